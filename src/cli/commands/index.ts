@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { register as migrate } from './migrate.js';
+import { register as start } from './start.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
-  void program;
+  migrate(program);
+  start(program);
 }

@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError } from './load.js';
+export type { RecurraConfig } from './schema.js';

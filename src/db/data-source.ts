@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ALL_ENTITIES } from './entities/index.js';
+import { ALL_MIGRATIONS } from '../../migrations/index.js';
+
+export interface DatabaseTarget {
+  /** mysql:// or mariadb:// URL; null for the embedded SQLite file. */
+  url: string | null;
+  /** SQLite file path, or ':memory:'. Used when url is null. */
+  sqlitePath: string;
+  logging?: boolean;
+}
+
+export function describeTarget(t: DatabaseTarget): string {
+  if (!t.url) return `sqlite:${t.sqlitePath}`;
+  const u = new URL(t.url);
+  return `mariadb://${u.host}${u.pathname}`;
+}
+
+export function dataSourceOptions(t: DatabaseTarget): DataSourceOptions {
+  const common = {
+    entities: ALL_ENTITIES,
+    migrations: ALL_MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    logging: t.logging ?? false,
+  } as const;
+  if (t.url) {
+    const u = new URL(t.url.replace(/^mariadb:/, 'mysql:'));
+    return {
+      ...common,
+      type: 'mysql',
+      host: u.hostname,
+      port: u.port ? Number.parseInt(u.port, 10) : 3306,
+      username: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+      timezone: 'Z',
+      charset: 'utf8mb4_unicode_ci',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      extra: { connectionLimit: 10, decimalNumbers: false },
+    };
+  }
+  if (t.sqlitePath !== ':memory:') mkdirSync(path.dirname(t.sqlitePath), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: t.sqlitePath,
+    enableWAL: t.sqlitePath !== ':memory:',
+    prepareDatabase: (db: { pragma(s: string): unknown }) => {
+      db.pragma('busy_timeout = 10000');
+      db.pragma('foreign_keys = ON');
+    },
+  };
+}
+
+export function createDataSource(t: DatabaseTarget): DataSource {
+  return new DataSource(dataSourceOptions(t));
+}
+
+/** Opens the database, runs pending migrations, and returns the names of those applied. */
+export async function openDatabase(t: DatabaseTarget, migrate = true): Promise<{ ds: DataSource; applied: string[] }> {
+  const ds = createDataSource(t);
+  await ds.initialize();
+  const applied = migrate ? (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name) : [];
+  return { ds, applied };
+}
