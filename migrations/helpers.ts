@@ -1,4 +1,4 @@
-import { TableColumn, type QueryRunner, type TableColumnOptions } from 'typeorm';
+import { Table, TableColumn, TableIndex, type QueryRunner, type TableColumnOptions } from 'typeorm';
 
 /** Portable column definitions for migrations that run on SQLite and MariaDB alike. */
 export function isSqlite(qr: QueryRunner): boolean {
@@ -35,4 +35,33 @@ export function instantCol(qr: QueryRunner, name: string, nullable = false): Tab
 
 export function addColumns(qr: QueryRunner, table: string, columns: TableColumnOptions[]): Promise<void> {
   return qr.addColumns(table, columns.map((c) => new TableColumn(c)));
+}
+
+export interface IndexSpec {
+  columns: string[];
+  unique?: boolean;
+}
+
+/** Creates a tenant-owned table: id, tenantId, createdAt, updatedAt, the given columns, and its indexes. */
+export async function createTenantTable(
+  qr: QueryRunner,
+  name: string,
+  columns: TableColumnOptions[],
+  indexes: IndexSpec[] = [],
+): Promise<void> {
+  await qr.createTable(
+    new Table({
+      name,
+      columns: [col.id(), col.ref('tenantId'), ...columns, instantCol(qr, 'createdAt'), instantCol(qr, 'updatedAt')],
+      foreignKeys: [{ columnNames: ['tenantId'], referencedTableName: 'tenants', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+    }),
+  );
+  const all = indexes.some((i) => i.columns[0] === 'tenantId') ? indexes : [{ columns: ['tenantId'] }, ...indexes];
+  for (const idx of all) {
+    const prefix = idx.unique ? 'UQ' : 'IX';
+    await qr.createIndex(
+      name,
+      new TableIndex({ name: `${prefix}_${name}_${idx.columns.join('_')}`.slice(0, 64), columnNames: idx.columns, isUnique: !!idx.unique }),
+    );
+  }
 }

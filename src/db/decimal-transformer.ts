@@ -1,6 +1,9 @@
 import { Decimal } from 'decimal.js';
 import type { ValueTransformer } from 'typeorm';
 
+export const MAX_PLACES = 6;
+const MAX_ABS = new Decimal('1e13');
+
 /**
  * Money and quantities travel as decimal text in both directions: MariaDB returns DECIMAL as a
  * string, and on SQLite the column is TEXT, so nothing ever passes through a JS float.
@@ -10,6 +13,9 @@ export const decimalTransformer: ValueTransformer = {
     if (value === null || value === undefined) return value;
     const d = value instanceof Decimal ? value : new Decimal(value);
     if (!d.isFinite()) throw new TypeError(`not a finite decimal: ${d.toString()}`);
+    // DECIMAL(19,6) would round silently on MariaDB: callers round explicitly, so the two databases agree.
+    if (d.decimalPlaces() > MAX_PLACES) throw new RangeError(`more than ${MAX_PLACES} decimal places: ${d.toFixed()}`);
+    if (d.abs().gte(MAX_ABS)) throw new RangeError(`out of range for DECIMAL(19,6): ${d.toFixed()}`);
     return d.toFixed();
   },
   from(value: string | number | null | undefined): Decimal | null | undefined {

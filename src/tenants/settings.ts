@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const PRODUCT_IMPORT_MODES = ['none', 'products', 'products_and_lines'] as const;
+export type ProductImportMode = (typeof PRODUCT_IMPORT_MODES)[number];
+
+export const SYNC_ENTITIES = ['customers', 'products', 'subscriptions', 'usage'] as const;
+export type SyncEntity = (typeof SYNC_ENTITIES)[number];
+
+const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression, e.g. "0 */4 * * *"');
+
+/** A tenant's import, mapping and schedule settings (stored as JSON on the tenant; every key has a default). */
+export const tenantSettingsSchema = z.strictObject({
+  imports: z.strictObject({
+    topLevelForNewCustomers: z.string().min(1).max(255).nullable().default(null),
+    updateSiteAddress: z.boolean().default(true),
+    importInactiveCompanies: z.boolean().default(false),
+    includeOwnCompany: z.boolean().default(false),
+    /** Pax8 id of the partner's own company (its subscriptions and usage follow includeOwnCompany). */
+    ownCompanyPax8Id: z.string().min(1).nullable().default(null),
+    productImportMode: z.enum(PRODUCT_IMPORT_MODES).default('products'),
+    productGroupForNewProducts: z.string().min(1).max(120).default('Pax8'),
+    deactivateDeletedSubscriptions: z.boolean().default(true),
+    allowQuantityIncrease: z.boolean().default(false),
+    /** A subscription carries usage when its product name or vendor matches (case-insensitive regex). */
+    usageProductPattern: z
+      .string()
+      .refine((s) => { try { new RegExp(s, 'i'); return true; } catch { return false; } }, 'a valid regular expression')
+      .default('azure plan|azure subscription|usage'),
+    /** Usage lines hold invoices for review before they are issued. */
+    reviewUsageLines: z.boolean().default(true),
+  }).prefault({}),
+  schedule: z.strictObject({
+    customers: cron.default('0 */4 * * *'),
+    subscriptions: cron.default('0 * * * *'),
+    products: cron.default('0 3 * * *'),
+    usage: cron.default('0 4 * * *'),
+    billing: cron.default('15 0 * * *'),
+  }).prefault({}),
+  leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
+});
+
+export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
+
+export function defaultTenantSettings(): TenantSettings {
+  return tenantSettingsSchema.parse({});
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export function parseTenantSettings(input: unknown): TenantSettings {
+  const r = tenantSettingsSchema.safeParse(input ?? {});
+  if (!r.success) {
+    throw new SettingsError(r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; '));
+  }
+  return r.data;
+}
+
+/** Applies a partial update (deep for the imports and schedule groups) and validates the result. */
+export function mergeTenantSettings(current: TenantSettings, patch: unknown): TenantSettings {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be an object');
+  const p = patch as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...current, ...p };
+  for (const group of ['imports', 'schedule'] as const) {
+    if (p[group] !== undefined) {
+      if (typeof p[group] !== 'object' || p[group] === null) throw new SettingsError(`${group} must be an object`);
+      merged[group] = { ...current[group], ...(p[group] as object) };
+    }
+  }
+  return parseTenantSettings(merged);
+}
