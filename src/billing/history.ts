@@ -1,0 +1,79 @@
+import type { Decimal } from 'decimal.js';
+import type { CalendarDate } from './dates.js';
+import { ZERO } from './decimal.js';
+
+/** 'Active' bills; every other status (Cancelled, Deleted, Suspended…) bills nothing. */
+export type SubscriptionStatus = string;
+
+/** One dated change; fields left out keep their previous value. */
+export interface SubscriptionChange {
+  date: CalendarDate;
+  quantity?: Decimal;
+  status?: SubscriptionStatus;
+  price?: Decimal;
+}
+
+/** A subscription's dated changes, in date order (same-date changes in the order they happened). */
+export interface SubscriptionHistory {
+  id: string;
+  currency?: string;
+  changes: readonly SubscriptionChange[];
+}
+
+export type Histories = ReadonlyMap<string, SubscriptionHistory>;
+
+export interface SubscriptionState {
+  /** False before the first change that gives a quantity or an explicit status. */
+  started: boolean;
+  active: boolean;
+  quantity: Decimal;
+  price: Decimal | null;
+}
+
+const NOT_STARTED: SubscriptionState = { started: false, active: false, quantity: ZERO, price: null };
+
+/** Builds a history, ordering changes by date and keeping the given order within a date. */
+export function historyOf(id: string, changes: readonly SubscriptionChange[], currency?: string): SubscriptionHistory {
+  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => (a.c.date < b.c.date ? -1 : a.c.date > b.c.date ? 1 : a.i - b.i));
+  return { id, ...(currency === undefined ? {} : { currency }), changes: ordered.map(({ c }) => c) };
+}
+
+export function applyChange(state: SubscriptionState, change: SubscriptionChange): SubscriptionState {
+  const next = { ...state };
+  if (change.quantity !== undefined) next.quantity = change.quantity;
+  if (change.price !== undefined) next.price = change.price;
+  if (change.status !== undefined) {
+    next.started = true;
+    next.active = change.status === 'Active';
+  } else if (change.quantity !== undefined && !state.started) {
+    next.started = true;
+    next.active = true;
+  }
+  return next;
+}
+
+/** State on `date`: after every change dated on or before it. */
+export function stateOn(history: SubscriptionHistory, date: CalendarDate): SubscriptionState {
+  let state = NOT_STARTED;
+  for (const change of history.changes) {
+    if (change.date > date) break;
+    state = applyChange(state, change);
+  }
+  return state;
+}
+
+/** Distinct change dates d with after < d < before. */
+export function changeDatesWithin(history: SubscriptionHistory, after: CalendarDate, before: CalendarDate): CalendarDate[] {
+  return [...new Set(history.changes.map((c) => c.date).filter((d) => d > after && d < before))];
+}
+
+/** The first price the history ever gives, or null. */
+export function firstPrice(history: SubscriptionHistory): Decimal | null {
+  return history.changes.find((c) => c.price !== undefined)?.price ?? null;
+}
+
+export function historyFor(histories: Histories, id: string): SubscriptionHistory {
+  const history = histories.get(id);
+  if (!history) throw new Error(`no history for subscription ${id}`);
+  return history;
+}

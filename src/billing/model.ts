@@ -1,0 +1,52 @@
+import type { Decimal } from 'decimal.js';
+import type { CalendarDate, CalendarMonth } from './dates.js';
+import type { Histories } from './history.js';
+import type { Schedule } from './periods.js';
+
+export type Timing = 'advance' | 'arrears' | 'usage';
+export type ProrataRule = 'none' | 'from_change_date' | 'increases_only';
+
+export interface Link {
+  subscription: string;
+  free: Decimal;
+  minimum: Decimal;
+}
+
+/** An in-advance or arrears line. `price: 'follow'` reads the primary (first-linked) subscription's price. */
+export interface RecurringLineSpec {
+  id: string;
+  description?: string;
+  timing: 'advance' | 'arrears';
+  /** Only used for in-advance lines. */
+  prorata: ProrataRule;
+  price: Decimal | 'follow';
+  links: readonly Link[];
+}
+
+export interface UsageLineSpec {
+  id: string;
+  description?: string;
+  timing: 'usage';
+  usageSummary: string;
+}
+
+export type LineSpec = RecurringLineSpec | UsageLineSpec;
+
+/** Final charges of one usage summary for one calendar month. */
+export interface UsageSnapshot {
+  usageSummary: string;
+  month: CalendarMonth;
+  charges: Decimal;
+}
+
+/** Everything the engine needs to build a recurring invoice's invoices. */
+export interface BillingContext {
+  currency: string;
+  taxRate: Decimal;
+  schedule: Schedule;
+  /** First invoice date (a period start); nothing before it was billed. */
+  billingStart: CalendarDate;
+  lines: readonly LineSpec[];
+  histories: Histories;
+  usage: readonly UsageSnapshot[];
+}

@@ -1,0 +1,41 @@
+import type { Decimal } from 'decimal.js';
+import type { CalendarDate } from './dates.js';
+import { dec, maxOf, sum, ZERO } from './decimal.js';
+import { changeDatesWithin, historyFor, stateOn, type Histories, type SubscriptionState } from './history.js';
+import type { Link } from './model.js';
+
+/** 0 while not active; otherwise max(quantity − free, minimum, 0). */
+export function billableForLink(link: Link, state: SubscriptionState): Decimal {
+  if (!state.active) return ZERO;
+  return maxOf(dec(state.quantity).sub(link.free), dec(link.minimum), ZERO);
+}
+
+export interface LinkQuantity {
+  subscription: string;
+  active: boolean;
+  quantity: string;
+  billable: string;
+}
+
+export function linkQuantitiesOn(links: readonly Link[], histories: Histories, date: CalendarDate): LinkQuantity[] {
+  return links.map((link) => {
+    const state = stateOn(historyFor(histories, link.subscription), date);
+    return {
+      subscription: link.subscription,
+      active: state.active,
+      quantity: state.quantity.toString(),
+      billable: billableForLink(link, state).toString(),
+    };
+  });
+}
+
+/** Q(date): the line quantity, summed over its links. */
+export function lineQuantityOn(line: { links: readonly Link[] }, histories: Histories, date: CalendarDate): Decimal {
+  return sum(line.links.map((link) => billableForLink(link, stateOn(historyFor(histories, link.subscription), date))));
+}
+
+/** Dates d with after < d < before on which some linked subscription changes (Q may change only then), in order. */
+export function lineChangeDatesWithin(line: { links: readonly Link[] }, histories: Histories, after: CalendarDate, before: CalendarDate): CalendarDate[] {
+  const dates = new Set(line.links.flatMap((l) => changeDatesWithin(historyFor(histories, l.subscription), after, before)));
+  return [...dates].sort();
+}
