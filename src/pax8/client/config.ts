@@ -1,0 +1,94 @@
+export interface Pax8Logger {
+  debug?(obj: object, msg: string): void;
+  info?(obj: object, msg: string): void;
+  warn?(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
+}
+
+export interface Pax8ClientConfig {
+  tenantId: string;
+  tenantName: string;
+  clientId: string;
+  clientSecret: string;
+  /** Default https://api.pax8.com/v1/token */
+  tokenUrl?: string;
+  /** Default https://api.pax8.com */
+  audience?: string;
+  /** Default https://api.pax8.com/v1 */
+  apiBaseUrl?: string;
+  /** Per attempt, covering headers and body. Default 30 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 5. */
+  maxRetries?: number;
+  /** Backoff: full jitter over min(retryMaxDelayMs, retryBaseMs * 2^retry). Defaults 500 and 30 000. */
+  retryBaseMs?: number;
+  retryMaxDelayMs?: number;
+  /** Pacing of all requests of this client. Default 1000; null disables pacing. */
+  rateLimitPerMinute?: number | null;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** Pages fetched ahead of the consumer while paging. Default 1. */
+  prefetchPages?: number;
+  /** Default 200 (Pax8's maximum). */
+  pageSize?: number;
+  /** Refresh the token this long before it expires. Default min(60 s, 10 % of its lifetime). */
+  tokenRefreshSkewMs?: number;
+  logger?: Pax8Logger;
+  /** For tests. */
+  fetch?: typeof fetch;
+  random?: () => number;
+  now?: () => number;
+}
+
+export const PAX8_DEFAULTS = {
+  tokenUrl: 'https://api.pax8.com/v1/token',
+  audience: 'https://api.pax8.com',
+  apiBaseUrl: 'https://api.pax8.com/v1',
+  timeoutMs: 30_000,
+  maxRetries: 5,
+  retryBaseMs: 500,
+  retryMaxDelayMs: 30_000,
+  rateLimitPerMinute: 1000,
+  concurrency: 4,
+  prefetchPages: 1,
+  pageSize: 200,
+} as const;
+
+export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret'>> & {
+  rateLimitPerMinute: number | null;
+  tokenRefreshSkewMs?: number;
+  logger?: Pax8Logger;
+};
+
+function positive(name: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`Pax8 client: ${name} must be a positive number`);
+  return v;
+}
+
+/** Everything but the secret, which the client keeps in a private field. */
+export function resolveConfig(c: Pax8ClientConfig): ResolvedConfig {
+  if (!c.tenantId) throw new TypeError('Pax8 client: tenantId is required');
+  if (!c.clientId || !c.clientSecret) throw new TypeError(`Pax8 client for tenant ${c.tenantId}: clientId and clientSecret are required`);
+  const rate = c.rateLimitPerMinute === undefined ? PAX8_DEFAULTS.rateLimitPerMinute : c.rateLimitPerMinute;
+  return {
+    tenantId: c.tenantId,
+    tenantName: c.tenantName ?? c.tenantId,
+    clientId: c.clientId,
+    tokenUrl: c.tokenUrl || PAX8_DEFAULTS.tokenUrl,
+    audience: c.audience || PAX8_DEFAULTS.audience,
+    apiBaseUrl: (c.apiBaseUrl || PAX8_DEFAULTS.apiBaseUrl).replace(/\/+$/, ''),
+    timeoutMs: positive('timeoutMs', c.timeoutMs ?? PAX8_DEFAULTS.timeoutMs),
+    maxRetries: Math.max(0, Math.floor(c.maxRetries ?? PAX8_DEFAULTS.maxRetries)),
+    retryBaseMs: Math.max(0, c.retryBaseMs ?? PAX8_DEFAULTS.retryBaseMs),
+    retryMaxDelayMs: Math.max(0, c.retryMaxDelayMs ?? PAX8_DEFAULTS.retryMaxDelayMs),
+    rateLimitPerMinute: rate === null ? null : positive('rateLimitPerMinute', rate),
+    concurrency: Math.floor(positive('concurrency', c.concurrency ?? PAX8_DEFAULTS.concurrency)),
+    prefetchPages: Math.max(0, Math.floor(c.prefetchPages ?? PAX8_DEFAULTS.prefetchPages)),
+    pageSize: Math.min(200, Math.floor(positive('pageSize', c.pageSize ?? PAX8_DEFAULTS.pageSize))),
+    tokenRefreshSkewMs: c.tokenRefreshSkewMs,
+    logger: c.logger,
+    fetch: c.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    random: c.random ?? Math.random,
+    now: c.now ?? Date.now,
+  };
+}

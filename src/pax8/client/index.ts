@@ -1,0 +1,6 @@
+export { backoffDelay, parseRetryAfter } from './backoff.js';
+export { PAX8_DEFAULTS, type Pax8ClientConfig, type Pax8Logger } from './config.js';
+export { Pax8Error, type Pax8ErrorKind } from './errors.js';
+export { Pax8RecordError, type Pax8Item } from './paging.js';
+export * from './pax8-client.js';
+export type { TestConnectionReason, TestConnectionResult } from './test-connection.js';

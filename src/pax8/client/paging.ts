@@ -1,0 +1,100 @@
+import type { z } from 'zod';
+import { envelopeSchema, type PageInfo } from '../schemas/envelope.js';
+import type { CallOptions, QueryValue, Transport } from './transport.js';
+
+/** A record that failed validation: the rest of its page still goes on. */
+export class Pax8RecordError extends Error {
+  override name = 'Pax8RecordError';
+  constructor(
+    message: string,
+    /** The record exactly as parsed from the response. */
+    readonly raw: unknown,
+    readonly endpoint: string,
+    readonly page?: number,
+    readonly index?: number,
+  ) {
+    super(message);
+  }
+}
+
+export type Pax8Item<T> = { record: T; error?: undefined } | { record?: undefined; error: Pax8RecordError };
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`).join('; ');
+}
+
+export function validateRecord<S extends z.ZodType>(schema: S, raw: unknown, endpoint: string, page?: number, index?: number): Pax8Item<z.output<S>> {
+  const r = schema.safeParse(raw);
+  if (r.success) return { record: r.data };
+  return { error: new Pax8RecordError(`invalid record from ${endpoint}: ${describeIssues(r.error)}`, raw, endpoint, page, index) };
+}
+
+const envelopeProblem = (json: unknown) => {
+  const r = envelopeSchema.safeParse(json);
+  return r.success ? undefined : `not a {content, page} envelope: ${describeIssues(r.error)}`;
+};
+
+interface Envelope {
+  content: unknown[];
+  page?: PageInfo | null;
+}
+
+export interface PageOptions {
+  pageSize: number;
+  prefetchPages: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Streams a paged list: at most 1 + prefetchPages pages live at once, each
+ * record validated on its own. Stops at totalPages, or at a short/empty page
+ * when Pax8 leaves totalPages out.
+ */
+export async function* paginate<S extends z.ZodType>(
+  transport: Transport,
+  path: string,
+  query: Record<string, QueryValue>,
+  schema: S,
+  opts: PageOptions,
+): AsyncGenerator<Pax8Item<z.output<S>>, void, undefined> {
+  const endpoint = `GET ${path}`;
+  const abort = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([abort.signal, opts.signal]) : abort.signal;
+  const callOpts: CallOptions = { signal, validate: envelopeProblem };
+  const fetchPage = (n: number) => {
+    const p = transport.call('GET', path, { ...callOpts, query: { ...query, page: n, size: opts.pageSize } }) as Promise<Envelope>;
+    p.catch(() => undefined); // awaited later; never an unhandled rejection if the consumer stops early
+    return p;
+  };
+
+  const pending: Array<Promise<Envelope>> = [fetchPage(0)];
+  let next = 1;
+  let totalPages: number | undefined;
+  try {
+    for (let n = 0; pending.length > 0; n++) {
+      const env = await pending.shift()!;
+      if (n === 0) totalPages = env.page?.totalPages ?? undefined;
+      const more = totalPages !== undefined ? next < totalPages : env.content.length >= opts.pageSize && env.content.length > 0;
+      if (more) {
+        const ahead = totalPages !== undefined ? opts.prefetchPages + 1 : 1;
+        while (pending.length < ahead && (totalPages === undefined ? pending.length === 0 : next < totalPages)) pending.push(fetchPage(next++));
+      }
+      const content = env.content;
+      for (let i = 0; i < content.length; i++) yield validateRecord(schema, content[i], endpoint, n, i);
+    }
+  } finally {
+    abort.abort();
+  }
+}
+
+/** Lists without a page block (pricing, history): one call, records validated one by one. */
+export async function* unpaged<S extends z.ZodType>(
+  transport: Transport,
+  path: string,
+  query: Record<string, QueryValue>,
+  schema: S,
+  signal?: AbortSignal,
+): AsyncGenerator<Pax8Item<z.output<S>>, void, undefined> {
+  const env = (await transport.call('GET', path, { query, signal, validate: envelopeProblem })) as Envelope;
+  for (let i = 0; i < env.content.length; i++) yield validateRecord(schema, env.content[i], `GET ${path}`, undefined, i);
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { BILLING_TERMS } from './enums.js';
+import { decimal, openEnum, opt } from './primitives.js';
+
+export const productSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  vendorName: opt(z.string()),
+  shortDescription: opt(z.string()),
+  description: opt(z.string()),
+  sku: opt(z.string()),
+  vendorSku: opt(z.string()),
+  altVendorSku: opt(z.string()),
+  requiresCommitment: opt(z.boolean()),
+});
+
+export const rateSchema = z.object({
+  partnerBuyRate: opt(decimal),
+  suggestedRetailPrice: opt(decimal),
+  startQuantityRange: opt(decimal),
+  endQuantityRange: opt(decimal),
+  chargeType: opt(z.string()),
+});
+
+/** One entry of GET /products/{id}/pricing (unitOfMeasurement lives here). */
+export const pricingSchema = z.object({
+  productId: opt(z.string()),
+  productName: opt(z.string()),
+  billingTerm: opt(openEnum(BILLING_TERMS)),
+  commitmentTerm: opt(z.string()),
+  commitmentTermInMonths: opt(z.number()),
+  type: opt(z.string()),
+  unitOfMeasurement: opt(z.string()),
+  rates: opt(z.array(rateSchema)),
+});
+
+export type Product = z.output<typeof productSchema>;
+export type Pricing = z.output<typeof pricingSchema>;
+export type Rate = z.output<typeof rateSchema>;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { BILLING_TERMS, SUBSCRIPTION_STATUSES } from './enums.js';
+import { decimal, openEnum, opt, pax8Date } from './primitives.js';
+
+const commitmentObject = z.object({
+  id: opt(z.string()),
+  term: opt(z.string()),
+  endDate: opt(pax8Date),
+});
+
+// The spec names it `commitmentTerm` (an object); the live API sends `commitment`.
+// Pricing uses a bare term string under the same name, so accept that too.
+const commitmentInput = opt(z.union([commitmentObject, z.string().transform((term) => ({ term }))]));
+
+export const subscriptionSchema = z
+  .object({
+    id: z.string().min(1),
+    parentSubscriptionId: opt(z.string()),
+    companyId: z.string().min(1),
+    productId: z.string().min(1),
+    productName: opt(z.string()),
+    vendorSubscriptionId: opt(z.string()),
+    vendorSkuId: opt(z.string()),
+    quantity: decimal,
+    startDate: opt(pax8Date),
+    endDate: opt(pax8Date),
+    createdDate: opt(pax8Date),
+    updatedDate: opt(pax8Date),
+    billingStart: opt(pax8Date),
+    status: openEnum(SUBSCRIPTION_STATUSES),
+    price: opt(decimal),
+    partnerCost: opt(decimal),
+    currencyCode: opt(z.string()),
+    billingTerm: opt(openEnum(BILLING_TERMS)),
+    commitment: commitmentInput,
+    commitmentTerm: commitmentInput,
+  })
+  .transform(({ commitment, commitmentTerm, ...rest }) => ({
+    ...rest,
+    /** Normalized from `commitment` (live) or `commitmentTerm` (spec). */
+    commitment: commitment ?? commitmentTerm ?? undefined,
+  }));
+
+export type Subscription = z.output<typeof subscriptionSchema>;
+export type SubscriptionCommitment = NonNullable<Subscription['commitment']>;
