@@ -27,7 +27,7 @@ export interface Pax8ClientConfig {
   rateLimitPerMinute?: number | null;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
-  /** Pages fetched ahead of the consumer while paging. Default 1. */
+  /** Pages requested while the consumer reads the current one (at least 1). Default 1. */
   prefetchPages?: number;
   /** Default 200 (Pax8's maximum). */
   pageSize?: number;

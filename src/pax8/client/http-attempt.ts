@@ -81,7 +81,7 @@ function classifyThrown(err: unknown, timedOut: boolean, status: number): Attemp
   if ((code && NETWORK_CODES.has(code)) || err instanceof TypeError) {
     return { ok: false, kind: 'network', retryable: true, status: status || undefined, cause: err, detail: `${code ?? message}${status ? ' while reading the body' : ''}` };
   }
-  return { ok: false, kind: 'network', retryable: true, status: status || undefined, cause: err, detail: message };
+  throw err; // not a transport failure: a bug, not something to retry
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -76,7 +76,7 @@ export async function* paginate<S extends z.ZodType>(
       if (n === 0) totalPages = env.page?.totalPages ?? undefined;
       const more = totalPages !== undefined ? next < totalPages : env.content.length >= opts.pageSize && env.content.length > 0;
       if (more) {
-        const ahead = totalPages !== undefined ? opts.prefetchPages + 1 : 1;
+        const ahead = totalPages !== undefined ? Math.max(1, opts.prefetchPages) : 1;
         while (pending.length < ahead && (totalPages === undefined ? pending.length === 0 : next < totalPages)) pending.push(fetchPage(next++));
       }
       const content = env.content;
