@@ -44,7 +44,7 @@ export function makeDate(year: number, month: number, day: number): CalendarDate
 }
 
 /** Day number of a calendar date (1970-01-01 = 0), by the proleptic Gregorian calendar. */
-export function dayNumber(date: CalendarDate): number {
+export function dayIndex(date: CalendarDate): number {
   const { year, month, day } = dateParts(date);
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
@@ -54,7 +54,7 @@ export function dayNumber(date: CalendarDate): number {
   return era * 146097 + doe - 719468;
 }
 
-export function fromDayNumber(n: number): CalendarDate {
+export function fromDayIndex(n: number): CalendarDate {
   const z = n + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -67,12 +67,12 @@ export function fromDayNumber(n: number): CalendarDate {
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {
-  return fromDayNumber(dayNumber(date) + days);
+  return fromDayIndex(dayIndex(date) + days);
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: CalendarDate, to: CalendarDate): number {
-  return dayNumber(to) - dayNumber(from);
+  return dayIndex(to) - dayIndex(from);
 }
 
 export function monthOf(date: CalendarDate): CalendarMonth {
