@@ -1,0 +1,294 @@
+import { Decimal } from 'decimal.js';
+import { SandboxClock } from './clock.js';
+import { DAY_MS, addMonths } from './dates.js';
+import { Rng } from './prng.js';
+import { generateData } from './generator/index.js';
+import { COMMITMENT_MONTHS, inCurrency, unitRate } from './generator/subscriptions.js';
+import { usageLinesFor } from './generator/usage.js';
+import type {
+  BillingTerm, SandboxCompany, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary, SubscriptionStatus,
+} from './types.js';
+
+export interface DataOptions {
+  seed: number;
+  companies: number;
+  subscriptions: number;
+  usageSummaries: number;
+  now: string;
+}
+
+export class SandboxError extends Error {
+  constructor(readonly status: number, readonly type: string, message: string, readonly errors?: string[]) {
+    super(message);
+  }
+}
+
+export interface NewSubscription {
+  companyId: string;
+  productId: string;
+  quantity?: number;
+  billingTerm?: BillingTerm;
+  status?: SubscriptionStatus;
+}
+
+const NCE_DECREASE_WINDOW_MS = 7 * DAY_MS;
+
+/**
+ * The sandbox's live in-memory data set: generated once from the seed, then mutated by the
+ * partner endpoints (PUT/DELETE subscriptions) and the admin endpoint. Lookups by id are maps;
+ * filtered list results are cached per query until the next mutation (`version`).
+ */
+export class SandboxData {
+  readonly seed: number;
+  readonly clock: SandboxClock;
+  readonly companies: SandboxCompany[];
+  readonly products: SandboxProduct[];
+  readonly subscriptions: SandboxSubscription[];
+  readonly usageSummaries: SandboxUsageSummary[];
+  /** The partner's own company (holds some subscriptions and usage). */
+  readonly partnerCompanyId: string;
+  readonly companyById = new Map<string, SandboxCompany>();
+  readonly productById = new Map<string, SandboxProduct>();
+  readonly subscriptionById = new Map<string, SandboxSubscription>();
+  readonly usageSummaryById = new Map<string, SandboxUsageSummary>();
+  readonly subscriptionsByCompany = new Map<string, SandboxSubscription[]>();
+  readonly subscriptionsByProduct = new Map<string, SandboxSubscription[]>();
+  readonly usageSummariesBySubscription = new Map<string, SandboxUsageSummary[]>();
+  /** Earlier states of subscriptions, oldest first, recorded at each change. */
+  private readonly recordedHistory = new Map<string, SandboxSubscription[]>();
+  private readonly queryCache = new Map<string, unknown[]>();
+  private added = 0;
+  /** Incremented on every mutation. */
+  version = 0;
+
+  constructor(o: DataOptions) {
+    this.seed = o.seed;
+    this.clock = new SandboxClock(o.now);
+    const g = generateData({ ...o, startMs: this.clock.startInstantMs() });
+    this.companies = g.companies;
+    this.products = g.products;
+    this.subscriptions = g.subscriptions;
+    this.usageSummaries = g.usageSummaries;
+    this.partnerCompanyId = g.partnerCompanyId;
+    for (const c of this.companies) this.companyById.set(c.id, c);
+    for (const p of this.products) this.productById.set(p.id, p);
+    for (const s of this.subscriptions) this.index(s);
+    for (const u of this.usageSummaries) {
+      this.usageSummaryById.set(u.id, u);
+      push(this.usageSummariesBySubscription, u.subscriptionId, u);
+    }
+  }
+
+  private index(s: SandboxSubscription): void {
+    this.subscriptionById.set(s.id, s);
+    push(this.subscriptionsByCompany, s.companyId, s);
+    push(this.subscriptionsByProduct, s.productId, s);
+  }
+
+  /** Cached result of a filter/sort, valid until the next mutation. */
+  cached<T>(key: string, compute: () => T[]): T[] {
+    const k = `${this.version}|${key}`;
+    const hit = this.queryCache.get(k);
+    if (hit) return hit as T[];
+    const value = compute();
+    if (this.queryCache.size > 64) this.queryCache.clear();
+    this.queryCache.set(k, value);
+    return value;
+  }
+
+  private touch(): void {
+    this.version++;
+    this.queryCache.clear();
+  }
+
+  /** Usage lines of a summary on a day (UTC midnight ms), generated on demand. */
+  usageLines(summaryId: string, dayMs: number): SandboxUsageLine[] {
+    const s = this.usageSummaryById.get(summaryId);
+    return s ? usageLinesFor(s, dayMs) : [];
+  }
+
+  /** Subscription history, newest first: current state, then recorded and generated earlier states. */
+  history(id: string): SandboxSubscription[] {
+    const s = this.requireSubscription(id);
+    const recorded = [...(this.recordedHistory.get(id) ?? [])].reverse();
+    const oldest = recorded.length > 0 ? recorded[recorded.length - 1]! : s;
+    const generated: SandboxSubscription[] = [];
+    if (s.initialQuantity !== oldest.quantity) {
+      const { updatedMs: _u, endMs: _e, ...rest } = oldest;
+      generated.push({ ...rest, quantity: s.initialQuantity, status: 'Active' });
+    }
+    return [s, ...recorded, ...generated];
+  }
+
+  requireSubscription(id: string): SandboxSubscription {
+    const s = this.subscriptionById.get(id);
+    if (!s) throw new SandboxError(404, 'NOT_FOUND', `Subscription ${id} not found`);
+    return s;
+  }
+
+  requireCompany(id: string): SandboxCompany {
+    const c = this.companyById.get(id);
+    if (!c) throw new SandboxError(404, 'NOT_FOUND', `Company ${id} not found`);
+    return c;
+  }
+
+  private record(s: SandboxSubscription): void {
+    push(this.recordedHistory, s.id, { ...s, ...(s.commitment ? { commitment: { ...s.commitment } } : {}) });
+  }
+
+  /**
+   * Changes a subscription's quantity. With `asPartner` Pax8's rules apply: quantities must be
+   * positive integers, cancelled subscriptions cannot change, and a decrease is refused while a
+   * commitment runs, except in the first 7 days of the term (NCE cancellation window).
+   */
+  setQuantity(id: string, quantity: number, asPartner: boolean): SandboxSubscription {
+    const s = this.requireSubscription(id);
+    if (!Number.isInteger(quantity) || quantity < (asPartner ? 1 : 0)) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'quantity must be a positive integer', ['quantity must be a positive integer']);
+    }
+    if (asPartner) {
+      if (s.status === 'Cancelled' || s.status === 'PendingCancel') {
+        throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Subscription is cancelled', [`Subscription ${id} is ${s.status} and cannot be changed`]);
+      }
+      if (quantity < s.quantity && this.inCommitment(s)) {
+        throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Quantity decrease not allowed during commitment term', [
+          `Cannot decrease quantity of subscription ${id} from ${s.quantity} to ${quantity} before the commitment term ends on ${new Date(s.commitment!.endMs).toISOString().slice(0, 10)}`,
+        ]);
+      }
+    }
+    if (quantity === s.quantity) return s;
+    this.record(s);
+    s.quantity = quantity;
+    const product = this.productById.get(s.productId)!;
+    const pricing = product.pricing.find((p) => p.billingTerm === s.billingTerm && p.commitmentTerm === s.commitment?.term);
+    if (pricing && pricing.type === 'Tiered') {
+      const { buy, retail } = unitRate(pricing, quantity);
+      s.price = inCurrency(retail, s.currencyCode);
+      s.partnerCost = inCurrency(buy, s.currencyCode);
+    }
+    s.updatedMs = this.clock.nowMs();
+    this.touch();
+    return s;
+  }
+
+  /** True while a commitment term runs and the 7-day window after its start has passed. */
+  inCommitment(s: SandboxSubscription): boolean {
+    if (!s.commitment) return false;
+    const now = this.clock.nowMs();
+    if (now >= s.commitment.endMs) return false;
+    const termStart = addMonths(s.commitment.endMs, -COMMITMENT_MONTHS[s.commitment.term]);
+    return now - termStart > NCE_DECREASE_WINDOW_MS;
+  }
+
+  /** Cancels now (Cancelled) or at a future date (PendingCancel with that endDate). */
+  cancel(id: string, cancelDateMs?: number): SandboxSubscription {
+    const s = this.requireSubscription(id);
+    const now = this.clock.nowMs();
+    const at = cancelDateMs ?? now;
+    this.record(s);
+    s.status = at <= now ? 'Cancelled' : 'PendingCancel';
+    s.endMs = at;
+    s.updatedMs = now;
+    this.touch();
+    return s;
+  }
+
+  /** Removes a subscription entirely (it then answers 404), with its usage summaries. */
+  deleteSubscription(id: string): void {
+    const s = this.requireSubscription(id);
+    this.subscriptionById.delete(id);
+    remove(this.subscriptions, s);
+    remove(this.subscriptionsByCompany.get(s.companyId), s);
+    remove(this.subscriptionsByProduct.get(s.productId), s);
+    for (const u of this.usageSummariesBySubscription.get(id) ?? []) {
+      this.usageSummaryById.delete(u.id);
+      remove(this.usageSummaries, u);
+    }
+    this.usageSummariesBySubscription.delete(id);
+    this.touch();
+  }
+
+  renameCompany(id: string, name: string): SandboxCompany {
+    const c = this.requireCompany(id);
+    c.name = name;
+    c.updatedMs = this.clock.nowMs();
+    this.touch();
+    return c;
+  }
+
+  setCompanyStatus(id: string, status: SandboxCompany['status']): SandboxCompany {
+    const c = this.requireCompany(id);
+    c.status = status;
+    c.updatedMs = this.clock.nowMs();
+    this.touch();
+    return c;
+  }
+
+  addSubscription(input: NewSubscription): SandboxSubscription {
+    const company = this.requireCompany(input.companyId);
+    const product = this.productById.get(input.productId);
+    if (!product) throw new SandboxError(404, 'NOT_FOUND', `Product ${input.productId} not found`);
+    const term = input.billingTerm ?? product.pricing[0]!.billingTerm;
+    const pricing = product.pricing.find((p) => p.billingTerm === term) ?? product.pricing[0]!;
+    const quantity = input.quantity ?? 1;
+    const { buy, retail } = unitRate(pricing, quantity);
+    const rng = Rng.from(this.seed, `added-subscription:${this.added++}`);
+    const now = this.clock.nowMs();
+    const day = Math.floor(now / DAY_MS) * DAY_MS;
+    const s: SandboxSubscription = {
+      id: rng.uuid(),
+      companyId: company.id,
+      productId: product.id,
+      productName: product.name,
+      vendorSubscriptionId: rng.uuid().toUpperCase(),
+      ...(product.vendorSku ? { vendorSkuId: product.vendorSku } : {}),
+      quantity,
+      startMs: now,
+      createdMs: now,
+      updatedMs: now,
+      billingStartMs: day,
+      status: input.status ?? 'Active',
+      price: inCurrency(retail, company.currencyCode),
+      partnerCost: inCurrency(buy, company.currencyCode),
+      currencyCode: company.currencyCode,
+      billingTerm: pricing.billingTerm,
+      styleVariant: rng.int(0, 5),
+      initialQuantity: quantity,
+    };
+    if (pricing.commitmentTerm) {
+      s.commitment = { id: rng.uuid(), term: pricing.commitmentTerm, endMs: addMonths(now, COMMITMENT_MONTHS[pricing.commitmentTerm]) };
+    }
+    this.subscriptions.push(s);
+    this.index(s);
+    this.touch();
+    return s;
+  }
+
+  /** Moves the sandbox clock forward (also brings token expiry closer). */
+  advanceClock(ms: number): void {
+    this.clock.advance(ms);
+    this.touch();
+  }
+
+  /** Partner-side price change via PUT (kept simple: price only, in the subscription's currency). */
+  setPrice(id: string, price: Decimal): SandboxSubscription {
+    const s = this.requireSubscription(id);
+    this.record(s);
+    s.price = price;
+    s.updatedMs = this.clock.nowMs();
+    this.touch();
+    return s;
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+function remove<T>(list: T[] | undefined, item: T): void {
+  if (!list) return;
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

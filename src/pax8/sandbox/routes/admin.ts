@@ -1,0 +1,157 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { FaultInjector } from '../http/faults.js';
+import type { TokenStore } from '../http/auth.js';
+import { sendJson } from '../http/send.js';
+import { renderCompany, renderSubscription } from '../render.js';
+import type { SandboxState } from '../state.js';
+import type { BillingTerm, FaultConfig, SubscriptionStatus } from '../types.js';
+import { BadRequest } from '../http/paging.js';
+import { SandboxError } from '../data.js';
+import { param } from './handle.js';
+
+/** Basic auth with the sandbox's client id/secret, or X-Sandbox-Client-Id / X-Sandbox-Client-Secret headers. */
+function requireAdmin(state: SandboxState) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    let id = req.header('x-sandbox-client-id');
+    let secret = req.header('x-sandbox-client-secret');
+    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (m) {
+      const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      id = decoded.slice(0, i);
+      secret = decoded.slice(i + 1);
+    }
+    if (id !== state.clientId || secret !== state.clientSecret) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="sandbox-admin"');
+      sendJson(res, 401, { error: 'access_denied', error_description: 'Unauthorized' });
+      return;
+    }
+    next();
+  };
+}
+
+function adminHandle(fn: (req: Request, res: Response) => void) {
+  return (req: Request, res: Response): void => {
+    try {
+      fn(req, res);
+    } catch (err) {
+      const status = err instanceof SandboxError ? err.status : 400;
+      sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+}
+
+function body(req: Request): Record<string, unknown> {
+  const b = req.body as unknown;
+  return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
+}
+
+function num(v: unknown, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadRequest(`${name} must be a number`);
+  return v;
+}
+
+/** Admin API (not under /v1): never faulted or rate limited. See README.md. */
+export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: TokenStore): Router {
+  const r = express.Router();
+  const data = state.data;
+  r.use(requireAdmin(state));
+
+  const summary = () => ({
+    now: data.clock.nowIso(),
+    version: data.version,
+    seed: data.seed,
+    partnerCompanyId: data.partnerCompanyId,
+    counts: { companies: data.companies.length, products: data.products.length, subscriptions: data.subscriptions.length, usageSummaries: data.usageSummaries.length },
+    faults: state.faults,
+    rateLimitPerMinute: state.rateLimitPerMinute,
+    rateLimitRetryAfter: state.rateLimitRetryAfter,
+    stats: { ...state.stats },
+  });
+
+  r.get('/state', adminHandle((_req, res) => sendJson(res, 200, summary())));
+
+  r.post('/clock/advance', adminHandle((req, res) => {
+    const b = body(req);
+    let ms = 0;
+    if (b['to'] !== undefined) {
+      const to = Date.parse(String(b['to']));
+      if (Number.isNaN(to)) throw new BadRequest('to must be an ISO instant');
+      ms = to - data.clock.nowMs();
+    } else {
+      ms = (Number(b['days'] ?? 0) * 86400 + Number(b['hours'] ?? 0) * 3600 + Number(b['seconds'] ?? 0)) * 1000 + Number(b['ms'] ?? 0);
+    }
+    if (!Number.isFinite(ms) || ms < 0) throw new BadRequest('the clock only moves forward');
+    data.advanceClock(ms);
+    sendJson(res, 200, { now: data.clock.nowIso() });
+  }));
+
+  r.post('/subscriptions', adminHandle((req, res) => {
+    const b = body(req);
+    const s = data.addSubscription({
+      companyId: String(b['companyId'] ?? ''),
+      productId: String(b['productId'] ?? ''),
+      ...(b['quantity'] !== undefined ? { quantity: num(b['quantity'], 'quantity') } : {}),
+      ...(b['billingTerm'] !== undefined ? { billingTerm: String(b['billingTerm']) as BillingTerm } : {}),
+      ...(b['status'] !== undefined ? { status: String(b['status']) as SubscriptionStatus } : {}),
+    });
+    sendJson(res, 201, renderSubscription(s, true));
+  }));
+
+  r.post('/subscriptions/:id/quantity', adminHandle((req, res) => {
+    const s = data.setQuantity(param(req, 'id'), num(body(req)['quantity'], 'quantity'), false);
+    sendJson(res, 200, renderSubscription(s, true));
+  }));
+
+  r.post('/subscriptions/:id/cancel', adminHandle((req, res) => {
+    const raw = body(req)['cancelDate'];
+    const at = raw === undefined ? undefined : Date.parse(String(raw));
+    if (at !== undefined && Number.isNaN(at)) throw new BadRequest('cancelDate must be an ISO instant');
+    sendJson(res, 200, renderSubscription(data.cancel(param(req, 'id'), at), true));
+  }));
+
+  r.delete('/subscriptions/:id', adminHandle((req, res) => {
+    data.deleteSubscription(param(req, 'id'));
+    res.status(204).end();
+  }));
+
+  r.post('/companies/:id/rename', adminHandle((req, res) => {
+    const name = body(req)['name'];
+    if (typeof name !== 'string' || name === '') throw new BadRequest('name must be a non-empty string');
+    sendJson(res, 200, renderCompany(data.renameCompany(param(req, 'id'), name)));
+  }));
+
+  r.post('/companies/:id/status', adminHandle((req, res) => {
+    const status = body(req)['status'];
+    if (status !== 'Active' && status !== 'Inactive' && status !== 'Deleted') throw new BadRequest('status must be Active, Inactive or Deleted');
+    sendJson(res, 200, renderCompany(data.setCompanyStatus(param(req, 'id'), status)));
+  }));
+
+  r.put('/faults', adminHandle((req, res) => {
+    const b = req.body as FaultConfig | null;
+    faults.configure(b && typeof b === 'object' && 'rate' in b ? b : null);
+    sendJson(res, 200, { faults: state.faults });
+  }));
+
+  r.delete('/faults', adminHandle((_req, res) => {
+    faults.configure(null);
+    sendJson(res, 200, { faults: null });
+  }));
+
+  r.put('/rate-limit', adminHandle((req, res) => {
+    const b = body(req);
+    const per = b['perMinute'];
+    if (per !== null && (typeof per !== 'number' || !(per > 0))) throw new BadRequest('perMinute must be a positive number or null');
+    state.rateLimitPerMinute = per;
+    if (typeof b['retryAfter'] === 'boolean') state.rateLimitRetryAfter = b['retryAfter'];
+    sendJson(res, 200, { rateLimitPerMinute: state.rateLimitPerMinute, rateLimitRetryAfter: state.rateLimitRetryAfter });
+  }));
+
+  r.post('/tokens/expire', adminHandle((_req, res) => {
+    tokens.expireAll();
+    sendJson(res, 200, { expired: true });
+  }));
+
+  r.get('/stats', adminHandle((_req, res) => sendJson(res, 200, { ...state.stats })));
+  return r;
+}

@@ -1,0 +1,109 @@
+import type { Router } from 'express';
+import { Decimal } from 'decimal.js';
+import { SandboxError } from '../data.js';
+import { notFound, sendError } from '../http/errors.js';
+import { BadRequest, pageOf, parsePage, parseSort, sortBy, stringParam } from '../http/paging.js';
+import { sendJson } from '../http/send.js';
+import { renderSubscription } from '../render.js';
+import type { SandboxState } from '../state.js';
+import type { SandboxSubscription } from '../types.js';
+import { handle, param } from './handle.js';
+
+export const SUBSCRIPTION_STATUSES = [
+  'Active', 'Cancelled', 'PendingManual', 'PendingAutomated', 'PendingCancel', 'WaitingForDetails', 'Trial', 'Converted', 'PendingActivation', 'Activated',
+];
+export const BILLING_TERMS = ['Monthly', 'Annual', '2-Year', '3-Year', 'One-Time', 'Trial', 'Activation'];
+
+const SORT_KEYS: Record<string, (s: SandboxSubscription) => number | string> = {
+  quantity: (s) => s.quantity,
+  startDate: (s) => s.startMs,
+  endDate: (s) => s.endMs ?? Number.MAX_SAFE_INTEGER,
+  createdDate: (s) => s.createdMs,
+  billingStart: (s) => s.billingStartMs,
+  price: (s) => s.price.toNumber(),
+};
+
+export function subscriptionRoutes(r: Router, state: SandboxState): void {
+  const data = state.data;
+
+  r.get('/subscriptions', handle((req, res) => {
+    const p = parsePage(req, state.oversizePage);
+    const sort = parseSort(req, Object.keys(SORT_KEYS));
+    const companyId = stringParam(req, 'companyId');
+    const productId = stringParam(req, 'productId');
+    const status = stringParam(req, 'status');
+    const billingTerm = stringParam(req, 'billingTerm');
+    if (status !== undefined && !SUBSCRIPTION_STATUSES.includes(status)) throw new BadRequest(`invalid status ${status}`);
+    if (billingTerm !== undefined && !BILLING_TERMS.includes(billingTerm)) throw new BadRequest(`invalid billingTerm ${billingTerm}`);
+    if (companyId !== undefined && !data.companyById.has(companyId)) {
+      return sendError(req, res, 403, 'FORBIDDEN', `Invalid companyId ${companyId}`);
+    }
+    const key = `subs:${companyId}:${productId}:${status}:${billingTerm}:${JSON.stringify(sort)}`;
+    const items = data.cached(key, () => {
+      let base: SandboxSubscription[] = data.subscriptions;
+      if (companyId !== undefined) base = data.subscriptionsByCompany.get(companyId) ?? [];
+      if (productId !== undefined) {
+        const byProduct = data.subscriptionsByProduct.get(productId) ?? [];
+        if (byProduct.length < base.length) base = byProduct;
+      }
+      let list = base.filter((s) =>
+        (companyId === undefined || s.companyId === companyId) &&
+        (productId === undefined || s.productId === productId) &&
+        (status === undefined || s.status === status) &&
+        (billingTerm === undefined || s.billingTerm === billingTerm));
+      if (sort) list = sortBy(list, SORT_KEYS[sort.field]!, sort.desc);
+      return list;
+    });
+    sendJson(res, 200, pageOf(items, p, (s) => renderSubscription(s, false)));
+  }));
+
+  r.get('/subscriptions/:subscriptionId', handle((req, res) => {
+    const id = param(req, 'subscriptionId');
+    const s = data.subscriptionById.get(id);
+    if (!s) return notFound(req, res, 'Subscription', id);
+    sendJson(res, 200, renderSubscription(s, true));
+  }));
+
+  /**
+   * PUT: `quantity` (Pax8's rules, see SandboxData.setQuantity: a decrease during a commitment
+   * answers 422 `{errors: [...]}`) and `price`. Other fields are accepted and ignored.
+   */
+  r.put('/subscriptions/:subscriptionId', handle((req, res) => {
+    const id = param(req, 'subscriptionId');
+    if (!data.subscriptionById.has(id)) return notFound(req, res, 'Subscription', id);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('body must be a JSON object');
+    if (!['quantity', 'price', 'billingTerm', 'startDate'].some((k) => body[k] !== undefined)) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Nothing to update', ['One of quantity, price, billingTerm or startDate is required']);
+    }
+    if (body['quantity'] !== undefined) {
+      if (typeof body['quantity'] !== 'number') throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad quantity', ['quantity must be a number']);
+      data.setQuantity(id, body['quantity'], true);
+    }
+    if (body['price'] !== undefined) {
+      if (typeof body['price'] !== 'number' || body['price'] < 0) throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad price', ['price must be a non-negative number']);
+      data.setPrice(id, new Decimal(String(body['price'])));
+    }
+    sendJson(res, 200, renderSubscription(data.requireSubscription(id), true));
+  }));
+
+  r.delete('/subscriptions/:subscriptionId', handle((req, res) => {
+    const id = param(req, 'subscriptionId');
+    if (!data.subscriptionById.has(id)) return notFound(req, res, 'Subscription', id);
+    const raw = stringParam(req, 'cancelDate');
+    let at: number | undefined;
+    if (raw !== undefined && raw !== '') {
+      at = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+      if (Number.isNaN(at)) throw new BadRequest(`invalid cancelDate ${raw}`);
+    }
+    data.cancel(id, at);
+    res.status(204).end();
+  }));
+
+  /** History: no page block; newest state first. */
+  r.get('/subscriptions/:subscriptionId/history', handle((req, res) => {
+    const id = param(req, 'subscriptionId');
+    if (!data.subscriptionById.has(id)) return notFound(req, res, 'Subscription', id);
+    sendJson(res, 200, { content: data.history(id).map((s) => renderSubscription(s, false)) });
+  }));
+}

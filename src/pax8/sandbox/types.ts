@@ -1,0 +1,194 @@
+import type { Decimal } from 'decimal.js';
+
+/** Public option and handle types of the sandbox (re-exported from index.ts). */
+export type FaultKind = '429' | '500' | '503' | 'slow' | 'reset' | 'truncated' | 'malformed';
+
+export interface FaultConfig {
+  /** Probability per request, 0..1. */
+  rate: number;
+  kinds: FaultKind[];
+  seed?: number;
+  /** Delay for `slow`, default 30000 ms. */
+  slowMs?: number;
+  /** Default false: the token endpoint is never faulted. */
+  includeToken?: boolean;
+}
+
+export interface SandboxOptions {
+  seed?: number;
+  companies?: number;
+  /** Total subscriptions; default 5 per company. */
+  subscriptions?: number;
+  /** Total usage summaries; default 40% of the company count. */
+  usageSummaries?: number;
+  clientId?: string;
+  clientSecret?: string;
+  tokenLifetimeSeconds?: number;
+  /** Requests per minute per token; null = no limit. Default 1000. */
+  rateLimitPerMinute?: number | null;
+  /** Send `Retry-After` (seconds) with rate-limit 429s. Default false (Pax8 documents none). */
+  rateLimitRetryAfter?: boolean;
+  faults?: FaultConfig | null;
+  /** Sandbox clock start (ISO instant). Default 2026-11-15T12:00:00Z. */
+  now?: string;
+  host?: string;
+  /** 0 = random free port. */
+  port?: number;
+  /** What `size` > 200 does: clamp to 200 (default, like Spring's max page size) or answer 400. */
+  oversizePage?: 'clamp' | 'reject';
+}
+
+export type CompanyStatus = 'Active' | 'Inactive' | 'Deleted';
+
+export interface Address {
+  street: string;
+  street2?: string;
+  city: string;
+  stateOrProvince: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface SandboxCompany {
+  id: string;
+  name: string;
+  address: Address;
+  phone: string;
+  website: string;
+  externalId?: string;
+  billOnBehalfOfEnabled: boolean;
+  selfServiceAllowed: boolean;
+  orderApprovalRequired: boolean;
+  status: CompanyStatus;
+  updatedMs: number;
+  /** Currency its subscriptions are billed in. */
+  currencyCode: string;
+  /** True only for the partner's own company. */
+  isPartner: boolean;
+  /** Picks the date format variant when rendered. */
+  styleVariant: number;
+}
+
+export type BillingTerm = 'Monthly' | 'Annual' | '2-Year' | '3-Year' | 'One-Time' | 'Trial' | 'Activation';
+export type CommitmentTerm = 'Monthly' | '1-Year' | '3-Year';
+export type SubscriptionStatus =
+  | 'Active'
+  | 'Cancelled'
+  | 'PendingManual'
+  | 'PendingAutomated'
+  | 'PendingCancel'
+  | 'WaitingForDetails'
+  | 'Trial'
+  | 'Converted'
+  | 'PendingActivation'
+  | 'Activated';
+
+export interface SandboxRate {
+  partnerBuyRate: Decimal;
+  suggestedRetailPrice: Decimal;
+  startQuantityRange: number;
+  endQuantityRange?: number;
+  chargeType: 'Per Unit' | 'Flat Rate';
+}
+
+export interface SandboxPricing {
+  billingTerm: BillingTerm;
+  commitmentTerm?: CommitmentTerm;
+  commitmentTermInMonths?: number;
+  type: 'Flat' | 'Volume' | 'Tiered' | 'Mark-Up';
+  unitOfMeasurement: string;
+  rates: SandboxRate[];
+}
+
+export interface SandboxProduct {
+  id: string;
+  name: string;
+  vendorName: string;
+  shortDescription: string;
+  description: string;
+  /** Pax8's own SKU, e.g. MST-NCE-103-C100. */
+  sku: string;
+  /** Vendor part number, e.g. CFQ7TTC0LCHC:0002 for Microsoft NCE. */
+  vendorSku?: string;
+  altVendorSku?: string;
+  requiresCommitment: boolean;
+  unitOfMeasurement: string;
+  /** Consumption-billed (carries usage summaries), e.g. Azure plan. */
+  usageBased: boolean;
+  pricing: SandboxPricing[];
+}
+
+export interface SandboxCommitment {
+  id: string;
+  term: CommitmentTerm;
+  endMs: number;
+}
+
+export interface SandboxSubscription {
+  id: string;
+  parentSubscriptionId?: string;
+  companyId: string;
+  productId: string;
+  productName: string;
+  vendorSubscriptionId: string;
+  vendorSkuId?: string;
+  quantity: number;
+  startMs: number;
+  endMs?: number;
+  createdMs: number;
+  updatedMs?: number;
+  billingStartMs: number;
+  status: SubscriptionStatus;
+  price: Decimal;
+  partnerCost: Decimal;
+  currencyCode: string;
+  billingTerm: BillingTerm;
+  commitment?: SandboxCommitment;
+  styleVariant: number;
+  /** Quantity before the generated history's last change (history is derived from it). */
+  initialQuantity: number;
+}
+
+export interface SandboxUsageSummary {
+  id: string;
+  subscriptionId: string;
+  /** Absent on some summaries (live behaviour). */
+  companyId?: string;
+  productId: string;
+  resourceGroup?: string;
+  vendorName: string;
+  currentCharges: Decimal;
+  partnerTotal: Decimal;
+  currencyCode: string;
+  isTrial: boolean;
+  /** First day (UTC ms) of the month the summary covers; lines exist for every day of it. */
+  monthStartMs: number;
+  /** Number of days with usage lines (days in that month). */
+  days: number;
+  /** Seed for the lazily generated lines. */
+  lineSeed: number;
+  /** Meters (usage products) the lines are spread over. */
+  meters: SandboxMeter[];
+}
+
+export interface SandboxMeter {
+  productId: string;
+  productName: string;
+  unitOfMeasure: string;
+  unitPrice: Decimal;
+}
+
+export interface SandboxUsageLine {
+  usageSummaryId: string;
+  usageDate: string;
+  productId: string;
+  productName: string;
+  unitOfMeasure: string;
+  quantity: Decimal;
+  unitPrice: Decimal;
+  currentCharges: Decimal;
+  currentProfit: Decimal;
+  partnerTotal: Decimal;
+  currencyCode: string;
+  isTrial: boolean;
+}
