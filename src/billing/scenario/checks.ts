@@ -1,6 +1,7 @@
 import { isPeriodStart, periodContaining, nextPeriod, type Schedule } from '../periods.js';
 import { isTimeZone, localDateOf } from '../localdate.js';
 import { dateParts } from '../dates.js';
+import { dec } from '../decimal.js';
 import { issue } from './issues.js';
 import type { ScenarioInput } from './schema.js';
 
@@ -24,6 +25,9 @@ function checkCalendar(input: ScenarioInput, errors: string[]): void {
   if (!isPeriodStart(schedule, input.startDate)) {
     const period = periodContaining(schedule, input.startDate);
     errors.push(issue(['startDate'], `${input.startDate} is not a period start for anchorDay ${input.anchorDay}; the nearest period starts are ${period.start} and ${nextPeriod(schedule, input.startDate).start}`));
+  }
+  if (input.taxRate !== undefined && dec(input.taxRate).greaterThan(1)) {
+    errors.push(issue(['taxRate'], `${input.taxRate} would be ${dec(input.taxRate).mul(100).toString()}%; write a rate as a fraction, e.g. "0.10" for 10%`));
   }
   if (input.through < input.startDate) errors.push(issue(['through'], `${input.through} is before startDate ${input.startDate}`));
 }
