@@ -1,22 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+// 1 % slack so that network jitter cannot squeeze limit + 1 requests into one server window.
+const PACING_MARGIN = 1.01;
+
 /**
- * Bounded concurrency plus even pacing for one client. Slots are handed out at
- * `60 000 / perMinute` ms apart, so no window of any length sees more than the
- * limit (plus one); a Retry-After pushes every later slot back.
+ * Bounded concurrency plus even pacing for one client. Slots are handed out
+ * `60 000 / perMinute` ms apart (plus the margin), so no one-minute window sees
+ * more than the limit; a Retry-After pushes every later slot back.
  */
 export class Scheduler {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private nextSlot = 0;
-  private intervalMs: number;
+  private readonly intervalMs: number;
 
   constructor(
     private readonly concurrency: number,
     perMinute: number | null,
     private readonly now: () => number = Date.now,
   ) {
-    this.intervalMs = perMinute ? 60_000 / perMinute : 0;
+    this.intervalMs = perMinute ? (60_000 / perMinute) * PACING_MARGIN : 0;
   }
 
   async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
