@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { register as migrate } from './migrate.js';
 import { register as start } from './start.js';
 import { register as simulate } from './simulate.js';
+import { register as sandbox } from './sandbox.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
   migrate(program);
   start(program);
   simulate(program);
+  sandbox(program);
 }
