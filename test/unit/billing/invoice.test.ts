@@ -81,6 +81,27 @@ describe('billing/invoice', () => {
     expect(adj!.provenance.rule).to.contain('from_change_date');
   });
 
+  it('changes in the last period belong to the invoice after `through` and are not shown', () => {
+    const hs = histories(history('s1', [['2026-01-01', 2], ['2026-02-05', 3]]));
+    const invoices = invoicesThrough(context({ lines: [advance('m', '28', [link('s1')])], histories: hs }), '2026-02-27');
+    expect(invoices.map((i) => i.lines.map((l) => l.kind))).to.deep.equal([['recurring'], ['recurring']]);
+  });
+
+  it('increases_only: each period starts a new high-water mark at its own Q(start)', () => {
+    const hs = histories(history('s1', [['2026-01-01', 10], ['2026-01-10', 12], ['2026-01-20', 8], ['2026-02-10', 11]]));
+    const invoices = invoicesThrough(context({ lines: [advance('m', '28', [link('s1')], 'increases_only')], histories: hs }), '2026-03-01');
+    // January: +2 over the mark 10; February starts at 8, so 11 is +3 (below January's mark of 12, still charged)
+    expect(invoices.map((i) => i.lines.filter((l) => l.kind === 'prorata').map((l) => `${l.from}:${l.quantity}`))).to.deep.equal([
+      [], ['2026-01-10:2'], ['2026-02-10:3'],
+    ]);
+  });
+
+  it('a subscription set Active before any quantity bills its minimum', () => {
+    const hs = histories(history('s1', [['2026-01-01', undefined, 'Active']]));
+    const inv = buildInvoice(context({ lines: [advance('m', '1', [link('s1', 0, 5)])], histories: hs }), '2026-01-01');
+    expect(inv.lines[0]!.quantity.toString()).to.equal('5');
+  });
+
   it('refuses a date that is not a period start', () => {
     expect(() => buildInvoice(context({ lines: [], histories: histories() }), '2026-01-02')).to.throw(/not a period start/);
   });

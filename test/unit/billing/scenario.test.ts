@@ -57,6 +57,14 @@ describe('billing/scenario', () => {
     ]);
   });
 
+  it('a flagged line carries its review reasons after "to"; other lines keep the documented keys', () => {
+    const s = example();
+    s.subscriptions[0].currency = 'EUR';
+    const line = run(s).invoices[0]!.lines[0]!;
+    expect(Object.keys(line)).to.deep.equal(['line', 'kind', 'quantity', 'unitPrice', 'amount', 'from', 'to', 'review']);
+    expect(line.review).to.deep.equal(['subscription s1 is in EUR, the invoice is in USD; not converted']);
+  });
+
   it('reads a timestamp on the tenant\'s local date', () => {
     const s = example();
     s.timezone = 'America/New_York';
