@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as migrate } from './migrate.js';
 import { register as start } from './start.js';
+import { register as tenants } from './tenants.js';
 import { register as simulate } from './simulate.js';
 import { register as sandbox } from './sandbox.js';
 
@@ -8,6 +9,7 @@ import { register as sandbox } from './sandbox.js';
 export function registerCommands(program: Command): void {
   migrate(program);
   start(program);
+  tenants(program);
   simulate(program);
   sandbox(program);
 }

@@ -1,0 +1,22 @@
+import { Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/client/index.js';
+import type { Tenant } from '../db/entities/index.js';
+import type { TenantService } from './service.js';
+
+/** The one way to get a Pax8 client for a tenant: credentials decrypted here, never kept elsewhere. */
+export function pax8ClientFor(
+  tenants: TenantService,
+  tenant: Tenant,
+  options: Omit<Pax8ClientConfig, 'tenantId' | 'tenantName' | 'clientId' | 'clientSecret'> & { logger?: Pax8Logger } = {},
+): Pax8Client {
+  const c = tenants.credentials(tenant);
+  return new Pax8Client({
+    ...options,
+    tenantId: c.tenantId,
+    tenantName: c.tenantName,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    tokenUrl: c.tokenUrl ?? options.tokenUrl,
+    audience: c.audience ?? options.audience,
+    apiBaseUrl: c.apiBaseUrl ?? options.apiBaseUrl,
+  });
+}
