@@ -7,15 +7,31 @@ import { Subscription } from './subscription.js';
 import { SubscriptionChange } from './subscription-change.js';
 import { UsageSummary, UsageMonthlyCharge, UsageLine } from './usage.js';
 import { ImportRun, ImportError } from './import-run.js';
+import { User, UserLoginAttempt } from './user.js';
+import { Session } from './session.js';
+import { ApiToken } from './api-token.js';
+import { AuditEvent } from './audit.js';
+import {
+  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
+  BillingDailyProgress,
+} from './recurring-invoice.js';
+import { Invoice, InvoiceLine, InvoiceCounter } from './invoice.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export {
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
+  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
+  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
 };
+export { User, UserLoginAttempt, Session, ApiToken, AuditEvent };
+export { ROLES, type Role } from './user.js';
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
+  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
+  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
+  User, UserLoginAttempt, Session, ApiToken, AuditEvent,
 ];
