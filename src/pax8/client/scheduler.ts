@@ -1,23 +1,26 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // 1 % slack so that network jitter cannot squeeze limit + 1 requests into one server window.
 const PACING_MARGIN = 1.01;
 
 /**
- * Bounded concurrency plus even pacing for one client. Slots are handed out
- * `60 000 / perMinute` ms apart (plus the margin), so no one-minute window sees
- * more than the limit; a Retry-After pushes every later slot back.
+ * Bounded concurrency plus even pacing for one client. Request starts are at
+ * least `60 000 / perMinute` ms apart (plus the margin), measured from the
+ * previous actual start, so a late timer never lets two requests bunch up;
+ * a Retry-After holds every later start back.
  */
 export class Scheduler {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
-  private nextSlot = 0;
   private readonly intervalMs: number;
+  private lastStart = -Infinity;
+  private pausedUntil = -Infinity; // performance.now() clock
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly concurrency: number,
     perMinute: number | null,
-    private readonly now: () => number = Date.now,
   ) {
     this.intervalMs = perMinute ? (60_000 / perMinute) * PACING_MARGIN : 0;
   }
@@ -34,14 +37,19 @@ export class Scheduler {
 
   /** Nobody starts a request before `until` (epoch ms). */
   pauseUntil(until: number): void {
-    this.nextSlot = Math.max(this.nextSlot, until);
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + (until - Date.now()));
   }
 
-  private async pace(signal?: AbortSignal): Promise<void> {
-    const now = this.now();
-    const slot = Math.max(now, this.nextSlot);
-    if (this.intervalMs > 0) this.nextSlot = slot + this.intervalMs;
-    if (slot > now) await sleep(slot - now, undefined, { signal });
+  private pace(signal?: AbortSignal): Promise<void> {
+    if (this.intervalMs === 0 && this.pausedUntil <= performance.now()) return Promise.resolve();
+    // One waiter at a time, in order; each measures from the previous real start.
+    const mine = this.turn.then(async () => {
+      const wait = Math.max(this.lastStart + this.intervalMs, this.pausedUntil) - performance.now();
+      if (wait > 0) await sleep(Math.ceil(wait), undefined, { signal });
+      this.lastStart = performance.now();
+    });
+    this.turn = mine.catch(() => undefined);
+    return mine;
   }
 
   private acquire(): Promise<void> {

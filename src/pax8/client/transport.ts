@@ -29,7 +29,7 @@ export class Transport {
 
   constructor(private readonly cfg: ResolvedConfig, secret: string) {
     this.#secret = secret;
-    this.scheduler = new Scheduler(cfg.concurrency, cfg.rateLimitPerMinute, cfg.now);
+    this.scheduler = new Scheduler(cfg.concurrency, cfg.rateLimitPerMinute);
     this.tokens = new TokenCache(() => this.requestToken(), cfg.now, cfg.tokenRefreshSkewMs);
   }
 
