@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
+
+/**
+ * Every sandbox response body is validated against the published OpenAPI (copied into
+ * src/pax8/sandbox/openapi/). To make the check bite, object schemas are closed
+ * (additionalProperties: false) except for the documented live drift:
+ *   - Subscription carries `commitment{id, term, endDate}` (not the spec's `commitmentTerm`);
+ *   - UsageSummary carries `subscriptionId` (in the spec's own example, not its schema);
+ *   - date-time fields arrive as `2020-12-03`, `2020-12-01T13:20:13.153-0700` or ISO `Z`.
+ */
+const addFormats = addFormatsModule.default;
+const SPEC_DIR = new URL('../../src/pax8/sandbox/openapi/', import.meta.url);
+const partner = JSON.parse(readFileSync(new URL('pax8-partner-endpoints-openapi.json', SPEC_DIR), 'utf8'));
+const auth = JSON.parse(readFileSync(new URL('pax8-authentication-openapi.json', SPEC_DIR), 'utf8'));
+
+const DRIFT: Record<string, Record<string, unknown>> = {
+  Subscription: { commitment: { $ref: '#/components/schemas/SubscriptionCommitment' } },
+  UsageSummary: { subscriptionId: { type: 'string', format: 'uuid' } },
+};
+
+function rewrite(node: unknown, prefix: string): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, prefix));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string') out[k] = v.replace('#/components/schemas/', `${prefix}#/definitions/`);
+    else if (k === 'example' || k === 'examples') continue;
+    else out[k] = rewrite(v, prefix);
+  }
+  if (out['properties'] && out['additionalProperties'] === undefined) out['additionalProperties'] = false;
+  return out;
+}
+
+function buildAjv(): { ajv: Ajv; responseValidator: (path: string, method: string, status: string) => ValidateFunction } {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2}))?$/);
+  ajv.addFormat('yyyy-MM-dd', /^\d{4}-\d{2}-\d{2}$/);
+  ajv.addFormat('phone', true);
+  const schemas = structuredClone(partner.components.schemas) as Record<string, { properties: Record<string, unknown> }>;
+  for (const [name, extra] of Object.entries(DRIFT)) Object.assign(schemas[name]!.properties, extra);
+  ajv.addSchema({ $id: 'pax8', definitions: rewrite(schemas, 'pax8') });
+  ajv.addSchema({ $id: 'auth', definitions: rewrite(auth.components.schemas, 'auth') });
+  const cache = new Map<string, ValidateFunction>();
+  return {
+    ajv,
+    responseValidator(path, method, status) {
+      const key = `${method} ${path} ${status}`;
+      let v = cache.get(key);
+      if (!v) {
+        const schema = partner.paths[path]?.[method]?.responses?.[status]?.content?.['application/json']?.schema;
+        if (!schema) throw new Error(`the spec has no JSON schema for ${key}`);
+        v = ajv.compile(rewrite(schema, 'pax8') as object);
+        cache.set(key, v);
+      }
+      return v;
+    },
+  };
+}
+
+describe('Pax8 sandbox conforms to the published OpenAPI', function () {
+  this.timeout(120_000);
+  let sb: RunningSandbox;
+  let tok: string;
+  const { ajv, responseValidator } = buildAjv();
+  let checked = 0;
+
+  async function check(specPath: string, url: string, status = '200', method = 'get', init?: RequestInit): Promise<any> {
+    const res = await fetch(`${sb.baseUrl}${url}`, { method: method.toUpperCase(), ...init, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } });
+    expect(res.status, `${method} ${url}`).to.equal(Number(status));
+    expect(res.headers.get('content-type')).to.match(/^application\/json/);
+    const body = await res.json();
+    const validate = responseValidator(specPath, method, status);
+    if (!validate(body)) expect.fail(`${method} ${url} → ${ajv.errorsText(validate.errors, { separator: '\n' })}`);
+    checked++;
+    return body;
+  }
+
+  async function allPages(specPath: string, url: string): Promise<any[]> {
+    const out: any[] = [];
+    for (let page = 0; ; page++) {
+      const body = await check(specPath, `${url}${url.includes('?') ? '&' : '?'}page=${page}&size=200`);
+      out.push(...body.content);
+      if (page + 1 >= body.page.totalPages) return out;
+    }
+  }
+
+  before(async () => {
+    sb = await startSandbox({ seed: 11, companies: 120, rateLimitPerMinute: null });
+    const res = await fetch(sb.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: sb.clientId, client_secret: sb.clientSecret, audience: sb.audience, grant_type: 'client_credentials' }),
+    });
+    const body = (await res.json()) as { access_token: string };
+    const v = ajv.compile({ $ref: 'auth#/definitions/TokenResponse' });
+    if (!v(body)) expect.fail(ajv.errorsText(v.errors));
+    tok = body.access_token;
+  });
+  after(async () => sb.close());
+  after(() => {
+    expect(checked).to.be.greaterThan(100);
+  });
+
+  it('the closed schemas reject unknown fields, wrong types and bad enums (the check can fail)', async () => {
+    const sub = await check('/subscriptions/{subscriptionId}', `/subscriptions/${sb.data.subscriptions[0]!.id}`);
+    const v = responseValidator('/subscriptions/{subscriptionId}', 'get', '200');
+    expect(v({ ...sub, commitmentTerms: {} })).to.equal(false);
+    expect(v({ ...sub, quantity: '3' })).to.equal(false);
+    expect(v({ ...sub, status: 'Suspended' })).to.equal(false);
+    expect(v({ ...sub, startDate: '03/12/2020' })).to.equal(false);
+    expect(v({ ...sub, commitment: { term: 'Monthly', endDate: 'soon' } })).to.equal(false);
+    const list = responseValidator('/companies', 'get', '200');
+    expect(list({ content: [{ name: 'x' }], page: { size: 10 } })).to.equal(false);
+  });
+
+  it('token error body matches the spec example', async () => {
+    const res = await fetch(sb.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'x', client_secret: 'y', audience: sb.audience, grant_type: 'client_credentials' }),
+    });
+    expect(res.status).to.equal(401);
+    expect(await res.json()).to.deep.equal(auth.components.examples['token-error-auth-example'].value);
+  });
+
+  it('companies: list (every page) and get', async () => {
+    const all = await allPages('/companies', '/companies');
+    expect(all).to.have.length(120);
+    for (const c of all.slice(0, 40)) await check('/companies/{companyId}', `/companies/${c.id}`);
+    await check('/companies', '/companies?status=Active&sort=name,desc&size=5');
+    await check('/companies/{companyId}', '/companies/does-not-exist', '404');
+  });
+
+  it('products: list, get and pricing for every product', async () => {
+    const all = await allPages('/products', '/products');
+    for (const p of all) {
+      await check('/products/{productId}', `/products/${p.id}`);
+      await check('/products/{productId}/pricing', `/products/${p.id}/pricing`);
+    }
+    await check('/products', '/products?search=Microsoft&sort=name');
+    await check('/products/{productId}', '/products/nope', '404');
+  });
+
+  it('subscriptions: list (every page), get, history, PUT, DELETE and errors', async () => {
+    const all = await allPages('/subscriptions', '/subscriptions');
+    expect(all.some((s) => s.commitment)).to.equal(true);
+    for (const s of all.slice(0, 150)) await check('/subscriptions/{subscriptionId}', `/subscriptions/${s.id}`);
+    for (const s of all.slice(0, 50)) await check('/subscriptions/{subscriptionId}/history', `/subscriptions/${s.id}/history`);
+    const target = sb.data.subscriptions.find((s) => s.status === 'Active' && !sb.data.productById.get(s.productId)!.usageBased)!;
+    await check('/subscriptions/{subscriptionId}', `/subscriptions/${target.id}`, '200', 'put', { body: JSON.stringify({ quantity: target.quantity + 1 }) });
+    await check('/subscriptions/{subscriptionId}/history', `/subscriptions/${target.id}/history`);
+    await check('/subscriptions', `/subscriptions?companyId=${sb.data.partnerCompanyId}&status=Active&billingTerm=Monthly`);
+    await check('/subscriptions/{subscriptionId}', '/subscriptions/nope', '404');
+    await check('/subscriptions/{subscriptionId}', '/subscriptions/nope', '404', 'put', { body: JSON.stringify({ quantity: 3 }) });
+    await check('/subscriptions', '/subscriptions?companyId=00000000-0000-4000-8000-000000000000', '403');
+    const del = await fetch(`${sb.baseUrl}/subscriptions/${target.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
+    expect(del.status).to.equal(204);
+    await check('/subscriptions/{subscriptionId}', `/subscriptions/nope`, '404', 'delete');
+  });
+
+  it('usage: summaries of every usage subscription, each summary, and its lines', async () => {
+    const subs = new Set(sb.data.usageSummaries.map((u) => u.subscriptionId));
+    for (const id of subs) {
+      const page = await check('/subscriptions/{subscriptionId}/usage-summaries', `/subscriptions/${id}/usage-summaries?size=200`);
+      for (const u of page.content) {
+        await check('/usage-summaries/{usageSummaryId}', `/usage-summaries/${u.id}`);
+        for (const day of ['2026-11-01', '2026-11-15', '2026-11-30']) {
+          const lines = await check('/usage-summaries/{usageSummaryId}/usage-lines', `/usage-summaries/${u.id}/usage-lines?usageDate=${day}`);
+          expect(lines.content.length).to.be.greaterThan(0);
+        }
+      }
+    }
+    await check('/usage-summaries/{usageSummaryId}/usage-lines', '/usage-summaries/nope/usage-lines?usageDate=2026-11-01', '404');
+    await check('/subscriptions/{subscriptionId}/usage-summaries', '/subscriptions/nope/usage-summaries', '404');
+  });
+});
