@@ -75,10 +75,6 @@ export function daysBetween(from: CalendarDate, to: CalendarDate): number {
   return dayIndex(to) - dayIndex(from);
 }
 
-export function monthOf(date: CalendarDate): CalendarMonth {
-  return date.slice(0, 7);
-}
-
 /** [first day of the month, first day of the next month). */
 export function monthBounds(month: CalendarMonth): { from: CalendarDate; to: CalendarDate } {
   const m = MONTH_RE.exec(month);

@@ -38,7 +38,7 @@ export function historyOf(id: string, changes: readonly SubscriptionChange[], cu
   return { id, ...(currency === undefined ? {} : { currency }), changes: ordered.map(({ c }) => c) };
 }
 
-export function applyChange(state: SubscriptionState, change: SubscriptionChange): SubscriptionState {
+function applyChange(state: SubscriptionState, change: SubscriptionChange): SubscriptionState {
   const next = { ...state };
   if (change.quantity !== undefined) next.quantity = change.quantity;
   if (change.price !== undefined) next.price = change.price;

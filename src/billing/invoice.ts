@@ -97,7 +97,6 @@ function arrearsLine(ctx: BillingContext, line: RecurringLineSpec, billed: Perio
       subscriptions: subscriptionsOf(line),
       quantities: charge.segments.map((s) => ({ from: s.from, to: s.to, quantity: s.quantity.toString() })),
       price: { source: price.source, asOf: price.asOf },
-      factor: { days: billed.days, periodDays: billed.days },
     },
   };
 }

@@ -23,18 +23,6 @@ export function exactOf(value: Decimal.Value, denominator = 1): Exact {
   return { numerator: dec(value), denominator };
 }
 
-export function exactValue(e: Exact, significantDigits = 40): Decimal {
-  return dec(e.numerator).div(e.denominator).toSignificantDigits(significantDigits);
-}
-
-export function addExact(a: Exact, b: Exact): Exact {
-  if (a.denominator === b.denominator) return { numerator: dec(a.numerator).add(b.numerator), denominator: a.denominator };
-  return {
-    numerator: dec(a.numerator).mul(b.denominator).add(dec(b.numerator).mul(a.denominator)),
-    denominator: a.denominator * b.denominator,
-  };
-}
-
 /** numerator / denominator rounded half away from zero to `places`, computed exactly (no intermediate rounding). */
 export function roundRatio(numerator: Decimal.Value, denominator: number, places: number): Decimal {
   if (Math.floor(denominator) !== denominator || denominator <= 0) throw new Error(`denominator must be a positive integer, got ${denominator}`);
