@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as migrate } from './migrate.js';
 import { register as start } from './start.js';
 import { register as tenants } from './tenants.js';
+import { register as backup } from './backup.js';
 import { register as simulate } from './simulate.js';
 import { register as sandbox } from './sandbox.js';
 
@@ -10,6 +11,7 @@ export function registerCommands(program: Command): void {
   migrate(program);
   start(program);
   tenants(program);
+  backup(program);
   simulate(program);
   sandbox(program);
 }

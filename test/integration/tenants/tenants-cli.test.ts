@@ -7,6 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { runCli } from '../../support/cli.js';
+import { onMariaDb } from '../../support/database.js';
 
 /** A stand-in Pax8 that issues tokens but forbids every API call (the sandbox has no such partner). */
 function startForbiddingPax8(): Promise<{ url: string; server: Server }> {
@@ -24,6 +25,10 @@ function startForbiddingPax8(): Promise<{ url: string; server: Server }> {
 
 describe('recurra tenants (against the Pax8 sandbox)', function () {
   this.timeout(60000);
+  // The embedded SQLite file is what these commands serve; the MariaDB pass adds nothing here.
+  before(function () {
+    if (onMariaDb()) this.skip();
+  });
   let sandbox: RunningSandbox;
   const env: NodeJS.ProcessEnv = { RECURRA_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'recurra-tenants-')) };
 
