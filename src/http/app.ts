@@ -1,7 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
 import type { Runtime } from '../app/runtime.js';
 import { requestContext } from './request-id.js';
 import { healthRouter } from './health.js';
+import { authenticate } from './auth.js';
+import { apiRouter } from './api/index.js';
+import { webRouter } from './web/index.js';
+import { UserService } from '../users/service.js';
 
 export function createHttpApp(rt: Runtime): Express {
   const app = express();
@@ -9,8 +14,18 @@ export function createHttpApp(rt: Runtime): Express {
   app.set('trust proxy', rt.config.http.trustProxy);
   app.use(requestContext(rt.logger));
   app.use(healthRouter(rt.ds));
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.setHeader('X-Frame-Options', 'DENY');
+    next();
+  });
+  app.use(cookieParser());
+  app.use(authenticate(rt, new UserService(rt.ds)));
+  app.use(apiRouter(rt));
+  app.use(webRouter(rt));
   app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}` } });
+    res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, requestId: req.id } });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     req.log?.error({ err }, 'unhandled error');

@@ -4,6 +4,7 @@ import { register as start } from './start.js';
 import { register as tenants } from './tenants.js';
 import { register as backup } from './backup.js';
 import { register as simulate } from './simulate.js';
+import { register as users } from './users.js';
 import { register as sandbox } from './sandbox.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
@@ -13,5 +14,6 @@ export function registerCommands(program: Command): void {
   tenants(program);
   backup(program);
   simulate(program);
+  users(program);
   sandbox(program);
 }

@@ -1,0 +1,8 @@
+/** Importing this module registers every API route (each routes/*.ts calls defineRoute). */
+import './routes/auth.js';
+import './routes/tenants.js';
+import './routes/data.js';
+
+export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
+export { apiRouter } from './mount.js';
+export { buildOpenApi } from './openapi.js';

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { allRoutes, isTenantRoute, type RouteDef } from './route.js';
+import { errorBodySchema } from './errors.js';
+
+type Json = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const s = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  delete s.$schema;
+  return s;
+}
+
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function parameters(def: RouteDef): Json[] {
+  const out: Json[] = [];
+  for (const [where, schema] of [['path', def.params], ['query', def.query]] as const) {
+    if (!schema) continue;
+    const js = jsonSchema(schema, 'input');
+    const props = (js.properties ?? {}) as Record<string, Json>;
+    const required = new Set((js.required as string[] | undefined) ?? []);
+    for (const [name, p] of Object.entries(props)) {
+      const { description, ...rest } = p;
+      out.push({
+        name, in: where, required: where === 'path' ? true : required.has(name) && rest.default === undefined,
+        ...(description ? { description } : {}), schema: rest,
+      });
+    }
+  }
+  return out;
+}
+
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'invalid request; `fields` names each invalid field',
+  '401': 'not signed in',
+  '403': 'role not allowed, CSRF token missing, or password change required',
+  '404': 'no such object in this tenant (also for other tenants\' objects)',
+};
+
+const ROLE_NOTE = (def: RouteDef) =>
+  `Roles: ${def.roles.join(', ')}.${isTenantRoute(def) ? ' Tenant-scoped: another tenant answers 404.' : ''}${def.customerScoped ? ' Client users see only their own customer.' : ''}`;
+
+/** The OpenAPI 3.1 document, generated from the same registry that mounts the routes. */
+export function buildOpenApi(serverUrl = '/api/v1'): Json {
+  const paths: Record<string, Json> = {};
+  for (const def of allRoutes()) {
+    const p = (paths[openApiPath(def.path)] ??= {});
+    const status = String(def.status ?? 200);
+    const responses: Json = {
+      [status]: def.produces
+        ? { description: 'the file', content: { [def.produces]: { schema: { type: 'string' } } } }
+        : { description: 'success', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } },
+    };
+    for (const [code, description] of Object.entries(ERROR_RESPONSES)) {
+      responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    }
+    p[def.method] = {
+      operationId: def.id,
+      tags: [def.tag],
+      summary: def.summary,
+      description: [def.description, ROLE_NOTE(def)].filter(Boolean).join('\n\n'),
+      parameters: parameters(def),
+      ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input') } } } } : {}),
+      responses,
+      security: [{ bearer: [] }, { session: [] }],
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Recurra API',
+      version: '1',
+      description:
+        'Billing engine for MSPs reselling Pax8 licences. Authenticate with `Authorization: Bearer rct_...` ' +
+        '(`recurra users token EMAIL`) or the web app\'s session cookie plus `X-CSRF-Token` on state-changing requests. ' +
+        'Lists take `page` (0-based), `size` and `sort=field,asc|desc` and answer `{items, page}`.',
+    },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      schemas: { Error: jsonSchema(errorBodySchema, 'output') },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'API token (rct_...)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'recurra_session' },
+      },
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Runtime } from '../../app/runtime.js';
+import { Tenant, type Role, type Session, type User } from '../../db/entities/index.js';
+import { TenantScope } from '../../db/tenant-scope.js';
+import { HttpError, notFound, validationError, zodFields } from './errors.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface Auth {
+  user: User;
+  via: 'session' | 'token';
+  session?: Session;
+}
+
+/** What a handler gets: validated input, the caller, and for tenant routes the tenant and its scope. */
+export interface RouteContext<P, Q, B> {
+  rt: Runtime;
+  /** Null only on public routes. */
+  auth: Auth;
+  params: P;
+  query: Q;
+  body: B;
+  /** Set on tenant routes (path contains :tenantId) after the caller's access was checked. */
+  tenant: Tenant;
+  scope: TenantScope;
+  /** For client users: the only customer whose data they may see. Handlers of client routes filter by it. */
+  onlyCustomerId: string | null;
+  req?: Request;
+  res?: Response;
+}
+
+type AnyObj = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteDef<
+  P extends AnyObj = AnyObj,
+  Q extends AnyObj = AnyObj,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+> {
+  /** OpenAPI operationId. */
+  id: string;
+  method: Method;
+  /** Express-style path under /api/v1, e.g. /tenants/:tenantId/customers/:customerId */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Roles allowed; 'client' only on routes whose handler filters by ctx.onlyCustomerId (customerScoped). */
+  roles: readonly Role[];
+  customerScoped?: boolean;
+  /** Only for users with access to every tenant (creating tenants, managing users). */
+  globalOnly?: boolean;
+  /** No sign-in needed (signing in itself). */
+  public?: boolean;
+  /** Routes a user with a one-time password may call (changing it, signing out, who am I). */
+  allowWithOneTimePassword?: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  status?: number;
+  /** Non-JSON answers (CSV, PDF, HTML): the handler writes to ctx.res itself. */
+  produces?: string;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R>>;
+}
+
+const registry: RouteDef[] = [];
+
+/** Declares a route; both the express routes and the OpenAPI document come from the registry. */
+export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType>(
+  def: RouteDef<P, Q, B, R>,
+): RouteDef<P, Q, B, R> {
+  if (def.roles.includes('client') && !def.customerScoped) {
+    throw new Error(`route ${def.id}: the client role is only allowed on customer-scoped routes`);
+  }
+  if (registry.some((r) => r.id === def.id)) throw new Error(`route ${def.id} defined twice`);
+  if (registry.some((r) => r.method === def.method && r.path === def.path)) throw new Error(`route ${def.method} ${def.path} defined twice`);
+  registry.push(def as unknown as RouteDef);
+  return def;
+}
+
+export function allRoutes(): readonly RouteDef[] {
+  return registry;
+}
+
+export function isTenantRoute(def: RouteDef): boolean {
+  return def.path.includes(':tenantId');
+}
+
+export interface Input {
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!r.success) throw validationError(zodFields(r.error, where));
+  return r.data;
+}
+
+/**
+ * Runs one route for an authenticated caller: role, tenant, validation, handler, response shape.
+ * The API and the web pages both go through here, so both enforce the same rules.
+ */
+export async function invokeRoute(
+  rt: Runtime,
+  def: RouteDef,
+  auth: Auth | null,
+  input: Input,
+  http?: { req: Request; res: Response },
+): Promise<unknown> {
+  if (!auth && !def.public) throw new HttpError(401, 'unauthenticated', 'sign in or send an API token');
+  const user = auth?.user ?? null;
+  if (def.public || !user) {
+    const ctx = { rt, auth: null, params: parsePart(def.params, input.params, 'params'), query: parsePart(def.query, input.query, 'query'),
+      body: parsePart(def.body, input.body, 'body'), onlyCustomerId: null, req: http?.req, res: http?.res };
+    return def.response.parse(await def.handler(ctx as never));
+  }
+  if (user.mustChangePassword && !def.allowWithOneTimePassword) {
+    throw new HttpError(403, 'password_change_required', 'choose a new password first (POST /api/v1/me/password)');
+  }
+  if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', `the ${user.role} role may not ${def.summary.toLowerCase()}`);
+  if (def.globalOnly && user.tenantId) throw new HttpError(403, 'forbidden', `only users of all tenants may ${def.summary.toLowerCase()}`);
+  let tenant: Tenant | undefined;
+  if (isTenantRoute(def)) {
+    const tenantId = String((input.params as Record<string, unknown> | undefined)?.tenantId ?? '');
+    // Someone else's tenant is answered exactly like a missing one.
+    if (user.tenantId && user.tenantId !== tenantId) throw notFound('tenant not found');
+    tenant = (await rt.ds.manager.findOneBy(Tenant, { id: tenantId.slice(0, 36) })) ?? undefined;
+    if (!tenant) throw notFound('tenant not found');
+  }
+  const params = parsePart(def.params, input.params, 'params');
+  const query = parsePart(def.query, input.query, 'query');
+  const body = parsePart(def.body, input.body, 'body');
+  const ctx: RouteContext<unknown, unknown, unknown> = {
+    rt, auth: auth!, params, query, body,
+    tenant: tenant as Tenant,
+    scope: tenant ? new TenantScope(rt.ds.manager, tenant.id) : (undefined as unknown as TenantScope),
+    onlyCustomerId: user.role === 'client' ? user.customerId : null,
+    req: http?.req, res: http?.res,
+  };
+  const result = await def.handler(ctx as never);
+  if (def.produces) return result;
+  const out = def.response.safeParse(result);
+  if (!out.success) {
+    rt.logger.error({ route: def.id, issues: out.error.issues.slice(0, 5) }, 'response does not match its declared schema');
+    throw new HttpError(500, 'internal', 'internal error');
+  }
+  return out.data;
+}
+
+// --- schemas shared by many routes ------------------------------------------------------------
+
+export const uuid = z.string().regex(/^[0-9a-fA-F-]{36}$/, 'an id (UUID)');
+export const tenantParams = z.strictObject({ tenantId: uuid });
+export const okSchema = z.object({ ok: z.literal(true) });
+export const noInput = z.strictObject({});

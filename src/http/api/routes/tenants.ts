@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { Pax8Client } from '../../../pax8/client/index.js';
+import { TenantError, TenantService, viewTenant } from '../../../tenants/service.js';
+import { SettingsError, tenantSettingsSchema } from '../../../tenants/settings.js';
+import { Tenant } from '../../../db/entities/index.js';
+import { HttpError, notFound } from '../errors.js';
+import { defineRoute, noInput, okSchema, tenantParams } from '../route.js';
+import { STAFF } from './auth.js';
+
+export const tenantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  displayName: z.string(),
+  timeZone: z.string(),
+  enabled: z.boolean(),
+  pax8ClientId: z.string().nullable(),
+  hasClientSecret: z.boolean(),
+  pax8TokenUrl: z.string().nullable(),
+  pax8Audience: z.string().nullable(),
+  pax8ApiUrl: z.string().nullable(),
+  settings: tenantSettingsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** Maps the tenant service's errors onto HTTP. */
+export function tenantHttpError(err: unknown): never {
+  if (err instanceof TenantError) {
+    if (err.code === 'not_found') throw notFound('tenant not found');
+    if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
+    throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message));
+  }
+  if (err instanceof SettingsError) throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message, 'body.settings'));
+  throw err;
+}
+
+function splitIssues(message: string, prefix = 'body'): Array<{ path: string; message: string }> {
+  return message.split('; ').map((part) => {
+    const m = /^([\w.]+): (.*)$/.exec(part);
+    return m ? { path: `${prefix}.${m[1]}`, message: m[2]! } : { path: prefix, message: part };
+  });
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+defineRoute({
+  id: 'listTenants', method: 'get', path: '/tenants', tag: 'Tenants', roles: STAFF,
+  summary: 'List the Pax8 tenants I can see',
+  query: noInput,
+  response: z.object({ items: z.array(tenantSchema) }),
+  async handler({ rt, auth }) {
+    const all = await new TenantService(rt.ds, rt.secrets).list();
+    return { items: all.filter((t) => !auth.user.tenantId || t.id === auth.user.tenantId).map(viewTenant) };
+  },
+});
+
+defineRoute({
+  id: 'createTenant', method: 'post', path: '/tenants', tag: 'Tenants', roles: ['admin'], globalOnly: true, status: 201,
+  summary: 'Connect a Pax8 tenant',
+  description: 'The client secret is stored encrypted and never answered.',
+  body: z.strictObject({
+    name: z.string().min(1).max(100),
+    displayName: z.string().trim().min(1).max(200).optional(),
+    timeZone: z.string().min(1).max(64).optional(),
+    clientId: z.string().min(1).max(200),
+    clientSecret: z.string().min(1).max(1000),
+    apiUrl: httpUrl.optional(),
+    tokenUrl: httpUrl.optional(),
+    audience: z.string().min(1).max(200).optional(),
+    enabled: z.boolean().optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  }),
+  response: tenantSchema,
+  async handler({ rt, body }) {
+    return viewTenant(await new TenantService(rt.ds, rt.secrets).create(body).catch(tenantHttpError));
+  },
+});
+
+defineRoute({
+  id: 'getTenant', method: 'get', path: '/tenants/:tenantId', tag: 'Tenants', roles: STAFF,
+  summary: 'One tenant with its settings',
+  params: tenantParams,
+  response: tenantSchema,
+  async handler({ tenant }) {
+    return viewTenant(tenant);
+  },
+});
+
+defineRoute({
+  id: 'updateTenantSettings', method: 'patch', path: '/tenants/:tenantId/settings', tag: 'Tenants', roles: ['admin'],
+  summary: 'Change import, mapping and schedule settings (partial update)',
+  params: tenantParams,
+  body: z.strictObject({
+    imports: z.record(z.string(), z.unknown()).optional(),
+    schedule: z.record(z.string(), z.string()).optional(),
+    leakageNoticeThreshold: z.string().nullable().optional(),
+  }),
+  response: tenantSettingsSchema,
+  async handler({ rt, tenant, body }) {
+    return new TenantService(rt.ds, rt.secrets).updateSettings(tenant.id, body).catch(tenantHttpError);
+  },
+});
+
+defineRoute({
+  id: 'updateTenantConnection', method: 'patch', path: '/tenants/:tenantId/connection', tag: 'Tenants', roles: ['admin'],
+  summary: 'Change credentials, endpoints, time zone or display name; enable or disable',
+  params: tenantParams,
+  body: z.strictObject({
+    displayName: z.string().trim().min(1).max(200).optional(),
+    timeZone: z.string().min(1).max(64).optional(),
+    clientId: z.string().min(1).max(200).optional(),
+    clientSecret: z.string().min(1).max(1000).optional(),
+    apiUrl: httpUrl.nullable().optional(),
+    tokenUrl: httpUrl.nullable().optional(),
+    audience: z.string().min(1).max(200).nullable().optional(),
+    enabled: z.boolean().optional(),
+  }),
+  response: tenantSchema,
+  async handler({ rt, tenant, body }) {
+    const svc = new TenantService(rt.ds, rt.secrets);
+    const { enabled, ...connection } = body;
+    if (Object.keys(connection).length > 0) await svc.updateConnection(tenant.id, connection).catch(tenantHttpError);
+    if (enabled !== undefined) await svc.setEnabled(tenant.id, enabled).catch(tenantHttpError);
+    return viewTenant(await svc.byId(tenant.id));
+  },
+});
+
+defineRoute({
+  id: 'testTenantConnection', method: 'post', path: '/tenants/:tenantId/test-connection', tag: 'Tenants', roles: ['admin'],
+  summary: 'Test the Pax8 connection (token and one companies request)',
+  params: tenantParams,
+  response: z.object({
+    ok: z.boolean(),
+    reason: z.enum(['bad_credentials', 'unreachable', 'forbidden', 'timeout', 'unexpected_response', 'no_credentials']).optional(),
+    message: z.string().optional(),
+  }),
+  async handler({ rt, tenant }) {
+    const svc = new TenantService(rt.ds, rt.secrets);
+    let creds;
+    try {
+      creds = svc.credentials(tenant);
+    } catch (err) {
+      if (err instanceof TenantError) return { ok: false, reason: 'no_credentials' as const, message: err.message };
+      throw err;
+    }
+    const client = new Pax8Client({
+      ...creds,
+      tokenUrl: creds.tokenUrl ?? rt.config.pax8.tokenUrl,
+      audience: creds.audience ?? rt.config.pax8.audience,
+      apiBaseUrl: creds.apiBaseUrl ?? rt.config.pax8.apiBaseUrl,
+      timeoutMs: 15_000,
+      maxRetries: 1,
+    });
+    return client.testConnection();
+  },
+});
+
+defineRoute({
+  id: 'deleteTenant', method: 'delete', path: '/tenants/:tenantId', tag: 'Tenants', roles: ['admin'], globalOnly: true,
+  summary: 'Remove a tenant and everything imported for it',
+  params: tenantParams,
+  response: okSchema,
+  async handler({ rt, tenant }) {
+    await new TenantService(rt.ds, rt.secrets).remove(tenant.id).catch(tenantHttpError);
+    return { ok: true as const };
+  },
+});
+
+export { Tenant };

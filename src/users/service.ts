@@ -1,0 +1,257 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { IsNull } from 'typeorm';
+import { ApiToken, AuditEvent, Customer, Session, Tenant, User, UserLoginAttempt, ROLES, type Role } from '../db/entities/index.js';
+import { dummyHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(message: string, readonly code: 'invalid' | 'not_found' | 'conflict') {
+    super(message);
+  }
+}
+
+export function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export const API_TOKEN_PREFIX = 'rct_';
+export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+export const SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
+/** Failures allowed before each further failure locks the key for a growing time. */
+export const LOGIN_FREE_FAILURES = 5;
+export const LOGIN_MAX_LOCK_MS = 15 * 60 * 1000;
+
+/** What may be shown about a user: never the hash. */
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  tenantId: string | null;
+  customerId: string | null;
+  mustChangePassword: boolean;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export function viewUser(u: User): UserView {
+  return {
+    id: u.id, email: u.email, displayName: u.displayName, role: u.role, tenantId: u.tenantId, customerId: u.customerId,
+    mustChangePassword: u.mustChangePassword, disabled: u.disabled, lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export interface NewUser {
+  email: string;
+  role: Role;
+  displayName?: string | null;
+  /** Omit to generate a one-time password (returned once, must be changed at first sign-in). */
+  password?: string;
+  tenantId?: string | null;
+  customerId?: string | null;
+}
+
+export type LoginResult =
+  | { ok: true; user: User; session: { token: string; csrfToken: string; expiresAt: Date } }
+  | { ok: false; reason: 'invalid'; delayMs: number }
+  | { ok: false; reason: 'locked'; retryAfterMs: number };
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+export class UserService {
+  constructor(private readonly ds: DataSource, private readonly now: () => Date = () => new Date()) {}
+
+  private get m(): EntityManager {
+    return this.ds.manager;
+  }
+
+  async audit(action: string, userId: string | null, tenantId: string | null, detail?: object): Promise<void> {
+    await this.m.insert(AuditEvent, {
+      id: randomUUID(), at: this.now(), userId, tenantId, action, detail: detail ? JSON.stringify(detail) : null,
+    });
+  }
+
+  count(): Promise<number> {
+    return this.m.count(User);
+  }
+
+  list(): Promise<User[]> {
+    return this.m.find(User, { order: { email: 'ASC' } });
+  }
+
+  async byId(id: string): Promise<User> {
+    const u = await this.m.findOneBy(User, { id });
+    if (!u) throw new UserError(`no user with id ${id}`, 'not_found');
+    return u;
+  }
+
+  async byEmail(email: string): Promise<User> {
+    const u = await this.m.findOneBy(User, { email: email.trim().toLowerCase() });
+    if (!u) throw new UserError(`no user ${email}`, 'not_found');
+    return u;
+  }
+
+  /** Creates a user; returns the generated one-time password when none was given. */
+  async create(input: NewUser, actorId: string | null = null): Promise<{ user: User; generatedPassword: string | null }> {
+    const email = input.email.trim().toLowerCase();
+    if (!EMAIL.test(email) || email.length > 254) throw new UserError(`"${input.email}" is not an e-mail address`, 'invalid');
+    if (!ROLES.includes(input.role)) throw new UserError(`role must be one of ${ROLES.join(', ')}`, 'invalid');
+    const tenantId = input.tenantId ?? null;
+    const customerId = input.customerId ?? null;
+    if (input.role === 'client' && (!tenantId || !customerId)) {
+      throw new UserError('a client user needs a tenant and a customer', 'invalid');
+    }
+    if (input.role !== 'client' && customerId) throw new UserError('only client users are bound to a customer', 'invalid');
+    if (tenantId && !(await this.m.findOneBy(Tenant, { id: tenantId }))) throw new UserError(`no tenant with id ${tenantId}`, 'invalid');
+    if (customerId && !(await this.m.findOneBy(Customer, { id: customerId, tenantId: tenantId! }))) {
+      throw new UserError(`no customer with id ${customerId} in that tenant`, 'invalid');
+    }
+    const generated = input.password === undefined ? generatePassword() : null;
+    const password = input.password ?? generated!;
+    const problem = passwordProblem(password);
+    if (problem) throw new UserError(`password: ${problem}`, 'invalid');
+    if (await this.m.findOneBy(User, { email })) throw new UserError(`a user ${email} already exists`, 'conflict');
+    const now = this.now();
+    const user = this.m.create(User, {
+      id: randomUUID(), email, displayName: input.displayName ?? null, passwordHash: await hashPassword(password), role: input.role,
+      tenantId, customerId, mustChangePassword: generated !== null, disabled: false, lastLoginAt: null, createdAt: now, updatedAt: now,
+    });
+    try {
+      await this.m.insert(User, user);
+    } catch (err) {
+      if (/unique|duplicate/i.test((err as Error).message)) throw new UserError(`a user ${email} already exists`, 'conflict');
+      throw err;
+    }
+    await this.audit('user.created', actorId, tenantId, { email, role: input.role });
+    return { user, generatedPassword: generated };
+  }
+
+  async setDisabled(id: string, disabled: boolean, actorId: string | null): Promise<User> {
+    const u = await this.byId(id);
+    await this.m.update(User, { id }, { disabled, updatedAt: this.now() });
+    if (disabled) await this.m.delete(Session, { userId: id });
+    await this.audit(disabled ? 'user.disabled' : 'user.enabled', actorId, u.tenantId, { email: u.email });
+    return this.byId(id);
+  }
+
+  async changePassword(userId: string, current: string, next: string): Promise<void> {
+    const u = await this.byId(userId);
+    if (!(await verifyPassword(u.passwordHash, current))) throw new UserError('currentPassword: does not match', 'invalid');
+    const problem = passwordProblem(next);
+    if (problem) throw new UserError(`newPassword: ${problem}`, 'invalid');
+    if (current === next) throw new UserError('newPassword: must differ from the current password', 'invalid');
+    await this.m.update(User, { id: userId }, { passwordHash: await hashPassword(next), mustChangePassword: false, updatedAt: this.now() });
+    await this.audit('user.password_changed', userId, u.tenantId);
+  }
+
+  // --- sign-in -------------------------------------------------------------------------------
+
+  private attemptKey(email: string, ip: string): string {
+    return sha256(`${email.trim().toLowerCase()}|${ip}`);
+  }
+
+  /** Checks e-mail and password, with per account+address throttling; on success opens a session. */
+  async login(email: string, password: string, ip: string): Promise<LoginResult> {
+    const key = this.attemptKey(email, ip);
+    const now = this.now();
+    const attempt = await this.m.findOneBy(UserLoginAttempt, { key });
+    if (attempt?.lockedUntil && attempt.lockedUntil > now) {
+      return { ok: false, reason: 'locked', retryAfterMs: attempt.lockedUntil.getTime() - now.getTime() };
+    }
+    const user = await this.m.findOneBy(User, { email: email.trim().toLowerCase() });
+    const good = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
+    if (!good || !user || user.disabled) {
+      const failures = (attempt?.failures ?? 0) + 1;
+      const over = failures - LOGIN_FREE_FAILURES;
+      const lockMs = over > 0 ? Math.min(LOGIN_MAX_LOCK_MS, 1000 * 2 ** Math.min(over, 20)) : 0;
+      const lockedUntil = lockMs > 0 ? new Date(now.getTime() + lockMs) : null;
+      await this.m.save(UserLoginAttempt, { key, failures, lockedUntil, updatedAt: now });
+      await this.audit('login.failed', user?.id ?? null, null, { email: email.trim().toLowerCase().slice(0, 254), ip });
+      // A short, growing delay before answering slows guessing within the free attempts too.
+      return { ok: false, reason: 'invalid', delayMs: Math.min(2000, 100 * failures) };
+    }
+    if (attempt) await this.m.delete(UserLoginAttempt, { key });
+    const session = await this.openSession(user.id, ip);
+    await this.m.update(User, { id: user.id }, { lastLoginAt: now });
+    await this.audit('login.succeeded', user.id, null, { ip });
+    return { ok: true, user, session };
+  }
+
+  async openSession(userId: string, ip: string | null): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+    await this.m.insert(Session, { tokenHash: sha256(token), userId, csrfToken, ip: ip?.slice(0, 100) ?? null, createdAt: now, lastSeenAt: now, expiresAt });
+    return { token, csrfToken, expiresAt };
+  }
+
+  /** The session and its user for a cookie token, sliding the idle expiry; null when unknown or expired. */
+  async session(token: string): Promise<{ session: Session; user: User } | null> {
+    if (!token || token.length > 200) return null;
+    const s = await this.m.findOneBy(Session, { tokenHash: sha256(token) });
+    if (!s) return null;
+    const now = this.now();
+    if (s.expiresAt <= now || now.getTime() - s.createdAt.getTime() > SESSION_MAX_MS) {
+      await this.m.delete(Session, { tokenHash: s.tokenHash });
+      return null;
+    }
+    const user = await this.m.findOneBy(User, { id: s.userId });
+    if (!user || user.disabled) return null;
+    if (now.getTime() - s.lastSeenAt.getTime() > 60_000) {
+      s.lastSeenAt = now;
+      s.expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+      await this.m.update(Session, { tokenHash: s.tokenHash }, { lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt });
+    }
+    return { session: s, user };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.m.delete(Session, { tokenHash: sha256(token) });
+  }
+
+  // --- API tokens ----------------------------------------------------------------------------
+
+  /** Creates a token; the plain value is returned once and only its hash is kept. */
+  async createToken(userId: string, name: string): Promise<{ token: string; record: ApiToken }> {
+    const u = await this.byId(userId);
+    const token = API_TOKEN_PREFIX + randomToken();
+    const record = this.m.create(ApiToken, {
+      id: randomUUID(), userId: u.id, name: name.slice(0, 100) || 'token', tokenHash: sha256(token), prefix: token.slice(0, 10),
+      createdAt: this.now(), lastUsedAt: null, revokedAt: null,
+    });
+    await this.m.insert(ApiToken, record);
+    await this.audit('token.created', u.id, u.tenantId, { name: record.name, prefix: record.prefix });
+    return { token, record };
+  }
+
+  tokens(userId: string): Promise<ApiToken[]> {
+    return this.m.find(ApiToken, { where: { userId, revokedAt: IsNull() }, order: { createdAt: 'DESC' } });
+  }
+
+  async revokeToken(userId: string, tokenId: string): Promise<boolean> {
+    const res = await this.m.update(ApiToken, { id: tokenId, userId, revokedAt: IsNull() }, { revokedAt: this.now() });
+    if (res.affected) await this.audit('token.revoked', userId, null, { tokenId });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async authenticateToken(token: string): Promise<User | null> {
+    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return null;
+    const rec = await this.m.findOneBy(ApiToken, { tokenHash: sha256(token) });
+    if (!rec || rec.revokedAt) return null;
+    const user = await this.m.findOneBy(User, { id: rec.userId });
+    if (!user || user.disabled) return null;
+    const now = this.now();
+    if (!rec.lastUsedAt || now.getTime() - rec.lastUsedAt.getTime() > 60_000) {
+      await this.m.update(ApiToken, { id: rec.id }, { lastUsedAt: now });
+    }
+    return user;
+  }
+}
