@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import type { Decimal } from 'decimal.js';
+import { IsNull, MoreThan, type DataSource } from 'typeorm';
+import { addDays, type CalendarDate } from '../billing/dates.js';
+import type { RecurringLineSpec } from '../billing/model.js';
+import { periodContaining, type Period } from '../billing/periods.js';
+import { currencyReview, unitPriceFor } from '../billing/price.js';
+import { prorataAdjustments, type Adjustment } from '../billing/prorata.js';
+import { lineQuantityOn } from '../billing/quantity.js';
+import { dec } from '../billing/decimal.js';
+import {
+  BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange,
+} from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
+import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
+
+export interface DailyPassResult {
+  /** Days processed, in order (empty when the pass already ran for `through`). */
+  days: CalendarDate[];
+  through: CalendarDate;
+  lineChanges: number;
+  adjustmentsCreated: number;
+  adjustmentsUpdated: number;
+  adjustmentsRemoved: number;
+  /** Lines the pass could not compute (e.g. a followed price that was never given), with the reason. */
+  problems: { recurringInvoiceId: string; lineId: string; message: string }[];
+  /** Set when another pass claimed a day first; this one stopped there. */
+  stoppedBecause?: string;
+}
+
+interface DayOps {
+  changes: RecurringInvoiceLineChange[];
+  quantities: { lineId: string; quantity: Decimal; date: CalendarDate }[];
+  inserts: RecurringInvoiceAdjustment[];
+  updates: RecurringInvoiceAdjustment[];
+  deletes: RecurringInvoiceAdjustment[];
+}
+
+const INSERT_CHUNK = 400;
+
+function sameAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: Period): boolean {
+  return row.periodStart === period.start && row.periodEnd === period.end && row.rule === a.rule
+    && row.quantity.equals(a.quantity.toString()) && row.unitPrice.equals(a.unitPrice.toString())
+    && row.quantityBefore.equals(a.quantityBefore.toString()) && row.quantityAfter.equals(a.quantityAfter.toString())
+    && (row.highWaterMark === null ? a.highWaterMark === undefined : a.highWaterMark !== undefined && row.highWaterMark.equals(a.highWaterMark.toString()))
+    && row.days === a.factor.days && row.periodDays === a.factor.periodDays;
+}
+
+function adjustmentProvenance(spec: RecurringLineSpec, a: Adjustment, priceSource: string, priceAsOf: string, review: string[]): string {
+  return JSON.stringify({
+    rule: `pro-rata ${a.rule}: ΔQ × unit price × (e − d) / (e − s)`,
+    subscriptions: spec.links.map((l) => l.subscription),
+    quantities: [{ from: a.date, to: a.to, quantity: a.quantityAfter.toString() }],
+    price: { source: priceSource, asOf: priceAsOf },
+    factor: a.factor,
+    adjustment: {
+      quantityBefore: a.quantityBefore.toString(),
+      quantityAfter: a.quantityAfter.toString(),
+      ...(a.highWaterMark === undefined ? {} : { highWaterMark: a.highWaterMark.toString() }),
+    },
+    review,
+  });
+}
+
+function fillAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: Period, provenanceJson: string): void {
+  row.periodStart = period.start;
+  row.periodEnd = period.end;
+  row.rule = a.rule;
+  row.quantity = a.quantity;
+  row.quantityBefore = a.quantityBefore;
+  row.quantityAfter = a.quantityAfter;
+  row.highWaterMark = a.highWaterMark ?? null;
+  row.unitPrice = a.unitPrice;
+  row.days = a.factor.days;
+  row.periodDays = a.factor.periodDays;
+  row.provenanceJson = provenanceJson;
+}
+
+async function insertChunked<T extends { tenantId: string }>(scope: TenantScope, entity: new () => T, rows: T[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await scope.repo(entity).insert(rows.slice(i, i + INSERT_CHUNK) as never);
+}
+
+/**
+ * The daily pass: for each day after the last processed one up to `date`, in order, computes every line's
+ * quantity Q from the recorded subscription history, records changes of Q, and keeps the pending pro-rata
+ * adjustments of the period containing the day in step with the engine (insert, correct, or remove those not
+ * yet invoiced). Each day commits in one transaction together with the tenant's progress, so a rerun of a
+ * processed day does nothing and a pass after downtime catches up day by day.
+ */
+export async function runDailyPass(ds: DataSource, tenantId: string, date: CalendarDate): Promise<DailyPassResult> {
+  const scope = new TenantScope(ds.manager, tenantId);
+  const result: DailyPassResult = {
+    days: [], through: date, lineChanges: 0, adjustmentsCreated: 0, adjustmentsUpdated: 0, adjustmentsRemoved: 0, problems: [],
+  };
+  const progress = await scope.repo(BillingDailyProgress).findOneBy({});
+  if (progress && progress.lastDate >= date) return result;
+
+  const loaded = await loadRecurringInvoices(scope);
+  let start: CalendarDate;
+  if (progress) start = addDays(progress.lastDate, 1);
+  else {
+    const earliest = loaded.map((l) => l.ri.startDate).sort()[0];
+    start = earliest !== undefined && earliest < date ? earliest : date;
+  }
+
+  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThan(start) });
+  const adjustmentsByLine = new Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>();
+  for (const row of existing) {
+    let m = adjustmentsByLine.get(row.lineId);
+    if (!m) adjustmentsByLine.set(row.lineId, (m = new Map()));
+    m.set(row.changeDate, row);
+  }
+  const current = new Map<string, Decimal>();
+  const changeDatesBySub = new Map<string, Set<CalendarDate>>();
+  for (const l of loaded) {
+    for (const line of l.lines) current.set(line.id, dec(line.currentQuantity.toString()));
+    for (const [id, h] of l.ctx.histories) if (!changeDatesBySub.has(id)) changeDatesBySub.set(id, new Set(h.changes.map((c) => c.date)));
+  }
+
+  let previous: CalendarDate | null = progress ? progress.lastDate : null;
+  for (let day = start; day <= date; day = addDays(day, 1)) {
+    const ops = computeDay(scope, loaded, day, day === start, current, adjustmentsByLine, changeDatesBySub, result);
+    try {
+      await withRetry(() => commitDay(scope, ops, previous, day));
+    } catch (err) {
+      if (err instanceof RunConflict || isUniqueViolation(err)) {
+        result.stoppedBecause = `another daily pass processed ${day} first`;
+        return result;
+      }
+      throw err;
+    }
+    applyDay(ops, current, adjustmentsByLine);
+    result.days.push(day);
+    result.lineChanges += ops.changes.length;
+    result.adjustmentsCreated += ops.inserts.length;
+    result.adjustmentsUpdated += ops.updates.length;
+    result.adjustmentsRemoved += ops.deletes.length;
+    previous = day;
+  }
+  return result;
+}
+
+function computeDay(
+  scope: TenantScope,
+  loaded: readonly LoadedRecurringInvoice[],
+  day: CalendarDate,
+  everyLine: boolean,
+  current: ReadonlyMap<string, Decimal>,
+  adjustmentsByLine: ReadonlyMap<string, ReadonlyMap<CalendarDate, RecurringInvoiceAdjustment>>,
+  changeDatesBySub: ReadonlyMap<string, ReadonlySet<CalendarDate>>,
+  result: DailyPassResult,
+): DayOps {
+  const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [] };
+  const now = new Date();
+  for (const { ri, ctx } of loaded) {
+    for (const spec of ctx.lines) {
+      if (spec.timing === 'usage') continue;
+      // Q changes only on a date some linked subscription changes; the first day of a pass looks at every line.
+      if (!everyLine && !spec.links.some((l) => changeDatesBySub.get(l.subscription)?.has(day))) continue;
+      try {
+        const q = lineQuantityOn(spec, ctx.histories, day);
+        const before = current.get(spec.id) ?? dec(0);
+        if (!q.equals(before)) {
+          ops.changes.push(scope.repo(RecurringInvoiceLineChange).create({
+            id: randomUUID(), recurringInvoiceId: ri.id, lineId: spec.id, changeDate: day, quantityBefore: before, quantityAfter: q,
+            createdAt: now, updatedAt: now,
+          }));
+          ops.quantities.push({ lineId: spec.id, quantity: q, date: day });
+        }
+        if (spec.timing !== 'advance' || spec.prorata === 'none' || day < ri.startDate) continue;
+        const period = periodContaining(ctx.schedule, day);
+        if (period.start < ri.startDate || day <= period.start) continue;
+        reconcile(scope, ri.id, spec, ctx, period, day, adjustmentsByLine.get(spec.id), ops, now);
+      } catch (err) {
+        result.problems.push({ recurringInvoiceId: ri.id, lineId: spec.id, message: (err as Error).message });
+      }
+    }
+  }
+  return ops;
+}
+
+function reconcile(
+  scope: TenantScope,
+  recurringInvoiceId: string,
+  spec: RecurringLineSpec,
+  ctx: LoadedRecurringInvoice['ctx'],
+  period: Period,
+  day: CalendarDate,
+  rows: ReadonlyMap<CalendarDate, RecurringInvoiceAdjustment> | undefined,
+  ops: DayOps,
+  now: Date,
+): void {
+  const price = unitPriceFor(spec, ctx.histories, period.start);
+  const review = [...price.review, ...currencyReview(spec, ctx.histories, ctx.currency)];
+  const wanted = prorataAdjustments(spec, ctx.histories, period, price.unitPrice).filter((a) => a.date <= day);
+  const seen = new Set<CalendarDate>();
+  for (const a of wanted) {
+    seen.add(a.date);
+    const row = rows?.get(a.date);
+    const provenance = adjustmentProvenance(spec, a, price.source, price.asOf, review);
+    if (!row) {
+      const fresh = scope.repo(RecurringInvoiceAdjustment).create({
+        id: randomUUID(), recurringInvoiceId, lineId: spec.id, changeDate: a.date, invoicedInvoiceId: null, createdAt: now, updatedAt: now,
+      });
+      fillAdjustment(fresh, a, period, provenance);
+      ops.inserts.push(fresh);
+    } else if (row.invoicedInvoiceId === null && !sameAdjustment(row, a, period)) {
+      const copy = Object.assign(new RecurringInvoiceAdjustment(), row, { updatedAt: now });
+      fillAdjustment(copy, a, period, provenance);
+      ops.updates.push(copy);
+    }
+  }
+  // A pending adjustment the history no longer supports (a correction recorded later) is withdrawn.
+  for (const row of rows?.values() ?? []) {
+    if (row.invoicedInvoiceId === null && row.periodStart === period.start && row.changeDate <= day && !seen.has(row.changeDate)) {
+      ops.deletes.push(row);
+    }
+  }
+}
+
+async function commitDay(scope: TenantScope, ops: DayOps, previous: CalendarDate | null, day: CalendarDate): Promise<void> {
+  await scope.transaction(async (tx) => {
+    // Claim the day first: the progress row serialises concurrent passes of one tenant.
+    const now = new Date();
+    if (previous === null) {
+      await tx.repo(BillingDailyProgress).insert([{ id: randomUUID(), lastDate: day, createdAt: now, updatedAt: now }]);
+    } else {
+      const claimed = await tx.repo(BillingDailyProgress).update({ lastDate: previous }, { lastDate: day, updatedAt: now });
+      if (claimed !== 1) throw new RunConflict(`daily pass for ${day} already done`);
+    }
+    await insertChunked(tx, RecurringInvoiceLineChange, ops.changes);
+    for (const q of ops.quantities) {
+      await tx.repo(RecurringInvoiceLine).update({ id: q.lineId }, { currentQuantity: q.quantity, quantityDate: q.date, updatedAt: now });
+    }
+    await insertChunked(tx, RecurringInvoiceAdjustment, ops.inserts);
+    for (const row of ops.updates) {
+      const n = await tx.repo(RecurringInvoiceAdjustment).update({ id: row.id, invoicedInvoiceId: IsNull() }, {
+        periodStart: row.periodStart, periodEnd: row.periodEnd, rule: row.rule, quantity: row.quantity, quantityBefore: row.quantityBefore,
+        quantityAfter: row.quantityAfter, highWaterMark: row.highWaterMark, unitPrice: row.unitPrice, days: row.days,
+        periodDays: row.periodDays, provenanceJson: row.provenanceJson, updatedAt: now,
+      });
+      if (n !== 1) throw new RunConflict(`adjustment ${row.id} was invoiced meanwhile`);
+    }
+    for (const row of ops.deletes) {
+      const n = await tx.repo(RecurringInvoiceAdjustment).delete({ id: row.id, invoicedInvoiceId: IsNull() });
+      if (n !== 1) throw new RunConflict(`adjustment ${row.id} was invoiced meanwhile`);
+    }
+  });
+}
+
+function applyDay(ops: DayOps, current: Map<string, Decimal>, adjustmentsByLine: Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>): void {
+  for (const q of ops.quantities) current.set(q.lineId, q.quantity);
+  for (const row of [...ops.inserts, ...ops.updates]) {
+    let m = adjustmentsByLine.get(row.lineId);
+    if (!m) adjustmentsByLine.set(row.lineId, (m = new Map()));
+    m.set(row.changeDate, row);
+  }
+  for (const row of ops.deletes) adjustmentsByLine.get(row.lineId)?.delete(row.changeDate);
+}

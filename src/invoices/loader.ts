@@ -1,0 +1,157 @@
+import { In } from 'typeorm';
+import type { Decimal } from 'decimal.js';
+import { dec } from '../billing/decimal.js';
+import { historyOf, type SubscriptionChange as EngineChange, type SubscriptionHistory } from '../billing/history.js';
+import type { BillingContext, LineSpec, UsageSnapshot } from '../billing/model.js';
+import type { Schedule } from '../billing/periods.js';
+import {
+  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UsageMonthlyCharge,
+} from '../db/entities/index.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+
+/** A recurring invoice with its rows and the engine context built from them. */
+export interface LoadedRecurringInvoice {
+  ri: RecurringInvoice;
+  /** In position order; line ids are the engine's line ids. */
+  lines: RecurringInvoiceLine[];
+  links: Map<string, RecurringInvoiceLink[]>;
+  ctx: BillingContext;
+}
+
+const CHUNK = 500;
+
+async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await load(unique.slice(i, i + CHUNK))));
+  return out;
+}
+
+export function scheduleOf(ri: RecurringInvoice): Schedule {
+  return { frequency: ri.frequency, anchorDay: ri.anchorDay, anchorMonth: ri.anchorMonth };
+}
+
+function toDec(value: Decimal): Decimal {
+  return dec(value.toString());
+}
+
+/**
+ * A full-state subscription_changes row as an engine change. `active` is what billing uses (it may be an
+ * admin's override of the Pax8 status), so an inactive row is never read as 'Active'.
+ */
+export function engineChange(row: SubscriptionChange): EngineChange {
+  const status = row.active ? 'Active' : row.status === 'Active' ? 'Inactive' : row.status;
+  return {
+    date: row.effectiveDate,
+    quantity: toDec(row.quantity),
+    status,
+    ...(row.price === null ? {} : { price: toDec(row.price) }),
+  };
+}
+
+function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[]): LineSpec {
+  if (line.timing === 'usage') {
+    return { id: line.id, description: line.description, timing: 'usage', usageSummary: line.usageSummaryId ?? `none:${line.id}` };
+  }
+  return {
+    id: line.id,
+    description: line.description,
+    timing: line.timing,
+    prorata: line.prorata,
+    price: line.priceMode === 'follow' || line.unitPrice === null ? 'follow' : toDec(line.unitPrice),
+    links: links.map((l) => ({ subscription: l.subscriptionId, free: toDec(l.freeQuantity), minimum: toDec(l.minimumQuantity) })),
+  };
+}
+
+export interface LoadOptions {
+  /** Only these recurring invoices; all of the tenant's otherwise. */
+  ids?: readonly string[];
+  /** Only recurring invoices in these statuses (default: active). */
+  statuses?: readonly string[];
+  /** Only recurring invoices with nextInvoiceDate on or before this date. */
+  dueBy?: string;
+}
+
+/** Reads recurring invoices, their lines and links, the linked subscriptions' histories and usage snapshots. */
+export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOptions = {}): Promise<LoadedRecurringInvoice[]> {
+  const statuses = [...(opts.statuses ?? ['active'])];
+  const riQuery = scope.repo(RecurringInvoice).query('ri').andWhere('ri.status IN (:...statuses)', { statuses });
+  if (opts.dueBy !== undefined) riQuery.andWhere('ri.nextInvoiceDate <= :dueBy', { dueBy: opts.dueBy });
+  if (opts.ids !== undefined && opts.ids.length === 0) return [];
+  let ris: RecurringInvoice[];
+  if (opts.ids !== undefined) {
+    ris = await inChunks(opts.ids, (chunk) => riQuery.clone().andWhere('ri.id IN (:...ids)', { ids: chunk }).getMany());
+  } else {
+    ris = await riQuery.getMany();
+  }
+  if (ris.length === 0) return [];
+  const all = opts.ids === undefined && opts.dueBy === undefined && statuses.length === 1;
+  const riIds = ris.map((r) => r.id);
+
+  const lines = all
+    ? await scope.repo(RecurringInvoiceLine).find()
+    : await inChunks(riIds, (chunk) => scope.repo(RecurringInvoiceLine).findBy({ recurringInvoiceId: In(chunk) }));
+  const links = all
+    ? await scope.repo(RecurringInvoiceLink).find()
+    : await inChunks(riIds, (chunk) => scope.repo(RecurringInvoiceLink).findBy({ recurringInvoiceId: In(chunk) }));
+  const subscriptionIds = [...new Set(links.map((l) => l.subscriptionId))];
+  const subscriptions = all
+    ? await scope.repo(Subscription).query('s').select(['s.id', 's.currency']).getMany()
+    : await inChunks(subscriptionIds, (chunk) => scope.repo(Subscription).query('s').select(['s.id', 's.currency']).andWhere('s.id IN (:...ids)', { ids: chunk }).getMany());
+  const changes = all
+    ? await scope.repo(SubscriptionChange).find()
+    : await inChunks(subscriptionIds, (chunk) => scope.repo(SubscriptionChange).findBy({ subscriptionId: In(chunk) }));
+  const summaryIds = [...new Set(lines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
+  const usage = await inChunks(summaryIds, (chunk) => scope.repo(UsageMonthlyCharge).findBy({ usageSummaryId: In(chunk) }));
+
+  const currencyOf = new Map(subscriptions.map((s) => [s.id, s.currency]));
+  const changesBySub = new Map<string, SubscriptionChange[]>();
+  for (const c of changes) {
+    const list = changesBySub.get(c.subscriptionId);
+    if (list) list.push(c);
+    else changesBySub.set(c.subscriptionId, [c]);
+  }
+  const historyCache = new Map<string, SubscriptionHistory>();
+  const historyFor = (id: string): SubscriptionHistory => {
+    let h = historyCache.get(id);
+    if (!h) {
+      // Same-date rows in the order they were observed; the last one on a date gives that date's state.
+      const rows = (changesBySub.get(id) ?? []).slice().sort((a, b) =>
+        a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1
+          : a.observedAt.getTime() - b.observedAt.getTime() || (a.createdAt.getTime() - b.createdAt.getTime()));
+      h = historyOf(id, rows.map(engineChange), currencyOf.get(id) ?? undefined);
+      historyCache.set(id, h);
+    }
+    return h;
+  };
+  const snapshots: UsageSnapshot[] = usage.map((u) => ({ usageSummary: u.usageSummaryId, month: u.month, charges: toDec(u.charges) }));
+  const snapshotsBySummary = new Map<string, UsageSnapshot[]>();
+  for (const s of snapshots) snapshotsBySummary.set(s.usageSummary, [...(snapshotsBySummary.get(s.usageSummary) ?? []), s]);
+
+  const linesByRi = new Map<string, RecurringInvoiceLine[]>();
+  for (const l of lines) linesByRi.set(l.recurringInvoiceId, [...(linesByRi.get(l.recurringInvoiceId) ?? []), l]);
+  const linksByLine = new Map<string, RecurringInvoiceLink[]>();
+  for (const l of links) linksByLine.set(l.lineId, [...(linksByLine.get(l.lineId) ?? []), l]);
+  for (const list of linksByLine.values()) list.sort((a, b) => a.position - b.position);
+
+  return ris
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((ri) => {
+      const riLines = (linesByRi.get(ri.id) ?? []).sort((a, b) => a.position - b.position);
+      const riLinks = new Map(riLines.map((l) => [l.id, linksByLine.get(l.id) ?? []]));
+      const histories = new Map<string, SubscriptionHistory>();
+      for (const ls of riLinks.values()) for (const l of ls) histories.set(l.subscriptionId, historyFor(l.subscriptionId));
+      const summaries = [...new Set(riLines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
+      const usageFor = summaries.flatMap((id) => snapshotsBySummary.get(id) ?? []);
+      const ctx: BillingContext = {
+        currency: ri.currency,
+        taxRate: toDec(ri.taxRate),
+        schedule: scheduleOf(ri),
+        billingStart: ri.startDate,
+        lines: riLines.map((l) => lineSpec(l, riLinks.get(l.id) ?? [])),
+        histories,
+        usage: usageFor,
+      };
+      return { ri, lines: riLines, links: riLinks, ctx };
+    });
+}

@@ -1,0 +1,50 @@
+import { addDays, dateParts, type CalendarDate } from '../billing/dates.js';
+import { formatMoney, formatQuantity, formatUnitPrice } from '../billing/money.js';
+import type { Decimal } from 'decimal.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "11 Jan 2026". */
+export function longDate(date: CalendarDate): string {
+  const { year, month, day } = dateParts(date);
+  return `${day} ${MONTHS[month - 1]} ${year}`;
+}
+
+/** An exclusive end [from, to) shown as the inclusive range a reader expects: "1 Jan 2026 – 31 Jan 2026". */
+export function dateRange(from: CalendarDate, toExclusive: CalendarDate): string {
+  return `${longDate(from)} – ${longDate(addDays(toExclusive, -1))}`;
+}
+
+/** "USD 1,234.50" style grouping without touching the digits (string work only). */
+export function moneyText(amount: Decimal, currency: string): string {
+  const plain = formatMoney(amount, currency);
+  const negative = plain.startsWith('-');
+  const [int, frac] = (negative ? plain.slice(1) : plain).split('.');
+  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}${currency} ${grouped}${frac === undefined ? '' : `.${frac}`}`;
+}
+
+export { formatMoney, formatQuantity, formatUnitPrice };
+
+export interface ProrataWords {
+  description: string;
+  rule: string;
+  quantity: Decimal;
+  quantityBefore: string;
+  quantityAfter: string;
+  unitPrice: Decimal;
+  currency: string;
+  from: CalendarDate;
+  to: CalendarDate;
+  days: number;
+  periodDays: number;
+}
+
+/** "Microsoft 365: 5 more from 11 Jan 2026 (10 → 15), charged for 21 of 31 days (11 Jan 2026 – 31 Jan 2026)". */
+export function describeProrata(p: ProrataWords): string {
+  const credit = p.quantity.isNegative();
+  const count = formatQuantity(p.quantity.abs());
+  const change = credit ? `${count} fewer` : `${count} more`;
+  const verb = credit ? 'credited' : 'charged';
+  return `${p.description}: ${change} from ${longDate(p.from)} (${p.quantityBefore} → ${p.quantityAfter}), ${verb} for ${p.days} of ${p.periodDays} days (${dateRange(p.from, p.to)})`;
+}
