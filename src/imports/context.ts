@@ -1,0 +1,39 @@
+import type { Pax8Client } from '../pax8/client/index.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import type { Tenant } from '../db/entities/index.js';
+import type { TenantSettings } from '../tenants/settings.js';
+import type { ImportEntity } from './counts.js';
+import type { RunRecorder } from './run-record.js';
+
+export interface ProgressEvent {
+  entity: ImportEntity;
+  /** Records handled so far in this step. */
+  done: number;
+  /** Total when known (Pax8 pages tell it only after the first page). */
+  total?: number;
+  message?: string;
+}
+
+/** Everything one import step needs; built once per run by runImport. */
+export interface ImportContext {
+  scope: TenantScope;
+  tenant: Tenant;
+  settings: TenantSettings['imports'];
+  client: Pax8Client;
+  rec: RunRecorder;
+  dryRun: boolean;
+  /** Start of the run; `today` is its calendar date in the tenant's zone. */
+  now: Date;
+  today: string;
+  zone: string;
+  signal?: AbortSignal;
+  progress(e: ProgressEvent): void;
+}
+
+export class ImportAborted extends Error {
+  override name = 'ImportAborted';
+}
+
+export function checkAborted(ctx: ImportContext): void {
+  if (ctx.signal?.aborted) throw new ImportAborted('import aborted');
+}

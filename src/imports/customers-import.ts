@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import type { Company } from '../pax8/schemas/company.js';
+import { eachRecord, writeBatch, type AfterCommit } from './batch-writer.js';
+import { checkAborted, type ImportContext } from './context.js';
+import { companyFields, companyHash, customerPatch, siteFrom, type CompanyFields } from './company-fields.js';
+import type { Outcome } from './counts.js';
+
+const BATCH = 200;
+
+interface Plan {
+  company: Company;
+  fields: CompanyFields;
+  hash: string;
+  storedCompany: Pax8Company | undefined;
+  outcome: Outcome;
+  /** Existing customer to update, or a new one (with its mapping) to create. */
+  customer?: { existing: Customer; patch: Partial<Customer>; link?: boolean } | { create: Customer };
+}
+
+/**
+ * Imports Pax8 companies as customers. Every company is kept as a Pax8Company row (the mapping
+ * screens need them); customers follow the tenant's settings:
+ *  - mapped company: the customer is updated (site address / active flag per settings);
+ *  - unmapped company: linked to the one unmapped customer of exactly the same name if there is
+ *    one, else a new customer is created under topLevelForNewCustomers, mapped at once;
+ *  - Inactive/Deleted companies only with importInactiveCompanies (else skipped);
+ *  - the partner's own company only with includeOwnCompany (else skipped).
+ */
+export async function importCustomers(ctx: ImportContext): Promise<void> {
+  const { scope, settings, rec } = ctx;
+  const storedCompanies = new Map((await scope.repo(Pax8Company).find()).map((c) => [c.pax8Id, c]));
+  const mappings = new Map((await scope.repo(CustomerMapping).find()).map((m) => [m.pax8CompanyId, m]));
+  const customers = new Map((await scope.repo(Customer).find()).map((c) => [c.id, c]));
+  const mappedCustomerIds = new Set([...mappings.values()].map((m) => m.customerId));
+  const unmappedByName = new Map<string, Customer[]>();
+  for (const c of customers.values()) {
+    if (mappedCustomerIds.has(c.id)) continue;
+    const list = unmappedByName.get(c.name.trim()) ?? [];
+    list.push(c);
+    unmappedByName.set(c.name.trim(), list);
+  }
+
+  const own = settings.ownCompanyPax8Id;
+  let done = 0;
+  let batch: Plan[] = [];
+  /** Customers linked by plans of the batch not yet committed. */
+  const claimed = new Set<string>();
+
+  const plan = (company: Company): Plan => {
+    const fields = companyFields(company, own);
+    const hash = companyHash(fields);
+    const storedCompany = storedCompanies.get(company.id);
+    const p: Plan = { company, fields, hash, storedCompany, outcome: 'unchanged' };
+    const mapping = mappings.get(company.id);
+    if (fields.isPartnerOwn && !settings.includeOwnCompany) return { ...p, outcome: 'skipped' };
+    if (fields.status !== 'Active' && !settings.importInactiveCompanies) return { ...p, outcome: 'skipped' };
+    const policy = { updateSiteAddress: settings.updateSiteAddress, importInactiveCompanies: settings.importInactiveCompanies };
+    let existing = mapping ? customers.get(mapping.customerId) : undefined;
+    let link = false;
+    if (!existing) {
+      const sameName = (unmappedByName.get(fields.name.trim()) ?? []).filter((c) => !mappedCustomerIds.has(c.id) && !claimed.has(c.id));
+      if (sameName.length === 1) {
+        existing = sameName[0]!;
+        link = true;
+        claimed.add(existing.id);
+      }
+    }
+    if (existing) {
+      const patch = customerPatch(existing, fields, policy);
+      const changed = Object.keys(patch).length > 0;
+      const outcome: Outcome = patch.active === false ? 'deactivated' : changed || link ? 'updated' : 'unchanged';
+      return { ...p, outcome, customer: { existing, patch, link } };
+    }
+    const now = ctx.now;
+    const create = scope.repo(Customer).create({
+      id: randomUUID(), name: fields.name, topLevel: settings.topLevelForNewCustomers, active: fields.status === 'Active',
+      ...siteFrom(fields), source: 'pax8_import', monthlyRecurringInvoiceId: null, annualRecurringInvoiceId: null,
+      noAutomaticInvoiceLines: false, createdAt: now, updatedAt: now,
+    });
+    return { ...p, outcome: 'created', customer: { create } };
+  };
+
+  const write = async (tx: TenantScope, p: Plan): Promise<AfterCommit> => {
+    const now = new Date();
+    let companyRow = p.storedCompany;
+    if (!companyRow || companyRow.contentHash !== p.hash) {
+      const values = { ...p.fields, pax8UpdatedAt: p.fields.pax8UpdatedAt ? new Date(p.fields.pax8UpdatedAt) : null, contentHash: p.hash, updatedAt: now };
+      if (companyRow) {
+        await tx.repo(Pax8Company).update({ id: companyRow.id }, values);
+        companyRow = Object.assign(tx.repo(Pax8Company).create({ ...companyRow }), values);
+      } else {
+        companyRow = tx.repo(Pax8Company).create({ id: randomUUID(), ...values, createdAt: now });
+        await tx.repo(Pax8Company).insert([companyRow]);
+      }
+    }
+    let newMapping: CustomerMapping | undefined;
+    let customerAfter: Customer | undefined;
+    const c = p.customer;
+    if (c && 'create' in c) {
+      await tx.repo(Customer).insert([c.create]);
+      newMapping = tx.repo(CustomerMapping).create({
+        id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.create.id, resourceGroup: null, source: 'import', createdAt: now, updatedAt: now,
+      });
+      await tx.repo(CustomerMapping).insert([newMapping]);
+      customerAfter = c.create;
+    } else if (c) {
+      if (Object.keys(c.patch).length > 0) {
+        await tx.repo(Customer).update({ id: c.existing.id }, { ...c.patch, updatedAt: now });
+        customerAfter = Object.assign(tx.repo(Customer).create({ ...c.existing }), c.patch, { updatedAt: now });
+      }
+      if (c.link) {
+        newMapping = tx.repo(CustomerMapping).create({
+          id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.existing.id, resourceGroup: null, source: 'generated', createdAt: now, updatedAt: now,
+        });
+        await tx.repo(CustomerMapping).insert([newMapping]);
+      }
+    }
+    const row = companyRow;
+    return () => {
+      storedCompanies.set(p.company.id, row);
+      if (newMapping) {
+        mappings.set(newMapping.pax8CompanyId, newMapping);
+        mappedCustomerIds.add(newMapping.customerId);
+      }
+      if (customerAfter) customers.set(customerAfter.id, customerAfter);
+      rec.count('customers', p.outcome);
+    };
+  };
+
+  const flush = async () => {
+    const items = batch;
+    batch = [];
+    try {
+      await flushItems(items);
+    } finally {
+      claimed.clear();
+    }
+  };
+
+  const flushItems = async (items: Plan[]) => {
+    if (ctx.dryRun) {
+      for (const p of items) if (p.customer && 'existing' in p.customer && p.customer.link) mappedCustomerIds.add(p.customer.existing.id);
+      for (const p of items) {
+        rec.count('customers', p.outcome);
+        const fields = p.customer && 'existing' in p.customer ? Object.keys(p.customer.patch) : undefined;
+        rec.plan('customers', p.company.id, p.outcome, fields);
+      }
+      return;
+    }
+    const needsWrite = (p: Plan) => (p.outcome !== 'unchanged' && p.outcome !== 'skipped') || !p.storedCompany || p.storedCompany.contentHash !== p.hash;
+    const toWrite = items.filter(needsWrite);
+    for (const p of items) if (!toWrite.includes(p)) rec.count('customers', p.outcome);
+    await writeBatch(scope, toWrite, eachRecord(write), (p, err) => rec.error('customers', p.company.id, `could not save company "${p.company.name}": ${(err as Error).message}`, p.company));
+  };
+
+  for await (const item of ctx.client.companies({ signal: ctx.signal })) {
+    checkAborted(ctx);
+    if (item.error) {
+      const raw = item.error.raw as { id?: unknown } | null;
+      rec.error('customers', raw && typeof raw.id === 'string' ? raw.id : null, item.error.message, item.error.raw);
+      continue;
+    }
+    batch.push(plan(item.record));
+    // Plans read the in-memory state, which changes only after a batch commits: flush before a
+    // company could depend on an earlier one in the same batch (same exact name).
+    if (batch.length >= BATCH) await flush();
+    done++;
+    if (done % 500 === 0) ctx.progress({ entity: 'customers', done });
+  }
+  await flush();
+  ctx.progress({ entity: 'customers', done, total: done });
+}

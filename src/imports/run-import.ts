@@ -1,0 +1,103 @@
+import type { DataSource } from 'typeorm';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { ImportRun } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import type { Pax8Client } from '../pax8/client/index.js';
+import { TenantService, tenantSettings } from '../tenants/service.js';
+import { ImportAborted, type ImportContext, type ProgressEvent } from './context.js';
+import { parseEntities, type ImportEntity } from './counts.js';
+import { importCustomers } from './customers-import.js';
+import { addInvoiceLines } from './invoice-lines.js';
+import { tenantDate } from './local-date.js';
+import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
+import { ProductResolver } from './product-resolver.js';
+import { RunRecorder } from './run-record.js';
+import { companyScope } from './scope-companies.js';
+import { importSubscriptions } from './subscriptions-import.js';
+import { importUsage } from './usage-import.js';
+import { viewRun, type ImportRunView } from './run-view.js';
+
+export interface ImportDeps {
+  ds: DataSource;
+  secrets: SecretBox;
+}
+
+export interface ImportOptions {
+  tenantId: string;
+  /** Default: all of customers, products, subscriptions, usage. */
+  entities?: ImportEntity[] | string;
+  /** Local customer ids: import subscriptions/usage of these customers only (default: every mapped customer). */
+  customers?: string[];
+  dryRun?: boolean;
+  /** 'cli', 'http', 'schedule', 'webhook'. */
+  trigger: string;
+  /** A user name, or the job/process that started the run. */
+  startedBy: string;
+  jobId?: string | null;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Pax8 client settings (pacing, retries) — tests and the benchmark; credentials always come from the tenant. */
+  client?: ClientOverrides;
+  /** An already built client (takes precedence over `client`). */
+  pax8Client?: Pax8Client;
+  /** Injectable clock (tests). */
+  now?: Date;
+}
+
+/**
+ * Runs one import for a tenant and returns its run record. Each record is written in a
+ * transaction of its own batch, so a failure part-way (Pax8 down, process killed) leaves every
+ * record fully imported or untouched; the run ends 'failed' with the reason, and the next run,
+ * which writes only what differs, completes it. Record-level failures end the run 'partial'.
+ */
+export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<ImportRunView> {
+  const entities = parseEntities(opts.entities);
+  const tenant = await new TenantService(deps.ds, deps.secrets).byId(opts.tenantId);
+  const settings = tenantSettings(tenant).imports;
+  const scope = new TenantScope(deps.ds.manager, tenant.id);
+  const rec = new RunRecorder(scope, { entities, trigger: opts.trigger, startedBy: opts.startedBy, dryRun: opts.dryRun ?? false, jobId: opts.jobId });
+  const now = opts.now ?? new Date();
+  const client = opts.pax8Client ?? pax8ClientFor(deps.ds, deps.secrets, tenant, opts.client);
+  const ctx: ImportContext = {
+    scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today: tenantDate(now, tenant.timeZone), zone: tenant.timeZone,
+    signal: opts.signal, progress: (e) => opts.onProgress?.(e),
+  };
+  await rec.start();
+  let failure: string | undefined;
+  try {
+    if (entities.includes('customers')) await importCustomers(ctx);
+    const wantsListing = entities.some((e) => e === 'products' || e === 'subscriptions' || e === 'usage');
+    if (wantsListing) {
+      const companies = await companyScope(ctx, opts.customers);
+      const createProducts = settings.productImportMode !== 'none' && (entities.includes('products') || entities.includes('subscriptions'));
+      const products = await ProductResolver.load(ctx, createProducts);
+      const listing = await importSubscriptions(ctx, companies, { writeSubscriptions: entities.includes('subscriptions'), products });
+      if (settings.productImportMode === 'products_and_lines' && !ctx.dryRun) await addInvoiceLines(ctx, listing.created);
+      if (entities.includes('usage')) await importUsage(ctx, companies, listing.carriers);
+    }
+  } catch (err) {
+    failure = err instanceof ImportAborted ? 'import aborted before it finished; the next run completes it' : (err as Error).message;
+    if (!(err instanceof ImportAborted) && !isExpected(err)) rec.details.error = `${(err as Error).stack ?? failure}`.slice(0, 4000);
+  }
+  const status = failure ? 'failed' : rec.errors.length > 0 ? 'partial' : 'succeeded';
+  const run = await rec.finish(status, failure);
+  return viewRun(run);
+}
+
+function isExpected(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return name === 'Pax8Error' || name === 'ImportInputError' || name === 'AbortError';
+}
+
+/** Runs still 'running' that started before `olderThan` were interrupted (process killed): mark them failed. */
+export async function markInterruptedRuns(ds: DataSource, tenantId: string, olderThan: Date): Promise<number> {
+  const scope = new TenantScope(ds.manager, tenantId);
+  const stale = await scope.repo(ImportRun).query('r').andWhere('r.status = :s', { s: 'running' }).andWhere('r.startedAt < :t', { t: olderThan }).getMany();
+  for (const r of stale) {
+    await scope.repo(ImportRun).update({ id: r.id }, {
+      status: 'failed', finishedAt: new Date(), updatedAt: new Date(),
+      message: JSON.stringify({ error: 'interrupted (the process stopped before the run finished); the next run completes it' }),
+    });
+  }
+  return stale.length;
+}

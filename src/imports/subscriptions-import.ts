@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { Subscription, SubscriptionChange } from '../db/entities/index.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import type { Pax8Item } from '../pax8/client/index.js';
+import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
+import { writeBatch, type AfterCommit } from './batch-writer.js';
+import { checkAborted, type ImportContext } from './context.js';
+import type { Outcome } from './counts.js';
+import type { ProductResolver } from './product-resolver.js';
+import type { CompanyScope } from './scope-companies.js';
+import {
+  activeFromStatus, effectiveDateOf, fieldsHash, historyChanges, licenseFields, type SubscriptionFields,
+} from './subscription-state.js';
+import { carriesUsage } from './usage-rules.js';
+
+const BATCH = 200;
+
+/** A usage-carrying subscription found by the listing (input of the usage step). */
+export interface UsageCarrier {
+  pax8SubscriptionId: string;
+  pax8CompanyId: string;
+  productName: string;
+  status: string;
+}
+
+export interface SubscriptionListing {
+  carriers: UsageCarrier[];
+  /** False when the listing stopped early (Pax8 failed): nothing may be taken as deleted. */
+  complete: boolean;
+  /** Subscriptions created by this run (for recurring-invoice lines). */
+  created: Subscription[];
+}
+
+interface Lite {
+  id: string;
+  pax8Id: string;
+  contentHash: string;
+  deletedInPax8: boolean;
+  pax8CompanyId: string | null;
+  active: boolean;
+  activeOverride: boolean | null;
+}
+
+interface Plan {
+  record: Pax8Subscription;
+  fields: SubscriptionFields;
+  hash: string;
+  stored: Lite | undefined;
+  outcome: Outcome;
+}
+
+export interface SubscriptionStepOptions {
+  /** Write subscriptions (entity 'subscriptions'); off when only products or usage were asked for. */
+  writeSubscriptions: boolean;
+  products: ProductResolver;
+}
+
+function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 'id' | 'quantity' | 'status' | 'active' | 'price' | 'cost'>, fields: string[], effectiveDate: string, observedAt: Date): SubscriptionChange {
+  return tx.repo(SubscriptionChange).create({
+    id: randomUUID(), subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
+    quantity: sub.quantity, status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import',
+    importRunId: ctx.rec.id, initiatedBy: null, createdAt: observedAt, updatedAt: observedAt,
+  });
+}
+
+/**
+ * Lists the subscriptions of the companies in scope (all mapped companies through one partner-wide
+ * listing, or a chosen list company by company), creates or updates them, and records every change of
+ * quantity, status, active flag, price or cost in subscription_changes. Unchanged subscriptions
+ * (same content hash) are not written. After a complete listing, subscriptions Pax8 no longer returns
+ * are marked deletedInPax8 and, with deactivateDeletedSubscriptions, made inactive.
+ */
+export async function importSubscriptions(ctx: ImportContext, companies: CompanyScope, opts: SubscriptionStepOptions): Promise<SubscriptionListing> {
+  const { scope, rec } = ctx;
+  const write = opts.writeSubscriptions;
+  const stored = new Map<string, Lite>();
+  const rows = await scope.repo(Subscription).query('s')
+    .select(['s.id', 's.pax8Id', 's.contentHash', 's.deletedInPax8', 's.pax8CompanyId', 's.active', 's.activeOverride'])
+    .andWhere('s.kind = :kind', { kind: 'license' })
+    .getMany();
+  for (const r of rows) stored.set(r.pax8Id, r as Lite);
+
+  const seen = new Set<string>();
+  const carriers: UsageCarrier[] = [];
+  const created: Subscription[] = [];
+  let batch: Plan[] = [];
+  let done = 0;
+
+  const plan = async (s: Pax8Subscription): Promise<Plan | null> => {
+    seen.add(s.id);
+    if (!companies.companies.has(s.companyId)) {
+      if (write) rec.count('subscriptions', 'skipped');
+      return null;
+    }
+    const product = await opts.products.resolve(s);
+    if (carriesUsage(ctx.settings.usageProductPattern, s.productName, product.vendorName)) {
+      carriers.push({ pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status });
+    }
+    if (!write) return null;
+    const fields = licenseFields(s, { customerId: companies.companies.get(s.companyId) ?? null, productId: product.productId, vendorName: product.vendorName }, ctx.zone);
+    const hash = fieldsHash(fields);
+    const old = stored.get(s.id);
+    const outcome: Outcome = !old ? 'created' : old.contentHash === hash && !old.deletedInPax8 ? 'unchanged' : 'updated';
+    return { record: s, fields, hash, stored: old, outcome };
+  };
+
+  const writePlans = async (tx: TenantScope, plans: Plan[]): Promise<AfterCommit[]> => {
+    const observedAt = new Date();
+    const inserts: Subscription[] = [];
+    const changes: SubscriptionChange[] = [];
+    const after: AfterCommit[] = [];
+    for (const p of plans) {
+      if (!p.stored) {
+        const active = activeFromStatus(p.fields.status);
+        const start = p.fields.startDate;
+        const sub = tx.repo(Subscription).create({
+          id: randomUUID(), kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
+          contentHash: p.hash, createdAt: observedAt, updatedAt: observedAt,
+        });
+        inserts.push(sub);
+        // A subscription's history starts on its start date (never in the future): its state before is unknown.
+        changes.push(changeRow(tx, ctx, sub, ['created'], start && start < ctx.today ? start : ctx.today, observedAt));
+        after.push(() => {
+          stored.set(sub.pax8Id, { id: sub.id, pax8Id: sub.pax8Id, contentHash: p.hash, deletedInPax8: false, pax8CompanyId: sub.pax8CompanyId, active, activeOverride: null });
+          created.push(sub);
+          rec.count('subscriptions', 'created');
+        });
+        continue;
+      }
+      const current = await tx.repo(Subscription).findOneBy({ id: p.stored.id });
+      if (!current) throw new Error(`subscription ${p.stored.id} vanished during the import`);
+      const cs = historyChanges(current, p.fields);
+      const patch: Partial<Subscription> = { ...p.fields, active: cs.active, deletedInPax8: false, contentHash: p.hash, updatedAt: observedAt };
+      await tx.repo(Subscription).update({ id: current.id }, patch);
+      if (cs.history.length > 0) {
+        const last = await tx.repo(SubscriptionChange).findOne({ where: { subscriptionId: current.id }, order: { effectiveDate: 'DESC' } });
+        const eff = effectiveDateOf(p.fields.pax8UpdatedAt, ctx.now, last?.effectiveDate ?? null, ctx.zone, ctx.today);
+        changes.push(changeRow(tx, ctx, { ...current, ...patch } as Subscription, cs.history, eff, observedAt));
+      }
+      const outcome: Outcome = current.active && !cs.active ? 'deactivated' : 'updated';
+      after.push(() => {
+        stored.set(p.fields.pax8Id, { ...p.stored!, contentHash: p.hash, deletedInPax8: false, active: cs.active });
+        rec.count('subscriptions', outcome);
+      });
+    }
+    if (inserts.length > 0) await tx.repo(Subscription).insert(inserts);
+    if (changes.length > 0) await tx.repo(SubscriptionChange).insert(changes);
+    return after;
+  };
+
+  const flush = async () => {
+    const items = batch;
+    batch = [];
+    const changed = items.filter((p) => p.outcome !== 'unchanged');
+    for (const p of items) if (p.outcome === 'unchanged') rec.count('subscriptions', 'unchanged');
+    if (ctx.dryRun) {
+      for (const p of changed) {
+        rec.count('subscriptions', p.outcome);
+        rec.plan('subscriptions', p.record.id, p.outcome, p.stored ? changedFieldNames(p) : undefined);
+      }
+      return;
+    }
+    await writeBatch(scope, changed, writePlans, (p, err) =>
+      rec.error('subscriptions', p.record.id, `could not save subscription ${p.record.id}: ${(err as Error).message}`, p.record));
+  };
+
+  const listings: Array<AsyncIterable<Pax8Item<Pax8Subscription>>> = companies.chosen
+    ? [...companies.companies.keys()].map((companyId) => ctx.client.subscriptions({ companyId, signal: ctx.signal }))
+    : [ctx.client.subscriptions({ signal: ctx.signal })];
+  for (const listing of listings) {
+    for await (const item of listing) {
+      checkAborted(ctx);
+      if (item.error) {
+        const raw = item.error.raw as { id?: unknown } | null;
+        const id = raw && typeof raw.id === 'string' ? raw.id : null;
+        if (id) seen.add(id);
+        rec.error(write ? 'subscriptions' : 'products', id, item.error.message, item.error.raw);
+        continue;
+      }
+      const p = await plan(item.record);
+      if (p) batch.push(p);
+      if (batch.length >= BATCH) await flush();
+      if (++done % 1000 === 0) ctx.progress({ entity: 'subscriptions', done });
+    }
+  }
+  await flush();
+  ctx.progress({ entity: 'subscriptions', done, total: done });
+  if (write) await markDeleted(ctx, companies, stored, seen);
+  return { carriers, complete: true, created };
+}
+
+function changedFieldNames(p: Plan): string[] {
+  return p.stored?.deletedInPax8 ? ['deletedInPax8'] : ['content'];
+}
+
+/**
+ * "Deleted in Pax8" = a license subscription of a company in scope that a complete listing did not
+ * return any more (Pax8 answers 404 for deleted subscriptions; cancelled ones are still listed
+ * with status Cancelled and go inactive through their status).
+ */
+async function markDeleted(ctx: ImportContext, companies: CompanyScope, stored: Map<string, Lite>, seen: Set<string>): Promise<void> {
+  const gone = [...stored.values()].filter((s) => !s.deletedInPax8 && s.pax8CompanyId !== null && companies.companies.has(s.pax8CompanyId) && !seen.has(s.pax8Id));
+  const deactivate = ctx.settings.deactivateDeletedSubscriptions;
+  const outcomeOf = (s: Lite): Outcome => (deactivate && s.active && s.activeOverride === null ? 'deactivated' : 'updated');
+  if (ctx.dryRun) {
+    for (const s of gone) {
+      ctx.rec.count('subscriptions', outcomeOf(s));
+      ctx.rec.plan('subscriptions', s.pax8Id, outcomeOf(s), ['deletedInPax8']);
+    }
+    return;
+  }
+  for (let i = 0; i < gone.length; i += BATCH) {
+    await writeBatch(ctx.scope, gone.slice(i, i + BATCH), async (tx, items) => {
+      const now = new Date();
+      const after: AfterCommit[] = [];
+      for (const s of items) {
+        const outcome = outcomeOf(s);
+        const patch: Partial<Subscription> = { deletedInPax8: true, updatedAt: now };
+        if (outcome === 'deactivated') patch.active = false;
+        await tx.repo(Subscription).update({ id: s.id }, patch);
+        if (outcome === 'deactivated') {
+          const current = (await tx.repo(Subscription).findOneBy({ id: s.id }))!;
+          await tx.repo(SubscriptionChange).insert([changeRow(tx, ctx, current, ['active'], ctx.today, now)]);
+        }
+        after.push(() => {
+          s.deletedInPax8 = true;
+          if (outcome === 'deactivated') s.active = false;
+          ctx.rec.count('subscriptions', outcome);
+        });
+      }
+      return after;
+    }, (s, err) => ctx.rec.error('subscriptions', s.pax8Id, `could not mark subscription ${s.pax8Id} deleted: ${(err as Error).message}`, null));
+  }
+}

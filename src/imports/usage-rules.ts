@@ -1,0 +1,64 @@
+/**
+ * Pure usage rules.
+ *
+ * Which subscriptions carry usage: those whose product name or vendor name matches the tenant's
+ * `imports.usageProductPattern` (a case-insensitive regular expression; default
+ * "azure plan|azure subscription|usage"). Pax8 has no flag for it and no partner-wide usage list,
+ * so usage is fetched only below the subscriptions this rule selects.
+ */
+export function carriesUsage(pattern: string, productName: string | null | undefined, vendorName: string | null | undefined): boolean {
+  const re = new RegExp(pattern, 'i');
+  return (!!productName && re.test(productName)) || (!!vendorName && re.test(vendorName));
+}
+
+export interface UsageOwnerInput {
+  /** Company assigned to the summary in Pax8 (may be absent). */
+  summaryCompanyId: string | null;
+  resourceGroup: string | null;
+  /** Company holding the subscription the summary was listed under. */
+  subscriptionCompanyId: string;
+  ownCompanyId: string | null;
+  includeOwnCompany: boolean;
+  /** pax8CompanyId -> customerId of the tenant's mappings. */
+  customerByCompany: ReadonlyMap<string, string>;
+  /** resource group -> customerId of the tenant's mappings. */
+  customerByResourceGroup: ReadonlyMap<string, string>;
+}
+
+export type UsageOwner =
+  | { kind: 'customer'; customerId: string; mappedBy: 'company' | 'resource_group' | 'subscription' }
+  | { kind: 'own_company_excluded' }
+  | { kind: 'unmapped'; reason: string };
+
+/**
+ * Who a usage summary belongs to, first rule that applies:
+ *  1. the company assigned to the summary, when it is a customer's company and mapped;
+ *  2. a mapping whose resource group equals the summary's resource group;
+ *  3. the partner's own company (assigned, or holding the subscription) — only with includeOwnCompany,
+ *     and only when the own company is mapped to a customer;
+ *  4. without an assigned company, the company holding the subscription, when mapped.
+ * Anything else is unmapped: stored without a customer and listed for the admin.
+ */
+export function usageOwner(i: UsageOwnerInput): UsageOwner {
+  const own = i.ownCompanyId;
+  const assigned = i.summaryCompanyId;
+  if (assigned && assigned !== own) {
+    const c = i.customerByCompany.get(assigned);
+    if (c) return { kind: 'customer', customerId: c, mappedBy: 'company' };
+  }
+  if (i.resourceGroup) {
+    const c = i.customerByResourceGroup.get(i.resourceGroup);
+    if (c) return { kind: 'customer', customerId: c, mappedBy: 'resource_group' };
+  }
+  const atOwn = (assigned !== null && assigned === own) || (assigned === null && i.subscriptionCompanyId === own);
+  if (atOwn) {
+    if (!i.includeOwnCompany) return { kind: 'own_company_excluded' };
+    const c = own ? i.customerByCompany.get(own) : undefined;
+    if (c) return { kind: 'customer', customerId: c, mappedBy: 'company' };
+    return { kind: 'unmapped', reason: i.resourceGroup ? `resource group "${i.resourceGroup}" is not mapped and the own company has no customer` : 'stored at the own company, which has no customer' };
+  }
+  if (assigned) return { kind: 'unmapped', reason: `assigned company ${assigned} is not mapped` };
+  const c = i.customerByCompany.get(i.subscriptionCompanyId);
+  if (c) return { kind: 'customer', customerId: c, mappedBy: 'subscription' };
+  return { kind: 'unmapped', reason: i.resourceGroup ? `resource group "${i.resourceGroup}" is not mapped` : 'no company assigned and no resource group' };
+}
