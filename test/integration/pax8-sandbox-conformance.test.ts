@@ -10,7 +10,10 @@ import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.
  * (additionalProperties: false) except for the documented live drift:
  *   - Subscription carries `commitment{id, term, endDate}` (not the spec's `commitmentTerm`);
  *   - UsageSummary carries `subscriptionId` (in the spec's own example, not its schema);
- *   - date-time fields arrive as `2020-12-03`, `2020-12-01T13:20:13.153-0700` or ISO `Z`.
+ *   - date-time fields arrive as `2020-12-03`, `2020-12-01T13:20:13.153-0700` or ISO `Z`;
+ *   - Invoice carries `status` (a filter and in the spec's examples, not in its schema);
+ *   - InvoiceItem.rateType is the short word (`single`, as in the spec's examples), where the
+ *     schema's enum holds the long descriptions.
  */
 const addFormats = addFormatsModule.default;
 const SPEC_DIR = new URL('../../src/pax8/sandbox/openapi/', import.meta.url);
@@ -20,6 +23,8 @@ const auth = JSON.parse(readFileSync(new URL('pax8-authentication-openapi.json',
 const DRIFT: Record<string, Record<string, unknown>> = {
   Subscription: { commitment: { $ref: '#/components/schemas/SubscriptionCommitment' } },
   UsageSummary: { subscriptionId: { type: 'string', format: 'uuid' } },
+  Invoice: { status: { type: 'string', enum: ['Unpaid', 'Paid', 'Void', 'Carried', 'Nothing Due', 'Credited'] } },
+  InvoiceItem: { rateType: { type: 'string', enum: ['markup', 'single', 'flat', 'volume', 'tiered'] } },
 };
 
 function rewrite(node: unknown, prefix: string): unknown {
@@ -161,6 +166,21 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
     const del = await fetch(`${sb.baseUrl}/subscriptions/${target.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
     expect(del.status).to.equal(204);
     await check('/subscriptions/{subscriptionId}', `/subscriptions/nope`, '404', 'delete');
+  });
+
+  it('invoices: list, get, items of every invoice, draft items and errors', async () => {
+    const invoices = await allPages('/invoices', '/invoices');
+    expect(invoices.length).to.be.greaterThan(0);
+    for (const i of invoices) {
+      await check('/invoices/{invoiceId}', `/invoices/${i.id}`);
+      await allPages('/invoices/{invoiceId}/items', `/invoices/${i.id}/items`);
+    }
+    await check('/invoices', '/invoices?status=Paid&sort=total,desc&invoiceDateRangeStart=2026-09-01');
+    await allPages('/invoices/draftItems', '/invoices/draftItems?monthOffset=0');
+    await check('/invoices/draftItems', '/invoices/draftItems');
+    await check('/invoices/draftItems', '/invoices/draftItems?monthOffset=3', '422');
+    await check('/invoices/draftItems', '/invoices/draftItems?companyId=00000000-0000-4000-8000-000000000000', '404');
+    await check('/invoices/{invoiceId}/items', '/invoices/nope/items', '404');
   });
 
   it('usage: summaries of every usage subscription, each summary, and its lines', async () => {

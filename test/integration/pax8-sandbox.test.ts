@@ -414,6 +414,84 @@ describe('Pax8 sandbox (HTTP)', function () {
     });
   });
 
+  describe('invoices (Pax8 bill to the partner)', () => {
+    let inv: RunningSandbox;
+    let c: ReturnType<typeof api>;
+    before(async () => {
+      inv = await startSandbox({ seed: 3, companies: 150, rateLimitPerMinute: null });
+      c = api(inv, await token(inv));
+    });
+    after(async () => inv.close());
+
+    async function allItems(path: string): Promise<Json[]> {
+      const out: Json[] = [];
+      for (let page = 0; ; page++) {
+        const r = await c.get(`${path}${path.includes('?') ? '&' : '?'}page=${page}&size=200`);
+        expect(r.status, path).to.equal(200);
+        out.push(...r.body.content);
+        if (page + 1 >= r.body.page.totalPages) return out;
+      }
+    }
+
+    it('lists the published months newest first, dated the 1st and due the 15th', async () => {
+      const r = await c.get('/invoices?size=200');
+      expect(r.status).to.equal(200);
+      const dates = [...new Set(r.body.content.map((i: Json) => i['invoiceDate']))];
+      expect(dates).to.deep.equal(['2026-11-01', '2026-10-01', '2026-09-01']);
+      for (const i of r.body.content) expect(i.dueDate).to.equal(`${i.invoiceDate.slice(0, 8)}15`);
+      expect(r.body.content.filter((i: Json) => i['invoiceDate'] === '2026-11-01').every((i: Json) => i['status'] === 'Unpaid')).to.equal(true);
+      const filtered = await c.get('/invoices?invoiceDateRangeStart=2026-10-01&status=Paid&size=200');
+      expect(filtered.body.content.every((i: Json) => i['invoiceDate'] === '2026-10-01')).to.equal(true);
+    });
+
+    it('has totals equal to the sum of the items, items matching their subscriptions', async () => {
+      const invoices = (await c.get('/invoices?size=200')).body.content as Json[];
+      const types = new Set<string>();
+      for (const i of invoices) {
+        const items = await allItems(`/invoices/${i['id']}/items`);
+        const sum = items.reduce((s, x) => s.plus(String(x['amountDue'])), new Decimal(0));
+        expect(sum.equals(String(i['total'])), i['id']).to.equal(true);
+        for (const x of items) {
+          types.add(x['type']);
+          expect(x['currencyCode']).to.equal(i['currencyCode']);
+          if (x['type'] !== 'subscription' || x['term'] === 'Arrears') continue;
+          const sub = inv.data.subscriptionById.get(x['subscriptionId'])!;
+          expect(new Decimal(String(x['costTotal'])).equals(sub.partnerCost.mul(sub.quantity))).to.equal(true);
+        }
+      }
+      for (const t of ['subscription', 'prorate', 'one-time', 'service-credit']) expect(types.has(t), t).to.equal(true);
+    });
+
+    it('drafts the current month with usage at the summaries\' partner totals; 422 for a bad monthOffset', async () => {
+      const items = await allItems('/invoices/draftItems?monthOffset=0');
+      const usage = items.filter((x) => x['term'] === 'Arrears');
+      expect(usage).to.have.length(inv.data.usageSummaries.length);
+      const expected = inv.data.usageSummaries.reduce((s, u) => s.plus(u.partnerTotal), new Decimal(0));
+      expect(usage.reduce((s, x) => s.plus(String(x['amountDue'])), new Decimal(0)).equals(expected)).to.equal(true);
+      const next = await allItems('/invoices/draftItems');
+      expect(next.some((x) => x['term'] === 'Arrears')).to.equal(false);
+      expect((await c.get('/invoices/draftItems?monthOffset=2')).status).to.equal(422);
+      const partner = await allItems(`/invoices/draftItems?monthOffset=0&companyId=${inv.data.partnerCompanyId}`);
+      expect(partner.length).to.be.greaterThan(0);
+      expect(partner.every((x) => x['companyId'] === inv.data.partnerCompanyId)).to.equal(true);
+    });
+
+    it('publishes the month\'s invoice once the clock passes the 5th of the next month', async () => {
+      const auth = admin(inv);
+      await auth('POST', '/clock/advance', { to: '2026-12-04T12:00:00Z' });
+      c = api(inv, await token(inv));
+      expect((await c.get('/invoices?invoiceDate=2026-12-01')).body.content).to.have.length(0);
+      await auth('POST', '/clock/advance', { to: '2026-12-05T00:00:00Z' });
+      c = api(inv, await token(inv));
+      const dec1 = (await c.get('/invoices?invoiceDate=2026-12-01&size=200')).body.content as Json[];
+      expect(dec1.length).to.be.greaterThan(0);
+      let usage = new Decimal(0);
+      for (const i of dec1) for (const x of await allItems(`/invoices/${i['id']}/items`)) if (x['term'] === 'Arrears') usage = usage.plus(String(x['amountDue']));
+      expect(usage.equals(inv.data.usageSummaries.reduce((s, u) => s.plus(u.partnerTotal), new Decimal(0)))).to.equal(true);
+      expect((await c.get('/invoices/nope/items')).status).to.equal(404);
+    });
+  });
+
   describe('limits and faults', () => {
     it('rate limits per token with 429 and no Retry-After by default', async () => {
       sb.setRateLimit(3);

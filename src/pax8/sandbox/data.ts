@@ -5,6 +5,7 @@ import { Rng } from './prng.js';
 import { generateData } from './generator/index.js';
 import { COMMITMENT_MONTHS, inCurrency, unitRate } from './generator/subscriptions.js';
 import { usageLinesFor } from './generator/usage.js';
+import { InvoiceBook } from './invoices.js';
 import type {
   BillingTerm, SandboxCompany, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary, SubscriptionStatus,
 } from './types.js';
@@ -60,6 +61,8 @@ export class SandboxData {
   private added = 0;
   /** Incremented on every mutation. */
   version = 0;
+  /** Pax8's bill to the partner (GET /invoices...), derived from subscriptions and usage. */
+  readonly invoices = new InvoiceBook(this);
 
   constructor(o: DataOptions) {
     this.seed = o.seed;

@@ -15,6 +15,12 @@ export function deriveSeed(seed: number, key: string): number {
   return hashString(`${seed >>> 0}:${key}`);
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hex32(n: number): string {
+  return HEX[(n >>> 24) & 0xff]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
+}
+
 /** mulberry32-based generator with a few helpers. */
 export class Rng {
   private state: number;
@@ -68,10 +74,12 @@ export class Rng {
 
   /** A version-4-shaped UUID built from this generator. */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 4; i++) hex.push(this.uint32().toString(16).padStart(8, '0'));
-    const h = hex.join('');
-    const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const a = this.uint32();
+    const b = this.uint32();
+    const c = this.uint32();
+    const d = this.uint32();
+    const bh = hex32(((b & 0xffff0fff) | 0x00004000) >>> 0);
+    const ch = hex32(((c & 0x3fffffff) | 0x80000000) >>> 0);
+    return `${hex32(a)}-${bh.slice(0, 4)}-${bh.slice(4)}-${ch.slice(0, 4)}-${ch.slice(4)}${hex32(d)}`;
   }
 }

@@ -12,6 +12,10 @@ const ORDINARY_STATUSES = [
   ['Active', 80], ['Cancelled', 7], ['PendingManual', 2], ['PendingAutomated', 2], ['PendingCancel', 3], ['WaitingForDetails', 2],
 ] as const;
 
+const NCE_TERMS: readonly (readonly [readonly [BillingTerm, CommitmentTerm], number])[] = [
+  [['Monthly', 'Monthly'], 45], [['Monthly', '1-Year'], 30], [['Annual', '1-Year'], 15], [['Annual', '3-Year'], 6], [['3-Year', '3-Year'], 4],
+];
+
 export const COMMITMENT_MONTHS: Record<CommitmentTerm, number> = { Monthly: 1, '1-Year': 12, '3-Year': 36 };
 
 /** Unit price for a quantity under a pricing entry (tiered rates pick the matching range). */
@@ -27,7 +31,11 @@ export function inCurrency(amount: Decimal, currency: string): Decimal {
 /** End of the commitment term running at `nowMs` for a term that began at `startMs`. */
 export function commitmentEnd(startMs: number, term: CommitmentTerm, nowMs: number): number {
   const months = COMMITMENT_MONTHS[term];
-  let k = 1;
+  const a = new Date(startMs);
+  const b = new Date(nowMs);
+  const elapsed = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth());
+  let k = Math.max(1, Math.floor(elapsed / months));
+  while (k > 1 && addMonths(startMs, months * (k - 1)) > nowMs) k--;
   while (addMonths(startMs, months * k) <= nowMs) k++;
   return addMonths(startMs, months * k);
 }
@@ -47,9 +55,8 @@ function chooseTerms(rng: Rng, product: SandboxProduct, templateIndex: number): 
   if (t.activation && rng.chance(0.5)) return { pricing: byTerm('Activation'), status: rng.chance(0.5) ? 'PendingActivation' : 'Activated' };
   if (t.nce) {
     if (rng.chance(0.04)) return { pricing: byTerm('Trial'), status: rng.chance(0.6) ? 'Trial' : 'Converted' };
-    const pick = rng.weighted([['m-m', 45], ['m-1y', 30], ['a-1y', 15], ['a-3y', 6], ['3y-3y', 4]] as const);
-    const map = { 'm-m': byTerm('Monthly', 'Monthly'), 'm-1y': byTerm('Monthly', '1-Year'), 'a-1y': byTerm('Annual', '1-Year'), 'a-3y': byTerm('Annual', '3-Year'), '3y-3y': byTerm('3-Year', '3-Year') };
-    return { pricing: map[pick], status: ordinary() };
+    const [bt, ct] = rng.weighted(NCE_TERMS);
+    return { pricing: byTerm(bt, ct), status: ordinary() };
   }
   const term = rng.weighted([['Monthly', 80], ['Annual', 15], ['2-Year', 5]] as const);
   return { pricing: product.pricing.find((p) => p.billingTerm === term) ?? product.pricing[0]!, status: ordinary() };
