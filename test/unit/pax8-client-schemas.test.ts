@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
 import { companySchema, normalizePax8Date, parseExactJson, subscriptionSchema, usageLineSchema } from '../../src/pax8/schemas/index.js';
 
 const sub = {
@@ -28,8 +29,29 @@ describe('pax8 date normalization', () => {
     expect(normalizePax8Date('2021-01-01T00:30:00+0100')).to.equal('2020-12-31T23:30:00.000Z');
     expect(normalizePax8Date('2021-01-01T08:30:00.1234567Z')).to.equal('2021-01-01T08:30:00.123Z');
   });
+  it('knows leap years and other precisions', () => {
+    expect(normalizePax8Date('2024-02-29')).to.equal('2024-02-29');
+    expect(normalizePax8Date('2000-02-29')).to.equal('2000-02-29');
+    expect(normalizePax8Date('2021-01-01T08:30Z')).to.equal('2021-01-01T08:30:00.000Z');
+    expect(normalizePax8Date('2021-01-01T08:30:00.5+05:30')).to.equal('2021-01-01T03:00:00.500Z');
+    expect(normalizePax8Date('2021-01-01T08:30:00-07')).to.equal('2021-01-01T15:30:00.000Z');
+    expect(normalizePax8Date(' 2021-01-01 ')).to.equal('2021-01-01');
+  });
+  it('agrees with Date for any instant written with any offset (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2090, 0, 1) }), fc.integer({ min: -12 * 60, max: 14 * 60 }), fc.boolean(), (t, off, colon) => {
+        const local = new Date(t + off * 60_000).toISOString().slice(0, 23);
+        const hh = String(Math.trunc(Math.abs(off) / 60)).padStart(2, '0');
+        const mm = String(Math.abs(off) % 60).padStart(2, '0');
+        const text = `${local}${off < 0 ? '-' : '+'}${hh}${colon ? ':' : ''}${mm}`;
+        return normalizePax8Date(text) === new Date(t).toISOString() && normalizePax8Date(new Date(t).toISOString()) === new Date(t).toISOString();
+      }),
+      { numRuns: 3000 },
+    );
+  });
   it('rejects impossible or foreign dates', () => {
-    for (const bad of ['2021-02-30', '2021-13-01', '12/03/2020', '2021-01-01T25:00:00Z', '', 'yesterday']) {
+    for (const bad of ['2021-02-30', '2023-02-29', '1900-02-29', '2021-13-01', '2021-00-10', '12/03/2020', '2021-01-01T25:00:00Z', '2021-01-01T10:60:00Z',
+      '2021-01-01T10:00:61Z', '2021-01-01T10:00:00+2500', '2021-01-01T10:00:00.Z', '2021-01-01T10:00:00Zjunk', '2021-01-01X', '', 'yesterday']) {
       expect(normalizePax8Date(bad), bad).to.equal(undefined);
     }
   });
@@ -48,7 +70,9 @@ describe('pax8 subscription schema', () => {
 
   it('accepts commitment (live) and commitmentTerm (spec) as the same field', () => {
     const live = subscriptionSchema.parse({ ...sub, commitment: { id: 'c1', term: '1-Year', endDate: '2022-01-01T00:00:00Z' } });
-    const spec = subscriptionSchema.parse({ ...sub, commitmentTerm: { id: 'c1', term: '1-Year', endDate: '2022-01-01T00:00:00Z' } });
+    const specInput = { ...sub, commitmentTerm: { id: 'c1', term: '1-Year', endDate: '2022-01-01T00:00:00Z' } };
+    const spec = subscriptionSchema.parse(specInput);
+    expect(specInput).to.have.property('commitmentTerm'); // the raw payload is never modified
     expect(live.commitment).to.deep.equal({ id: 'c1', term: '1-Year', endDate: '2022-01-01T00:00:00.000Z' });
     expect(spec.commitment).to.deep.equal(live.commitment);
     expect(spec).to.not.have.property('commitmentTerm');

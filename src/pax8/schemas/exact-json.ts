@@ -11,9 +11,10 @@ export class ExactNumber {
   }
 }
 
-// Any literal with 16+ digits (a dot may sit between them) or a 3-digit exponent
+// A literal with 16+ digits (a dot may sit between them) or a 3-digit exponent
 // might not survive a double; everything else provably does (DBL_DIG = 15).
-const MAYBE_INEXACT = /\d(?:\.?\d){15}|[eE][+-]?\d{3}/;
+// Outside strings a number follows `:`, `,`, `[` or the start of the text.
+const MAYBE_INEXACT = /(?:^|[:,[])\s*-?(?:\d(?:\.?\d){15}|\d+(?:\.\d+)?[eE][+-]?\d{3})/;
 const STRING_OR_NUMBER = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const MARK = '$pax8ExactNumber';
 

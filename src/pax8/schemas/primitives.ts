@@ -15,44 +15,102 @@ export const decimal = z.custom<Decimal | number | string | ExactNumber>(
     v instanceof ExactNumber ||
     (typeof v === 'string' && DECIMAL_TEXT.test(v)),
   { message: 'expected a decimal number' },
-).transform((v) => new Decimal(v instanceof ExactNumber ? v.source : String(v)));
+).transform((v) => (typeof v === 'number' ? decimalOfNumber(v) : new Decimal(v instanceof ExactNumber ? v.source : String(v))));
+
+// Decimal is immutable, so equal amounts can share one instance; prices repeat a lot.
+const decimalCache = new Map<number, Decimal>();
+function decimalOfNumber(n: number): Decimal {
+  let d = decimalCache.get(n);
+  if (d === undefined) {
+    if (decimalCache.size >= 10_000) decimalCache.clear();
+    d = new Decimal(String(n));
+    decimalCache.set(n, d);
+  }
+  return d;
+}
 
 export const integer = z.number().int();
 
-const DATE_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function validDay(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
+}
+
+/** Value of the `n` ASCII digits at `at`, or -1 if any is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 /**
  * Pax8 sends `2020-12-03`, `2020-12-01T13:20:13.153-0700` and ISO with `Z`.
- * Date-only stays 'YYYY-MM-DD'; anything with a time becomes an ISO UTC instant.
- * A time without an offset is taken as UTC (Pax8 never sends one; assumption).
+ * Date-only stays 'YYYY-MM-DD'; anything with a time becomes an ISO UTC instant
+ * (millisecond precision). A time without an offset is taken as UTC (Pax8 never
+ * sends one; assumption). Hand-rolled: it runs for every date of every record.
  */
 export function normalizePax8Date(input: string): string | undefined {
-  const m = DATE_RE.exec(input.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const dayCheck = new Date(Date.UTC(year, month - 1, day));
-  if (month < 1 || month > 12 || dayCheck.getUTCDate() !== day || dayCheck.getUTCMonth() !== month - 1) return undefined;
-  if (h === undefined) return `${y}-${mo}-${d}`;
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = s === undefined ? 0 : Number(s);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  let offsetMinutes = 0;
-  if (zone && zone !== 'Z' && zone !== 'z') {
-    const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2));
-    const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-    if (oh > 23 || om > 59) return undefined;
-    offsetMinutes = sign * (oh * 60 + om);
+  const s = input.length > 0 && (input.charCodeAt(0) <= 32 || input.charCodeAt(input.length - 1) <= 32) ? input.trim() : input;
+  const len = s.length;
+  if (len < 10 || s[4] !== '-' || s[7] !== '-') return undefined;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  if (year < 0 || !validDay(year, month, day)) return undefined;
+  if (len === 10) return s;
+  if ((s[10] !== 'T' && s[10] !== 't' && s[10] !== ' ') || len < 16 || s[13] !== ':') return undefined;
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  let i = 16;
+  let second = 0;
+  let ms = 0;
+  if (s[i] === ':') {
+    second = digits(s, i + 1, 2);
+    i += 3;
+    if (s[i] === '.' || s[i] === ',') {
+      let n = 0;
+      i++;
+      const from = i;
+      while (i < len && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) {
+        if (i - from < 3) n = n * 10 + (s.charCodeAt(i) - 48);
+        i++;
+      }
+      const count = i - from;
+      if (count === 0 || count > 9) return undefined;
+      ms = count >= 3 ? n : n * 10 ** (3 - count);
+    }
   }
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
-  return new Date(t).toISOString();
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let offset = 0;
+  if (i === len || s[i] === 'Z' || s[i] === 'z') {
+    if (i < len - 1) return undefined;
+  } else if (s[i] === '+' || s[i] === '-') {
+    const sign = s[i] === '-' ? -1 : 1;
+    const rest = s.slice(i + 1);
+    const m = rest.length === 2 ? [rest, '00'] : rest.length === 4 ? [rest.slice(0, 2), rest.slice(2)] : rest.length === 5 && rest[2] === ':' ? [rest.slice(0, 2), rest.slice(3)] : undefined;
+    if (!m) return undefined;
+    const oh = digits(m[0]!, 0, 2);
+    const om = digits(m[1]!, 0, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offset = sign * (oh * 60 + om);
+  } else {
+    return undefined;
+  }
+  if (offset === 0) {
+    if (len === 24 && s[10] === 'T' && s[19] === '.' && s[23] === 'Z') return s; // already canonical
+    if (len === 20 && s[10] === 'T' && s[19] === 'Z') return `${s.slice(0, 19)}.000Z`;
+    return `${s.slice(0, 10)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}Z`;
+  }
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000).toISOString();
 }
 
 /** Any of Pax8's date formats, normalized by normalizePax8Date. */

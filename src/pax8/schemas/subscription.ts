@@ -35,11 +35,15 @@ export const subscriptionSchema = z
     commitment: commitmentInput,
     commitmentTerm: commitmentInput,
   })
-  .transform(({ commitment, commitmentTerm, ...rest }) => ({
-    ...rest,
-    /** Normalized from `commitment` (live) or `commitmentTerm` (spec). */
-    commitment: commitment ?? commitmentTerm ?? undefined,
-  }));
+  .transform((o) => {
+    // In place: a rest/spread copy here costs more than the whole rest of the record.
+    if (o.commitment == null) o.commitment = o.commitmentTerm ?? undefined;
+    if (o.commitmentTerm !== undefined) delete o.commitmentTerm;
+    return o as Omit<typeof o, 'commitmentTerm' | 'commitment'> & {
+      /** Normalized from `commitment` (live) or `commitmentTerm` (spec). */
+      commitment?: { id?: string | null; term?: string | null; endDate?: string | null };
+    };
+  });
 
 export type Subscription = z.output<typeof subscriptionSchema>;
 export type SubscriptionCommitment = NonNullable<Subscription['commitment']>;
