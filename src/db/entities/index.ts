@@ -16,6 +16,7 @@ import {
   BillingDailyProgress,
 } from './recurring-invoice.js';
 import { Invoice, InvoiceLine, InvoiceCounter } from './invoice.js';
+import { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice } from './licensing.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export {
@@ -26,6 +27,8 @@ export {
 };
 export { User, UserLoginAttempt, Session, ApiToken, AuditEvent };
 export { ROLES, type Role } from './user.js';
+export { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice };
+export { CHANGE_REQUEST_STATUSES, type ChangeRequestStatus } from './licensing.js';
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
@@ -34,4 +37,5 @@ export const ALL_ENTITIES = [
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
   BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
   User, UserLoginAttempt, Session, ApiToken, AuditEvent,
+  LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
 ];

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+import { Decimal } from 'decimal.js';
+import type { EntityManager } from 'typeorm';
+import { Subscription, SubscriptionChange, type Tenant } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { Pax8Error, type Pax8ErrorKind } from '../pax8/client/errors.js';
+import type { Pax8Client } from '../pax8/client/pax8-client.js';
+import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/**
+ * "Send a new quantity for a subscription to Pax8 and record it." Shared by licensing self-service,
+ * `recurra subscriptions set-quantity` and licence operations. No policy here (no increase-only
+ * rule, no approval): callers decide whether a change is allowed; this module only carries it out.
+ */
+
+/** The one Pax8 call this module needs (a Pax8Client, or a stand-in in tests). */
+export type QuantityUpdater = Pick<Pax8Client, 'updateSubscription'>;
+
+export interface PushQuantityInput {
+  tenant: Tenant;
+  /** Local subscription id (subscriptions.id). */
+  subscriptionId: string;
+  /** A whole number >= 0 (Pax8 decides what it accepts). */
+  quantity: Decimal;
+  /** subscription_changes.source; default 'licensing'. */
+  source?: string;
+  /** Who asked (user id, e-mail or 'cli:...'); stored as subscription_changes.initiatedBy. */
+  initiatedBy: string | null;
+  /** The instant of the change (tests); default now. */
+  now?: Date;
+  /**
+   * Called inside the same transaction after the subscription and its change were written, so a
+   * caller can record its own rows (a request marked applied, an operation log) atomically with them.
+   */
+  onRecorded?: (tx: TenantScope, recorded: Recorded) => Promise<void>;
+}
+
+export interface Recorded {
+  subscription: Subscription;
+  change: SubscriptionChange;
+  /** Quantity before the change, as stored locally. */
+  before: Decimal;
+  /** Pax8's answer (the updated subscription). */
+  pax8: Pax8Subscription;
+}
+
+export type PushQuantityResult =
+  | ({ ok: true } & Recorded)
+  | {
+      ok: false;
+      /** 'rejected' / 'forbidden' / 'not_found' mean Pax8 refused; the others that it could not be reached reliably. */
+      kind: Pax8ErrorKind | 'not_found_locally' | 'invalid_quantity';
+      /** Human-readable: Pax8's own reasons when it gave any. */
+      reason: string;
+      status?: number;
+      reasons: string[];
+      /** Pax8's parsed error body, when there was one. */
+      body?: unknown;
+    };
+
+/** The tenant calendar date of an instant. */
+export function tenantToday(now: Date, zone: string): string {
+  return dayjs.utc(now).tz(zone).format('YYYY-MM-DD');
+}
+
+const six = (d: Decimal) => d.toDecimalPlaces(6);
+
+/**
+ * Sends `quantity` to Pax8 (PUT /subscriptions/{pax8Id}); on success updates the local subscription
+ * and appends a SubscriptionChange (full state after the change, dated today in the tenant's zone)
+ * in one transaction. When Pax8 refuses or fails nothing is written and the reason is returned.
+ * Errors other than Pax8's (database) are thrown.
+ */
+export async function pushQuantity(manager: EntityManager, client: QuantityUpdater, input: PushQuantityInput): Promise<PushQuantityResult> {
+  const scope = new TenantScope(manager, input.tenant.id);
+  const sub = await scope.repo(Subscription).findOneBy({ id: input.subscriptionId });
+  if (!sub) return { ok: false, kind: 'not_found_locally', reason: `no subscription ${input.subscriptionId} in this tenant`, reasons: [] };
+  if (!input.quantity.isInteger() || input.quantity.isNegative()) {
+    return { ok: false, kind: 'invalid_quantity', reason: `quantity must be a whole number, got ${input.quantity.toString()}`, reasons: [] };
+  }
+  let pax8: Pax8Subscription;
+  try {
+    pax8 = await client.updateSubscription(sub.pax8Id, { quantity: input.quantity });
+  } catch (err) {
+    if (err instanceof Pax8Error) {
+      const reason = err.reasons.length ? err.reasons.join('; ') : err.message;
+      return { ok: false, kind: err.kind, reason, status: err.status, reasons: err.reasons, body: err.body };
+    }
+    throw err;
+  }
+
+  const now = input.now ?? new Date();
+  const effectiveDate = tenantToday(now, input.tenant.timeZone);
+  return scope.transaction(async (tx) => {
+    // Re-read inside the transaction so a concurrent import's write is the base we change.
+    const current = (await tx.repo(Subscription).findOneBy({ id: sub.id })) ?? sub;
+    const before = current.quantity;
+    const quantity = six(new Decimal(pax8.quantity.toString()));
+    const price = pax8.price !== undefined && pax8.price !== null ? six(new Decimal(pax8.price.toString())) : current.price;
+    const cost = pax8.partnerCost !== undefined && pax8.partnerCost !== null ? six(new Decimal(pax8.partnerCost.toString())) : current.cost;
+    const fields: string[] = [];
+    if (!quantity.eq(before)) fields.push('quantity');
+    if (!sameOrNull(price, current.price)) fields.push('price');
+    if (!sameOrNull(cost, current.cost)) fields.push('cost');
+    if (fields.length === 0) fields.push('quantity');
+
+    await tx.repo(Subscription).update({ id: current.id }, { quantity, price, cost, updatedAt: now });
+    const change = tx.repo(SubscriptionChange).create({
+      id: randomUUID(), subscriptionId: current.id, effectiveDate, observedAt: now, fields: fields.join(','),
+      quantity, status: current.status, active: current.active, price, cost,
+      source: (input.source ?? 'licensing').slice(0, 20), importRunId: null,
+      initiatedBy: input.initiatedBy ? input.initiatedBy.slice(0, 255) : null, createdAt: now, updatedAt: now,
+    });
+    await tx.repo(SubscriptionChange).insert([change]);
+    const subscription = Object.assign(current, { quantity, price, cost, updatedAt: now });
+    const recorded: Recorded = { subscription, change, before, pax8 };
+    if (input.onRecorded) await input.onRecorded(tx, recorded);
+    return { ok: true as const, ...recorded };
+  });
+}
+
+function sameOrNull(a: Decimal | null, b: Decimal | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.eq(b);
+}
