@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import type { DataSource } from 'typeorm';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { Subscription, SubscriptionChange } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { Pax8Error, type Pax8Client } from '../pax8/client/index.js';
+import { TenantService, tenantSettings } from '../tenants/service.js';
+import { tenantDate } from './local-date.js';
+import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
+import { activeFromStatus, fieldsHash, licenseFields } from './subscription-state.js';
+
+export class SubscriptionActionError extends Error {
+  override name = 'SubscriptionActionError';
+  constructor(message: string, readonly code: 'not_found' | 'disabled' | 'refused' | 'invalid' | 'pax8') {
+    super(message);
+  }
+}
+
+interface ActionDeps {
+  ds: DataSource;
+  secrets: SecretBox;
+}
+
+async function load(scope: TenantScope, id: string): Promise<Subscription> {
+  const s = (await scope.repo(Subscription).findOneBy({ id })) ?? (await scope.repo(Subscription).findOneBy({ kind: 'license', pax8Id: id }));
+  if (!s) throw new SubscriptionActionError(`no subscription ${id}`, 'not_found');
+  return s;
+}
+
+/**
+ * An admin sets a subscription active or inactive by hand (null returns it to following its Pax8
+ * status). The override survives re-imports; a change of the active flag is recorded in the history.
+ */
+export async function setSubscriptionActive(deps: ActionDeps, input: { tenantId: string; subscriptionId: string; active: boolean | null; by: string }): Promise<Subscription> {
+  const tenant = await new TenantService(deps.ds, deps.secrets).byId(input.tenantId);
+  const scope = new TenantScope(deps.ds.manager, tenant.id);
+  return scope.transaction(async (tx) => {
+    const s = await load(tx, input.subscriptionId);
+    const active = input.active ?? activeFromStatus(s.status);
+    const now = new Date();
+    await tx.repo(Subscription).update({ id: s.id }, { activeOverride: input.active, active, updatedAt: now });
+    if (active !== s.active) {
+      await tx.repo(SubscriptionChange).insert([{
+        id: randomUUID(), subscriptionId: s.id, effectiveDate: tenantDate(now, tenant.timeZone), observedAt: now, fields: 'active', quantity: s.quantity,
+        status: s.status, active, price: s.price, cost: s.cost, source: 'manual', importRunId: null, initiatedBy: input.by.slice(0, 255), createdAt: now, updatedAt: now,
+      }]);
+    }
+    return Object.assign(s, { activeOverride: input.active, active, updatedAt: now });
+  });
+}
+
+/**
+ * "Allow quantities to be increased from Recurra": with the tenant setting on, an increase is sent
+ * to Pax8 (PUT /subscriptions/{id}) and, once Pax8 accepts it, stored and recorded in the history
+ * (source 'operation'). A decrease, an unchanged or fractional quantity, a usage summary, or the
+ * setting off are refused with a message saying why; Pax8's own refusals are passed on.
+ */
+export async function setSubscriptionQuantity(
+  deps: ActionDeps,
+  input: { tenantId: string; subscriptionId: string; quantity: Decimal | number | string; by: string; client?: ClientOverrides; pax8Client?: Pax8Client },
+): Promise<Subscription> {
+  const tenant = await new TenantService(deps.ds, deps.secrets).byId(input.tenantId);
+  const settings = tenantSettings(tenant).imports;
+  const scope = new TenantScope(deps.ds.manager, tenant.id);
+  const s = await load(scope, input.subscriptionId);
+  if (!settings.allowQuantityIncrease) {
+    throw new SubscriptionActionError(`changing quantities from Recurra is turned off for tenant "${tenant.name}" (setting imports.allowQuantityIncrease); change it in Pax8`, 'disabled');
+  }
+  if (s.kind !== 'license') throw new SubscriptionActionError(`"${s.name}" is a usage summary; its quantity is always 1`, 'invalid');
+  let wanted: Decimal;
+  try {
+    wanted = new Decimal(input.quantity);
+  } catch {
+    throw new SubscriptionActionError(`quantity must be a whole number, got "${String(input.quantity)}"`, 'invalid');
+  }
+  if (!wanted.isInteger() || wanted.lte(0)) throw new SubscriptionActionError(`quantity must be a whole number above 0, got ${wanted.toFixed()}`, 'invalid');
+  if (wanted.lt(s.quantity)) {
+    throw new SubscriptionActionError(
+      `quantities can only be increased from Recurra: "${s.name}" has ${s.quantity.toFixed()}, ${wanted.toFixed()} would decrease it. Decrease it in Pax8 (within the cancellation window), and the next import records it.`,
+      'refused',
+    );
+  }
+  if (wanted.eq(s.quantity)) throw new SubscriptionActionError(`"${s.name}" already has quantity ${wanted.toFixed()}`, 'invalid');
+  const client = input.pax8Client ?? pax8ClientFor(deps.ds, deps.secrets, tenant, input.client);
+  let updated;
+  try {
+    updated = await client.updateSubscription(s.pax8Id, { quantity: wanted.toNumber() });
+  } catch (err) {
+    if (err instanceof Pax8Error) {
+      const why = err.reasons.length ? err.reasons.join('; ') : err.message;
+      throw new SubscriptionActionError(`Pax8 refused the change of "${s.name}" to ${wanted.toFixed()}: ${why}`, err.kind === 'rejected' ? 'refused' : 'pax8');
+    }
+    throw err;
+  }
+  const fields = licenseFields(updated, { customerId: s.customerId, productId: s.productId, vendorName: s.vendorName }, tenant.timeZone);
+  const now = new Date();
+  const active = s.activeOverride ?? activeFromStatus(fields.status);
+  const changed = ['quantity', ...(fields.price && s.price && !fields.price.eq(s.price) ? ['price'] : [])];
+  return scope.transaction(async (tx) => {
+    const patch: Partial<Subscription> = { ...fields, active, contentHash: fieldsHash(fields), updatedAt: now };
+    await tx.repo(Subscription).update({ id: s.id }, patch);
+    const after = Object.assign(s, patch);
+    await tx.repo(SubscriptionChange).insert([{
+      id: randomUUID(), subscriptionId: s.id, effectiveDate: tenantDate(now, tenant.timeZone), observedAt: now, fields: changed.join(','),
+      quantity: after.quantity, status: after.status, active, price: after.price, cost: after.cost, source: 'operation', importRunId: null,
+      initiatedBy: input.by.slice(0, 255), createdAt: now, updatedAt: now,
+    }]);
+    return after;
+  });
+}
