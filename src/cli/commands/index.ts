@@ -6,6 +6,11 @@ import { register as backup } from './backup.js';
 import { register as simulate } from './simulate.js';
 import { register as users } from './users.js';
 import { register as sandbox } from './sandbox.js';
+import { register as importCmd } from './import.js';
+import { register as imports } from './imports.js';
+import { register as mappings } from './mappings.js';
+import { register as customers } from './customers.js';
+import { register as subscriptions } from './subscriptions.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -16,4 +21,9 @@ export function registerCommands(program: Command): void {
   simulate(program);
   users(program);
   sandbox(program);
+  importCmd(program);
+  imports(program);
+  mappings(program);
+  customers(program);
+  subscriptions(program);
 }
