@@ -62,7 +62,7 @@ export function buildOpenApi(serverUrl = '/api/v1'): Json {
       summary: def.summary,
       description: [def.description, ROLE_NOTE(def)].filter(Boolean).join('\n\n'),
       parameters: parameters(def),
-      ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input') } } } } : {}),
+      ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(def.body, 'input'), ...(def.example !== undefined ? { example: def.example } : {}) } } } } : {}),
       responses,
       security: [{ bearer: [] }, { session: [] }],
     };

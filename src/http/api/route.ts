@@ -58,6 +58,8 @@ export interface RouteDef<
   params?: P;
   query?: Q;
   body?: B;
+  /** A valid body: shown in the OpenAPI document (the route matrix test sends it too). */
+  example?: z.input<B>;
   response: R;
   status?: number;
   /** Non-JSON answers (CSV, PDF, HTML): the handler writes to ctx.res itself. */

@@ -119,6 +119,6 @@ export class OpenApiValidator {
       this.cache.set(key, validate);
     }
     if (validate(body)) return [];
-    return [`${key}: ${this.ajv.errorsText(validate.errors)} in ${JSON.stringify(body).slice(0, 300)}`];
+    return [`${key}: ${this.ajv.errorsText(validate.errors)} in ${String(JSON.stringify(body)).slice(0, 300)}`];
   }
 }

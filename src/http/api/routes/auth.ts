@@ -38,6 +38,7 @@ defineRoute({
   summary: 'Sign in with e-mail and password (sets the session cookie)',
   description: 'Answers the CSRF token to send as X-CSRF-Token on state-changing requests. Repeated failures for one account and address are slowed down and then locked out for a while (429).',
   body: z.strictObject({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) }),
+  example: { email: 'admin@localhost', password: 'correct horse battery staple' },
   response: z.object({ user: userSchema, csrfToken: z.string() }),
   async handler({ rt, body, req, res }) {
     const users = new UserService(rt.ds);
@@ -80,6 +81,7 @@ defineRoute({
   id: 'changePassword', method: 'post', path: '/me/password', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, allowWithOneTimePassword: true,
   summary: 'Change my password',
   body: z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(10).max(256) }),
+  example: { currentPassword: 'the one-time password', newPassword: 'a new long passphrase' },
   response: okSchema,
   async handler({ rt, auth, body }) {
     await new UserService(rt.ds).changePassword(auth.user.id, body.currentPassword, body.newPassword).catch(userHttpError);
@@ -105,6 +107,7 @@ defineRoute({
   id: 'createToken', method: 'post', path: '/me/tokens', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, status: 201,
   summary: 'Create an API token (its value is shown only in this answer)',
   body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+  example: { name: 'nightly export script' },
   response: tokenSchema.extend({ token: z.string() }),
   async handler({ rt, auth, body }) {
     const { token, record } = await new UserService(rt.ds).createToken(auth.user.id, body.name);
@@ -147,6 +150,7 @@ defineRoute({
     tenantId: uuid.optional(),
     customerId: uuid.optional(),
   }),
+  example: { email: 'finance@example.com', role: 'finance' },
   response: z.object({ user: userSchema, oneTimePassword: z.string().nullable() }),
   async handler({ rt, auth, body }) {
     const r = await new UserService(rt.ds).create(body, auth.user.id).catch(userHttpError);
@@ -159,6 +163,7 @@ defineRoute({
   summary: 'Disable or enable a user',
   params: z.strictObject({ userId: uuid }),
   body: z.strictObject({ disabled: z.boolean() }),
+  example: { disabled: false },
   response: userSchema,
   async handler({ rt, auth, params, body }) {
     if (params.userId === auth.user.id && body.disabled) throw new HttpError(409, 'conflict', 'you cannot disable yourself');

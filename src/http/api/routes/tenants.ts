@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Pax8Client } from '../../../pax8/client/index.js';
+import { pax8ClientFor } from '../../../tenants/pax8-client.js';
 import { TenantError, TenantService, viewTenant } from '../../../tenants/service.js';
 import { SettingsError, tenantSettingsSchema } from '../../../tenants/settings.js';
 import { Tenant } from '../../../db/entities/index.js';
@@ -70,6 +70,7 @@ defineRoute({
     enabled: z.boolean().optional(),
     settings: z.record(z.string(), z.unknown()).optional(),
   }),
+  example: { name: 'acme', displayName: 'Acme MSP', timeZone: 'Europe/London', clientId: 'pax8-client-id', clientSecret: 'pax8-client-secret' },
   response: tenantSchema,
   async handler({ rt, body }) {
     return viewTenant(await new TenantService(rt.ds, rt.secrets).create(body).catch(tenantHttpError));
@@ -95,6 +96,7 @@ defineRoute({
     schedule: z.record(z.string(), z.string()).optional(),
     leakageNoticeThreshold: z.string().nullable().optional(),
   }),
+  example: { imports: { allowQuantityIncrease: true }, schedule: { customers: '0 */6 * * *' } },
   response: tenantSettingsSchema,
   async handler({ rt, tenant, body }) {
     return new TenantService(rt.ds, rt.secrets).updateSettings(tenant.id, body).catch(tenantHttpError);
@@ -115,6 +117,7 @@ defineRoute({
     audience: z.string().min(1).max(200).nullable().optional(),
     enabled: z.boolean().optional(),
   }),
+  example: { displayName: 'Acme MSP (UK)' },
   response: tenantSchema,
   async handler({ rt, tenant, body }) {
     const svc = new TenantService(rt.ds, rt.secrets);
@@ -136,21 +139,15 @@ defineRoute({
   }),
   async handler({ rt, tenant }) {
     const svc = new TenantService(rt.ds, rt.secrets);
-    let creds;
+    let client;
     try {
-      creds = svc.credentials(tenant);
+      client = pax8ClientFor(svc, tenant, {
+        tokenUrl: rt.config.pax8.tokenUrl, audience: rt.config.pax8.audience, apiBaseUrl: rt.config.pax8.apiBaseUrl, timeoutMs: 15_000, maxRetries: 0,
+      });
     } catch (err) {
       if (err instanceof TenantError) return { ok: false, reason: 'no_credentials' as const, message: err.message };
       throw err;
     }
-    const client = new Pax8Client({
-      ...creds,
-      tokenUrl: creds.tokenUrl ?? rt.config.pax8.tokenUrl,
-      audience: creds.audience ?? rt.config.pax8.audience,
-      apiBaseUrl: creds.apiBaseUrl ?? rt.config.pax8.apiBaseUrl,
-      timeoutMs: 15_000,
-      maxRetries: 1,
-    });
     return client.testConnection();
   },
 });

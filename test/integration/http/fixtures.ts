@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import type { DataSource } from 'typeorm';
+import {
+  Customer, CustomerMapping, ImportError, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
+  type Tenant,
+} from '../../../src/db/entities/index.js';
+import { insertTenant } from '../../support/database.js';
+
+/** One row of every tenant-owned kind the API exposes, with ids by route parameter name. */
+export interface SeededTenant {
+  tenant: Tenant;
+  /** Route parameter name → id of an object of this tenant. */
+  ids: Record<string, string>;
+  /** A second customer (a client user of the first must not see it) and its objects. */
+  otherCustomer: Record<string, string>;
+}
+
+export async function seedTenant(ds: DataSource, name: string, companyName = 'Contoso <b>Ltd</b>'): Promise<SeededTenant> {
+  const tenant = await insertTenant(ds, name);
+  const m = ds.manager;
+  const base = () => ({ id: randomUUID(), tenantId: tenant.id, createdAt: new Date(), updatedAt: new Date() });
+  const customer = (n: string) => m.create(Customer, {
+    ...base(), name: n, topLevel: null, active: true, siteStreet: null, siteStreet2: null, siteCity: 'Leeds', siteStateOrProvince: null,
+    sitePostalCode: null, siteCountry: 'GB', source: 'pax8_import', monthlyRecurringInvoiceId: null, annualRecurringInvoiceId: null,
+    noAutomaticInvoiceLines: false,
+  });
+  const c1 = customer(companyName);
+  const c2 = customer(`${name} other customer`);
+  await m.insert(Customer, [c1, c2]);
+  const pax8Id = randomUUID();
+  await m.insert(Pax8Company, {
+    ...base(), pax8Id, name: companyName, status: 'Active', street: null, street2: null, city: 'Leeds', stateOrProvince: null, postalCode: null,
+    country: 'GB', externalId: null, isPartnerOwn: false, contentHash: 'x', pax8UpdatedAt: null,
+  });
+  await m.insert(CustomerMapping, { ...base(), pax8CompanyId: pax8Id, customerId: c1.id, resourceGroup: null, source: 'generated' });
+  const product = { ...base(), sku: 'MS-365-BP-M', name: 'Microsoft 365 Business Premium', vendorName: 'Microsoft', category: null,
+    pax8ProductId: randomUUID(), pax8Sku: null, vendorSku: null, productGroup: 'Pax8', retailPrice: new Decimal('22.00'), visible: true, featured: false };
+  await m.insert(Product, product);
+  const sub = (customerId: string) => ({
+    ...base(), kind: 'license' as const, pax8Id: randomUUID(), pax8CompanyId: pax8Id, customerId, pax8ProductId: product.pax8ProductId,
+    productId: product.id, name: 'Microsoft 365 Business Premium', vendorName: 'Microsoft', quantity: new Decimal('5'), status: 'Active',
+    active: true, activeOverride: null, billingTerm: 'Monthly', commitmentTerm: null, commitmentEndDate: null, startDate: '2026-01-01',
+    endDate: null, price: new Decimal('22.00'), cost: new Decimal('18.50'), currency: 'GBP', usageSummaryId: null, deletedInPax8: false,
+    contentHash: 'x', pax8UpdatedAt: null,
+  });
+  const s1 = sub(c1.id);
+  const s2 = sub(c2.id);
+  await m.insert(Subscription, [s1, s2]);
+  const summary = (customerId: string) => ({
+    ...base(), pax8Id: randomUUID(), pax8SubscriptionId: randomUUID(), pax8CompanyId: pax8Id, pax8ProductId: null, resourceGroup: 'rg-app',
+    vendorName: 'Microsoft', customerId, mappedBy: 'company', currentCharges: new Decimal('12.345'), partnerTotal: new Decimal('10.1'),
+    currency: 'GBP', isTrial: false, linesMismatch: false, contentHash: 'x',
+  });
+  const u1 = summary(c1.id);
+  const u2 = summary(c2.id);
+  await m.insert(UsageSummary, [u1, u2]);
+  await m.insert(UsageMonthlyCharge, { ...base(), usageSummaryId: u1.id, month: '2026-11', charges: new Decimal('12.345'), partnerTotal: new Decimal('10.1') });
+  await m.insert(UsageLine, {
+    ...base(), usageSummaryId: u1.id, usageDate: '2026-11-02', lineKey: 'k', pax8ProductId: null, productName: 'Virtual Machines',
+    unitOfMeasure: '1 Hour', quantity: new Decimal('3'), unitPrice: new Decimal('4.115'), charges: new Decimal('12.345'),
+    partnerTotal: new Decimal('10.1'), currency: 'GBP',
+  });
+  const run = { ...base(), entities: 'customers,subscriptions', trigger: 'cli', startedBy: 'test', startedAt: new Date(), finishedAt: new Date(),
+    status: 'partial' as const, dryRun: false, countsJson: '{"customers":{"created":1}}', message: null, jobId: null };
+  await m.insert(ImportRun, run);
+  await m.insert(ImportError, { ...base(), importRunId: run.id, entity: 'subscriptions', pax8Id: 'x', message: 'bad <quantity>', rawPayload: null });
+  return {
+    tenant,
+    ids: { tenantId: tenant.id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id },
+    otherCustomer: { customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id },
+  };
+}
