@@ -15,13 +15,13 @@ export function dateRange(from: CalendarDate, toExclusive: CalendarDate): string
   return `${longDate(from)} – ${longDate(addDays(toExclusive, -1))}`;
 }
 
-/** "USD 1,234.50" style grouping without touching the digits (string work only). */
+/** "USD 1,234.50", "USD -25.55": grouping without touching the digits (string work only). */
 export function moneyText(amount: Decimal, currency: string): string {
   const plain = formatMoney(amount, currency);
   const negative = plain.startsWith('-');
   const [int, frac] = (negative ? plain.slice(1) : plain).split('.');
   const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${currency} ${grouped}${frac === undefined ? '' : `.${frac}`}`;
+  return `${currency} ${negative ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
 }
 
 export { formatMoney, formatQuantity, formatUnitPrice };

@@ -1,0 +1,127 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { openRuntime, type Runtime } from '../../app/runtime.js';
+import { Invoice, type Tenant } from '../../db/entities/index.js';
+import { TenantScope } from '../../db/tenant-scope.js';
+import { approveInvoice } from '../../invoices/approve.js';
+import { billingDate, resolveTenant, TenantChoiceError } from '../../invoices/cli-support.js';
+import { CSV_LAYOUTS, exportInvoicesCsv, type CsvLayout } from '../../invoices/csv-export.js';
+import { explainInvoice } from '../../invoices/explain.js';
+import { InvoiceError, invoiceNumberText } from '../../invoices/queries.js';
+import { renderInvoiceHtml } from '../../invoices/render.js';
+import { runInvoices } from '../../invoices/run.js';
+import { isCalendarDate } from '../../billing/dates.js';
+import { CliFailure, UsageError } from '../errors.js';
+
+async function withTenant<T>(tenantName: string | undefined, fn: (rt: Runtime, tenant: Tenant) => Promise<T>): Promise<T> {
+  const rt = await openRuntime();
+  try {
+    let tenant: Tenant;
+    try {
+      tenant = await resolveTenant(rt.ds, tenantName);
+    } catch (err) {
+      if (err instanceof TenantChoiceError) throw new UsageError(err.message);
+      throw err;
+    }
+    try {
+      return await fn(rt, tenant);
+    } catch (err) {
+      if (err instanceof InvoiceError) throw new CliFailure(err.message);
+      if (err instanceof TenantChoiceError) throw new UsageError(err.message);
+      throw err;
+    }
+  } finally {
+    await rt.close();
+  }
+}
+
+async function output(text: string, out: string | undefined): Promise<void> {
+  if (out === undefined) process.stdout.write(text);
+  else await writeFile(out, text, 'utf8');
+}
+
+export function register(program: Command): void {
+  const invoices = program.command('invoices').description('invoices created from recurring invoices');
+  const tenantOpt = ['--tenant <name>', 'tenant name (optional when there is only one)'] as const;
+
+  invoices
+    .command('run')
+    .description('create every invoice due up to --date (after catching up the daily pass); exactly once per recurring invoice and period')
+    .option('--date <YYYY-MM-DD>', 'invoice date (default: today in the tenant\'s zone)')
+    .option(...tenantOpt)
+    .option('--json', 'print the result as JSON')
+    .action((opts: { date?: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
+      const r = await runInvoices(rt.ds, tenant.id, billingDate(tenant, opts.date));
+      if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else {
+        const drafts = r.created.filter((c) => c.status === 'draft').length;
+        process.stdout.write(`${r.date}: ${r.created.length} invoice(s) created (${drafts} held as draft for review), ${r.alreadyInvoiced} already invoiced, ${r.failed.length} failed\n`);
+        for (const c of r.created) process.stdout.write(`  ${c.number === null ? 'DRAFT' : invoiceNumberText({ number: c.number, status: c.status })}  ${c.id}  period ${c.periodStart}  ${c.currency} ${c.total}\n`);
+        for (const f of r.failed) process.stdout.write(`  failed: recurring invoice ${f.recurringInvoiceId} period ${f.periodStart}: ${f.message}\n`);
+      }
+      if (r.failed.length > 0) process.exitCode = 1;
+    }));
+
+  invoices
+    .command('list')
+    .description('list invoices')
+    .option('--status <status>', 'draft or issued')
+    .option(...tenantOpt)
+    .option('--json', 'print as JSON')
+    .action((opts: { status?: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
+      if (opts.status !== undefined && opts.status !== 'draft' && opts.status !== 'issued') throw new UsageError('--status must be draft or issued');
+      const rows = await new TenantScope(rt.ds.manager, tenant.id).repo(Invoice).find({
+        where: opts.status ? { status: opts.status as 'draft' | 'issued' } : {}, order: { invoiceDate: 'ASC', number: 'ASC' },
+      });
+      const view = rows.map((i) => ({ id: i.id, number: invoiceNumberText(i), status: i.status, date: i.invoiceDate, periodStart: i.periodStart, currency: i.currency, total: i.total.toString() }));
+      if (opts.json) process.stdout.write(`${JSON.stringify(view)}\n`);
+      else for (const v of view) process.stdout.write(`${v.number}\t${v.status}\t${v.date}\t${v.currency} ${v.total}\t${v.id}\n`);
+    }));
+
+  invoices
+    .command('approve')
+    .description('issue a draft invoice after review; it takes the next invoice number')
+    .argument('<id>', 'invoice id')
+    .option('--by <name>', 'who approved it', 'cli')
+    .option(...tenantOpt)
+    .action((id: string, opts: { by: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
+      const r = await approveInvoice(rt.ds, tenant.id, id, opts.by);
+      process.stdout.write(`approved ${id}: ${invoiceNumberText({ number: r.number, status: 'issued' })}\n`);
+    }));
+
+  invoices
+    .command('explain')
+    .description('explain every figure of an invoice in words')
+    .argument('<id>', 'invoice id')
+    .option(...tenantOpt)
+    .action((id: string, opts: { tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
+      process.stdout.write(await explainInvoice(rt.ds, tenant.id, id));
+    }));
+
+  invoices
+    .command('render')
+    .description('render an invoice as HTML (templates/invoice.hbs)')
+    .argument('<id>', 'invoice id')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option(...tenantOpt)
+    .action((id: string, opts: { out?: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
+      await output(await renderInvoiceHtml(rt.ds, tenant.id, id), opts.out);
+    }));
+
+  invoices
+    .command('export')
+    .description('export issued invoices as CSV for Xero or QuickBooks Online')
+    .requiredOption('--format <layout>', `one of ${CSV_LAYOUTS.join(', ')}`)
+    .option('--from <YYYY-MM-DD>', 'first invoice date')
+    .option('--to <YYYY-MM-DD>', 'last invoice date')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option(...tenantOpt)
+    .action((opts: { format: string; from?: string; to?: string; out?: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
+      if (!(CSV_LAYOUTS as readonly string[]).includes(opts.format)) throw new UsageError(`--format must be one of ${CSV_LAYOUTS.join(', ')}`);
+      for (const d of [opts.from, opts.to]) if (d !== undefined && !isCalendarDate(d)) throw new UsageError(`not a date YYYY-MM-DD: ${d}`);
+      const csv = await exportInvoicesCsv(rt.ds, tenant.id, {
+        layout: opts.format as CsvLayout, ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}),
+      });
+      await output(csv, opts.out);
+    }));
+}

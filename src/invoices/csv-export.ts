@@ -1,0 +1,109 @@
+import { stringify } from 'csv-stringify/sync';
+import { Between, In, type DataSource } from 'typeorm';
+import { addDays, dateParts, type CalendarDate } from '../billing/dates.js';
+import { dec } from '../billing/decimal.js';
+import { formatMoney, formatQuantity, formatUnitPrice, roundMoney } from '../billing/money.js';
+import { Customer, Invoice, InvoiceLine } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { csvSafeRow } from './csv-safe.js';
+import { invoiceNumberText } from './queries.js';
+
+export const CSV_LAYOUTS = ['xero', 'qbo'] as const;
+export type CsvLayout = (typeof CSV_LAYOUTS)[number];
+
+export interface CsvExportOptions {
+  layout: CsvLayout;
+  /** Invoice dates from / to, inclusive. */
+  from?: CalendarDate;
+  to?: CalendarDate;
+  /** Days from invoice date to due date (default 30). */
+  dueDays?: number;
+  /** Xero: sales account code and tax type for every line (defaults 200 and "Tax on Sales"). */
+  accountCode?: string;
+  taxType?: string;
+}
+
+/** Xero's sales-invoice import template columns (starred ones are required by Xero). */
+export const XERO_COLUMNS = [
+  '*ContactName', 'EmailAddress', 'POAddressLine1', 'POAddressLine2', 'POAddressLine3', 'POAddressLine4', 'POCity', 'PORegion',
+  'POPostalCode', 'POCountry', '*InvoiceNumber', 'Reference', '*InvoiceDate', '*DueDate', 'Total', 'InventoryItemCode',
+  '*Description', '*Quantity', '*UnitAmount', 'Discount', '*AccountCode', '*TaxType', 'TaxAmount', 'TrackingName1',
+  'TrackingOption1', 'TrackingName2', 'TrackingOption2', 'Currency', 'BrandingTheme',
+] as const;
+
+/** QuickBooks Online's invoice import columns. */
+export const QBO_COLUMNS = [
+  'InvoiceNo', 'Customer', 'InvoiceDate', 'DueDate', 'Terms', 'Location', 'Memo', 'Item(Product/Service)', 'ItemDescription',
+  'ItemQuantity', 'ItemRate', 'ItemAmount', 'Taxable', 'TaxRate', 'Service Date', 'Currency',
+] as const;
+
+function dmy(date: CalendarDate): string {
+  const { year, month, day } = dateParts(date);
+  return `${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}/${year}`;
+}
+
+function mdy(date: CalendarDate): string {
+  const { year, month, day } = dateParts(date);
+  return `${String(month).padStart(2, '0')}/${String(day).padStart(2, '0')}/${year}`;
+}
+
+/**
+ * Quantity and unit price as the accounting system multiplies them: a line whose amount is not exactly
+ * quantity × unit price rounded (pro-rata, arrears, fractional usage) is exported as 1 × its amount, with the
+ * quantity and price kept in the description, so the imported invoice totals what Recurra billed.
+ */
+function priced(line: InvoiceLine, currency: string): { quantity: string; unit: string; note: string } {
+  const q = dec(line.quantity.toString());
+  const p = dec(line.unitPrice.toString());
+  const amount = dec(line.amount.toString());
+  if (roundMoney(q.mul(p), currency).equals(amount)) return { quantity: formatQuantity(q), unit: formatUnitPrice(p, currency), note: '' };
+  return { quantity: '1', unit: formatMoney(amount, currency), note: ` (${formatQuantity(q)} × ${formatUnitPrice(p, currency)})` };
+}
+
+/** Issued invoices (drafts are not exported) as CSV in Xero's or QuickBooks Online's import layout. */
+export async function exportInvoicesCsv(ds: DataSource, tenantId: string, opts: CsvExportOptions): Promise<string> {
+  const scope = new TenantScope(ds.manager, tenantId);
+  const where: Record<string, unknown> = { status: 'issued' };
+  if (opts.from !== undefined || opts.to !== undefined) where.invoiceDate = Between(opts.from ?? '0000-01-01', opts.to ?? '9999-12-31');
+  const invoices = await scope.repo(Invoice).find({ where, order: { number: 'ASC' } });
+  const ids = invoices.map((i) => i.id);
+  const lines: InvoiceLine[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    lines.push(...(await scope.repo(InvoiceLine).find({ where: { invoiceId: In(ids.slice(i, i + 500)) }, order: { position: 'ASC' } })));
+  }
+  const customerIds = [...new Set(invoices.map((i) => i.customerId))];
+  const customers = new Map<string, Customer>();
+  for (let i = 0; i < customerIds.length; i += 500) {
+    for (const c of await scope.repo(Customer).findBy({ id: In(customerIds.slice(i, i + 500)) })) customers.set(c.id, c);
+  }
+  const linesOf = new Map<string, InvoiceLine[]>();
+  for (const l of lines) linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), l]);
+  const dueDays = opts.dueDays ?? 30;
+  const rows: string[][] = [];
+  for (const inv of invoices) {
+    const c = customers.get(inv.customerId);
+    const number = invoiceNumberText(inv);
+    const due = addDays(inv.invoiceDate, dueDays);
+    const reference = `${inv.periodStart} to ${addDays(inv.periodEnd, -1)}`;
+    for (const l of (linesOf.get(inv.id) ?? []).sort((a, b) => a.position - b.position)) {
+      const { quantity, unit, note } = priced(l, inv.currency);
+      const description = `${l.description}${note}`;
+      if (opts.layout === 'xero') {
+        rows.push(csvSafeRow([
+          c?.name ?? inv.customerId, '', c?.siteStreet, c?.siteStreet2, '', '', c?.siteCity, c?.siteStateOrProvince, c?.sitePostalCode,
+          c?.siteCountry, number, reference, dmy(inv.invoiceDate), dmy(due), formatMoney(dec(inv.total.toString()), inv.currency), '',
+          description, quantity, unit, '', opts.accountCode ?? '200', opts.taxType ?? 'Tax on Sales',
+          formatMoney(dec(l.tax.toString()), inv.currency), '', '', '', '', inv.currency, '',
+        ]));
+      } else {
+        rows.push(csvSafeRow([
+          number, c?.name ?? inv.customerId, mdy(inv.invoiceDate), mdy(due), `Net ${dueDays}`, '', reference,
+          l.description.split(': ')[0], description, quantity, unit, formatMoney(dec(l.amount.toString()), inv.currency),
+          dec(inv.taxRate.toString()).isZero() ? 'N' : 'Y', `${dec(inv.taxRate.toString()).mul(100).toString()}%`, mdy(l.fromDate), inv.currency,
+        ]));
+      }
+    }
+  }
+  const header = opts.layout === 'xero' ? [...XERO_COLUMNS] : [...QBO_COLUMNS];
+  return stringify([header, ...rows], { eof: true });
+}

@@ -1,0 +1,94 @@
+import type { DataSource } from 'typeorm';
+import { dec } from '../billing/decimal.js';
+import { roundRatio } from '../billing/money.js';
+import type { InvoiceLine } from '../db/entities/index.js';
+import { invoiceNumberText, loadInvoiceDocument } from './queries.js';
+import { dateRange, formatMoney, formatQuantity, formatUnitPrice, longDate, moneyText } from './words.js';
+
+interface Provenance {
+  rule?: string;
+  subscriptions?: string[];
+  quantities?: { from: string; to: string; quantity: string; links?: { subscription: string; active: boolean; quantity: string; billable: string }[] }[];
+  price?: { source: string; asOf: string };
+  factor?: { days: number; periodDays: number };
+  adjustment?: { quantityBefore: string; quantityAfter: string; highWaterMark?: string };
+  usage?: { usageSummary: string; month: string };
+  exact?: { numerator: string; denominator: number };
+  billedPeriod?: { start: string; end: string };
+}
+
+function subName(names: Map<string, string>, id: string): string {
+  const name = names.get(id);
+  return name ? `"${name}" (${id})` : id;
+}
+
+function priceWords(p: Provenance, names: Map<string, string>, unitPrice: string): string {
+  if (!p.price) return `Unit price ${unitPrice}.`;
+  if (p.price.source === 'line') return `Unit price ${unitPrice}: the line's own price.`;
+  if (p.price.source.startsWith('usage summary')) return `Amount ${unitPrice}: the final charges of ${p.price.source} for ${p.price.asOf}.`;
+  return `Unit price ${unitPrice}: the price of subscription ${subName(names, p.price.source)} on ${longDate(p.price.asOf)} (a price change counts from the next period).`;
+}
+
+function exactWords(p: Provenance, amount: string): string {
+  if (!p.exact) return '';
+  const exact = dec(p.exact.numerator);
+  if (p.exact.denominator === 1 && roundRatio(exact, 1, 6).equals(exact) && exact.equals(dec(amount))) return '';
+  const shown = roundRatio(exact, p.exact.denominator, 6).toString();
+  return ` The exact amount ${shown}${exact.div(p.exact.denominator).equals(dec(shown)) ? '' : '…'} is rounded once, half away from zero, to ${amount}.`;
+}
+
+function explainLine(line: InvoiceLine, currency: string, names: Map<string, string>, index: number): string {
+  const p = JSON.parse(line.provenanceJson) as Provenance;
+  const amount = formatMoney(dec(line.amount.toString()), currency);
+  const unitPrice = formatUnitPrice(dec(line.unitPrice.toString()), currency);
+  const quantity = formatQuantity(dec(line.quantity.toString()));
+  const out: string[] = [`${index}. ${line.description} — ${moneyText(dec(line.amount.toString()), currency)}`];
+  if (line.kind === 'recurring') {
+    out.push(`   Billed in advance for ${dateRange(line.fromDate, line.toDate)}: quantity ${quantity} on ${longDate(line.fromDate)} × ${unitPrice} = ${amount}.`);
+    for (const l of p.quantities?.[0]?.links ?? []) {
+      out.push(`   - subscription ${subName(names, l.subscription)}: ${l.active ? `active, quantity ${l.quantity}` : 'not active'}, counts ${l.billable} (after free and minimum quantities).`);
+    }
+  } else if (line.kind === 'arrears') {
+    out.push(`   Billed in arrears for ${dateRange(line.fromDate, line.toDate)}, by the day: ${unitPrice} × the quantity on each day ÷ the ${p.factor?.periodDays ?? ''} days of the period.`.replace(' the  days', ' the days'));
+    for (const q of p.quantities ?? []) out.push(`   - ${dateRange(q.from, q.to)}: quantity ${q.quantity}.`);
+    out.push(`   Average quantity ${quantity}.`);
+  } else if (line.kind === 'usage') {
+    out.push(`   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
+  } else if (line.kind === 'prorata') {
+    const a = p.adjustment;
+    const f = p.factor;
+    if (a && f) {
+      const credit = dec(line.quantity.toString()).isNegative();
+      out.push(`   Pro-rata (${(p.rule ?? '').replace(/^pro-rata ([a-z_]+).*$/, '$1').replace(/_/g, ' ')}): on ${longDate(line.fromDate)} the quantity went from ${a.quantityBefore} to ${a.quantityAfter}${a.highWaterMark !== undefined ? ` (highest already billed this period: ${a.highWaterMark})` : ''}.`);
+      out.push(`   ${credit ? 'Credit' : 'Charge'} for the ${f.days} remaining of ${f.periodDays} days (${dateRange(line.fromDate, line.toDate)}): ${quantity} × ${unitPrice} × ${f.days}/${f.periodDays} = ${amount}.`);
+    }
+  }
+  out.push(`   ${priceWords(p, names, unitPrice)}${exactWords(p, amount)}`);
+  if (p.rule) out.push(`   Rule: ${p.rule}.`);
+  const review = JSON.parse(line.reviewJson) as string[];
+  if (review.length > 0) out.push(`   Needs review: ${review.join('; ')}.`);
+  return out.join('\n');
+}
+
+/** An invoice explained line by line, in words a finance person reads. */
+export async function explainInvoice(ds: DataSource, tenantId: string, invoiceId: string): Promise<string> {
+  const doc = await loadInvoiceDocument(ds, tenantId, invoiceId);
+  const inv = doc.invoice;
+  const c = inv.currency;
+  const head = [
+    `Invoice ${invoiceNumberText(inv)} (${inv.status}) for ${doc.customer?.name ?? inv.customerId}, dated ${longDate(inv.invoiceDate)}, in ${c}.`,
+    `From recurring invoice "${doc.recurringInvoice?.name ?? inv.recurringInvoiceId}" (${doc.recurringInvoice?.frequency ?? ''}), period ${dateRange(inv.periodStart, inv.periodEnd)}.`,
+    '',
+  ];
+  const body = doc.lines.map((l, i) => explainLine(l, c, doc.subscriptionNames, i + 1));
+  const taxPercent = dec(inv.taxRate.toString()).mul(100).toString();
+  const foot = [
+    '',
+    `Subtotal ${moneyText(dec(inv.subtotal.toString()), c)} (the sum of the rounded line amounts).`,
+    `Tax ${moneyText(dec(inv.tax.toString()), c)} (${taxPercent}% of each line, each rounded to the cent, then added).`,
+    `Total ${moneyText(dec(inv.total.toString()), c)}.`,
+  ];
+  const review = JSON.parse(inv.reviewJson) as string[];
+  if (inv.status === 'draft') foot.push(`Held as a draft for review: ${review.join('; ')}. Approve with: recurra invoices approve ${inv.id}`);
+  return [...head, ...body, ...foot].join('\n') + '\n';
+}
