@@ -386,6 +386,26 @@ describe('Pax8 sandbox (HTTP)', function () {
       expect(listed.body.content.map((x: Json) => x['id'])).to.include(added.body.id);
     });
 
+    it('completes pending cancellations and renews ended commitments when the clock passes them', async () => {
+      const s = await startSandbox({ companies: 40, now: '2026-11-15T12:00:00Z' });
+      try {
+        const c = api(s, await token(s));
+        const pending = s.data.subscriptions.find((x) => x.status === 'Active' && !x.commitment)!;
+        expect((await c.del(`/subscriptions/${pending.id}?cancelDate=2026-11-20`)).status).to.equal(204);
+        expect((await c.get(`/subscriptions/${pending.id}`)).body.status).to.equal('PendingCancel');
+        const monthly = s.data.subscriptions.find((x) => x.status === 'Active' && x.commitment?.term === 'Monthly')!;
+        const oldEnd = monthly.commitment!.endMs;
+        expect((await admin(s)('POST', '/clock/advance', { to: '2026-12-20T00:00:00Z' })).status).to.equal(200);
+        const c2 = api(s, await token(s));
+        expect((await c2.get(`/subscriptions/${pending.id}`)).body.status).to.equal('Cancelled');
+        const renewed = (await c2.get(`/subscriptions/${monthly.id}`)).body;
+        expect(Date.parse(renewed.commitment.endDate.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))).to.be.greaterThan(Date.parse('2026-12-20T00:00:00Z'));
+        expect(monthly.commitment!.endMs).to.be.greaterThan(oldEnd);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('advances the clock', async () => {
       const before = Date.parse((await ad()('GET', '/state')).body.now);
       const r = await ad()('POST', '/clock/advance', { days: 2 });

@@ -267,9 +267,29 @@ export class SandboxData {
     return s;
   }
 
-  /** Moves the sandbox clock forward (also brings token expiry closer). */
+  /**
+   * Moves the sandbox clock forward (also brings token expiry closer). Time-driven changes
+   * follow: PendingCancel subscriptions whose endDate has passed become Cancelled, and running
+   * commitments whose term has ended renew for another term (Pax8's auto-renew).
+   */
   advanceClock(ms: number): void {
     this.clock.advance(ms);
+    const now = this.clock.nowMs();
+    for (const s of this.subscriptions) {
+      if (s.status === 'PendingCancel' && s.endMs !== undefined && s.endMs <= now) {
+        this.record(s);
+        s.status = 'Cancelled';
+        s.updatedMs = s.endMs;
+      } else if (s.commitment && s.commitment.endMs <= now && s.status !== 'Cancelled') {
+        this.record(s);
+        const months = COMMITMENT_MONTHS[s.commitment.term];
+        let end = s.commitment.endMs;
+        while (end <= now) end = addMonths(end, months);
+        s.updatedMs = s.commitment.endMs;
+        s.commitment = { ...s.commitment, endMs: end };
+        if (s.endMs !== undefined && s.commitment.term !== 'Monthly') s.endMs = end;
+      }
+    }
     this.touch();
   }
 
