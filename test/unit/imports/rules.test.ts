@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { Decimal } from 'decimal.js';
+import { carriesUsage, usageOwner, type UsageOwnerInput } from '../../../src/imports/usage-rules.js';
+import { activeFromStatus, effectiveDateOf, historyChanges } from '../../../src/imports/subscription-state.js';
+import { usageDates } from '../../../src/imports/usage-days.js';
+import { chargeMonth, linesTotal, toLineFields } from '../../../src/imports/usage-lines.js';
+import { round6 } from '../../../src/imports/rounding.js';
+
+const base: UsageOwnerInput = {
+  summaryCompanyId: null, resourceGroup: null, subscriptionCompanyId: 'sub-co', ownCompanyId: 'own', includeOwnCompany: true,
+  customerByCompany: new Map([['a', 'cust-a'], ['sub-co', 'cust-sub'], ['own', 'cust-own']]),
+  customerByResourceGroup: new Map([['rg-x', 'cust-x']]),
+};
+
+describe('usage ownership', () => {
+  it('follows the assigned company first', () => {
+    expect(usageOwner({ ...base, summaryCompanyId: 'a', resourceGroup: 'rg-x' })).to.deep.equal({ kind: 'customer', customerId: 'cust-a', mappedBy: 'company' });
+  });
+  it('uses the resource group when the assigned company is not mapped or absent', () => {
+    expect(usageOwner({ ...base, summaryCompanyId: 'unknown', resourceGroup: 'rg-x' })).to.include({ customerId: 'cust-x', mappedBy: 'resource_group' });
+    expect(usageOwner({ ...base, resourceGroup: 'rg-x' })).to.include({ customerId: 'cust-x', mappedBy: 'resource_group' });
+  });
+  it('resource groups win over the own company', () => {
+    expect(usageOwner({ ...base, summaryCompanyId: 'own', resourceGroup: 'rg-x' })).to.include({ customerId: 'cust-x' });
+  });
+  it('own-company usage follows includeOwnCompany', () => {
+    expect(usageOwner({ ...base, summaryCompanyId: 'own' })).to.include({ customerId: 'cust-own' });
+    expect(usageOwner({ ...base, summaryCompanyId: 'own', includeOwnCompany: false })).to.deep.equal({ kind: 'own_company_excluded' });
+    expect(usageOwner({ ...base, subscriptionCompanyId: 'own', includeOwnCompany: false })).to.deep.equal({ kind: 'own_company_excluded' });
+  });
+  it('falls back to the subscription\'s company only without an assigned company', () => {
+    expect(usageOwner(base)).to.include({ customerId: 'cust-sub', mappedBy: 'subscription' });
+    expect(usageOwner({ ...base, summaryCompanyId: 'unknown' }).kind).to.equal('unmapped');
+  });
+  it('is unmapped when nothing applies', () => {
+    const r = usageOwner({ ...base, subscriptionCompanyId: 'nobody', resourceGroup: 'rg-unknown' });
+    expect(r.kind).to.equal('unmapped');
+  });
+});
+
+describe('usage carriers', () => {
+  const pattern = 'azure plan|azure subscription|usage';
+  it('matches product or vendor names case-insensitively', () => {
+    expect(carriesUsage(pattern, 'Azure plan', 'Microsoft')).to.equal(true);
+    expect(carriesUsage(pattern, 'Microsoft 365 Business Premium', 'Microsoft')).to.equal(false);
+    expect(carriesUsage('wasabi', 'Hot Cloud Storage', 'Wasabi')).to.equal(true);
+  });
+});
+
+describe('subscription history rules', () => {
+  const stored = { quantity: new Decimal(5), status: 'Active', active: true, activeOverride: null, price: new Decimal('10.5'), cost: new Decimal(8) };
+  it('sees no change for equal values written differently', () => {
+    expect(historyChanges(stored, { quantity: new Decimal('5.0'), status: 'Active', price: new Decimal('10.50'), cost: new Decimal(8) }).history).to.deep.equal([]);
+  });
+  it('lists quantity, status, active and price changes', () => {
+    const cs = historyChanges(stored, { quantity: new Decimal(7), status: 'Cancelled', price: new Decimal(11), cost: new Decimal(8) });
+    expect(cs.history).to.deep.equal(['quantity', 'status', 'active', 'price']);
+    expect(cs.active).to.equal(false);
+  });
+  it('keeps an admin override of the active flag', () => {
+    const cs = historyChanges({ ...stored, activeOverride: true }, { quantity: new Decimal(5), status: 'Cancelled', price: stored.price, cost: stored.cost });
+    expect(cs.active).to.equal(true);
+    expect(cs.history).to.deep.equal(['status']);
+  });
+  it('treats unknown statuses as inactive', () => {
+    expect(activeFromStatus('SomethingNew')).to.equal(false);
+    expect(activeFromStatus('PendingCancel')).to.equal(true);
+  });
+  it('dates a change by Pax8\'s updatedDate in the tenant zone, never before the last change or in the future', () => {
+    const now = new Date('2026-11-22T12:00:00Z');
+    expect(effectiveDateOf(new Date('2026-11-20T23:30:00Z'), now, null, 'Australia/Sydney', '2026-11-22')).to.equal('2026-11-21');
+    expect(effectiveDateOf(new Date('2026-11-20T23:30:00Z'), now, null, 'America/New_York', '2026-11-22')).to.equal('2026-11-20');
+    expect(effectiveDateOf(new Date('2026-11-10T00:00:00Z'), now, '2026-11-15', 'UTC', '2026-11-22')).to.equal('2026-11-22');
+    expect(effectiveDateOf(new Date('2026-12-01T00:00:00Z'), now, null, 'UTC', '2026-11-22')).to.equal('2026-11-22');
+    expect(effectiveDateOf(null, now, null, 'UTC', '2026-11-22')).to.equal('2026-11-22');
+  });
+});
+
+describe('usage days and lines', () => {
+  it('covers the current month, and the previous one during the first 5 days', () => {
+    const nov = usageDates(new Date('2026-11-22T10:00:00Z'));
+    expect(nov[0]).to.equal('2026-11-01');
+    expect(nov).to.have.length(30);
+    const jan = usageDates(new Date('2027-01-03T10:00:00Z'));
+    expect(jan[0]).to.equal('2026-12-01');
+    expect(jan).to.have.length(62);
+  });
+  it('rounds half-up to 6 places and adds up lines of the same product on a day', () => {
+    expect(round6(new Decimal('0.1234565')).toFixed()).to.equal('0.123457');
+    const lines = toLineFields([
+      { usageDate: '2026-11-02', productId: 'm1', unitOfMeasure: 'GB', quantity: new Decimal('1.0000004'), unitPrice: new Decimal(2), currentCharges: new Decimal('2.00') },
+      { usageDate: '2026-11-02', productId: 'm1', unitOfMeasure: 'GB', quantity: new Decimal(1), unitPrice: new Decimal(2), currentCharges: new Decimal('2.00') },
+      { usageDate: '2026-10-31', productId: 'm1', unitOfMeasure: 'GB', quantity: new Decimal(1), unitPrice: new Decimal(2), currentCharges: new Decimal('2.00') },
+    ], 'USD');
+    expect(lines).to.have.length(2);
+    expect(lines[0]!.quantity.toFixed()).to.equal('2');
+    expect(chargeMonth(lines, '2026-12')).to.equal('2026-11');
+    expect(linesTotal(lines, '2026-11').toFixed()).to.equal('4');
+    expect(chargeMonth([], '2026-12')).to.equal('2026-12');
+  });
+});
