@@ -2,7 +2,7 @@
  * npm run bench:pax8 — pages N subscriptions from the sandbox (in a child process, on loopback)
  * through a bare fetch loop and through Pax8Client, prints times, ratio and peak memory; then
  * with the sandbox's rate limit on, prints wall time against the floor (requests ÷ rate).
- * Env: BENCH_SUBSCRIPTIONS (100000), BENCH_ROUNDS (3), BENCH_RATE_SUBSCRIPTIONS (= BENCH_SUBSCRIPTIONS),
+ * Env: BENCH_SUBSCRIPTIONS (100000), BENCH_ROUNDS (5), BENCH_RATE_SUBSCRIPTIONS (= BENCH_SUBSCRIPTIONS),
  * BENCH_RATE_PAGE_SIZE (200), BENCH_RATE_PER_MINUTE (1000), BENCH_SKIP_RATE=1 to skip the paced run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -95,7 +95,7 @@ const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main(): Promise<void> {
   const n = env('BENCH_SUBSCRIPTIONS', 100_000);
-  const rounds = env('BENCH_ROUNDS', 3);
+  const rounds = env('BENCH_ROUNDS', 5);
   console.log(`pax8 bench: ${n} subscriptions, page size 200, sandbox in a child process on loopback, ${rounds} rounds`);
   const { child, info } = await startChild(n);
   try {
@@ -111,9 +111,12 @@ async function main(): Promise<void> {
     }
     const b = median(bare.map((x) => x.ms));
     const c = median(ours.map((x) => x.ms));
-    console.log(`bare fetch loop : ${fmt(b)} (median)  peak heap ${Math.max(...bare.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...bare.map((x) => x.peakRssMb)).toFixed(0)} MB`);
-    console.log(`Pax8Client      : ${fmt(c)} (median)  peak heap ${Math.max(...ours.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...ours.map((x) => x.peakRssMb)).toFixed(0)} MB`);
-    console.log(`ratio client/bare: ${(c / b).toFixed(3)}  (target <= 1.2)`);
+    const bBest = Math.min(...bare.map((x) => x.ms));
+    const cBest = Math.min(...ours.map((x) => x.ms));
+    console.log(`bare fetch loop : median ${fmt(b)}  best ${fmt(bBest)}  peak heap ${Math.max(...bare.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...bare.map((x) => x.peakRssMb)).toFixed(0)} MB`);
+    console.log(`Pax8Client      : median ${fmt(c)}  best ${fmt(cBest)}  peak heap ${Math.max(...ours.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...ours.map((x) => x.peakRssMb)).toFixed(0)} MB`);
+    // Best-of is the figure least disturbed by other load on the machine; both are printed.
+    console.log(`ratio client/bare: median ${(c / b).toFixed(3)}  best ${(cBest / bBest).toFixed(3)}  (target <= 1.2)`);
   } finally {
     child.send('close');
   }

@@ -27,7 +27,7 @@ export interface Pax8ClientConfig {
   rateLimitPerMinute?: number | null;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
-  /** Pages requested while the consumer reads the current one (at least 1). Default 1. */
+  /** Pages requested while the consumer reads the current one (at least 1). Default 2. */
   prefetchPages?: number;
   /** Default 200 (Pax8's maximum). */
   pageSize?: number;
@@ -50,7 +50,7 @@ export const PAX8_DEFAULTS = {
   retryMaxDelayMs: 30_000,
   rateLimitPerMinute: 1000,
   concurrency: 4,
-  prefetchPages: 1,
+  prefetchPages: 2,
   pageSize: 200,
 } as const;
 
