@@ -53,7 +53,13 @@ export function buildOpenApi(serverUrl = '/api/v1'): Json {
         ? { description: 'the file', content: { [def.produces]: { schema: { type: 'string' } } } }
         : { description: 'success', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } },
     };
-    for (const [code, description] of Object.entries(ERROR_RESPONSES)) {
+    const errors: Record<string, string> = { ...ERROR_RESPONSES };
+    if (def.method !== 'get') {
+      errors['409'] = 'conflicts with the current state (already exists, turned off by a setting, refused)';
+      errors['502'] = 'Pax8 failed or refused the change';
+    }
+    if (def.public) errors['429'] = 'too many failed attempts: locked for Retry-After seconds';
+    for (const [code, description] of Object.entries(errors)) {
       responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     p[def.method] = {

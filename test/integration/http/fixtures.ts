@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import {
-  Customer, CustomerMapping, ImportError, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
+  Customer, CustomerMapping, ImportError, LicensingChangeRequest, LicensingNotice, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
   type Tenant,
 } from '../../../src/db/entities/index.js';
 import { insertTenant } from '../../support/database.js';
@@ -65,9 +65,25 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     status: 'partial' as const, dryRun: false, countsJson: '{"customers":{"created":1}}', message: null, jobId: null };
   await m.insert(ImportRun, run);
   await m.insert(ImportError, { ...base(), importRunId: run.id, entity: 'subscriptions', pax8Id: 'x', message: 'bad <quantity>', rawPayload: null });
+  const request = (subscriptionId: string, customerId: string) => ({
+    ...base(), subscriptionId, customerId, productName: 'Microsoft 365 Business Premium', vendorName: 'Microsoft', currentQuantity: new Decimal('5'),
+    requestedQuantity: new Decimal('6'), status: 'pending' as const, decision: null, approvalReasons: '', changePercent: '20', requestedBy: null,
+    requestedAt: new Date(), decidedBy: null, decidedAt: null, rejectionReason: null, failureReason: null, pax8Response: null, appliedAt: null,
+    subscriptionChangeId: null,
+  });
+  const r1 = request(s1.id, c1.id);
+  const r2 = request(s2.id, c2.id);
+  await m.insert(LicensingChangeRequest, [r1, r2]);
+  const notice = (customerId: string, requestId: string) => ({ ...base(), userId: null, customerId, requestId, kind: 'request_approved', message: 'approved <b>', readAt: null });
+  const n1 = notice(c1.id, r1.id);
+  const n2 = notice(c2.id, r2.id);
+  await m.insert(LicensingNotice, [n1, n2]);
   return {
     tenant,
-    ids: { tenantId: tenant.id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id },
-    otherCustomer: { customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id },
+    ids: {
+      tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id,
+      requestId: r1.id, noticeId: n1.id,
+    },
+    otherCustomer: { customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },
   };
 }

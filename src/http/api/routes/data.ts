@@ -185,7 +185,7 @@ export const subscriptionSchema = z.object({
   commitmentTerm: z.string().nullable(), startDate: z.string().nullable(), endDate: z.string().nullable(), price: z.string().nullable(),
   cost: z.string().nullable(), currency: z.string().nullable(), deletedInPax8: z.boolean(), updatedAt: z.string(),
 });
-function viewSubscription(s: Subscription): z.input<typeof subscriptionSchema> {
+export function viewSubscription(s: Subscription): z.input<typeof subscriptionSchema> {
   return {
     id: s.id, kind: s.kind, pax8Id: s.pax8Id, name: s.name, vendorName: s.vendorName, customerId: s.customerId, productId: s.productId,
     quantity: s.quantity.toString(), status: s.status, active: s.active, billingTerm: s.billingTerm, commitmentTerm: s.commitmentTerm,

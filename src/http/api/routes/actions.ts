@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { runImport } from '../../../imports/run-import.js';
+import { IMPORT_ENTITIES } from '../../../imports/counts.js';
+import { setSubscriptionActive, setSubscriptionQuantity, SubscriptionActionError } from '../../../imports/subscription-actions.js';
+import { generateMappings, MappingError, setMapping, unsetMapping } from '../../../mapping/service.js';
+import { TenantError } from '../../../tenants/service.js';
+import { Subscription } from '../../../db/entities/index.js';
+import { HttpError, notFound } from '../errors.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
+import { subscriptionSchema, viewSubscription } from './data.js';
+
+function actionError(err: unknown): never {
+  if (err instanceof MappingError || err instanceof SubscriptionActionError) {
+    if (err.code === 'not_found') throw notFound(err.message);
+    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body', message: err.message }]);
+    if (err.code === 'pax8') throw new HttpError(502, 'pax8_error', err.message);
+    throw new HttpError(409, err.code, err.message);
+  }
+  if (err instanceof TenantError) {
+    if (err.code === 'not_found') throw notFound('tenant not found');
+    throw new HttpError(409, 'no_credentials', err.message);
+  }
+  if (err instanceof RangeError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.entities', message: err.message }]);
+  throw err;
+}
+
+function by(auth: { user: { email: string } }): string {
+  return `web:${auth.user.email}`;
+}
+
+const runViewSchema = z.object({
+  id: z.string(), entities: z.array(z.string()), trigger: z.string(), startedBy: z.string(), startedAt: z.string(), finishedAt: z.string().nullable(),
+  status: z.string(), dryRun: z.boolean(), counts: z.record(z.string(), z.unknown()), details: z.record(z.string(), z.unknown()),
+});
+
+defineRoute({
+  id: 'syncNow', method: 'post', path: '/tenants/:tenantId/imports', tag: 'Imports', roles: ['admin'], status: 201,
+  summary: 'Sync now: import from Pax8',
+  description: 'Runs an import of the given entities (default all) and answers its run record; per-record errors are listed by GET import-runs/{runId}.',
+  params: tenantParams,
+  body: z.strictObject({
+    entities: z.array(z.enum(IMPORT_ENTITIES)).min(1).optional(),
+    customers: z.array(uuid).optional().describe('only these local customers (subscriptions and usage)'),
+    dryRun: z.boolean().optional(),
+  }),
+  example: { entities: ['customers', 'products', 'subscriptions', 'usage'] },
+  response: runViewSchema,
+  async handler({ rt, tenant, auth, body }) {
+    const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
+      tenantId: tenant.id, entities: body.entities, customers: body.customers, dryRun: body.dryRun, trigger: 'http', startedBy: by(auth),
+    }).catch(actionError);
+    return { ...run, counts: run.counts as Record<string, unknown>, details: run.details as Record<string, unknown> };
+  },
+});
+
+defineRoute({
+  id: 'setMapping', method: 'put', path: '/tenants/:tenantId/mappings', tag: 'Mappings', roles: ['admin'],
+  summary: 'Map a Pax8 company to a customer (with an optional usage resource group)',
+  params: tenantParams,
+  body: z.strictObject({ pax8CompanyId: z.string().min(1).max(64), customerId: uuid, resourceGroup: z.string().max(255).nullable().optional() }),
+  response: z.object({ id: z.string(), pax8CompanyId: z.string(), customerId: z.string(), resourceGroup: z.string().nullable(), source: z.string() }),
+  async handler({ scope, body }) {
+    const m = await setMapping(scope, body).catch(actionError);
+    return { id: m.id, pax8CompanyId: m.pax8CompanyId, customerId: m.customerId, resourceGroup: m.resourceGroup, source: m.source };
+  },
+});
+
+defineRoute({
+  id: 'unsetMapping', method: 'delete', path: '/tenants/:tenantId/mappings/:pax8CompanyId', tag: 'Mappings', roles: ['admin'],
+  summary: 'Remove the mapping of a Pax8 company',
+  params: tenantParams.extend({ pax8CompanyId: z.string().min(1).max(64) }),
+  response: z.object({ removed: z.number().int() }),
+  async handler({ scope, params }) {
+    const removed = await unsetMapping(scope, { pax8CompanyId: params.pax8CompanyId }).catch(actionError);
+    if (removed === 0) throw notFound('mapping not found');
+    return { removed };
+  },
+});
+
+defineRoute({
+  id: 'generateMappings', method: 'post', path: '/tenants/:tenantId/mappings/generate', tag: 'Mappings', roles: ['admin'],
+  summary: 'Generate mappings by exact name; list suggestions and ambiguous names',
+  params: tenantParams,
+  body: z.strictObject({ dryRun: z.boolean().optional() }),
+  example: { dryRun: true },
+  response: z.object({ linked: z.number().int(), exact: z.array(z.unknown()), suggestions: z.array(z.unknown()), ambiguous: z.array(z.unknown()) }).loose(),
+  async handler({ scope, body }) {
+    const r = await generateMappings(scope, { dryRun: body.dryRun }).catch(actionError);
+    return r as unknown as { linked: number; exact: unknown[]; suggestions: unknown[]; ambiguous: unknown[] };
+  },
+});
+
+defineRoute({
+  id: 'setSubscriptionQuantity', method: 'post', path: '/tenants/:tenantId/subscriptions/:subscriptionId/quantity', tag: 'Subscriptions',
+  roles: ['admin', 'client'], customerScoped: true,
+  summary: 'Increase a subscription\'s quantity in Pax8',
+  description: 'Needs the tenant setting imports.allowQuantityIncrease; decreases are refused (409).',
+  params: tenantParams.extend({ subscriptionId: uuid }),
+  body: z.strictObject({ quantity: z.string().regex(/^\d{1,9}$/, 'a whole number') }),
+  example: { quantity: '6' },
+  response: subscriptionSchema,
+  async handler({ rt, tenant, scope, params, body, auth, onlyCustomerId }) {
+    const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
+    if (!s || (onlyCustomerId && s.customerId !== onlyCustomerId)) throw notFound('subscription not found');
+    const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, {
+      tenantId: tenant.id, subscriptionId: s.id, quantity: body.quantity, by: by(auth),
+    }).catch(actionError);
+    return viewSubscription(r);
+  },
+});
+
+defineRoute({
+  id: 'setSubscriptionActive', method: 'post', path: '/tenants/:tenantId/subscriptions/:subscriptionId/active', tag: 'Subscriptions', roles: ['admin'],
+  summary: 'Set a subscription active or inactive by hand (null: follow its Pax8 status)',
+  params: tenantParams.extend({ subscriptionId: uuid }),
+  body: z.strictObject({ active: z.boolean().nullable() }),
+  example: { active: null },
+  response: subscriptionSchema,
+  async handler({ rt, tenant, scope, params, body, auth }) {
+    const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
+    if (!s) throw notFound('subscription not found');
+    return viewSubscription(await setSubscriptionActive({ ds: rt.ds, secrets: rt.secrets }, {
+      tenantId: tenant.id, subscriptionId: s.id, active: body.active, by: by(auth),
+    }).catch(actionError));
+  },
+});
