@@ -7,7 +7,6 @@ import { TenantService, tenantSettings } from '../tenants/service.js';
 import { ImportAborted, type ImportContext, type ProgressEvent } from './context.js';
 import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
-import { addInvoiceLines } from './invoice-lines.js';
 import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
 import { ProductResolver } from './product-resolver.js';
@@ -72,7 +71,6 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
       const createProducts = settings.productImportMode !== 'none' && (entities.includes('products') || entities.includes('subscriptions'));
       const products = await ProductResolver.load(ctx, createProducts);
       const listing = await importSubscriptions(ctx, companies, { writeSubscriptions: entities.includes('subscriptions'), products });
-      if (settings.productImportMode === 'products_and_lines' && !ctx.dryRun) await addInvoiceLines(ctx, listing.created);
       if (entities.includes('usage')) await importUsage(ctx, companies, listing.carriers);
     }
   } catch (err) {

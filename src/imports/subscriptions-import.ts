@@ -6,6 +6,7 @@ import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscript
 import { writeBatch, type AfterCommit } from './batch-writer.js';
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
+import { offerInvoiceLine } from './invoice-lines.js';
 import type { ProductResolver } from './product-resolver.js';
 import type { CompanyScope } from './scope-companies.js';
 import {
@@ -27,8 +28,6 @@ export interface SubscriptionListing {
   carriers: UsageCarrier[];
   /** False when the listing stopped early (Pax8 failed): nothing may be taken as deleted. */
   complete: boolean;
-  /** Subscriptions created by this run (for recurring-invoice lines). */
-  created: Subscription[];
 }
 
 interface Lite {
@@ -82,7 +81,6 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
 
   const seen = new Set<string>();
   const carriers: UsageCarrier[] = [];
-  const created: Subscription[] = [];
   let batch: Plan[] = [];
   let done = 0;
 
@@ -122,7 +120,6 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         changes.push(changeRow(tx, ctx, sub, ['created'], start && start < ctx.today ? start : ctx.today, observedAt));
         after.push(() => {
           stored.set(sub.pax8Id, { id: sub.id, pax8Id: sub.pax8Id, contentHash: p.hash, deletedInPax8: false, pax8CompanyId: sub.pax8CompanyId, active, activeOverride: null });
-          created.push(sub);
           rec.count('subscriptions', 'created');
         });
         continue;
@@ -145,6 +142,10 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     }
     if (inserts.length > 0) await tx.repo(Subscription).insert(inserts);
     if (changes.length > 0) await tx.repo(SubscriptionChange).insert(changes);
+    for (const sub of inserts) {
+      const note = await offerInvoiceLine(ctx, tx, sub);
+      if (note) after.push(() => rec.note('invoiceLines', note));
+    }
     return after;
   };
 
@@ -186,7 +187,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
   await flush();
   ctx.progress({ entity: 'subscriptions', done, total: done });
   if (write) await markDeleted(ctx, companies, stored, seen);
-  return { carriers, complete: true, created };
+  return { carriers, complete: true };
 }
 
 function changedFieldNames(p: Plan): string[] {

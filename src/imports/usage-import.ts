@@ -6,6 +6,7 @@ import type { UsageLine as Pax8UsageLine, UsageSummary as Pax8UsageSummary } fro
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
+import { offerInvoiceLine } from './invoice-lines.js';
 import { Mutex, pool } from './mutex.js';
 import { round6 } from './rounding.js';
 import type { CompanyScope } from './scope-companies.js';
@@ -155,6 +156,7 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
   }
   if (!anything) return outcome;
 
+  let lineNote: Awaited<ReturnType<typeof offerInvoiceLine>> = null;
   await scope.transaction(async (tx) => {
     const now = new Date();
     let summaryId = stored?.id;
@@ -184,6 +186,7 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
         });
         await tx.repo(Subscription).insert([sub]);
         await tx.repo(SubscriptionChange).insert([changeOf(tx, ctx, sub, ['created'], now)]);
+        lineNote = await offerInvoiceLine(ctx, tx, sub);
       } else {
         const cs = historyChanges(usageSub, subFields);
         await tx.repo(Subscription).update({ id: usageSub.id }, { ...subFields, active: cs.active, contentHash: subHash, updatedAt: now });
@@ -193,6 +196,7 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
       }
     }
   });
+  if (lineNote) ctx.rec.note('invoiceLines', lineNote);
   return outcome;
 }
 
