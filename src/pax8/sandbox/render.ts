@@ -1,4 +1,5 @@
 import { formatDate, formatDateTime, formatTimestamp } from './dates.js';
+import { toJson } from './money.js';
 import type {
   SandboxCompany, SandboxPricing, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary,
 } from './types.js';
@@ -95,4 +96,38 @@ export function renderUsageSummary(u: SandboxUsageSummary): Record<string, unkno
 
 export function renderUsageLine(l: SandboxUsageLine): Record<string, unknown> {
   return { ...l };
+}
+
+interface CachedSubscription {
+  /** The mutable fields the text was rendered from (Decimals compared by reference; they are immutable). */
+  key: readonly unknown[];
+  list: string;
+  detail?: string;
+}
+
+const subscriptionCache = new WeakMap<SandboxSubscription, CachedSubscription>();
+
+function keyOf(s: SandboxSubscription): unknown[] {
+  return [s.quantity, s.status, s.updatedMs, s.endMs, s.price, s.partnerCost, s.billingTerm, s.commitment, s.commitment?.endMs, s.productName, s.startMs];
+}
+
+function sameKey(a: readonly unknown[], b: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Serialized subscription JSON, cached per record (paging 100k subscriptions re-renders nothing).
+ * The cache is checked against the record's mutable fields, so direct edits of `data` show too.
+ */
+export function subscriptionJson(s: SandboxSubscription, detail: boolean): string {
+  const key = keyOf(s);
+  let c = subscriptionCache.get(s);
+  if (!c || !sameKey(c.key, key)) {
+    c = { key, list: toJson(renderSubscription(s, false)) };
+    subscriptionCache.set(s, c);
+  }
+  if (!detail) return c.list;
+  c.detail ??= toJson(renderSubscription(s, true));
+  return c.detail;
 }

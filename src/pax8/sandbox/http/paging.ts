@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { RawJson } from '../money.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 200;
@@ -72,4 +73,12 @@ export function sortBy<T>(items: T[], key: (x: T) => string | number, desc: bool
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
   return desc ? sorted.reverse() : sorted;
+}
+
+/** Like `pageOf`, for items already serialized to JSON text. */
+export function rawPageOf<T>(items: readonly T[], p: PageRequest, text: (item: T) => string): RawJson {
+  const from = p.page * p.size;
+  const content = items.slice(from, from + p.size).map(text).join(',');
+  const page = { size: p.size, totalElements: items.length, totalPages: Math.ceil(items.length / p.size), number: p.page };
+  return new RawJson(`{"content":[${content}],"page":${JSON.stringify(page)}}`);
 }

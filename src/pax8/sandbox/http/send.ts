@@ -1,15 +1,15 @@
 import type { Response } from 'express';
-import { toJson } from '../money.js';
+import { RawJson, toJson } from '../money.js';
 
 export type BodyFault = 'truncated' | 'malformed';
 
 /**
- * Every sandbox JSON response goes through here, so an injected body fault (set by the fault
+ * Every sandbox JSON response goes through here (a `RawJson` body is sent verbatim), so an injected body fault (set by the fault
  * middleware in `res.locals.bodyFault`) can damage it: `truncated` cuts the body in half
  * (no Content-Length, the stream just ends), `malformed` breaks the syntax of a complete body.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  const text = toJson(body);
+  const text = body instanceof RawJson ? body.text : toJson(body);
   const fault = res.locals['bodyFault'] as BodyFault | undefined;
   res.status(status);
   res.setHeader('Content-Type', 'application/json');

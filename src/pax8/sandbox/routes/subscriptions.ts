@@ -2,9 +2,10 @@ import type { Router } from 'express';
 import { Decimal } from 'decimal.js';
 import { SandboxError } from '../data.js';
 import { notFound, sendError } from '../http/errors.js';
-import { BadRequest, pageOf, parsePage, parseSort, sortBy, stringParam } from '../http/paging.js';
+import { BadRequest, parsePage, parseSort, rawPageOf, sortBy, stringParam } from '../http/paging.js';
 import { sendJson } from '../http/send.js';
-import { renderSubscription } from '../render.js';
+import { RawJson } from '../money.js';
+import { renderSubscription, subscriptionJson } from '../render.js';
 import type { SandboxState } from '../state.js';
 import type { SandboxSubscription } from '../types.js';
 import { handle, param } from './handle.js';
@@ -54,14 +55,14 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
       if (sort) list = sortBy(list, SORT_KEYS[sort.field]!, sort.desc);
       return list;
     });
-    sendJson(res, 200, pageOf(items, p, (s) => renderSubscription(s, false)));
+    sendJson(res, 200, rawPageOf(items, p, (s) => subscriptionJson(s, false)));
   }));
 
   r.get('/subscriptions/:subscriptionId', handle((req, res) => {
     const id = param(req, 'subscriptionId');
     const s = data.subscriptionById.get(id);
     if (!s) return notFound(req, res, 'Subscription', id);
-    sendJson(res, 200, renderSubscription(s, true));
+    sendJson(res, 200, new RawJson(subscriptionJson(s, true)));
   }));
 
   /**
