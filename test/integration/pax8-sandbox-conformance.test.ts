@@ -183,6 +183,34 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
     await check('/invoices/{invoiceId}/items', '/invoices/nope/items', '404');
   });
 
+  it('error bodies (401, 400, rate limit, injected 429/500/503) are Pax8 Error objects', async () => {
+    const v = ajv.compile({ $ref: 'pax8#/definitions/Error' });
+    const bodies: unknown[] = [];
+    bodies.push(await (await fetch(`${sb.baseUrl}/companies`)).json());
+    bodies.push(await (await fetch(`${sb.baseUrl}/companies?size=0`, { headers: { authorization: `Bearer ${tok}` } })).json());
+    for (const kind of ['429', '500', '503'] as const) {
+      sb.setFaults({ rate: 1, kinds: [kind] });
+      try {
+        bodies.push(await (await fetch(`${sb.baseUrl}/products`, { headers: { authorization: `Bearer ${tok}` } })).json());
+      } finally {
+        sb.setFaults(null);
+      }
+    }
+    sb.setRateLimit(1);
+    try {
+      const t = (await (await fetch(sb.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: sb.clientId, client_secret: sb.clientSecret, audience: sb.audience, grant_type: 'client_credentials' }) })).json()) as { access_token: string };
+      await fetch(`${sb.baseUrl}/products`, { headers: { authorization: `Bearer ${t.access_token}` } });
+      const limited = await fetch(`${sb.baseUrl}/products`, { headers: { authorization: `Bearer ${t.access_token}` } });
+      expect(limited.status).to.equal(429);
+      bodies.push(await limited.json());
+    } finally {
+      sb.setRateLimit(null);
+    }
+    expect(bodies).to.have.length(6);
+    for (const b of bodies) if (!v(b)) expect.fail(`${JSON.stringify(b)}: ${ajv.errorsText(v.errors)}`);
+    checked += bodies.length;
+  });
+
   it('usage: summaries of every usage subscription, each summary, and its lines', async () => {
     const subs = new Set(sb.data.usageSummaries.map((u) => u.subscriptionId));
     for (const id of subs) {
