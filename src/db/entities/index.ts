@@ -17,6 +17,8 @@ import {
 } from './recurring-invoice.js';
 import { Invoice, InvoiceLine, InvoiceCounter } from './invoice.js';
 import { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice } from './licensing.js';
+import { Pax8Invoice, Pax8InvoiceItem } from './pax8-invoice.js';
+import { LeakageNotice } from './leakage.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export {
@@ -29,6 +31,7 @@ export { User, UserLoginAttempt, Session, ApiToken, AuditEvent };
 export { ROLES, type Role } from './user.js';
 export { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice };
 export { CHANGE_REQUEST_STATUSES, type ChangeRequestStatus } from './licensing.js';
+export { Pax8Invoice, Pax8InvoiceItem, LeakageNotice };
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
@@ -38,4 +41,5 @@ export const ALL_ENTITIES = [
   BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
   User, UserLoginAttempt, Session, ApiToken, AuditEvent,
   LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
+  Pax8Invoice, Pax8InvoiceItem, LeakageNotice,
 ];
