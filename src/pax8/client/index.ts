@@ -4,3 +4,8 @@ export { Pax8Error, type Pax8ErrorKind } from './errors.js';
 export { Pax8RecordError, type Pax8Item } from './paging.js';
 export * from './pax8-client.js';
 export type { TestConnectionReason, TestConnectionResult } from './test-connection.js';
+export type {
+  Company, Invoice, InvoiceItem, Pricing, Product, Rate, Subscription, SubscriptionCommitment, UsageLine, UsageSummary,
+  BillingTerm, CompanyStatus, SubscriptionStatus,
+} from '../schemas/index.js';
+export { ExactNumber } from '../schemas/index.js';

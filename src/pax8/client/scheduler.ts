@@ -5,18 +5,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const PACING_MARGIN = 1.01;
 
 /**
- * Bounded concurrency plus even pacing for one client. Request starts are at
- * least `60 000 / perMinute` ms apart (plus the margin), measured from the
- * previous actual start, so a late timer never lets two requests bunch up;
- * a Retry-After holds every later start back.
+ * Bounded concurrency plus even pacing for one client. Starts are assigned on an
+ * ideal timeline `60 000 / perMinute` ms apart (plus the margin), so a timer that
+ * fires late does not slow every later request; a late start may catch up, but
+ * never closer than half an interval to the previous real start, so any window
+ * holds at most limit·(1 + lateness / window) requests — the margin covers that.
+ * A Retry-After holds every later start back.
  */
 export class Scheduler {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly intervalMs: number;
+  private nextSlot = -Infinity; // performance.now() clock, as are the two below
   private lastStart = -Infinity;
-  private pausedUntil = -Infinity; // performance.now() clock
-  private turn: Promise<void> = Promise.resolve();
+  private pausedUntil = -Infinity;
 
   constructor(
     private readonly concurrency: number,
@@ -40,16 +42,17 @@ export class Scheduler {
     this.pausedUntil = Math.max(this.pausedUntil, performance.now() + (until - Date.now()));
   }
 
-  private pace(signal?: AbortSignal): Promise<void> {
-    if (this.intervalMs === 0 && this.pausedUntil <= performance.now()) return Promise.resolve();
-    // One waiter at a time, in order; each measures from the previous real start.
-    const mine = this.turn.then(async () => {
-      const wait = Math.max(this.lastStart + this.intervalMs, this.pausedUntil) - performance.now();
-      if (wait > 0) await sleep(Math.ceil(wait), undefined, { signal });
-      this.lastStart = performance.now();
-    });
-    this.turn = mine.catch(() => undefined);
-    return mine;
+  private async pace(signal?: AbortSignal): Promise<void> {
+    if (this.intervalMs === 0 && this.pausedUntil <= performance.now()) return;
+    const slot = Math.max(performance.now(), this.nextSlot, this.pausedUntil);
+    this.nextSlot = slot + this.intervalMs;
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.max(slot, this.pausedUntil, this.lastStart + this.intervalMs / 2) - now;
+      if (wait <= 0) break;
+      await sleep(Math.ceil(wait), undefined, { signal });
+    }
+    this.lastStart = performance.now();
   }
 
   private acquire(): Promise<void> {
