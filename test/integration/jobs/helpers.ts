@@ -1,11 +1,11 @@
 import type { Agenda } from 'agenda';
 
 /** Polls until `check` returns a truthy value; fails after a generous deadline (never a timing assertion). */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, deadlineMs = 15000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, deadlineMs = 15000, everyMs = 25): Promise<NonNullable<T>> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -1,0 +1,87 @@
+import type { Logger } from '../logging/logger.js';
+import type { SyncEntity } from '../tenants/settings.js';
+
+/** Who asked for a run: the schedule, or a person through the CLI or the HTTP API. */
+export type JobTrigger = 'schedule' | 'cli' | 'http';
+
+/** What every job handler gets besides its arguments. */
+export interface JobContext {
+  /** The Agenda job id (also stored on the import run). */
+  jobId: string;
+  trigger: JobTrigger;
+  startedBy: string;
+  logger: Logger;
+  /**
+   * Reports progress (0-100) and keeps the job's lock alive: call it at least once per lock
+   * lifetime in long work, or the scheduler treats the worker as dead and runs the job again.
+   */
+  progress(percent: number): Promise<void>;
+}
+
+export interface SyncContext extends JobContext {
+  /**
+   * The import-run row the scheduler opened for this run (status 'running', trigger, jobId).
+   * The service records its errors against it; the scheduler closes it with the outcome.
+   */
+  importRunId: string;
+}
+
+/** Per-entity counts: created, updated, unchanged, deactivated, skipped, errors (as the import run stores them). */
+export type SyncCounts = Record<string, number>;
+
+export interface SyncOutcome {
+  /** 'partial' when some records failed; defaults to 'succeeded'. */
+  status?: 'succeeded' | 'partial';
+  counts?: SyncCounts;
+  message?: string;
+}
+
+/**
+ * The services the scheduled jobs call. Jobs stay thin: they load the tenant, check it is enabled,
+ * open and close the import run, and call one of these.
+ */
+export interface JobHandlers {
+  /**
+   * Imports one entity for a tenant from Pax8 (customers = Pax8 companies, products, subscriptions,
+   * usage). The service decides what to read; e.g. subscriptions sync only for mapped companies.
+   * Throwing fails the run: it is retried with backoff, then left failed.
+   */
+  syncEntity(tenantId: string, entity: SyncEntity, ctx: SyncContext): Promise<SyncOutcome | void>;
+  /** The daily billing pass for the tenant-local calendar date `date` ('YYYY-MM-DD'). */
+  billingDaily(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
+  /** Issues the recurring invoices due on `date` ('YYYY-MM-DD', tenant-local); runs after billingDaily. */
+  invoiceRun(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
+}
+
+/** A job ran but nothing is wired to do its work: fails once, without retries, and says so. */
+export class HandlerNotRegisteredError extends Error {
+  override name = 'HandlerNotRegisteredError';
+  constructor(readonly handler: keyof JobHandlers) {
+    super(`no "${handler}" service is registered with the scheduler (wire it with registerJobHandlers)`);
+  }
+}
+
+let registered: Partial<JobHandlers> = {};
+
+/**
+ * The wiring point between the scheduler and the services: start/worker call this once with the
+ * real imports and billing services; later calls add to (or replace) earlier ones.
+ */
+export function registerJobHandlers(handlers: Partial<JobHandlers>): void {
+  registered = { ...registered, ...handlers };
+}
+
+/** Forgets every registered handler (tests). */
+export function clearJobHandlers(): void {
+  registered = {};
+}
+
+export function jobHandler<K extends keyof JobHandlers>(name: K): JobHandlers[K] {
+  const h = registered[name];
+  if (!h) throw new HandlerNotRegisteredError(name);
+  return h;
+}
+
+export function registeredJobHandlers(): Array<keyof JobHandlers> {
+  return (Object.keys(registered) as Array<keyof JobHandlers>).filter((k) => registered[k] !== undefined);
+}

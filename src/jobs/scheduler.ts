@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Agenda, type BackoffStrategy, type Job, type JobParameters } from 'agenda';
+import type { DataSource } from 'typeorm';
+import { ImportRun, Tenant } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import type { Logger } from '../logging/logger.js';
+import { onTenantChange } from '../tenants/events.js';
+import { tenantSettings } from '../tenants/service.js';
+import { SYNC_ENTITIES, defaultTenantSettings, type SyncEntity, type TenantSettings } from '../tenants/settings.js';
+import { HandlerNotRegisteredError, jobHandler, type JobContext, type JobTrigger, type SyncCounts } from './handlers.js';
+import { TypeormAgendaBackend } from './typeorm-backend.js';
+import type { TypeormJobRepository } from './typeorm-repository.js';
+
+export const SYNC_JOB_PREFIX = 'sync:';
+export const BILLING_JOB = 'billing:daily';
+export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
+
+/** The recurring jobs every enabled tenant has, keyed by their setting in TenantSettings.schedule. */
+export const SCHEDULED_KINDS = [...SYNC_ENTITIES, 'billing'] as const;
+export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
+const jobNameFor = (kind: ScheduledKind): string => (kind === 'billing' ? BILLING_JOB : syncJobName(kind));
+
+export interface SyncJobData {
+  tenantId: string;
+  entity: SyncEntity;
+  trigger: JobTrigger;
+  startedBy: string;
+  /** true on a tenant's recurring job; absent on a 'sync now' job. */
+  scheduled?: true;
+}
+
+export interface BillingJobData {
+  tenantId: string;
+  trigger: JobTrigger;
+  startedBy: string;
+  scheduled?: true;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first failure (0 = none). */
+  retries: number;
+  /** Delay before the first retry; doubles for each further one. */
+  delayMs: number;
+}
+
+export interface SchedulerOptions {
+  ds: DataSource;
+  logger: Logger;
+  lockLifetimeMs: number;
+  processEveryMs: number;
+  maxConcurrency: number;
+  retry?: RetryPolicy;
+  /** How often a running scheduler re-reads all tenants and fixes their jobs (default 60 s). */
+  reconcileEveryMs?: number;
+  /** How long stop() waits for running jobs before releasing their locks (default: the lock lifetime). */
+  drainTimeoutMs?: number;
+  /** Identifies this process in job locks. */
+  owner?: string;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 3, delayMs: 60_000 };
+
+/** A 'sync now' that overlaps the same sync for the same tenant. */
+export class SyncAlreadyRunningError extends Error {
+  override name = 'SyncAlreadyRunningError';
+  constructor(readonly tenantName: string, readonly entities: SyncEntity[]) {
+    super(`a ${entities.join(', ')} sync for tenant "${tenantName}" is already running or queued; please try again when it has finished`);
+  }
+}
+
+/** A 'sync now' for a tenant that cannot run (unknown or disabled). */
+export class SyncRefusedError extends Error {
+  override name = 'SyncRefusedError';
+  constructor(message: string, readonly code: 'not_found' | 'disabled') {
+    super(message);
+  }
+}
+
+export interface QueuedSync {
+  entity: SyncEntity;
+  jobId: string;
+}
+
+/** 'YYYY-MM-DD' of `at` in the IANA zone `timeZone`. */
+export function localDate(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+const isStarted = (j: JobParameters): boolean =>
+  !!j.lastRunAt && (!j.lastFinishedAt || j.lastRunAt.getTime() > j.lastFinishedAt.getTime());
+
+/**
+ * Recurra's scheduler: Agenda on our own database, one recurring job per tenant and task
+ * (syncs per entity, the daily billing pass + invoice run), 'sync now' jobs, and the glue that
+ * keeps tenants' jobs in step with the tenants table.
+ */
+export class Scheduler {
+  readonly agenda: Agenda;
+  readonly backend: TypeormAgendaBackend;
+  private readonly log: Logger;
+  private readonly retry: RetryPolicy;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private started = false;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.backend = new TypeormAgendaBackend(opts.ds, owner);
+    this.log = opts.logger.child({ component: 'scheduler' });
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.agenda = new Agenda({
+      backend: this.backend,
+      name: owner,
+      processEvery: opts.processEveryMs,
+      maxConcurrency: opts.maxConcurrency,
+      defaultLockLifetime: opts.lockLifetimeMs,
+    });
+    this.agenda.on('error', (err) => this.log.error({ err }, 'scheduler error'));
+    this.defineJobs();
+  }
+
+  get repository(): TypeormJobRepository {
+    return this.backend.repository;
+  }
+
+  /** Exponential backoff, bounded; no retries for runs that cannot succeed by retrying. */
+  private backoff: BackoffStrategy = (ctx) => {
+    if (ctx.error instanceof HandlerNotRegisteredError) return null;
+    if (ctx.attempt > this.retry.retries) return null;
+    return this.retry.delayMs * 2 ** (ctx.attempt - 1);
+  };
+
+  private defineJobs(): void {
+    const common = { lockLifetime: this.opts.lockLifetimeMs, backoff: this.backoff, removeOnComplete: true };
+    for (const entity of SYNC_ENTITIES) {
+      this.agenda.define<SyncJobData>(syncJobName(entity), (job) => this.runSync(job), common);
+    }
+    this.agenda.define<BillingJobData>(BILLING_JOB, (job) => this.runBilling(job), common);
+    this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
+      const a = job.attrs;
+      if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
+    });
+  }
+
+  /** Starts processing, reconciles every tenant's jobs now and then periodically, and follows tenant changes. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.agenda.start();
+    this.unsubscribe = onTenantChange(async (change) => {
+      try {
+        await this.reconcileTenant(change.tenantId);
+      } catch (err) {
+        this.log.error({ err, tenantId: change.tenantId }, 'could not update the tenant\'s jobs');
+      }
+    });
+    await this.reconcileAll();
+    this.reconcileTimer = setInterval(() => {
+      this.reconcileAll().catch((err) => this.log.error({ err }, 'periodic job reconcile failed'));
+    }, this.opts.reconcileEveryMs ?? 60_000);
+    this.reconcileTimer.unref();
+    this.log.info({ backend: this.backend.name, owner: this.backend.repository.owner }, 'scheduler started');
+  }
+
+  /**
+   * Stops taking jobs, waits for running ones (up to drainTimeoutMs), then releases every lock this
+   * process still holds, so other workers can run those jobs at once instead of after the lock lifetime.
+   */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.unsubscribe?.();
+    const result = await this.agenda.drain({ timeout: this.opts.drainTimeoutMs ?? this.opts.lockLifetimeMs, closeConnection: false });
+    const released = await this.repository.releaseLocksHeldBy(this.repository.owner);
+    this.log.info({ completed: result.completed, stillRunning: result.running, released }, 'scheduler stopped');
+  }
+
+  // ---------------------------------------------------------------- tenants' recurring jobs
+
+  /** Makes one tenant's recurring jobs match the tenant: created, changed, disabled or removed. */
+  async reconcileTenant(tenantId: string): Promise<void> {
+    const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+    if (!tenant) {
+      const removed = await this.agenda.cancel({ data: { tenantId } });
+      if (removed > 0) this.log.info({ tenantId, removed }, 'removed the jobs of a removed tenant');
+      return;
+    }
+    let settings: TenantSettings;
+    try {
+      settings = tenantSettings(tenant);
+    } catch (err) {
+      this.log.error({ err, tenant: tenant.name }, 'tenant settings are invalid; scheduling with the defaults');
+      settings = defaultTenantSettings();
+    }
+    const existing = (await this.repository.queryJobs({ data: { tenantId, scheduled: true } })).jobs;
+    for (const kind of SCHEDULED_KINDS) {
+      const name = jobNameFor(kind);
+      const cron = settings.schedule[kind];
+      const current = existing.find((j) => j.name === name);
+      if (current && current.repeatInterval === cron && current.repeatTimezone === tenant.timeZone && !!current.disabled === !tenant.enabled) {
+        continue;
+      }
+      const data: SyncJobData | BillingJobData = kind === 'billing'
+        ? { tenantId, trigger: 'schedule', startedBy: 'scheduler', scheduled: true }
+        : { tenantId, entity: kind, trigger: 'schedule', startedBy: 'scheduler', scheduled: true };
+      const job = this.agenda
+        .create(name, data)
+        .repeatEvery(cron, { timezone: tenant.timeZone, skipImmediate: true })
+        .unique({ 'data.tenantId': tenantId, 'data.scheduled': true });
+      if (!tenant.enabled) job.disable();
+      await job.save();
+      this.log.info({ tenant: tenant.name, job: name, cron, timeZone: tenant.timeZone, enabled: tenant.enabled }, current ? 'job schedule updated' : 'job scheduled');
+    }
+    // 'Sync now' jobs follow the tenant's enabled flag too.
+    if (tenant.enabled) await this.agenda.enable({ data: { tenantId } });
+    else await this.agenda.disable({ data: { tenantId } });
+  }
+
+  /** Reconciles every tenant and removes the jobs of tenants that no longer exist. */
+  async reconcileAll(): Promise<void> {
+    const tenants = await this.opts.ds.manager.find(Tenant, { select: { id: true } });
+    const known = new Set(tenants.map((t) => t.id));
+    for (const t of tenants) await this.reconcileTenant(t.id);
+    const { jobs } = await this.repository.queryJobs({ names: [...SYNC_ENTITIES.map(syncJobName), BILLING_JOB] });
+    const orphans = new Set(jobs.map((j) => (j.data as { tenantId?: string } | null)?.tenantId).filter((id): id is string => !!id && !known.has(id)));
+    for (const tenantId of orphans) await this.reconcileTenant(tenantId);
+  }
+
+  // ---------------------------------------------------------------- sync now
+
+  private async tenantJobs(name: string, tenantId: string): Promise<JobParameters[]> {
+    return (await this.repository.queryJobs({ name, data: { tenantId } })).jobs;
+  }
+
+  /** True while a sync of this entity for this tenant runs (lock held) or a 'sync now' for it waits or retries. */
+  async isSyncActive(tenantId: string, entity: SyncEntity): Promise<boolean> {
+    const lockFloor = Date.now() - this.opts.lockLifetimeMs;
+    return (await this.tenantJobs(syncJobName(entity), tenantId)).some((j) => {
+      if (j.lockedAt && j.lockedAt.getTime() > lockFloor) return true;
+      const manual = !(j.data as SyncJobData).scheduled;
+      return manual && j.nextRunAt !== null && !j.disabled;
+    });
+  }
+
+  /**
+   * Queues an immediate sync of `entities` for the tenant named `tenantName`. Refuses (SyncAlreadyRunningError)
+   * when any of them is already running or queued for that tenant, and (SyncRefusedError) for an unknown or
+   * disabled tenant.
+   */
+  async syncNow(tenantName: string, entities: readonly SyncEntity[], trigger: JobTrigger, startedBy: string): Promise<QueuedSync[]> {
+    const tenant = await this.opts.ds.manager.findOneBy(Tenant, { name: tenantName });
+    if (!tenant) throw new SyncRefusedError(`no tenant named "${tenantName}"`, 'not_found');
+    if (!tenant.enabled) throw new SyncRefusedError(`tenant "${tenantName}" is disabled; enable it to sync`, 'disabled');
+    const wanted = [...new Set(entities)];
+    const busy: SyncEntity[] = [];
+    for (const e of wanted) if (await this.isSyncActive(tenant.id, e)) busy.push(e);
+    if (busy.length > 0) throw new SyncAlreadyRunningError(tenant.name, busy);
+    const queued: QueuedSync[] = [];
+    for (const entity of wanted) {
+      const data: SyncJobData = { tenantId: tenant.id, entity, trigger, startedBy };
+      const job = await this.agenda.create(syncJobName(entity), data).schedule(new Date()).save();
+      queued.push({ entity, jobId: String(job.attrs._id) });
+    }
+    this.log.info({ tenant: tenant.name, entities: wanted, trigger, startedBy }, 'sync queued');
+    return queued;
+  }
+
+  // ---------------------------------------------------------------- running jobs
+
+  /**
+   * Another run of the same task for the same tenant holds a live lock and started first (ties go to
+   * the lower id): this run stands down rather than overlap it.
+   */
+  private async overlapsEarlierRun(job: Job<{ tenantId: string }>): Promise<boolean> {
+    const me = String(job.attrs._id);
+    const myStart = job.attrs.lastRunAt?.getTime() ?? Date.now();
+    const lockFloor = Date.now() - this.opts.lockLifetimeMs;
+    return (await this.tenantJobs(job.attrs.name, job.attrs.data.tenantId)).some((j) => {
+      if (String(j._id) === me || !j.lockedAt || j.lockedAt.getTime() <= lockFloor || !isStarted(j)) return false;
+      const start = j.lastRunAt!.getTime();
+      return start < myStart || (start === myStart && String(j._id) < me);
+    });
+  }
+
+  private async loadRunnableTenant(job: Job<{ tenantId: string }>): Promise<Tenant | null> {
+    const { tenantId } = job.attrs.data;
+    const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+    if (!tenant) {
+      this.log.info({ job: job.attrs.name, tenantId }, 'tenant no longer exists: nothing to run');
+      return null;
+    }
+    if (!tenant.enabled) {
+      this.log.info({ job: job.attrs.name, tenant: tenant.name }, 'tenant is disabled: nothing to run');
+      return null;
+    }
+    if (await this.overlapsEarlierRun(job)) {
+      this.log.info({ job: job.attrs.name, tenant: tenant.name }, 'the same task is already running for this tenant: skipped');
+      return null;
+    }
+    return tenant;
+  }
+
+  private context(job: Job<{ trigger?: JobTrigger; startedBy?: string }>, logger: Logger): JobContext {
+    return {
+      jobId: String(job.attrs._id),
+      trigger: job.attrs.data.trigger ?? 'schedule',
+      startedBy: job.attrs.data.startedBy ?? 'scheduler',
+      logger,
+      progress: async (percent: number) => {
+        const p = Math.max(0, Math.min(100, percent));
+        logger.debug({ progress: p }, 'job progress');
+        await job.touch(p);
+      },
+    };
+  }
+
+  private async runSync(job: Job<SyncJobData>): Promise<void> {
+    const { tenantId, entity } = job.attrs.data;
+    const syncEntity = jobHandler('syncEntity');
+    const tenant = await this.loadRunnableTenant(job);
+    if (!tenant) return;
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
+    const base = this.context(job, logger);
+    const runs = new TenantScope(this.opts.ds.manager, tenantId).repo(ImportRun);
+    const importRunId = randomUUID();
+    const now = new Date();
+    await runs.insert([{
+      id: importRunId, entities: entity, trigger: base.trigger, startedBy: base.startedBy, startedAt: now, finishedAt: null,
+      status: 'running', dryRun: false, countsJson: '{}', message: null, jobId: base.jobId, createdAt: now, updatedAt: now,
+    }]);
+    await base.progress(0);
+    try {
+      const outcome = (await syncEntity(tenantId, entity, { ...base, importRunId })) ?? {};
+      const row = await runs.findOneBy({ id: importRunId });
+      const counts: Record<string, SyncCounts> = JSON.parse(row?.countsJson || '{}');
+      if (outcome.counts) counts[entity] = { ...(counts[entity] ?? {}), ...outcome.counts };
+      await runs.update({ id: importRunId }, {
+        status: outcome.status ?? 'succeeded', finishedAt: new Date(), updatedAt: new Date(), countsJson: JSON.stringify(counts),
+        message: outcome.message ?? row?.message ?? null,
+      });
+      await job.touch(100);
+      logger.info({ importRunId, counts: counts[entity] ?? {} }, 'sync finished');
+    } catch (err) {
+      const attempt = (job.attrs.failCount ?? 0) + 1;
+      const message = `${(err as Error).message ?? String(err)} (attempt ${attempt} of ${this.retry.retries + 1})`;
+      await runs.update({ id: importRunId }, { status: 'failed', finishedAt: new Date(), updatedAt: new Date(), message });
+      logger.warn({ importRunId, err }, 'sync failed');
+      throw err;
+    }
+  }
+
+  private async runBilling(job: Job<BillingJobData>): Promise<void> {
+    const billingDaily = jobHandler('billingDaily');
+    const invoiceRun = jobHandler('invoiceRun');
+    const tenant = await this.loadRunnableTenant(job);
+    if (!tenant) return;
+    const date = localDate(job.attrs.lastRunAt ?? new Date(), tenant.timeZone);
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date });
+    const ctx = this.context(job, logger);
+    await ctx.progress(0);
+    await billingDaily(tenant.id, date, ctx);
+    await ctx.progress(50);
+    await invoiceRun(tenant.id, date, ctx);
+    await ctx.progress(100);
+    logger.info('daily billing pass and invoice run finished');
+  }
+}

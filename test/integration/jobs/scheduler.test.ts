@@ -1,0 +1,276 @@
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { ImportRun, Tenant } from '../../../src/db/entities/index.js';
+import { TenantService } from '../../../src/tenants/service.js';
+import {
+  BILLING_JOB, Scheduler, SyncAlreadyRunningError, SyncRefusedError, syncJobName,
+} from '../../../src/jobs/scheduler.js';
+import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
+import { jobsTestTarget } from './db.js';
+import { eventsSeen, sleep, waitFor } from './helpers.js';
+
+const logger = createLogger('silent');
+
+describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite'})`, () => {
+  let ds: DataSource;
+  let scheduler: Scheduler;
+  let tenants: TenantService;
+
+  const newScheduler = (over: Partial<ConstructorParameters<typeof Scheduler>[0]> = {}) =>
+    new Scheduler({
+      ds, logger, lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4,
+      retry: { retries: 2, delayMs: 30 }, reconcileEveryMs: 3_600_000, drainTimeoutMs: 10_000, ...over,
+    });
+  const createTenant = (name: string, extra: Record<string, unknown> = {}) =>
+    tenants.create({ name, clientId: 'client', clientSecret: 'secret', ...extra });
+  const jobsOf = async (tenantId: string) =>
+    (await scheduler.repository.queryJobs({ data: { tenantId }, sort: { name: 'asc' } })).jobs;
+  const makeDue = async (tenantId: string, name: string) => {
+    const job = (await jobsOf(tenantId)).find((j) => j.name === name)!;
+    await ds.query('UPDATE `agenda_jobs` SET `nextRunAt` = ? WHERE `id` = ?', [Date.now() - 1000, String(job._id)]);
+    return String(job._id);
+  };
+  const importRuns = (tenantId: string) => ds.manager.find(ImportRun, { where: { tenantId }, order: { startedAt: 'ASC' } });
+
+  before(async () => {
+    ds = await freshDatabase(jobsTestTarget());
+    tenants = new TenantService(ds, testSecretBox());
+  });
+  after(async () => {
+    await ds?.destroy();
+  });
+  beforeEach(async () => {
+    await ds.createQueryBuilder().delete().from(Tenant).execute();
+    scheduler = newScheduler();
+    await scheduler.repository.purgeAllJobs();
+  });
+  afterEach(async () => {
+    await scheduler.stop();
+    clearJobHandlers();
+  });
+
+  describe('tenant schedules', () => {
+    it('creates a new tenant\'s jobs with the default schedules in its time zone', async () => {
+      await scheduler.start();
+      const t = await createTenant('acme', { timeZone: 'Europe/Amsterdam' });
+      const jobs = await jobsOf(t.id);
+      expect(jobs.map((j) => [j.name, j.repeatInterval, j.repeatTimezone, j.disabled])).to.deep.equal([
+        [BILLING_JOB, '15 0 * * *', 'Europe/Amsterdam', false],
+        [syncJobName('customers'), '0 */4 * * *', 'Europe/Amsterdam', false],
+        [syncJobName('products'), '0 3 * * *', 'Europe/Amsterdam', false],
+        [syncJobName('subscriptions'), '0 * * * *', 'Europe/Amsterdam', false],
+        [syncJobName('usage'), '0 4 * * *', 'Europe/Amsterdam', false],
+      ]);
+      const local = (d: Date) => d.toLocaleTimeString('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit' });
+      expect(local(jobs.find((j) => j.name === syncJobName('products'))!.nextRunAt!)).to.equal('03:00');
+      expect(local(jobs.find((j) => j.name === syncJobName('usage'))!.nextRunAt!)).to.equal('04:00');
+      expect(local(jobs.find((j) => j.name === BILLING_JOB)!.nextRunAt!)).to.equal('00:15');
+      expect(jobs.every((j) => j.nextRunAt!.getTime() > Date.now())).to.equal(true);
+    });
+
+    it('follows schedule and zone changes, disabling and removal of the tenant', async () => {
+      await scheduler.start();
+      const t = await createTenant('beta');
+      const before = await jobsOf(t.id);
+      await tenants.updateSettings(t.id, { schedule: { subscriptions: '30 */2 * * *' } });
+      await tenants.updateConnection(t.id, { timeZone: 'America/New_York' });
+      const after = await jobsOf(t.id);
+      const subs = after.find((j) => j.name === syncJobName('subscriptions'))!;
+      expect(subs.repeatInterval).to.equal('30 */2 * * *');
+      expect(after.every((j) => j.repeatTimezone === 'America/New_York')).to.equal(true);
+      expect(after.map((j) => j._id)).to.deep.equal(before.map((j) => j._id));
+
+      await tenants.setEnabled(t.id, false);
+      expect((await jobsOf(t.id)).every((j) => j.disabled)).to.equal(true);
+      await tenants.setEnabled(t.id, true);
+      expect((await jobsOf(t.id)).some((j) => j.disabled)).to.equal(false);
+
+      await tenants.remove(t.id);
+      expect(await jobsOf(t.id)).to.deep.equal([]);
+    });
+
+    it('reconciles from the tenants table when a worker starts: adds missing jobs, drops a removed tenant\'s', async () => {
+      const t = await insertTenant(ds, 'gamma', 'Asia/Tokyo');
+      const other = newScheduler();
+      await other.syncNow('gamma', ['customers'], 'cli', 'tester'); // a job whose tenant will vanish
+      const gone = await insertTenant(ds, 'gone');
+      await other.reconcileTenant(gone.id);
+      await ds.createQueryBuilder().delete().from(Tenant).where('id = :id', { id: gone.id }).execute();
+      expect(await jobsOf(gone.id)).to.have.length(5);
+
+      await scheduler.start();
+      expect((await jobsOf(t.id)).filter((j) => (j.data as { scheduled?: boolean }).scheduled)).to.have.length(5);
+      expect(await jobsOf(gone.id)).to.deep.equal([]);
+    });
+  });
+
+  describe('sync now', () => {
+    it('runs the sync service, reports progress and records outcome and counts in the import run', async () => {
+      const progressSeen: Array<number | undefined> = [];
+      registerJobHandlers({
+        syncEntity: async (_tenantId, entity, ctx) => {
+          await ctx.progress(40);
+          progressSeen.push((await scheduler.repository.getJobById(ctx.jobId))?.progress);
+          return { counts: { created: 2, updated: 1 }, message: `${entity} done` };
+        },
+      });
+      await scheduler.start();
+      const t = await createTenant('delta');
+      const [queued] = await scheduler.syncNow('delta', ['customers'], 'cli', 'tester');
+      const [run] = await waitFor(async () => {
+        const runs = await importRuns(t.id);
+        return runs.length === 1 && runs[0]!.status !== 'running' ? runs : null;
+      }, 'the import run to finish');
+      expect(run).to.include({ status: 'succeeded', trigger: 'cli', startedBy: 'tester', entities: 'customers', jobId: queued!.jobId, message: 'customers done' });
+      expect(JSON.parse(run!.countsJson)).to.deep.equal({ customers: { created: 2, updated: 1 } });
+      expect(run!.finishedAt).to.be.instanceOf(Date);
+      expect(progressSeen).to.deep.equal([40]);
+    });
+
+    it('refuses politely while the same sync runs or waits, and accepts other entities', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => { release = r; });
+      const started: string[] = [];
+      registerJobHandlers({
+        syncEntity: async (_t, entity) => {
+          started.push(entity);
+          if (entity === 'customers') await gate;
+        },
+      });
+      const t = await createTenant('epsilon');
+      // Queued but no scheduler running yet: a second request is refused too.
+      await scheduler.syncNow('epsilon', ['customers'], 'http', 'a');
+      let refused: unknown;
+      try {
+        await scheduler.syncNow('epsilon', ['customers', 'products'], 'cli', 'b');
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).to.be.instanceOf(SyncAlreadyRunningError);
+      expect((refused as Error).message).to.equal('a customers sync for tenant "epsilon" is already running or queued; please try again when it has finished');
+
+      await scheduler.start();
+      await waitFor(() => started.includes('customers'), 'the customers sync to start');
+      refused = undefined;
+      await scheduler.syncNow('epsilon', ['customers'], 'cli', 'b').catch((err) => { refused = err; });
+      expect(refused).to.be.instanceOf(SyncAlreadyRunningError);
+      await scheduler.syncNow('epsilon', ['products'], 'cli', 'b');
+      await waitFor(() => started.includes('products'), 'the products sync to run');
+
+      release();
+      await waitFor(async () => !(await scheduler.isSyncActive(t.id, 'customers')), 'the customers sync to finish');
+      const again = await scheduler.syncNow('epsilon', ['customers'], 'cli', 'b');
+      expect(again).to.have.length(1);
+    });
+
+    it('retries a failing sync with backoff a bounded number of times, then leaves it failed', async () => {
+      let calls = 0;
+      registerJobHandlers({ syncEntity: async () => { calls++; throw new Error('Pax8 is down'); } });
+      await scheduler.start();
+      const t = await createTenant('zeta');
+      const exhausted = eventsSeen(scheduler.agenda, `retry exhausted:${syncJobName('usage')}`);
+      const [queued] = await scheduler.syncNow('zeta', ['usage'], 'cli', 'tester');
+      await exhausted;
+      await sleep(200);
+      expect(calls).to.equal(3);
+      const runs = await importRuns(t.id);
+      expect(runs.map((r) => r.status)).to.deep.equal(['failed', 'failed', 'failed']);
+      expect(runs[2]!.message).to.equal('Pax8 is down (attempt 3 of 3)');
+      const [job] = (await scheduler.repository.queryJobs({ id: queued!.jobId })).jobs;
+      expect(job).to.include({ failCount: 3, failReason: 'Pax8 is down', state: 'failed', nextRunAt: null });
+      expect(await scheduler.isSyncActive(t.id, 'usage')).to.equal(false);
+    });
+
+    it('fails at once, without retries, when no sync service is registered', async () => {
+      await scheduler.start();
+      const t = await createTenant('eta');
+      const failed = eventsSeen(scheduler.agenda, `fail:${syncJobName('products')}`);
+      const [queued] = await scheduler.syncNow('eta', ['products'], 'cli', 'tester');
+      await failed;
+      await sleep(200);
+      const [job] = (await scheduler.repository.queryJobs({ id: queued!.jobId })).jobs;
+      expect(job!.failReason).to.match(/no "syncEntity" service is registered/);
+      expect(job).to.include({ failCount: 1, nextRunAt: null });
+      expect(await importRuns(t.id)).to.deep.equal([]);
+    });
+
+    it('refuses unknown and disabled tenants', async () => {
+      const t = await createTenant('theta');
+      await tenants.setEnabled(t.id, false);
+      const errs: unknown[] = [];
+      await scheduler.syncNow('theta', ['customers'], 'cli', 'x').catch((e) => errs.push(e));
+      await scheduler.syncNow('nobody', ['customers'], 'cli', 'x').catch((e) => errs.push(e));
+      expect(errs.map((e) => (e as SyncRefusedError).code)).to.deep.equal(['disabled', 'not_found']);
+    });
+  });
+
+  describe('running scheduled jobs', () => {
+    it('runs a due scheduled sync through the service and a disabled tenant\'s not at all', async () => {
+      const calls: string[] = [];
+      registerJobHandlers({ syncEntity: async (tenantId, entity) => { calls.push(`${tenantId}:${entity}`); } });
+      await scheduler.start();
+      const on = await createTenant('iota');
+      const off = await createTenant('kappa');
+      await tenants.setEnabled(off.id, false);
+      await makeDue(off.id, syncJobName('subscriptions'));
+      // Even if its job were enabled and due, a disabled tenant's sync does nothing.
+      const offCustomers = await makeDue(off.id, syncJobName('customers'));
+      await scheduler.repository.enableJobs({ id: offCustomers });
+      const done = eventsSeen(scheduler.agenda, `complete:${syncJobName('customers')}`, 2);
+      await makeDue(on.id, syncJobName('customers'));
+      await done;
+      expect(calls).to.deep.equal([`${on.id}:customers`]);
+      const [run] = await importRuns(on.id);
+      expect(run).to.include({ trigger: 'schedule', startedBy: 'scheduler', status: 'succeeded' });
+      const job = (await jobsOf(on.id)).find((j) => j.name === syncJobName('customers'))!;
+      expect(job.nextRunAt!.getTime()).to.be.greaterThan(Date.now());
+      expect(job.lockedAt).to.equal(undefined);
+      expect(await importRuns(off.id)).to.deep.equal([]);
+    });
+
+    it('runs the daily billing pass, then the invoice run, for the tenant-local date', async () => {
+      const calls: Array<[string, string, string]> = [];
+      registerJobHandlers({
+        billingDaily: async (tenantId, date) => { calls.push(['billing', tenantId, date]); },
+        invoiceRun: async (tenantId, date) => { calls.push(['invoices', tenantId, date]); },
+      });
+      await scheduler.start();
+      const t = await createTenant('lambda', { timeZone: 'Pacific/Kiritimati' });
+      const done = eventsSeen(scheduler.agenda, `complete:${BILLING_JOB}`);
+      await makeDue(t.id, BILLING_JOB);
+      await done;
+      const expected = new Date().toLocaleDateString('en-CA', { timeZone: 'Pacific/Kiritimati' });
+      expect(calls).to.deep.equal([['billing', t.id, expected], ['invoices', t.id, expected]]);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('waits for a running job to finish', async () => {
+      let finished = false;
+      registerJobHandlers({ syncEntity: async () => { await sleep(300); finished = true; return { counts: { created: 1 } }; } });
+      await scheduler.start();
+      const t = await createTenant('mu');
+      await scheduler.syncNow('mu', ['customers'], 'cli', 'x');
+      await waitFor(async () => (await importRuns(t.id)).length === 1, 'the sync to start');
+      await scheduler.stop();
+      expect(finished).to.equal(true);
+      expect((await importRuns(t.id))[0]!.status).to.equal('succeeded');
+    });
+
+    it('releases the lock of a job that outlives the drain timeout and makes it due again', async () => {
+      scheduler = newScheduler({ drainTimeoutMs: 100 });
+      registerJobHandlers({ syncEntity: () => new Promise(() => {}) });
+      await scheduler.start();
+      const t = await createTenant('nu');
+      const [queued] = await scheduler.syncNow('nu', ['usage'], 'cli', 'x');
+      await waitFor(async () => (await importRuns(t.id)).length === 1, 'the sync to start');
+      expect((await scheduler.repository.lockInfo(queued!.jobId))!.lockedBy).to.equal(scheduler.repository.owner);
+      await scheduler.stop();
+      expect(await scheduler.repository.lockInfo(queued!.jobId)).to.deep.equal({ lockedAt: null, lockedBy: null });
+      const job = await scheduler.repository.getJobById(queued!.jobId);
+      expect(job!.nextRunAt).to.be.instanceOf(Date);
+    });
+  });
+});
