@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Invoice } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { InvoiceError } from './queries.js';
-import { ensureInvoiceCounter, takeInvoiceNumber } from './run.js';
+import { ensureInvoiceCounter, takeInvoiceNumbers } from './run.js';
 
 /**
  * Issues a draft after review: status issued, and only now the next invoice number, taken in the same
@@ -19,7 +19,7 @@ export async function approveInvoice(ds: DataSource, tenantId: string, invoiceId
       if (!existing) throw new InvoiceError(`invoice ${invoiceId} not found`, 'not_found');
       throw new InvoiceError(`invoice ${invoiceId} is already issued (number ${existing.number ?? '?'})`, 'conflict');
     }
-    const number = await takeInvoiceNumber(tx);
+    const number = await takeInvoiceNumbers(tx, 1);
     await tx.repo(Invoice).update({ id: invoiceId }, { number });
     return { id: invoiceId, number };
   });

@@ -114,18 +114,19 @@ export function composeInvoice(
   };
 }
 
-/** Takes the tenant's next invoice number; call inside the transaction that issues the invoice (gapless). */
-export async function takeInvoiceNumber(tx: TenantScope): Promise<number> {
+/** Takes the tenant's next `count` invoice numbers; call inside the transaction that issues them (gapless). Returns the first. */
+export async function takeInvoiceNumbers(tx: TenantScope, count: number): Promise<number> {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   const quoted = tx.manager.connection.driver.escape('lastNumber');
   const res = await tx.manager
     .createQueryBuilder()
     .update(InvoiceCounter)
-    .set({ lastNumber: () => `${quoted} + 1` })
+    .set({ lastNumber: () => `${quoted} + ${count}` })
     .where('tenantId = :tenantId', { tenantId: tx.tenantId })
     .execute();
   if ((res.affected ?? 0) !== 1) throw new Error('invoice counter missing for tenant');
   const row = await tx.repo(InvoiceCounter).findOneBy({});
-  return row!.lastNumber;
+  return row!.lastNumber - count + 1;
 }
 
 export async function ensureInvoiceCounter(scope: TenantScope): Promise<void> {
@@ -159,44 +160,78 @@ export interface InvoiceRunResult {
   failed: { recurringInvoiceId: string; periodStart: CalendarDate; message: string }[];
 }
 
-/** Stores one composed invoice in one transaction; null when that period is already invoiced. */
-export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, inv: ComposedInvoice): Promise<CreatedInvoice | null> {
-  const id = randomUUID();
-  const status: 'draft' | 'issued' = inv.review.length > 0 ? 'draft' : 'issued';
-  try {
-    return await scope.transaction(async (tx) => {
-      const now = new Date();
-      // The unique (tenantId, recurringInvoiceId, periodStart) makes this the claim: a second run fails here.
-      await tx.repo(Invoice).insert([{
-        id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
-        periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status, number: null, subtotal: inv.subtotal,
-        tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review), issuedAt: null, approvedBy: null, createdAt: now, updatedAt: now,
-      }]);
-      if (inv.adjustmentIds.length > 0) {
-        const claimed = await tx.repo(RecurringInvoiceAdjustment).update(
-          { id: In(inv.adjustmentIds), invoicedInvoiceId: IsNull() },
-          { invoicedInvoiceId: id, updatedAt: now },
-        );
-        if (claimed !== inv.adjustmentIds.length) throw new RunConflict('an adjustment was billed by another run');
-      }
-      await tx.repo(InvoiceLine).insert(inv.lines.map((l, position) => ({
-        id: randomUUID(), invoiceId: id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
-        kind: l.kind, description: l.description.slice(0, 255), fromDate: l.from, toDate: l.to, quantity: l.quantity,
-        unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: JSON.stringify(l.review),
-        provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
-      })));
-      let number: number | null = null;
-      if (status === 'issued') {
-        number = await takeInvoiceNumber(tx);
-        await tx.repo(Invoice).update({ id }, { number, issuedAt: now });
-      }
-      const next = nextPeriod({ frequency: ri.frequency, anchorDay: ri.anchorDay, anchorMonth: ri.anchorMonth }, inv.periodStart).start;
-      await tx.repo(RecurringInvoice).update({ id: ri.id, nextInvoiceDate: LessThanOrEqual(inv.periodStart) }, { nextInvoiceDate: next, updatedAt: now });
+export interface PendingInvoice {
+  ri: RecurringInvoice;
+  inv: ComposedInvoice;
+}
+
+const LINE_CHUNK = 400;
+
+/**
+ * Stores composed invoices in one transaction, each whole or not at all: invoice rows (the unique
+ * (tenantId, recurringInvoiceId, periodStart) is the claim), their adjustments marked billed, their lines,
+ * numbers for those issued, and the recurring invoices' next dates. Throws on a conflict (nothing kept).
+ */
+async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]): Promise<CreatedInvoice[]> {
+  return scope.transaction(async (tx) => {
+    const now = new Date();
+    const issuedCount = items.filter((i) => i.inv.review.length === 0).length;
+    let nextNumber = issuedCount > 0 ? await takeInvoiceNumbers(tx, issuedCount) : 0;
+    const created: CreatedInvoice[] = items.map(({ ri, inv }) => {
+      const issued = inv.review.length === 0;
       return {
-        id, recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart, status, number,
-        currency: inv.currency, total: inv.total.toString(), review: inv.review,
+        id: randomUUID(), recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart,
+        status: issued ? 'issued' : 'draft', number: issued ? nextNumber++ : null, currency: inv.currency,
+        total: inv.total.toString(), review: inv.review,
       };
     });
+    const invoiceRows = items.map(({ ri, inv }, k) => ({
+      id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
+      periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
+      subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),
+      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, createdAt: now, updatedAt: now,
+    }));
+    for (let i = 0; i < invoiceRows.length; i += 200) await tx.repo(Invoice).insert(invoiceRows.slice(i, i + 200));
+    for (const [k, { inv }] of items.entries()) {
+      if (inv.adjustmentIds.length === 0) continue;
+      const claimed = await tx.repo(RecurringInvoiceAdjustment).update(
+        { id: In(inv.adjustmentIds), invoicedInvoiceId: IsNull() },
+        { invoicedInvoiceId: created[k]!.id, updatedAt: now },
+      );
+      if (claimed !== inv.adjustmentIds.length) throw new RunConflict('an adjustment was billed by another run');
+    }
+    const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, position) => ({
+      id: randomUUID(), invoiceId: created[k]!.id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
+      kind: l.kind, description: l.description.slice(0, 255), fromDate: l.from, toDate: l.to, quantity: l.quantity,
+      unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: JSON.stringify(l.review),
+      provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
+    })));
+    for (let i = 0; i < lineRows.length; i += LINE_CHUNK) await tx.repo(InvoiceLine).insert(lineRows.slice(i, i + LINE_CHUNK));
+    // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
+    const groups = new Map<string, { periodStart: string; next: string; ids: string[] }>();
+    for (const { ri, inv } of items) {
+      const next = nextPeriod({ frequency: ri.frequency, anchorDay: ri.anchorDay, anchorMonth: ri.anchorMonth }, inv.periodStart).start;
+      const key = `${inv.periodStart} ${next}`;
+      const g = groups.get(key);
+      if (g) g.ids.push(ri.id);
+      else groups.set(key, { periodStart: inv.periodStart, next, ids: [ri.id] });
+    }
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.ids.length; i += 500) {
+        await tx.repo(RecurringInvoice).update(
+          { id: In(g.ids.slice(i, i + 500)), nextInvoiceDate: LessThanOrEqual(g.periodStart) },
+          { nextInvoiceDate: g.next, updatedAt: now },
+        );
+      }
+    }
+    return created;
+  });
+}
+
+/** Stores one composed invoice in its own transaction; null when that period is already invoiced. */
+export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, inv: ComposedInvoice): Promise<CreatedInvoice | null> {
+  try {
+    return (await withRetry(() => persistBatch(scope, [{ ri, inv }])))[0]!;
   } catch (err) {
     if (isUniqueViolation(err) || err instanceof RunConflict) return null;
     throw err;
@@ -223,7 +258,17 @@ async function dailyPassThrough(ds: DataSource, tenantId: string, date: Calendar
  * one transaction per invoice, exactly once per recurring invoice and period start (unique constraint), each
  * pending adjustment billed exactly once. Lines needing review hold their invoice as a draft without a number.
  */
-export async function runInvoices(ds: DataSource, tenantId: string, date: CalendarDate): Promise<InvoiceRunResult> {
+export interface RunOptions {
+  /**
+   * Invoices committed together (default 50). Each invoice is still whole or absent; a group that meets a conflict
+   * (another run, a duplicate period) is rolled back and redone one invoice per transaction. 1 = one transaction each.
+   */
+  batchSize?: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 50;
+
+export async function runInvoices(ds: DataSource, tenantId: string, date: CalendarDate, opts: RunOptions = {}): Promise<InvoiceRunResult> {
   const scope = new TenantScope(ds.manager, tenantId);
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   if (!tenant) throw new Error(`tenant ${tenantId} not found`);
@@ -241,19 +286,41 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   const pendingByRi = new Map<string, RecurringInvoiceAdjustment[]>();
   for (const a of pending) pendingByRi.set(a.recurringInvoiceId, [...(pendingByRi.get(a.recurringInvoiceId) ?? []), a]);
 
-  for (const l of loaded) {
-    for (const periodStart of periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready)) {
-      try {
-        const composed = composeInvoice(l, periodStart, pendingByRi.get(l.ri.id) ?? [], policy);
-        const created = await withRetry(() => persistInvoice(scope, l.ri, composed));
-        if (created) {
-          out.created.push(created);
-          for (const a of pendingByRi.get(l.ri.id) ?? []) if (composed.adjustmentIds.includes(a.id)) a.invoicedInvoiceId = created.id;
-        } else out.alreadyInvoiced++;
-      } catch (err) {
-        out.failed.push({ recurringInvoiceId: l.ri.id, periodStart, message: (err as Error).message });
-        break;
+  // Invoices in order per recurring invoice: period k + 1 only after period k is stored.
+  const queues = loaded.map((l) => ({ l, starts: periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready) }));
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  for (let round = 0; queues.some((q) => q.starts.length > round); round++) {
+    const due = queues.filter((q) => q.starts.length > round);
+    for (let i = 0; i < due.length; i += batchSize) {
+      const items: (PendingInvoice & { l: LoadedRecurringInvoice })[] = [];
+      for (const q of due.slice(i, i + batchSize)) {
+        const periodStart = q.starts[round]!;
+        try {
+          items.push({ l: q.l, ri: q.l.ri, inv: composeInvoice(q.l, periodStart, pendingByRi.get(q.l.ri.id) ?? [], policy) });
+        } catch (err) {
+          out.failed.push({ recurringInvoiceId: q.l.ri.id, periodStart, message: (err as Error).message });
+          q.starts.length = round; // later periods of this recurring invoice wait for this one
+        }
       }
+      let created: (CreatedInvoice | null)[];
+      try {
+        created = items.length === 0 ? [] : items.length === 1 ? [await persistInvoice(scope, items[0]!.ri, items[0]!.inv)] : await withRetry(() => persistBatch(scope, items));
+      } catch (err) {
+        if (!(isUniqueViolation(err) || err instanceof RunConflict)) throw err;
+        // Another run got some of these first: redo them one invoice per transaction.
+        created = [];
+        for (const it of items) created.push(await persistInvoice(scope, it.ri, it.inv));
+      }
+      created.forEach((c, k) => {
+        const it = items[k]!;
+        if (!c) {
+          out.alreadyInvoiced++;
+          return;
+        }
+        out.created.push(c);
+        const billed = new Set(it.inv.adjustmentIds);
+        for (const a of pendingByRi.get(it.ri.id) ?? []) if (billed.has(a.id)) a.invoicedInvoiceId = c.id;
+      });
     }
   }
   return out;

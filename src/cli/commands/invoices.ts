@@ -9,7 +9,7 @@ import { CSV_LAYOUTS, exportInvoicesCsv, type CsvLayout } from '../../invoices/c
 import { explainInvoice } from '../../invoices/explain.js';
 import { InvoiceError, invoiceNumberText } from '../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../invoices/render.js';
-import { runInvoices } from '../../invoices/run.js';
+import { DEFAULT_BATCH_SIZE, runInvoices } from '../../invoices/run.js';
 import { isCalendarDate } from '../../billing/dates.js';
 import { CliFailure, UsageError } from '../errors.js';
 
@@ -48,10 +48,12 @@ export function register(program: Command): void {
     .command('run')
     .description('create every invoice due up to --date (after catching up the daily pass); exactly once per recurring invoice and period')
     .option('--date <YYYY-MM-DD>', 'invoice date (default: today in the tenant\'s zone)')
+    .option('--batch <n>', `invoices committed together (each still whole or absent; 1 = one transaction per invoice)`, String(DEFAULT_BATCH_SIZE))
     .option(...tenantOpt)
     .option('--json', 'print the result as JSON')
-    .action((opts: { date?: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
-      const r = await runInvoices(rt.ds, tenant.id, billingDate(tenant, opts.date));
+    .action((opts: { date?: string; batch: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
+      if (!/^[1-9]\d{0,4}$/.test(opts.batch)) throw new UsageError('--batch must be a whole number from 1 to 99999');
+      const r = await runInvoices(rt.ds, tenant.id, billingDate(tenant, opts.date), { batchSize: Number.parseInt(opts.batch, 10) });
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
         const drafts = r.created.filter((c) => c.status === 'draft').length;

@@ -1,0 +1,197 @@
+/**
+ * npm run bench:invoices — on SQLite (a temporary file) and MariaDB: N recurring invoices with L lines each (one
+ * subscription per line), a share of the subscriptions changing during January. Prints the daily-pass time
+ * (catching up January day by day), the invoice-run time for 1 February (N invoices; once with one transaction per
+ * invoice, once with the default groups), and in
+ * the same run the time of a raw bulk insert of the same number of invoice lines, with the ratio (target ≤ 3).
+ * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
+ * BENCH_DB (both | sqlite | mariadb), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Decimal } from 'decimal.js';
+import type { DataSource } from 'typeorm';
+import {
+  BillingDailyProgress, Customer, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
+  SubscriptionChange,
+} from '../../src/db/entities/index.js';
+import type { DatabaseTarget } from '../../src/db/data-source.js';
+import { TenantScope } from '../../src/db/tenant-scope.js';
+import { runDailyPass } from '../../src/invoices/daily-pass.js';
+import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
+import { freshDatabase, insertTenant } from '../support/database.js';
+
+const N = Number(process.env.BENCH_RECURRING_INVOICES ?? 10000);
+const L = Number(process.env.BENCH_LINES ?? 10);
+const SHARE = Number(process.env.BENCH_CHANGE_SHARE ?? 0.05);
+const WHICH = process.env.BENCH_DB ?? 'both';
+const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
+const CHUNK = 500;
+
+/** Deterministic PRNG (mulberry32) so every run bills the same changes. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function insertAll<T extends { tenantId: string }>(scope: TenantScope, entity: new () => T, rows: Partial<T>[]): Promise<void> {
+  await scope.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += CHUNK) await tx.repo(entity).insert(rows.slice(i, i + CHUNK) as never);
+  });
+}
+
+async function seed(ds: DataSource, tenantId: string): Promise<{ changing: number }> {
+  const scope = new TenantScope(ds.manager, tenantId);
+  const now = new Date();
+  const stamp = { createdAt: now, updatedAt: now };
+  const random = rng(42);
+  const customers: Partial<Customer>[] = [];
+  const ris: Partial<RecurringInvoice>[] = [];
+  const lines: Partial<RecurringInvoiceLine>[] = [];
+  const links: Partial<RecurringInvoiceLink>[] = [];
+  const subs: Partial<Subscription>[] = [];
+  const changes: Partial<SubscriptionChange>[] = [];
+  let changing = 0;
+  for (let r = 0; r < N; r++) {
+    const customerId = randomUUID();
+    customers.push({
+      id: customerId, name: `Customer ${r}`, topLevel: null, active: true, siteStreet: null, siteStreet2: null, siteCity: null,
+      siteStateOrProvince: null, sitePostalCode: null, siteCountry: null, source: 'manual', monthlyRecurringInvoiceId: null,
+      annualRecurringInvoiceId: null, noAutomaticInvoiceLines: false, ...stamp,
+    });
+    const riId = randomUUID();
+    // January was invoiced already; February's invoice is the run under test.
+    ris.push({
+      id: riId, customerId, name: 'Monthly licences', frequency: 'monthly', anchorDay: 1, anchorMonth: 1, startDate: '2026-01-01',
+      currency: 'USD', taxRate: new Decimal('0.1'), status: 'active', nextInvoiceDate: '2026-02-01', ...stamp,
+    });
+    for (let k = 0; k < L; k++) {
+      const subId = randomUUID();
+      const lineId = randomUUID();
+      const quantity = 1 + Math.floor(random() * 50);
+      subs.push({
+        id: subId, kind: 'license', pax8Id: subId, pax8CompanyId: null, customerId, pax8ProductId: null, productId: null,
+        name: `Product ${k}`, vendorName: null, quantity: new Decimal(quantity), status: 'Active', active: true, activeOverride: null,
+        billingTerm: 'Monthly', commitmentTerm: null, commitmentEndDate: null, startDate: null, endDate: null,
+        price: new Decimal('12.50'), cost: null, currency: 'USD', usageSummaryId: null, deletedInPax8: false, contentHash: 'x',
+        pax8UpdatedAt: null, ...stamp,
+      });
+      const change = (date: string, q: number): Partial<SubscriptionChange> => ({
+        id: randomUUID(), subscriptionId: subId, effectiveDate: date, observedAt: now, fields: 'quantity', quantity: new Decimal(q),
+        status: 'Active', active: true, price: new Decimal('12.50'), cost: null, source: 'import', importRunId: null, initiatedBy: null, ...stamp,
+      });
+      changes.push(change('2025-12-15', quantity));
+      if (random() < SHARE) {
+        changing++;
+        const day = 2 + Math.floor(random() * 29);
+        changes.push(change(`2026-01-${String(day).padStart(2, '0')}`, Math.max(0, quantity + (random() < 0.5 ? -3 : 4))));
+      }
+      lines.push({
+        id: lineId, recurringInvoiceId: riId, position: k, description: `Product ${k}`, productId: null, timing: 'advance',
+        priceMode: k % 2 === 0 ? 'own' : 'follow', unitPrice: k % 2 === 0 ? new Decimal('15.00') : null, cost: null,
+        prorata: k % 3 === 0 ? 'increases_only' : 'from_change_date', reviewRequired: false, usageSummaryId: null,
+        currentQuantity: new Decimal(quantity), quantityDate: '2025-12-15', ...stamp,
+      });
+      links.push({ id: randomUUID(), recurringInvoiceId: riId, lineId, subscriptionId: subId, position: 0, freeQuantity: new Decimal(0), minimumQuantity: new Decimal(0), ...stamp });
+    }
+  }
+  await insertAll(scope, Customer, customers);
+  await insertAll(scope, RecurringInvoice, ris);
+  await insertAll(scope, RecurringInvoiceLine, lines);
+  await insertAll(scope, RecurringInvoiceLink, links);
+  await insertAll(scope, Subscription, subs);
+  await insertAll(scope, SubscriptionChange, changes);
+  await insertAll(scope, BillingDailyProgress, [{ id: randomUUID(), lastDate: '2025-12-31', ...stamp }]);
+  return { changing };
+}
+
+/** The baseline: the same number of invoice lines as one multi-row INSERT per 500 rows, in one transaction. */
+async function rawInsert(ds: DataSource, tenantId: string, count: number): Promise<number> {
+  const now = new Date();
+  const invoiceId = randomUUID();
+  const rows = Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(), tenantId, invoiceId, position: i, recurringInvoiceLineId: null, adjustmentId: null, kind: 'recurring',
+    description: 'Product', fromDate: '2026-02-01', toDate: '2026-03-01', quantity: '10', unitPrice: '15', amount: '150', tax: '15',
+    reviewJson: '[]', provenanceJson: '{"rule":"in advance: Q(period start) × unit price","subscriptions":["x"]}', createdAt: now, updatedAt: now,
+  }));
+  const t0 = performance.now();
+  await ds.transaction(async (m) => {
+    for (let i = 0; i < rows.length; i += CHUNK) await m.createQueryBuilder().insert().into(InvoiceLine).values(rows.slice(i, i + CHUNK) as never).execute();
+  });
+  return performance.now() - t0;
+}
+
+async function bench(label: string, target: DatabaseTarget): Promise<void> {
+  const ds = await freshDatabase(target);
+  try {
+    const tenant = await insertTenant(ds, 'bench');
+    await ds.query(`UPDATE tenants SET settingsJson = '{"imports":{"reviewUsageLines":false}}' WHERE id = '${tenant.id}'`);
+    const s0 = performance.now();
+    const { changing } = await seed(ds, tenant.id);
+    const seedMs = performance.now() - s0;
+
+    const d0 = performance.now();
+    const daily = await runDailyPass(ds, tenant.id, '2026-01-31');
+    const dailyMs = performance.now() - d0;
+
+    // The same invoice run twice: one transaction per invoice, then the default groups; undone in between (untimed).
+    const timedRun = async (batchSize: number) => {
+      const r0 = performance.now();
+      const run = await runInvoices(ds, tenant.id, '2026-02-01', { batchSize });
+      const ms = performance.now() - r0;
+      if (run.failed.length > 0 || run.created.length !== N) throw new Error(`invoice run failed: ${JSON.stringify(run.failed.slice(0, 3))}`);
+      return { run, ms };
+    };
+    const single = await timedRun(1);
+    const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
+    await ds.query(`DELETE FROM invoice_lines WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`DELETE FROM invoices WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE recurring_invoice_adjustments SET invoicedInvoiceId = NULL WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE recurring_invoices SET nextInvoiceDate = '2026-02-01' WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE invoice_counters SET lastNumber = 0 WHERE tenantId = '${tenant.id}'`);
+    const grouped = await timedRun(DEFAULT_BATCH_SIZE);
+    const run = grouped.run;
+    const runMs = grouped.ms;
+    const rawMs = await rawInsert(ds, tenant.id, lineCount);
+
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
+    console.log(`  seed                         ${s(seedMs)}`);
+    console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments)`);
+    console.log(`  invoice run 2026-02-01, one transaction per invoice      ${s(single.ms)}  (${single.run.created.length} invoices, ${lineCount} invoice lines)`);
+    console.log(`  invoice run 2026-02-01, groups of ${DEFAULT_BATCH_SIZE} (default)        ${s(runMs)}  (${run.created.length} invoices)`);
+    console.log(`  raw bulk insert of ${lineCount} invoice lines        ${s(rawMs)}`);
+    console.log(`  ratio invoice run / raw insert: ${(runMs / rawMs).toFixed(2)} with the default groups, ${(single.ms / rawMs).toFixed(2)} one transaction per invoice (target ≤ 3)`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  if (WHICH === 'both' || WHICH === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
+    try {
+      await bench('SQLite', { url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (WHICH === 'both' || WHICH === 'mariadb') {
+    try {
+      await bench(`MariaDB (${new URL(MARIADB_URL).host})`, { url: MARIADB_URL, sqlitePath: '' });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ECONNREFUSED') console.log(`\nMariaDB: not reachable at ${MARIADB_URL}; skipped`);
+      else throw err;
+    }
+  }
+}
+
+await main();
