@@ -27,6 +27,8 @@ export interface ImportContext {
   today: string;
   zone: string;
   signal?: AbortSignal;
+  /** Records per write transaction (default 200). */
+  batchSize: number;
   progress(e: ProgressEvent): void;
 }
 

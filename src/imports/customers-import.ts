@@ -7,7 +7,6 @@ import { checkAborted, type ImportContext } from './context.js';
 import { companyFields, companyHash, customerPatch, siteFrom, type CompanyFields } from './company-fields.js';
 import type { Outcome } from './counts.js';
 
-const BATCH = 200;
 
 interface Plan {
   company: Company;
@@ -165,7 +164,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     batch.push(plan(item.record));
     // Plans read the in-memory state, which changes only after a batch commits: flush before a
     // company could depend on an earlier one in the same batch (same exact name).
-    if (batch.length >= BATCH) await flush();
+    if (batch.length >= ctx.batchSize) await flush();
     done++;
     if (done % 500 === 0) ctx.progress({ entity: 'customers', done });
   }

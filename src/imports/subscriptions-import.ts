@@ -180,7 +180,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       }
       const p = await plan(item.record);
       if (p) batch.push(p);
-      if (batch.length >= BATCH) await flush();
+      if (batch.length >= ctx.batchSize) await flush();
       if (++done % 1000 === 0) ctx.progress({ entity: 'subscriptions', done });
     }
   }
