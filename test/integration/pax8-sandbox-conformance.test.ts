@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 
 /**
- * Every sandbox response body is validated against the published OpenAPI (copied into
- * src/pax8/sandbox/openapi/). To make the check bite, object schemas are closed
+ * Every sandbox response body is validated against the published OpenAPI, read from the shared
+ * reference folder beside the repository (../shared/reference/pax8-openapi, or PAX8_OPENAPI_DIR). To make the check bite, object schemas are closed
  * (additionalProperties: false) except for the documented live drift:
  *   - Subscription carries `commitment{id, term, endDate}` (not the spec's `commitmentTerm`);
  *   - UsageSummary carries `subscriptionId` (in the spec's own example, not its schema);
@@ -16,9 +18,11 @@ import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.
  *     schema's enum holds the long descriptions.
  */
 const addFormats = addFormatsModule.default;
-const SPEC_DIR = new URL('../../src/pax8/sandbox/openapi/', import.meta.url);
-const partner = JSON.parse(readFileSync(new URL('pax8-partner-endpoints-openapi.json', SPEC_DIR), 'utf8'));
-const auth = JSON.parse(readFileSync(new URL('pax8-authentication-openapi.json', SPEC_DIR), 'utf8'));
+const SPEC_DIR = process.env.PAX8_OPENAPI_DIR
+  ? path.resolve(process.env.PAX8_OPENAPI_DIR)
+  : fileURLToPath(new URL('../../../shared/reference/pax8-openapi/', import.meta.url));
+const partner = JSON.parse(readFileSync(path.join(SPEC_DIR, 'pax8-partner-endpoints-openapi.json'), 'utf8'));
+const auth = JSON.parse(readFileSync(path.join(SPEC_DIR, 'pax8-authentication-openapi.json'), 'utf8'));
 
 const DRIFT: Record<string, Record<string, unknown>> = {
   Subscription: { commitment: { $ref: '#/components/schemas/SubscriptionCommitment' } },
