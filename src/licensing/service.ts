@@ -187,7 +187,7 @@ export class LicensingService {
     return this.scope(tenant).transaction(async (tx) => {
       const repo = tx.repo(Product);
       const rows = await repo.findBy({ id: In(ids) });
-      if (rows.length !== ids.length) throw new LicensingError('not_found', `${ids.length - rows.length} of the products were not found`, 'body.productIds');
+      if (rows.length !== ids.length) throw new LicensingError('invalid', `${ids.length - rows.length} of the products were not found`, 'body.productIds');
       const field = action === 'show' || action === 'hide' ? 'visible' : 'featured';
       const value = action === 'show' || action === 'feature';
       const changing = rows.filter((p) => p[field] !== value);
@@ -351,7 +351,14 @@ export class LicensingService {
 
   /** Sends an approved request to Pax8 and records the outcome (applied or failed), its notice and audit. */
   private async apply(tenant: Tenant, req: LicensingChangeRequest, initiatedBy: string | null): Promise<LicensingChangeRequest> {
-    const result = await pushQuantity(this.ds.manager, this.pax8For(tenant), {
+    let client: QuantityUpdater;
+    try {
+      client = this.pax8For(tenant);
+    } catch (err) {
+      // No usable Pax8 connection (e.g. no credentials): the request fails with the reason, nothing is lost.
+      return this.fail(tenant, req, initiatedBy, { kind: 'not_configured', reason: (err as Error).message, reasons: [] });
+    }
+    const result = await pushQuantity(this.ds.manager, client, {
       tenant, subscriptionId: req.subscriptionId, quantity: req.requestedQuantity, source: 'licensing', initiatedBy, now: this.now(),
       onRecorded: async (tx, r) => {
         const now = this.now();
@@ -371,6 +378,13 @@ export class LicensingService {
       },
     });
     if (result.ok) return req;
+    return this.fail(tenant, req, initiatedBy, result);
+  }
+
+  private async fail(
+    tenant: Tenant, req: LicensingChangeRequest, initiatedBy: string | null,
+    result: { kind: string; reason: string; status?: number; reasons: string[]; body?: unknown },
+  ): Promise<LicensingChangeRequest> {
     const now = this.now();
     const reason = result.reason.slice(0, 2000);
     await this.scope(tenant).transaction(async (tx) => {

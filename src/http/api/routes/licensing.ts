@@ -1,0 +1,536 @@
+import { Decimal } from 'decimal.js';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { z } from 'zod';
+import type { Runtime } from '../../../app/runtime.js';
+import {
+  Customer, LicensingChangeRequest, LicensingNotice, LicensingSubscriptionRule, Product, Subscription, CHANGE_REQUEST_STATUSES,
+  type Tenant,
+} from '../../../db/entities/index.js';
+import { runImport } from '../../../imports/run-import.js';
+import { auditLicensing } from '../../../licensing/audit.js';
+import { LICENSING_PERMISSIONS } from '../../../licensing/permissions.js';
+import { effectiveRule, type EffectiveRule } from '../../../licensing/policy.js';
+import {
+  CATALOG_ACTIONS, LicensingError, LicensingService, overrideOf, reasonTexts, type LicensingConfig,
+} from '../../../licensing/service.js';
+import { TenantService } from '../../../tenants/service.js';
+import { pax8ClientFor } from '../../../tenants/pax8-client.js';
+import { HttpError, notFound } from '../errors.js';
+import { listQuery, paged, pageSchema, parseSort, queryBool } from '../paging.js';
+import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
+
+/**
+ * Licensing self-service (issue 8): approval settings, catalog, self-service rules, client change
+ * requests and the approvals queue. manage_licensing routes are for admins; write_licensing routes
+ * for client users, always limited to their own customer (another company's rows answer 404).
+ */
+const MANAGE = LICENSING_PERMISSIONS.manage_licensing;
+const WRITE = LICENSING_PERMISSIONS.write_licensing;
+const TAG = 'Licensing';
+
+export function licensingService(rt: Runtime): LicensingService {
+  const tenants = new TenantService(rt.ds, rt.secrets);
+  return new LicensingService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t));
+}
+
+/** Maps the licensing service's errors onto HTTP. */
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LicensingError) {
+      if (err.code === 'not_found') throw notFound(err.message);
+      if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
+      throw new HttpError(400, 'validation_failed', err.message, [{ path: err.field ?? 'body', message: err.message }]);
+    }
+    throw err;
+  }
+}
+
+const decimalText = /^\d{1,12}(\.\d{1,6})?$/;
+const wholeText = /^\d{1,9}$/;
+const decimalIn = z.union([z.string().regex(decimalText, 'a non-negative decimal'), z.number().nonnegative().finite()])
+  .transform((v) => new Decimal(String(v)));
+const wholeIn = z.union([z.string().regex(wholeText, 'a whole number'), z.number().int().nonnegative().max(999_999_999)])
+  .transform((v) => new Decimal(String(v)));
+const dec = (d: Decimal | null | undefined) => (d === null || d === undefined ? null : d.toFixed());
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+function like(text: string): string {
+  return `%${text.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+}
+
+async function pageOf<T extends ObjectLiteral, V>(qb: SelectQueryBuilder<T>, alias: string, q: { page: number; size: number; sort: string }, view: (row: T) => V, first?: string) {
+  const { field, dir } = parseSort(q.sort);
+  if (first) qb.orderBy(first, 'DESC').addOrderBy(`${alias}.${field}`, dir);
+  else qb.orderBy(`${alias}.${field}`, dir);
+  const [rows, total] = await qb.addOrderBy(`${alias}.id`, 'ASC').skip(q.page * q.size).take(q.size).getManyAndCount();
+  return paged(rows.map(view), q.page, q.size, total);
+}
+
+/** Client routes need a bound customer; a client user without one sees nothing. */
+function ownCustomer(ctx: RouteContext<unknown, unknown, unknown>): string {
+  if (!ctx.onlyCustomerId) throw notFound('no company is linked to this user');
+  return ctx.onlyCustomerId;
+}
+
+// --- settings --------------------------------------------------------------------------------
+
+const configSchema = z.object({
+  approval: z.object({
+    requireApprovalByDefault: z.boolean(),
+    autoApproveThresholdPercent: z.string(),
+    alwaysApproveVendors: z.array(z.string()),
+  }),
+  selfService: z.object({
+    allowSelfService: z.boolean(),
+    defaultMinQuantity: z.string().nullable(),
+    defaultMaxQuantity: z.string().nullable(),
+  }),
+  vendors: z.array(z.string()).describe('vendor names known from products and subscriptions (for the vendor badges)'),
+});
+function viewConfig(c: LicensingConfig, vendors: string[]): z.input<typeof configSchema> {
+  return {
+    approval: {
+      requireApprovalByDefault: c.approval.requireApprovalByDefault,
+      autoApproveThresholdPercent: c.approval.autoApproveThresholdPercent.toFixed(),
+      alwaysApproveVendors: [...c.approval.alwaysApproveVendors],
+    },
+    selfService: {
+      allowSelfService: c.selfService.allowSelfService,
+      defaultMinQuantity: dec(c.selfService.defaultMinQuantity),
+      defaultMaxQuantity: dec(c.selfService.defaultMaxQuantity),
+    },
+    vendors,
+  };
+}
+
+defineRoute({
+  id: 'getLicensingSettings', method: 'get', path: '/tenants/:tenantId/licensing/settings', tag: TAG, roles: MANAGE,
+  summary: 'Licensing settings (approval and self-service defaults)',
+  params: tenantParams,
+  response: configSchema,
+  async handler({ rt, tenant }) {
+    const svc = licensingService(rt);
+    return viewConfig(await svc.config(tenant), await svc.vendors(tenant));
+  },
+});
+
+defineRoute({
+  id: 'updateLicensingApproval', method: 'put', path: '/tenants/:tenantId/licensing/settings/approval', tag: TAG, roles: MANAGE,
+  summary: 'Change the approval settings',
+  description: 'A change of |requested − current| / current × 100 percent at most autoApproveThresholdPercent auto-approves (10 → 15 at 50% does, 10 → 16 does not; 0% holds every change), unless approval is required by default, the vendor is listed, or the subscription always requires approval.',
+  params: tenantParams,
+  body: z.strictObject({
+    requireApprovalByDefault: z.boolean().optional(),
+    autoApproveThresholdPercent: decimalIn.optional().describe('percent, e.g. "50"'),
+    alwaysApproveVendors: z.array(z.string().trim().min(1).max(120)).max(200).optional(),
+  }),
+  example: { requireApprovalByDefault: false, autoApproveThresholdPercent: '50', alwaysApproveVendors: ['Microsoft'] },
+  response: configSchema,
+  async handler({ rt, tenant, auth, body }) {
+    const svc = licensingService(rt);
+    const c = await mapped(() => svc.updateApproval(tenant, auth.user, body));
+    return viewConfig(c, await svc.vendors(tenant));
+  },
+});
+
+defineRoute({
+  id: 'updateLicensingSelfService', method: 'put', path: '/tenants/:tenantId/licensing/settings/self-service', tag: TAG, roles: MANAGE,
+  summary: 'Change the self-service defaults',
+  params: tenantParams,
+  body: z.strictObject({
+    allowSelfService: z.boolean().optional(),
+    defaultMinQuantity: wholeIn.nullable().optional(),
+    defaultMaxQuantity: wholeIn.nullable().optional(),
+  }),
+  example: { allowSelfService: true, defaultMinQuantity: 1, defaultMaxQuantity: 500 },
+  response: configSchema,
+  async handler({ rt, tenant, auth, body }) {
+    const svc = licensingService(rt);
+    const c = await mapped(() => svc.updateSelfService(tenant, auth.user, body));
+    return viewConfig(c, await svc.vendors(tenant));
+  },
+});
+
+// --- catalog ---------------------------------------------------------------------------------
+
+const catalogItem = z.object({
+  id: z.string(), name: z.string(), vendorName: z.string().nullable(), category: z.string().nullable(), retailPrice: z.string().nullable(),
+  visible: z.boolean(), featured: z.boolean(),
+});
+const viewCatalog = (p: Product): z.input<typeof catalogItem> => ({
+  id: p.id, name: p.name, vendorName: p.vendorName, category: p.category, retailPrice: dec(p.retailPrice), visible: p.visible, featured: p.featured,
+});
+
+defineRoute({
+  id: 'listLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/catalog', tag: TAG, roles: MANAGE,
+  summary: 'List the synced products with their catalog flags',
+  params: tenantParams,
+  query: listQuery(['name', 'vendorName', 'category'], {
+    q: z.string().max(100).optional().describe('product name contains'),
+    vendor: z.string().max(120).optional(),
+    category: z.string().max(120).optional(),
+    visible: queryBool.optional(),
+    featured: queryBool.optional(),
+  }, 'name,asc'),
+  response: pageSchema(catalogItem),
+  async handler({ scope, query }) {
+    const qb = scope.repo(Product).query('p');
+    if (query.q) qb.andWhere('LOWER(p.name) LIKE :q', { q: like(query.q) });
+    if (query.vendor) qb.andWhere('p.vendorName = :v', { v: query.vendor });
+    if (query.category) qb.andWhere('p.category = :c', { c: query.category });
+    if (query.visible !== undefined) qb.andWhere('p.visible = :vis', { vis: query.visible });
+    if (query.featured !== undefined) qb.andWhere('p.featured = :f', { f: query.featured });
+    return pageOf(qb, 'p', query, viewCatalog);
+  },
+});
+
+defineRoute({
+  id: 'licensingCatalogFacets', method: 'get', path: '/tenants/:tenantId/licensing/catalog/facets', tag: TAG, roles: MANAGE,
+  summary: 'Vendors and categories for the catalog filters',
+  params: tenantParams,
+  response: z.object({ vendors: z.array(z.string()), categories: z.array(z.string()) }),
+  async handler({ scope }) {
+    const distinct = async (col: string) => (await scope.repo(Product).query('p').select(`DISTINCT p.${col}`, 'v').andWhere(`p.${col} IS NOT NULL`).getRawMany<{ v: string }>())
+      .map((r) => r.v).sort((a, b) => a.localeCompare(b));
+    return { vendors: await distinct('vendorName'), categories: await distinct('category') };
+  },
+});
+
+defineRoute({
+  id: 'updateLicensingCatalog', method: 'post', path: '/tenants/:tenantId/licensing/catalog/actions', tag: TAG, roles: MANAGE,
+  summary: 'Show, hide, feature or unfeature products',
+  description: 'One product or a selection. Hiding a product only hides it from the client catalog: existing subscriptions are not touched.',
+  params: tenantParams,
+  body: z.strictObject({ action: z.enum(CATALOG_ACTIONS), productIds: z.array(uuid).min(1).max(500) }),
+  example: { action: 'feature', productIds: ['00000000-0000-0000-0000-000000000000'] },
+  response: z.object({ changed: z.number().int() }),
+  async handler({ rt, tenant, auth, body }) {
+    return { changed: await mapped(() => licensingService(rt).setCatalogFlags(tenant, auth.user, body.productIds, body.action)) };
+  },
+});
+
+// --- self-service rules ----------------------------------------------------------------------
+
+const ruleSchema = z.object({
+  allowQuantityChanges: z.boolean().nullable(), alwaysRequireApproval: z.boolean(), minQuantity: z.string().nullable(), maxQuantity: z.string().nullable(),
+});
+const effectiveSchema = z.object({
+  allowChanges: z.boolean(), alwaysRequireApproval: z.boolean(), min: z.string(), max: z.string().nullable(),
+  source: z.object({ allowChanges: z.string(), min: z.string(), max: z.string() }),
+});
+const viewEffective = (e: EffectiveRule): z.input<typeof effectiveSchema> => ({
+  allowChanges: e.allowChanges, alwaysRequireApproval: e.alwaysRequireApproval, min: e.min.toFixed(), max: dec(e.max), source: { ...e.source },
+});
+const viewRule = (r: LicensingSubscriptionRule | null | undefined): z.input<typeof ruleSchema> | null => (r
+  ? { allowQuantityChanges: r.allowQuantityChanges, alwaysRequireApproval: r.alwaysRequireApproval, minQuantity: dec(r.minQuantity), maxQuantity: dec(r.maxQuantity) }
+  : null);
+
+const licSubSchema = z.object({
+  id: z.string(), name: z.string(), vendorName: z.string().nullable(), customerId: z.string(), customerName: z.string().nullable(),
+  quantity: z.string(), status: z.string(), active: z.boolean(), billingTerm: z.string().nullable(), commitmentTerm: z.string().nullable(),
+  rule: ruleSchema.nullable(), effective: effectiveSchema,
+});
+
+/** Licensable subscriptions (licences of mapped companies) with their customer and rule. */
+function licensableQuery(ctx: RouteContext<unknown, unknown, unknown>) {
+  return ctx.scope.repo(Subscription).query('s')
+    .leftJoinAndMapOne('s.customer', Customer, 'c', 'c.tenantId = s.tenantId AND c.id = s.customerId')
+    .leftJoinAndMapOne('s.rule', LicensingSubscriptionRule, 'r', 'r.tenantId = s.tenantId AND r.subscriptionId = s.id')
+    .andWhere("s.kind = 'license'").andWhere('s.customerId IS NOT NULL').andWhere('s.deletedInPax8 = :del', { del: false });
+}
+type Joined = Subscription & { customer?: Customer; rule?: LicensingSubscriptionRule };
+function viewLicSub(cfg: LicensingConfig) {
+  return (s: Joined): z.input<typeof licSubSchema> => ({
+    id: s.id, name: s.name, vendorName: s.vendorName, customerId: s.customerId!, customerName: s.customer?.name ?? null,
+    quantity: s.quantity.toFixed(), status: s.status, active: s.active, billingTerm: s.billingTerm, commitmentTerm: s.commitmentTerm,
+    rule: viewRule(s.rule), effective: viewEffective(effectiveRule(cfg.selfService, overrideOf(s.rule))),
+  });
+}
+
+defineRoute({
+  id: 'listLicensingSubscriptions', method: 'get', path: '/tenants/:tenantId/licensing/subscriptions', tag: TAG, roles: MANAGE,
+  summary: 'List subscriptions of mapped companies with their self-service rules',
+  params: tenantParams,
+  query: listQuery(['name', 'vendorName', 'updatedAt'], {
+    q: z.string().max(100).optional().describe('product, vendor or company name contains'),
+    customerId: uuid.optional(),
+    overridden: queryBool.optional().describe('only subscriptions with (true) or without (false) a rule of their own'),
+  }, 'name,asc'),
+  response: pageSchema(licSubSchema),
+  async handler(ctx) {
+    const { rt, tenant, query } = ctx;
+    const qb = licensableQuery(ctx as never);
+    if (query.q) qb.andWhere('(LOWER(s.name) LIKE :q OR LOWER(s.vendorName) LIKE :q OR LOWER(c.name) LIKE :q)', { q: like(query.q) });
+    if (query.customerId) qb.andWhere('s.customerId = :cid', { cid: query.customerId });
+    if (query.overridden === true) qb.andWhere('r.id IS NOT NULL');
+    if (query.overridden === false) qb.andWhere('r.id IS NULL');
+    const cfg = await licensingService(rt).config(tenant);
+    return pageOf(qb, 's', query, viewLicSub(cfg));
+  },
+});
+
+const subParams = tenantParams.extend({ subscriptionId: uuid });
+
+defineRoute({
+  id: 'getLicensingSubscription', method: 'get', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId', tag: TAG, roles: MANAGE,
+  summary: 'One subscription with its current quantity and self-service rule',
+  params: subParams,
+  response: licSubSchema,
+  async handler(ctx) {
+    const row = await licensableQuery(ctx as never).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
+    if (!row) throw notFound('subscription not found');
+    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
+  },
+});
+
+defineRoute({
+  id: 'setLicensingRule', method: 'put', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId/rule', tag: TAG, roles: MANAGE,
+  summary: 'Set the self-service rule of one subscription',
+  description: 'Fields left out keep their value; null inherits the global default. The answer shows the current quantity and the effective rule.',
+  params: subParams,
+  body: z.strictObject({
+    allowQuantityChanges: z.boolean().nullable().optional(),
+    alwaysRequireApproval: z.boolean().optional(),
+    minQuantity: wholeIn.nullable().optional(),
+    maxQuantity: wholeIn.nullable().optional(),
+  }),
+  example: { allowQuantityChanges: true, alwaysRequireApproval: false, minQuantity: 5, maxQuantity: 50 },
+  response: licSubSchema,
+  async handler(ctx) {
+    await mapped(() => licensingService(ctx.rt).setRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId, ctx.body));
+    const row = await licensableQuery(ctx as never).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
+    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
+  },
+});
+
+defineRoute({
+  id: 'clearLicensingRule', method: 'delete', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId/rule', tag: TAG, roles: MANAGE,
+  summary: 'Remove the rule of one subscription (the defaults apply again)',
+  params: subParams,
+  response: z.object({ removed: z.boolean() }),
+  async handler(ctx) {
+    const svc = licensingService(ctx.rt);
+    await mapped(() => svc.licensable(ctx.tenant, ctx.params.subscriptionId, null));
+    return { removed: await svc.clearRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId) };
+  },
+});
+
+// --- change requests and approvals -----------------------------------------------------------
+
+const requestSchema = z.object({
+  id: z.string(), subscriptionId: z.string(), customerId: z.string(), customerName: z.string().nullable(), productName: z.string(),
+  vendorName: z.string().nullable(), currentQuantity: z.string(), requestedQuantity: z.string(), status: z.enum(CHANGE_REQUEST_STATUSES),
+  decision: z.string().nullable(), approvalReasons: z.array(z.string()), changePercent: z.string().nullable(), requestedBy: z.string().nullable(),
+  requestedAt: z.string(), decidedBy: z.string().nullable(), decidedAt: z.string().nullable(), rejectionReason: z.string().nullable(),
+  failureReason: z.string().nullable(), appliedAt: z.string().nullable(), subscriptionChangeId: z.string().nullable(),
+});
+type ReqJoined = LicensingChangeRequest & { customer?: Customer };
+export function viewRequest(r: ReqJoined, customerName?: string | null): z.input<typeof requestSchema> {
+  return {
+    id: r.id, subscriptionId: r.subscriptionId, customerId: r.customerId, customerName: customerName ?? r.customer?.name ?? null, productName: r.productName,
+    vendorName: r.vendorName, currentQuantity: r.currentQuantity.toFixed(), requestedQuantity: r.requestedQuantity.toFixed(), status: r.status,
+    decision: r.decision, approvalReasons: reasonTexts(r.approvalReasons), changePercent: r.changePercent, requestedBy: r.requestedBy,
+    requestedAt: r.requestedAt.toISOString(), decidedBy: r.decidedBy, decidedAt: iso(r.decidedAt), rejectionReason: r.rejectionReason,
+    failureReason: r.failureReason, appliedAt: iso(r.appliedAt), subscriptionChangeId: r.subscriptionChangeId,
+  };
+}
+function requestsQuery(ctx: RouteContext<unknown, unknown, unknown>) {
+  return ctx.scope.repo(LicensingChangeRequest).query('q').leftJoinAndMapOne('q.customer', Customer, 'c', 'c.tenantId = q.tenantId AND c.id = q.customerId');
+}
+const requestListQuery = listQuery(['requestedAt', 'productName', 'status'], {
+  status: z.enum(CHANGE_REQUEST_STATUSES).optional(),
+  customerId: uuid.optional(),
+}, 'requestedAt,desc');
+
+defineRoute({
+  id: 'listLicensingRequests', method: 'get', path: '/tenants/:tenantId/licensing/requests', tag: TAG, roles: MANAGE,
+  summary: 'List quantity change requests (status=pending for the approvals queue)',
+  params: tenantParams,
+  query: requestListQuery,
+  response: pageSchema(requestSchema),
+  async handler(ctx) {
+    const qb = requestsQuery(ctx as never);
+    if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
+    if (ctx.query.customerId) qb.andWhere('q.customerId = :cid', { cid: ctx.query.customerId });
+    return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
+  },
+});
+
+const reqParams = tenantParams.extend({ requestId: uuid });
+
+async function oneRequest(ctx: RouteContext<{ requestId: string }, unknown, unknown>, onlyCustomerId: string | null) {
+  const qb = requestsQuery(ctx as never).andWhere('q.id = :id', { id: ctx.params.requestId });
+  if (onlyCustomerId) qb.andWhere('q.customerId = :own', { own: onlyCustomerId });
+  const r = await qb.getOne();
+  if (!r) throw notFound('request not found');
+  return viewRequest(r as ReqJoined);
+}
+
+defineRoute({
+  id: 'approveLicensingRequest', method: 'post', path: '/tenants/:tenantId/licensing/requests/:requestId/approve', tag: TAG, roles: MANAGE,
+  summary: 'Approve a pending request and apply it in Pax8',
+  description: 'The answer is the request afterwards: "applied", or "failed" with Pax8\'s reason when Pax8 refused the change (nothing else changes). 409 when the request is no longer pending.',
+  params: reqParams,
+  response: requestSchema,
+  async handler(ctx) {
+    await mapped(() => licensingService(ctx.rt).approve(ctx.tenant, ctx.auth.user, ctx.params.requestId));
+    return oneRequest(ctx as never, null);
+  },
+});
+
+defineRoute({
+  id: 'rejectLicensingRequest', method: 'post', path: '/tenants/:tenantId/licensing/requests/:requestId/reject', tag: TAG, roles: MANAGE,
+  summary: 'Reject a pending request, with an optional reason for the client',
+  params: reqParams,
+  body: z.strictObject({ reason: z.string().max(1000).optional() }).optional(),
+  example: { reason: 'Budget frozen until the next quarter' },
+  response: requestSchema,
+  async handler(ctx) {
+    await mapped(() => licensingService(ctx.rt).reject(ctx.tenant, ctx.auth.user, ctx.params.requestId, ctx.body?.reason ?? null));
+    return oneRequest(ctx as never, null);
+  },
+});
+
+// --- sync ------------------------------------------------------------------------------------
+
+defineRoute({
+  id: 'syncLicensing', method: 'post', path: '/tenants/:tenantId/licensing/sync', tag: TAG, roles: MANAGE,
+  summary: 'Sync companies, products and subscriptions from Pax8 now',
+  description: 'Runs the import (customers, products, subscriptions) at once; only mapped companies\' subscriptions are imported. The schedule of the tenant applies otherwise.',
+  params: tenantParams,
+  response: z.object({ runId: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().nullable() }),
+  async handler({ rt, tenant, auth }) {
+    if (!tenant.pax8ClientId || !tenant.pax8ClientSecretSealed) {
+      throw new HttpError(409, 'pax8_not_configured', `tenant "${tenant.name}" has no Pax8 credentials; set them up first`);
+    }
+    const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
+      tenantId: tenant.id, entities: ['customers', 'products', 'subscriptions'], trigger: 'http', startedBy: auth.user.email,
+    });
+    await auditLicensing(rt.ds.manager, {
+      tenantId: tenant.id, userId: auth.user.id, action: 'licensing.sync', before: null, after: { runId: run.id, status: run.status },
+    });
+    return { runId: run.id, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt };
+  },
+});
+
+// --- client self-service (write_licensing, own company only) ---------------------------------
+
+const mySubSchema = z.object({
+  id: z.string(), name: z.string(), vendorName: z.string().nullable(), quantity: z.string(), billingTerm: z.string().nullable(),
+  canRequestChange: z.boolean(), minQuantity: z.string(), maxQuantity: z.string().nullable(),
+  openRequest: z.object({ id: z.string(), requestedQuantity: z.string(), status: z.string() }).nullable(),
+});
+
+defineRoute({
+  id: 'listMyLicensingSubscriptions', method: 'get', path: '/tenants/:tenantId/licensing/my/subscriptions', tag: TAG, roles: WRITE, customerScoped: true,
+  summary: 'My company\'s active subscriptions, with what I may request',
+  params: tenantParams,
+  query: listQuery(['name', 'vendorName'], { q: z.string().max(100).optional().describe('product or vendor contains') }, 'name,asc'),
+  response: pageSchema(mySubSchema),
+  async handler(ctx) {
+    const own = ownCustomer(ctx as never);
+    const qb = licensableQuery(ctx as never).andWhere('s.customerId = :own', { own }).andWhere('s.active = :act', { act: true });
+    if (ctx.query.q) qb.andWhere('(LOWER(s.name) LIKE :q OR LOWER(s.vendorName) LIKE :q)', { q: like(ctx.query.q) });
+    const cfg = await licensingService(ctx.rt).config(ctx.tenant);
+    const page = await pageOf(qb, 's', ctx.query, (s) => s as Joined);
+    const open = page.items.length
+      ? await ctx.scope.repo(LicensingChangeRequest).query('q').andWhere('q.customerId = :own', { own })
+        .andWhere('q.status IN (:...st)', { st: ['pending', 'approved'] }).andWhere('q.subscriptionId IN (:...ids)', { ids: page.items.map((s) => s.id) }).getMany()
+      : [];
+    return {
+      ...page,
+      items: page.items.map((s) => {
+        const e = effectiveRule(cfg.selfService, overrideOf(s.rule));
+        const o = open.find((r) => r.subscriptionId === s.id);
+        return {
+          id: s.id, name: s.name, vendorName: s.vendorName, quantity: s.quantity.toFixed(), billingTerm: s.billingTerm,
+          canRequestChange: e.allowChanges, minQuantity: e.min.toFixed(), maxQuantity: dec(e.max),
+          openRequest: o ? { id: o.id, requestedQuantity: o.requestedQuantity.toFixed(), status: o.status } : null,
+        };
+      }),
+    };
+  },
+});
+
+defineRoute({
+  id: 'requestLicensingChange', method: 'post', path: '/tenants/:tenantId/licensing/my/subscriptions/:subscriptionId/requests', tag: TAG,
+  roles: WRITE, customerScoped: true, status: 201,
+  summary: 'Request a new quantity for one of my subscriptions',
+  description: 'Validated against the subscription\'s limits (400 with a message saying which). The answer is the request: "applied" when auto-approved and accepted by Pax8, "pending" when it waits for approval, "failed" when auto-approved but refused by Pax8.',
+  params: subParams,
+  body: z.strictObject({ quantity: wholeIn }),
+  example: { quantity: 6 },
+  response: requestSchema,
+  async handler(ctx) {
+    const own = ownCustomer(ctx as never);
+    const r = await mapped(() => licensingService(ctx.rt).requestChange(ctx.tenant, { id: ctx.auth.user.id, customerId: own }, ctx.params.subscriptionId, ctx.body.quantity));
+    return oneRequest({ ...ctx, params: { ...ctx.params, requestId: r.id } } as never, own);
+  },
+});
+
+defineRoute({
+  id: 'listMyLicensingRequests', method: 'get', path: '/tenants/:tenantId/licensing/my/requests', tag: TAG, roles: WRITE, customerScoped: true,
+  summary: 'My company\'s change requests',
+  params: tenantParams,
+  query: requestListQuery.omit({ customerId: true }),
+  response: pageSchema(requestSchema),
+  async handler(ctx) {
+    const own = ownCustomer(ctx as never);
+    const qb = requestsQuery(ctx as never).andWhere('q.customerId = :own', { own });
+    if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
+    return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
+  },
+});
+
+const noticeSchema = z.object({
+  id: z.string(), kind: z.string(), message: z.string(), requestId: z.string().nullable(), createdAt: z.string(), readAt: z.string().nullable(),
+});
+
+defineRoute({
+  id: 'listMyLicensingNotices', method: 'get', path: '/tenants/:tenantId/licensing/my/notices', tag: TAG, roles: WRITE, customerScoped: true,
+  summary: 'My company\'s licensing notices (newest first)',
+  params: tenantParams,
+  query: listQuery(['createdAt'], { unread: queryBool.optional() }, 'createdAt,desc'),
+  response: pageSchema(noticeSchema),
+  async handler(ctx) {
+    const own = ownCustomer(ctx as never);
+    const qb = ctx.scope.repo(LicensingNotice).query('n').andWhere('n.customerId = :own', { own });
+    if (ctx.query.unread === true) qb.andWhere('n.readAt IS NULL');
+    if (ctx.query.unread === false) qb.andWhere('n.readAt IS NOT NULL');
+    return pageOf(qb, 'n', ctx.query, (n) => ({
+      id: n.id, kind: n.kind, message: n.message, requestId: n.requestId, createdAt: n.createdAt.toISOString(), readAt: iso(n.readAt),
+    }));
+  },
+});
+
+defineRoute({
+  id: 'readMyLicensingNotice', method: 'post', path: '/tenants/:tenantId/licensing/my/notices/:noticeId/read', tag: TAG, roles: WRITE, customerScoped: true,
+  summary: 'Mark a notice read',
+  params: tenantParams.extend({ noticeId: uuid }),
+  response: z.object({ ok: z.literal(true) }),
+  async handler(ctx) {
+    const own = ownCustomer(ctx as never);
+    await mapped(() => licensingService(ctx.rt).markNoticeRead(ctx.tenant, ctx.params.noticeId, own));
+    return { ok: true as const };
+  },
+});
+
+defineRoute({
+  id: 'listMyLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/my/catalog', tag: TAG, roles: WRITE, customerScoped: true,
+  summary: 'The product catalog shown to clients: visible products, featured first',
+  params: tenantParams,
+  query: listQuery(['name', 'vendorName', 'category'], { q: z.string().max(100).optional(), vendor: z.string().max(120).optional() }, 'name,asc'),
+  response: pageSchema(catalogItem.omit({ visible: true })),
+  async handler(ctx) {
+    ownCustomer(ctx as never);
+    const qb = ctx.scope.repo(Product).query('p').andWhere('p.visible = :v', { v: true });
+    if (ctx.query.q) qb.andWhere('LOWER(p.name) LIKE :q', { q: like(ctx.query.q) });
+    if (ctx.query.vendor) qb.andWhere('p.vendorName = :vn', { vn: ctx.query.vendor });
+    return pageOf(qb, 'p', ctx.query, (p) => {
+      const { visible: _v, ...rest } = viewCatalog(p);
+      return rest;
+    }, 'p.featured');
+  },
+});
