@@ -74,7 +74,7 @@ export async function setSubscriptionQuantity(
   } catch {
     throw new SubscriptionActionError(`quantity must be a whole number, got "${String(input.quantity)}"`, 'invalid');
   }
-  if (!wanted.isInteger() || wanted.lte(0)) throw new SubscriptionActionError(`quantity must be a whole number above 0, got ${wanted.toFixed()}`, 'invalid');
+  if (!wanted.isInteger()) throw new SubscriptionActionError(`quantity must be a whole number, got ${wanted.toFixed()}`, 'invalid');
   if (wanted.lt(s.quantity)) {
     throw new SubscriptionActionError(
       `quantities can only be increased from Recurra: "${s.name}" has ${s.quantity.toFixed()}, ${wanted.toFixed()} would decrease it. Decrease it in Pax8 (within the cancellation window), and the next import records it.`,
