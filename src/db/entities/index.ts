@@ -19,6 +19,10 @@ import { Invoice, InvoiceLine, InvoiceCounter } from './invoice.js';
 import { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice } from './licensing.js';
 import { Pax8Invoice, Pax8InvoiceItem } from './pax8-invoice.js';
 import { LeakageNotice } from './leakage.js';
+import { LicenceOperation, LicencesInUse } from './operation.js';
+import { EventLogEntry, EventLogCursor } from './event-log.js';
+import { WebhookEndpoint, WebhookDelivery } from './webhook.js';
+import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from './notice-delivery.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export {
@@ -32,6 +36,13 @@ export { ROLES, type Role } from './user.js';
 export { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice };
 export { CHANGE_REQUEST_STATUSES, type ChangeRequestStatus } from './licensing.js';
 export { Pax8Invoice, Pax8InvoiceItem, LeakageNotice };
+export {
+  LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
+  SubscriptionWatch, NoticeSecret,
+};
+export { OPERATION_TYPES, type OperationType, type OperationStatus } from './operation.js';
+export { CHANGE_KINDS, type ChangeKind, type NoticeChannel } from './notice-delivery.js';
+export type { WebhookDeliveryStatus } from './webhook.js';
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
@@ -42,4 +53,6 @@ export const ALL_ENTITIES = [
   User, UserLoginAttempt, Session, ApiToken, AuditEvent,
   LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
   Pax8Invoice, Pax8InvoiceItem, LeakageNotice,
+  LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
+  SubscriptionWatch, NoticeSecret,
 ];
