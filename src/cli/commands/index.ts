@@ -14,6 +14,7 @@ import { register as imports } from './imports.js';
 import { register as mappings } from './mappings.js';
 import { register as customers } from './customers.js';
 import { register as subscriptions } from './subscriptions.js';
+import { register as licensing } from './licensing.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   mappings(program);
   customers(program);
   subscriptions(program);
+  licensing(program);
 }
