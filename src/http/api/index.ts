@@ -4,6 +4,7 @@ import './routes/tenants.js';
 import './routes/data.js';
 import './routes/licensing.js';
 import './routes/actions.js';
+import './routes/invoices.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';

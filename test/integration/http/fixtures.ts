@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import {
-  Customer, CustomerMapping, ImportError, LicensingChangeRequest, LicensingNotice, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
+  Customer, CustomerMapping, ImportError, Invoice, InvoiceLine, LicensingChangeRequest, LicensingNotice, RecurringInvoice, RecurringInvoiceLine,
+  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
   type Tenant,
 } from '../../../src/db/entities/index.js';
 import { insertTenant } from '../../support/database.js';
@@ -78,12 +79,34 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
   const n1 = notice(c1.id, r1.id);
   const n2 = notice(c2.id, r2.id);
   await m.insert(LicensingNotice, [n1, n2]);
+  const billing = async (customerId: string, subscriptionId: string) => {
+    const ri = { ...base(), customerId, name: 'Monthly licences', frequency: 'monthly' as const, anchorDay: 1, anchorMonth: 1, startDate: '2026-01-01',
+      currency: 'GBP', taxRate: new Decimal('0.2'), status: 'active' as const, nextInvoiceDate: '2026-12-01' };
+    await m.insert(RecurringInvoice, ri);
+    const line = { ...base(), recurringInvoiceId: ri.id, position: 0, description: 'Microsoft 365 Business Premium', productId: product.id,
+      timing: 'advance' as const, priceMode: 'follow' as const, unitPrice: null, cost: null, prorata: 'from_change_date' as const, reviewRequired: false,
+      usageSummaryId: null, currentQuantity: new Decimal('5'), quantityDate: null };
+    await m.insert(RecurringInvoiceLine, line);
+    await m.insert(RecurringInvoiceLink, { ...base(), recurringInvoiceId: ri.id, lineId: line.id, subscriptionId, position: 0,
+      freeQuantity: new Decimal('0'), minimumQuantity: new Decimal('0') });
+    const inv = { ...base(), recurringInvoiceId: ri.id, customerId, invoiceDate: '2026-11-01', periodStart: '2026-11-01', periodEnd: '2026-11-30',
+      currency: 'GBP', taxRate: new Decimal('0.2'), status: 'draft' as const, number: null, subtotal: new Decimal('110'), tax: new Decimal('22'),
+      total: new Decimal('132'), reviewJson: '["usage line needs review"]', issuedAt: null, approvedBy: null };
+    await m.insert(Invoice, inv);
+    await m.insert(InvoiceLine, { ...base(), invoiceId: inv.id, position: 0, recurringInvoiceLineId: line.id, adjustmentId: null, kind: 'recurring',
+      description: `Licences for ${companyName}`, fromDate: '2026-11-01', toDate: '2026-11-30', quantity: new Decimal('5'), unitPrice: new Decimal('22'),
+      amount: new Decimal('110'), tax: new Decimal('22'), reviewJson: '[]', provenanceJson: '{}' });
+    return { recurringInvoiceId: ri.id, invoiceId: inv.id };
+  };
+  const b1 = await billing(c1.id, s1.id);
+  const b2 = await billing(c2.id, s2.id);
   return {
     tenant,
     ids: {
+      ...b1,
       tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id,
       requestId: r1.id, noticeId: n1.id,
     },
-    otherCustomer: { customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },
+    otherCustomer: { ...b2, customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },
   };
 }

@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import { Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
+import { approveInvoice } from '../../../invoices/approve.js';
+import { billingDate, TenantChoiceError } from '../../../invoices/cli-support.js';
+import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
+import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
+import { renderInvoiceHtml } from '../../../invoices/render.js';
+import { runInvoices } from '../../../invoices/run.js';
+import { htmlToPdf, pdfAvailable } from '../../pdf.js';
+import { HttpError, notFound } from '../errors.js';
+import { listQuery, pageSchema } from '../paging.js';
+import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
+import { ALL_ROLES } from './auth.js';
+import { pageOf } from './data.js';
+
+const FINANCE = ['admin', 'finance'] as const;
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+
+function invoiceError(err: unknown): never {
+  if (err instanceof InvoiceError) {
+    if (err.code === 'not_found') throw notFound('invoice not found');
+    throw new HttpError(409, 'conflict', err.message);
+  }
+  if (err instanceof TenantChoiceError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
+  throw err;
+}
+
+const reviewList = (json: string): string[] => {
+  try {
+    const v = JSON.parse(json || '[]') as unknown;
+    return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [];
+  } catch {
+    return [];
+  }
+};
+
+export const invoiceSchema = z.object({
+  id: z.string(), number: z.string(), status: z.enum(['draft', 'issued']), recurringInvoiceId: z.string(), customerId: z.string(),
+  invoiceDate: z.string(), periodStart: z.string(), periodEnd: z.string(), currency: z.string(), subtotal: z.string(), tax: z.string(),
+  total: z.string(), review: z.array(z.string()), issuedAt: z.string().nullable(), approvedBy: z.string().nullable(),
+});
+function viewInvoice(i: Invoice): z.input<typeof invoiceSchema> {
+  return {
+    id: i.id, number: invoiceNumberText(i), status: i.status, recurringInvoiceId: i.recurringInvoiceId, customerId: i.customerId,
+    invoiceDate: i.invoiceDate, periodStart: i.periodStart, periodEnd: i.periodEnd, currency: i.currency, subtotal: i.subtotal.toFixed(),
+    tax: i.tax.toFixed(), total: i.total.toFixed(), review: reviewList(i.reviewJson), issuedAt: i.issuedAt?.toISOString() ?? null, approvedBy: i.approvedBy,
+  };
+}
+
+async function ownInvoice(ctx: RouteContext<{ invoiceId: string }, unknown, unknown>): Promise<Invoice> {
+  const inv = await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId });
+  if (!inv || (ctx.onlyCustomerId && inv.customerId !== ctx.onlyCustomerId)) throw notFound('invoice not found');
+  return inv;
+}
+
+defineRoute({
+  id: 'listInvoices', method: 'get', path: '/tenants/:tenantId/invoices', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
+  summary: 'List invoices',
+  params: tenantParams,
+  query: listQuery(['invoiceDate', 'number', 'total', 'createdAt'], {
+    status: z.enum(['draft', 'issued']).optional(),
+    customerId: uuid.optional(),
+    from: date.optional().describe('invoice date from (inclusive)'),
+    to: date.optional().describe('invoice date to (inclusive)'),
+  }, 'invoiceDate,desc'),
+  response: pageSchema(invoiceSchema),
+  async handler(ctx) {
+    const qb = ctx.scope.repo(Invoice).query('i');
+    if (ctx.query.status) qb.andWhere('i.status = :st', { st: ctx.query.status });
+    if (ctx.query.customerId) qb.andWhere('i.customerId = :cid', { cid: ctx.query.customerId });
+    if (ctx.query.from) qb.andWhere('i.invoiceDate >= :from', { from: ctx.query.from });
+    if (ctx.query.to) qb.andWhere('i.invoiceDate <= :to', { to: ctx.query.to });
+    if (ctx.onlyCustomerId) qb.andWhere('i.customerId = :own', { own: ctx.onlyCustomerId });
+    return pageOf(qb, 'i', ctx.query, viewInvoice);
+  },
+});
+
+const invoiceLineSchema = z.object({
+  id: z.string(), position: z.number().int(), kind: z.string(), description: z.string(), fromDate: z.string(), toDate: z.string(),
+  quantity: z.string(), unitPrice: z.string(), amount: z.string(), tax: z.string(), review: z.array(z.string()),
+});
+
+defineRoute({
+  id: 'getInvoice', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
+  summary: 'One invoice with its lines',
+  params: tenantParams.extend({ invoiceId: uuid }),
+  response: invoiceSchema.extend({ lines: z.array(invoiceLineSchema) }),
+  async handler(ctx) {
+    const inv = await ownInvoice(ctx);
+    const lines = await ctx.scope.repo(InvoiceLine).find({ where: { invoiceId: inv.id }, order: { position: 'ASC' } });
+    return {
+      ...viewInvoice(inv),
+      lines: lines.map((l) => ({
+        id: l.id, position: l.position, kind: l.kind, description: l.description, fromDate: l.fromDate, toDate: l.toDate, quantity: l.quantity.toFixed(),
+        unitPrice: l.unitPrice.toFixed(), amount: l.amount.toFixed(), tax: l.tax.toFixed(), review: reviewList(l.reviewJson),
+      })),
+    };
+  },
+});
+
+defineRoute({
+  id: 'runInvoices', method: 'post', path: '/tenants/:tenantId/invoices/run', tag: 'Invoices', roles: FINANCE,
+  summary: 'Run invoices: create every invoice due up to a date (after catching up the daily pass)',
+  description: 'Exactly once per recurring invoice and period; invoices needing review are created as drafts.',
+  params: tenantParams,
+  body: z.strictObject({ date: date.optional().describe('default: today in the tenant\'s time zone') }),
+  example: {},
+  response: z.object({
+    date: z.string(),
+    created: z.array(z.object({ id: z.string(), status: z.string() }).loose()),
+    alreadyInvoiced: z.number().int(),
+    failed: z.array(z.object({ recurringInvoiceId: z.string(), periodStart: z.string(), message: z.string() })),
+  }),
+  async handler({ rt, tenant, body }) {
+    const d = (() => { try { return billingDate(tenant, body.date); } catch (err) { return invoiceError(err); } })();
+    const r = await runInvoices(rt.ds, tenant.id, d).catch(invoiceError);
+    return { date: r.date, created: r.created as unknown as Array<{ id: string; status: string }>, alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
+  },
+});
+
+defineRoute({
+  id: 'approveInvoice', method: 'post', path: '/tenants/:tenantId/invoices/:invoiceId/approve', tag: 'Invoices', roles: FINANCE,
+  summary: 'Approve a draft: issue it with the next invoice number',
+  params: tenantParams.extend({ invoiceId: uuid }),
+  response: invoiceSchema,
+  async handler(ctx) {
+    await ownInvoice(ctx);
+    await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email).catch(invoiceError);
+    return viewInvoice((await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId }))!);
+  },
+});
+
+defineRoute({
+  id: 'renderInvoice', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId/html', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
+  summary: 'The rendered invoice (HTML)',
+  params: tenantParams.extend({ invoiceId: uuid }),
+  produces: 'text/html',
+  response: z.string(),
+  async handler(ctx) {
+    await ownInvoice(ctx);
+    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId).catch(invoiceError);
+    ctx.res?.type('html').setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    ctx.res?.send(html);
+    return html;
+  },
+});
+
+defineRoute({
+  id: 'invoicePdf', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId/pdf', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
+  summary: 'The rendered invoice as PDF (headless Chromium)',
+  description: 'Answers 503 when Chromium is not installed on the server.',
+  params: tenantParams.extend({ invoiceId: uuid }),
+  produces: 'application/pdf',
+  response: z.string(),
+  async handler(ctx) {
+    const inv = await ownInvoice(ctx);
+    if (!pdfAvailable()) throw new HttpError(503, 'pdf_unavailable', 'PDF needs Chromium on the server (apt-get install chromium); the HTML invoice is available');
+    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, inv.id).catch(invoiceError);
+    const pdf = await htmlToPdf(html);
+    ctx.res?.type('application/pdf').setHeader('Content-Disposition', `attachment; filename="${invoiceNumberText(inv)}.pdf"`);
+    ctx.res?.send(pdf);
+    return '';
+  },
+});
+
+defineRoute({
+  id: 'exportInvoicesCsv', method: 'get', path: '/tenants/:tenantId/invoice-exports/csv', tag: 'Invoices', roles: FINANCE,
+  summary: 'Issued invoices as CSV for Xero or QuickBooks Online',
+  params: tenantParams,
+  query: z.strictObject({ layout: z.enum(CSV_LAYOUTS).default('xero'), from: date.optional(), to: date.optional() }),
+  produces: 'text/csv',
+  response: z.string(),
+  async handler({ rt, tenant, query, res }) {
+    const csv = await exportInvoicesCsv(rt.ds, tenant.id, { layout: query.layout, from: query.from, to: query.to }).catch(invoiceError);
+    res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="invoices-${tenant.name}-${query.layout}.csv"`);
+    res?.send(csv);
+    return csv;
+  },
+});
+
+// --- recurring invoices (read; editing arrives with the recurring-invoice service) ------------
+
+const recurringSchema = z.object({
+  id: z.string(), customerId: z.string(), name: z.string(), frequency: z.string(), anchorDay: z.number().int(), startDate: z.string(),
+  currency: z.string(), taxRate: z.string(), status: z.string(), nextInvoiceDate: z.string(),
+});
+function viewRecurring(r: RecurringInvoice): z.input<typeof recurringSchema> {
+  return {
+    id: r.id, customerId: r.customerId, name: r.name, frequency: r.frequency, anchorDay: r.anchorDay, startDate: r.startDate, currency: r.currency,
+    taxRate: r.taxRate.toFixed(), status: r.status, nextInvoiceDate: r.nextInvoiceDate,
+  };
+}
+
+defineRoute({
+  id: 'listRecurringInvoices', method: 'get', path: '/tenants/:tenantId/recurring-invoices', tag: 'Recurring invoices', roles: ALL_ROLES,
+  customerScoped: true,
+  summary: 'List recurring invoices',
+  params: tenantParams,
+  query: listQuery(['name', 'nextInvoiceDate', 'createdAt'], { customerId: uuid.optional(), status: z.enum(['active', 'paused', 'ended']).optional() }, 'nextInvoiceDate,asc'),
+  response: pageSchema(recurringSchema),
+  async handler(ctx) {
+    const qb = ctx.scope.repo(RecurringInvoice).query('r');
+    if (ctx.query.customerId) qb.andWhere('r.customerId = :cid', { cid: ctx.query.customerId });
+    if (ctx.query.status) qb.andWhere('r.status = :st', { st: ctx.query.status });
+    if (ctx.onlyCustomerId) qb.andWhere('r.customerId = :own', { own: ctx.onlyCustomerId });
+    return pageOf(qb, 'r', ctx.query, viewRecurring);
+  },
+});
+
+defineRoute({
+  id: 'getRecurringInvoice', method: 'get', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId', tag: 'Recurring invoices',
+  roles: ALL_ROLES, customerScoped: true,
+  summary: 'One recurring invoice with its lines and their subscription links',
+  params: tenantParams.extend({ recurringInvoiceId: uuid }),
+  response: recurringSchema.extend({
+    lines: z.array(z.object({
+      id: z.string(), position: z.number().int(), description: z.string(), productId: z.string().nullable(), timing: z.string(), priceMode: z.string(),
+      unitPrice: z.string().nullable(), prorata: z.string(), reviewRequired: z.boolean(), currentQuantity: z.string(),
+      links: z.array(z.object({ id: z.string(), subscriptionId: z.string(), freeQuantity: z.string(), minimumQuantity: z.string() })),
+    })),
+  }),
+  async handler({ scope, params, onlyCustomerId }) {
+    const r = await scope.repo(RecurringInvoice).findOneBy({ id: params.recurringInvoiceId });
+    if (!r || (onlyCustomerId && r.customerId !== onlyCustomerId)) throw notFound('recurring invoice not found');
+    const lines = await scope.repo(RecurringInvoiceLine).find({ where: { recurringInvoiceId: r.id }, order: { position: 'ASC' } });
+    const links = await scope.repo(RecurringInvoiceLink).find({ where: { recurringInvoiceId: r.id }, order: { position: 'ASC' } });
+    return {
+      ...viewRecurring(r),
+      lines: lines.map((l) => ({
+        id: l.id, position: l.position, description: l.description, productId: l.productId, timing: l.timing, priceMode: l.priceMode,
+        unitPrice: l.unitPrice?.toFixed() ?? null, prorata: l.prorata, reviewRequired: l.reviewRequired, currentQuantity: l.currentQuantity.toFixed(),
+        links: links.filter((k) => k.lineId === l.id).map((k) => ({
+          id: k.id, subscriptionId: k.subscriptionId, freeQuantity: k.freeQuantity.toFixed(), minimumQuantity: k.minimumQuantity.toFixed(),
+        })),
+      })),
+    };
+  },
+});
