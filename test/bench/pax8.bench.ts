@@ -34,7 +34,7 @@ async function admin(info: SandboxInfo, method: string, path: string, body?: unk
 }
 
 /** Samples heap and RSS while `fn` runs. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; peakHeapMb: number; peakRssMb: number }> {
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; peakHeapMb: number; peakRssMb: number }> {
   let peakHeap = 0;
   let peakRss = 0;
   const sample = () => {
@@ -44,10 +44,12 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
   };
   const timer = setInterval(sample, 20);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
     const value = await fn();
     sample();
-    return { value, ms: performance.now() - t0, peakHeapMb: peakHeap / 2 ** 20, peakRssMb: peakRss / 2 ** 20 };
+    const cpu = process.cpuUsage(cpu0);
+    return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, peakHeapMb: peakHeap / 2 ** 20, peakRssMb: peakRss / 2 ** 20 };
   } finally {
     clearInterval(timer);
   }
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
       bare.push(await measured(() => bareLoop(info)));
       ours.push(await measured(() => clientLoop(info)));
       if (bare[r]!.value !== n || ours[r]!.value !== n) throw new Error(`expected ${n} records, got bare ${bare[r]!.value}, client ${ours[r]!.value}`);
-      console.log(`  round ${r + 1}: bare ${fmt(bare[r]!.ms)}  client ${fmt(ours[r]!.ms)}`);
+      console.log(`  round ${r + 1}: bare ${fmt(bare[r]!.ms)} (cpu ${fmt(bare[r]!.cpuMs)})  client ${fmt(ours[r]!.ms)} (cpu ${fmt(ours[r]!.cpuMs)})`);
     }
     const b = median(bare.map((x) => x.ms));
     const c = median(ours.map((x) => x.ms));
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
     const cBest = Math.min(...ours.map((x) => x.ms));
     console.log(`bare fetch loop : median ${fmt(b)}  best ${fmt(bBest)}  peak heap ${Math.max(...bare.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...bare.map((x) => x.peakRssMb)).toFixed(0)} MB`);
     console.log(`Pax8Client      : median ${fmt(c)}  best ${fmt(cBest)}  peak heap ${Math.max(...ours.map((x) => x.peakHeapMb)).toFixed(0)} MB  peak RSS ${Math.max(...ours.map((x) => x.peakRssMb)).toFixed(0)} MB`);
+    console.log(`client-side CPU: bare ${fmt(median(bare.map((x) => x.cpuMs)))}  client ${fmt(median(ours.map((x) => x.cpuMs)))} (median; the sandbox's CPU is in its own process)`);
     // Best-of is the figure least disturbed by other load on the machine; both are printed.
     console.log(`ratio client/bare: median ${(c / b).toFixed(3)}  best ${(cBest / bBest).toFixed(3)}  (target <= 1.2)`);
   } finally {
