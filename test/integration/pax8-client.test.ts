@@ -74,16 +74,17 @@ describe('pax8 client against the sandbox (HTTP)', function () {
     });
 
     it('refreshes before expiry so no request meets an expired token', async () => {
-      const short = await startSandbox({ seed: 1, companies: 3, tokenLifetimeSeconds: 1, rateLimitPerMinute: null });
+      const short = await startSandbox({ seed: 1, companies: 3, tokenLifetimeSeconds: 2, rateLimitPerMinute: null });
       try {
         const c = new Pax8Client({
           tenantId: 't', tenantName: 'T', clientId: short.clientId, clientSecret: short.clientSecret,
-          tokenUrl: short.tokenUrl, apiBaseUrl: short.baseUrl, rateLimitPerMinute: null, tokenRefreshSkewMs: 300,
+          tokenUrl: short.tokenUrl, apiBaseUrl: short.baseUrl, rateLimitPerMinute: null, tokenRefreshSkewMs: 1000,
           fetch: recordingFetch(seen),
         });
-        for (let i = 0; i < 4; i++) {
+        // Refresh is due 1 s into each 2 s token: a request never carries a token within 1 s of expiry.
+        for (let i = 0; i < 5; i++) {
           await c.company(short.data.companies[0]!.id);
-          await new Promise((r) => setTimeout(r, 400));
+          await new Promise((r) => setTimeout(r, 500));
         }
         expect(seen.filter((s) => s.status === 401)).to.deep.equal([]);
         expect(tokenCalls()).to.be.at.least(2);
