@@ -6,34 +6,42 @@ export type JobTrigger = 'schedule' | 'cli' | 'http';
 
 /** What every job handler gets besides its arguments. */
 export interface JobContext {
-  /** The Agenda job id (also stored on the import run). */
+  /** The Agenda job id (to store on the import run). */
   jobId: string;
   trigger: JobTrigger;
   startedBy: string;
   logger: Logger;
+  /** Aborted when the scheduler shuts down and cannot wait any longer: stop at the next safe point. */
+  signal: AbortSignal;
   /**
-   * Reports progress (0-100) and keeps the job's lock alive: call it at least once per lock
-   * lifetime in long work, or the scheduler treats the worker as dead and runs the job again.
+   * Reports progress (0-100); shown on the job. The scheduler keeps the job's lock alive while the
+   * handler runs, so progress is information, not a heartbeat.
    */
   progress(percent: number): Promise<void>;
 }
 
-export interface SyncContext extends JobContext {
-  /**
-   * The import-run row the scheduler opened for this run (status 'running', trigger, jobId).
-   * The service records its errors against it; the scheduler closes it with the outcome.
-   */
-  importRunId: string;
-}
+export type SyncContext = JobContext;
 
 /** Per-entity counts: created, updated, unchanged, deactivated, skipped, errors (as the import run stores them). */
 export type SyncCounts = Record<string, number>;
 
 export interface SyncOutcome {
+  /**
+   * The import-run record the service wrote (it then owns outcome, counts and errors; the scheduler
+   * only links the job to it). Without it the scheduler writes the record from this outcome.
+   */
+  importRunId?: string;
   /** 'partial' when some records failed; defaults to 'succeeded'. */
   status?: 'succeeded' | 'partial';
   counts?: SyncCounts;
-  message?: string;
+}
+
+/** A sync that failed after writing its own import-run record (so the scheduler writes none). */
+export class SyncRunFailedError extends Error {
+  override name = 'SyncRunFailedError';
+  constructor(message: string, readonly importRunId: string) {
+    super(message);
+  }
 }
 
 /**
@@ -44,7 +52,8 @@ export interface JobHandlers {
   /**
    * Imports one entity for a tenant from Pax8 (customers = Pax8 companies, products, subscriptions,
    * usage). The service decides what to read; e.g. subscriptions sync only for mapped companies.
-   * Throwing fails the run: it is retried with backoff, then left failed.
+   * Throwing fails the run: it is retried with backoff, then left failed (throw SyncRunFailedError
+   * when the failure is already recorded on an import run).
    */
   syncEntity(tenantId: string, entity: SyncEntity, ctx: SyncContext): Promise<SyncOutcome | void>;
   /** The daily billing pass for the tenant-local calendar date `date` ('YYYY-MM-DD'). */

@@ -8,7 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import { onTenantChange } from '../tenants/events.js';
 import { tenantSettings } from '../tenants/service.js';
 import { SYNC_ENTITIES, defaultTenantSettings, type SyncEntity, type TenantSettings } from '../tenants/settings.js';
-import { HandlerNotRegisteredError, jobHandler, type JobContext, type JobTrigger, type SyncCounts } from './handlers.js';
+import { HandlerNotRegisteredError, SyncRunFailedError, jobHandler, type JobContext, type JobTrigger, type SyncOutcome } from './handlers.js';
 import { TypeormAgendaBackend } from './typeorm-backend.js';
 import type { TypeormJobRepository } from './typeorm-repository.js';
 
@@ -105,6 +105,8 @@ export class Scheduler {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private started = false;
+  /** Abort controllers of the handlers running in this process. */
+  private readonly inFlight = new Set<AbortController>();
 
   constructor(private readonly opts: SchedulerOptions) {
     const owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -175,6 +177,12 @@ export class Scheduler {
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.unsubscribe?.();
     const result = await this.agenda.drain({ timeout: this.opts.drainTimeoutMs ?? this.opts.lockLifetimeMs, closeConnection: false });
+    if (this.inFlight.size > 0) {
+      // Out of patience: ask the handlers still running to stop at their next safe point.
+      for (const c of this.inFlight) c.abort(new Error('the scheduler is shutting down'));
+      const until = Date.now() + 5000;
+      while (this.inFlight.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    }
     const released = await this.repository.releaseLocksHeldBy(this.repository.owner);
     this.log.info({ completed: result.completed, stillRunning: result.running, released }, 'scheduler stopped');
   }
@@ -304,18 +312,47 @@ export class Scheduler {
     return tenant;
   }
 
-  private context(job: Job<{ trigger?: JobTrigger; startedBy?: string }>, logger: Logger): JobContext {
-    return {
+  /**
+   * Runs `fn` with a job context: an abort signal, throttled progress reports, and a heartbeat that
+   * renews the job's lock every third of its lifetime while `fn` runs.
+   */
+  private async withContext<T>(job: Job<{ trigger?: JobTrigger; startedBy?: string }>, logger: Logger, fn: (ctx: JobContext) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let lastReport = 0;
+    let reported = -1;
+    let percent: number | undefined;
+    let touching: Promise<void> = Promise.resolve();
+    const touch = () => {
+      touching = touching.then(() => job.touch(percent)).catch((err) => logger.warn({ err }, 'could not renew the job lock'));
+      return touching;
+    };
+    const ctx: JobContext = {
       jobId: String(job.attrs._id),
       trigger: job.attrs.data.trigger ?? 'schedule',
       startedBy: job.attrs.data.startedBy ?? 'scheduler',
       logger,
-      progress: async (percent: number) => {
-        const p = Math.max(0, Math.min(100, percent));
-        logger.debug({ progress: p }, 'job progress');
-        await job.touch(p);
+      signal: controller.signal,
+      progress: async (p: number) => {
+        percent = Math.max(0, Math.min(100, Math.round(p)));
+        const now = Date.now();
+        // At most about one write a second, unless progress moved noticeably (or started or finished).
+        if (percent !== 0 && percent !== 100 && now - lastReport < 1000 && Math.abs(percent - reported) < 5) return;
+        lastReport = now;
+        reported = percent;
+        logger.debug({ progress: percent }, 'job progress');
+        await touch();
       },
     };
+    const heartbeat = setInterval(() => void touch(), Math.max(1000, Math.floor(this.opts.lockLifetimeMs / 3)));
+    heartbeat.unref();
+    this.inFlight.add(controller);
+    try {
+      return await fn(ctx);
+    } finally {
+      clearInterval(heartbeat);
+      this.inFlight.delete(controller);
+      await touching;
+    }
   }
 
   private async runSync(job: Job<SyncJobData>): Promise<void> {
@@ -324,33 +361,39 @@ export class Scheduler {
     const tenant = await this.loadRunnableTenant(job);
     if (!tenant) return;
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
-    const base = this.context(job, logger);
     const runs = new TenantScope(this.opts.ds.manager, tenantId).repo(ImportRun);
-    const importRunId = randomUUID();
-    const now = new Date();
-    await runs.insert([{
-      id: importRunId, entities: entity, trigger: base.trigger, startedBy: base.startedBy, startedAt: now, finishedAt: null,
-      status: 'running', dryRun: false, countsJson: '{}', message: null, jobId: base.jobId, createdAt: now, updatedAt: now,
-    }]);
-    await base.progress(0);
-    try {
-      const outcome = (await syncEntity(tenantId, entity, { ...base, importRunId })) ?? {};
-      const row = await runs.findOneBy({ id: importRunId });
-      const counts: Record<string, SyncCounts> = JSON.parse(row?.countsJson || '{}');
-      if (outcome.counts) counts[entity] = { ...(counts[entity] ?? {}), ...outcome.counts };
-      await runs.update({ id: importRunId }, {
-        status: outcome.status ?? 'succeeded', finishedAt: new Date(), updatedAt: new Date(), countsJson: JSON.stringify(counts),
-        message: outcome.message ?? row?.message ?? null,
-      });
-      await job.touch(100);
-      logger.info({ importRunId, counts: counts[entity] ?? {} }, 'sync finished');
-    } catch (err) {
-      const attempt = (job.attrs.failCount ?? 0) + 1;
-      const message = `${(err as Error).message ?? String(err)} (attempt ${attempt} of ${this.retry.retries + 1})`;
-      await runs.update({ id: importRunId }, { status: 'failed', finishedAt: new Date(), updatedAt: new Date(), message });
-      logger.warn({ importRunId, err }, 'sync failed');
-      throw err;
-    }
+    const startedAt = new Date();
+    await this.withContext(job, logger, async (ctx) => {
+      const record = async (status: ImportRun['status'], counts: SyncOutcome['counts'], details: Record<string, unknown> | null) => {
+        const now = new Date();
+        const id = randomUUID();
+        await runs.insert([{
+          id, entities: entity, trigger: ctx.trigger, startedBy: ctx.startedBy, startedAt, finishedAt: now, status, dryRun: false,
+          countsJson: JSON.stringify(counts ? { [entity]: counts } : {}), message: details ? JSON.stringify(details) : null,
+          jobId: ctx.jobId, createdAt: now, updatedAt: now,
+        }]);
+        return id;
+      };
+      await ctx.progress(0);
+      let outcome: SyncOutcome;
+      try {
+        outcome = (await syncEntity(tenantId, entity, ctx)) ?? {};
+      } catch (err) {
+        const attempt = (job.attrs.failCount ?? 0) + 1;
+        const error = `${(err as Error)?.message ?? String(err)} (attempt ${attempt} of ${this.retry.retries + 1})`;
+        const importRunId = err instanceof SyncRunFailedError ? err.importRunId : await record('failed', undefined, { error });
+        logger.warn({ importRunId, err }, 'sync failed');
+        throw err;
+      }
+      let importRunId = outcome.importRunId;
+      if (importRunId) {
+        await runs.update({ id: importRunId }, { jobId: ctx.jobId });
+      } else {
+        importRunId = await record(outcome.status ?? 'succeeded', outcome.counts, null);
+      }
+      await ctx.progress(100);
+      logger.info({ importRunId, status: outcome.status ?? 'succeeded', counts: outcome.counts }, 'sync finished');
+    });
   }
 
   private async runBilling(job: Job<BillingJobData>): Promise<void> {
@@ -360,12 +403,13 @@ export class Scheduler {
     if (!tenant) return;
     const date = localDate(job.attrs.lastRunAt ?? new Date(), tenant.timeZone);
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date });
-    const ctx = this.context(job, logger);
-    await ctx.progress(0);
-    await billingDaily(tenant.id, date, ctx);
-    await ctx.progress(50);
-    await invoiceRun(tenant.id, date, ctx);
-    await ctx.progress(100);
+    await this.withContext(job, logger, async (ctx) => {
+      await ctx.progress(0);
+      await billingDaily(tenant.id, date, ctx);
+      await ctx.progress(50);
+      await invoiceRun(tenant.id, date, ctx);
+      await ctx.progress(100);
+    });
     logger.info('daily billing pass and invoice run finished');
   }
 }

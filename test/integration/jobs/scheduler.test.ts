@@ -113,7 +113,7 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
         syncEntity: async (_tenantId, entity, ctx) => {
           await ctx.progress(40);
           progressSeen.push((await scheduler.repository.getJobById(ctx.jobId))?.progress);
-          return { counts: { created: 2, updated: 1 }, message: `${entity} done` };
+          return { counts: { created: 2, updated: 1 }, status: entity === 'customers' ? 'partial' : 'succeeded' };
         },
       });
       await scheduler.start();
@@ -123,10 +123,34 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
         const runs = await importRuns(t.id);
         return runs.length === 1 && runs[0]!.status !== 'running' ? runs : null;
       }, 'the import run to finish');
-      expect(run).to.include({ status: 'succeeded', trigger: 'cli', startedBy: 'tester', entities: 'customers', jobId: queued!.jobId, message: 'customers done' });
+      expect(run).to.include({ status: 'partial', trigger: 'cli', startedBy: 'tester', entities: 'customers', jobId: queued!.jobId, message: null });
       expect(JSON.parse(run!.countsJson)).to.deep.equal({ customers: { created: 2, updated: 1 } });
       expect(run!.finishedAt).to.be.instanceOf(Date);
       expect(progressSeen).to.deep.equal([40]);
+    });
+
+    it('links the job to an import run the service wrote itself, writing none of its own', async () => {
+      registerJobHandlers({
+        syncEntity: async (tenantId, entity) => {
+          const now = new Date();
+          await ds.manager.insert(ImportRun, {
+            id: '00000000-0000-4000-8000-000000000001', tenantId, entities: entity, trigger: 'cli', startedBy: 'service', startedAt: now,
+            finishedAt: now, status: 'succeeded', dryRun: false, countsJson: '{"products":{"created":5}}', message: null, jobId: null,
+            createdAt: now, updatedAt: now,
+          });
+          return { importRunId: '00000000-0000-4000-8000-000000000001' };
+        },
+      });
+      await scheduler.start();
+      const t = await createTenant('delta2');
+      const [queued] = await scheduler.syncNow('delta2', ['products'], 'cli', 'tester');
+      const runs = await waitFor(async () => {
+        const r = await importRuns(t.id);
+        return r.length === 1 && r[0]!.jobId ? r : null;
+      }, 'the job to be linked to the run');
+      expect(runs[0]).to.include({ id: '00000000-0000-4000-8000-000000000001', jobId: queued!.jobId, startedBy: 'service' });
+      await sleep(200);
+      expect(await importRuns(t.id)).to.have.length(1);
     });
 
     it('refuses politely while the same sync runs or waits, and accepts other entities', async () => {
@@ -177,7 +201,7 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect(calls).to.equal(3);
       const runs = await importRuns(t.id);
       expect(runs.map((r) => r.status)).to.deep.equal(['failed', 'failed', 'failed']);
-      expect(runs[2]!.message).to.equal('Pax8 is down (attempt 3 of 3)');
+      expect(JSON.parse(runs[2]!.message!)).to.deep.equal({ error: 'Pax8 is down (attempt 3 of 3)' });
       const [job] = (await scheduler.repository.queryJobs({ id: queued!.jobId })).jobs;
       expect(job).to.include({ failCount: 3, failReason: 'Pax8 is down', state: 'failed', nextRunAt: null });
       expect(await scheduler.isSyncActive(t.id, 'usage')).to.equal(false);
@@ -248,12 +272,13 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
 
   describe('shutdown', () => {
     it('waits for a running job to finish', async () => {
+      let started = false;
       let finished = false;
-      registerJobHandlers({ syncEntity: async () => { await sleep(300); finished = true; return { counts: { created: 1 } }; } });
+      registerJobHandlers({ syncEntity: async () => { started = true; await sleep(300); finished = true; return { counts: { created: 1 } }; } });
       await scheduler.start();
       const t = await createTenant('mu');
       await scheduler.syncNow('mu', ['customers'], 'cli', 'x');
-      await waitFor(async () => (await importRuns(t.id)).length === 1, 'the sync to start');
+      await waitFor(() => started, 'the sync to start');
       await scheduler.stop();
       expect(finished).to.equal(true);
       expect((await importRuns(t.id))[0]!.status).to.equal('succeeded');
@@ -261,16 +286,23 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
 
     it('releases the lock of a job that outlives the drain timeout and makes it due again', async () => {
       scheduler = newScheduler({ drainTimeoutMs: 100 });
-      registerJobHandlers({ syncEntity: () => new Promise(() => {}) });
+      let aborted = false;
+      registerJobHandlers({
+        syncEntity: (_t, _e, ctx) => new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => { aborted = true; reject(new Error('aborted')); });
+        }),
+      });
       await scheduler.start();
       const t = await createTenant('nu');
       const [queued] = await scheduler.syncNow('nu', ['usage'], 'cli', 'x');
-      await waitFor(async () => (await importRuns(t.id)).length === 1, 'the sync to start');
+      await waitFor(async () => (await scheduler.repository.getJobById(queued!.jobId))?.lastRunAt, 'the sync to start');
       expect((await scheduler.repository.lockInfo(queued!.jobId))!.lockedBy).to.equal(scheduler.repository.owner);
       await scheduler.stop();
-      expect(await scheduler.repository.lockInfo(queued!.jobId)).to.deep.equal({ lockedAt: null, lockedBy: null });
-      const job = await scheduler.repository.getJobById(queued!.jobId);
-      expect(job!.nextRunAt).to.be.instanceOf(Date);
+      expect(aborted).to.equal(true);
+      await waitFor(async () => (await scheduler.repository.lockInfo(queued!.jobId))?.lockedAt === null, 'the lock to be released');
+      expect((await scheduler.repository.lockInfo(queued!.jobId))!.lockedBy).to.equal(null);
+      expect((await scheduler.repository.getJobById(queued!.jobId))!.nextRunAt).to.be.instanceOf(Date);
+      expect((await importRuns(t.id)).map((r) => r.status)).to.deep.equal(['failed']);
     });
   });
 });

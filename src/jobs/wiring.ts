@@ -1,0 +1,33 @@
+import type { DataSource } from 'typeorm';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { runImport } from '../imports/run-import.js';
+import { runDailyPass } from '../invoices/daily-pass.js';
+import { runInvoices } from '../invoices/run.js';
+import { SyncRunFailedError, type JobHandlers } from './handlers.js';
+
+export interface ServiceDeps {
+  ds: DataSource;
+  secrets: SecretBox;
+}
+
+/**
+ * The real services behind the scheduled jobs: Pax8 imports (one entity per run, recorded by the
+ * imports service on its own import-run row), the daily billing pass and the invoice run.
+ * `recurra start` and `recurra worker` pass these to registerJobHandlers.
+ */
+export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
+  return {
+    async syncEntity(tenantId, entity, ctx) {
+      const run = await runImport(deps, {
+        tenantId, entities: [entity], trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal,
+        onProgress: (e) => {
+          if (e.total) void ctx.progress(Math.min(99, (100 * e.done) / e.total));
+        },
+      });
+      if (run.status === 'failed') throw new SyncRunFailedError(run.details.error ?? `the ${entity} import failed`, run.id);
+      return { importRunId: run.id, status: run.status === 'partial' ? 'partial' : 'succeeded', counts: { ...run.counts[entity] } };
+    },
+    billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
+    invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date),
+  };
+}

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
+import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { ImportRun } from '../../../src/db/entities/index.js';
+import { TenantService } from '../../../src/tenants/service.js';
+import { BILLING_JOB, Scheduler } from '../../../src/jobs/scheduler.js';
+import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
+import { serviceJobHandlers } from '../../../src/jobs/wiring.js';
+import { jobsTestTarget } from './db.js';
+import { eventsSeen, waitFor } from './helpers.js';
+
+/** The scheduler wired to the real imports and billing services (Pax8 sandbox over HTTP). */
+describe(`jobs: scheduler wired to the services (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite'})`, function () {
+  this.timeout(60_000);
+  let ds: DataSource;
+  let sandbox: RunningSandbox;
+  let scheduler: Scheduler;
+  const secrets = testSecretBox();
+
+  before(async () => {
+    ds = await freshDatabase(jobsTestTarget());
+    sandbox = await startSandbox({ seed: 5, companies: 6, subscriptions: 12, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+    registerJobHandlers(serviceJobHandlers({ ds, secrets }));
+    scheduler = new Scheduler({
+      ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4, retry: { retries: 0, delayMs: 10 },
+    });
+    await scheduler.repository.purgeAllJobs();
+    await scheduler.start();
+  });
+  after(async () => {
+    await scheduler?.stop();
+    clearJobHandlers();
+    await sandbox?.close();
+    await ds?.destroy();
+  });
+
+  it('a sync-now import records its outcome and counts on the import run linked to the job', async () => {
+    const tenant = await new TenantService(ds, secrets).create({
+      name: 'wired', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
+      audience: sandbox.audience,
+    });
+    const [queued] = await scheduler.syncNow('wired', ['customers'], 'http', 'admin');
+    const run = await waitFor(async () => {
+      const r = await ds.manager.findOneBy(ImportRun, { tenantId: tenant.id, jobId: queued!.jobId });
+      return r && r.status !== 'running' ? r : null;
+    }, 'the import run to finish', 45_000);
+    expect(run).to.include({ status: 'succeeded', trigger: 'http', startedBy: 'admin', entities: 'customers' });
+    expect(JSON.parse(run.countsJson).customers.created).to.be.greaterThan(0);
+    expect(await ds.manager.countBy(ImportRun, { tenantId: tenant.id })).to.equal(1);
+  });
+
+  it('a failing import leaves a failed run with the reason', async () => {
+    const tenant = await insertTenant(ds, 'no-credentials');
+    const [queued] = await scheduler.syncNow('no-credentials', ['subscriptions'], 'cli', 'admin');
+    const run = await waitFor(async () => ds.manager.findOneBy(ImportRun, { tenantId: tenant.id, jobId: queued!.jobId }), 'the failed run');
+    expect(run.status).to.equal('failed');
+    expect(JSON.parse(run.message!).error).to.match(/no Pax8 credentials/);
+  });
+
+  it('the daily billing job runs the daily pass and the invoice run', async () => {
+    const tenant = await insertTenant(ds, 'billing-wired', 'Europe/London');
+    await scheduler.reconcileTenant(tenant.id);
+    const job = (await scheduler.repository.queryJobs({ name: BILLING_JOB, data: { tenantId: tenant.id } })).jobs[0]!;
+    const done = eventsSeen(scheduler.agenda, `complete:${BILLING_JOB}`);
+    await ds.query('UPDATE `agenda_jobs` SET `nextRunAt` = ? WHERE `id` = ?', [Date.now() - 1000, String(job._id)]);
+    await done;
+    const after = (await scheduler.repository.getJobById(String(job._id)))!;
+    expect(after.failReason).to.equal(undefined);
+    expect(after.lastFinishedAt).to.be.instanceOf(Date);
+  });
+});
