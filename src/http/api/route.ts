@@ -160,3 +160,9 @@ export const uuid = z.string().regex(/^[0-9a-fA-F-]{36}$/, 'an id (UUID)');
 export const tenantParams = z.strictObject({ tenantId: uuid });
 export const okSchema = z.object({ ok: z.literal(true) });
 export const noInput = z.strictObject({});
+
+export function routeById(id: string): RouteDef {
+  const def = registry.find((r) => r.id === id);
+  if (!def) throw new Error(`no route ${id}`);
+  return def;
+}

@@ -1,6 +1,410 @@
-import { Router } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../app/runtime.js';
+import { UserService, viewUser } from '../../users/service.js';
+import { clearSessionCookie, csrfOk, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { HttpError } from '../api/errors.js';
+import { invokeRoute, routeById, type Input } from '../api/route.js';
+import '../api/index.js';
+import { Views } from './render.js';
 
-export function webRouter(_rt: Runtime): Router {
-  return Router();
+const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
+
+type Data = Record<string, any>;
+
+function qs(params: Record<string, unknown>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Only same-site relative paths are followed after sign-in. */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : '/';
+}
+
+/** Drops empty form/query fields so optional filters stay optional. */
+function clean(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== '' && v !== undefined && k !== '_csrf'));
+}
+
+export function webRouter(rt: Runtime): Router {
+  const views = new Views(undefined, rt.config.env !== 'development');
+  const users = new UserService(rt.ds);
+  const router = Router();
+  router.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
+  router.use(express.urlencoded({ extended: false, limit: '200kb' }));
+
+  const api = (req: Request, id: string, input: Input = {}) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
+  /** The same call, or null when this role may not make it. */
+  const maybe = async (req: Request, id: string, input: Input = {}) => {
+    try {
+      return await api(req, id, input);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 403) return null;
+      throw err;
+    }
+  };
+
+  function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
+    const user = req.auth?.user;
+    const tenantId = (data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? user?.tenantId ?? null;
+    const role = user?.role;
+    res.status(status).type('html').send(views.render(page, {
+      ...data,
+      me: user ? viewUser(user) : null,
+      csrf: req.auth?.session?.csrfToken ?? '',
+      nav: user && !user.mustChangePassword ? {
+        tenantId,
+        admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
+        review: role === 'admin' || role === 'reviewer', client: role === 'client',
+      } : null,
+      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
+      error: data.error ?? (typeof req.query.error === 'string' ? req.query.error : null),
+      path: req.path,
+    }));
+  }
+
+  /** Wraps a page: sign-in, one-time password, CSRF on posts, errors as pages. */
+  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
+    if (!req.auth) {
+      if (req.auth === undefined && req.staleSession) clearSessionCookie(rt, req, res);
+      return res.redirect(303, `/login${qs({ next: req.method === 'GET' ? req.originalUrl : undefined })}`);
+    }
+    if (req.auth.user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
+    if (req.method === 'POST' && !csrfOk(req)) {
+      return render(req, res, 'error', { title: 'Form expired', message: 'This form expired or came from another site. Go back, reload and try again.' }, 403);
+    }
+    try {
+      await fn(req, res);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        const back = req.get('referer');
+        if (req.method === 'POST' && err.status < 500 && back) {
+          const url = new URL(back);
+          if (url.host === req.get('host')) {
+            url.searchParams.delete('notice');
+            url.searchParams.set('error', err.message);
+            return res.redirect(303, url.pathname + url.search);
+          }
+        }
+        return render(req, res, 'error', { title: err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error', message: err.message }, err.status);
+      }
+      next(err);
+    }
+  };
+
+  const back = (res: Response, to: string, notice: string) => res.redirect(303, `${to}${to.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}`);
+
+  // --- sign-in ----------------------------------------------------------------------------------
+
+  router.get('/login', (req, res) => {
+    if (req.auth) return res.redirect(303, '/');
+    render(req, res, 'login', { title: 'Sign in', next: safeNext(req.query.next) });
+  });
+
+  router.post('/login', async (req, res) => {
+    // Login CSRF: a cross-site form post is refused (the cookie is SameSite=Lax as well).
+    const origin = req.get('origin');
+    if (origin && new URL(origin).host !== req.get('host')) {
+      return render(req, res, 'login', { title: 'Sign in', error: 'Sign-in from another site refused.' }, 403);
+    }
+    const email = String(req.body?.email ?? '');
+    const password = String(req.body?.password ?? '');
+    const next = safeNext(req.body?.next);
+    const r = await users.login(email, password, req.ip ?? 'unknown');
+    if (!r.ok) {
+      if (r.reason === 'invalid') await new Promise((ok) => setTimeout(ok, r.delayMs));
+      const error = r.reason === 'locked' ? `Too many failed sign-ins. Try again in ${Math.ceil(r.retryAfterMs / 1000)} seconds.` : 'Wrong e-mail or password.';
+      return render(req, res, 'login', { title: 'Sign in', email, next, error }, r.reason === 'locked' ? 429 : 401);
+    }
+    setSessionCookie(rt, req, res, r.session.token, r.session.expiresAt);
+    res.redirect(303, r.user.mustChangePassword ? '/account/password' : next);
+  });
+
+  router.post('/logout', page(async (req, res) => {
+    const token = (req.cookies as Record<string, string>)[SESSION_COOKIE];
+    if (token) await users.logout(token);
+    clearSessionCookie(rt, req, res);
+    res.redirect(303, '/login');
+  }));
+
+  router.get('/account/password', page(async (req, res) => {
+    render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword });
+  }));
+  router.post('/account/password', page(async (req, res) => {
+    const { currentPassword, newPassword, repeatPassword } = req.body as Record<string, string>;
+    if (newPassword !== repeatPassword) {
+      return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: 'The two new passwords differ.' }, 400);
+    }
+    try {
+      await api(req, 'changePassword', { body: { currentPassword, newPassword } });
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 400) {
+        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: err.message }, 400);
+      }
+      throw err;
+    }
+    back(res, '/', 'Password changed.');
+  }));
+
+  router.get('/account/tokens', page(async (req, res) => {
+    render(req, res, 'tokens', { title: 'API tokens', tokens: (await api(req, 'listTokens')).items });
+  }));
+  router.post('/account/tokens', page(async (req, res) => {
+    const t = await api(req, 'createToken', { body: { name: String(req.body.name ?? '') } });
+    render(req, res, 'tokens', { title: 'API tokens', created: t, tokens: (await api(req, 'listTokens')).items });
+  }));
+
+  // --- dashboard ----------------------------------------------------------------------------------
+
+  router.get('/', page(async (req, res) => {
+    const user = req.auth!.user;
+    if (user.role === 'client') return res.redirect(303, `/t/${user.tenantId}/subscriptions`);
+    const today = new Date().toISOString().slice(0, 10);
+    const tenants = (await api(req, 'listTenants')).items as Data[];
+    const rows = [];
+    for (const t of tenants) {
+      const p = { tenantId: t.id };
+      const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '1' } });
+      const drafts = await maybe(req, 'listInvoices', { params: p, query: { status: 'draft', size: '1' } });
+      const due = await maybe(req, 'listRecurringInvoices', { params: p, query: { status: 'active', size: '200', sort: 'nextInvoiceDate,asc' } });
+      const mismatch = await maybe(req, 'listUsageSummaries', { params: p, query: { mismatch: 'true', size: '1' } });
+      const unmapped = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '1' } });
+      rows.push({
+        tenant: t,
+        lastRun: runs?.items?.[0] ?? null,
+        drafts: drafts?.page.totalElements ?? null,
+        due: due ? (due.items as Data[]).filter((r) => r.nextInvoiceDate <= today).length : null,
+        mismatch: mismatch?.page.totalElements ?? null,
+        unmapped: unmapped?.page.totalElements ?? null,
+      });
+    }
+    render(req, res, 'dashboard', { title: 'Dashboard', rows, today });
+  }));
+
+  // --- integrations -------------------------------------------------------------------------------
+
+  router.get('/integrations', page(async (req, res) => {
+    render(req, res, 'integrations', { title: 'Integrations', tenants: (await api(req, 'listTenants')).items, canAdd: !req.auth!.user.tenantId && req.auth!.user.role === 'admin' });
+  }));
+  router.post('/integrations', page(async (req, res) => {
+    const b = clean(req.body as Record<string, unknown>);
+    const t = await api(req, 'createTenant', { body: b });
+    back(res, `/t/${t.id}/integration`, `Tenant "${t.name}" added. Test the connection, then sync.`);
+  }));
+
+  const settingsView = (s: Data) => ({
+    ...s,
+    productModes: ['none', 'products', 'products_and_lines'].map((m) => ({ value: m, selected: s.imports.productImportMode === m })),
+  });
+
+  router.get('/t/:tenantId/integration', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const tenant = await api(req, 'getTenant', { params: p });
+    const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
+    render(req, res, 'integration', { title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [] });
+  }));
+  router.post('/t/:tenantId/integration/settings', page(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const bool = (k: string) => b[k] === 'on' || b[k] === 'true';
+    const text = (k: string) => (b[k] === undefined || b[k] === '' ? null : b[k]);
+    const body = {
+      imports: {
+        topLevelForNewCustomers: text('topLevelForNewCustomers'), updateSiteAddress: bool('updateSiteAddress'),
+        importInactiveCompanies: bool('importInactiveCompanies'), includeOwnCompany: bool('includeOwnCompany'), ownCompanyPax8Id: text('ownCompanyPax8Id'),
+        productImportMode: b.productImportMode, productGroupForNewProducts: b.productGroupForNewProducts,
+        deactivateDeletedSubscriptions: bool('deactivateDeletedSubscriptions'), allowQuantityIncrease: bool('allowQuantityIncrease'),
+        usageProductPattern: b.usageProductPattern, reviewUsageLines: bool('reviewUsageLines'),
+      },
+      schedule: { customers: b.scheduleCustomers, subscriptions: b.scheduleSubscriptions, products: b.scheduleProducts, usage: b.scheduleUsage, billing: b.scheduleBilling },
+      leakageNoticeThreshold: text('leakageNoticeThreshold'),
+    };
+    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
+    back(res, `/t/${req.params.tenantId}/integration`, 'Settings saved.');
+  }));
+  router.post('/t/:tenantId/integration/connection', page(async (req, res) => {
+    await api(req, 'updateTenantConnection', { params: { tenantId: req.params.tenantId }, body: clean(req.body as Record<string, unknown>) });
+    back(res, `/t/${req.params.tenantId}/integration`, 'Connection saved.');
+  }));
+  router.post('/t/:tenantId/integration/test', page(async (req, res) => {
+    const r = await api(req, 'testTenantConnection', { params: { tenantId: req.params.tenantId } });
+    const to = `/t/${req.params.tenantId}/integration`;
+    if (r.ok) return back(res, to, 'Connection OK: Pax8 accepted the credentials.');
+    res.redirect(303, `${to}?error=${encodeURIComponent(`Connection failed (${r.reason}): ${r.message}`)}`);
+  }));
+  router.post('/t/:tenantId/integration/sync', page(async (req, res) => {
+    const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
+    const run = await api(req, 'syncNow', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
+    back(res, `/t/${req.params.tenantId}/imports/${run.id}`, `Import ${run.status}.`);
+  }));
+  router.get('/t/:tenantId/imports/:runId', page(async (req, res) => {
+    const run = await api(req, 'getImportRun', { params: { tenantId: req.params.tenantId, runId: req.params.runId } });
+    const counts = Object.entries(run.counts as Record<string, Data>).map(([entity, c]) => ({ entity, ...c }));
+    render(req, res, 'import-run', { title: 'Import run', run, counts, tenant: { id: req.params.tenantId } });
+  }));
+
+  // --- customers and mappings ---------------------------------------------------------------------
+
+  const customerNames = async (req: Request, tenantId: unknown) => {
+    const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: { size: '200' } });
+    return (list?.items ?? []) as Data[];
+  };
+
+  router.get('/t/:tenantId/customers', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, size: '50' });
+    const companies = await api(req, 'listPax8Companies', { params: p, query: q });
+    const customers = await customerNames(req, p.tenantId);
+    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const unmappedUsage = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '50' } });
+    render(req, res, 'customers', {
+      title: 'Customers and mappings', tenant: p, query: q, customers,
+      companies: (companies.items as Data[]).map((c) => ({ ...c, customerName: c.customerId ? names.get(c.customerId) ?? c.customerId : null })),
+      page: companies.page, pager: pager(req, companies.page), unmappedUsage: unmappedUsage?.items ?? [], canEdit: req.auth!.user.role === 'admin',
+    });
+  }));
+  router.post('/t/:tenantId/mappings/generate', page(async (req, res) => {
+    const r = await api(req, 'generateMappings', { params: { tenantId: req.params.tenantId }, body: { dryRun: req.body.dryRun === 'on' } });
+    render(req, res, 'mappings-generated', { title: 'Generated mappings', tenant: { id: req.params.tenantId }, result: r });
+  }));
+  router.post('/t/:tenantId/mappings', page(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    await api(req, 'setMapping', {
+      params: { tenantId: req.params.tenantId },
+      body: { pax8CompanyId: b.pax8CompanyId, customerId: b.customerId, ...(b.resourceGroup !== undefined ? { resourceGroup: b.resourceGroup || null } : {}) },
+    });
+    back(res, `/t/${req.params.tenantId}/customers`, 'Mapping saved.');
+  }));
+  router.post('/t/:tenantId/mappings/:pax8CompanyId/delete', page(async (req, res) => {
+    await api(req, 'unsetMapping', { params: { tenantId: req.params.tenantId, pax8CompanyId: req.params.pax8CompanyId } });
+    back(res, `/t/${req.params.tenantId}/customers`, 'Mapping removed.');
+  }));
+
+  // --- subscriptions and products -----------------------------------------------------------------
+
+  function pager(req: Request, p: { number: number; totalPages: number }) {
+    const link = (n: number) => {
+      const u = new URLSearchParams(req.query as Record<string, string>);
+      u.set('page', String(n));
+      return `${req.path}?${u.toString()}`;
+    };
+    return { prev: p.number > 0 ? link(p.number - 1) : null, next: p.number + 1 < p.totalPages ? link(p.number + 1) : null, number: p.number + 1, total: Math.max(1, p.totalPages) };
+  }
+
+  router.get('/t/:tenantId/subscriptions', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const q = clean({ q: req.query.q, status: req.query.status, active: req.query.active, customerId: req.query.customerId, kind: req.query.kind, page: req.query.page, sort: req.query.sort, size: '50' });
+    const subs = await api(req, 'listSubscriptions', { params: p, query: q });
+    const customers = await customerNames(req, p.tenantId);
+    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const role = req.auth!.user.role;
+    render(req, res, 'subscriptions', {
+      title: 'Subscriptions', tenant: p, query: q, customers, page: subs.page, pager: pager(req, subs.page),
+      items: (subs.items as Data[]).map((s) => ({ ...s, customerName: s.customerId ? names.get(s.customerId) ?? s.customerId : null })),
+      canIncrease: role === 'admin' || role === 'client',
+    });
+  }));
+  router.post('/t/:tenantId/subscriptions/:subscriptionId/quantity', page(async (req, res) => {
+    const s = await api(req, 'setSubscriptionQuantity', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId }, body: { quantity: String(req.body.quantity ?? '') } });
+    back(res, `/t/${req.params.tenantId}/subscriptions`, `"${s.name}" now has quantity ${s.quantity}.`);
+  }));
+
+  router.get('/t/:tenantId/products', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const q = clean({ q: req.query.q, vendorName: req.query.vendorName, page: req.query.page, sort: req.query.sort, size: '50' });
+    const products = await api(req, 'listProducts', { params: p, query: q });
+    render(req, res, 'products', { title: 'Products', tenant: p, query: q, items: products.items, page: products.page, pager: pager(req, products.page) });
+  }));
+
+  // --- recurring invoices and invoices ------------------------------------------------------------
+
+  router.get('/t/:tenantId/recurring-invoices', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
+    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    render(req, res, 'recurring-invoices', {
+      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page),
+      items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
+    });
+  }));
+  router.get('/t/:tenantId/recurring-invoices/:recurringInvoiceId', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId };
+    const ri = await api(req, 'getRecurringInvoice', { params: p });
+    const subs = await maybe(req, 'listSubscriptions', { params: { tenantId: p.tenantId }, query: { customerId: ri.customerId, size: '200' } });
+    const subNames = new Map(((subs?.items ?? []) as Data[]).map((s) => [s.id, `${s.name} (qty ${s.quantity}, ${s.status})`]));
+    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    render(req, res, 'recurring-invoice', {
+      title: ri.name, tenant: { id: p.tenantId }, ri, customerName: names.get(ri.customerId) ?? ri.customerId,
+      lines: (ri.lines as Data[]).map((l) => ({ ...l, links: (l.links as Data[]).map((k) => ({ ...k, subscriptionName: subNames.get(k.subscriptionId) ?? k.subscriptionId })) })),
+    });
+  }));
+
+  router.get('/t/:tenantId/invoices', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const q = clean({ status: req.query.status, customerId: req.query.customerId, page: req.query.page, size: '50' });
+    const list = await api(req, 'listInvoices', { params: p, query: q });
+    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const role = req.auth!.user.role;
+    render(req, res, 'invoices', {
+      title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
+      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId })),
+    });
+  }));
+  router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
+    const r = await api(req, 'runInvoices', { params: { tenantId: req.params.tenantId }, body: clean({ date: req.body.date }) });
+    const drafts = (r.created as Data[]).filter((c) => c.status === 'draft').length;
+    back(res, `/t/${req.params.tenantId}/invoices`,
+      `Invoice run for ${r.date}: ${r.created.length} created (${drafts} draft${drafts === 1 ? '' : 's'} to review), ${r.alreadyInvoiced} already invoiced, ${r.failed.length} failed.`);
+  }));
+  router.get('/t/:tenantId/invoices/:invoiceId', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId };
+    const inv = await api(req, 'getInvoice', { params: p });
+    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const role = req.auth!.user.role;
+    render(req, res, 'invoice-view', {
+      title: `Invoice ${inv.number}`, tenant: { id: p.tenantId }, inv, customerName: names.get(inv.customerId) ?? inv.customerId,
+      canApprove: inv.status === 'draft' && (role === 'admin' || role === 'finance'),
+      htmlUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/html`, pdfUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/pdf`,
+    });
+  }));
+  router.post('/t/:tenantId/invoices/:invoiceId/approve', page(async (req, res) => {
+    const inv = await api(req, 'approveInvoice', { params: { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId } });
+    back(res, `/t/${req.params.tenantId}/invoices/${inv.id}`, `Approved: invoice ${inv.number} issued.`);
+  }));
+
+  // --- usage review -------------------------------------------------------------------------------
+
+  router.get('/t/:tenantId/usage', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const q = clean({ customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, page: req.query.page, size: '50' });
+    const list = await api(req, 'listUsageSummaries', { params: p, query: q });
+    const customers = await customerNames(req, p.tenantId);
+    const names = new Map(customers.map((c) => [c.id, c.name]));
+    render(req, res, 'usage', {
+      title: 'Usage review', tenant: p, query: q, customers, pager: pager(req, list.page),
+      items: (list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null })),
+    });
+  }));
+  router.get('/t/:tenantId/usage/:summaryId', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, summaryId: req.params.summaryId };
+    const summary = await api(req, 'getUsageSummary', { params: p });
+    const months = (summary.months as Data[]).map((m) => m.month);
+    const month = typeof req.query.month === 'string' && /^\d{4}-\d{2}$/.test(req.query.month) ? req.query.month : months[months.length - 1];
+    const lines = await api(req, 'listUsageLines', { params: p, query: clean({ month, size: '200', sort: 'usageDate,asc' }) });
+    // By day, then by product within the day.
+    const days = new Map<string, Data[]>();
+    for (const l of lines.items as Data[]) days.set(l.usageDate, [...(days.get(l.usageDate) ?? []), l]);
+    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    render(req, res, 'usage-summary', {
+      title: 'Usage summary', tenant: { id: p.tenantId }, summary, month, months: months.map((m) => ({ month: m, current: m === month })),
+      customerName: summary.customerId ? names.get(summary.customerId) ?? summary.customerId : null,
+      days: [...days.entries()].map(([day, ls]) => ({ day, lines: ls.sort((a, b) => String(a.productName).localeCompare(String(b.productName))) })),
+      linesTruncated: lines.page.totalPages > 1,
+    });
+  }));
+
+  return router;
 }

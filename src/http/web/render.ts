@@ -1,0 +1,56 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+export const WEB_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates/web');
+
+type Delegate = Handlebars.TemplateDelegate;
+
+/**
+ * A private Handlebars instance for the web app. Only {{double}} braces are used in the templates,
+ * so everything (company names from Pax8 included) is HTML-escaped.
+ */
+export class Views {
+  private readonly hb = Handlebars.create();
+  private readonly pages = new Map<string, Delegate>();
+  private layout: Delegate | undefined;
+
+  constructor(private readonly dir = WEB_TEMPLATES, private readonly cache = true) {
+    this.hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.hb.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
+    this.hb.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+    this.hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
+    this.hb.registerHelper('not', (a: unknown) => !a);
+    this.hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
+    this.hb.registerHelper('date', (v: unknown) => (typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : ''));
+    this.hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
+    this.hb.registerHelper('inc', (v: unknown) => Number(v) + 1);
+    this.hb.registerHelper('dec', (v: unknown) => Number(v) - 1);
+    this.hb.registerHelper('selected', (a: unknown, b: unknown) => (String(a) === String(b) ? 'selected' : ''));
+    this.hb.registerHelper('checked', (a: unknown) => (a ? 'checked' : ''));
+    this.loadPartials();
+  }
+
+  private loadPartials(): void {
+    const dir = path.join(this.dir, 'partials');
+    for (const f of readdirSync(dir)) {
+      if (f.endsWith('.hbs')) this.hb.registerPartial(f.replace(/\.hbs$/, ''), readFileSync(path.join(dir, f), 'utf8'));
+    }
+  }
+
+  private compile(file: string): Delegate {
+    return this.hb.compile(readFileSync(path.join(this.dir, file), 'utf8'));
+  }
+
+  render(page: string, data: Record<string, unknown>): string {
+    if (!this.cache) { this.pages.clear(); this.layout = undefined; this.loadPartials(); }
+    let tpl = this.pages.get(page);
+    if (!tpl) {
+      tpl = this.compile(`pages/${page}.hbs`);
+      this.pages.set(page, tpl);
+    }
+    this.layout ??= this.compile('layout.hbs');
+    return this.layout({ ...data, body: new Handlebars.SafeString(tpl(data)) });
+  }
+}

@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import { seedTenant, type SeededTenant } from './fixtures.js';
+import { addUser, startApp, type TestApp, type TestUser } from './support.js';
+
+/** A tiny browser: keeps the session cookie, follows nothing by itself. */
+class Browser {
+  cookie = '';
+  constructor(private readonly app: TestApp) {}
+  async get(path: string) {
+    const res = await fetch(this.app.url + path, { headers: { cookie: this.cookie }, redirect: 'manual' });
+    return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+  }
+  async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+    const res = await fetch(this.app.url + path, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams(form).toString(),
+      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded', referer: this.app.url + path, ...headers },
+    });
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0]!;
+    return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+  }
+  csrf(html: string): string {
+    return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  }
+}
+
+describe('http: web pages', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  let A: SeededTenant;
+  let admin: TestUser;
+  let client: TestUser;
+  before(async () => {
+    app = await startApp();
+    A = await seedTenant(app.ds, 'web-a', '<script>alert(1)</script> & Co');
+    admin = await addUser(app, 'admin');
+    client = await addUser(app, 'client', { tenant: A.tenant, customerId: A.ids.customerId });
+  });
+  after(async () => { await app?.close(); });
+
+  it('sends visitors to the sign-in page and back where they were going', async () => {
+    const b = new Browser(app);
+    const r = await b.get(`/t/${A.tenant.id}/customers`);
+    expect(r.status).to.equal(303);
+    expect(r.location).to.equal(`/login?next=%2Ft%2F${A.tenant.id}%2Fcustomers`);
+    const bad = await b.post('/login', { email: admin.email, password: 'nope', next: '/' });
+    expect(bad.status).to.equal(401);
+    expect(bad.html).to.include('Wrong e-mail or password.');
+    const ok = await b.post('/login', { email: admin.email, password: admin.password, next: `/t/${A.tenant.id}/customers` });
+    expect(ok.status).to.equal(303);
+    expect(ok.location).to.equal(`/t/${A.tenant.id}/customers`);
+    const evil = await new Browser(app).post('/login', { email: admin.email, password: admin.password, next: '//evil.example/x' });
+    expect(evil.location).to.equal('/');
+  });
+
+  it('renders every page for an admin, escaping what came from Pax8', async () => {
+    const b = new Browser(app);
+    await b.post('/login', { email: admin.email, password: admin.password, next: '/' });
+    const t = A.tenant.id;
+    const pages = ['/', '/integrations', `/t/${t}/integration`, `/t/${t}/imports/${A.ids.runId}`, `/t/${t}/customers`, `/t/${t}/subscriptions?q=microsoft`,
+      `/t/${t}/products`, `/t/${t}/recurring-invoices`, `/t/${t}/recurring-invoices/${A.ids.recurringInvoiceId}`, `/t/${t}/invoices`,
+      `/t/${t}/invoices/${A.ids.invoiceId}`, `/t/${t}/usage`, `/t/${t}/usage/${A.ids.summaryId}`, '/account/tokens'];
+    for (const p of pages) {
+      const r = await b.get(p);
+      expect(r.status, `${p}: ${r.html.slice(0, 300)}`).to.equal(200);
+      expect(r.html, p).to.not.include('<script>alert(1)</script>');
+      expect(r.html, p).to.not.include('<b>');
+    }
+    const customers = await b.get(`/t/${t}/customers`);
+    expect(customers.html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
+    const run = await b.get(`/t/${t}/imports/${A.ids.runId}`);
+    expect(run.html).to.include('bad &lt;quantity&gt;');
+  });
+
+  it('refuses a form post without the session\'s CSRF token, and accepts it with', async () => {
+    const b = new Browser(app);
+    await b.post('/login', { email: admin.email, password: admin.password, next: '/' });
+    const t = A.tenant.id;
+    const forged = await b.post(`/t/${t}/integration/connection`, { displayName: 'Forged' });
+    expect(forged.status).to.equal(403);
+    const pageHtml = (await b.get(`/t/${t}/integration`)).html;
+    const ok = await b.post(`/t/${t}/integration/connection`, { _csrf: b.csrf(pageHtml), displayName: 'Renamed <i>' });
+    expect(ok.status).to.equal(303);
+    const after = await b.get(`/t/${t}/integration`);
+    expect(after.html).to.include('Renamed &lt;i&gt;');
+  });
+
+  it('shows a client only its own customer, and 404 for other tenants', async () => {
+    const b = new Browser(app);
+    await b.post('/login', { email: client.email, password: client.password, next: '/' });
+    const t = A.tenant.id;
+    const home = await b.get('/');
+    expect(home.location).to.equal(`/t/${t}/subscriptions`);
+    expect((await b.get(`/t/${t}/subscriptions`)).status).to.equal(200);
+    expect((await b.get(`/t/${t}/invoices/${A.otherCustomer.invoiceId}`)).status).to.equal(404);
+    expect((await b.get(`/t/${t}/customers`)).status).to.equal(403);
+    const other = await seedTenant(app.ds, 'web-b');
+    expect((await b.get(`/t/${other.tenant.id}/subscriptions`)).status).to.equal(404);
+  });
+});
