@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { expect } from 'chai';
+import { Decimal } from 'decimal.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { LicensingChangeRequest, Subscription, type Tenant } from '../../src/db/entities/index.js';
+import { TenantScope } from '../../src/db/tenant-scope.js';
+import { LicensingService } from '../../src/licensing/service.js';
+import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../src/pax8/sandbox/index.js';
+import { TenantService } from '../../src/tenants/service.js';
+import { addUser, startApp, type TestApp, type TestUser } from '../integration/http/support.js';
+import { addCustomer, addProduct, addSubscription, sandboxSubs, type LicensingEnv } from '../integration/licensing/env.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('browser: a client requests a licence change and an admin approves it', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  let sb: RunningSandbox;
+  let browser: Browser;
+  let tenant: Tenant;
+  let admin: TestUser;
+  let client: TestUser;
+  let s: SandboxSubscription;
+  let localId: string;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    (skipped: ${CHROMIUM} is not installed)`);
+      this.skip();
+    }
+    app = await startApp();
+    sb = await startSandbox({ port: 0, seed: 9, companies: 10, rateLimitPerMinute: null });
+    tenant = await new TenantService(app.ds, app.rt.secrets).create({
+      name: 'msp', displayName: 'Northwind MSP', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
+    });
+    const env = { ds: app.ds, sb, tenant } as unknown as LicensingEnv;
+    s = sandboxSubs(sb).free[0]!;
+    sb.data.setQuantity(s.id, 10, false);
+    const customer = await addCustomer(env, 'Contoso Ltd', s.companyId);
+    localId = (await addSubscription(env, s, customer.id, { quantity: new Decimal(10) })).id;
+    await addProduct(env, { name: 'Cloud Backup 1 TB', vendorName: 'Acronis', category: 'Backup', retailPrice: '12.5' });
+    admin = await addUser(app, 'admin', { tenant });
+    client = await addUser(app, 'client', { tenant, customerId: customer.id });
+    // Self-service on, every change needs approval.
+    await new LicensingService(app.ds, () => { throw new Error('unused'); })
+      .updateSelfService(tenant, { id: admin.id }, { allowSelfService: true, defaultMinQuantity: new Decimal(2), defaultMaxQuantity: new Decimal(40) });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await sb?.close();
+    await app?.close();
+  });
+
+  async function signedIn(user: TestUser): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await browser.newContext({ baseURL: app.url });
+    const res = await ctx.request.post('/api/v1/auth/login', { data: { email: user.email, password: user.password } });
+    expect(res.status()).to.equal(200);
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The refused request answers 400 on purpose; any other console error or page error fails the test.
+    page.on('console', (m) => { if (m.type() === 'error' && !/status of 400/.test(m.text())) errors.push(m.text()); });
+    (page as Page & { errors?: string[] }).errors = errors;
+    return { ctx, page };
+  }
+
+  it('client: out-of-limit quantity is refused with a clear message, then a valid request waits; admin: approves; client: sees the result', async () => {
+    const base = `/api/v1/tenants/${tenant.id}/licensing/view`;
+    const c = await signedIn(client);
+    await c.page.goto(`${base}/my`);
+    const row = c.page.locator(`tr[data-subscription="${localId}"]`);
+    expect(await row.locator('td').nth(2).textContent()).to.equal('10');
+
+    await row.locator('input[name="quantity"]').fill('41');
+    // The browser's own max check would block the submit; the server rule is what we test.
+    await row.locator('input[name="quantity"]').evaluate((el) => el.removeAttribute('max'));
+    await row.getByRole('button', { name: 'Request change' }).click();
+    await row.locator('[data-msg].err').waitFor();
+    expect(await row.locator('[data-msg]').textContent()).to.equal('The quantity must be at most 40 for this subscription (requested 41).');
+    expect(await new TenantScope(app.ds.manager, tenant.id).repo(LicensingChangeRequest).count()).to.equal(0);
+
+    await row.locator('input[name="quantity"]').fill('14');
+    await row.getByRole('button', { name: 'Request change' }).click();
+    await c.page.locator('#page-message.ok').waitFor();
+    expect(await c.page.locator('#page-message').textContent()).to.equal('Submitted: waiting for approval.');
+    expect(await c.page.locator(`tr[data-subscription="${localId}"]`).textContent()).to.include('14 requested — waiting for approval');
+    expect(await c.page.locator('#notices [data-kind="request_pending"]').count()).to.equal(1);
+    expect(sb.data.subscriptionById.get(s.id)!.quantity).to.equal(10);
+
+    const a = await signedIn(admin);
+    await a.page.goto(`${base}/approvals`);
+    const pending = a.page.locator('#pending tbody tr[data-request]');
+    expect(await pending.count()).to.equal(1);
+    const cells = await pending.first().locator('td').allTextContents();
+    expect(cells[1]).to.equal('Contoso Ltd');
+    expect(cells[3]).to.equal('10');
+    expect(cells[4]).to.equal('14');
+    await pending.first().getByRole('button', { name: 'Approve' }).click();
+    await a.page.locator('#page-message.ok').waitFor();
+    expect(await a.page.locator('#page-message').textContent()).to.equal('Applied: now 14.');
+    expect(await a.page.locator('#pending tbody tr[data-request]').count()).to.equal(0);
+    expect(await a.page.locator('#decided tbody tr').first().textContent()).to.include('applied (manual)');
+
+    expect(sb.data.subscriptionById.get(s.id)!.quantity).to.equal(14);
+    const local = await new TenantScope(app.ds.manager, tenant.id).repo(Subscription).findOneBy({ id: localId });
+    expect(local!.quantity.toFixed()).to.equal('14');
+
+    await c.page.reload();
+    expect(await c.page.locator(`tr[data-subscription="${localId}"] td`).nth(2).textContent()).to.equal('14');
+    const applied = c.page.locator('#notices [data-kind="request_applied"]');
+    expect(await applied.textContent()).to.include('now has 14 licences (was 10)');
+    await applied.getByRole('button', { name: 'Mark read' }).click();
+    await c.page.locator('#notices [data-kind="request_applied"]:not(.unread)').waitFor();
+
+    expect((c.page as Page & { errors?: string[] }).errors).to.deep.equal([]);
+    expect((a.page as Page & { errors?: string[] }).errors).to.deep.equal([]);
+    await c.ctx.close();
+    await a.ctx.close();
+  });
+
+  it('admin: settings tabs save through the page (threshold, vendor badge, catalog hide)', async () => {
+    const base = `/api/v1/tenants/${tenant.id}/licensing/view`;
+    const a = await signedIn(admin);
+    await a.page.goto(`${base}/settings`);
+    await a.page.locator('input[name="requireApprovalByDefault"]').uncheck();
+    await a.page.locator('input[name="autoApproveThresholdPercent"]').fill('50');
+    const vendor = await new TenantScope(app.ds.manager, tenant.id).repo(Subscription).findOneBy({ id: localId });
+    await a.page.locator(`input[name="alwaysApproveVendors"][value="${vendor!.vendorName}"]`).check();
+    await a.page.getByRole('button', { name: 'Save approval settings' }).click();
+    await a.page.locator('#page-message.ok').waitFor();
+    expect(await a.page.locator('input[name="autoApproveThresholdPercent"]').inputValue()).to.equal('50');
+    expect(await a.page.locator(`input[name="alwaysApproveVendors"][value="${vendor!.vendorName}"]`).isChecked()).to.equal(true);
+    const cfg = await new LicensingService(app.ds, () => { throw new Error('unused'); }).config(tenant);
+    expect([cfg.approval.requireApprovalByDefault, cfg.approval.autoApproveThresholdPercent.toFixed(), cfg.approval.alwaysApproveVendors])
+      .to.deep.equal([false, '50', [vendor!.vendorName]]);
+    await a.page.locator('#tab-self-service').click();
+    await a.page.locator(`tr[data-subscription="${localId}"]`).waitFor();
+    expect(await a.page.locator(`tr[data-subscription="${localId}"]`).textContent()).to.include('current 14');
+
+    await a.page.locator('#tab-catalog').click();
+    const product = a.page.locator('#catalog-table tr[data-product]', { hasText: 'Cloud Backup 1 TB' });
+    await product.getByRole('button', { name: 'Visible — hide' }).click();
+    await a.page.locator('#page-message.ok').waitFor();
+    expect(await a.page.locator('#catalog-table tr[data-product]', { hasText: 'Cloud Backup 1 TB' }).getByRole('button', { name: 'Hidden — show' }).count()).to.equal(1);
+    // Hiding never touches subscriptions.
+    expect((await new TenantScope(app.ds.manager, tenant.id).repo(Subscription).findOneBy({ id: localId }))!.active).to.equal(true);
+    await a.ctx.close();
+  });
+});

@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { Decimal } from 'decimal.js';
+import type { Customer, Tenant } from '../../../src/db/entities/index.js';
+import { LicensingService } from '../../../src/licensing/service.js';
+import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { TenantService } from '../../../src/tenants/service.js';
+import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
+import { addCustomer, addProduct, addSubscription, sandboxSubs, type LicensingEnv } from './env.js';
+
+describe('licensing pages (HTML)', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  let sb: RunningSandbox;
+  let tenant: Tenant;
+  let admin: TestUser;
+  let clientA: TestUser;
+  let clientB: TestUser;
+  let custA: Customer;
+  let custB: Customer;
+  let subA: string;
+  let subB: string;
+  const view = (p: string) => `/api/v1/tenants/${tenant.id}/licensing/view/${p}`;
+
+  before(async () => {
+    app = await startApp();
+    sb = await startSandbox({ port: 0, seed: 3, companies: 10, rateLimitPerMinute: null });
+    tenant = await new TenantService(app.ds, app.rt.secrets).create({
+      name: 'msp', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
+    });
+    const env = { ds: app.ds, sb, tenant } as unknown as LicensingEnv;
+    const [s1, s2] = sandboxSubs(sb).free;
+    custA = await addCustomer(env, 'Contoso <script>alert(1)</script>', s1!.companyId);
+    custB = await addCustomer(env, 'Other Co', s2!.companyId);
+    subA = (await addSubscription(env, s1!, custA.id, { quantity: new Decimal(10), name: 'Suite "<b>Pro</b>"' })).id;
+    subB = (await addSubscription(env, s2!, custB.id, { quantity: new Decimal(7), name: 'Secret Product of B' })).id;
+    await addProduct(env, { name: 'Backup <img src=x>', vendorName: 'Acronis', category: 'Backup', retailPrice: '4.5', featured: true });
+    await addProduct(env, { name: 'Hidden Thing', vendorName: 'Acronis', category: 'Backup', visible: false });
+    admin = await addUser(app, 'admin', { tenant });
+    clientA = await addUser(app, 'client', { tenant, customerId: custA.id });
+    clientB = await addUser(app, 'client', { tenant, customerId: custB.id });
+    const svc = new LicensingService(app.ds, () => { throw new Error('no Pax8 in page tests'); });
+    await svc.updateSelfService(tenant, { id: admin.id }, { allowSelfService: true, defaultMaxQuantity: new Decimal(50) });
+    await svc.requestChange(tenant, { id: clientA.id, customerId: custA.id }, subA, new Decimal(20));
+  });
+  after(async () => {
+    await sb?.close();
+    await app?.close();
+  });
+
+  it('the settings page has the three tabs; values are escaped; the CSP allows only the page script', async () => {
+    const r = await call(app, 'get', view('settings'), { token: admin.token });
+    expect(r.status).to.equal(200);
+    expect(r.headers.get('content-type')).to.match(/^text\/html/);
+    expect(r.headers.get('content-security-policy')).to.match(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    for (const id of ['tab-approval', 'tab-catalog', 'tab-self-service', 'approval-form']) expect(r.text).to.include(`id="${id}"`);
+    const catalog = await call(app, 'get', `${view('settings')}?tab=catalog&visible=false`, { token: admin.token });
+    expect(catalog.text).to.include('Hidden Thing').and.not.include('Backup &lt;img');
+    const all = await call(app, 'get', `${view('settings')}?tab=catalog`, { token: admin.token });
+    expect(all.text).to.include('Backup &lt;img src&#x3D;x&gt;').and.not.include('<img src=x>');
+    const rules = await call(app, 'get', `${view('settings')}?tab=self-service&q=contoso`, { token: admin.token });
+    expect(rules.text).to.include('Contoso &lt;script&gt;alert(1)&lt;/script&gt;').and.not.include('<script>alert(1)');
+    expect(rules.text).to.include('current 10').and.not.include('Secret Product of B');
+  });
+
+  it('the approvals page lists the pending request with company, product, current and requested quantity', async () => {
+    const r = await call(app, 'get', view('approvals'), { token: admin.token });
+    expect(r.status).to.equal(200);
+    const row = r.text.slice(r.text.indexOf('id="pending"'), r.text.indexOf('id="decided"'));
+    expect(row).to.include('Contoso &lt;script&gt;').and.include('Suite &quot;&lt;b&gt;Pro&lt;/b&gt;&quot;').and.include('>10<').and.include('>20<');
+    expect(row).to.include('/approve').and.include('/reject');
+  });
+
+  it('a client\'s page shows only its company, its request and notices; staff pages are refused to clients', async () => {
+    const a = await call(app, 'get', view('my'), { token: clientA.token });
+    expect(a.status).to.equal(200);
+    expect(a.text).to.include('Suite &quot;&lt;b&gt;Pro&lt;/b&gt;&quot;').and.include('20 requested').and.include('waiting for approval');
+    expect(a.text).to.not.include('Secret Product of B').and.not.include('Hidden Thing');
+    expect(a.text).to.include('data-kind="request_pending"');
+    const b = await call(app, 'get', view('my'), { token: clientB.token });
+    expect(b.text).to.include('Secret Product of B').and.include('name="quantity"').and.include('max="50"');
+    expect(b.text).to.not.include('Suite');
+    expect((await call(app, 'get', view('approvals'), { token: clientA.token })).status).to.equal(403);
+    expect((await call(app, 'get', view('settings'), { token: clientA.token })).status).to.equal(403);
+    expect((await call(app, 'get', view('my'), { token: admin.token })).status).to.equal(403);
+  });
+});
