@@ -13,18 +13,6 @@ export const envelopeSchema = z.object({
   page: pageInfoSchema.nullish(),
 });
 
-/** Pax8's two error shapes: `{type, message, details}` and `{errors: [...]}`; token errors use `{error, error_description}`. */
-export const errorBodySchema = z.looseObject({
-  type: z.string().nullish(),
-  message: z.string().nullish(),
-  instance: z.string().nullish(),
-  status: z.number().nullish(),
-  details: z.array(z.looseObject({ message: z.string().nullish(), type: z.string().nullish() })).nullish(),
-  errors: z.array(z.unknown()).nullish(),
-  error: z.string().nullish(),
-  error_description: z.string().nullish(),
-});
-
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string().nullish(),
@@ -32,4 +20,3 @@ export const tokenResponseSchema = z.object({
 });
 
 export type PageInfo = z.output<typeof pageInfoSchema>;
-export type ErrorBody = z.output<typeof errorBodySchema>;

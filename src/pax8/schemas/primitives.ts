@@ -29,8 +29,6 @@ function decimalOfNumber(n: number): Decimal {
   return d;
 }
 
-export const integer = z.number().int();
-
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function validDay(year: number, month: number, day: number): boolean {
