@@ -15,6 +15,7 @@ import { register as mappings } from './mappings.js';
 import { register as customers } from './customers.js';
 import { register as subscriptions } from './subscriptions.js';
 import { register as licensing } from './licensing.js';
+import { register as reconcile } from './reconcile.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   customers(program);
   subscriptions(program);
   licensing(program);
+  reconcile(program);
 }

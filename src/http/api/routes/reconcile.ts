@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { localDateOf } from '../../../billing/localdate.js';
+import { TenantScope } from '../../../db/tenant-scope.js';
+import type { Tenant } from '../../../db/entities/index.js';
+import { importPax8Billing } from '../../../pax8-billing/import.js';
+import { CSV_PARTS, reportCsv } from '../../../reconcile/csv.js';
+import { reportHtml } from '../../../reconcile/html.js';
+import { FINDING_KINDS } from '../../../reconcile/model.js';
+import { applyFix, FixError, notifyLeakage, reconcileMonth, viewReport } from '../../../reconcile/service.js';
+import { pax8ClientFor } from '../../../tenants/pax8-client.js';
+import { TenantError, TenantService } from '../../../tenants/service.js';
+import { Pax8Error } from '../../../pax8/client/index.js';
+import { HttpError, notFound } from '../errors.js';
+import { defineRoute, tenantParams } from '../route.js';
+
+/** Margin and leakage (issue 11): admin and finance see a month's reconciliation; admins apply fixes. */
+const SEE = ['admin', 'finance'] as const;
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month YYYY-MM');
+const monthQuery = z.strictObject({ month: month.optional().describe('YYYY-MM; default the current month in the tenant\'s time zone') });
+
+function monthOf(tenant: Tenant, m: string | undefined): string {
+  return m ?? localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC').slice(0, 7);
+}
+
+const money = z.string().describe('amount with the currency\'s minor-unit places');
+const totalsSchema = z.object({
+  currency: z.string(), cost: money, billed: money, margin: money, marginPercent: z.string().nullable(), leakage: money,
+  findings: z.number().int(), subscriptions: z.number().int(),
+});
+const fixSchema = z.union([
+  z.object({ action: z.literal('add_to_recurring_invoice'), label: z.string() }),
+  z.object({
+    action: z.literal('map_company'), label: z.string(), pax8CompanyId: z.string(), requires: z.literal('customerId'),
+    suggestedCustomerId: z.string().nullable(),
+  }),
+]);
+export const reconcileReportSchema = z.object({
+  month: z.string(),
+  pax8Source: z.enum(['invoice', 'draft', 'none']),
+  totals: z.array(totalsSchema),
+  customers: z.array(totalsSchema.extend({ customerId: z.string().nullable(), customerName: z.string() })),
+  findings: z.array(z.object({
+    key: z.string(), kind: z.enum(FINDING_KINDS), subscriptionId: z.string().nullable(), usageSummaryId: z.string().nullable(),
+    pax8CompanyId: z.string().nullable(), customerId: z.string().nullable(), customerName: z.string(), subject: z.string(), currency: z.string(),
+    amount: money, detail: z.string(), since: z.string().nullable(), fix: fixSchema.nullable(), manual: z.string().nullable(),
+  })),
+  rows: z.array(z.object({
+    key: z.string(), subscriptionId: z.string().nullable(), usageSummaryId: z.string().nullable(), pax8SubscriptionId: z.string().nullable(),
+    customerId: z.string().nullable(), customerName: z.string(), name: z.string(), currency: z.string(), heldQuantity: z.string().nullable(),
+    freeQuantity: z.string(), billedQuantity: z.string(), cost: money, costSource: z.enum(['pax8_invoice', 'pax8_draft', 'estimate', 'none']),
+    billed: money, margin: money, marginPercent: z.string().nullable(), explanation: z.array(z.string()),
+  })),
+});
+
+defineRoute({
+  id: 'getReconciliation', method: 'get', path: '/tenants/:tenantId/reconcile', tag: 'Reconciliation', roles: SEE,
+  summary: 'Reconcile a month: Pax8 cost, amount billed, margin and leakage findings',
+  description: 'Per currency totals (equal to the sum of their customers), customers, findings newest first, and every subscription with its explanation.',
+  params: tenantParams,
+  query: monthQuery,
+  response: reconcileReportSchema,
+  async handler({ rt, tenant, query }) {
+    return viewReport(await reconcileMonth(rt.ds, tenant, monthOf(tenant, query.month)));
+  },
+});
+
+defineRoute({
+  id: 'reconciliationCsv', method: 'get', path: '/tenants/:tenantId/reconcile/csv', tag: 'Reconciliation', roles: SEE,
+  summary: 'A month\'s reconciliation as CSV (subscriptions, findings or customers)',
+  params: tenantParams,
+  query: monthQuery.extend({ part: z.enum(CSV_PARTS).default('rows') }),
+  produces: 'text/csv',
+  response: z.string(),
+  async handler({ rt, tenant, query, res }) {
+    const m = monthOf(tenant, query.month);
+    const csv = reportCsv(viewReport(await reconcileMonth(rt.ds, tenant, m)), query.part);
+    res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="reconcile-${tenant.name}-${m}-${query.part}.csv"`);
+    res?.send(csv);
+    return csv;
+  },
+});
+
+defineRoute({
+  id: 'reconciliationPage', method: 'get', path: '/tenants/:tenantId/reconcile/view', tag: 'Reconciliation', roles: SEE,
+  summary: 'The month view of the web app (HTML)',
+  params: tenantParams,
+  query: monthQuery,
+  produces: 'text/html',
+  response: z.string(),
+  async handler({ rt, tenant, query, res, auth }) {
+    const nonce = randomBytes(16).toString('base64');
+    const view = viewReport(await reconcileMonth(rt.ds, tenant, monthOf(tenant, query.month)));
+    const html = reportHtml(view, { id: tenant.id, name: tenant.displayName || tenant.name }, { csrf: auth.session?.csrfToken ?? '', nonce });
+    res?.type('html').setHeader('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'`);
+    res?.send(html);
+    return html;
+  },
+});
+
+defineRoute({
+  id: 'runReconciliation', method: 'post', path: '/tenants/:tenantId/reconcile/run', tag: 'Reconciliation', roles: SEE,
+  summary: 'Reconcile a month and notify admins when its leakage exceeds the tenant\'s threshold',
+  params: tenantParams,
+  body: z.strictObject({ month: month.optional() }),
+  example: {},
+  response: z.object({
+    report: reconcileReportSchema,
+    notices: z.array(z.object({ currency: z.string(), leakage: money, threshold: money, recipients: z.number().int() })),
+  }),
+  async handler({ rt, tenant, body }) {
+    const report = await reconcileMonth(rt.ds, tenant, monthOf(tenant, body.month));
+    const notices = await notifyLeakage(rt.ds, tenant, report);
+    return { report: viewReport(report), notices };
+  },
+});
+
+defineRoute({
+  id: 'fixReconciliationFinding', method: 'post', path: '/tenants/:tenantId/reconcile/fix', tag: 'Reconciliation', roles: ['admin'],
+  summary: 'Apply a finding\'s one-click fix',
+  description: 'add_to_recurring_invoice adds the subscription to the customer\'s recurring invoice (invoices engine); map_company maps the Pax8 company to customerId (mapping service). 404 when the finding no longer exists.',
+  params: tenantParams,
+  body: z.strictObject({ month: month.optional(), key: z.string().min(1).max(200), customerId: z.string().max(36).optional() }),
+  example: { key: 'unbilled:00000000-0000-0000-0000-000000000000' },
+  response: z.object({ applied: z.boolean(), message: z.string() }),
+  async handler({ rt, tenant, body }) {
+    try {
+      const r = await applyFix(rt.ds, tenant, monthOf(tenant, body.month), body.key, { customerId: body.customerId });
+      return { applied: r.applied, message: r.message };
+    } catch (err) {
+      if (err instanceof FixError) {
+        if (err.code === 'not_found') throw notFound(err.message);
+        if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.customerId', message: err.message }]);
+        throw new HttpError(409, 'no_fix', err.message);
+      }
+      throw err;
+    }
+  },
+});
+
+defineRoute({
+  id: 'importPax8Billing', method: 'post', path: '/tenants/:tenantId/pax8-billing/import', tag: 'Reconciliation', roles: ['admin'],
+  summary: 'Import Pax8\'s invoices to the partner and the current month\'s draft items',
+  params: tenantParams,
+  body: z.strictObject({ skipDrafts: z.boolean().optional() }),
+  example: {},
+  response: z.object({
+    invoicesSeen: z.number().int(), invoicesImported: z.number().int(), items: z.number().int(), draftItems: z.number().int(),
+    draftMonths: z.array(z.string()), errors: z.array(z.string()),
+  }),
+  async handler({ rt, tenant, body }) {
+    let client;
+    try {
+      client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
+    } catch (err) {
+      if (err instanceof TenantError) throw new HttpError(409, 'no_credentials', err.message);
+      throw err;
+    }
+    try {
+      return await importPax8Billing(new TenantScope(rt.ds.manager, tenant.id), client, {
+        today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC'), skipDrafts: body.skipDrafts,
+      });
+    } catch (err) {
+      if (err instanceof Pax8Error) throw new HttpError(502, 'pax8_error', err.message);
+      throw err;
+    }
+  },
+});

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Decimal } from 'decimal.js';
+import { IsNull, type DataSource } from 'typeorm';
+import { formatMoney, formatQuantity } from '../billing/index.js';
+import { LeakageNotice, LicensingNotice, Subscription, User, type Tenant } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { addLineForNewSubscription } from '../invoices/auto-lines.js';
+import { MappingError, setMapping } from '../mapping/service.js';
+import { tenantSettings } from '../tenants/service.js';
+import { loadReconcileInput } from './load.js';
+import type { CustomerTotals, Finding, MonthTotals, ReconcileReport, SubscriptionRow } from './model.js';
+import { reconcile } from './reconcile.js';
+
+/** One month's reconciliation for a tenant, read from the database. */
+export async function reconcileMonth(ds: DataSource, tenant: Tenant, month: string): Promise<ReconcileReport> {
+  const scope = new TenantScope(ds.manager, tenant.id);
+  return reconcile(await loadReconcileInput(scope, tenant, month));
+}
+
+// --- the one JSON shape the API, the CLI (--json) and the web view share -------------------------
+
+const pct = (v: Decimal | null) => (v === null ? null : v.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toString());
+
+function totalsView(t: MonthTotals | CustomerTotals, currency: string) {
+  return {
+    currency, cost: formatMoney(t.cost, currency), billed: formatMoney(t.billed, currency), margin: formatMoney(t.margin, currency),
+    marginPercent: pct(t.marginPercent), leakage: formatMoney(t.leakage, currency), findings: t.findings, subscriptions: t.subscriptions,
+  };
+}
+
+export function viewFinding(f: Finding) {
+  return {
+    key: f.key, kind: f.kind, subscriptionId: f.subscriptionId, usageSummaryId: f.usageSummaryId, pax8CompanyId: f.pax8CompanyId,
+    customerId: f.customerId, customerName: f.customerName, subject: f.subject, currency: f.currency, amount: formatMoney(f.amount, f.currency),
+    detail: f.detail, since: f.since, fix: f.fix, manual: f.manual,
+  };
+}
+
+export function viewRow(r: SubscriptionRow) {
+  return {
+    key: r.key, subscriptionId: r.subscriptionId, usageSummaryId: r.usageSummaryId, pax8SubscriptionId: r.pax8SubscriptionId,
+    customerId: r.customerId, customerName: r.customerName, name: r.name, currency: r.currency,
+    heldQuantity: r.heldQuantity === null ? null : formatQuantity(r.heldQuantity), freeQuantity: formatQuantity(r.freeQuantity),
+    billedQuantity: formatQuantity(r.billedQuantity), cost: formatMoney(r.cost, r.currency), costSource: r.costSource,
+    billed: formatMoney(r.billed, r.currency), margin: formatMoney(r.margin, r.currency), marginPercent: pct(r.marginPercent),
+    explanation: r.explanation,
+  };
+}
+
+export function viewReport(r: ReconcileReport) {
+  return {
+    month: r.month,
+    pax8Source: r.pax8Source,
+    totals: r.totals.map((t) => totalsView(t, t.currency)),
+    customers: r.customers.map((c) => ({ customerId: c.customerId, customerName: c.customerName, ...totalsView(c, c.currency) })),
+    findings: r.findings.map(viewFinding),
+    rows: r.rows.map(viewRow),
+  };
+}
+
+export type ReportView = ReturnType<typeof viewReport>;
+
+// --- leakage notices -------------------------------------------------------------------------------
+
+export interface NoticeResult {
+  currency: string;
+  leakage: string;
+  threshold: string;
+  recipients: number;
+}
+
+/**
+ * When a month's leakage (per currency) exceeds the tenant's leakageNoticeThreshold, every admin who
+ * can see the tenant gets an in-app notice (the licensing notices table, kind 'leakage_threshold').
+ * At most one notice per month and currency, again only if the leakage grew past the amount last notified.
+ */
+export async function notifyLeakage(ds: DataSource, tenant: Tenant, report: ReconcileReport, now = new Date()): Promise<NoticeResult[]> {
+  const raw = tenantSettings(tenant).leakageNoticeThreshold;
+  if (raw === null) return [];
+  const threshold = new Decimal(raw);
+  const scope = new TenantScope(ds.manager, tenant.id);
+  const out: NoticeResult[] = [];
+  for (const t of report.totals) {
+    if (!t.leakage.greaterThan(threshold)) continue;
+    const previous = await scope.repo(LeakageNotice).findOneBy({ month: report.month, currency: t.currency });
+    if (previous && !t.leakage.greaterThan(previous.leakage)) continue;
+    const admins = await ds.manager.find(User, { where: [{ role: 'admin', tenantId: tenant.id }, { role: 'admin', tenantId: IsNull() }] });
+    const message = `Leakage for ${tenant.displayName ?? tenant.name} in ${report.month}: ${formatMoney(t.leakage, t.currency)} ${t.currency} `
+      + `in ${t.findings} finding(s), above the threshold of ${formatMoney(threshold, t.currency)}. See Reconciliation for ${report.month}.`;
+    await scope.transaction(async (tx) => {
+      if (admins.length > 0) {
+        await tx.repo(LicensingNotice).insert(admins.map((u) => ({
+          id: randomUUID(), userId: u.id, customerId: null, requestId: null, kind: 'leakage_threshold', message: message.slice(0, 1000),
+          readAt: null, createdAt: now, updatedAt: now,
+        })));
+      }
+      const row = { leakage: t.leakage, threshold, findings: t.findings, recipients: admins.length, notifiedAt: now, updatedAt: now };
+      if (previous) await tx.repo(LeakageNotice).update({ id: previous.id }, row);
+      else await tx.repo(LeakageNotice).insert([{ id: randomUUID(), month: report.month, currency: t.currency, ...row, createdAt: now }]);
+    });
+    out.push({ currency: t.currency, leakage: formatMoney(t.leakage, t.currency), threshold: formatMoney(threshold, t.currency), recipients: admins.length });
+  }
+  return out;
+}
+
+// --- one-click fixes -----------------------------------------------------------------------------
+
+export type FixResult =
+  | { applied: true; message: string; recurringInvoiceId?: string; lineId?: string; mappingId?: string }
+  | { applied: false; message: string };
+
+export class FixError extends Error {
+  override name = 'FixError';
+  constructor(readonly code: 'not_found' | 'no_fix' | 'invalid', message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Applies a finding's one-click fix through the owning service (invoices' automatic lines, the mapping
+ * service); the finding is looked up again first, so a stale key is refused.
+ */
+export async function applyFix(ds: DataSource, tenant: Tenant, month: string, key: string, input: { customerId?: string } = {}): Promise<FixResult> {
+  const report = await reconcileMonth(ds, tenant, month);
+  const finding = report.findings.find((f) => f.key === key);
+  if (!finding) throw new FixError('not_found', `no finding ${key} in ${month} (it may be fixed already)`);
+  if (!finding.fix) throw new FixError('no_fix', `finding ${key} has no one-click fix: ${finding.manual ?? 'fix it by hand'}`);
+  const scope = new TenantScope(ds.manager, tenant.id);
+  if (finding.fix.action === 'map_company') {
+    const customerId = input.customerId ?? finding.fix.suggestedCustomerId;
+    if (!customerId) throw new FixError('invalid', 'choose the customer to map the Pax8 company to (customerId)');
+    try {
+      const m = await setMapping(scope, { pax8CompanyId: finding.fix.pax8CompanyId, customerId });
+      return { applied: true, message: `Pax8 company ${m.pax8CompanyId} mapped to customer ${m.customerId}; import its subscriptions next`, mappingId: m.id };
+    } catch (err) {
+      if (err instanceof MappingError) return { applied: false, message: err.message };
+      throw err;
+    }
+  }
+  if (!finding.subscriptionId) throw new FixError('no_fix', `finding ${key} names no subscription`);
+  const sub = await scope.repo(Subscription).findOneBy({ id: finding.subscriptionId });
+  if (!sub) throw new FixError('not_found', `subscription ${finding.subscriptionId} not found`);
+  const r = await addLineForNewSubscription(scope, sub);
+  if (!r.added) return { applied: false, message: r.reason };
+  return { applied: true, message: `added to recurring invoice ${r.recurringInvoiceId}`, recurringInvoiceId: r.recurringInvoiceId, lineId: r.lineId };
+}
