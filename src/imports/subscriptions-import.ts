@@ -149,9 +149,15 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     return after;
   };
 
+  // A batch is written while the listing goes on reading the next pages (one batch in flight at a time).
+  let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
     const items = batch;
     batch = [];
+    await inflight;
+    inflight = writeItems(items);
+  };
+  const writeItems = async (items: Plan[]) => {
     const changed = items.filter((p) => p.outcome !== 'unchanged');
     for (const p of items) if (p.outcome === 'unchanged') rec.count('subscriptions', 'unchanged');
     if (ctx.dryRun) {
@@ -168,26 +174,36 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
   const listings: Array<AsyncIterable<Pax8Item<Pax8Subscription>>> = companies.chosen
     ? [...companies.companies.keys()].map((companyId) => ctx.client.subscriptions({ companyId, signal: ctx.signal }))
     : [ctx.client.subscriptions({ signal: ctx.signal })];
-  for (const listing of listings) {
-    for await (const item of listing) {
-      checkAborted(ctx);
-      if (item.error) {
-        const raw = item.error.raw as { id?: unknown } | null;
-        const id = raw && typeof raw.id === 'string' ? raw.id : null;
-        if (id) seen.add(id);
-        rec.error(write ? 'subscriptions' : 'products', id, item.error.message, item.error.raw);
-        continue;
-      }
-      const p = await plan(item.record);
-      if (p) batch.push(p);
-      if (batch.length >= ctx.batchSize) await flush();
-      if (++done % 1000 === 0) ctx.progress({ entity: 'subscriptions', done });
-    }
+  try {
+    await readListings();
+  } catch (err) {
+    await inflight.catch(() => undefined); // let the batch being written finish (or roll back) before the run is recorded
+    throw err;
   }
-  await flush();
   ctx.progress({ entity: 'subscriptions', done, total: done });
   if (write) await markDeleted(ctx, companies, stored, seen);
   return { carriers, complete: true };
+
+  async function readListings(): Promise<void> {
+    for (const listing of listings) {
+      for await (const item of listing) {
+        checkAborted(ctx);
+        if (item.error) {
+          const raw = item.error.raw as { id?: unknown } | null;
+          const id = raw && typeof raw.id === 'string' ? raw.id : null;
+          if (id) seen.add(id);
+          rec.error(write ? 'subscriptions' : 'products', id, item.error.message, item.error.raw);
+          continue;
+        }
+        const p = await plan(item.record);
+        if (p) batch.push(p);
+        if (batch.length >= ctx.batchSize) await flush();
+        if (++done % 1000 === 0) ctx.progress({ entity: 'subscriptions', done });
+      }
+    }
+    await flush();
+    await inflight;
+  }
 }
 
 function changedFieldNames(p: Plan): string[] {

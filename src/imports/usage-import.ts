@@ -18,6 +18,8 @@ import { usageOwner } from './usage-rules.js';
 
 /** Summaries fetched at once (each fetches its days in parallel; the Pax8 client caps requests in flight). */
 const SUMMARY_CONCURRENCY = 4;
+/** Fetched summaries waiting for their write (back-pressure on the fetchers). */
+const MAX_PENDING = 16;
 
 interface Fetched {
   carrier: UsageCarrier;
@@ -39,6 +41,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   const dates = usageDates(ctx.now);
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
   const writes = new Mutex();
+  const pending = new Set<Promise<void>>();
   let done = 0;
 
   const fetchLines = async (summaryId: string): Promise<Pax8UsageLine[] | null> => {
@@ -82,15 +85,19 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
         resourceGroup: summary.resourceGroup ?? null, reason: owner.reason,
       });
     }
-    await writes.run(async () => {
+    // Writes run one at a time behind the fetches; at most MAX_PENDING fetched summaries wait for the database.
+    while (pending.size >= MAX_PENDING) await Promise.race(pending);
+    const write = writes.run(async () => {
       try {
         const outcome = await saveSummary(ctx, fetched, fallbackMonth);
         rec.count('usage', outcome);
       } catch (err) {
         rec.error('usage', summary.id, `could not save usage summary ${summary.id}: ${(err as Error).message}`, summary);
       }
+      if (++done % 50 === 0) ctx.progress({ entity: 'usage', done });
     });
-    if (++done % 50 === 0) ctx.progress({ entity: 'usage', done });
+    pending.add(write);
+    void write.finally(() => pending.delete(write));
   };
 
   await pool(carriers, 2, async (carrier) => {
@@ -103,6 +110,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
     }
     await pool(summaries, SUMMARY_CONCURRENCY, (s) => handleSummary(carrier, s));
   });
+  await Promise.all(pending);
   ctx.progress({ entity: 'usage', done, total: done });
 }
 
@@ -122,22 +130,26 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
     resourceGroup: s.resourceGroup?.slice(0, 255) ?? null, vendorName: s.vendorName?.slice(0, 120) ?? null, customerId: f.customerId,
     mappedBy: f.mappedBy, currentCharges: charges, partnerTotal, currency, isTrial: s.isTrial ?? false, linesMismatch: mismatch,
   };
-  const hash = contentHash(summaryFields);
-  const scope = ctx.scope;
-  const stored = await scope.repo(UsageSummary).findOneBy({ pax8Id: s.id });
-  const storedMonth = stored ? await scope.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
-  const storedLines = stored
-    ? await scope.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id })
-      .andWhere('l.usageDate >= :from', { from: f.lines.length ? minDate(f.lines) : '9999-12-31' }).getMany()
-    : [];
-  const usageSub = stored ? await scope.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: s.id }) : null;
-
   const subFields = {
     name: `${f.carrier.productName} (Usage Summary)`.slice(0, 255), pax8CompanyId: s.companyId ?? f.carrier.pax8CompanyId, customerId: f.customerId,
     pax8ProductId: s.productId ?? null, vendorName: s.vendorName?.slice(0, 120) ?? null, quantity: new Decimal(1), status: f.carrier.status.slice(0, 40),
     billingTerm: 'Monthly', price: charges, cost: partnerTotal, currency,
   };
   const subHash = contentHash(subFields);
+  // One hash over the summary, its month, its lines and its subscription: an unchanged summary costs one read.
+  const hash = contentHash({ summaryFields, month, lines: f.lines, subHash });
+  const scope = ctx.scope;
+  const stored = await scope.repo(UsageSummary).findOneBy({ pax8Id: s.id });
+  if (stored && stored.contentHash === hash) {
+    if (ctx.dryRun) ctx.rec.plan('usage', s.id, 'unchanged');
+    return 'unchanged';
+  }
+  const storedMonth = stored ? await scope.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
+  const storedLines = stored
+    ? await scope.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id })
+      .andWhere('l.usageDate >= :from', { from: f.lines.length ? minDate(f.lines) : '9999-12-31' }).getMany()
+    : [];
+  const usageSub = stored ? await scope.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: s.id }) : null;
 
   const storedByKey = new Map(storedLines.map((l) => [`${l.usageDate}|${l.lineKey}`, l]));
   const newLines = f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));

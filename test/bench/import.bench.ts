@@ -1,0 +1,221 @@
+/**
+ * Import benchmark: `npm run bench:import`.
+ *
+ * A Pax8 sandbox (its own process, so it does not share a CPU with the importer) with 5,000 companies,
+ * 100,000 subscriptions and 2,000 usage summaries with 30 days of lines. For each database (SQLite file,
+ * then MariaDB at BENCH_DATABASE_URL / TEST_DATABASE_URL / mysql://root@127.0.0.1:3306/recurra_bench):
+ *   1. a bare Pax8 client pages the same endpoints the import reads (companies, subscriptions, products,
+ *      usage summaries, usage lines per day) — the floor set by the API;
+ *   2. a full import of everything into an empty database;
+ *   3. an unchanged re-import, counting the rows it wrote (target 0).
+ * Prints full-import time, bare time, their ratio (target <= 1.5), re-import time and rows written, and the
+ * importer's peak RSS (target <= 400 MB).
+ *
+ * Sizes: BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
+ * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MoreThanOrEqual, type DataSource } from 'typeorm';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { randomBytes } from 'node:crypto';
+import { runImport } from '../../src/imports/run-import.js';
+import { carriesUsage } from '../../src/imports/usage-rules.js';
+import { usageDates } from '../../src/imports/usage-days.js';
+import { Pax8Client } from '../../src/pax8/client/index.js';
+import { TenantService } from '../../src/tenants/service.js';
+import { freshDatabase, ensureMariaDbDatabase } from '../support/database.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 5000);
+const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100_000);
+const USAGE = Number(process.env.BENCH_USAGE ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const WHICH = (process.env.BENCH_DB ?? 'both').toLowerCase();
+const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
+/** The sandbox clock: its usage summaries cover this month, which the import reads in full (30 days). */
+const SANDBOX_NOW = '2026-11-15T12:00:00Z';
+const USAGE_PATTERN = 'azure plan|acronis|wasabi|amazon web services';
+const CLIENT = { rateLimitPerMinute: null, concurrency: CONCURRENCY, prefetchPages: 2 } as const;
+
+interface Sandbox {
+  child: ChildProcess;
+  baseUrl: string;
+  tokenUrl: string;
+  adminUrl: string;
+  clientId: string;
+  clientSecret: string;
+  audience: string;
+  partnerCompanyId: string;
+}
+
+async function startSandboxProcess(): Promise<Sandbox> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/recurra.js'), 'sandbox', '--port', '0', '--seed', '42',
+    '--companies', String(COMPANIES), '--subscriptions', String(SUBSCRIPTIONS), '--usage-summaries', String(USAGE), '--rate-limit', 'off', '--now', SANDBOX_NOW],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RECURRA_ENV: 'test' } });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Press Ctrl-C')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
+  });
+  const url = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)![1]!;
+  const sb = { child, baseUrl: url('API base URL:'), tokenUrl: url('Token URL:'), adminUrl: url('Admin URL:'), clientId: url('Client id:'), clientSecret: 'sandbox-secret', audience: url('Audience:'), partnerCompanyId: '' };
+  const state = await (await fetch(`${sb.adminUrl}/state`, { headers: { 'x-sandbox-client-id': sb.clientId, 'x-sandbox-client-secret': sb.clientSecret } })).json() as { partnerCompanyId: string };
+  sb.partnerCompanyId = state.partnerCompanyId;
+  return sb;
+}
+
+class PeakMemory {
+  peak = 0;
+  private timer = setInterval(() => this.sample(), 50);
+  sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage().rss);
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak;
+  }
+}
+
+async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/** Pages every endpoint the import reads, doing nothing with the records. */
+async function bareClientPass(sb: Sandbox): Promise<{ ms: number; requests: number }> {
+  const client = new Pax8Client({ tenantId: 'bench', tenantName: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiBaseUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience, ...CLIENT });
+  const t0 = performance.now();
+  let requests = 0;
+  let records = 0;
+  for await (const _ of client.companies()) records++;
+  const productIds = new Set<string>();
+  const carriers: string[] = [];
+  const subs: Array<{ id: string; productId: string; productName: string | null | undefined }> = [];
+  for await (const item of client.subscriptions()) {
+    if (!item.record) continue;
+    productIds.add(item.record.productId);
+    subs.push({ id: item.record.id, productId: item.record.productId, productName: item.record.productName });
+  }
+  const vendor = new Map<string, string | null>();
+  await pool([...productIds], CONCURRENCY, async (id) => {
+    const p = await client.product(id);
+    vendor.set(id, p.vendorName ?? null);
+    requests++;
+  });
+  for (const s of subs) if (carriesUsage(USAGE_PATTERN, s.productName, vendor.get(s.productId))) carriers.push(s.id);
+  const dates = usageDates(new Date(SANDBOX_NOW));
+  await pool(carriers, 2, async (subId) => {
+    const summaries: string[] = [];
+    for await (const item of client.usageSummaries(subId)) if (item.record) summaries.push(item.record.id);
+    await pool(summaries, 4, async (sid) => {
+      await Promise.all(dates.map(async (d) => {
+        for await (const _ of client.usageLines(sid, d)) records++;
+        requests++;
+      }));
+    });
+  });
+  return { ms: performance.now() - t0, requests: requests + Math.ceil(COMPANIES / 200) + Math.ceil(SUBSCRIPTIONS / 200) + carriers.length };
+}
+
+const TABLES = ['customers', 'pax8_companies', 'customer_mappings', 'products', 'subscriptions', 'subscription_changes', 'usage_summaries', 'usage_monthly_charges', 'usage_lines'];
+
+async function tableState(ds: DataSource): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const t of TABLES) m.set(t, Number(((await ds.query(`SELECT COUNT(*) AS n FROM ${t}`)) as Array<{ n: number | string }>)[0]!.n));
+  return m;
+}
+
+/** Rows inserted (count growth) plus rows updated (updatedAt at or after `since`) across the import's tables. */
+async function rowsWritten(ds: DataSource, before: Map<string, number>, since: Date): Promise<number> {
+  const after = await tableState(ds);
+  let n = 0;
+  for (const t of TABLES) {
+    n += after.get(t)! - before.get(t)!;
+    const target = ds.entityMetadatas.find((m) => m.tableName === t)!.target;
+    n += await ds.getRepository(target).count({ where: { updatedAt: MoreThanOrEqual(since) } });
+  }
+  return n;
+}
+
+function fmt(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<void> {
+  const secrets = new SecretBox(randomBytes(32));
+  const tenant = await new TenantService(ds, secrets).create({
+    name: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
+    settings: { imports: { importInactiveCompanies: true, includeOwnCompany: true, ownCompanyPax8Id: sb.partnerCompanyId, usageProductPattern: USAGE_PATTERN, productImportMode: 'products' } },
+  });
+  const run = (startedBy: string) => runImport({ ds, secrets }, {
+    tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT, batchSize: 500,
+    onProgress: process.stderr.isTTY ? (e) => process.stderr.write(`\r\x1b[K  ${label} ${startedBy}: ${e.entity} ${e.done}`) : undefined,
+  });
+
+  const bare = await bareClientPass(sb);
+  const mem = new PeakMemory();
+  const t1 = performance.now();
+  const full = await run('bench:full');
+  const fullMs = performance.now() - t1;
+  const before = await tableState(ds);
+  const since = new Date();
+  const t2 = performance.now();
+  const again = await run('bench:reimport');
+  const reMs = performance.now() - t2;
+  const peak = mem.stop();
+  const written = await rowsWritten(ds, before, since);
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  const c = full.counts;
+  process.stdout.write([
+    `${label}:`,
+    `  imported: ${c.customers?.created ?? 0} customers, ${c.subscriptions?.created ?? 0} subscriptions, ${c.products?.created ?? 0} products, ${c.usage?.created ?? 0} usage summaries (${[...before.entries()].map(([t, n]) => `${t} ${n}`).join(', ')}); status ${full.status}`,
+    `  full import:            ${fmt(fullMs)}`,
+    `  bare client, same endpoints: ${fmt(bare.ms)} (${bare.requests} requests)`,
+    `  ratio:                  ${(fullMs / bare.ms).toFixed(2)} (target <= 1.5)`,
+    `  unchanged re-import:    ${fmt(reMs)}, rows written ${written} (target 0); status ${again.status}`,
+    `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= 400 MB)`,
+    '',
+  ].join('\n'));
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`Import benchmark: ${COMPANIES} companies, ${SUBSCRIPTIONS} subscriptions, ${USAGE} usage summaries x 30 days of lines; ${CONCURRENCY} requests in flight\n`);
+  const sb = await startSandboxProcess();
+  try {
+    if (WHICH === 'sqlite' || WHICH === 'both') {
+      const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
+      const ds = await freshDatabase({ url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
+      try {
+        await benchOne('SQLite', ds, sb);
+      } finally {
+        await ds.destroy();
+      }
+    }
+    if (WHICH === 'mariadb' || WHICH === 'both') {
+      await ensureMariaDbDatabase(MARIADB_URL);
+      const ds = await freshDatabase({ url: MARIADB_URL, sqlitePath: '' });
+      try {
+        await benchOne(`MariaDB (${new URL(MARIADB_URL).host}${new URL(MARIADB_URL).pathname})`, ds, sb);
+      } finally {
+        await ds.destroy();
+      }
+    }
+  } finally {
+    sb.child.kill('SIGTERM');
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
