@@ -5,7 +5,9 @@ import { addLineForNewSubscription } from '../../../src/invoices/auto-lines.js';
 import { freshDatabase, insertTenant } from '../../support/database.js';
 import { insertCustomer, insertRecurringInvoice, insertSubscription, scopeOf, setTenantSettings } from './fixtures.js';
 
-describe('invoices: automatic recurring-invoice lines for new subscriptions', () => {
+describe('invoices: automatic recurring-invoice lines for new subscriptions', function () {
+  // freshDatabase empties and migrates MariaDB again before each test, which takes a while on a busy server.
+  this.timeout(120_000);
   let ds: DataSource;
   let tenantId: string;
 

@@ -24,7 +24,9 @@ const withUsage: ScenarioJson = {
   usage: [{ usageSummary: 'u1', month: '2025-12', charges: '118.40' }, { usageSummary: 'u1', month: '2026-01', charges: '131.07' }],
 };
 
-describe('invoices: review, numbering, explain, render, CSV', () => {
+describe('invoices: review, numbering, explain, render, CSV', function () {
+  // freshDatabase empties and migrates MariaDB again before each test, which takes a while on a busy server.
+  this.timeout(120_000);
   let ds: DataSource;
   let tenantId: string;
   beforeEach(async () => {
