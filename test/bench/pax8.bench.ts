@@ -7,6 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pax8Client } from '../../src/pax8/client/index.js';
 
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
   const n = env('BENCH_SUBSCRIPTIONS', 100_000);
   const rounds = env('BENCH_ROUNDS', 5);
   console.log(`pax8 bench: ${n} subscriptions, page size 200, sandbox in a child process on loopback, ${rounds} rounds`);
+  // Both loops wait on the sandbox; on a busy machine the wall-time ratio mostly measures the load.
+  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const { child, info } = await startChild(n);
   try {
     await bareLoop(info); // warm-up: sandbox caches, JIT on both sides
