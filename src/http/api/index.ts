@@ -3,7 +3,6 @@ import './routes/auth.js';
 import './routes/tenants.js';
 import './routes/data.js';
 import './routes/licensing.js';
-import './routes/licensing-pages.js';
 import './routes/actions.js';
 import './routes/invoices.js';
 import './routes/reconcile.js';

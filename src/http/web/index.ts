@@ -8,6 +8,7 @@ import { HttpError } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
+import { licensingWebRouter } from '../../licensing/web.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
 
@@ -405,6 +406,8 @@ export function webRouter(rt: Runtime): Router {
       linesTruncated: lines.page.totalPages > 1,
     });
   }));
+
+  router.use(licensingWebRouter(rt));
 
   return router;
 }

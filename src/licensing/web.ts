@@ -1,0 +1,273 @@
+import path from 'node:path';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+import type { Runtime } from '../app/runtime.js';
+import { Tenant } from '../db/entities/index.js';
+import { HttpError } from '../http/api/errors.js';
+import { invokeRoute, routeById, type Input } from '../http/api/route.js';
+import { clearSessionCookie, csrfOk } from '../http/auth.js';
+import { Views, WEB_TEMPLATES } from '../http/web/render.js';
+import { viewUser } from '../users/service.js';
+import '../http/api/index.js';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/**
+ * Licensing pages of the web app, in the web app's layout (templates/web/layout.hbs) with the
+ * page bodies in templates/licensing/. Plain forms (no script needed) posting to these routes, which
+ * call the JSON API's routes through invokeRoute, so roles, tenant and customer rules are the API's.
+ *
+ * Admin (manage_licensing): /t/:tenantId/licensing/settings?tab=approval|catalog|self-service, /approvals.
+ * Client (write_licensing): /t/:tenantId/licensing/my.
+ */
+const LICENSING_TEMPLATES = path.resolve(WEB_TEMPLATES, '../licensing');
+/** Views resolves pages under <web>/pages/; ours live in templates/licensing/. */
+const pageName = (name: string) => path.relative(path.join(WEB_TEMPLATES, 'pages'), path.join(LICENSING_TEMPLATES, name));
+
+type Data = Record<string, any>;
+const TABS = ['approval', 'catalog', 'self-service'] as const;
+
+function clean(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== '' && v !== undefined && k !== '_csrf' && k !== 'back'));
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+const orNull = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+export function licensingWebRouter(rt: Runtime): Router {
+  const views = new Views(undefined, rt.config.env !== 'development');
+  const router = Router();
+  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
+
+  function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
+    const user = req.auth!.user;
+    const role = user.role;
+    res.status(status).type('html').send(views.render(pageName(page), {
+      ...data,
+      me: viewUser(user),
+      csrf: req.auth?.session?.csrfToken ?? '',
+      nav: {
+        tenantId: req.params.tenantId, admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
+        review: role === 'admin' || role === 'reviewer', client: role === 'client',
+      },
+      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
+      error: typeof req.query.error === 'string' ? req.query.error : null,
+      path: req.path,
+    }));
+  }
+
+  function errorPage(req: Request, res: Response, err: HttpError): void {
+    const title = err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error';
+    res.status(err.status).type('html').send(views.render('error', {
+      title, message: err.message, me: viewUser(req.auth!.user), csrf: req.auth?.session?.csrfToken ?? '', nav: null,
+    }));
+  }
+
+  /** Where a form goes back to: a page of this tenant's licensing section, else `fallback`. */
+  function backTo(req: Request, fallback: string): string {
+    const b = str((req.body as Record<string, unknown> | undefined)?.back);
+    const root = `/t/${req.params.tenantId}/licensing/`;
+    return b && b.startsWith(root) && /^[\w\-/?=&.%+]*$/.test(b) ? b : fallback;
+  }
+  const redirect = (res: Response, to: string, key: 'notice' | 'error', text: string) => {
+    const u = new URL(to, 'http://x');
+    u.searchParams.delete('notice');
+    u.searchParams.delete('error');
+    u.searchParams.set(key, text);
+    res.redirect(303, u.pathname + u.search);
+  };
+
+  /** Sign-in, one-time password, CSRF on posts; a refused POST goes back with the API's message. */
+  const page = (fn: (req: Request, res: Response) => Promise<void>, back?: (req: Request) => string) =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      if (!req.auth) {
+        if (req.staleSession) clearSessionCookie(rt, req, res);
+        return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/licensing`)}`);
+      }
+      if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
+      if (req.method === 'POST' && !csrfOk(req)) {
+        return errorPage(req, res, new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.'));
+      }
+      try {
+        await fn(req, res);
+      } catch (err) {
+        if (err instanceof HttpError) {
+          if (req.method === 'POST' && back && err.status < 500 && err.status !== 403 && err.status !== 404) return redirect(res, back(req), 'error', err.message);
+          return errorPage(req, res, err);
+        }
+        next(err);
+      }
+    };
+
+  const base = (req: Request) => `/t/${req.params.tenantId}/licensing`;
+  const local = (iso: string | null, zone: string) => (iso ? dayjs.utc(iso).tz(zone).format('YYYY-MM-DD HH:mm') : null);
+  /** The tenant's zone for showing times (the page's API calls have already checked access). */
+  async function zoneOf(req: Request): Promise<string> {
+    return (await rt.ds.manager.findOneBy(Tenant, { id: String(req.params.tenantId).slice(0, 36) }))?.timeZone ?? 'UTC';
+  }
+  function pager(req: Request, p: { number: number; totalPages: number }) {
+    const link = (n: number) => {
+      const u = new URLSearchParams(req.query as Record<string, string>);
+      u.set('page', String(n));
+      return `${req.path}?${u.toString()}`;
+    };
+    return { prev: p.number > 0 ? link(p.number - 1) : null, next: p.number + 1 < p.totalPages ? link(p.number + 1) : null, number: p.number + 1, total: Math.max(1, p.totalPages) };
+  }
+
+  router.get('/t/:tenantId/licensing', page(async (req, res) => {
+    res.redirect(303, `${base(req)}/${req.auth!.user.role === 'client' ? 'my' : 'settings'}`);
+  }));
+
+  // --- admin: settings ----------------------------------------------------------------------------
+
+  router.get('/t/:tenantId/licensing/settings', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const tab = (TABS as readonly string[]).includes(String(req.query.tab)) ? String(req.query.tab) : 'approval';
+    const filter = { q: str(req.query.q) ?? '', vendor: str(req.query.vendor) ?? '', category: str(req.query.category) ?? '', visible: str(req.query.visible) ?? '' };
+    const settings = await api(req, 'getLicensingSettings', { params: p });
+    const data: Data = {
+      title: 'Licensing settings', tenantId: p.tenantId, filter, backUrl: req.originalUrl,
+      tabs: TABS.map((t) => ({ id: t, href: `${base(req)}/settings?tab=${t}`, label: t === 'self-service' ? 'Self-Service' : t[0]!.toUpperCase() + t.slice(1), on: t === tab })),
+    };
+    if (tab === 'approval') {
+      const chosen = new Set((settings.approval.alwaysApproveVendors as string[]).map((v) => v.toLowerCase()));
+      const names = [...new Map([...settings.vendors, ...settings.approval.alwaysApproveVendors].map((v: string) => [v.toLowerCase(), v])).values()] as string[];
+      data.approval = settings.approval;
+      data.vendorBadges = names.sort((a, b) => a.localeCompare(b)).map((name) => ({ name, on: chosen.has(name.toLowerCase()) }));
+    } else if (tab === 'catalog') {
+      data.catalog = true;
+      data.facets = await api(req, 'licensingCatalogFacets', { params: p });
+      const products = await api(req, 'listLicensingCatalog', { params: p, query: clean({ ...filter, page: req.query.page, size: '100' }) });
+      data.products = products;
+      data.pager = pager(req, products.page);
+    } else {
+      data.selfService = settings.selfService;
+      const subs = await api(req, 'listLicensingSubscriptions', { params: p, query: clean({ q: filter.q, page: req.query.page, size: '100' }) });
+      data.subscriptions = {
+        ...subs,
+        items: (subs.items as Data[]).map((s) => ({ ...s, allowSel: s.rule?.allowQuantityChanges === true ? 'true' : s.rule?.allowQuantityChanges === false ? 'false' : '' })),
+      };
+      data.pager = pager(req, subs.page);
+    }
+    render(req, res, 'settings', data);
+  }));
+
+  const settingsTab = (tab: string) => (req: Request) => `${base(req)}/settings?tab=${tab}`;
+
+  router.post('/t/:tenantId/licensing/settings/approval', page(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    await api(req, 'updateLicensingApproval', {
+      params: { tenantId: req.params.tenantId },
+      body: { requireApprovalByDefault: b.requireApprovalByDefault === 'on', autoApproveThresholdPercent: str(b.autoApproveThresholdPercent)?.trim() ?? '', alwaysApproveVendors: list(b.alwaysApproveVendors) },
+    });
+    redirect(res, settingsTab('approval')(req), 'notice', 'Approval settings saved.');
+  }, settingsTab('approval')));
+
+  router.post('/t/:tenantId/licensing/settings/self-service', page(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    await api(req, 'updateLicensingSelfService', {
+      params: { tenantId: req.params.tenantId },
+      body: { allowSelfService: b.allowSelfService === 'on', defaultMinQuantity: orNull(b.defaultMinQuantity), defaultMaxQuantity: orNull(b.defaultMaxQuantity) },
+    });
+    redirect(res, settingsTab('self-service')(req), 'notice', 'Self-service defaults saved.');
+  }, settingsTab('self-service')));
+
+  router.post('/t/:tenantId/licensing/catalog', page(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const one = str(b.one);
+    const [action, productIds] = one ? [one.split(':')[0], [one.split(':')[1] ?? '']] : [str(b.action), list(b.productIds)];
+    if (productIds.length === 0) throw new HttpError(400, 'validation_failed', 'Select at least one product.');
+    const r = await api(req, 'updateLicensingCatalog', { params: { tenantId: req.params.tenantId }, body: { action, productIds } });
+    redirect(res, backTo(req, settingsTab('catalog')(req)), 'notice', `${r.changed} product${r.changed === 1 ? '' : 's'} changed (${action}).`);
+  }, (req) => backTo(req, settingsTab('catalog')(req))));
+
+  router.post('/t/:tenantId/licensing/subscriptions/:subscriptionId/rule', page(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const allow = str(b.allowQuantityChanges);
+    const r = await api(req, 'setLicensingRule', {
+      params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId },
+      body: {
+        allowQuantityChanges: allow === 'true' ? true : allow === 'false' ? false : null, alwaysRequireApproval: b.alwaysRequireApproval === 'on',
+        minQuantity: orNull(b.minQuantity), maxQuantity: orNull(b.maxQuantity),
+      },
+    });
+    redirect(res, backTo(req, settingsTab('self-service')(req)), 'notice', `Rule saved for ${r.name} (${r.customerName ?? ''}).`);
+  }, (req) => backTo(req, settingsTab('self-service')(req))));
+
+  router.post('/t/:tenantId/licensing/subscriptions/:subscriptionId/rule/delete', page(async (req, res) => {
+    await api(req, 'clearLicensingRule', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId } });
+    redirect(res, backTo(req, settingsTab('self-service')(req)), 'notice', 'The defaults apply again.');
+  }, (req) => backTo(req, settingsTab('self-service')(req))));
+
+  // --- admin: approvals -----------------------------------------------------------------------------
+
+  router.get('/t/:tenantId/licensing/approvals', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const pending = await api(req, 'listLicensingRequests', { params: p, query: { status: 'pending', size: '200', sort: 'requestedAt,asc' } });
+    const zone = await zoneOf(req);
+    const recent = await api(req, 'listLicensingRequests', { params: p, query: { size: '50', sort: 'requestedAt,desc' } });
+    const when = (r: Data) => ({ ...r, requestedAt: local(r.requestedAt, zone) });
+    render(req, res, 'approvals', {
+      title: 'Licence approvals', tenantId: p.tenantId,
+      pending: (pending.items as Data[]).map(when), recent: (recent.items as Data[]).filter((r) => r.status !== 'pending').map(when),
+    });
+  }));
+
+  const approvals = (req: Request) => `${base(req)}/approvals`;
+
+  router.post('/t/:tenantId/licensing/requests/:requestId/approve', page(async (req, res) => {
+    const r = await api(req, 'approveLicensingRequest', { params: { tenantId: req.params.tenantId, requestId: req.params.requestId } });
+    if (r.status === 'failed') return redirect(res, approvals(req), 'error', `Pax8 refused the change: ${r.failureReason}`);
+    redirect(res, approvals(req), 'notice', `Applied: ${r.productName} for ${r.customerName ?? 'the client'} is now ${r.requestedQuantity}.`);
+  }, approvals));
+
+  router.post('/t/:tenantId/licensing/requests/:requestId/reject', page(async (req, res) => {
+    const reason = orNull((req.body as Record<string, unknown>).reason);
+    const r = await api(req, 'rejectLicensingRequest', { params: { tenantId: req.params.tenantId, requestId: req.params.requestId }, body: reason ? { reason } : {} });
+    redirect(res, approvals(req), 'notice', `Rejected: ${r.productName} ${r.currentQuantity} → ${r.requestedQuantity}.`);
+  }, approvals));
+
+  router.post('/t/:tenantId/licensing/sync', page(async (req, res) => {
+    const r = await api(req, 'syncLicensing', { params: { tenantId: req.params.tenantId } });
+    redirect(res, approvals(req), r.status === 'failed' ? 'error' : 'notice', `Sync ${r.status}.`);
+  }, approvals));
+
+  // --- client: my licences --------------------------------------------------------------------------
+
+  router.get('/t/:tenantId/licensing/my', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const subs = await api(req, 'listMyLicensingSubscriptions', { params: p, query: { size: '200' } });
+    const zone = await zoneOf(req);
+    const requests = await api(req, 'listMyLicensingRequests', { params: p, query: { size: '50' } });
+    const notices = await api(req, 'listMyLicensingNotices', { params: p, query: { size: '50' } });
+    const catalog = await api(req, 'listMyLicensingCatalog', { params: p, query: { size: '200' } });
+    render(req, res, 'my', {
+      title: 'My licences', tenantId: p.tenantId, subscriptions: subs.items,
+      requests: (requests.items as Data[]).map((r) => ({ ...r, requestedAt: local(r.requestedAt, zone) })),
+      notices: (notices.items as Data[]).map((n) => ({ ...n, createdAt: local(n.createdAt, zone) })),
+      catalog: catalog.items,
+    });
+  }));
+
+  const my = (req: Request) => `${base(req)}/my`;
+
+  router.post('/t/:tenantId/licensing/my/:subscriptionId/request', page(async (req, res) => {
+    const q = str((req.body as Record<string, unknown>).quantity)?.trim() ?? '';
+    if (!/^\d{1,9}$/.test(q)) throw new HttpError(400, 'validation_failed', 'Enter the new quantity as a whole number.');
+    const r = await api(req, 'requestLicensingChange', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId }, body: { quantity: q } });
+    if (r.status === 'applied') return redirect(res, my(req), 'notice', `Done: ${r.productName} now has ${r.requestedQuantity} licences.`);
+    if (r.status === 'failed') return redirect(res, my(req), 'error', `The change could not be applied: ${r.failureReason}`);
+    redirect(res, my(req), 'notice', `Requested ${r.requestedQuantity} licences of ${r.productName}: waiting for approval.`);
+  }, my));
+
+  router.post('/t/:tenantId/licensing/my/notices/:noticeId/read', page(async (req, res) => {
+    await api(req, 'readMyLicensingNotice', { params: { tenantId: req.params.tenantId, noticeId: req.params.noticeId } });
+    res.redirect(303, my(req));
+  }, my));
+
+  return router;
+}
