@@ -1,24 +1,37 @@
 import type { Command } from 'commander';
+import express from 'express';
 import { openRuntime } from '../../app/runtime.js';
 import { onShutdown } from '../../app/lifecycle.js';
 import { createHttpApp } from '../../http/app.js';
 import { listen } from '../../http/server.js';
 import { describeTarget } from '../../db/data-source.js';
 import { databaseTarget } from '../../app/runtime.js';
+import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
+import { jobsRouter } from '../../jobs/http.js';
 
 export function register(program: Command): void {
   program
     .command('start')
     .description('migrate the database, then serve the web app and API until SIGINT/SIGTERM')
     .option('-p, --port <port>', 'HTTP port (overrides PORT and config)')
-    .action(async (opts: { port?: string }) => {
+    .option('--no-scheduler', 'do not run jobs here (run `recurra worker` processes instead); default: config scheduler.enabled')
+    .action(async (opts: { port?: string; scheduler: boolean }) => {
       if (opts.port !== undefined) process.env.PORT = opts.port;
       const rt = await openRuntime();
       const stoppers: Array<() => Promise<void>> = [() => rt.close()];
-      const server = await listen(createHttpApp(rt), rt.config.http.host, rt.config.http.port);
+      // The scheduler (jobs run here unless disabled) and its routes: Agendash at /admin/jobs, sync now.
+      const scheduler = createScheduler(rt);
+      if (opts.scheduler && rt.config.scheduler.enabled) {
+        await scheduler.start();
+        stoppers.push(() => scheduler.stop());
+      }
+      const app = express().disable('x-powered-by').set('trust proxy', rt.config.http.trustProxy);
+      app.use(jobsRouter(rt, scheduler), createHttpApp(rt));
+      const server = await listen(app, rt.config.http.host, rt.config.http.port);
       stoppers.push(() => server.close());
       rt.logger.info({ url: server.url, database: describeTarget(databaseTarget(rt.config)) }, 'recurra started');
       process.stdout.write(`Recurra is listening on ${server.url}\n`);
       await onShutdown(rt.logger, stoppers);
+      exitAfterShutdown();
     });
 }

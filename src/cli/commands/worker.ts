@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { openRuntime } from '../../app/runtime.js';
+import { onShutdown } from '../../app/lifecycle.js';
+import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('run the job scheduler only (start more workers to share the work) until SIGINT/SIGTERM')
+    .action(async () => {
+      const rt = await openRuntime();
+      const scheduler = createScheduler(rt);
+      await scheduler.start();
+      process.stdout.write(`Recurra worker ${scheduler.repository.owner} is running jobs (${scheduler.backend.name})\n`);
+      // Stoppers run in reverse: the scheduler drains (or releases its locks) before the database closes.
+      await onShutdown(rt.logger, [() => rt.close(), () => scheduler.stop()]);
+      exitAfterShutdown();
+    });
+}
