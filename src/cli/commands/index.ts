@@ -16,6 +16,8 @@ import { register as customers } from './customers.js';
 import { register as subscriptions } from './subscriptions.js';
 import { register as licensing } from './licensing.js';
 import { register as reconcile } from './reconcile.js';
+import { register as worker } from './worker.js';
+import { register as sync } from './sync.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -36,4 +38,6 @@ export function registerCommands(program: Command): void {
   subscriptions(program);
   licensing(program);
   reconcile(program);
+  worker(program);
+  sync(program);
 }
