@@ -58,6 +58,7 @@ export function buildOpenApi(serverUrl = '/api/v1'): Json {
       errors['409'] = 'conflicts with the current state (already exists, turned off by a setting, refused)';
       errors['502'] = 'Pax8 failed or refused the change';
     }
+    Object.assign(errors, def.errors ?? {});
     if (def.produces === 'application/pdf') errors['503'] = 'Chromium is not installed on the server';
     if (def.public) errors['429'] = 'too many failed attempts: locked for Retry-After seconds';
     for (const [code, description] of Object.entries(errors)) {

@@ -58,6 +58,8 @@ export interface RouteDef<
   params?: P;
   query?: Q;
   body?: B;
+  /** Further documented error answers (status → when). */
+  errors?: Record<string, string>;
   /** A valid body: shown in the OpenAPI document (the route matrix test sends it too). */
   example?: z.input<B>;
   response: R;

@@ -326,10 +326,41 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
     const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const role = req.auth!.user.role;
     render(req, res, 'recurring-invoices', {
-      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page),
+      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), customers: [...names.entries()].map(([id, name]) => ({ id, name })),
       items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
+      canEdit: role === 'admin' || role === 'finance', today: new Date().toISOString().slice(0, 10),
     });
+  }));
+  router.post('/t/:tenantId/recurring-invoices', page(async (req, res) => {
+    const r = await api(req, 'createRecurringInvoice', { params: { tenantId: req.params.tenantId }, body: clean(req.body as Record<string, unknown>) });
+    back(res, `/t/${req.params.tenantId}/recurring-invoices/${r.id}`, 'Recurring invoice created: add its lines.');
+  }));
+  router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines', page(async (req, res) => {
+    const b = clean(req.body as Record<string, unknown>);
+    if ('reviewRequired' in b) b.reviewRequired = b.reviewRequired === 'on';
+    const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId };
+    await api(req, 'addRecurringInvoiceLine', { params: p, body: b });
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Line added.');
+  }));
+  router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId', page(async (req, res) => {
+    const b = clean(req.body as Record<string, unknown>);
+    b.reviewRequired = b.reviewRequired === 'on';
+    if (b.priceMode === 'follow') delete b.unitPrice;
+    const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
+    await api(req, 'updateRecurringInvoiceLine', { params: p, body: b });
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Line saved.');
+  }));
+  router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId/delete', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
+    await api(req, 'deleteRecurringInvoiceLine', { params: p });
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Line removed.');
+  }));
+  router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId/links', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
+    await api(req, 'linkSubscription', { params: p, body: clean(req.body as Record<string, unknown>) });
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Link saved.');
   }));
   router.get('/t/:tenantId/recurring-invoices/:recurringInvoiceId', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId };
@@ -337,8 +368,18 @@ export function webRouter(rt: Runtime): Router {
     const subs = await maybe(req, 'listSubscriptions', { params: { tenantId: p.tenantId }, query: { customerId: ri.customerId, size: '200' } });
     const subNames = new Map(((subs?.items ?? []) as Data[]).map((s) => [s.id, `${s.name} (qty ${s.quantity}, ${s.status})`]));
     const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    let preview: Data | null = null;
+    let previewError: string | null = null;
+    try {
+      preview = await maybe(req, 'previewRecurringInvoice', { params: p });
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.status !== 409) throw err;
+      previewError = err.message;
+    }
+    const role = req.auth!.user.role;
     render(req, res, 'recurring-invoice', {
-      title: ri.name, tenant: { id: p.tenantId }, ri, customerName: names.get(ri.customerId) ?? ri.customerId,
+      title: ri.name, tenant: { id: p.tenantId }, ri, customerName: names.get(ri.customerId) ?? ri.customerId, preview, previewError,
+      canEdit: role === 'admin' || role === 'finance', subscriptions: (subs?.items ?? []) as Data[],
       lines: (ri.lines as Data[]).map((l) => ({ ...l, links: (l.links as Data[]).map((k) => ({ ...k, subscriptionName: subNames.get(k.subscriptionId) ?? k.subscriptionId })) })),
     });
   }));

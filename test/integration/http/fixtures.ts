@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import {
   Customer, CustomerMapping, ImportError, Invoice, InvoiceLine, LicensingChangeRequest, LicensingNotice, RecurringInvoice, RecurringInvoiceLine,
-  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
+  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, SubscriptionChange, UsageLine, UsageMonthlyCharge, UsageSummary,
   type Tenant,
 } from '../../../src/db/entities/index.js';
 import { insertTenant } from '../../support/database.js';
@@ -48,6 +48,10 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
   const s1 = sub(c1.id);
   const s2 = sub(c2.id);
   await m.insert(Subscription, [s1, s2]);
+  await m.insert(SubscriptionChange, [s1, s2].map((s) => ({
+    ...base(), subscriptionId: s.id, effectiveDate: '2026-01-01', observedAt: new Date(), fields: 'quantity,status,price', quantity: s.quantity,
+    status: 'Active', active: true, price: s.price, cost: s.cost, source: 'import', importRunId: null, initiatedBy: null,
+  })));
   const summary = (customerId: string) => ({
     ...base(), pax8Id: randomUUID(), pax8SubscriptionId: randomUUID(), pax8CompanyId: pax8Id, pax8ProductId: null, resourceGroup: 'rg-app',
     vendorName: 'Microsoft', customerId, mappedBy: 'company', currentCharges: new Decimal('12.345'), partnerTotal: new Decimal('10.1'),
@@ -96,7 +100,7 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     await m.insert(InvoiceLine, { ...base(), invoiceId: inv.id, position: 0, recurringInvoiceLineId: line.id, adjustmentId: null, kind: 'recurring',
       description: `Licences for ${companyName}`, fromDate: '2026-11-01', toDate: '2026-11-30', quantity: new Decimal('5'), unitPrice: new Decimal('22'),
       amount: new Decimal('110'), tax: new Decimal('22'), reviewJson: '[]', provenanceJson: '{}' });
-    return { recurringInvoiceId: ri.id, invoiceId: inv.id };
+    return { recurringInvoiceId: ri.id, invoiceId: inv.id, lineId: line.id };
   };
   const b1 = await billing(c1.id, s1.id);
   const b2 = await billing(c2.id, s2.id);
