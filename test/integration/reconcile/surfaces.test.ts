@@ -1,0 +1,104 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Runtime } from '../../../src/app/runtime.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createHttpApp } from '../../../src/http/app.js';
+import { listen, type RunningServer } from '../../../src/http/server.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { UserService } from '../../../src/users/service.js';
+import { runCli } from '../../support/cli.js';
+import { sharedTestTarget } from '../../support/database.js';
+import { MONTH, reconcileHarness, type ReconcileHarness } from './harness.js';
+
+/** The CLI, the API (JSON and CSV) and the web view show the same month. */
+describe('reconcile: CLI, API and web view agree', function () {
+  this.timeout(180_000);
+  let h: ReconcileHarness;
+  let server: RunningServer;
+  let env: NodeJS.ProcessEnv;
+  const tokens: Record<string, string> = {};
+  let api: any;
+
+  async function get(p: string, role = 'admin'): Promise<{ status: number; text: string; type: string | null }> {
+    const res = await fetch(server.url + p, { headers: { authorization: `Bearer ${tokens[role]}` } });
+    return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+  }
+
+  before(async () => {
+    const target = sharedTestTarget();
+    h = await reconcileHarness({ target, importInactiveCompanies: false });
+    await h.importBilling();
+    const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: h.ds, secrets: h.secrets, close: async () => {} };
+    server = await listen(createHttpApp(rt), '127.0.0.1', 0);
+    const users = new UserService(h.ds);
+    for (const role of ['admin', 'finance', 'reviewer'] as const) {
+      const { user } = await users.create({ email: `${role}@example.test`, role, password: `pw-${role}-long-enough-1`, tenantId: h.tenant.id, customerId: null });
+      tokens[role] = (await users.createToken(user.id, 'test')).token;
+    }
+    env = target.url
+      ? { DATABASE_URL: target.url, RECURRA_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'recurra-data-')) }
+      : { RECURRA_DATA_DIR: path.dirname(target.sqlitePath) };
+    const r = await get(`/api/v1/tenants/${h.tenant.id}/reconcile?month=${MONTH}`);
+    expect(r.status, r.text).to.equal(200);
+    api = JSON.parse(r.text);
+  });
+  after(async () => {
+    await server?.close();
+    await h?.close();
+  });
+
+  it('the API answers the month with findings, and only admin and finance may see it', async () => {
+    expect(api.month).to.equal(MONTH);
+    expect(api.findings.length).to.be.greaterThan(0);
+    expect((await get(`/api/v1/tenants/${h.tenant.id}/reconcile?month=${MONTH}`, 'finance')).status).to.equal(200);
+    expect((await get(`/api/v1/tenants/${h.tenant.id}/reconcile?month=${MONTH}`, 'reviewer')).status).to.equal(403);
+    expect((await get(`/api/v1/tenants/${h.tenant.id}/reconcile?month=2026-13`)).status).to.equal(400);
+  });
+
+  it('`recurra reconcile --json` prints exactly what the API answers', async () => {
+    const r = await runCli(['reconcile', '--tenant', h.tenant.name, '--month', MONTH, '--json', '--no-notify'], env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal(api);
+  });
+
+  it('`recurra reconcile` as text shows the same totals and findings', async () => {
+    const r = await runCli(['reconcile', '--tenant', h.tenant.name, '--month', MONTH, '--no-notify'], env);
+    expect(r.code, r.stderr).to.equal(0);
+    for (const t of api.totals) {
+      expect(r.stdout).to.match(new RegExp(`TOTAL ${t.currency}\\s+${t.cost}\\s+${t.billed}\\s+${t.margin}\\s+\\S+\\s+${t.leakage}`));
+    }
+    for (const f of api.findings) expect(r.stdout).to.include(`${f.amount} ${f.currency} a month`);
+    const bad = await runCli(['reconcile', '--tenant', h.tenant.name, '--month', '2026-1'], env);
+    expect(bad.code).to.equal(2);
+  });
+
+  it('the CSV (API and CLI) lists the same findings and amounts', async () => {
+    const r = await get(`/api/v1/tenants/${h.tenant.id}/reconcile/csv?month=${MONTH}&part=findings`);
+    expect(r.status).to.equal(200);
+    expect(r.type).to.match(/^text\/csv/);
+    const lines = r.text.trim().split('\r\n');
+    expect(lines[0]).to.match(/^month,kind,customer,/);
+    expect(lines).to.have.length(api.findings.length + 1);
+    for (const f of api.findings) expect(r.text).to.include(`,${f.currency},${f.amount},`);
+    const cli = await runCli(['reconcile', '--tenant', h.tenant.name, '--month', MONTH, '--csv', 'findings', '--no-notify'], env);
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.stdout).to.equal(r.text);
+  });
+
+  it('the web month view shows the same totals and findings, newest first', async () => {
+    const r = await get(`/api/v1/tenants/${h.tenant.id}/reconcile/view?month=${MONTH}`);
+    expect(r.status).to.equal(200);
+    expect(r.type).to.match(/^text\/html/);
+    for (const t of api.totals) {
+      const row = r.text.match(new RegExp(`<tr data-currency="${t.currency}">([\\s\\S]*?)</tr>`))?.[1] ?? '';
+      expect(row).to.include(`<td class="n cost">${t.cost}</td>`);
+      expect(row).to.include(`<td class="n billed">${t.billed}</td>`);
+      expect(row).to.include(`<td class="n leakage">${t.leakage}</td>`);
+    }
+    const keys = [...r.text.matchAll(/<tr data-key="([^"]+)"/g)].map((m) => m[1]);
+    expect(keys).to.deep.equal(api.findings.map((f: { key: string }) => f.key));
+    for (const f of api.findings) expect(r.text).to.include(`<td class="n amount">${f.amount} ${f.currency}</td>`);
+  });
+});
