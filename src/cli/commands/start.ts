@@ -6,6 +6,8 @@ import { createHttpApp } from '../../http/app.js';
 import { listen } from '../../http/server.js';
 import { describeTarget } from '../../db/data-source.js';
 import { databaseTarget } from '../../app/runtime.js';
+import { ensureFirstAdmin } from '../../users/bootstrap.js';
+import { startDemo } from '../../http/demo.js';
 import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
 import { jobsRouter } from '../../jobs/http.js';
 
@@ -19,6 +21,9 @@ export function register(program: Command): void {
       if (opts.port !== undefined) process.env.PORT = opts.port;
       const rt = await openRuntime();
       const stoppers: Array<() => Promise<void>> = [() => rt.close()];
+      await ensureFirstAdmin(rt);
+      const demo = await startDemo(rt);
+      if (demo) stoppers.push(() => demo.close());
       // The scheduler (jobs run here unless disabled) and its routes: Agendash at /admin/jobs, sync now.
       const scheduler = createScheduler(rt);
       if (opts.scheduler && rt.config.scheduler.enabled) {

@@ -1,0 +1,58 @@
+import type { Runtime } from '../app/runtime.js';
+import { Tenant } from '../db/entities/index.js';
+import { runImport } from '../imports/run-import.js';
+import { startSandbox, type RunningSandbox } from '../pax8/sandbox/index.js';
+import { TenantService } from '../tenants/service.js';
+
+export const DEMO_TENANT = 'demo';
+
+export interface Demo {
+  sandbox: RunningSandbox;
+  tenantId: string;
+  /** Resolves when the first import of a newly created demo tenant has finished (at once otherwise). */
+  imported: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * With config.demo.sandbox (the embedded default), starts the Pax8 sandbox and, when there is no
+ * tenant yet, connects it as the tenant "demo" and imports its sample data in the background.
+ */
+export async function startDemo(rt: Runtime, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<Demo | null> {
+  if (!rt.config.demo.sandbox) return null;
+  let sandbox: RunningSandbox;
+  try {
+    sandbox = await startSandbox({ host: '127.0.0.1', port: rt.config.demo.sandboxPort, companies: rt.config.demo.sandboxCompanies, rateLimitPerMinute: null });
+  } catch (err) {
+    rt.logger.warn({ err, port: rt.config.demo.sandboxPort }, 'demo sandbox not started');
+    out(`Demo Pax8 sandbox not started (port ${rt.config.demo.sandboxPort}): ${(err as Error).message}\n`);
+    return null;
+  }
+  const tenants = new TenantService(rt.ds, rt.secrets);
+  const existing = await rt.ds.manager.findOneBy(Tenant, { name: DEMO_TENANT });
+  let tenantId: string;
+  let imported: Promise<void> = Promise.resolve();
+  if (existing) {
+    // Same sandbox port as before, so the stored URLs still point at it.
+    tenantId = existing.id;
+    await tenants.updateConnection(existing.id, { apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience });
+  } else if ((await rt.ds.manager.count(Tenant)) === 0) {
+    const t = await tenants.create({
+      name: DEMO_TENANT, displayName: 'Demo MSP (Pax8 sandbox)', timeZone: 'UTC', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret,
+      apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
+      settings: { imports: { allowQuantityIncrease: true } },
+    });
+    tenantId = t.id;
+    out(`Demo: Pax8 sandbox on ${sandbox.baseUrl}, connected as tenant "${DEMO_TENANT}"; importing its sample data…\n`);
+    imported = runImport({ ds: rt.ds, secrets: rt.secrets }, {
+      tenantId, trigger: 'cli', startedBy: 'demo', client: { rateLimitPerMinute: null },
+    }).then(
+      (run) => { out(`Demo: sample data imported (${run.status}).\n`); },
+      (err: unknown) => { rt.logger.error({ err }, 'demo import failed'); out(`Demo: import failed: ${(err as Error).message}\n`); },
+    );
+  } else {
+    await sandbox.close();
+    return null;
+  }
+  return { sandbox, tenantId, imported, close: async () => { await imported; await sandbox.close(); } };
+}
