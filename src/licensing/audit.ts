@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { AuditEvent } from '../db/entities/index.js';
+import { recordLicensingEvent } from '../events/log.js';
 
 export interface LicensingAudit {
   tenantId: string;
@@ -17,9 +18,12 @@ export interface LicensingAudit {
 /** Writes one licensing audit event: who (userId), when (at), what (action), detail {before, after, …}. */
 export async function auditLicensing(manager: EntityManager, a: LicensingAudit, at: Date = new Date()): Promise<void> {
   const { tenantId, userId, action, ...detail } = a;
+  const id = randomUUID();
   await manager.insert(AuditEvent, {
-    id: randomUUID(), at, userId, tenantId, action: action.slice(0, 80), detail: JSON.stringify(detail, decimalsAsText),
+    id, at, userId, tenantId, action: action.slice(0, 80), detail: JSON.stringify(detail, decimalsAsText),
   });
+  // Approval decisions and their outcomes also go to the licence event log (issue 9), in the same transaction.
+  await recordLicensingEvent(manager, a, at, id);
 }
 
 /** Decimals (and anything with a toFixed) are kept as exact text. */
