@@ -4,6 +4,7 @@ import type { Tenant } from '../db/entities/index.js';
 import type { TenantSettings } from '../tenants/settings.js';
 import type { ImportEntity } from './counts.js';
 import type { RunRecorder } from './run-record.js';
+import type { Mutex } from './mutex.js';
 
 export interface ProgressEvent {
   entity: ImportEntity;
@@ -27,6 +28,11 @@ export interface ImportContext {
   today: string;
   zone: string;
   signal?: AbortSignal;
+  /**
+   * Every write of the run goes through this lock: writes overlap with Pax8 reads, never with each
+   * other (on SQLite all queries share one connection, so a concurrent write would join an open transaction).
+   */
+  writes: Mutex;
   /** Records per write transaction (default 200). */
   batchSize: number;
   progress(e: ProgressEvent): void;

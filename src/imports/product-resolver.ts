@@ -102,7 +102,7 @@ export class ProductResolver {
       productGroup: settings.productGroupForNewProducts, retailPrice: null, visible: true, featured: false, createdAt: now, updatedAt: now,
     });
     try {
-      await scope.repo(Product).insert([row]);
+      await this.ctx.writes.run(() => scope.repo(Product).insert([row]));
     } catch (err) {
       // Another run created it in the meantime: use that one.
       const found = await scope.repo(Product).findOneBy({ sku });

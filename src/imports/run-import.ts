@@ -11,6 +11,7 @@ import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
 import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
+import { Mutex } from './mutex.js';
 import { companyScope } from './scope-companies.js';
 import { importSubscriptions } from './subscriptions-import.js';
 import { importUsage } from './usage-import.js';
@@ -61,7 +62,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const client = opts.pax8Client ?? pax8ClientFor(deps.ds, deps.secrets, tenant, opts.client);
   const ctx: ImportContext = {
     scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today: tenantDate(now, tenant.timeZone), zone: tenant.timeZone,
-    signal: opts.signal, batchSize: Math.max(1, opts.batchSize ?? 200), progress: (e) => opts.onProgress?.(e),
+    signal: opts.signal, writes: new Mutex(), batchSize: Math.max(1, opts.batchSize ?? 200), progress: (e) => opts.onProgress?.(e),
   };
   await rec.start();
   let failure: string | undefined;

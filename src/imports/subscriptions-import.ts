@@ -155,7 +155,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     const items = batch;
     batch = [];
     await inflight;
-    inflight = writeItems(items);
+    inflight = ctx.writes.run(() => writeItems(items));
   };
   const writeItems = async (items: Plan[]) => {
     const changed = items.filter((p) => p.outcome !== 'unchanged');

@@ -7,7 +7,7 @@ import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
 import { offerInvoiceLine } from './invoice-lines.js';
-import { Mutex, pool } from './mutex.js';
+import { pool } from './mutex.js';
 import { round6 } from './rounding.js';
 import type { CompanyScope } from './scope-companies.js';
 import { activeFromStatus, historyChanges } from './subscription-state.js';
@@ -40,7 +40,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   const { rec } = ctx;
   const dates = usageDates(ctx.now);
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
-  const writes = new Mutex();
+  const writes = ctx.writes;
   const pending = new Set<Promise<void>>();
   let done = 0;
 
@@ -100,18 +100,26 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
     void write.finally(() => pending.delete(write));
   };
 
-  await pool(carriers, 2, async (carrier) => {
-    const summaries: Pax8UsageSummary[] = [];
-    for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
-      if (item.error) {
-        const r = item.error.raw as { id?: unknown } | null;
-        rec.error('usage', r && typeof r.id === 'string' ? r.id : null, item.error.message, item.error.raw);
-      } else summaries.push(item.record);
-    }
-    await pool(summaries, SUMMARY_CONCURRENCY, (s) => handleSummary(carrier, s));
-  });
-  await Promise.all(pending);
+  try {
+    await fetchAll();
+  } finally {
+    await Promise.allSettled(pending); // never leave a write running when the run is recorded
+  }
   ctx.progress({ entity: 'usage', done, total: done });
+
+  async function fetchAll(): Promise<void> {
+    await pool(carriers, 2, async (carrier) => {
+      const summaries: Pax8UsageSummary[] = [];
+      for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
+        if (item.error) {
+          const r = item.error.raw as { id?: unknown } | null;
+          rec.error('usage', r && typeof r.id === 'string' ? r.id : null, item.error.message, item.error.raw);
+        } else summaries.push(item.record);
+      }
+      await pool(summaries, SUMMARY_CONCURRENCY, (s) => handleSummary(carrier, s));
+    });
+    await Promise.all(pending);
+  }
 }
 
 /** Writes one summary (summary row, month charges, lines, usage subscription + history) in one transaction. */
