@@ -11,7 +11,7 @@ import { TEST_DATABASE_URL, freshDatabase, sharedTestTarget } from '../../suppor
 const KEY = 'b'.repeat(64);
 
 describe('recurra import / imports / mappings / customers / subscriptions (CLI)', function () {
-  this.timeout(120_000);
+  this.timeout(400_000);
   let ds: DataSource;
   let sandbox: RunningSandbox;
   let env: NodeJS.ProcessEnv;
