@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase, type DatabaseTarget } from '../../src/db/data-source.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { Tenant } from '../../src/db/entities/index.js';
+import { ALL_MIGRATIONS } from '../../migrations/index.js';
 
 /** TEST_DATABASE_URL selects MariaDB; without it the suites run on SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
@@ -52,17 +53,46 @@ async function dropAllTables(ds: DataSource): Promise<void> {
   }
 }
 
+/** True when the database holds exactly the schema of ALL_MIGRATIONS (then emptying it is enough). */
+async function schemaIsCurrent(ds: DataSource): Promise<boolean> {
+  const rows: Array<{ n: number }> = await ds.query(
+    "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'migrations'",
+  );
+  if (Number(rows[0]?.n ?? 0) === 0) return false;
+  const applied: Array<{ name: string }> = await ds.query('SELECT name FROM migrations ORDER BY id');
+  const wanted = ALL_MIGRATIONS.map((M) => new M().name ?? M.name);
+  return applied.map((r) => r.name).join(',') === wanted.join(',');
+}
+
+async function deleteAllRows(ds: DataSource): Promise<void> {
+  const qr = ds.createQueryRunner();
+  try {
+    const rows: Array<{ name: string }> = await qr.query(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'migrations'",
+    );
+    await qr.query('SET FOREIGN_KEY_CHECKS = 0');
+    for (const r of rows) await qr.query(`DELETE FROM \`${r.name}\``);
+    await qr.query('SET FOREIGN_KEY_CHECKS = 1');
+  } finally {
+    await qr.release();
+  }
+}
+
 /**
  * An empty, fully migrated database: SQLite in memory (or at `target`), or the MariaDB test
- * database emptied and migrated again. Tests always use the real database, never a mock.
+ * database emptied (rows deleted when its schema is current, else dropped and migrated again). Tests always use the real database, never a mock.
  */
 export async function freshDatabase(target?: DatabaseTarget): Promise<DataSource> {
   const t = target ?? (TEST_DATABASE_URL ? { url: TEST_DATABASE_URL, sqlitePath: '' } : { url: null, sqlitePath: ':memory:' });
   if (t.url) {
     await ensureMariaDbDatabase(t.url);
     const { ds } = await openDatabase(t, false);
-    await dropAllTables(ds);
-    await ds.runMigrations({ transaction: 'each' });
+    if (await schemaIsCurrent(ds)) {
+      await deleteAllRows(ds);
+    } else {
+      await dropAllTables(ds);
+      await ds.runMigrations({ transaction: 'each' });
+    }
     return ds;
   }
   return (await openDatabase(t, true)).ds;

@@ -27,7 +27,10 @@ function sqliteTables(file: string): Record<string, string[]> {
   }
 }
 
-describe('recurra CLI', () => {
+describe('recurra CLI', function () {
+  // Each case starts real processes that compile through tsx and migrate a whole schema.
+  this.timeout(90000);
+
   it('prints help and exits 0; exits 2 on bad usage', async () => {
     const help = await runCli(['migrate', '--help']);
     expect(help.code).to.equal(0);
