@@ -13,7 +13,8 @@ import { onMariaDb } from '../../support/database.js';
 import { addCustomer, addSubscription, sandboxSubs, type LicensingEnv } from './env.js';
 
 describe('recurra licensing (CLI against the sandbox)', function () {
-  this.timeout(60_000);
+  // A dozen CLI processes, each starting tsx: generous on a busy machine.
+  this.timeout(300_000);
   before(function () {
     // The CLI serves the embedded SQLite file; the MariaDB pass adds nothing here.
     if (onMariaDb()) this.skip();
