@@ -12,6 +12,7 @@ import {
   BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
+import { bulkInsert } from './bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 
@@ -36,8 +37,6 @@ interface DayOps {
   updates: RecurringInvoiceAdjustment[];
   deletes: RecurringInvoiceAdjustment[];
 }
-
-const INSERT_CHUNK = 400;
 
 function sameAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: Period): boolean {
   return row.periodStart === period.start && row.periodEnd === period.end && row.rule === a.rule
@@ -78,7 +77,7 @@ function fillAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: 
 }
 
 async function insertChunked<T extends { tenantId: string }>(scope: TenantScope, entity: new () => T, rows: T[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await scope.repo(entity).insert(rows.slice(i, i + INSERT_CHUNK) as never);
+  await bulkInsert(scope, entity, rows);
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
+import { bulkInsert } from './bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
@@ -165,8 +166,6 @@ export interface PendingInvoice {
   inv: ComposedInvoice;
 }
 
-const LINE_CHUNK = 400;
-
 /**
  * Stores composed invoices in one transaction, each whole or not at all: invoice rows (the unique
  * (tenantId, recurringInvoiceId, periodStart) is the claim), their adjustments marked billed, their lines,
@@ -191,7 +190,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),
       issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, createdAt: now, updatedAt: now,
     }));
-    for (let i = 0; i < invoiceRows.length; i += 200) await tx.repo(Invoice).insert(invoiceRows.slice(i, i + 200));
+    await bulkInsert(tx, Invoice, invoiceRows);
     for (const [k, { inv }] of items.entries()) {
       if (inv.adjustmentIds.length === 0) continue;
       const claimed = await tx.repo(RecurringInvoiceAdjustment).update(
@@ -206,7 +205,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: JSON.stringify(l.review),
       provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
     })));
-    for (let i = 0; i < lineRows.length; i += LINE_CHUNK) await tx.repo(InvoiceLine).insert(lineRows.slice(i, i + LINE_CHUNK));
+    await bulkInsert(tx, InvoiceLine, lineRows);
     // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
     const groups = new Map<string, { periodStart: string; next: string; ids: string[] }>();
     for (const { ri, inv } of items) {
