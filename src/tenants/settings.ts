@@ -36,6 +36,19 @@ export const tenantSettingsSchema = z.strictObject({
     usage: cron.default('0 4 * * *'),
     billing: cron.default('15 0 * * *'),
   }).prefault({}),
+  /** Change notices (src/notices): e-mail over the tenant's SMTP server, Teams and Slack incoming webhooks. The SMTP password is sealed elsewhere. */
+  notices: z.strictObject({
+    smtpHost: z.string().min(1).max(255).nullable().default(null),
+    smtpPort: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+    smtpSecure: z.boolean().default(false),
+    smtpUser: z.string().min(1).max(255).nullable().default(null),
+    smtpFrom: z.string().min(3).max(255).nullable().default(null),
+    /** E-mail recipients; empty means every enabled admin user of the tenant. */
+    adminRecipients: z.array(z.email()).max(50).default([]),
+    teamsWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    slackWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  }).prefault({}),
   leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
 });
 
@@ -57,12 +70,12 @@ export function parseTenantSettings(input: unknown): TenantSettings {
   return r.data;
 }
 
-/** Applies a partial update (deep for the imports and schedule groups) and validates the result. */
+/** Applies a partial update (deep for the imports, schedule and notices groups) and validates the result. */
 export function mergeTenantSettings(current: TenantSettings, patch: unknown): TenantSettings {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be an object');
   const p = patch as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...current, ...p };
-  for (const group of ['imports', 'schedule'] as const) {
+  for (const group of ['imports', 'schedule', 'notices'] as const) {
     if (p[group] !== undefined) {
       if (typeof p[group] !== 'object' || p[group] === null) throw new SettingsError(`${group} must be an object`);
       merged[group] = { ...current[group], ...(p[group] as object) };
