@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -79,7 +79,7 @@ async function deleteAllRows(ds: DataSource): Promise<void> {
 }
 
 /**
- * An empty, fully migrated database: SQLite in memory (or at `target`), or the MariaDB test
+ * An empty, fully migrated database: SQLite in memory (or a new file at `target`), or the MariaDB test
  * database emptied (rows deleted when its schema is current, else dropped and migrated again). Tests always use the real database, never a mock.
  */
 export async function freshDatabase(target?: DatabaseTarget): Promise<DataSource> {
@@ -94,6 +94,9 @@ export async function freshDatabase(target?: DatabaseTarget): Promise<DataSource
       await ds.runMigrations({ transaction: 'each' });
     }
     return ds;
+  }
+  if (t.sqlitePath !== ':memory:') {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(t.sqlitePath + suffix, { force: true });
   }
   return (await openDatabase(t, true)).ds;
 }
