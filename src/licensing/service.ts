@@ -358,9 +358,11 @@ export class LicensingService {
       // No usable Pax8 connection (e.g. no credentials): the request fails with the reason, nothing is lost.
       return this.fail(tenant, req, initiatedBy, { kind: 'not_configured', reason: (err as Error).message, reasons: [] });
     }
+    let pax8Answered = false;
     const result = await pushQuantity(this.ds.manager, client, {
       tenant, subscriptionId: req.subscriptionId, quantity: req.requestedQuantity, source: 'licensing', initiatedBy, now: this.now(),
       onRecorded: async (tx, r) => {
+        pax8Answered = true;
         const now = this.now();
         const patch = {
           status: 'applied' as ChangeRequestStatus, appliedAt: now, pax8Response: JSON.stringify(r.pax8).slice(0, 60000),
@@ -376,6 +378,13 @@ export class LicensingService {
         await this.notify(tx, req, 'request_applied',
           `Your ${req.productName} subscription now has ${r.subscription.quantity.toFixed()} licences (was ${r.before.toFixed()}).`, now);
       },
+    }).catch(async (err: unknown) => {
+      // Not Pax8's refusal but a local failure (database): never leave the request stuck 'approved'.
+      const reason = pax8Answered
+        ? `Pax8 accepted the change but recording it failed (${(err as Error).message}); the next subscription sync brings the new quantity in`
+        : `the change could not be sent: ${(err as Error).message}`;
+      await this.fail(tenant, req, initiatedBy, { kind: 'internal', reason, reasons: [] }).catch(() => undefined);
+      throw err;
     });
     if (result.ok) return req;
     return this.fail(tenant, req, initiatedBy, result);

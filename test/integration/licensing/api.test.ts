@@ -286,6 +286,21 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
       expect((await call(app, 'post', `${base()}/requests/${req.id}/approve`, { token: admin.token })).status).to.equal(409);
     });
 
+    it('two admins approving at once: one wins, Pax8 is called once, the other gets 409', async () => {
+      const { s, local } = await sub(custA);
+      const req = (await request(clientA, local.id, 25)).body;
+      const before = sb.stats().requests;
+      const [a, b] = await Promise.all([
+        call(app, 'post', `${base()}/requests/${req.id}/approve`, { token: admin.token }),
+        call(app, 'post', `${base()}/requests/${req.id}/approve`, { token: admin.token }),
+      ]);
+      expect([a.status, b.status].sort()).to.deep.equal([200, 409]);
+      expect(pax8Qty(s)).to.equal(25);
+      expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: local.id } })).to.equal(1);
+      // One PUT (plus at most one token request).
+      expect(sb.stats().requests - before).to.be.within(1, 2);
+    });
+
     it('reject without a reason', async () => {
       const { local } = await sub(custA);
       const req = (await request(clientA, local.id, 40)).body;
