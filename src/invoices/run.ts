@@ -237,19 +237,34 @@ export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, i
   }
 }
 
-/** Runs the daily pass until the tenant's progress reaches `date` (another pass may be running). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the daily pass until the tenant's progress reaches `date`. When another pass holds the days, waits for it
+ * (reading only the progress row), and takes over if it makes no progress for 5 s (it may have died, or stopped short of `date`).
+ */
 async function dailyPassThrough(ds: DataSource, tenantId: string, date: CalendarDate): Promise<{ result: DailyPassResult; lastDate: CalendarDate | null }> {
   const scope = new TenantScope(ds.manager, tenantId);
+  const progressDate = async () => (await scope.repo(BillingDailyProgress).findOneBy({}))?.lastDate ?? null;
   let result = await runDailyPass(ds, tenantId, date);
-  for (let attempt = 0; attempt < 600; attempt++) {
-    const progress = await scope.repo(BillingDailyProgress).findOneBy({});
-    if (progress && progress.lastDate >= date) return { result, lastDate: progress.lastDate };
-    if (!result.stoppedBecause) return { result, lastDate: progress?.lastDate ?? null };
-    await new Promise((r) => setTimeout(r, 100));
-    const more = await runDailyPass(ds, tenantId, date);
-    result = { ...more, days: [...result.days, ...more.days], problems: [...result.problems, ...more.problems] };
+  let last = await progressDate();
+  let idleSince = Date.now();
+  const giveUpAt = Date.now() + 30 * 60_000;
+  while (result.stoppedBecause && (last === null || last < date)) {
+    if (Date.now() > giveUpAt) throw new Error(`the daily pass did not reach ${date}`);
+    await sleep(250);
+    const now = await progressDate();
+    if (now !== last) {
+      last = now;
+      idleSince = Date.now();
+    } else if (Date.now() - idleSince > 5_000) {
+      const more = await runDailyPass(ds, tenantId, date);
+      result = { ...more, days: [...result.days, ...more.days], problems: [...result.problems, ...more.problems] };
+      last = await progressDate();
+      idleSince = Date.now();
+    }
   }
-  throw new Error(`the daily pass did not reach ${date}`);
+  return { result, lastDate: last };
 }
 
 /**
