@@ -57,13 +57,15 @@ export interface ChangeSpec {
   quantity: Decimal.Value;
   status?: string;
   price?: Decimal.Value | null;
+  /** When the change was recorded (default: noon of its date); a later observation of the same date wins. */
+  observedAt?: Date;
 }
 
 export async function insertChanges(scope: TenantScope, subscriptionId: string, changes: ChangeSpec[]): Promise<void> {
   let i = 0;
   await scope.repo(SubscriptionChange).insert(changes.map((c) => {
     const status = c.status ?? 'Active';
-    const at = new Date(Date.parse(`${c.date}T12:00:00Z`) + i++);
+    const at = c.observedAt ?? new Date(Date.parse(`${c.date}T12:00:00Z`) + i++);
     return {
       id: randomUUID(), subscriptionId, effectiveDate: c.date, observedAt: at, fields: 'quantity', quantity: D(c.quantity),
       status, active: status === 'Active', price: c.price === undefined || c.price === null ? null : D(c.price), cost: null,
