@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
-import { formatMoney, formatQuantity, roundMoney } from '../billing/index.js';
+import { roundMoney } from '../billing/index.js';
+import { byName, fmtMoney as formatMoney, fmtQuantity as formatQuantity } from './format.js';
 import { normalizeCompanyName } from '../mapping/normalize.js';
 import type {
   CostSource, FindingFix, CustomerTotals, Finding, FindingKind, MonthTotals, RBilledLine, ReconcileInput, ReconcileReport, RLine, RPax8Item,
@@ -454,7 +455,7 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
 
   // --- totals: customers from rows and findings, the month from its customers ------------------------
   const rows = [...accs.values()].map((a) => a.row)
-    .sort((a, b) => a.customerName.localeCompare(b.customerName) || a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
+    .sort((a, b) => byName(a.customerName, b.customerName) || byName(a.name, b.name) || (a.key < b.key ? -1 : 1));
   const custKey = (id: string | null, cur: string) => `${id ?? ''}|${cur}`;
   const customers = new Map<string, CustomerTotals>();
   const cust = (id: string | null, cur: string): CustomerTotals => {
@@ -481,7 +482,7 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
     c.margin = c.billed.minus(c.cost);
     c.marginPercent = marginPercent(c.margin, c.billed);
     return c;
-  }).sort((a, b) => (a.customerId === null ? 1 : 0) - (b.customerId === null ? 1 : 0) || a.customerName.localeCompare(b.customerName) || a.currency.localeCompare(b.currency));
+  }).sort((a, b) => (a.customerId === null ? 1 : 0) - (b.customerId === null ? 1 : 0) || byName(a.customerName, b.customerName) || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
   const totals = new Map<string, MonthTotals>();
   for (const c of customerList) {
     const t = totals.get(c.currency) ?? { currency: c.currency, cost: ZERO, billed: ZERO, margin: ZERO, marginPercent: null, leakage: ZERO, findings: 0, subscriptions: 0 };

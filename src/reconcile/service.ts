@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { IsNull, type DataSource } from 'typeorm';
-import { formatMoney, formatQuantity } from '../billing/index.js';
+import { formatMoney } from '../billing/index.js';
+import { fmtMoney, fmtQuantity as formatQuantity } from './format.js';
 import { LeakageNotice, LicensingNotice, Subscription, User, type Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { addLineForNewSubscription } from '../invoices/auto-lines.js';
@@ -23,15 +24,15 @@ const pct = (v: Decimal | null) => (v === null ? null : v.toDecimalPlaces(2, Dec
 
 function totalsView(t: MonthTotals | CustomerTotals, currency: string) {
   return {
-    currency, cost: formatMoney(t.cost, currency), billed: formatMoney(t.billed, currency), margin: formatMoney(t.margin, currency),
-    marginPercent: pct(t.marginPercent), leakage: formatMoney(t.leakage, currency), findings: t.findings, subscriptions: t.subscriptions,
+    currency, cost: fmtMoney(t.cost, currency), billed: fmtMoney(t.billed, currency), margin: fmtMoney(t.margin, currency),
+    marginPercent: pct(t.marginPercent), leakage: fmtMoney(t.leakage, currency), findings: t.findings, subscriptions: t.subscriptions,
   };
 }
 
 export function viewFinding(f: Finding) {
   return {
     key: f.key, kind: f.kind, subscriptionId: f.subscriptionId, usageSummaryId: f.usageSummaryId, pax8CompanyId: f.pax8CompanyId,
-    customerId: f.customerId, customerName: f.customerName, subject: f.subject, currency: f.currency, amount: formatMoney(f.amount, f.currency),
+    customerId: f.customerId, customerName: f.customerName, subject: f.subject, currency: f.currency, amount: fmtMoney(f.amount, f.currency),
     detail: f.detail, since: f.since, fix: f.fix, manual: f.manual,
   };
 }
@@ -41,8 +42,8 @@ export function viewRow(r: SubscriptionRow) {
     key: r.key, subscriptionId: r.subscriptionId, usageSummaryId: r.usageSummaryId, pax8SubscriptionId: r.pax8SubscriptionId,
     customerId: r.customerId, customerName: r.customerName, name: r.name, currency: r.currency,
     heldQuantity: r.heldQuantity === null ? null : formatQuantity(r.heldQuantity), freeQuantity: formatQuantity(r.freeQuantity),
-    billedQuantity: formatQuantity(r.billedQuantity), cost: formatMoney(r.cost, r.currency), costSource: r.costSource,
-    billed: formatMoney(r.billed, r.currency), margin: formatMoney(r.margin, r.currency), marginPercent: pct(r.marginPercent),
+    billedQuantity: formatQuantity(r.billedQuantity), cost: fmtMoney(r.cost, r.currency), costSource: r.costSource,
+    billed: fmtMoney(r.billed, r.currency), margin: fmtMoney(r.margin, r.currency), marginPercent: pct(r.marginPercent),
     explanation: r.explanation,
   };
 }

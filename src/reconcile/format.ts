@@ -1,0 +1,39 @@
+import type { Decimal } from 'decimal.js';
+import { formatMoney, formatQuantity } from '../billing/index.js';
+
+/**
+ * billing's formatMoney / formatQuantity, memoised: they compute exactly with 60-digit decimals (~25 µs a call),
+ * and a month of 100,000 subscriptions formats the same prices and quantities over and over.
+ */
+const MAX = 100_000;
+const moneyCache = new Map<string, string>();
+const quantityCache = new Map<string, string>();
+
+export function fmtMoney(v: Decimal, currency: string): string {
+  const key = `${currency}|${v.toString()}`;
+  let s = moneyCache.get(key);
+  if (s === undefined) {
+    if (moneyCache.size >= MAX) moneyCache.clear();
+    s = formatMoney(v, currency);
+    moneyCache.set(key, s);
+  }
+  return s;
+}
+
+export function fmtQuantity(v: Decimal): string {
+  const key = v.toString();
+  let s = quantityCache.get(key);
+  if (s === undefined) {
+    if (quantityCache.size >= MAX) quantityCache.clear();
+    s = formatQuantity(v);
+    quantityCache.set(key, s);
+  }
+  return s;
+}
+
+const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+
+/** Name order for customers and rows (one collator: localeCompare per call is slow on 100,000 rows). */
+export function byName(a: string, b: string): number {
+  return collator.compare(a, b);
+}
