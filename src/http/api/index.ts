@@ -6,6 +6,7 @@ import './routes/licensing.js';
 import './routes/actions.js';
 import './routes/invoices.js';
 import './routes/recurring.js';
+import './routes/jobs.js';
 import './routes/reconcile.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';

@@ -206,7 +206,8 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const tenant = await api(req, 'getTenant', { params: p });
     const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
-    render(req, res, 'integration', { title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [] });
+    const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
+    render(req, res, 'integration', { title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: jobs?.items ?? [] });
   }));
   router.post('/t/:tenantId/integration/settings', page(async (req, res) => {
     const b = req.body as Record<string, string>;
