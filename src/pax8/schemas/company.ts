@@ -1,23 +1,23 @@
 import { z } from 'zod';
 import { COMPANY_STATUSES } from './enums.js';
-import { openEnum, opt, pax8Date } from './primitives.js';
+import { openEnum, opt, pax8Date, pax8Id, text } from './primitives.js';
 
 export const addressSchema = z.object({
-  street: opt(z.string()),
-  street2: opt(z.string()),
-  city: opt(z.string()),
-  stateOrProvince: opt(z.string()),
-  postalCode: opt(z.string()),
-  country: opt(z.string()),
+  street: opt(text(255)),
+  street2: opt(text(255)),
+  city: opt(text(120)),
+  stateOrProvince: opt(text(120)),
+  postalCode: opt(text(40)),
+  country: opt(text(80)),
 });
 
 export const companySchema = z.object({
-  id: z.string().min(1),
-  name: z.string(),
+  id: pax8Id,
+  name: text(255),
   address: opt(addressSchema),
   phone: opt(z.string()),
   website: opt(z.string()),
-  externalId: opt(z.string()),
+  externalId: opt(text(120)),
   billOnBehalfOfEnabled: opt(z.boolean()),
   selfServiceAllowed: opt(z.boolean()),
   orderApprovalRequired: opt(z.boolean()),

@@ -18,6 +18,24 @@ export const decimal = z.custom<Decimal | number | string | ExactNumber>(
 ).transform((v) => (typeof v === 'number' ? decimalOfNumber(v) : new Decimal(v instanceof ExactNumber ? v.source : String(v))));
 
 // Decimal is immutable, so equal amounts can share one instance; prices repeat a lot.
+/**
+ * Text we store, bounded by its column's size: an oversize value is a broken record, refused alike on
+ * SQLite (which would store it) and MariaDB (which would fail the whole batch).
+ */
+export function text(max: number) {
+  return z.string().max(max, { message: `longer than ${max} characters` });
+}
+
+/** A Pax8 id (uuid in practice). */
+export const pax8Id = z.string().min(1).max(64, { message: 'an id longer than 64 characters' });
+
+export const currencyCode = z.string().regex(/^[A-Za-z]{3}$/, { message: 'a three-letter ISO 4217 currency code' });
+
+/** A count of licences or seats: whole, not negative, and below a billion (anything else is a broken record). */
+export const licenceCount = decimal.refine((d) => d.isInteger() && d.gte(0) && d.lt(1e9), {
+  message: 'expected a whole, non-negative number of licences',
+});
+
 const decimalCache = new Map<number, Decimal>();
 function decimalOfNumber(n: number): Decimal {
   let d = decimalCache.get(n);
@@ -123,7 +141,7 @@ export const pax8Date = z.string().transform((v, ctx) => {
 
 /** A string enum that keeps values it does not know instead of failing. */
 export function openEnum<const T extends readonly string[]>(_known: T) {
-  return z.string() as unknown as z.ZodType<T[number] | (string & {}), string>;
+  return z.string().max(40, { message: 'a status or term longer than 40 characters' }) as unknown as z.ZodType<T[number] | (string & {}), string>;
 }
 
 /** Optional in practice: Pax8 omits fields or sends null. */

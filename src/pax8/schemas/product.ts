@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { BILLING_TERMS } from './enums.js';
-import { decimal, openEnum, opt } from './primitives.js';
+import { decimal, openEnum, opt, pax8Id, text } from './primitives.js';
 
 export const productSchema = z.object({
-  id: z.string().min(1),
-  name: z.string(),
-  vendorName: opt(z.string()),
+  id: pax8Id,
+  name: text(255),
+  vendorName: opt(text(120)),
   shortDescription: opt(z.string()),
   description: opt(z.string()),
-  sku: opt(z.string()),
-  vendorSku: opt(z.string()),
+  sku: opt(text(120)),
+  vendorSku: opt(text(120)),
   altVendorSku: opt(z.string()),
   requiresCommitment: opt(z.boolean()),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BILLING_TERMS, SUBSCRIPTION_STATUSES } from './enums.js';
-import { decimal, openEnum, opt, pax8Date } from './primitives.js';
+import { currencyCode, decimal, licenceCount, openEnum, opt, pax8Date, pax8Id, text } from './primitives.js';
 
 const commitmentObject = z.object({
   id: opt(z.string()),
@@ -14,14 +14,14 @@ const commitmentInput = opt(z.union([commitmentObject, z.string().transform((ter
 
 export const subscriptionSchema = z
   .object({
-    id: z.string().min(1),
-    parentSubscriptionId: opt(z.string()),
-    companyId: z.string().min(1),
-    productId: z.string().min(1),
-    productName: opt(z.string()),
+    id: pax8Id,
+    parentSubscriptionId: opt(pax8Id),
+    companyId: pax8Id,
+    productId: pax8Id,
+    productName: opt(text(255)),
     vendorSubscriptionId: opt(z.string()),
     vendorSkuId: opt(z.string()),
-    quantity: decimal,
+    quantity: licenceCount,
     startDate: opt(pax8Date),
     endDate: opt(pax8Date),
     createdDate: opt(pax8Date),
@@ -30,7 +30,7 @@ export const subscriptionSchema = z
     status: openEnum(SUBSCRIPTION_STATUSES),
     price: opt(decimal),
     partnerCost: opt(decimal),
-    currencyCode: opt(z.string()),
+    currencyCode: opt(currencyCode),
     billingTerm: opt(openEnum(BILLING_TERMS)),
     commitment: commitmentInput,
     commitmentTerm: commitmentInput,

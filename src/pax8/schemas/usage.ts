@@ -1,31 +1,31 @@
 import { z } from 'zod';
-import { decimal, opt, pax8Date } from './primitives.js';
+import { currencyCode, decimal, opt, pax8Date, pax8Id, text } from './primitives.js';
 
 export const usageSummarySchema = z.object({
-  id: z.string().min(1),
-  companyId: opt(z.string()),
-  subscriptionId: opt(z.string()),
-  productId: opt(z.string()),
-  resourceGroup: opt(z.string()),
-  vendorName: opt(z.string()),
+  id: pax8Id,
+  companyId: opt(pax8Id),
+  subscriptionId: opt(pax8Id),
+  productId: opt(pax8Id),
+  resourceGroup: opt(text(255)),
+  vendorName: opt(text(120)),
   currentCharges: opt(decimal),
   partnerTotal: opt(decimal),
-  currencyCode: opt(z.string()),
+  currencyCode: opt(currencyCode),
   isTrial: opt(z.boolean()),
 });
 
 export const usageLineSchema = z.object({
-  usageSummaryId: opt(z.string()),
+  usageSummaryId: opt(pax8Id),
   usageDate: pax8Date,
-  productId: opt(z.string()),
-  productName: opt(z.string()),
-  unitOfMeasure: opt(z.string()),
+  productId: opt(pax8Id),
+  productName: opt(text(255)),
+  unitOfMeasure: opt(text(60)),
   quantity: decimal,
   unitPrice: opt(decimal),
   currentCharges: opt(decimal),
   currentProfit: opt(decimal),
   partnerTotal: opt(decimal),
-  currencyCode: opt(z.string()),
+  currencyCode: opt(currencyCode),
   isTrial: opt(z.boolean()),
 });
 
