@@ -8,6 +8,10 @@ import './routes/invoices.js';
 import './routes/recurring.js';
 import './routes/jobs.js';
 import './routes/reconcile.js';
+import './routes/operations.js';
+import './routes/events.js';
+import './routes/webhooks.js';
+import './routes/notices.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';

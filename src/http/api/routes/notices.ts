@@ -1,0 +1,81 @@
+import { In } from 'typeorm';
+import { z } from 'zod';
+import { ChangeNotice, LicensingNotice, NoticeDelivery } from '../../../db/entities/index.js';
+import { deliverPending, hasSmtpPassword, setSmtpPassword } from '../../../notices/deliver.js';
+import { detectChanges } from '../../../notices/detect.js';
+import { tenantSettings } from '../../../tenants/service.js';
+import { defineRoute, tenantParams } from '../route.js';
+
+/** Change notices (issue 9): what Pax8 changed, for which customer, and what it does to the next invoice. Admins. */
+const TAG = 'Change notices';
+const ADMIN = ['admin'] as const;
+
+const noticeSchema = z.object({
+  id: z.string(), kind: z.string(), customerId: z.string().nullable(), customerName: z.string(), subscriptionId: z.string(),
+  previousSubscriptionId: z.string().nullable(), productName: z.string(), quantityBefore: z.string().nullable(), quantityAfter: z.string().nullable(),
+  source: z.string(), subject: z.string(), message: z.string(), invoiceEffect: z.string(), occurredAt: z.string(),
+  deliveries: z.array(z.object({ channel: z.string(), status: z.string(), attempts: z.number().int(), lastError: z.string().nullable() })),
+});
+
+defineRoute({
+  id: 'listChangeNotices', method: 'get', path: '/tenants/:tenantId/change-notices', tag: TAG, roles: ADMIN,
+  summary: 'Change notices (newest first) with their e-mail/Teams/Slack deliveries', params: tenantParams,
+  query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  response: z.object({ items: z.array(noticeSchema) }),
+  async handler(ctx) {
+    const rows = await ctx.scope.repo(ChangeNotice).find({ order: { occurredAt: 'DESC' }, take: ctx.query.limit });
+    const deliveries = rows.length ? await ctx.scope.repo(NoticeDelivery).findBy({ noticeId: In(rows.map((r) => r.id)) }) : [];
+    const q = (d: { toString(): string } | null) => (d === null ? null : d.toString());
+    return { items: rows.map((n) => ({
+      id: n.id, kind: n.kind, customerId: n.customerId, customerName: n.customerName, subscriptionId: n.subscriptionId,
+      previousSubscriptionId: n.previousSubscriptionId, productName: n.productName, quantityBefore: q(n.quantityBefore), quantityAfter: q(n.quantityAfter),
+      source: n.source, subject: n.subject, message: n.message, invoiceEffect: n.invoiceEffect, occurredAt: n.occurredAt.toISOString(),
+      deliveries: deliveries.filter((d) => d.noticeId === n.id).map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.lastError })),
+    })) };
+  },
+});
+
+defineRoute({
+  id: 'listMyChangeNotices', method: 'get', path: '/tenants/:tenantId/change-notices/in-app', tag: TAG, roles: ADMIN,
+  summary: 'My in-app change notices', params: tenantParams,
+  response: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), message: z.string(), createdAt: z.string(), read: z.boolean() })) }),
+  async handler(ctx) {
+    const rows = await ctx.scope.repo(LicensingNotice).find({ where: { userId: ctx.auth.user.id }, order: { createdAt: 'DESC' }, take: 200 });
+    return { items: rows.filter((n) => n.kind.startsWith('change_')).map((n) => ({ id: n.id, kind: n.kind, message: n.message, createdAt: n.createdAt.toISOString(), read: n.readAt !== null })) };
+  },
+});
+
+const settingsSchema = z.object({
+  smtpHost: z.string().nullable(), smtpPort: z.number().int(), smtpSecure: z.boolean(), smtpUser: z.string().nullable(), smtpFrom: z.string().nullable(),
+  adminRecipients: z.array(z.string()), teamsWebhookUrl: z.string().nullable(), slackWebhookUrl: z.string().nullable(), hasSmtpPassword: z.boolean(),
+});
+
+defineRoute({
+  id: 'getNoticeSettings', method: 'get', path: '/tenants/:tenantId/change-notices/settings', tag: TAG, roles: ADMIN,
+  summary: 'Notice channels (change them with PATCH settings.notices; the SMTP password is never shown)', params: tenantParams, response: settingsSchema,
+  async handler(ctx) {
+    return { ...tenantSettings(ctx.tenant).notices, hasSmtpPassword: await hasSmtpPassword(ctx.rt.ds, ctx.tenant.id) };
+  },
+});
+
+defineRoute({
+  id: 'setSmtpPassword', method: 'put', path: '/tenants/:tenantId/change-notices/smtp-password', tag: TAG, roles: ADMIN,
+  summary: 'Set or clear the SMTP password (stored sealed)', params: tenantParams,
+  body: z.strictObject({ password: z.string().min(1).max(500).nullable() }), example: { password: 'example-password' },
+  response: z.object({ hasSmtpPassword: z.boolean() }),
+  async handler(ctx) {
+    await setSmtpPassword(ctx.rt.ds, ctx.rt.secrets, ctx.tenant.id, ctx.body.password);
+    return { hasSmtpPassword: ctx.body.password !== null };
+  },
+});
+
+defineRoute({
+  id: 'detectChanges', method: 'post', path: '/tenants/:tenantId/change-notices/detect', tag: TAG, roles: ADMIN,
+  summary: 'Detect changes now and send the notices', params: tenantParams, body: z.strictObject({}).optional(), example: {},
+  response: z.object({ baseline: z.boolean(), notices: z.number().int(), sent: z.number().int(), failed: z.number().int() }),
+  async handler(ctx) {
+    const d = await detectChanges(ctx.scope, ctx.tenant);
+    const r = await deliverPending(ctx.rt.ds, ctx.rt.secrets, ctx.tenant.id);
+    return { baseline: d.baseline, notices: d.notices.length, sent: r.sent, failed: r.failed };
+  },
+});

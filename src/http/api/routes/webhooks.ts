@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { WebhookDelivery } from '../../../db/entities/index.js';
+import {
+  endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, setPax8WebhookId, WebhookError,
+} from '../../../webhooks/service.js';
+import { queueKick } from '../../../webhooks/worker.js';
+import { HttpError, notFound } from '../errors.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
+
+/** Pax8 webhooks (issue 9): the verified receiver, the per-tenant endpoint, the delivery queue. */
+const TAG = 'Webhooks';
+const ADMIN = ['admin'] as const;
+
+defineRoute({
+  id: 'receivePax8Webhook', method: 'post', path: '/webhooks/pax8/:tenantId', tag: TAG, roles: [], public: true,
+  summary: 'Receive a Pax8 webhook delivery',
+  description: 'Verified by the endpoint token (query) and the Authorization header registered with Pax8; the delivery is queued and answered 202 at once. A replay answers 202 with duplicate: true and changes nothing.',
+  params: z.strictObject({ tenantId: z.string().max(64) }),
+  query: z.strictObject({ token: z.string().max(200).default('') }),
+  body: z.unknown(), example: { accountId: uuidExample(), url: 'https://recurra.example/api/v1/webhooks/pax8', webhookId: uuidExample(), sentAt: '2026-11-15T12:00:00Z', webhookTopic: { id: uuidExample(), topic: 'SUBSCRIPTION_UPDATED', filters: [] }, payloadData: {} },
+  status: 202,
+  response: z.object({ accepted: z.literal(true), duplicate: z.boolean(), deliveryId: z.string() }),
+  async handler(ctx) {
+    try {
+      const r = await receiveWebhook(ctx.rt.ds, ctx.rt.secrets, {
+        tenantId: ctx.params.tenantId, token: ctx.query.token, authorization: ctx.req?.get('authorization'), body: ctx.body,
+      });
+      if (!r.duplicate) queueKick(ctx.params.tenantId);
+      return { accepted: true as const, duplicate: r.duplicate, deliveryId: r.deliveryId };
+    } catch (err) {
+      if (err instanceof WebhookError) {
+        if (err.code === 'not_found') throw notFound(err.message);
+        if (err.code === 'unauthorized') throw new HttpError(401, 'unauthenticated', err.message);
+        throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body', message: err.message }]);
+      }
+      throw err;
+    }
+  },
+});
+
+function uuidExample(): string {
+  return '00000000-0000-4000-8000-000000000009';
+}
+
+const endpointSchema = z.object({
+  active: z.boolean(), topics: z.array(z.string()), pax8WebhookId: z.string().nullable(), pax8AccountId: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+}).nullable();
+
+defineRoute({
+  id: 'getPax8WebhookEndpoint', method: 'get', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
+  summary: 'The tenant\'s Pax8 webhook endpoint (never its secrets)', params: tenantParams, response: endpointSchema,
+  async handler(ctx) {
+    return endpointView(ctx.rt.ds, ctx.tenant.id);
+  },
+});
+
+defineRoute({
+  id: 'registerPax8WebhookEndpoint', method: 'post', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
+  summary: 'Create or rotate the tenant\'s Pax8 webhook endpoint',
+  description: 'Returns the receiver URL and the CreateWebhook body (with the Authorization secret, shown only here) to POST to Pax8 /api/v2/webhooks.',
+  params: tenantParams,
+  body: z.strictObject({ baseUrl: z.url({ protocol: /^https?$/ }).optional(), topics: z.array(z.string().min(1).max(120)).max(20).optional() }),
+  example: { baseUrl: 'https://recurra.example' },
+  response: z.object({
+    url: z.string(),
+    createWebhook: z.object({
+      displayName: z.string(), url: z.string(), authorization: z.string(), active: z.boolean(), errorThreshold: z.number().int(),
+      webhookTopics: z.array(z.object({ topic: z.string(), filters: z.array(z.unknown()) })),
+    }),
+  }),
+  async handler(ctx) {
+    const base = ctx.body.baseUrl ?? (ctx.req ? `${ctx.req.protocol}://${ctx.req.get('host')}` : 'http://localhost');
+    return registerEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { baseUrl: base, topics: ctx.body.topics });
+  },
+});
+
+defineRoute({
+  id: 'setPax8WebhookId', method: 'put', path: '/tenants/:tenantId/webhooks/pax8/webhook-id', tag: TAG, roles: ADMIN,
+  summary: 'Record the id Pax8 gave the webhook (deliveries must then name it)', params: tenantParams,
+  body: z.strictObject({ pax8WebhookId: uuid.nullable() }), example: { pax8WebhookId: '00000000-0000-4000-8000-000000000009' },
+  response: z.object({ ok: z.literal(true) }),
+  async handler(ctx) {
+    try {
+      await setPax8WebhookId(ctx.rt.ds, ctx.tenant.id, ctx.body.pax8WebhookId);
+    } catch (err) {
+      if (err instanceof WebhookError) throw new HttpError(409, 'conflict', err.message);
+      throw err;
+    }
+    return { ok: true as const };
+  },
+});
+
+defineRoute({
+  id: 'listPax8WebhookDeliveries', method: 'get', path: '/tenants/:tenantId/webhooks/pax8/deliveries', tag: TAG, roles: ADMIN,
+  summary: 'Received Pax8 webhook deliveries (newest first)', params: tenantParams,
+  query: z.strictObject({ status: z.enum(['queued', 'processing', 'done', 'failed']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  response: z.object({ items: z.array(z.object({
+    id: z.string(), topic: z.string(), status: z.string(), attempts: z.number().int(), pax8SubscriptionId: z.string().nullable(),
+    pax8CompanyId: z.string().nullable(), sentAt: z.string().nullable(), receivedAt: z.string(), processedAt: z.string().nullable(), error: z.string().nullable(),
+  })) }),
+  async handler(ctx) {
+    const rows = await ctx.scope.repo(WebhookDelivery).find({ where: ctx.query.status ? { status: ctx.query.status } : {}, order: { receivedAt: 'DESC' }, take: ctx.query.limit });
+    return { items: rows.map((d) => ({
+      id: d.id, topic: d.topic, status: d.status, attempts: d.attempts, pax8SubscriptionId: d.pax8SubscriptionId, pax8CompanyId: d.pax8CompanyId,
+      sentAt: d.sentAt?.toISOString() ?? null, receivedAt: d.receivedAt.toISOString(), processedAt: d.processedAt?.toISOString() ?? null, error: d.error,
+    })) };
+  },
+});
+
+defineRoute({
+  id: 'processPax8WebhookQueue', method: 'post', path: '/tenants/:tenantId/webhooks/pax8/process', tag: TAG, roles: ADMIN,
+  summary: 'Process the queued Pax8 webhook deliveries now', params: tenantParams, body: z.strictObject({}).optional(), example: {},
+  response: z.object({ processed: z.number().int(), failed: z.number().int(), notices: z.number().int(), imports: z.number().int() }),
+  async handler(ctx) {
+    return processWebhookQueue({ ds: ctx.rt.ds, secrets: ctx.rt.secrets }, ctx.tenant.id);
+  },
+});
