@@ -268,6 +268,10 @@ export function webRouter(rt: Runtime): Router {
       page: companies.page, pager: pager(req, companies.page), unmappedUsage: unmappedUsage?.items ?? [], canEdit: req.auth!.user.role === 'admin',
     });
   }));
+  router.post('/t/:tenantId/customers', page(async (req, res) => {
+    const c = await api(req, 'createCustomer', { params: { tenantId: req.params.tenantId }, body: clean({ name: req.body.name, topLevel: req.body.topLevel }) });
+    back(res, `/t/${req.params.tenantId}/customers`, `Customer "${c.name}" created: map it to its Pax8 company below.`);
+  }));
   router.post('/t/:tenantId/mappings/generate', page(async (req, res) => {
     const r = await api(req, 'generateMappings', { params: { tenantId: req.params.tenantId }, body: { dryRun: req.body.dryRun === 'on' } });
     render(req, res, 'mappings-generated', { title: 'Generated mappings', tenant: { id: req.params.tenantId }, result: r });

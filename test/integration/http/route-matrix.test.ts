@@ -12,7 +12,7 @@ import { addUser, call, OpenApiValidator, startApp, type Reply, type TestApp, ty
  * checks every answer against the served OpenAPI document.
  */
 describe('http: route × role × tenant matrix', function () {
-  this.timeout(180_000);
+  this.timeout(600_000);
   let app: TestApp;
   let A: SeededTenant;
   let B: SeededTenant;

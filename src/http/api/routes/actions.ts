@@ -7,7 +7,8 @@ import { TenantError } from '../../../tenants/service.js';
 import { Subscription } from '../../../db/entities/index.js';
 import { HttpError, notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
-import { subscriptionSchema, viewSubscription } from './data.js';
+import { customerSchema, subscriptionSchema, viewCustomer, viewSubscription } from './data.js';
+import { createCustomer } from '../../../customers/service.js';
 
 function actionError(err: unknown): never {
   if (err instanceof MappingError || err instanceof SubscriptionActionError) {
@@ -122,5 +123,17 @@ defineRoute({
     return viewSubscription(await setSubscriptionActive({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, active: body.active, by: by(auth),
     }).catch(actionError));
+  },
+});
+
+defineRoute({
+  id: 'createCustomer', method: 'post', path: '/tenants/:tenantId/customers', tag: 'Customers', roles: ['admin'], status: 201,
+  summary: 'Create a customer by hand (no Pax8 link; map it to a Pax8 company afterwards)',
+  params: tenantParams,
+  body: z.strictObject({ name: z.string().trim().min(1).max(255), topLevel: z.string().trim().min(1).max(255).nullable().optional(), active: z.boolean().optional() }),
+  example: { name: 'Contoso Ltd', active: true },
+  response: customerSchema,
+  async handler({ scope, body }) {
+    return viewCustomer(await createCustomer(scope, body));
   },
 });
