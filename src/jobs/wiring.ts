@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { ImportRun } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
 import { runImport } from '../imports/run-import.js';
 import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
@@ -18,6 +20,12 @@ export interface ServiceDeps {
 export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
   return {
     async syncEntity(tenantId, entity, ctx) {
+      // This job holds the lock now, so an earlier attempt still marked running died with its worker.
+      const now = new Date();
+      await new TenantScope(deps.ds.manager, tenantId).repo(ImportRun).update({ jobId: ctx.jobId, status: 'running' }, {
+        status: 'failed', finishedAt: now, updatedAt: now,
+        message: JSON.stringify({ error: 'interrupted (the worker stopped before the run finished); the job ran again' }),
+      });
       const run = await runImport(deps, {
         tenantId, entities: [entity], trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal,
         onProgress: (e) => {

@@ -21,6 +21,8 @@ export function register(program: Command): void {
       if (opts.port !== undefined) process.env.PORT = opts.port;
       const rt = await openRuntime();
       const stoppers: Array<() => Promise<void>> = [() => rt.close()];
+      // Signals are handled from here on; the stoppers added below are run too.
+      const shutdown = onShutdown(rt.logger, stoppers);
       await ensureFirstAdmin(rt);
       const demo = await startDemo(rt);
       if (demo) stoppers.push(() => demo.close());
@@ -36,7 +38,7 @@ export function register(program: Command): void {
       stoppers.push(() => server.close());
       rt.logger.info({ url: server.url, database: describeTarget(databaseTarget(rt.config)) }, 'recurra started');
       process.stdout.write(`Recurra is listening on ${server.url}\n`);
-      await onShutdown(rt.logger, stoppers);
+      await shutdown;
       exitAfterShutdown();
     });
 }

@@ -10,10 +10,12 @@ export function register(program: Command): void {
     .action(async () => {
       const rt = await openRuntime();
       const scheduler = createScheduler(rt);
+      // Stoppers run in reverse: the scheduler drains (or releases its locks) before the database closes.
+      // Signals are handled before the first job can start.
+      const shutdown = onShutdown(rt.logger, [() => rt.close(), () => scheduler.stop()]);
       await scheduler.start();
       process.stdout.write(`Recurra worker ${scheduler.repository.owner} is running jobs (${scheduler.backend.name})\n`);
-      // Stoppers run in reverse: the scheduler drains (or releases its locks) before the database closes.
-      await onShutdown(rt.logger, [() => rt.close(), () => scheduler.stop()]);
+      await shutdown;
       exitAfterShutdown();
     });
 }

@@ -56,13 +56,13 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
   it('worker runs queued syncs and stops cleanly on SIGTERM', async () => {
     const queued = await runCli(['sync', '--tenant', 'acme', '--entities', 'products', '--json'], env);
     const [job] = (JSON.parse(queued.stdout) as { jobs: Array<{ jobId: string }> }).jobs;
-    const { child, exited } = await startCli(['worker'], env, /is running jobs/);
+    const { child, exited, output } = await startCli(['worker'], env, /is running jobs/);
     // The tenant has no Pax8 credentials: the import fails, and says why, on the run linked to the job.
     const run = await waitFor(async () => ds.manager.findOneBy(ImportRun, { tenantId: tenant.id, jobId: job!.jobId }), 'the run', 60_000);
     expect(run).to.include({ status: 'failed', trigger: 'cli', entities: 'products' });
     expect(JSON.parse(run.message!).error).to.match(/no Pax8 credentials/);
     child.kill('SIGTERM');
-    expect(await exited).to.equal(0);
+    expect(await exited, `${child.signalCode} ${output()}`).to.equal(0);
   });
 
   it('start serves Agendash at /admin/jobs and sync now over HTTP behind admin authentication', async () => {
@@ -106,9 +106,9 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
     const queued = await runCli(['sync', '--tenant', 'acme', '--entities', 'customers', '--json'], env);
     const [job] = (JSON.parse(queued.stdout) as { jobs: Array<{ jobId: string }> }).jobs;
     // config/test.json turns the scheduler off; RECURRA_SCHEDULER turns it back on, as the default config has it.
-    const { child, exited } = await startCli(['start'], { ...env, RECURRA_SCHEDULER: 'true' }, /listening on/);
+    const { child, exited, output } = await startCli(['start'], { ...env, RECURRA_SCHEDULER: 'true' }, /listening on/);
     await waitFor(async () => ds.manager.findOneBy(ImportRun, { tenantId: tenant.id, jobId: job!.jobId }), 'the run', 60_000);
     child.kill('SIGTERM');
-    expect(await exited).to.equal(0);
+    expect(await exited, `${child.signalCode} ${output()}`).to.equal(0);
   });
 });

@@ -126,9 +126,10 @@ describe(`jobs: worker processes (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 
     await waitFor(() => runs([b]).some((r) => r.jobId === queued!.jobId), 'worker B to run the job again', 60_000);
     const finished = await waitFor(async () => {
       const rows = await ds.manager.find(ImportRun, { where: { jobId: queued!.jobId }, order: { startedAt: 'ASC' } });
-      return rows.length === 2 && rows[1]!.status === 'succeeded' ? rows : null;
+      return rows.some((r) => r.status === 'succeeded') ? rows : null;
     }, 'the second run to finish', 60_000);
-    expect(finished.map((r) => r.status)).to.deep.equal(['running', 'succeeded']);
+    // The killed attempt never finished, so only the rerun recorded an outcome.
+    expect(finished.map((r) => r.status)).to.deep.equal(['succeeded']);
     expect(runs([a, b]).filter((r) => r.jobId === queued!.jobId).map((r) => r.pid)).to.deep.equal([a.proc.pid, b.proc.pid]);
   });
 });

@@ -59,6 +59,27 @@ describe(`jobs: scheduler wired to the services (${process.env.TEST_DATABASE_URL
     expect(JSON.parse(run.message!).error).to.match(/no Pax8 credentials/);
   });
 
+  it('a rerun after a dead worker marks the attempt it left running as interrupted', async () => {
+    const tenant = await insertTenant(ds, 'rerun');
+    const job = await scheduler.agenda
+      .create('sync:usage', { tenantId: tenant.id, entity: 'usage', trigger: 'schedule', startedBy: 'scheduler' })
+      .schedule('in 1 hour').save();
+    const jobId = String(job.attrs._id);
+    const then = new Date(Date.now() - 3_600_000);
+    await ds.manager.insert(ImportRun, {
+      id: '00000000-0000-4000-8000-0000000000aa', tenantId: tenant.id, entities: 'usage', trigger: 'schedule', startedBy: 'scheduler',
+      startedAt: then, finishedAt: null, status: 'running', dryRun: false, countsJson: '{}', message: null, jobId, createdAt: then, updatedAt: then,
+    });
+    await ds.query('UPDATE `agenda_jobs` SET `nextRunAt` = ? WHERE `id` = ?', [Date.now() - 1000, jobId]);
+    const runs = await waitFor(async () => {
+      const r = await ds.manager.find(ImportRun, { where: { tenantId: tenant.id }, order: { startedAt: 'ASC' } });
+      return r.length === 2 ? r : null;
+    }, 'the rerun to be recorded');
+    expect(runs.map((r) => r.status)).to.deep.equal(['failed', 'failed']);
+    expect(JSON.parse(runs[0]!.message!).error).to.match(/^interrupted/);
+    expect(JSON.parse(runs[1]!.message!).error).to.match(/no Pax8 credentials/);
+  });
+
   it('the daily billing job runs the daily pass and the invoice run', async () => {
     const tenant = await insertTenant(ds, 'billing-wired', 'Europe/London');
     await scheduler.reconcileTenant(tenant.id);
