@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime.js';
-import { Tenant, type Role, type Session, type User } from '../../db/entities/index.js';
+import { randomUUID } from 'node:crypto';
+import { AuditEvent, Tenant, type Role, type Session, type User } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { HttpError, notFound, validationError, zodFields } from './errors.js';
 
@@ -147,6 +148,13 @@ export async function invokeRoute(
     req: http?.req, res: http?.res,
   };
   const result = await def.handler(ctx as never);
+  if (def.method !== 'get') {
+    // Who changed what (ids only: bodies may hold secrets).
+    await rt.ds.manager.insert(AuditEvent, {
+      id: randomUUID(), at: new Date(), userId: user.id, tenantId: tenant?.id ?? null, action: `api.${def.id}`,
+      detail: JSON.stringify({ via: auth!.via, params: input.params ?? {} }).slice(0, 4000),
+    });
+  }
   if (def.produces) return result;
   const out = def.response.safeParse(result);
   if (!out.success) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ApiToken, Session, User } from '../../../src/db/entities/index.js';
+import { ApiToken, AuditEvent, Session, User } from '../../../src/db/entities/index.js';
 import { sha256 } from '../../../src/users/service.js';
 import { addUser, call, startApp, type TestApp } from './support.js';
 
@@ -57,6 +57,9 @@ describe('http: authentication, sessions, CSRF and tokens', function () {
     expect(right.status).to.equal(201);
     const bearer = await call(app, 'post', '/api/v1/tenants', { token: u.token, body: { ...body, name: 'from-script' } });
     expect(bearer.status).to.equal(201);
+    const audit = await app.ds.manager.findBy(AuditEvent, { userId: u.id, action: 'api.createTenant' });
+    expect(audit.map((a) => JSON.parse(a.detail!).via).sort()).to.deep.equal(['session', 'token']);
+    expect(audit.map((a) => a.detail).join()).to.not.include('"s"');
     const out = await call(app, 'post', '/api/v1/auth/logout', { cookie, csrf });
     expect(out.status).to.equal(200);
     expect((await call(app, 'get', '/api/v1/me', { cookie })).status).to.equal(401);
