@@ -413,13 +413,14 @@ export function webRouter(rt: Runtime): Router {
     const role = req.auth!.user.role;
     render(req, res, 'invoice-view', {
       title: `Invoice ${inv.number}`, tenant: { id: p.tenantId }, inv, customerName: names.get(inv.customerId) ?? inv.customerId,
-      canApprove: inv.status === 'draft' && (role === 'admin' || role === 'finance'),
+      canApprove: inv.status === 'draft' && role !== 'client',
       htmlUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/html`, pdfUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/pdf`,
     });
   }));
   router.post('/t/:tenantId/invoices/:invoiceId/approve', page(async (req, res) => {
     const inv = await api(req, 'approveInvoice', { params: { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId } });
-    back(res, `/t/${req.params.tenantId}/invoices/${inv.id}`, `Approved: invoice ${inv.number} issued.`);
+    const from = typeof req.body.back === 'string' && req.body.back.startsWith(`/t/${req.params.tenantId}/usage/`) ? req.body.back : `/t/${req.params.tenantId}/invoices/${inv.id}`;
+    back(res, from, `Approved: invoice ${inv.number} issued.`);
   }));
 
   // --- usage review -------------------------------------------------------------------------------
@@ -445,7 +446,11 @@ export function webRouter(rt: Runtime): Router {
     const days = new Map<string, Data[]>();
     for (const l of lines.items as Data[]) days.set(l.usageDate, [...(days.get(l.usageDate) ?? []), l]);
     const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const drafts = summary.customerId
+      ? ((await api(req, 'listInvoices', { params: { tenantId: p.tenantId }, query: { status: 'draft', customerId: summary.customerId, size: '20' } })).items as Data[])
+      : [];
     render(req, res, 'usage-summary', {
+      drafts, canApprove: req.auth!.user.role !== 'client',
       title: 'Usage summary', tenant: { id: p.tenantId }, summary, month, months: months.map((m) => ({ month: m, current: m === month })),
       customerName: summary.customerId ? names.get(summary.customerId) ?? summary.customerId : null,
       days: [...days.entries()].map(([day, ls]) => ({ day, lines: ls.sort((a, b) => String(a.productName).localeCompare(String(b.productName))) })),

@@ -85,6 +85,22 @@ describe('http: web pages', function () {
     expect(after.html).to.include('Renamed &lt;i&gt;');
   });
 
+  it('lets a reviewer approve a draft from the usage review of its customer', async () => {
+    const reviewer = await addUser(app, 'reviewer', { tenant: A.tenant });
+    const b = new Browser(app);
+    await b.post('/login', { email: reviewer.email, password: reviewer.password, next: '/' });
+    const t = A.tenant.id;
+    const usagePath = `/t/${t}/usage/${A.ids.summaryId}`;
+    const pageHtml = (await b.get(usagePath)).html;
+    expect(pageHtml).to.include(`/t/${t}/invoices/${A.ids.invoiceId}/approve`);
+    expect(pageHtml).to.include('usage line needs review');
+    const r = await b.post(`/t/${t}/invoices/${A.ids.invoiceId}/approve`, { _csrf: b.csrf(pageHtml), back: usagePath });
+    expect(r.status).to.equal(303);
+    expect(r.location).to.match(new RegExp(`^${usagePath}\\?notice=Approved`));
+    const inv = await b.get(`/t/${t}/invoices/${A.ids.invoiceId}`);
+    expect(inv.html).to.match(/INV-\d{6}/);
+  });
+
   it('shows a client only its own customer, and 404 for other tenants', async () => {
     const b = new Browser(app);
     await b.post('/login', { email: client.email, password: client.password, next: '/' });

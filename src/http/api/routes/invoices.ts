@@ -119,8 +119,9 @@ defineRoute({
 });
 
 defineRoute({
-  id: 'approveInvoice', method: 'post', path: '/tenants/:tenantId/invoices/:invoiceId/approve', tag: 'Invoices', roles: FINANCE,
+  id: 'approveInvoice', method: 'post', path: '/tenants/:tenantId/invoices/:invoiceId/approve', tag: 'Invoices', roles: ['admin', 'finance', 'reviewer'],
   summary: 'Approve a draft: issue it with the next invoice number',
+  description: 'Drafts are held for review (usage lines, flagged lines); finance and reviewers approve them.',
   params: tenantParams.extend({ invoiceId: uuid }),
   response: invoiceSchema,
   async handler(ctx) {
