@@ -10,10 +10,13 @@ import { serviceJobHandlers } from './wiring.js';
 export function createScheduler(rt: Runtime, overrides: Partial<SchedulerOptions> = {}): Scheduler {
   registerJobHandlers(serviceJobHandlers({ ds: rt.ds, secrets: rt.secrets }));
   const c = rt.config.scheduler;
-  return new Scheduler({
+  const scheduler = new Scheduler({
     ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency,
     ...overrides,
   });
+  // Even a process that runs no jobs (web only) keeps tenants' schedules in step with its tenant changes.
+  scheduler.followTenantChanges();
+  return scheduler;
 }
 
 /**

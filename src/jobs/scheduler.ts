@@ -152,6 +152,21 @@ export class Scheduler {
     if (this.started) return;
     this.started = true;
     await this.agenda.start();
+    this.followTenantChanges();
+    await this.reconcileAll();
+    this.reconcileTimer = setInterval(() => {
+      this.reconcileAll().catch((err) => this.log.error({ err }, 'periodic job reconcile failed'));
+    }, this.opts.reconcileEveryMs ?? 60_000);
+    this.reconcileTimer.unref();
+    this.log.info({ backend: this.backend.name, owner: this.backend.repository.owner }, 'scheduler started');
+  }
+
+  /**
+   * Keeps tenants' jobs in step with tenant changes made in this process (created, settings, time zone,
+   * enabled, removed). start() does this; a process that only queues jobs may call it too.
+   */
+  followTenantChanges(): void {
+    if (this.unsubscribe) return;
     this.unsubscribe = onTenantChange(async (change) => {
       try {
         await this.reconcileTenant(change.tenantId);
@@ -159,12 +174,6 @@ export class Scheduler {
         this.log.error({ err, tenantId: change.tenantId }, 'could not update the tenant\'s jobs');
       }
     });
-    await this.reconcileAll();
-    this.reconcileTimer = setInterval(() => {
-      this.reconcileAll().catch((err) => this.log.error({ err }, 'periodic job reconcile failed'));
-    }, this.opts.reconcileEveryMs ?? 60_000);
-    this.reconcileTimer.unref();
-    this.log.info({ backend: this.backend.name, owner: this.backend.repository.owner }, 'scheduler started');
   }
 
   /**
@@ -176,6 +185,7 @@ export class Scheduler {
     this.started = false;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
     const result = await this.agenda.drain({ timeout: this.opts.drainTimeoutMs ?? this.opts.lockLifetimeMs, closeConnection: false });
     if (this.inFlight.size > 0) {
       // Out of patience: ask the handlers still running to stop at their next safe point.
@@ -190,8 +200,8 @@ export class Scheduler {
   // ---------------------------------------------------------------- tenants' recurring jobs
 
   /** Makes one tenant's recurring jobs match the tenant: created, changed, disabled or removed. */
-  async reconcileTenant(tenantId: string): Promise<void> {
-    const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+  async reconcileTenant(tenantId: string, known?: { tenant: Tenant; jobs: JobParameters[] }): Promise<void> {
+    const tenant = known ? known.tenant : await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
     if (!tenant) {
       const removed = await this.agenda.cancel({ data: { tenantId } });
       if (removed > 0) this.log.info({ tenantId, removed }, 'removed the jobs of a removed tenant');
@@ -204,7 +214,8 @@ export class Scheduler {
       this.log.error({ err, tenant: tenant.name }, 'tenant settings are invalid; scheduling with the defaults');
       settings = defaultTenantSettings();
     }
-    const existing = (await this.repository.queryJobs({ data: { tenantId, scheduled: true } })).jobs;
+    const all = known ? known.jobs : (await this.repository.queryJobs({ data: { tenantId } })).jobs;
+    const existing = all.filter((j) => (j.data as { scheduled?: boolean } | null)?.scheduled === true);
     for (const kind of SCHEDULED_KINDS) {
       const name = jobNameFor(kind);
       const cron = settings.schedule[kind];
@@ -224,18 +235,27 @@ export class Scheduler {
       this.log.info({ tenant: tenant.name, job: name, cron, timeZone: tenant.timeZone, enabled: tenant.enabled }, current ? 'job schedule updated' : 'job scheduled');
     }
     // 'Sync now' jobs follow the tenant's enabled flag too.
-    if (tenant.enabled) await this.agenda.enable({ data: { tenantId } });
-    else await this.agenda.disable({ data: { tenantId } });
+    if (all.some((j) => !!j.disabled !== !tenant.enabled)) {
+      if (tenant.enabled) await this.agenda.enable({ data: { tenantId } });
+      else await this.agenda.disable({ data: { tenantId } });
+    }
   }
 
   /** Reconciles every tenant and removes the jobs of tenants that no longer exist. */
   async reconcileAll(): Promise<void> {
-    const tenants = await this.opts.ds.manager.find(Tenant, { select: { id: true } });
-    const known = new Set(tenants.map((t) => t.id));
-    for (const t of tenants) await this.reconcileTenant(t.id);
+    const tenants = await this.opts.ds.manager.find(Tenant);
     const { jobs } = await this.repository.queryJobs({ names: [...SYNC_ENTITIES.map(syncJobName), BILLING_JOB] });
-    const orphans = new Set(jobs.map((j) => (j.data as { tenantId?: string } | null)?.tenantId).filter((id): id is string => !!id && !known.has(id)));
-    for (const tenantId of orphans) await this.reconcileTenant(tenantId);
+    const byTenant = new Map<string, JobParameters[]>();
+    for (const j of jobs) {
+      const id = (j.data as { tenantId?: string } | null)?.tenantId;
+      if (id) byTenant.set(id, [...(byTenant.get(id) ?? []), j]);
+    }
+    for (const tenant of tenants) {
+      await this.reconcileTenant(tenant.id, { tenant, jobs: byTenant.get(tenant.id) ?? [] });
+      byTenant.delete(tenant.id);
+    }
+    // What is left belongs to tenants that no longer exist.
+    for (const tenantId of byTenant.keys()) await this.reconcileTenant(tenantId);
   }
 
   // ---------------------------------------------------------------- sync now

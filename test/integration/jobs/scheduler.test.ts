@@ -104,6 +104,21 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect((await jobsOf(t.id)).filter((j) => (j.data as { scheduled?: boolean }).scheduled)).to.have.length(5);
       expect(await jobsOf(gone.id)).to.deep.equal([]);
     });
+    it('picks up changes made by another process on the next periodic reconcile', async () => {
+      await scheduler.start();
+      const t = await createTenant('omicron');
+      const manual = await scheduler.syncNow('omicron', ['usage'], 'cli', 'x');
+      // Another process (no in-process event here) changes the schedule and disables the tenant.
+      await ds.manager.update(Tenant, { id: t.id }, { settingsJson: JSON.stringify({ schedule: { usage: '45 5 * * 1' } }), enabled: false });
+      await scheduler.reconcileAll();
+      const jobs = await jobsOf(t.id);
+      expect(jobs.find((j) => j.name === syncJobName('usage') && (j.data as { scheduled?: boolean }).scheduled)!.repeatInterval).to.equal('45 5 * * 1');
+      expect(jobs.every((j) => j.disabled)).to.equal(true);
+      expect(jobs.map((j) => String(j._id))).to.include(manual[0]!.jobId);
+      await ds.manager.update(Tenant, { id: t.id }, { enabled: true });
+      await scheduler.reconcileAll();
+      expect((await jobsOf(t.id)).some((j) => j.disabled)).to.equal(false);
+    });
   });
 
   describe('sync now', () => {
