@@ -18,6 +18,8 @@ import { register as licensing } from './licensing.js';
 import { register as reconcile } from './reconcile.js';
 import { register as worker } from './worker.js';
 import { register as sync } from './sync.js';
+import { register as licences } from './licences.js';
+import { register as events } from './events.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -40,4 +42,6 @@ export function registerCommands(program: Command): void {
   reconcile(program);
   worker(program);
   sync(program);
+  licences(program);
+  events(program);
 }

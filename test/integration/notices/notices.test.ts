@@ -8,6 +8,7 @@ import {
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { deliverPending, setSmtpPassword } from '../../../src/notices/deliver.js';
 import { detectChanges } from '../../../src/notices/detect.js';
+import { afterSubscriptionSync } from '../../../src/notices/after-sync.js';
 import { TenantService } from '../../../src/tenants/service.js';
 import { mappedCompanies, opsWorld, pickSubscription, recurringLine, type OpsWorld } from '../operations/setup.js';
 import { httpReceiver, smtpSink } from './sinks.js';
@@ -110,6 +111,21 @@ describe('change notices: detection and delivery (SMTP sink, local Teams/Slack r
     expect(teams.title).to.include(planCo.customer.name);
     expect((hooks.received.find((x) => x.path === '/slack')!.body as { text: string }).text).to.include('Next invoice:');
     expect(await deliverPending(w.h.ds, w.h.secrets, w.h.tenant.id)).to.deep.equal({ sent: 0, failed: 0, retrying: 0 });
+  });
+
+  it('after a scheduled subscriptions sync: logs the changes, notifies and delivers (the jobs hook)', async () => {
+    const sub = await pickSubscription(w, false);
+    await afterSubscriptionSync({ ds: w.h.ds, secrets: w.h.secrets }, w.h.tenant.id); // baseline
+    expect(await w.scope.repo(ChangeNotice).count()).to.equal(0);
+    await w.h.admin('POST', `/subscriptions/${sub.pax8Id}/cancel`, {});
+    await w.h.run({ entities: 'subscriptions' });
+    await afterSubscriptionSync({ ds: w.h.ds, secrets: w.h.secrets }, w.h.tenant.id);
+    await afterSubscriptionSync({ ds: w.h.ds, secrets: w.h.secrets }, w.h.tenant.id);
+    const notices = await w.scope.repo(ChangeNotice).find();
+    expect(notices.map((n) => [n.kind, n.subscriptionId])).to.deep.equal([['cancelled', sub.id]]);
+    expect(await w.scope.repo(EventLogEntry).count({ where: { type: 'import_status', subscriptionId: sub.id } })).to.equal(1);
+    expect(smtp.mails).to.have.length(1);
+    expect(smtp.mails[0]!.raw).to.include('Subscription cancelled');
   });
 
   it('keeps the SMTP password sealed; a failing receiver is retried, then left failed with the reason', async () => {
