@@ -6,6 +6,7 @@ import { runImport } from '../imports/run-import.js';
 import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
+import { afterSubscriptionSync } from '../notices/after-sync.js';
 
 export interface ServiceDeps {
   ds: DataSource;
@@ -33,6 +34,8 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
         },
       });
       if (run.status === 'failed') throw new SyncRunFailedError(run.details.error ?? `the ${entity} import failed`, run.id);
+      // Licence event log and change notices from what the sync recorded (src/notices, issue 9).
+      if (entity === 'subscriptions') await afterSubscriptionSync(deps, tenantId).catch((err: unknown) => ctx.logger.warn({ err }, 'change detection after the sync failed'));
       return { importRunId: run.id, status: run.status === 'partial' ? 'partial' : 'succeeded', counts: { ...run.counts[entity] } };
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { onShutdown } from '../../app/lifecycle.js';
 import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
+import { startOperationsWorker } from '../../webhooks/worker.js';
 
 export function register(program: Command): void {
   program
@@ -12,7 +13,8 @@ export function register(program: Command): void {
       const scheduler = createScheduler(rt);
       // Stoppers run in reverse: the scheduler drains (or releases its locks) before the database closes.
       // Signals are handled before the first job can start.
-      const shutdown = onShutdown(rt.logger, [() => rt.close(), () => scheduler.stop()]);
+      const stopOperations = startOperationsWorker(rt); // Pax8 webhook queue and change-notice outbox
+      const shutdown = onShutdown(rt.logger, [() => rt.close(), () => scheduler.stop(), stopOperations]);
       await scheduler.start();
       process.stdout.write(`Recurra worker ${scheduler.repository.owner} is running jobs (${scheduler.backend.name})\n`);
       await shutdown;
