@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { formatMoney, formatQuantity } from '../billing/index.js';
+import { formatMoney, formatQuantity, minorUnits } from '../billing/index.js';
 
 /**
  * billing's formatMoney / formatQuantity, memoised: they compute exactly with 60-digit decimals (~25 µs a call),
@@ -9,7 +9,24 @@ const MAX = 100_000;
 const moneyCache = new Map<string, string>();
 const quantityCache = new Map<string, string>();
 
+const LARGE = 1e15;
+
+/**
+ * When the amount has no more places than the currency's minor unit, formatMoney's rounding changes nothing and
+ * its answer is the plain decimal padded to those places: computed directly (a test checks it equals formatMoney).
+ */
+export function exactMoney(v: Decimal, places: number): string | null {
+  if (v.decimalPlaces() > places || v.abs().greaterThanOrEqualTo(LARGE)) return null;
+  if (v.isZero()) return places === 0 ? '0' : `0.${'0'.repeat(places)}`;
+  const s = v.toString();
+  if (places === 0) return s;
+  const dot = s.indexOf('.');
+  return dot < 0 ? `${s}.${'0'.repeat(places)}` : s + '0'.repeat(places - (s.length - dot - 1));
+}
+
 export function fmtMoney(v: Decimal, currency: string): string {
+  const exact = exactMoney(v, minorUnits(currency));
+  if (exact !== null) return exact;
   const key = `${currency}|${v.toString()}`;
   let s = moneyCache.get(key);
   if (s === undefined) {

@@ -454,8 +454,13 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
   });
 
   // --- totals: customers from rows and findings, the month from its customers ------------------------
-  const rows = [...accs.values()].map((a) => a.row)
-    .sort((a, b) => byName(a.customerName, b.customerName) || byName(a.name, b.name) || (a.key < b.key ? -1 : 1));
+  const rowKeys = new Map<SubscriptionRow, string>();
+  for (const a of accs.values()) rowKeys.set(a.row, `${a.row.customerName.toLowerCase()}\u0000${a.row.name.toLowerCase()}\u0000${a.row.key}`);
+  const rows = [...rowKeys.keys()].sort((a, b) => {
+    const x = rowKeys.get(a)!;
+    const y = rowKeys.get(b)!;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
   const custKey = (id: string | null, cur: string) => `${id ?? ''}|${cur}`;
   const customers = new Map<string, CustomerTotals>();
   const cust = (id: string | null, cur: string): CustomerTotals => {
