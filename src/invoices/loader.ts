@@ -1,5 +1,5 @@
-import { In } from 'typeorm';
-import type { Decimal } from 'decimal.js';
+import { In, type EntityTarget, type ObjectLiteral } from 'typeorm';
+import { Decimal } from 'decimal.js';
 import { dec } from '../billing/decimal.js';
 import { historyOf, type SubscriptionChange as EngineChange, type SubscriptionHistory } from '../billing/history.js';
 import type { BillingContext, LineSpec, UsageSnapshot } from '../billing/model.js';
@@ -39,14 +39,55 @@ function toDec(value: Decimal): Decimal {
  * A full-state subscription_changes row as an engine change. `active` is what billing uses (it may be an
  * admin's override of the Pax8 status), so an inactive row is never read as 'Active'.
  */
-export function engineChange(row: SubscriptionChange): EngineChange {
+export function engineChange(row: ChangeRow): EngineChange {
   const status = row.active ? 'Active' : row.status === 'Active' ? 'Inactive' : row.status;
   return {
     date: row.effectiveDate,
-    quantity: toDec(row.quantity),
+    quantity: dec(row.quantity.toString()),
     status,
-    ...(row.price === null ? {} : { price: toDec(row.price) }),
+    ...(row.price === null ? {} : { price: dec(row.price.toString()) }),
   };
+}
+
+/** The fields of a subscription_changes row billing reads. */
+export type ChangeRow = Pick<SubscriptionChange, 'subscriptionId' | 'effectiveDate' | 'status' | 'active'> & {
+  quantity: Decimal | string;
+  price: Decimal | string | null;
+};
+
+type Raw = Record<string, unknown>;
+
+function bool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function textOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : text(v);
+}
+
+/**
+ * Plain column reads (no entity hydration, which dominates at 100k rows), in the given order, optionally
+ * restricted to `column IN ids` in chunks.
+ */
+async function rawRows(
+  scope: TenantScope,
+  entity: EntityTarget<ObjectLiteral & { tenantId: string }>,
+  columns: readonly string[],
+  orderBy: readonly string[],
+  filter?: { column: string; ids: readonly string[] },
+): Promise<Raw[]> {
+  const build = () => {
+    const qb = scope.repo(entity).query('x').select(`x.${columns[0]!}`, columns[0]!);
+    for (const c of columns.slice(1)) qb.addSelect(`x.${c}`, c);
+    orderBy.forEach((c, i) => (i === 0 ? qb.orderBy(`x.${c}`, 'ASC') : qb.addOrderBy(`x.${c}`, 'ASC')));
+    return qb;
+  };
+  if (!filter) return build().getRawMany<Raw>();
+  return inChunks(filter.ids, (chunk) => build().andWhere(`x.${filter.column} IN (:...ids)`, { ids: chunk }).getRawMany<Raw>());
 }
 
 function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[]): LineSpec {
@@ -88,24 +129,40 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   const all = opts.ids === undefined && opts.dueBy === undefined && statuses.length === 1;
   const riIds = ris.map((r) => r.id);
 
-  const lines = all
-    ? await scope.repo(RecurringInvoiceLine).find()
-    : await inChunks(riIds, (chunk) => scope.repo(RecurringInvoiceLine).findBy({ recurringInvoiceId: In(chunk) }));
-  const links = all
-    ? await scope.repo(RecurringInvoiceLink).find()
-    : await inChunks(riIds, (chunk) => scope.repo(RecurringInvoiceLink).findBy({ recurringInvoiceId: In(chunk) }));
+  const lineRows = await rawRows(scope, RecurringInvoiceLine, [
+    'id', 'recurringInvoiceId', 'position', 'description', 'productId', 'timing', 'priceMode', 'unitPrice', 'cost', 'prorata',
+    'reviewRequired', 'usageSummaryId', 'currentQuantity', 'quantityDate',
+  ], ['recurringInvoiceId', 'position'], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
+  const lines = lineRows.map((r) => Object.assign(new RecurringInvoiceLine(), {
+    id: text(r.id), tenantId: scope.tenantId, recurringInvoiceId: text(r.recurringInvoiceId), position: r.position as number,
+    description: text(r.description), productId: textOrNull(r.productId), timing: text(r.timing) as RecurringInvoiceLine['timing'],
+    priceMode: text(r.priceMode) as RecurringInvoiceLine['priceMode'], unitPrice: r.unitPrice === null ? null : new Decimal(text(r.unitPrice)),
+    cost: r.cost === null ? null : new Decimal(text(r.cost)), prorata: text(r.prorata) as RecurringInvoiceLine['prorata'],
+    reviewRequired: bool(r.reviewRequired), usageSummaryId: textOrNull(r.usageSummaryId), currentQuantity: new Decimal(text(r.currentQuantity)),
+    quantityDate: textOrNull(r.quantityDate),
+  }));
+  const linkRows = await rawRows(scope, RecurringInvoiceLink, ['id', 'recurringInvoiceId', 'lineId', 'subscriptionId', 'position', 'freeQuantity', 'minimumQuantity'],
+    ['lineId', 'position'], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
+  const links = linkRows.map((r) => Object.assign(new RecurringInvoiceLink(), {
+    id: text(r.id), tenantId: scope.tenantId, recurringInvoiceId: text(r.recurringInvoiceId), lineId: text(r.lineId),
+    subscriptionId: text(r.subscriptionId), position: r.position as number, freeQuantity: new Decimal(text(r.freeQuantity)),
+    minimumQuantity: new Decimal(text(r.minimumQuantity)),
+  }));
   const subscriptionIds = [...new Set(links.map((l) => l.subscriptionId))];
-  const subscriptions = all
-    ? await scope.repo(Subscription).query('s').select(['s.id', 's.currency']).getMany()
-    : await inChunks(subscriptionIds, (chunk) => scope.repo(Subscription).query('s').select(['s.id', 's.currency']).andWhere('s.id IN (:...ids)', { ids: chunk }).getMany());
-  const changes = all
-    ? await scope.repo(SubscriptionChange).find()
-    : await inChunks(subscriptionIds, (chunk) => scope.repo(SubscriptionChange).findBy({ subscriptionId: In(chunk) }));
+  const subscriptions = (await rawRows(scope, Subscription, ['id', 'currency'], ['id'], all ? undefined : { column: 'id', ids: subscriptionIds }))
+    .map((r) => ({ id: text(r.id), currency: textOrNull(r.currency) }));
+  // Same-date rows in the order they were observed; the last one on a date gives that date's state.
+  const changes: ChangeRow[] = (await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price'],
+    ['subscriptionId', 'effectiveDate', 'observedAt', 'createdAt', 'id'], all ? undefined : { column: 'subscriptionId', ids: subscriptionIds }))
+    .map((r) => ({
+      subscriptionId: text(r.subscriptionId), effectiveDate: text(r.effectiveDate), quantity: text(r.quantity), status: text(r.status),
+      active: bool(r.active), price: textOrNull(r.price),
+    }));
   const summaryIds = [...new Set(lines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
   const usage = await inChunks(summaryIds, (chunk) => scope.repo(UsageMonthlyCharge).findBy({ usageSummaryId: In(chunk) }));
 
   const currencyOf = new Map(subscriptions.map((s) => [s.id, s.currency]));
-  const changesBySub = new Map<string, SubscriptionChange[]>();
+  const changesBySub = new Map<string, ChangeRow[]>();
   for (const c of changes) {
     const list = changesBySub.get(c.subscriptionId);
     if (list) list.push(c);
@@ -115,11 +172,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   const historyFor = (id: string): SubscriptionHistory => {
     let h = historyCache.get(id);
     if (!h) {
-      // Same-date rows in the order they were observed; the last one on a date gives that date's state.
-      const rows = (changesBySub.get(id) ?? []).slice().sort((a, b) =>
-        a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1
-          : a.observedAt.getTime() - b.observedAt.getTime() || (a.createdAt.getTime() - b.createdAt.getTime()));
-      h = historyOf(id, rows.map(engineChange), currencyOf.get(id) ?? undefined);
+      h = historyOf(id, (changesBySub.get(id) ?? []).map(engineChange), currencyOf.get(id) ?? undefined);
       historyCache.set(id, h);
     }
     return h;

@@ -268,7 +268,7 @@ async function dailyPassThrough(ds: DataSource, tenantId: string, date: Calendar
 }
 
 /**
- * The invoice run: catches the daily pass up to `date`, then creates every invoice due on or before `date`,
+ * The invoice run: catches the daily pass up to the day before `date`, then creates every invoice due on or before `date`,
  * one transaction per invoice, exactly once per recurring invoice and period start (unique constraint), each
  * pending adjustment billed exactly once. Lines needing review hold their invoice as a draft without a number.
  */
@@ -287,8 +287,9 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   if (!tenant) throw new Error(`tenant ${tenantId} not found`);
   const policy: ReviewPolicy = { reviewUsageLines: tenantSettings(tenant).imports.reviewUsageLines };
-  const { result: dailyPass, lastDate } = await dailyPassThrough(ds, tenantId, date);
-  // An invoice dated P bills adjustments of changes up to P − 1: it needs the daily pass through P − 1.
+  // An invoice dated P bills adjustments of changes up to P − 1: it needs the daily pass through P − 1 (day D itself
+  // is the daily pass's own business and bills on the next invoice).
+  const { result: dailyPass, lastDate } = await dailyPassThrough(ds, tenantId, addDays(date, -1));
   const ready = lastDate === null ? null : addDays(lastDate, 1) < date ? addDays(lastDate, 1) : date;
   const out: InvoiceRunResult = { date, dailyPass, created: [], alreadyInvoiced: 0, failed: [] };
   if (ready === null) return out;

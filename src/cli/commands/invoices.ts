@@ -46,7 +46,7 @@ export function register(program: Command): void {
 
   invoices
     .command('run')
-    .description('create every invoice due up to --date (after catching up the daily pass); exactly once per recurring invoice and period')
+    .description('create every invoice due up to --date (after catching up the daily pass to the day before); exactly once per recurring invoice and period')
     .option('--date <YYYY-MM-DD>', 'invoice date (default: today in the tenant\'s zone)')
     .option('--batch <n>', `invoices committed together (each still whole or absent; 1 = one transaction per invoice)`, String(DEFAULT_BATCH_SIZE))
     .option(...tenantOpt)
