@@ -3,13 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../app/runtime.js';
 import { UserService, viewUser } from '../../users/service.js';
-import { clearSessionCookie, csrfOk, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, csrfOk, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { Tenant } from '../../db/entities/index.js';
 import { HttpError } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 
+const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
 
 type Data = Record<string, any>;
@@ -51,7 +53,7 @@ export function webRouter(rt: Runtime): Router {
 
   function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
     const user = req.auth?.user;
-    const tenantId = (data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? user?.tenantId ?? null;
+    const tenantId = (data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? user?.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
     const role = user?.role;
     res.status(status).type('html').send(views.render(page, {
       ...data,
@@ -75,6 +77,7 @@ export function webRouter(rt: Runtime): Router {
       return res.redirect(303, `/login${qs({ next: req.method === 'GET' ? req.originalUrl : undefined })}`);
     }
     if (req.auth.user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
+    await rememberTenant(req, res);
     if (req.method === 'POST' && !csrfOk(req)) {
       return render(req, res, 'error', { title: 'Form expired', message: 'This form expired or came from another site. Go back, reload and try again.' }, 403);
     }
@@ -96,6 +99,21 @@ export function webRouter(rt: Runtime): Router {
       next(err);
     }
   };
+
+  /** The tenant the menu links to: the one in the path (remembered in a cookie), else the last one, else the first. */
+  async function rememberTenant(req: Request, res: Response): Promise<void> {
+    const user = req.auth!.user;
+    const inPath = typeof req.params.tenantId === 'string' ? req.params.tenantId : undefined;
+    if (inPath) {
+      res.cookie(TENANT_COOKIE, inPath, { httpOnly: true, sameSite: 'lax', secure: secureCookies(rt, req), path: '/' });
+      return;
+    }
+    if (user.tenantId) return;
+    const remembered = (req.cookies as Record<string, string>)[TENANT_COOKIE];
+    const t = (remembered && /^[0-9a-f-]{36}$/.test(remembered) ? await rt.ds.manager.findOneBy(Tenant, { id: remembered }) : null)
+      ?? (await rt.ds.manager.find(Tenant, { order: { name: 'ASC' }, take: 1 }))[0];
+    if (t) res.locals.navTenant = t.id;
+  }
 
   const back = (res: Response, to: string, notice: string) => res.redirect(303, `${to}${to.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}`);
 
