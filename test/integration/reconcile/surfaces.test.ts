@@ -21,6 +21,11 @@ describe('reconcile: CLI, API and web view agree', function () {
   const tokens: Record<string, string> = {};
   let api: any;
 
+  async function post(p: string, body: unknown, role = 'admin'): Promise<{ status: number; body: any }> {
+    const res = await fetch(server.url + p, { method: 'POST', headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  }
+
   async function get(p: string, role = 'admin'): Promise<{ status: number; text: string; type: string | null }> {
     const res = await fetch(server.url + p, { headers: { authorization: `Bearer ${tokens[role]}` } });
     return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
@@ -100,5 +105,22 @@ describe('reconcile: CLI, API and web view agree', function () {
     const keys = [...r.text.matchAll(/<tr data-key="([^"]+)"/g)].map((m) => m[1]);
     expect(keys).to.deep.equal(api.findings.map((f: { key: string }) => f.key));
     for (const f of api.findings) expect(r.text).to.include(`<td class="n amount">${f.amount} ${f.currency}</td>`);
+  });
+
+  it('the API imports Pax8\'s bill again (unchanged invoices are not fetched again), reconciles with notices, and refuses stale fixes', async () => {
+    const imp = await post(`/api/v1/tenants/${h.tenant.id}/pax8-billing/import`, {});
+    expect(imp.status, JSON.stringify(imp.body)).to.equal(200);
+    expect(imp.body.invoicesSeen).to.be.greaterThan(0);
+    expect(imp.body.invoicesImported).to.equal(0);
+    expect(imp.body.draftMonths).to.deep.equal([MONTH]);
+    expect((await post(`/api/v1/tenants/${h.tenant.id}/pax8-billing/import`, {}, 'finance')).status).to.equal(403);
+    const run = await post(`/api/v1/tenants/${h.tenant.id}/reconcile/run`, { month: MONTH }, 'finance');
+    expect(run.status).to.equal(200);
+    expect(run.body.report).to.deep.equal(api);
+    expect(run.body.notices).to.deep.equal([]);
+    const stale = await post(`/api/v1/tenants/${h.tenant.id}/reconcile/fix`, { month: MONTH, key: 'unbilled:nothing' });
+    expect(stale.status).to.equal(404);
+    const manual = api.findings.find((f: { fix: unknown }) => f.fix === null);
+    if (manual) expect((await post(`/api/v1/tenants/${h.tenant.id}/reconcile/fix`, { month: MONTH, key: manual.key })).status).to.equal(409);
   });
 });
