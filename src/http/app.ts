@@ -6,6 +6,7 @@ import { healthRouter } from './health.js';
 import { authenticate } from './auth.js';
 import { apiRouter } from './api/index.js';
 import { webRouter } from './web/index.js';
+import { operationsWebRouter } from '../operations/web.js';
 import { UserService } from '../users/service.js';
 
 export function createHttpApp(rt: Runtime): Express {
@@ -23,6 +24,7 @@ export function createHttpApp(rt: Runtime): Express {
   app.use(cookieParser());
   app.use(authenticate(rt, new UserService(rt.ds)));
   app.use(apiRouter(rt));
+  app.use(operationsWebRouter(rt)); // licence management pages (src/operations/web.ts)
   app.use(webRouter(rt));
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, requestId: req.id } });

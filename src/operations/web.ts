@@ -1,0 +1,139 @@
+import path from 'node:path';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Runtime } from '../app/runtime.js';
+import { Customer, Subscription } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../events/query.js';
+import { HttpError } from '../http/api/errors.js';
+import { invokeRoute, routeById, type Input } from '../http/api/route.js';
+import { clearSessionCookie, csrfOk } from '../http/auth.js';
+import { Views, WEB_TEMPLATES } from '../http/web/render.js';
+import { viewUser } from '../users/service.js';
+import '../http/api/index.js';
+
+/**
+ * Licence management pages (issue 9), in the web app's layout with bodies in templates/operations and
+ * templates/events. Plain forms posting here; every action goes through the JSON API's routes
+ * (invokeRoute), so roles and tenant rules are the API's.
+ *   /t/:tenantId/licences         purchase / decrease / transfer forms, preview, complete, recent operations
+ *   /t/:tenantId/licences/events  the event log: search, sort by header, chosen and ordered columns, CSV links
+ */
+const pageName = (dir: string, name: string) => path.relative(path.join(WEB_TEMPLATES, 'pages'), path.resolve(WEB_TEMPLATES, '..', dir, name));
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+type Data = Record<string, any>;
+
+export function operationsWebRouter(rt: Runtime): Router {
+  const views = new Views(undefined, rt.config.env !== 'development');
+  const router = Router();
+  router.use('/t/:tenantId/licences', express.urlencoded({ extended: false, limit: '200kb' }));
+  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
+
+  function render(req: Request, res: Response, dir: string, page: string, data: Data, status = 200): void {
+    const role = req.auth!.user.role;
+    res.status(status).type('html').send(views.render(pageName(dir, page), {
+      ...data, me: viewUser(req.auth!.user), csrf: req.auth?.session?.csrfToken ?? '',
+      nav: { tenantId: req.params.tenantId, admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance', review: role === 'admin' || role === 'reviewer', client: role === 'client' },
+      notice: str(req.query.notice) ?? null, error: data.error ?? str(req.query.error) ?? null, path: req.path,
+    }));
+  }
+
+  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
+    if (!req.auth) {
+      if (req.staleSession) clearSessionCookie(rt, req, res);
+      return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/licences`)}`);
+    }
+    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
+    try {
+      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
+      await fn(req, res);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        return res.status(err.status).type('html').send(views.render('error', {
+          title: err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error', message: err.message,
+          me: viewUser(req.auth.user), csrf: req.auth.session?.csrfToken ?? '', nav: null,
+        }));
+      }
+      next(err);
+    }
+  };
+
+  async function subscriptionChoices(tenantId: string) {
+    const scope = new TenantScope(rt.ds.manager, tenantId);
+    const subs = (await scope.repo(Subscription).find({ where: { kind: 'license', active: true, deletedInPax8: false } })).filter((s) => s.customerId);
+    const customers = new Map((await scope.repo(Customer).find()).map((c) => [c.id, c.name]));
+    return subs.map((s) => ({ id: s.id, label: `${customers.get(s.customerId!) ?? '?'} — ${s.name} (${s.quantity.toString()})` }))
+      .sort((a, b) => a.label.localeCompare(b.label));
+  }
+
+  const KINDS = ['purchase', 'decrease', 'transfer'] as const;
+  function bodyOf(kind: string, b: Record<string, unknown>): Record<string, unknown> {
+    if (kind === 'purchase') return { subscriptionId: b.subscriptionId, add: b.count };
+    if (kind === 'decrease') return { subscriptionId: b.subscriptionId, remove: b.count };
+    return { fromSubscriptionId: b.fromSubscriptionId, toSubscriptionId: b.toSubscriptionId, quantity: b.count, confirmCrossCustomer: b.confirmCrossCustomer === 'on' || b.confirmCrossCustomer === 'true' };
+  }
+
+  router.get('/t/:tenantId/licences', page(async (req, res) => {
+    const params = { tenantId: req.params.tenantId };
+    const ops = await api(req, 'listLicenceOperations', { params, query: { limit: '50' } });
+    render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: await subscriptionChoices(String(params.tenantId)), operations: ops.items });
+  }));
+
+  router.post('/t/:tenantId/licences/:kind/preview', page(async (req, res) => {
+    const kind = String(req.params.kind);
+    if (!(KINDS as readonly string[]).includes(kind)) throw new HttpError(404, 'not_found', 'no such operation');
+    const form = req.body as Record<string, unknown>;
+    const Kind = kind[0]!.toUpperCase() + kind.slice(1);
+    const preview = await api(req, `preview${Kind}`, { params: { tenantId: req.params.tenantId }, body: bodyOf(kind, form) });
+    render(req, res, 'operations', 'preview', {
+      title: `Preview: ${kind}`, tenantId: req.params.tenantId, kind, preview, form: Object.entries(form).filter(([k]) => k !== '_csrf').map(([name, value]) => ({ name, value })),
+      needsConfirm: kind === 'transfer' && preview.crossCustomer,
+    });
+  }));
+
+  router.post('/t/:tenantId/licences/:kind', page(async (req, res) => {
+    const kind = String(req.params.kind);
+    if (!(KINDS as readonly string[]).includes(kind)) throw new HttpError(404, 'not_found', 'no such operation');
+    const Kind = kind[0]!.toUpperCase() + kind.slice(1);
+    try {
+      const r = await api(req, `complete${Kind}`, { params: { tenantId: req.params.tenantId }, body: bodyOf(kind, req.body as Record<string, unknown>) });
+      const text = r.operation.status === 'applied' ? `${kind} applied` : `${kind} ${r.operation.status}: ${r.operation.failureReason ?? ''}`;
+      res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ [r.operation.status === 'applied' ? 'notice' : 'error']: text })}`);
+    } catch (err) {
+      if (err instanceof HttpError && err.status < 500 && err.status !== 403 && err.status !== 404) {
+        return res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ error: err.message })}`);
+      }
+      throw err;
+    }
+  }));
+
+  router.get('/t/:tenantId/licences/events', page(async (req, res) => {
+    const params = { tenantId: req.params.tenantId };
+    const chosen = (str(req.query.columns) ?? DEFAULT_EVENT_COLUMNS.join(',')).split(',').filter(Boolean);
+    const query = Object.fromEntries(Object.entries({
+      search: str(req.query.search), sort: str(req.query.sort), dir: str(req.query.dir), columns: chosen.join(','), page: str(req.query.page) ?? '0', size: '50',
+    }).filter(([, v]) => v !== undefined && v !== ''));
+    const view = await api(req, 'listEvents', { params, query });
+    const link = (patch: Record<string, string | undefined>) => {
+      const u = new URLSearchParams(Object.entries({ ...query, ...patch }).filter(([, v]) => v !== undefined && v !== '') as [string, string][]);
+      return `?${u.toString()}`;
+    };
+    const exportQs = new URLSearchParams(Object.entries(query).filter(([k]) => k !== 'page' && k !== 'size') as [string, string][]);
+    render(req, res, 'events', 'index', {
+      title: 'Licence event log', tenantId: params.tenantId, search: query.search ?? '', columnsText: chosen.join(','),
+      headers: view.columns.map((c: string, i: number) => ({
+        label: view.headers[i], sortable: c !== 'detail' && ['occurredAt', 'type', 'source', 'target', 'licenceCount', 'initiatedBy'].includes(c),
+        href: link({ sort: c, dir: query.sort === c && query.dir !== 'desc' ? 'desc' : 'asc', page: '0' }),
+        on: query.sort === c ? (query.dir === 'desc' ? '▼' : '▲') : '',
+      })),
+      rows: view.rows.map((r: Record<string, string>) => view.columns.map((c: string) => r[c] ?? '')),
+      all: ALL_EVENT_COLUMNS.map((c) => ({ id: c, label: EVENT_COLUMNS[c], on: chosen.includes(c) })),
+      total: view.total, prev: view.page > 0 ? link({ page: String(view.page - 1) }) : null,
+      next: (view.page + 1) * view.size < view.total ? link({ page: String(view.page + 1) }) : null,
+      exportView: `/api/v1/tenants/${params.tenantId}/events/export?${exportQs.toString()}`,
+      exportAll: `/api/v1/tenants/${params.tenantId}/events/export?all=true`,
+      reset: `/t/${params.tenantId}/licences/events`,
+    });
+  }));
+
+  return router;
+}

@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import type { Runtime } from '../../../src/app/runtime.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createHttpApp } from '../../../src/http/app.js';
+import { listen, type RunningServer } from '../../../src/http/server.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { UserService } from '../../../src/users/service.js';
+import { opsWorld, pickSubscription, type OpsWorld } from './setup.js';
+
+describe('licence management pages', function () {
+  this.timeout(180_000);
+  let w: OpsWorld;
+  let server: RunningServer;
+  let token: string;
+  before(async () => {
+    w = await opsWorld();
+    const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: w.h.ds, secrets: w.h.secrets, close: async () => {} };
+    server = await listen(createHttpApp(rt), '127.0.0.1', 0);
+    const users = new UserService(w.h.ds);
+    const { user } = await users.create({ email: 'boss@msp.example', role: 'admin', password: 'pw-0123456789abcdef', tenantId: w.h.tenant.id, customerId: null });
+    token = (await users.createToken(user.id, 'pages')).token;
+  });
+  after(async () => {
+    await server.close();
+    await w.close();
+  });
+
+  const get = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
+  const post = (path: string, form: Record<string, string>) => fetch(`${server.url}${path}`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString(), redirect: 'manual',
+  });
+  const cells = (html: string, tableId: string) => {
+    const table = html.split(`id="${tableId}"`)[1]!.split('</table>')[0]!;
+    const body = table.split('<tbody>')[1]!;
+    return [...body.matchAll(/<tr>(.*?)<\/tr>/gs)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/gs)].map((c) => c[1]!));
+  };
+
+  it('previews and completes a purchase, then the event log shows it and exports exactly what it shows', async () => {
+    const sub = await pickSubscription(w, false);
+    const index = await get(`/t/${w.h.tenant.id}/licences`);
+    expect(index.status).to.equal(200);
+    const html = await index.text();
+    expect(html).to.include('Purchase licences').and.include(`value="${sub.id}"`);
+
+    const preview = await post(`/t/${w.h.tenant.id}/licences/purchase/preview`, { subscriptionId: sub.id, count: '2' });
+    expect(preview.status).to.equal(200);
+    const p = await preview.text();
+    expect(p).to.include('Licences after purchase').and.include('Complete purchase');
+    expect(w.h.sandbox.data.subscriptionById.get(sub.pax8Id)!.quantity).to.equal(sub.quantity.toNumber());
+
+    const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, count: '2' });
+    expect(done.status).to.equal(303);
+    expect(decodeURIComponent(done.headers.get('location')!.replace(/\+/g, ' '))).to.include('notice=purchase applied');
+    expect(w.h.sandbox.data.subscriptionById.get(sub.pax8Id)!.quantity).to.equal(sub.quantity.toNumber() + 2);
+
+    const refused = await post(`/t/${w.h.tenant.id}/licences/decrease`, { subscriptionId: sub.id, count: String(sub.quantity.toNumber() + 2) });
+    expect(decodeURIComponent(refused.headers.get('location')!.replace(/\+/g, ' '))).to.match(/error=.*no licences left/);
+
+    const log = await get(`/t/${w.h.tenant.id}/licences/events?columns=initiatedBy,type,licenceCount&sort=type`);
+    expect(log.status).to.equal(200);
+    const page = await log.text();
+    const shown = cells(page, 'events');
+    expect(shown).to.deep.equal([['boss@msp.example', 'purchase', '2']]);
+    const href = /id="export-view" href="([^"]+)"|href="([^"]+)" id="export-view"/.exec(page)!;
+    const csv = await (await get((href[1] ?? href[2])!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='))).text(); // HTML entities as a browser decodes them
+    expect(csv).to.equal('Initiated by,Event type,Licence count\nboss@msp.example,purchase,2\n');
+  });
+});
