@@ -4,10 +4,24 @@ import { addUser, startApp, type TestApp, type TestUser } from './support.js';
 
 /** A tiny browser: keeps the session cookie, follows nothing by itself. */
 class Browser {
-  cookie = '';
+  private readonly jar = new Map<string, string>();
   constructor(private readonly app: TestApp) {}
+  get cookie(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  private keep(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i);
+      const value = pair!.slice(i + 1);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+  }
   async get(path: string) {
     const res = await fetch(this.app.url + path, { headers: { cookie: this.cookie }, redirect: 'manual' });
+    this.keep(res);
     return { status: res.status, location: res.headers.get('location'), html: await res.text() };
   }
   async post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
@@ -15,8 +29,7 @@ class Browser {
       method: 'POST', redirect: 'manual', body: new URLSearchParams(form).toString(),
       headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded', referer: this.app.url + path, ...headers },
     });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0]!;
+    this.keep(res);
     return { status: res.status, location: res.headers.get('location'), html: await res.text() };
   }
   csrf(html: string): string {
@@ -66,6 +79,9 @@ describe('http: web pages', function () {
       expect(r.html, p).to.not.include('<script>alert(1)</script>');
       expect(r.html, p).to.not.include('<b>');
     }
+    // The menu of a user of all tenants links to a tenant even on the dashboard.
+    expect((await new Browser(app).get('/')).status).to.equal(303);
+    expect((await b.get('/')).html).to.include(`href="/t/${t}/recurring-invoices"`);
     const customers = await b.get(`/t/${t}/customers`);
     expect(customers.html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co');
     const run = await b.get(`/t/${t}/imports/${A.ids.runId}`);
