@@ -118,6 +118,8 @@ export class Scheduler {
       name: owner,
       processEvery: opts.processEveryMs,
       maxConcurrency: opts.maxConcurrency,
+      // Lock no more than can run: jobs a busy worker would only queue stay free for the other workers.
+      lockLimit: opts.maxConcurrency,
       defaultLockLifetime: opts.lockLifetimeMs,
     });
     this.agenda.on('error', (err) => this.log.error({ err }, 'scheduler error'));
