@@ -123,6 +123,13 @@ export class OperationsService {
     return row ? D(row.inUse) : new Decimal(0);
   }
 
+  /** The licences-in-use record of a subscription (404 for an unknown one); zero when never set. */
+  async inUseRecord(tenant: Tenant, subscriptionId: string): Promise<{ inUse: Decimal; note: string | null; updatedBy: string | null }> {
+    await this.subscription(tenant, subscriptionId);
+    const row = await this.scope(tenant).repo(LicencesInUse).findOneBy({ subscriptionId });
+    return row ? { inUse: D(row.inUse), note: row.note, updatedBy: row.updatedBy } : { inUse: new Decimal(0), note: null, updatedBy: null };
+  }
+
   async setInUse(tenant: Tenant, actor: Actor, subscriptionId: string, inUse: Decimal, note: string | null = null): Promise<LicencesInUse> {
     if (!inUse.isInteger() || inUse.isNegative()) throw new OperationError('invalid', 'licences in use must be a whole number >= 0', 'body.inUse');
     await this.subscription(tenant, subscriptionId);

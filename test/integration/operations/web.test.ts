@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Runtime } from '../../../src/app/runtime.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -5,7 +6,7 @@ import { createHttpApp } from '../../../src/http/app.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { UserService } from '../../../src/users/service.js';
-import { opsWorld, pickSubscription, type OpsWorld } from './setup.js';
+import { mappedCompanies, opsWorld, pickSubscription, twinSubscriptions, type OpsWorld } from './setup.js';
 
 describe('licence management pages', function () {
   this.timeout(180_000);
@@ -35,6 +36,31 @@ describe('licence management pages', function () {
     return [...body.matchAll(/<tr>(.*?)<\/tr>/gs)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/gs)].map((c) => c[1]!));
   };
 
+  const api = (method: string, path: string, body?: unknown) => fetch(`${server.url}/api/v1/tenants/${w.h.tenant.id}${path}`, {
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+  it('API: licences in use, previews with problems, a cross-customer transfer needs confirmation (409)', async () => {
+    const sub = await pickSubscription(w, false);
+    expect((await (await api('GET', `/subscriptions/${sub.id}/licences-in-use`)).json()).inUse).to.equal('0');
+    const set = await api('PUT', `/subscriptions/${sub.id}/licences-in-use`, { inUse: sub.quantity.toNumber() + 1, note: 'devices enrolled' });
+    expect(set.status).to.equal(200);
+    expect(await set.json()).to.deep.include({ inUse: String(sub.quantity.toNumber() + 1), note: 'devices enrolled', updatedBy: 'boss@msp.example' });
+    const preview = await (await api('POST', '/licences/purchase/preview', { subscriptionId: sub.id, add: '1' })).json();
+    expect([preview.minimumToAdd, preview.problems]).to.deep.equal(['1', []]);
+    const dec = await (await api('POST', '/licences/decrease/preview', { subscriptionId: sub.id, remove: 1 })).json();
+    expect(dec.problems.join()).to.match(/licences are in use/);
+    const cs = await mappedCompanies(w);
+    const [a, b] = await twinSubscriptions(w, [cs[0]!.companyId, cs[1]!.companyId], 4);
+    const r = await api('POST', '/licences/transfer', { fromSubscriptionId: a!.id, toSubscriptionId: b!.id, quantity: 1 });
+    expect(r.status).to.equal(409);
+    expect((await r.json()).error.code).to.equal('confirmation_required');
+    const ok = await api('POST', '/licences/transfer', { fromSubscriptionId: a!.id, toSubscriptionId: b!.id, quantity: 1, confirmCrossCustomer: true });
+    expect(ok.status).to.equal(200);
+    expect((await ok.json()).operation).to.deep.include({ status: 'applied', sourceAfter: '3', targetAfter: '5' });
+    expect((await api('GET', `/subscriptions/${randomUUID()}/licences-in-use`)).status).to.equal(404);
+  });
+
   it('previews and completes a purchase, then the event log shows it and exports exactly what it shows', async () => {
     const sub = await pickSubscription(w, false);
     const index = await get(`/t/${w.h.tenant.id}/licences`);
@@ -56,7 +82,7 @@ describe('licence management pages', function () {
     const refused = await post(`/t/${w.h.tenant.id}/licences/decrease`, { subscriptionId: sub.id, count: String(sub.quantity.toNumber() + 2) });
     expect(decodeURIComponent(refused.headers.get('location')!.replace(/\+/g, ' '))).to.match(/error=.*no licences left/);
 
-    const log = await get(`/t/${w.h.tenant.id}/licences/events?columns=initiatedBy,type,licenceCount&sort=type`);
+    const log = await get(`/t/${w.h.tenant.id}/licences/events?columns=initiatedBy,type,licenceCount&sort=type&search=purch`);
     expect(log.status).to.equal(200);
     const page = await log.text();
     const shown = cells(page, 'events');

@@ -125,10 +125,8 @@ defineRoute({
   id: 'getLicencesInUse', method: 'get', path: '/tenants/:tenantId/subscriptions/:subscriptionId/licences-in-use', tag: TAG, roles: ADMIN,
   summary: 'Licences in use on a subscription', params: tenantParams.extend({ subscriptionId: uuid }), response: inUseSchema,
   async handler(ctx) {
-    const svc = operationsService(ctx.rt);
-    await mapped(() => svc.previewPurchase(ctx.tenant, { subscriptionId: ctx.params.subscriptionId, add: new Decimal(1) }));
-    const n = await svc.inUse(ctx.tenant, ctx.params.subscriptionId);
-    return { subscriptionId: ctx.params.subscriptionId, inUse: n.toString(), note: null, updatedBy: null };
+    const r = await mapped(() => operationsService(ctx.rt).inUseRecord(ctx.tenant, ctx.params.subscriptionId));
+    return { subscriptionId: ctx.params.subscriptionId, inUse: r.inUse.toString(), note: r.note, updatedBy: r.updatedBy };
   },
 });
 
