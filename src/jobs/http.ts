@@ -59,6 +59,11 @@ function requireAdmin(rt: Runtime) {
 export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
   const router = Router();
   const admin = requireAdmin(rt);
+  // Agendash's page loads ./assets and ./api: it must be served from the directory URL.
+  router.get('/admin/jobs', (req, res, next) => {
+    if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, `/admin/jobs/${req.originalUrl.slice('/admin/jobs'.length)}`);
+    next();
+  });
   router.use('/admin/jobs', admin, createExpressMiddleware(scheduler.agenda));
 
   router.post('/api/tenants/:tenantId/sync', admin, express.json({ limit: '16kb' }), async (req: Request, res: Response, next: NextFunction) => {

@@ -75,9 +75,15 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
       expect(anonymousPage.status).to.equal(303);
       expect(anonymousPage.headers.get('location')).to.equal('/login?next=%2Fadmin%2Fjobs%2F');
       expect((await fetch(`${base}/admin/jobs/`, { headers: { authorization: 'Bearer wrong-token-000000000000' } })).status).to.equal(401);
+      const bare = await fetch(`${base}/admin/jobs`, { headers: auth, redirect: 'manual' });
+      expect(bare.status).to.equal(301);
+      expect(bare.headers.get('location')).to.equal('/admin/jobs/');
       const page = await fetch(`${base}/admin/jobs/`, { headers: auth });
       expect(page.status).to.equal(200);
-      expect(await page.text()).to.match(/<html/i);
+      const html = await page.text();
+      expect(html).to.match(/<html/i);
+      const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1];
+      expect((await fetch(`${base}/admin/jobs/${asset}`, { headers: auth })).status).to.equal(200);
 
       const sync = (body: unknown) => fetch(`${base}/api/tenants/${tenant.id}/sync`, {
         method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
