@@ -7,7 +7,7 @@ export const mochaHooks = {
     const lines = [
       `import runs: ${figures.importRuns} (retried after failure: ${figures.importRetries})`,
       `faults injected: ${figures.faultsInjected}`,
-      `crashes survived: ${figures.crashesSurvived}`,
+      `crashes survived: ${figures.crashesSurvived} (of which mid-write: ${figures.crashesMidWrite})`,
       `hostile inputs tried: ${figures.hostileInputsTried}`,
       `duplicates found: ${figures.duplicatesFound}`,
       `states differing from the fault-free run: ${figures.mismatches}`,

@@ -57,6 +57,8 @@ describe('An import killed at a random point (SIGKILL) and run again ends in the
         const killAfter = Math.round(uninterruptedMs * (0.35 + 0.6 * random()));
         const first = await runAndMaybeKill(['import', '--tenant', 'crash'], env, killAfter);
         if (first.killed) count('crashesSurvived');
+        const written = await ds.query('SELECT COUNT(*) AS n FROM subscriptions');
+        if (first.killed && Number(written[0].n) > 0 && Number(written[0].n) < expected.subscriptions.length) count('crashesMidWrite');
         const again = await runAndMaybeKill(['import', '--tenant', 'crash', '--json'], env, null);
         expect(again.code, again.output).to.equal(0);
         const actual = await canonicalDump(ds, tenantId);

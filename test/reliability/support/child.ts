@@ -4,6 +4,8 @@ import { CLI, REPO_ROOT } from '../../support/cli.js';
 export interface KilledOrFinished {
   killed: boolean;
   code: number | null;
+  stdout: string;
+  /** stdout and stderr together, for failure messages. */
   output: string;
 }
 
@@ -14,8 +16,12 @@ export function runAndMaybeKill(args: string[], env: NodeJS.ProcessEnv, killAfte
       cwd: REPO_ROOT, env: { ...process.env, RECURRA_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let stdout = '';
     let killed = false;
-    child.stdout.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      output += d;
+    });
     child.stderr.on('data', (d) => (output += d));
     const timer = killAfterMs === null ? null : setTimeout(() => {
       killed = child.exitCode === null && child.kill('SIGKILL');
@@ -23,7 +29,7 @@ export function runAndMaybeKill(args: string[], env: NodeJS.ProcessEnv, killAfte
     child.on('error', reject);
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
-      resolve({ killed, code, output });
+      resolve({ killed, code, stdout, output });
     });
   });
 }

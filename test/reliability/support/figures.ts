@@ -4,6 +4,8 @@ export const figures = {
   importRetries: 0,
   faultsInjected: 0,
   crashesSurvived: 0,
+  /** Kills that landed after some rows were written and before all were: the case that matters most. */
+  crashesMidWrite: 0,
   hostileInputsTried: 0,
   duplicatesFound: 0,
   mismatches: 0,
