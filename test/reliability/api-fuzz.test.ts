@@ -70,7 +70,7 @@ describe('Hostile API requests: never a 500, always a clear error, nothing writt
         fc.asyncProperty(body, query, async (b, q) => {
           count('hostileInputsTried');
           const before = await rowCounts(app.ds);
-          const qs = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString();
+          const qs = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString();
           const res = await fetch(`${app.url}${path}${qs ? `?${qs}` : ''}`, {
             method: def.method.toUpperCase(),
             headers: { authorization: `Bearer ${admin.token}`, ...(b === undefined ? {} : { 'content-type': 'application/json' }) },
