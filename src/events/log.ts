@@ -90,15 +90,26 @@ const IMPORT_SOURCES = new Set(['import', 'webhook', 'manual']);
 /**
  * Writes event lines for subscription changes recorded by imports (scheduled syncs, webhook-triggered
  * syncs, manual changes) since the tenant's cursor: one line per change row with a quantity or status
- * change. Operations and licensing log their own changes, so their rows are skipped. Idempotent.
+ * change. Operations and licensing log their own changes, so their rows are skipped. Idempotent. The first pass
+ * for a tenant only sets the cursor (the log starts then; the history before it is not replayed).
  */
 export async function logImportChanges(scope: TenantScope, now: Date = new Date()): Promise<number> {
   const cursor = await scope.repo(EventLogCursor).findOneBy({});
+  if (!cursor) {
+    // The first pass starts the log here (like detection's baseline): the history before it is not replayed.
+    const last = await scope.repo(SubscriptionChange).findOne({ where: {}, order: { createdAt: 'DESC' } });
+    await scope.repo(EventLogCursor).insert([{ id: randomUUID(), changesSeenUntil: last?.createdAt ?? now, createdAt: now, updatedAt: now }])
+      .catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err;
+      });
+    return 0;
+  }
   // A margin: a change committed a little after a later one started is still picked up (duplicates are ignored).
-  const since = cursor ? new Date(cursor.changesSeenUntil.getTime() - 5 * 60_000) : new Date(0);
+  // …but never before the first pass (cursor.createdAt): what came before it is history, not replayed.
+  const since = new Date(Math.max(cursor.changesSeenUntil.getTime() - 5 * 60_000, cursor.createdAt.getTime()));
   const rows = await scope.repo(SubscriptionChange).find({ where: { createdAt: MoreThan(since) }, order: { createdAt: 'ASC' } });
   let written = 0;
-  let latest = cursor?.changesSeenUntil ?? new Date(0);
+  let latest = cursor.changesSeenUntil;
   const subs = new Map((rows.length ? await scope.repo(Subscription).findBy({ id: In([...new Set(rows.map((r) => r.subscriptionId))]) }) : []).map((s) => [s.id, s]));
   for (const r of rows) {
     if (r.createdAt > latest) latest = r.createdAt;
@@ -132,12 +143,6 @@ export async function logImportChanges(scope: TenantScope, now: Date = new Date(
       if (!isUniqueViolation(err)) throw err;
     });
   }
-  const repo = scope.repo(EventLogCursor);
-  if (cursor) await repo.update({ id: cursor.id }, { changesSeenUntil: latest, updatedAt: now });
-  else {
-    await repo.insert([{ id: randomUUID(), changesSeenUntil: latest, createdAt: now, updatedAt: now }]).catch((err: unknown) => {
-      if (!isUniqueViolation(err)) throw err;
-    });
-  }
+  await scope.repo(EventLogCursor).update({ id: cursor.id }, { changesSeenUntil: latest, updatedAt: now });
   return written;
 }

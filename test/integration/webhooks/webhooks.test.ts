@@ -9,6 +9,7 @@ import { createHttpApp } from '../../../src/http/app.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { detectChanges } from '../../../src/notices/detect.js';
+import { logImportChanges } from '../../../src/events/log.js';
 import { processWebhookQueue, registerEndpoint, type Registration } from '../../../src/webhooks/service.js';
 import { opsWorld, pickSubscription, type OpsWorld } from '../operations/setup.js';
 
@@ -25,7 +26,8 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: w.h.ds, secrets: w.h.secrets, close: async () => {} };
     server = await listen(createHttpApp(rt), '127.0.0.1', 0);
     reg = await registerEndpoint(w.h.ds, w.h.secrets, w.h.tenant, { baseUrl: server.url });
-    await detectChanges(w.scope, w.h.tenant); // baseline
+    await detectChanges(w.scope, w.h.tenant); // baselines: detection and the event log start here
+    await logImportChanges(w.scope);
   });
   afterEach(async () => {
     await server.close();
