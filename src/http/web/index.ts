@@ -10,6 +10,7 @@ import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
 import { licensingWebRouter } from '../../licensing/web.js';
+import { reconcileWebRouter } from '../../reconcile/web.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -477,6 +478,7 @@ export function webRouter(rt: Runtime): Router {
   }));
 
   router.use(licensingWebRouter(rt));
+  router.use(reconcileWebRouter(rt));
 
   return router;
 }

@@ -123,4 +123,19 @@ describe('reconcile: CLI, API and web view agree', function () {
     const manual = api.findings.find((f: { fix: unknown }) => f.fix === null);
     if (manual) expect((await post(`/api/v1/tenants/${h.tenant.id}/reconcile/fix`, { month: MONTH, key: manual.key })).status).to.equal(409);
   });
+
+  it('the web app\'s Margin page (in the app layout) shows the same totals and findings, newest first', async () => {
+    const r = await get(`/t/${h.tenant.id}/reconcile?month=${MONTH}`);
+    expect(r.status, r.text.slice(0, 300)).to.equal(200);
+    expect(r.text).to.include(`href="/t/${h.tenant.id}/reconcile">Margin</a>`);
+    for (const t of api.totals) {
+      const row = r.text.match(new RegExp(`<tr data-currency="${t.currency}">([\\s\\S]*?)</tr>`))?.[1] ?? '';
+      expect(row).to.include(`<td class="num cost">${t.cost}</td>`);
+      expect(row).to.include(`<td class="num leakage">${t.leakage}</td>`);
+    }
+    const keys = [...r.text.matchAll(/<tr data-key="([^"]+)"/g)].map((m) => m[1]);
+    expect(keys).to.deep.equal(api.findings.map((f: { key: string }) => f.key));
+    for (const f of api.findings) expect(r.text).to.include(`<td class="num amount">${f.amount} ${f.currency}</td>`);
+    expect((await get(`/t/${h.tenant.id}/reconcile?month=${MONTH}`, 'reviewer')).status).to.equal(403);
+  });
 });
