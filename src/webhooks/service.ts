@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { LessThan, type DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { CustomerMapping, Subscription, Tenant, WebhookDelivery, WebhookEndpoint } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { logImportChanges } from '../events/log.js';
 import { runImport } from '../imports/run-import.js';
-import type { ClientOverrides } from '../imports/pax8-client-factory.js';
+import type { ClientOverrides } from '../tenants/pax8-client.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
 import { deliverPending } from '../notices/deliver.js';
 import { detectChanges } from '../notices/detect.js';
@@ -26,6 +26,8 @@ import { TenantService } from '../tenants/service.js';
 
 export const DEFAULT_TOPICS = ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'SUBSCRIPTION_CANCELLED'];
 export const MAX_ATTEMPTS = 5;
+/** A delivery 'processing' for longer than this belongs to a dead worker. */
+export const STALE_MS = 15 * 60_000;
 
 export class WebhookError extends Error {
   override name = 'WebhookError';
@@ -204,6 +206,8 @@ export async function processWebhookQueue(deps: ProcessDeps, tenantId?: string):
   const tenants = tenantId ? [await deps.ds.manager.findOneByOrFail(Tenant, { id: tenantId })] : await deps.ds.manager.find(Tenant);
   for (const tenant of tenants) {
     const scope = new TenantScope(deps.ds.manager, tenant.id);
+    // A worker that died mid-way left its deliveries 'processing': after STALE_MS they are queued again.
+    await scope.repo(WebhookDelivery).update({ status: 'processing', updatedAt: LessThan(new Date(Date.now() - STALE_MS)) }, { status: 'queued', updatedAt: new Date() });
     const queued = await scope.repo(WebhookDelivery).find({ where: { status: 'queued' }, order: { receivedAt: 'ASC' }, take: 100 });
     const claimed: WebhookDelivery[] = [];
     for (const d of queued) {

@@ -106,6 +106,18 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     expect(log.map((e) => e.licenceCount?.toNumber()).sort()).to.deep.equal([-1, 3]);
   });
 
+  it('a delivery left processing by a dead worker is taken up again', async () => {
+    const sub = await pickSubscription(w, false);
+    await w.h.admin('POST', `/subscriptions/${sub.pax8Id}/quantity`, { quantity: sub.quantity.toNumber() + 1 });
+    expect((await post(payload(sub, '2026-11-15T15:00:00Z'))).status).to.equal(202);
+    await w.scope.repo(WebhookDelivery).update({ status: 'queued' }, { status: 'processing', attempts: 1, updatedAt: new Date(Date.now() - 60_000) });
+    expect((await process()).processed).to.equal(0); // a minute: maybe still being worked on
+    await w.scope.repo(WebhookDelivery).update({ status: 'processing' }, { updatedAt: new Date(Date.now() - 20 * 60_000) });
+    const r = await process();
+    expect([r.processed, r.notices]).to.deep.equal([1, 1]);
+    expect((await w.scope.repo(WebhookDelivery).findOneBy({}))!.attempts).to.equal(2);
+  });
+
   it('a new subscription announced by webhook is synced through its company and reported', async () => {
     const sub = await pickSubscription(w, false);
     const product = w.h.sandbox.data.products.find((p) => p.name === 'Dropbox Business Standard')!;
