@@ -282,6 +282,9 @@ export interface RunOptions {
 
 export const DEFAULT_BATCH_SIZE = 50;
 
+/** Recurring invoices loaded and invoiced at a time. */
+const SLICE = 1000;
+
 export async function runInvoices(ds: DataSource, tenantId: string, date: CalendarDate, opts: RunOptions = {}): Promise<InvoiceRunResult> {
   const scope = new TenantScope(ds.manager, tenantId);
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
@@ -295,15 +298,42 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   if (ready === null) return out;
   await ensureInvoiceCounter(scope);
 
-  const loaded = await loadRecurringInvoices(scope, { dueBy: ready });
-  if (loaded.length === 0) return out;
-  const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({ invoicedInvoiceId: IsNull(), periodEnd: LessThanOrEqual(ready) });
-  const pendingByRi = new Map<string, RecurringInvoiceAdjustment[]>();
-  for (const a of pending) pendingByRi.set(a.recurringInvoiceId, [...(pendingByRi.get(a.recurringInvoiceId) ?? []), a]);
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  // Due recurring invoices in slices, so memory stays bounded however many there are.
+  const dueIds = (await scope.repo(RecurringInvoice).query('ri').select('ri.id', 'id')
+    .andWhere('ri.status = :active', { active: 'active' }).andWhere('ri.nextInvoiceDate <= :ready', { ready })
+    .orderBy('ri.id', 'ASC').getRawMany<{ id: string }>()).map((r) => r.id);
+  for (let i = 0; i < dueIds.length; i += SLICE) {
+    const ids = dueIds.slice(i, i + SLICE);
+    const loaded = await loadRecurringInvoices(scope, { ids, dueBy: ready });
+    const pendingByRi = new Map<string, RecurringInvoiceAdjustment[]>();
+    for (let k = 0; k < ids.length; k += 500) {
+      const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({
+        recurringInvoiceId: In(ids.slice(k, k + 500)), invoicedInvoiceId: IsNull(), periodEnd: LessThanOrEqual(ready),
+      });
+      for (const a of pending) {
+        const list = pendingByRi.get(a.recurringInvoiceId);
+        if (list) list.push(a);
+        else pendingByRi.set(a.recurringInvoiceId, [a]);
+      }
+    }
+    await invoiceSlice(scope, loaded, pendingByRi, ready, policy, batchSize, out);
+  }
+  return out;
+}
 
+/** Composes and stores the due invoices of loaded recurring invoices, in groups of `batchSize`. */
+async function invoiceSlice(
+  scope: TenantScope,
+  loaded: readonly LoadedRecurringInvoice[],
+  pendingByRi: ReadonlyMap<string, RecurringInvoiceAdjustment[]>,
+  ready: CalendarDate,
+  policy: ReviewPolicy,
+  batchSize: number,
+  out: InvoiceRunResult,
+): Promise<void> {
   // Invoices in order per recurring invoice: period k + 1 only after period k is stored.
   const queues = loaded.map((l) => ({ l, starts: periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready) }));
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
   for (let round = 0; queues.some((q) => q.starts.length > round); round++) {
     const due = queues.filter((q) => q.starts.length > round);
     for (let i = 0; i < due.length; i += batchSize) {
@@ -338,5 +368,4 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
       });
     }
   }
-  return out;
 }
