@@ -454,13 +454,10 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
   });
 
   // --- totals: customers from rows and findings, the month from its customers ------------------------
-  const rowKeys = new Map<SubscriptionRow, string>();
-  for (const a of accs.values()) rowKeys.set(a.row, `${a.row.customerName.toLowerCase()}\u0000${a.row.name.toLowerCase()}\u0000${a.row.key}`);
-  const rows = [...rowKeys.keys()].sort((a, b) => {
-    const x = rowKeys.get(a)!;
-    const y = rowKeys.get(b)!;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const keyed: [string, SubscriptionRow][] = [];
+  for (const a of accs.values()) keyed.push([`${a.row.customerName.toLowerCase()}\u0000${a.row.name.toLowerCase()}\u0000${a.row.key}`, a.row]);
+  keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const rows = keyed.map((k) => k[1]);
   const custKey = (id: string | null, cur: string) => `${id ?? ''}|${cur}`;
   const customers = new Map<string, CustomerTotals>();
   const cust = (id: string | null, cur: string): CustomerTotals => {
