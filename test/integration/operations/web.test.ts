@@ -36,28 +36,30 @@ describe('licence management pages', function () {
     return [...body.matchAll(/<tr>(.*?)<\/tr>/gs)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/gs)].map((c) => c[1]!));
   };
 
+  type J = any; // JSON answers, checked field by field below
+  const json = async (r: Response): Promise<J> => r.json();
   const api = (method: string, path: string, body?: unknown) => fetch(`${server.url}/api/v1/tenants/${w.h.tenant.id}${path}`, {
     method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
   it('API: licences in use, previews with problems, a cross-customer transfer needs confirmation (409)', async () => {
     const sub = await pickSubscription(w, false);
-    expect((await (await api('GET', `/subscriptions/${sub.id}/licences-in-use`)).json()).inUse).to.equal('0');
+    expect((await json(await api('GET', `/subscriptions/${sub.id}/licences-in-use`))).inUse).to.equal('0');
     const set = await api('PUT', `/subscriptions/${sub.id}/licences-in-use`, { inUse: sub.quantity.toNumber() + 1, note: 'devices enrolled' });
     expect(set.status).to.equal(200);
-    expect(await set.json()).to.deep.include({ inUse: String(sub.quantity.toNumber() + 1), note: 'devices enrolled', updatedBy: 'boss@msp.example' });
-    const preview = await (await api('POST', '/licences/purchase/preview', { subscriptionId: sub.id, add: '1' })).json();
+    expect(await json(set)).to.deep.include({ inUse: String(sub.quantity.toNumber() + 1), note: 'devices enrolled', updatedBy: 'boss@msp.example' });
+    const preview = await json(await api('POST', '/licences/purchase/preview', { subscriptionId: sub.id, add: '1' }));
     expect([preview.minimumToAdd, preview.problems]).to.deep.equal(['1', []]);
-    const dec = await (await api('POST', '/licences/decrease/preview', { subscriptionId: sub.id, remove: 1 })).json();
+    const dec = await json(await api('POST', '/licences/decrease/preview', { subscriptionId: sub.id, remove: 1 }));
     expect(dec.problems.join()).to.match(/licences are in use/);
     const cs = await mappedCompanies(w);
     const [a, b] = await twinSubscriptions(w, [cs[0]!.companyId, cs[1]!.companyId], 4);
     const r = await api('POST', '/licences/transfer', { fromSubscriptionId: a!.id, toSubscriptionId: b!.id, quantity: 1 });
     expect(r.status).to.equal(409);
-    expect((await r.json()).error.code).to.equal('confirmation_required');
+    expect((await json(r)).error.code).to.equal('confirmation_required');
     const ok = await api('POST', '/licences/transfer', { fromSubscriptionId: a!.id, toSubscriptionId: b!.id, quantity: 1, confirmCrossCustomer: true });
     expect(ok.status).to.equal(200);
-    expect((await ok.json()).operation).to.deep.include({ status: 'applied', sourceAfter: '3', targetAfter: '5' });
+    expect((await json(ok)).operation).to.deep.include({ status: 'applied', sourceAfter: '3', targetAfter: '5' });
     expect((await api('GET', `/subscriptions/${randomUUID()}/licences-in-use`)).status).to.equal(404);
   });
 
