@@ -41,6 +41,7 @@ function requireAdmin(rt: Runtime) {
           return fail(res, 401, 'unauthenticated', 'sign in as an admin, or send the admin token');
         }
         if (req.auth.user.role !== 'admin') return fail(res, 403, 'forbidden', 'only admins may do this');
+        res.locals.boundTenantId = req.auth.user.tenantId ?? null;
         if (req.auth.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD') {
           const origin = req.get('origin');
           if (origin && new URL(origin).host !== req.get('host')) return fail(res, 403, 'csrf', 'cross-site request refused');
@@ -64,7 +65,10 @@ export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, `/admin/jobs/${req.originalUrl.slice('/admin/jobs'.length)}`);
     next();
   });
-  router.use('/admin/jobs', admin, createExpressMiddleware(scheduler.agenda));
+  // Agendash shows every tenant's jobs: only admins of all tenants (or the operators' admin token) may open it.
+  const allTenants = (_req: Request, res: Response, next: NextFunction) =>
+    res.locals.boundTenantId ? fail(res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
+  router.use('/admin/jobs', admin, allTenants, createExpressMiddleware(scheduler.agenda));
 
   router.post('/api/tenants/:tenantId/sync', admin, express.json({ limit: '16kb' }), async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -75,7 +79,8 @@ export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
         return fail(res, 400, 'validation_failed', `entities: a non-empty list of ${SYNC_ENTITIES.join(', ')}`);
       }
       const tenant = await rt.ds.manager.findOneBy(Tenant, { id: String(req.params.tenantId) });
-      if (!tenant) return fail(res, 404, 'not_found', 'tenant not found');
+      // An admin bound to one tenant sees no other: the same 404 as for a tenant that does not exist.
+      if (!tenant || (res.locals.boundTenantId && res.locals.boundTenantId !== tenant.id)) return fail(res, 404, 'not_found', 'tenant not found');
       const startedBy = req.auth?.user.email ?? 'admin-token';
       const jobs = await scheduler.syncNow(tenant.name, entities as SyncEntity[], 'http', startedBy);
       res.status(202).json({ tenant: tenant.name, jobs });

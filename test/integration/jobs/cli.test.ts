@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { runCli, startCli } from '../../support/cli.js';
 import { freshDatabase, insertTenant } from '../../support/database.js';
 import { ImportRun, type Tenant } from '../../../src/db/entities/index.js';
+import { UserService } from '../../../src/users/service.js';
 import { jobsTestTarget } from './db.js';
 import { waitFor } from './helpers.js';
 
@@ -102,6 +103,27 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
       expect(JSON.stringify(await api.json())).to.include(queued.jobs[0]!.jobId);
       // Without the scheduler in this process, the job waits for a worker.
       expect(await ds.manager.countBy(ImportRun, { tenantId: tenant.id })).to.equal(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).to.equal(0);
+  });
+
+  it('an admin bound to one tenant may sync only that tenant and cannot open the all-tenants job dashboard', async () => {
+    const own = await insertTenant(ds, 'own-tenant');
+    const users = new UserService(ds);
+    const { user } = await users.create({ email: 'bound-admin@example.test', role: 'admin', password: 'pw-bound-admin-123', tenantId: own.id, customerId: null });
+    const { token } = await users.createToken(user.id, 'jobs');
+    const { child, match, exited } = await startCli(['start', '--no-scheduler'], env, /listening on (http:\/\/\S+)/);
+    try {
+      const base = match[1]!;
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await fetch(`${base}/admin/jobs/`, { headers: { ...auth, accept: 'application/json' } })).status).to.equal(403);
+      const sync = (tenantId: string) => fetch(`${base}/api/tenants/${tenantId}/sync`, {
+        method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ entities: ['products'] }),
+      });
+      expect((await sync(tenant.id)).status, 'another tenant').to.equal(404);
+      expect((await sync(own.id)).status, 'its own tenant').to.equal(202);
     } finally {
       child.kill('SIGTERM');
     }
