@@ -8,7 +8,7 @@ import { ImportAborted, type ImportContext, type ProgressEvent } from './context
 import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
 import { tenantDate } from './local-date.js';
-import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
+import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
 import { Mutex } from './mutex.js';
@@ -54,12 +54,13 @@ export interface ImportOptions {
  */
 export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<ImportRunView> {
   const entities = parseEntities(opts.entities);
-  const tenant = await new TenantService(deps.ds, deps.secrets).byId(opts.tenantId);
+  const tenants = new TenantService(deps.ds, deps.secrets);
+  const tenant = await tenants.byId(opts.tenantId);
   const settings = tenantSettings(tenant).imports;
   const scope = new TenantScope(deps.ds.manager, tenant.id);
   const rec = new RunRecorder(scope, { entities, trigger: opts.trigger, startedBy: opts.startedBy, dryRun: opts.dryRun ?? false, jobId: opts.jobId });
   const now = opts.now ?? new Date();
-  const client = opts.pax8Client ?? pax8ClientFor(deps.ds, deps.secrets, tenant, opts.client);
+  const client = opts.pax8Client ?? pax8ClientFor(tenants, tenant, opts.client);
   const ctx: ImportContext = {
     scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today: tenantDate(now, tenant.timeZone), zone: tenant.timeZone,
     signal: opts.signal, writes: new Mutex(), batchSize: Math.max(1, opts.batchSize ?? 200), progress: (e) => opts.onProgress?.(e),

@@ -7,7 +7,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { Pax8Error, type Pax8Client } from '../pax8/client/index.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
 import { tenantDate } from './local-date.js';
-import { pax8ClientFor, type ClientOverrides } from './pax8-client-factory.js';
+import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { activeFromStatus, fieldsHash, licenseFields } from './subscription-state.js';
 
 export class SubscriptionActionError extends Error {
@@ -60,7 +60,8 @@ export async function setSubscriptionQuantity(
   deps: ActionDeps,
   input: { tenantId: string; subscriptionId: string; quantity: Decimal | number | string; by: string; client?: ClientOverrides; pax8Client?: Pax8Client },
 ): Promise<Subscription> {
-  const tenant = await new TenantService(deps.ds, deps.secrets).byId(input.tenantId);
+  const tenants = new TenantService(deps.ds, deps.secrets);
+  const tenant = await tenants.byId(input.tenantId);
   const settings = tenantSettings(tenant).imports;
   const scope = new TenantScope(deps.ds.manager, tenant.id);
   const s = await load(scope, input.subscriptionId);
@@ -82,7 +83,7 @@ export async function setSubscriptionQuantity(
     );
   }
   if (wanted.eq(s.quantity)) throw new SubscriptionActionError(`"${s.name}" already has quantity ${wanted.toFixed()}`, 'invalid');
-  const client = input.pax8Client ?? pax8ClientFor(deps.ds, deps.secrets, tenant, input.client);
+  const client = input.pax8Client ?? pax8ClientFor(tenants, tenant, input.client);
   let updated;
   try {
     updated = await client.updateSubscription(s.pax8Id, { quantity: wanted.toNumber() });

@@ -2,12 +2,14 @@ import { Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/clie
 import type { Tenant } from '../db/entities/index.js';
 import type { TenantService } from './service.js';
 
-/** The one way to get a Pax8 client for a tenant: credentials decrypted here, never kept elsewhere. */
-export function pax8ClientFor(
-  tenants: TenantService,
-  tenant: Tenant,
-  options: Omit<Pax8ClientConfig, 'tenantId' | 'tenantName' | 'clientId' | 'clientSecret'> & { logger?: Pax8Logger } = {},
-): Pax8Client {
+/** Client settings a caller may choose (pacing, retries, timeouts — tests and benchmarks): never credentials. */
+export type ClientOverrides = Partial<Omit<Pax8ClientConfig, 'tenantId' | 'tenantName' | 'clientId' | 'clientSecret'>> & { logger?: Pax8Logger };
+
+/**
+ * The one way to get a Pax8 client for a tenant: credentials decrypted here, never kept elsewhere.
+ * The tenant's own token URL, audience and API base win over the overrides.
+ */
+export function pax8ClientFor(tenants: TenantService, tenant: Tenant, options: ClientOverrides = {}): Pax8Client {
   const c = tenants.credentials(tenant);
   return new Pax8Client({
     ...options,
