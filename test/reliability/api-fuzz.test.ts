@@ -49,7 +49,8 @@ describe('Hostile API requests: never a 500, always a clear error, nothing writt
   /** Path parameters of this tenant's seeded objects; a DELETE targets an id that does not exist, so the fixtures survive. */
   async function pathFor(def: RouteDef): Promise<string> {
     return '/api/v1' + def.path.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => {
-      if (def.method === 'delete') return n === 'tenantId' ? A.tenant.id : randomUUID();
+      // Deletes aim at ids that do not exist (the tenant itself too, when it is what the route deletes).
+      if (def.method === 'delete') return n === 'tenantId' && !def.path.endsWith(':tenantId') ? A.tenant.id : randomUUID();
       if (n === 'tokenId' || n === 'userId') return randomUUID();
       return encodeURIComponent(A.ids[n] ?? randomUUID());
     });
