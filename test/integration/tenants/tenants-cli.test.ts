@@ -35,7 +35,7 @@ describe('recurra tenants (against the Pax8 sandbox)', function () {
   before(async () => {
     sandbox = await startSandbox({ seed: 7, companies: 5, port: 0 });
   });
-  after(() => sandbox.close());
+  after(() => sandbox?.close());
 
   async function add(name: string, secret: string, extra: string[] = [], apiUrl = sandbox.baseUrl, tokenUrl = sandbox.tokenUrl) {
     return runCli(['tenants', 'add', name, '--client-id', sandbox.clientId, '--api-url', apiUrl, '--token-url', tokenUrl, ...extra], env, `${secret}\n`);
