@@ -234,7 +234,10 @@ describe(`Concurrency: ${WORKERS} recurra worker processes on one ${process.env.
         const ranSyncs = [...started.keys()].filter((id) => byId.get(id)!.name !== BILLING_JOB);
         count('duplicatesFound', [...perJob.values()].reduce((n, k) => n + Math.max(0, k - 1), 0));
         expect([...perJob].sort(), 'import runs per job').to.deep.equal(ranSyncs.map((id) => [id, 1]).sort());
-        expect(importRuns.filter((r) => r.status !== 'succeeded').map((r) => [r.entities, r.status, r.message]), 'import runs that did not succeed').to.deep.equal([]);
+        // 'partial' is a legitimate outcome here: a subscriptions sync that runs before (or beside) the products sync
+        // reports the SKUs it could not map yet. Failed or still-running records are not.
+        expect(importRuns.filter((r) => r.status !== 'succeeded' && r.status !== 'partial').map((r) => [r.entities, r.status, r.message]), 'import runs that failed or never finished')
+          .to.deep.equal([]);
 
         for (const t of tenants) {
           // The work was done: each entity imported and the billing job run at least once for every tenant.
