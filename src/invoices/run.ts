@@ -305,7 +305,7 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
     .orderBy('ri.id', 'ASC').getRawMany<{ id: string }>()).map((r) => r.id);
   for (let i = 0; i < dueIds.length; i += SLICE) {
     const ids = dueIds.slice(i, i + SLICE);
-    const loaded = await loadRecurringInvoices(scope, { ids, dueBy: ready });
+    const loaded = await loadRecurringInvoices(scope, { ids }); // by primary key; the ids are already the due ones
     const pendingByRi = new Map<string, RecurringInvoiceAdjustment[]>();
     for (let k = 0; k < ids.length; k += 500) {
       const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({

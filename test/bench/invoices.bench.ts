@@ -5,7 +5,7 @@
  * invoice when BENCH_SINGLE=1, and with the default groups), and in
  * the same run the time of a raw bulk insert of the same number of invoice lines, with the ratio (target ≤ 3).
  * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
- * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench).
+ * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default 50), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +31,8 @@ const SHARE = Number(process.env.BENCH_CHANGE_SHARE ?? 0.05);
 const WHICH = process.env.BENCH_DB ?? 'both';
 /** BENCH_SINGLE=1 also times the run with one transaction per invoice (slow: one commit each). */
 const SINGLE = process.env.BENCH_SINGLE === '1';
+/** Invoices per transaction in the timed run (default: the service's default). */
+const BATCH = Number(process.env.BENCH_BATCH ?? DEFAULT_BATCH_SIZE);
 const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
 
 /** Deterministic PRNG (mulberry32) so every run bills the same changes. */
@@ -156,7 +158,7 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
       await ds.query(`UPDATE recurring_invoices SET nextInvoiceDate = '2026-02-01' WHERE tenantId = '${tenant.id}'`);
       await ds.query(`UPDATE invoice_counters SET lastNumber = 0 WHERE tenantId = '${tenant.id}'`);
     }
-    const grouped = await timedRun(DEFAULT_BATCH_SIZE);
+    const grouped = await timedRun(BATCH);
     const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
     const run = grouped.run;
     const runMs = grouped.ms;
@@ -167,7 +169,7 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     console.log(`  seed                         ${s(seedMs)}`);
     console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments)`);
     if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}  (ratio to the raw insert ${(single.ms / rawMs).toFixed(2)})`);
-    console.log(`  invoice run 2026-02-01, groups of ${DEFAULT_BATCH_SIZE} (default)  ${s(runMs)}  (${run.created.length} invoices, ${lineCount} invoice lines)`);
+    console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${lineCount} invoice lines)`);
     console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)}`);
     console.log(`  ratio invoice run / raw insert: ${(runMs / rawMs).toFixed(2)} (target ≤ 3)`);
   } finally {
