@@ -9,6 +9,7 @@ import { HttpError } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
+import { layoutContext, pager } from '../http/web/layout.js';
 import { viewUser } from '../users/service.js';
 import '../http/api/index.js';
 
@@ -44,20 +45,7 @@ export function licensingWebRouter(rt: Runtime): Router {
   const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
 
   function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
-    const user = req.auth!.user;
-    const role = user.role;
-    res.status(status).type('html').send(views.render(pageName(page), {
-      ...data,
-      me: viewUser(user),
-      csrf: req.auth?.session?.csrfToken ?? '',
-      nav: {
-        tenantId: req.params.tenantId, admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
-        review: role === 'admin' || role === 'reviewer', client: role === 'client',
-      },
-      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
-      error: typeof req.query.error === 'string' ? req.query.error : null,
-      path: req.path,
-    }));
+    res.status(status).type('html').send(views.render(pageName(page), { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
   }
 
   function errorPage(req: Request, res: Response, err: HttpError): void {
@@ -108,14 +96,6 @@ export function licensingWebRouter(rt: Runtime): Router {
   /** The tenant's zone for showing times (the page's API calls have already checked access). */
   async function zoneOf(req: Request): Promise<string> {
     return (await rt.ds.manager.findOneBy(Tenant, { id: String(req.params.tenantId).slice(0, 36) }))?.timeZone ?? 'UTC';
-  }
-  function pager(req: Request, p: { number: number; totalPages: number }) {
-    const link = (n: number) => {
-      const u = new URLSearchParams(req.query as Record<string, string>);
-      u.set('page', String(n));
-      return `${req.path}?${u.toString()}`;
-    };
-    return { prev: p.number > 0 ? link(p.number - 1) : null, next: p.number + 1 < p.totalPages ? link(p.number + 1) : null, number: p.number + 1, total: Math.max(1, p.totalPages) };
   }
 
   router.get('/t/:tenantId/licensing', page(async (req, res) => {

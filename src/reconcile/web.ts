@@ -5,7 +5,7 @@ import { HttpError } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
-import { viewUser } from '../users/service.js';
+import { layoutContext } from '../http/web/layout.js';
 import type { ReportView } from './service.js';
 import { kindTitle, SOURCE_TEXT } from './text.js';
 import '../http/api/index.js';
@@ -30,19 +30,7 @@ export function reconcileWebRouter(rt: Runtime): Router {
   const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
 
   function render(req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200): void {
-    const role = req.auth!.user.role;
-    res.status(status).type('html').send(views.render(page, {
-      ...data,
-      me: viewUser(req.auth!.user),
-      csrf: req.auth?.session?.csrfToken ?? '',
-      nav: {
-        tenantId: req.params.tenantId, admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
-        review: role === 'admin' || role === 'reviewer', client: role === 'client',
-      },
-      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
-      error: typeof req.query.error === 'string' ? req.query.error : null,
-      path: req.path,
-    }));
+    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
   }
 
   const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {

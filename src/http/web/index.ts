@@ -9,6 +9,7 @@ import { HttpError } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
+import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
 
@@ -53,22 +54,8 @@ export function webRouter(rt: Runtime): Router {
   };
 
   function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
-    const user = req.auth?.user;
-    const tenantId = (data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? user?.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
-    const role = user?.role;
-    res.status(status).type('html').send(views.render(page, {
-      ...data,
-      me: user ? viewUser(user) : null,
-      csrf: req.auth?.session?.csrfToken ?? '',
-      nav: user && !user.mustChangePassword ? {
-        tenantId,
-        admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
-        review: role === 'admin' || role === 'reviewer', client: role === 'client',
-      } : null,
-      notice: typeof req.query.notice === 'string' ? req.query.notice : null,
-      error: data.error ?? (typeof req.query.error === 'string' ? req.query.error : null),
-      path: req.path,
-    }));
+    const tenantId = ((data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null) as string | null;
+    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) }));
   }
 
   /** Wraps a page: sign-in, one-time password, CSRF on posts, errors as pages. */
@@ -310,14 +297,6 @@ export function webRouter(rt: Runtime): Router {
 
   // --- subscriptions and products -----------------------------------------------------------------
 
-  function pager(req: Request, p: { number: number; totalPages: number }) {
-    const link = (n: number) => {
-      const u = new URLSearchParams(req.query as Record<string, string>);
-      u.set('page', String(n));
-      return `${req.path}?${u.toString()}`;
-    };
-    return { prev: p.number > 0 ? link(p.number - 1) : null, next: p.number + 1 < p.totalPages ? link(p.number + 1) : null, number: p.number + 1, total: Math.max(1, p.totalPages) };
-  }
 
   router.get('/t/:tenantId/subscriptions', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
