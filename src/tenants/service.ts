@@ -6,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { isValidTimeZone } from './time-zone.js';
 import { defaultTenantSettings, mergeTenantSettings, parseTenantSettings, type TenantSettings } from './settings.js';
 import { notifyTenantChange } from './events.js';
+import type { Pax8ClientConfig } from '../pax8/client/config.js';
 
 export class TenantError extends Error {
   override name = 'TenantError';
@@ -46,15 +47,11 @@ export interface TenantView {
   updatedAt: string;
 }
 
-export interface Pax8Credentials {
-  tenantId: string;
-  tenantName: string;
-  clientId: string;
-  clientSecret: string;
-  tokenUrl?: string;
-  audience?: string;
-  apiBaseUrl?: string;
-}
+/** What the Pax8 client needs from a tenant: its identity, credentials and endpoints. */
+export type Pax8Credentials = Pick<
+  Pax8ClientConfig,
+  'tenantId' | 'tenantName' | 'clientId' | 'clientSecret' | 'tokenUrl' | 'audience' | 'apiBaseUrl'
+>;
 
 function secretContext(tenantId: string): string {
   return `tenant:${tenantId}:pax8ClientSecret`;
