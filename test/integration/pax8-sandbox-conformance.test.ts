@@ -231,3 +231,143 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
     await check('/subscriptions/{subscriptionId}/usage-summaries', '/subscriptions/nope/usage-summaries', '404');
   });
 });
+
+/**
+ * The webhooks API (pax8-webhooks-api-openapi.json, base /api/v2): every answer validated against the spec with
+ * closed objects. The spec writes its error bodies as `properties` plus an `allOf` of more properties; those are
+ * merged before closing (so `type` and `message` are allowed, anything else is not). No drift is allowed here.
+ */
+const webhooksSpec = JSON.parse(readFileSync(path.join(SPEC_DIR, 'pax8-webhooks-api-openapi.json'), 'utf8'));
+
+function mergeAllOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(mergeAllOf);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = mergeAllOf(v);
+  const all = out['allOf'] as Array<Record<string, unknown>> | undefined;
+  if (out['properties'] && Array.isArray(all) && all.every((a) => a['properties'] && !a['$ref'])) {
+    for (const a of all) {
+      Object.assign(out['properties'] as object, a['properties']);
+      out['required'] = [...((out['required'] as string[]) ?? []), ...((a['required'] as string[]) ?? [])];
+    }
+    delete out['allOf'];
+  }
+  return out;
+}
+
+describe('Pax8 sandbox webhooks API conforms to the published OpenAPI', function () {
+  this.timeout(60_000);
+  let sb: RunningSandbox;
+  let tok: string;
+  let checked = 0;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'wh', definitions: rewrite(mergeAllOf(webhooksSpec.components.schemas), 'wh') });
+  const validators = new Map<string, ValidateFunction>();
+  const receiver: Array<{ auth: string | undefined; body: any }> = [];
+  let receiverServer: import('node:http').Server;
+  let receiverUrl: string;
+
+  async function check(specPath: string, url: string, status = '200', method = 'get', body?: unknown, token: string | null = tok): Promise<any> {
+    const res = await fetch(`${sb.webhooksApiUrl}${url}`, {
+      method: method.toUpperCase(), body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    });
+    expect(res.status, `${method} ${url}`).to.equal(Number(status));
+    if (status === '204') return null;
+    expect(res.headers.get('content-type')).to.match(/^application\/json/);
+    const json = await res.json();
+    const key = `${method} ${specPath} ${status}`;
+    let v = validators.get(key);
+    if (!v) {
+      const schema = webhooksSpec.paths[specPath]?.[method]?.responses?.[status]?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`the spec has no JSON schema for ${key}`);
+      v = ajv.compile(rewrite(mergeAllOf(schema), 'wh') as object);
+      validators.set(key, v);
+    }
+    if (!v(json)) expect.fail(`${method} ${url} → ${ajv.errorsText(v.errors, { separator: '\n' })}\n${JSON.stringify(json).slice(0, 400)}`);
+    checked++;
+    return json;
+  }
+
+  before(async () => {
+    const http = await import('node:http');
+    receiverServer = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      req.on('end', () => {
+        receiver.push({ auth: req.headers.authorization, body: JSON.parse(text) });
+        res.statusCode = receiver.length === 1 ? 500 : 200; // the first delivery fails once: retried
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiverServer.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiverServer.address() as import('node:net').AddressInfo).port}/hook`;
+    sb = await startSandbox({ seed: 5, companies: 10, rateLimitPerMinute: null, webhookRetryDelayMs: 10 });
+    const res = await fetch(sb.tokenUrl, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: sb.clientId, client_secret: sb.clientSecret, audience: sb.audience, grant_type: 'client_credentials' }),
+    });
+    tok = ((await res.json()) as { access_token: string }).access_token;
+  });
+  after(async () => {
+    await sb.close();
+    await new Promise<void>((resolve) => receiverServer.close(() => resolve()));
+    expect(checked).to.be.greaterThan(15);
+  });
+
+  it('topic definitions, create, get, list, configuration, status, topics, test, logs, delete and errors', async () => {
+    const defs = await check('/webhooks/topic-definitions', '/webhooks/topic-definitions?size=50');
+    const topics = defs.content.map((d: { topic: string }) => d.topic);
+    expect(topics).to.include('SUBSCRIPTION');
+    await check('/webhooks/topic-definitions', '/webhooks/topic-definitions?topic=SUBSCRIPTION');
+    const created = await check('/webhooks', '/webhooks', '200', 'post', {
+      displayName: 'Conformance', url: receiverUrl, authorization: 'Secret abc', active: true, errorThreshold: 2,
+      webhookTopics: [{ topic: 'SUBSCRIPTION', filters: [{ action: 'UPDATED', conditions: [] }] }],
+    });
+    expect(created).to.not.have.property('authorization');
+    // The closed schemas bite: an unknown field, a bad enum, a missing required field.
+    expect(ajv.validate({ $ref: 'wh#/definitions/Webhook' }, { ...created, secret: 'x' })).to.equal(false);
+    expect(ajv.validate({ $ref: 'wh#/definitions/Webhook' }, { ...created, lastDeliveryStatus: 'OK' })).to.equal(false);
+    expect(ajv.validate({ $ref: 'wh#/definitions/Webhook' }, { ...created, accountId: undefined })).to.equal(false);
+    expect(ajv.validate({ $ref: 'wh#/definitions/Webhook' }, created)).to.equal(true);
+    await check('/webhooks/{id}', `/webhooks/${created.id}`);
+    const list = await check('/webhooks', '/webhooks?active=true&topic=SUBSCRIPTION&sort=createdAt:desc&size=5');
+    expect(list.content.map((w: { id: string }) => w.id)).to.deep.equal([created.id]);
+    await check('/webhooks/{id}/configuration', `/webhooks/${created.id}/configuration`, '200', 'post', { displayName: 'Renamed', errorThreshold: 3 });
+    await check('/webhooks/{id}/status', `/webhooks/${created.id}/status`, '200', 'post', { active: true });
+    const replaced = await check('/webhooks/{id}/topics', `/webhooks/${created.id}/topics`, '200', 'put', {
+      webhookTopics: [{ topic: 'SUBSCRIPTION', filters: [{ action: 'UPDATED', conditions: [] }, { action: 'CANCELLED', conditions: [] }] }],
+    });
+    const added = await check('/webhooks/{id}/topics', `/webhooks/${created.id}/topics`, '200', 'post', { topic: 'COMPANY', filters: [] });
+    const companyTopic = added.webhookTopics.find((t: { topic: string }) => t.topic === 'COMPANY');
+    await check('/webhooks/{id}/topics/{topicId}', `/webhooks/${created.id}/topics/${companyTopic.id}`, '204', 'delete');
+    expect(replaced.webhookTopics).to.have.length(1);
+
+    // A mutation through the admin API is delivered (the first attempt fails and is retried), with the Authorization value.
+    const sub = sb.data.subscriptions.find((s) => s.status === 'Active')!;
+    const admin = { 'content-type': 'application/json', 'x-sandbox-client-id': sb.clientId, 'x-sandbox-client-secret': sb.clientSecret };
+    await fetch(`${sb.adminUrl}/subscriptions/${sub.id}/quantity`, { method: 'POST', headers: admin, body: JSON.stringify({ quantity: sub.quantity + 2 }) });
+    await sb.webhooks.flush();
+    expect(receiver).to.have.length(2);
+    const v = ajv.compile({ $ref: 'wh#/definitions/WebhookPayload' });
+    for (const r of receiver) {
+      expect(r.auth).to.equal('Secret abc');
+      if (!v(r.body)) expect.fail(ajv.errorsText(v.errors));
+      expect(r.body.payloadData).to.include({ action: 'UPDATED', subscriptionId: sub.id, quantity: sub.quantity });
+    }
+    const logs = await check('/webhooks/{webhookId}/logs', `/webhooks/${created.id}/logs`);
+    expect(logs.content[0].finalStatus).to.equal('SUCCESS');
+    expect(logs.content[0].callHistory.map((c: { status: string }) => c.status)).to.deep.equal(['FAILED', 'SUCCESS']);
+    await check('/webhooks/{id}/topics/{topic}/test', `/webhooks/${created.id}/topics/SUBSCRIPTION/test`, '200', 'post');
+    await sb.webhooks.flush();
+
+    await check('/webhooks', '/webhooks', '400', 'post', { displayName: 'x', webhookTopics: [{ topic: 'NO_SUCH_TOPIC', filters: [] }] });
+    await check('/webhooks', '/webhooks', '400', 'post', { url: receiverUrl });
+    await check('/webhooks/{id}', `/webhooks/${created.id}`, '204', 'delete');
+    await check('/webhooks/{id}', `/webhooks/${created.id}`, '404');
+    await check('/webhooks/{id}', `/webhooks/${created.id}`, '404', 'delete');
+    await check('/webhooks', '/webhooks', '401', 'get', undefined, null);
+    await check('/webhooks', '/webhooks?size=0', '400');
+  });
+});

@@ -11,6 +11,9 @@ import { productRoutes } from './routes/products.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { usageRoutes } from './routes/usage.js';
 import { invoiceRoutes } from './routes/invoices.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { Rng } from './prng.js';
+import { SandboxWebhooks } from './webhooks.js';
 import { AUDIENCES, type SandboxState } from './state.js';
 import type { FaultConfig, SandboxOptions } from './types.js';
 
@@ -21,6 +24,10 @@ export interface RunningSandbox {
   tokenUrl: string;
   /** e.g. http://127.0.0.1:PORT/admin */
   adminUrl: string;
+  /** e.g. http://127.0.0.1:PORT/api/v2 (the webhooks API: `${webhooksApiUrl}/webhooks`), like https://api.pax8.com/api/v2. */
+  webhooksApiUrl: string;
+  /** The webhooks registered with the sandbox (with their authorization values) and their delivery logs. */
+  webhooks: SandboxWebhooks;
   /** 'https://api.pax8.com' (also accepts 'api://p8p.client'). */
   audience: string;
   clientId: string;
@@ -62,6 +69,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     faults: null,
     oversizePage: opts.oversizePage ?? 'clamp',
     stats: { requests: 0, faultsInjected: 0, rateLimited: 0 },
+    webhooks: new SandboxWebhooks(Rng.from(opts.seed ?? 42, 'partner-account').uuid(), data.clock, { retryDelayMs: opts.webhookRetryDelayMs }),
   };
   const tokens = new TokenStore(state);
   const faults = new FaultInjector(state);
@@ -81,7 +89,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   });
   const parse = [express.json({ limit: '1mb' }), express.urlencoded({ extended: false })];
   v1.post('/token', faults.middleware(true), ...parse, tokenHandler(state, tokens));
-  v1.use(faults.middleware(false), requireBearer(tokens), rateLimiter(state), express.json({ limit: '1mb' }));
+  // One rate limit per token across the partner and the webhooks APIs.
+  const limiter = rateLimiter(state);
+  v1.use(faults.middleware(false), requireBearer(tokens), limiter, express.json({ limit: '1mb' }));
   companyRoutes(v1, state);
   productRoutes(v1, state);
   subscriptionRoutes(v1, state);
@@ -89,6 +99,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   invoiceRoutes(v1, state);
   v1.use((req: Request, res: Response) => sendError(req, res, 404, 'NOT_FOUND', `No endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use('/v1', v1);
+
+  // The webhooks API lives beside the partner API, like https://api.pax8.com/api/v2/webhooks.
+  const v2 = express.Router();
+  v2.use((_req, _res, next) => {
+    state.stats.requests++;
+    next();
+  });
+  v2.use(faults.middleware(false), requireBearer(tokens), limiter, express.json({ limit: '1mb' }));
+  webhookRoutes(v2, state);
+  v2.use((req: Request, res: Response) => sendError(req, res, 404, 'NOT_FOUND', `No endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
+  app.use('/api/v2', v2);
   // The older token URL some clients use.
   app.post('/oauth/token', (_req, _res, next) => { state.stats.requests++; next(); }, faults.middleware(true), ...parse, tokenHandler(state, tokens));
 
@@ -108,6 +129,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     baseUrl: `${origin}/v1`,
     tokenUrl: `${origin}/v1/token`,
     adminUrl: `${origin}/admin`,
+    webhooksApiUrl: `${origin}/api/v2`,
+    webhooks: state.webhooks,
     audience: AUDIENCES[0]!,
     clientId: state.clientId,
     clientSecret: state.clientSecret,
@@ -120,6 +143,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     stats: () => ({ ...state.stats }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        state.webhooks.closed = true;
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

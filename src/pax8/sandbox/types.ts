@@ -36,6 +36,8 @@ export interface SandboxOptions {
   port?: number;
   /** What `size` > 200 does: clamp to 200 (default, like Spring's max page size) or answer 400. */
   oversizePage?: 'clamp' | 'reject';
+  /** Delay between retries of a failed webhook delivery. Default 1000 ms. */
+  webhookRetryDelayMs?: number;
 }
 
 export type CompanyStatus = 'Active' | 'Inactive' | 'Deleted';

@@ -8,6 +8,7 @@ import type { BillingTerm, FaultConfig, SubscriptionStatus } from '../types.js';
 import { BadRequest } from '../http/paging.js';
 import { SandboxError } from '../data.js';
 import { param } from './handle.js';
+import { companyEvent, renderLog, renderWebhook, subscriptionEvent } from '../webhooks.js';
 
 /** Basic auth with the sandbox's client id/secret, or X-Sandbox-Client-Id / X-Sandbox-Client-Secret headers. */
 function requireAdmin(state: SandboxState) {
@@ -95,11 +96,14 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
       ...(b['billingTerm'] !== undefined ? { billingTerm: String(b['billingTerm']) as BillingTerm } : {}),
       ...(b['status'] !== undefined ? { status: String(b['status']) as SubscriptionStatus } : {}),
     });
+    state.webhooks.emit(subscriptionEvent(s, 'CREATED'));
     sendJson(res, 201, renderSubscription(s, true));
   }));
 
   r.post('/subscriptions/:id/quantity', adminHandle((req, res) => {
+    const version = data.version;
     const s = data.setQuantity(param(req, 'id'), num(body(req)['quantity'], 'quantity'), false);
+    if (data.version !== version) state.webhooks.emit(subscriptionEvent(s, 'UPDATED'));
     sendJson(res, 200, renderSubscription(s, true));
   }));
 
@@ -107,24 +111,32 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     const raw = body(req)['cancelDate'];
     const at = raw === undefined ? undefined : Date.parse(String(raw));
     if (at !== undefined && Number.isNaN(at)) throw new BadRequest('cancelDate must be an ISO instant');
-    sendJson(res, 200, renderSubscription(data.cancel(param(req, 'id'), at), true));
+    const s = data.cancel(param(req, 'id'), at);
+    state.webhooks.emit(subscriptionEvent(s, 'CANCELLED'));
+    sendJson(res, 200, renderSubscription(s, true));
   }));
 
   r.delete('/subscriptions/:id', adminHandle((req, res) => {
-    data.deleteSubscription(param(req, 'id'));
+    const s = data.requireSubscription(param(req, 'id'));
+    data.deleteSubscription(s.id);
+    state.webhooks.emit(subscriptionEvent(s, 'DELETED'));
     res.status(204).end();
   }));
 
   r.post('/companies/:id/rename', adminHandle((req, res) => {
     const name = body(req)['name'];
     if (typeof name !== 'string' || name === '') throw new BadRequest('name must be a non-empty string');
-    sendJson(res, 200, renderCompany(data.renameCompany(param(req, 'id'), name)));
+    const c = data.renameCompany(param(req, 'id'), name);
+    state.webhooks.emit(companyEvent(c, 'UPDATED'));
+    sendJson(res, 200, renderCompany(c));
   }));
 
   r.post('/companies/:id/status', adminHandle((req, res) => {
     const status = body(req)['status'];
     if (status !== 'Active' && status !== 'Inactive' && status !== 'Deleted') throw new BadRequest('status must be Active, Inactive or Deleted');
-    sendJson(res, 200, renderCompany(data.setCompanyStatus(param(req, 'id'), status)));
+    const c = data.setCompanyStatus(param(req, 'id'), status);
+    state.webhooks.emit(companyEvent(c, 'UPDATED'));
+    sendJson(res, 200, renderCompany(c));
   }));
 
   r.put('/faults', adminHandle((req, res) => {
@@ -151,6 +163,12 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     tokens.expireAll();
     sendJson(res, 200, { expired: true });
   }));
+
+  /** The registered webhooks (with their authorization values: this is the sandbox's own view) and delivery logs. */
+  r.get('/webhooks', adminHandle((_req, res) => sendJson(res, 200, {
+    webhooks: state.webhooks.list().map((w) => ({ ...renderWebhook(w), authorization: w.authorization ?? null })),
+    logs: state.webhooks.logs.map(renderLog),
+  })));
 
   r.get('/stats', adminHandle((_req, res) => sendJson(res, 200, { ...state.stats })));
   return r;

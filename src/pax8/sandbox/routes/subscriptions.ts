@@ -9,6 +9,7 @@ import { renderSubscription, subscriptionJson } from '../render.js';
 import type { SandboxState } from '../state.js';
 import type { SandboxSubscription } from '../types.js';
 import { handle, param } from './handle.js';
+import { subscriptionEvent } from '../webhooks.js';
 
 export const SUBSCRIPTION_STATUSES = [
   'Active', 'Cancelled', 'PendingManual', 'PendingAutomated', 'PendingCancel', 'WaitingForDetails', 'Trial', 'Converted', 'PendingActivation', 'Activated',
@@ -77,6 +78,7 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
     if (!['quantity', 'price', 'billingTerm', 'startDate'].some((k) => body[k] !== undefined)) {
       throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Nothing to update', ['One of quantity, price, billingTerm or startDate is required']);
     }
+    const version = data.version;
     if (body['quantity'] !== undefined) {
       if (typeof body['quantity'] !== 'number') throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad quantity', ['quantity must be a number']);
       data.setQuantity(id, body['quantity'], true);
@@ -85,6 +87,7 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
       if (typeof body['price'] !== 'number' || body['price'] < 0) throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad price', ['price must be a non-negative number']);
       data.setPrice(id, new Decimal(String(body['price'])));
     }
+    if (data.version !== version) state.webhooks.emit(subscriptionEvent(data.requireSubscription(id), 'UPDATED'));
     sendJson(res, 200, renderSubscription(data.requireSubscription(id), true));
   }));
 
@@ -97,7 +100,7 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
       at = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
       if (Number.isNaN(at)) throw new BadRequest(`invalid cancelDate ${raw}`);
     }
-    data.cancel(id, at);
+    state.webhooks.emit(subscriptionEvent(data.cancel(id, at), 'CANCELLED'));
     res.status(204).end();
   }));
 
