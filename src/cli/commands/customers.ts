@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { printJson, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { listCustomers } from '../../customers/service.js';
 
 export function register(program: Command): void {
   const c = program.command('customers').description('local customers');
   c.command('list')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--active', 'only active customers')
     .option('--inactive', 'only inactive customers')
     .option('--unmapped', 'only customers without a Pax8 mapping')

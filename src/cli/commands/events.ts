@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliFailure } from '../errors.js';
-import { printJson, splitList, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, splitList, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { EventQueryError, exportEventsCsv, queryEvents, type EventColumn, type EventQuery } from '../../events/query.js';
 import { logImportChanges } from '../../events/log.js';
 import { detectChanges } from '../../notices/detect.js';
@@ -35,7 +35,7 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const viewOptions = (c: Command) => c
-  .option('--tenant <name>', 'tenant name').option('--search <text>', 'search type, source, target and initiated by')
+  .option(...TENANT_OPTION).option('--search <text>', 'search type, source, target and initiated by')
   .option('--type <type>', 'only this event type').option('--sort <column>', 'occurredAt, type, source, target, licenceCount, initiatedBy')
   .option('--dir <dir>', 'asc | desc').option('--columns <list>', 'comma-separated columns in display order');
 
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     });
   e.command('process')
     .description('process queued Pax8 webhooks, log import changes, detect changes and send notices now')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .action(async (opts: { tenant?: string }) => {
       await withTenant(opts.tenant, async (rt, tenant, scope) => {
         const w = await processWebhookQueue({ ds: rt.ds, secrets: rt.secrets, deliver: false }, tenant.id);
@@ -74,7 +74,7 @@ export function register(program: Command): void {
   e.command('webhook-endpoint')
     .description('create or rotate the tenant\'s Pax8 webhook endpoint; prints the CreateWebhook body to POST to Pax8 /api/v2/webhooks')
     .requiredOption('--base-url <url>', 'Recurra\'s public base URL, e.g. https://recurra.example')
-    .option('--tenant <name>', 'tenant name').option('--topics <list>', 'comma-separated Pax8 topics')
+    .option(...TENANT_OPTION).option('--topics <list>', 'comma-separated Pax8 topics')
     .action(async (opts: { tenant?: string; baseUrl: string; topics?: string }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {
         printJson(await registerEndpoint(rt.ds, rt.secrets, tenant, { baseUrl: opts.baseUrl, topics: splitList(opts.topics) }));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliFailure } from '../errors.js';
-import { printJson, splitList, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, splitList, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { runImport } from '../../imports/run-import.js';
 import { runErrors } from '../../imports/run-queries.js';
 import type { ProgressEvent } from '../../imports/context.js';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
   program
     .command('import')
     .description('import customers, products, subscriptions and usage from Pax8 for one tenant')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--entities <list>', 'comma-separated: customers,products,subscriptions,usage (default all)')
     .option('--customers <ids>', 'comma-separated local customer ids: only their subscriptions and usage')
     .option('--dry-run', 'show what would change without writing')

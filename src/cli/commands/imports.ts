@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliFailure, UsageError } from '../errors.js';
-import { printJson, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { listRuns, showRun } from '../../imports/run-queries.js';
 import { summarize } from './import.js';
 
@@ -9,7 +9,7 @@ export function register(program: Command): void {
   imports
     .command('list')
     .description('recent import runs of a tenant, newest first')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--limit <n>', 'how many runs', '20')
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; limit: string; json?: boolean }) => {
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .command('show')
     .description('one import run with its counts, findings and per-record errors (with raw payloads)')
     .argument('<runId>', 'import run id')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--json', 'print JSON')
     .action(async (runId: string, opts: { tenant?: string; json?: boolean }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {

@@ -1,39 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { openRuntime, type Runtime } from '../../app/runtime.js';
-import { Invoice, type Tenant } from '../../db/entities/index.js';
+import { Invoice } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { approveInvoice } from '../../invoices/approve.js';
-import { billingDate, resolveTenant, TenantChoiceError } from '../../invoices/cli-support.js';
+import { billingDate } from '../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv, type CsvLayout } from '../../invoices/csv-export.js';
 import { explainInvoice } from '../../invoices/explain.js';
-import { InvoiceError, invoiceNumberText } from '../../invoices/queries.js';
+import { invoiceNumberText } from '../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../invoices/render.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../invoices/run.js';
 import { isCalendarDate } from '../../billing/dates.js';
-import { CliFailure, UsageError } from '../errors.js';
-
-async function withTenant<T>(tenantName: string | undefined, fn: (rt: Runtime, tenant: Tenant) => Promise<T>): Promise<T> {
-  const rt = await openRuntime();
-  try {
-    let tenant: Tenant;
-    try {
-      tenant = await resolveTenant(rt.ds, tenantName);
-    } catch (err) {
-      if (err instanceof TenantChoiceError) throw new UsageError(err.message);
-      throw err;
-    }
-    try {
-      return await fn(rt, tenant);
-    } catch (err) {
-      if (err instanceof InvoiceError) throw new CliFailure(err.message);
-      if (err instanceof TenantChoiceError) throw new UsageError(err.message);
-      throw err;
-    }
-  } finally {
-    await rt.close();
-  }
-}
+import { UsageError } from '../errors.js';
+import { TENANT_OPTION, withTenant } from '../tenant-command.js';
 
 async function output(text: string, out: string | undefined): Promise<void> {
   if (out === undefined) process.stdout.write(text);
@@ -42,14 +20,13 @@ async function output(text: string, out: string | undefined): Promise<void> {
 
 export function register(program: Command): void {
   const invoices = program.command('invoices').description('invoices created from recurring invoices');
-  const tenantOpt = ['--tenant <name>', 'tenant name (optional when there is only one)'] as const;
 
   invoices
     .command('run')
     .description('create every invoice due up to --date (after catching up the daily pass to the day before); exactly once per recurring invoice and period')
     .option('--date <YYYY-MM-DD>', 'invoice date (default: today in the tenant\'s zone)')
     .option('--batch <n>', `invoices committed together (each still whole or absent; 1 = one transaction per invoice)`, String(DEFAULT_BATCH_SIZE))
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .option('--json', 'print the result as JSON')
     .action((opts: { date?: string; batch: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
       if (!/^[1-9]\d{0,4}$/.test(opts.batch)) throw new UsageError('--batch must be a whole number from 1 to 99999');
@@ -68,7 +45,7 @@ export function register(program: Command): void {
     .command('list')
     .description('list invoices')
     .option('--status <status>', 'draft or issued')
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .option('--json', 'print as JSON')
     .action((opts: { status?: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
       if (opts.status !== undefined && opts.status !== 'draft' && opts.status !== 'issued') throw new UsageError('--status must be draft or issued');
@@ -85,7 +62,7 @@ export function register(program: Command): void {
     .description('issue a draft invoice after review; it takes the next invoice number')
     .argument('<id>', 'invoice id')
     .option('--by <name>', 'who approved it', 'cli')
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .action((id: string, opts: { by: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
       const r = await approveInvoice(rt.ds, tenant.id, id, opts.by);
       process.stdout.write(`approved ${id}: ${invoiceNumberText({ number: r.number, status: 'issued' })}\n`);
@@ -95,7 +72,7 @@ export function register(program: Command): void {
     .command('explain')
     .description('explain every figure of an invoice in words')
     .argument('<id>', 'invoice id')
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .action((id: string, opts: { tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
       process.stdout.write(await explainInvoice(rt.ds, tenant.id, id));
     }));
@@ -105,7 +82,7 @@ export function register(program: Command): void {
     .description('render an invoice as HTML (templates/invoice.hbs)')
     .argument('<id>', 'invoice id')
     .option('--out <file>', 'write to a file instead of stdout')
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .action((id: string, opts: { out?: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
       await output(await renderInvoiceHtml(rt.ds, tenant.id, id), opts.out);
     }));
@@ -117,7 +94,7 @@ export function register(program: Command): void {
     .option('--from <YYYY-MM-DD>', 'first invoice date')
     .option('--to <YYYY-MM-DD>', 'last invoice date')
     .option('--out <file>', 'write to a file instead of stdout')
-    .option(...tenantOpt)
+    .option(...TENANT_OPTION)
     .action((opts: { format: string; from?: string; to?: string; out?: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
       if (!(CSV_LAYOUTS as readonly string[]).includes(opts.format)) throw new UsageError(`--format must be one of ${CSV_LAYOUTS.join(', ')}`);
       for (const d of [opts.from, opts.to]) if (d !== undefined && !isCalendarDate(d)) throw new UsageError(`not a date YYYY-MM-DD: ${d}`);

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import type { Command } from 'commander';
 import { CliFailure, UsageError } from '../errors.js';
-import { printJson, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { OperationError, OperationsService, type OperationOutcome, type Preview } from '../../operations/service.js';
 import { pax8ClientFor } from '../../tenants/pax8-client.js';
 import { TenantService } from '../../tenants/service.js';
@@ -53,7 +53,7 @@ export function register(program: Command): void {
   l.command('purchase')
     .description('preview (or with --yes complete) a purchase of licences for a subscription')
     .argument('<subscription>', 'local subscription id').argument('<count>', 'licences to add')
-    .option('--tenant <name>', 'tenant name').option('--yes', 'complete the purchase').option('--json', 'print JSON')
+    .option(...TENANT_OPTION).option('--yes', 'complete the purchase').option('--json', 'print JSON')
     .action(async (id: string, count: string, opts: { tenant?: string; yes?: boolean; json?: boolean }) => {
       const add = whole(count, 'count');
       await withTenant(opts.tenant, async (rt, tenant) => {
@@ -69,7 +69,7 @@ export function register(program: Command): void {
   l.command('decrease')
     .description('preview (or with --yes complete) a decrease; never below the licences in use or during a commitment')
     .argument('<subscription>', 'local subscription id').argument('<count>', 'licences to remove')
-    .option('--tenant <name>', 'tenant name').option('--yes', 'complete the decrease').option('--json', 'print JSON')
+    .option(...TENANT_OPTION).option('--yes', 'complete the decrease').option('--json', 'print JSON')
     .action(async (id: string, count: string, opts: { tenant?: string; yes?: boolean; json?: boolean }) => {
       const remove = whole(count, 'count');
       await withTenant(opts.tenant, async (rt, tenant) => {
@@ -85,7 +85,7 @@ export function register(program: Command): void {
   l.command('transfer')
     .description('preview (or with --yes complete) a transfer between two subscriptions of the same product, plan, price and currency')
     .argument('<from>', 'source subscription id').argument('<to>', 'target subscription id').argument('<count>', 'licences to move')
-    .option('--tenant <name>', 'tenant name').option('--yes', 'complete the transfer')
+    .option(...TENANT_OPTION).option('--yes', 'complete the transfer')
     .option('--confirm-cross-customer', 'allow a transfer between different customers').option('--json', 'print JSON')
     .action(async (from: string, to: string, count: string, opts: { tenant?: string; yes?: boolean; json?: boolean; confirmCrossCustomer?: boolean }) => {
       const quantity = whole(count, 'count');
@@ -103,7 +103,7 @@ export function register(program: Command): void {
   l.command('in-use')
     .description('show or set the licences in use (assigned users or devices) of a subscription')
     .argument('<subscription>', 'local subscription id').argument('[count]', 'new number in use')
-    .option('--tenant <name>', 'tenant name').option('--note <text>', 'where the number comes from')
+    .option(...TENANT_OPTION).option('--note <text>', 'where the number comes from')
     .action(async (id: string, count: string | undefined, opts: { tenant?: string; note?: string }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {
         const svc = service(rt);
@@ -113,7 +113,7 @@ export function register(program: Command): void {
     });
   l.command('operations')
     .description('recent licence operations')
-    .option('--tenant <name>', 'tenant name').option('--json', 'print JSON')
+    .option(...TENANT_OPTION).option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {
         const rows = await service(rt).list(tenant);

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { printJson, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { generateMappings, listMappings, setMapping, unsetMapping } from '../../mapping/service.js';
 
 export function register(program: Command): void {
   const m = program.command('mappings').description('links between Pax8 companies and local customers');
   m.command('list')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withTenant(opts.tenant, async (rt, _t, scope) => {
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     });
   m.command('generate')
     .description('link Pax8 companies to customers of exactly the same name; list suggestions and ambiguous names')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--dry-run', 'show the links without writing them')
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; dryRun?: boolean; json?: boolean }) => {
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     });
   m.command('set')
     .description('map a Pax8 company to a customer (optionally with a usage resource group)')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .requiredOption('--pax8-company <id>', 'Pax8 company id')
     .requiredOption('--customer <id>', 'local customer id')
     .option('--resource-group <name>', 'Pax8 resource group whose usage belongs to this customer ("" clears it)')
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     });
   m.command('unset')
     .description('remove the mapping of a Pax8 company or of a customer')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--pax8-company <id>', 'Pax8 company id')
     .option('--customer <id>', 'local customer id')
     .action(async (opts: { tenant?: string; pax8Company?: string; customer?: string }) => {

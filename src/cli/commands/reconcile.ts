@@ -1,38 +1,14 @@
 import type { Command } from 'commander';
-import { openRuntime, type Runtime } from '../../app/runtime.js';
-import type { Tenant } from '../../db/entities/index.js';
-import { TenantScope } from '../../db/tenant-scope.js';
-import { resolveTenant, TenantChoiceError } from '../../invoices/cli-support.js';
 import { localDateOf } from '../../billing/localdate.js';
 import { importPax8Billing } from '../../pax8-billing/import.js';
 import { CSV_PARTS, reportCsv, type CsvPart } from '../../reconcile/csv.js';
 import { isMonth } from '../../reconcile/load.js';
-import { applyFix, FixError, notifyLeakage, reconcileMonth, viewReport } from '../../reconcile/service.js';
+import { applyFix, notifyLeakage, reconcileMonth, viewReport } from '../../reconcile/service.js';
 import { reportText } from '../../reconcile/text.js';
 import { pax8ClientFor } from '../../tenants/pax8-client.js';
 import { TenantService } from '../../tenants/service.js';
 import { CliFailure, UsageError } from '../errors.js';
-
-async function withTenant<T>(tenantName: string | undefined, fn: (rt: Runtime, tenant: Tenant) => Promise<T>): Promise<T> {
-  const rt = await openRuntime();
-  try {
-    let tenant: Tenant;
-    try {
-      tenant = await resolveTenant(rt.ds, tenantName);
-    } catch (err) {
-      if (err instanceof TenantChoiceError) throw new UsageError(err.message);
-      throw err;
-    }
-    try {
-      return await fn(rt, tenant);
-    } catch (err) {
-      if (err instanceof FixError) throw new CliFailure(err.message);
-      throw err;
-    }
-  } finally {
-    await rt.close();
-  }
-}
+import { TENANT_OPTION, withTenant } from '../tenant-command.js';
 
 function month(v: string): string {
   if (!isMonth(v)) throw new UsageError(`--month must be YYYY-MM, got "${v}"`);
@@ -45,7 +21,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('reconcile')
     .description('margin and leakage: what Pax8 bills the partner against what Recurra billed customers, for one month')
-    .option('--tenant <name>', 'tenant (optional when there is only one)')
+    .option(...TENANT_OPTION)
     .option('--month <YYYY-MM>', 'the month to reconcile (required)')
     .option('--json', 'print the reconciliation as JSON (the API\'s shape)')
     .option('--csv [part]', `print CSV: ${CSV_PARTS.join(', ')} (default rows)`)
@@ -56,10 +32,10 @@ export function register(program: Command): void {
       const m = month(o.month);
       const part = (o.csv === undefined || o.csv === true ? 'rows' : o.csv) as CsvPart;
       if (o.csv !== undefined && !CSV_PARTS.includes(part)) throw new UsageError(`--csv must be one of ${CSV_PARTS.join(', ')}`);
-      await withTenant(o.tenant, async (rt, tenant) => {
+      await withTenant(o.tenant, async (rt, tenant, scope) => {
         if (o.import) {
           const client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
-          const r = await importPax8Billing(new TenantScope(rt.ds.manager, tenant.id), client, { today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC') });
+          const r = await importPax8Billing(scope, client, { today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC') });
           process.stderr.write(`imported ${r.invoicesImported} of ${r.invoicesSeen} Pax8 invoice(s), ${r.items} item(s), ${r.draftItems} draft item(s)`
             + `${r.errors.length ? `; ${r.errors.length} problem(s): ${r.errors.slice(0, 3).join('; ')}` : ''}\n`);
         }
@@ -79,7 +55,7 @@ export function register(program: Command): void {
   cmd
     .command('fix')
     .description('apply a finding\'s one-click fix (e.g. add an unbilled subscription to the customer\'s recurring invoice)')
-    .option('--tenant <name>', 'tenant (optional when there is only one)')
+    .option(...TENANT_OPTION)
     .requiredOption('--month <YYYY-MM>', 'the month the finding belongs to')
     .requiredOption('--finding <key>', 'the finding key (shown by recurra reconcile)')
     .action(async (o: { tenant?: string; month: string; finding: string }) => {

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { printJson, table, withTenant } from '../../imports/cli-runtime.js';
+import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { setSubscriptionActive, setSubscriptionQuantity } from '../../imports/subscription-actions.js';
 import { listSubscriptions } from '../../imports/subscription-queries.js';
 
 export function register(program: Command): void {
   const s = program.command('subscriptions').description('imported Pax8 subscriptions');
   s.command('list')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--customer <id>', 'only this customer')
     .option('--json', 'print JSON')
     .action(async (opts: { tenant?: string; customer?: string; json?: boolean }) => {
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('increase a subscription\'s quantity in Pax8 (needs imports.allowQuantityIncrease; decreases are refused)')
     .argument('<subscription>', 'subscription id (local or Pax8)')
     .argument('<quantity>', 'new quantity (whole number)')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .option('--json', 'print JSON')
     .action(async (id: string, quantity: string, opts: { tenant?: string; json?: boolean }) => {
       if (!/^\d+$/.test(quantity)) throw new UsageError(`quantity must be a whole number, got "${quantity}"`);
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .description('set a subscription active or inactive by hand, or back to following its Pax8 status')
     .argument('<subscription>', 'subscription id (local or Pax8)')
     .argument('<state>', 'active | inactive | auto')
-    .option('--tenant <name>', 'tenant name')
+    .option(...TENANT_OPTION)
     .action(async (id: string, state: string, opts: { tenant?: string }) => {
       if (!['active', 'inactive', 'auto'].includes(state)) throw new UsageError('state must be active, inactive or auto');
       await withTenant(opts.tenant, async (rt, tenant) => {

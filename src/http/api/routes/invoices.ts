@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
 import { approveInvoice } from '../../../invoices/approve.js';
-import { billingDate, TenantChoiceError } from '../../../invoices/cli-support.js';
+import { billingDate, BillingDateError } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
 import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
@@ -21,7 +21,7 @@ function invoiceError(err: unknown): never {
     if (err.code === 'not_found') throw notFound('invoice not found');
     throw new HttpError(409, 'conflict', err.message);
   }
-  if (err instanceof TenantChoiceError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
+  if (err instanceof BillingDateError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
   throw err;
 }
 
