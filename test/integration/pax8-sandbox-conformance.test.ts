@@ -354,7 +354,7 @@ describe('Pax8 sandbox webhooks API conforms to the published OpenAPI', function
     for (const r of receiver) {
       expect(r.auth).to.equal('Secret abc');
       if (!v(r.body)) expect.fail(ajv.errorsText(v.errors));
-      expect(r.body.payloadData).to.include({ action: 'UPDATED', subscriptionId: sub.id, quantity: sub.quantity });
+      expect((r.body as { payloadData: object }).payloadData).to.include({ action: 'UPDATED', subscriptionId: sub.id, quantity: sub.quantity });
     }
     const logs = await check('/webhooks/{webhookId}/logs', `/webhooks/${created.id}/logs`);
     expect(logs.content[0].finalStatus).to.equal('SUCCESS');
