@@ -60,6 +60,12 @@ export interface JobHandlers {
   billingDaily(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
   /** Issues the recurring invoices due on `date` ('YYYY-MM-DD', tenant-local); runs after billingDaily. */
   invoiceRun(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
+  /**
+   * Imports Pax8's bill to the partner, reconciles the month(s) of `date` ('YYYY-MM-DD', tenant-local) and
+   * raises the leakage notice once per month and threshold crossing. Runs after the tenant's nightly sync.
+   * Throwing (e.g. Pax8 unreachable) fails the run: it is retried with backoff.
+   */
+  reconcileMonth(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
 }
 
 /** A job ran but nothing is wired to do its work: fails once, without retries, and says so. */

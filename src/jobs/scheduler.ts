@@ -14,12 +14,22 @@ import type { TypeormJobRepository } from './typeorm-repository.js';
 
 export const SYNC_JOB_PREFIX = 'sync:';
 export const BILLING_JOB = 'billing:daily';
+/** Imports Pax8's bill to the partner and reconciles the month (src/reconcile/scheduled.ts), after the nightly sync. */
+export const RECONCILE_JOB = 'reconcile:month';
 export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
+export const SYNC_JOB_NAMES: readonly string[] = SYNC_ENTITIES.map(syncJobName);
 
-/** The recurring jobs every enabled tenant has, keyed by their setting in TenantSettings.schedule. */
-export const SCHEDULED_KINDS = [...SYNC_ENTITIES, 'billing'] as const;
+/**
+ * The recurring jobs every enabled tenant has, keyed by their setting in TenantSettings.schedule; 'reconcile'
+ * has no setting of its own: it comes due with the nightly usage sync (schedule.usage) and waits for the syncs.
+ */
+export const SCHEDULED_KINDS = [...SYNC_ENTITIES, 'billing', 'reconcile'] as const;
 export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
-const jobNameFor = (kind: ScheduledKind): string => (kind === 'billing' ? BILLING_JOB : syncJobName(kind));
+export const jobNameFor = (kind: ScheduledKind): string =>
+  (kind === 'billing' ? BILLING_JOB : kind === 'reconcile' ? RECONCILE_JOB : syncJobName(kind));
+const cronFor = (kind: ScheduledKind, settings: TenantSettings): string => settings.schedule[kind === 'reconcile' ? 'usage' : kind];
+/** Every recurring job's name. */
+export const SCHEDULED_JOB_NAMES: readonly string[] = SCHEDULED_KINDS.map(jobNameFor);
 
 export interface SyncJobData {
   tenantId: string;
@@ -36,6 +46,9 @@ export interface BillingJobData {
   startedBy: string;
   scheduled?: true;
 }
+
+/** The same shape as the billing job's. */
+export type ReconcileJobData = BillingJobData;
 
 export interface RetryPolicy {
   /** Retries after the first failure (0 = none). */
@@ -57,6 +70,11 @@ export interface SchedulerOptions {
   drainTimeoutMs?: number;
   /** Identifies this process in job locks. */
   owner?: string;
+  /**
+   * How long the reconciliation job waits before looking again when a sync of its tenant is still running,
+   * due or waiting for a retry (default 5 minutes).
+   */
+  syncWaitMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, delayMs: 60_000 };
@@ -143,6 +161,7 @@ export class Scheduler {
       this.agenda.define<SyncJobData>(syncJobName(entity), (job) => this.runSync(job), common);
     }
     this.agenda.define<BillingJobData>(BILLING_JOB, (job) => this.runBilling(job), common);
+    this.agenda.define<ReconcileJobData>(RECONCILE_JOB, (job) => this.runReconcile(job), common);
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -220,12 +239,12 @@ export class Scheduler {
     const existing = all.filter((j) => (j.data as { scheduled?: boolean } | null)?.scheduled === true);
     for (const kind of SCHEDULED_KINDS) {
       const name = jobNameFor(kind);
-      const cron = settings.schedule[kind];
+      const cron = cronFor(kind, settings);
       const current = existing.find((j) => j.name === name);
       if (current && current.repeatInterval === cron && current.repeatTimezone === tenant.timeZone && !!current.disabled === !tenant.enabled) {
         continue;
       }
-      const data: SyncJobData | BillingJobData = kind === 'billing'
+      const data: SyncJobData | BillingJobData = kind === 'billing' || kind === 'reconcile'
         ? { tenantId, trigger: 'schedule', startedBy: 'scheduler', scheduled: true }
         : { tenantId, entity: kind, trigger: 'schedule', startedBy: 'scheduler', scheduled: true };
       const job = this.agenda
@@ -246,7 +265,7 @@ export class Scheduler {
   /** Reconciles every tenant and removes the jobs of tenants that no longer exist. */
   async reconcileAll(): Promise<void> {
     const tenants = await this.opts.ds.manager.find(Tenant);
-    const { jobs } = await this.repository.queryJobs({ names: [...SYNC_ENTITIES.map(syncJobName), BILLING_JOB] });
+    const { jobs } = await this.repository.queryJobs({ names: [...SCHEDULED_JOB_NAMES] });
     const byTenant = new Map<string, JobParameters[]>();
     for (const j of jobs) {
       const id = (j.data as { tenantId?: string } | null)?.tenantId;
@@ -433,5 +452,55 @@ export class Scheduler {
       await ctx.progress(100);
     });
     logger.info('daily billing pass and invoice run finished');
+  }
+
+  /**
+   * True while a sync of the tenant (scheduled or 'sync now', any entity) holds a live lock, is due, or
+   * failed and waits for a retry: the nightly reconciliation runs only after the tenant's syncs are done.
+   */
+  async syncsPending(tenantId: string, now = Date.now()): Promise<boolean> {
+    const lockFloor = now - this.opts.lockLifetimeMs;
+    const longestBackoff = this.retry.delayMs * 2 ** Math.max(0, this.retry.retries - 1);
+    const { jobs } = await this.repository.queryJobs({ names: [...SYNC_JOB_NAMES], data: { tenantId }, includeDisabled: false });
+    return jobs.some((j) => {
+      if (j.lockedAt && j.lockedAt.getTime() > lockFloor) return true;
+      if (!j.nextRunAt) return false;
+      const next = j.nextRunAt.getTime();
+      if (next <= now) return true;
+      // Failed on its latest attempt, with retries left, and the next run is that retry (not the next scheduled run).
+      const fails = j.failCount ?? 0;
+      const failedLast = !!j.failedAt && (!j.lastRunAt || j.failedAt.getTime() >= j.lastRunAt.getTime());
+      return failedLast && fails >= 1 && fails <= this.retry.retries && next - j.failedAt!.getTime() <= longestBackoff;
+    });
+  }
+
+  /**
+   * The nightly Pax8-bill import and reconciliation of the month. It comes due with the nightly usage sync;
+   * while any sync of the tenant is still running, due or waiting for a retry it looks again after
+   * syncWaitMs (the run ends without work and the job's next run is moved), so it always reads what the
+   * syncs imported that night.
+   */
+  private async runReconcile(job: Job<ReconcileJobData>): Promise<void> {
+    const reconcileMonth = jobHandler('reconcileMonth');
+    const tenant = await this.loadRunnableTenant(job);
+    if (!tenant) return;
+    const startedAt = job.attrs.lastRunAt ?? new Date();
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
+    if (await this.syncsPending(tenant.id)) {
+      const retryAt = new Date(Date.now() + (this.opts.syncWaitMs ?? 5 * 60_000));
+      // Agenda saves nextRunAt when the run ends: the job runs again then, and its cron takes over after that run.
+      job.attrs.nextRunAt = retryAt;
+      logger.info({ retryAt }, 'a sync of the tenant is still running or due: the reconciliation waits for it');
+      return;
+    }
+    const date = localDate(startedAt, tenant.timeZone);
+    const log = logger.child({ date });
+    const outcome = await this.withContext(job, log, async (ctx) => {
+      await ctx.progress(0);
+      const r = await reconcileMonth(tenant.id, date, ctx);
+      await ctx.progress(100);
+      return r;
+    });
+    log.info({ outcome }, 'Pax8 bill imported and month reconciled');
   }
 }

@@ -7,15 +7,20 @@ import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
+import { runScheduledReconciliation } from '../reconcile/scheduled.js';
+import type { ClientOverrides } from '../tenants/pax8-client.js';
 
 export interface ServiceDeps {
   ds: DataSource;
   secrets: SecretBox;
+  /** Pax8 client settings for the scheduled Pax8-bill import (tests: fast retries); the imports use their own. */
+  pax8Client?: ClientOverrides;
 }
 
 /**
  * The real services behind the scheduled jobs: Pax8 imports (one entity per run, recorded by the
- * imports service on its own import-run row), the daily billing pass and the invoice run.
+ * imports service on its own import-run row), the daily billing pass and the invoice run, and the
+ * nightly Pax8-bill import with the month's reconciliation and leakage notices.
  * `recurra start` and `recurra worker` pass these to registerJobHandlers.
  */
 export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
@@ -40,5 +45,11 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
     invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date),
+    async reconcileMonth(tenantId, date, ctx) {
+      const r = await runScheduledReconciliation(deps, tenantId, date, { signal: ctx.signal });
+      if (r.importErrors.length > 0) ctx.logger.warn({ problems: r.importErrors.slice(0, 20), count: r.importErrors.length }, 'Pax8 bill import: some records were not imported');
+      const { importErrors: _ignored, ...outcome } = r;
+      return outcome;
+    },
   };
 }

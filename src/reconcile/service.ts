@@ -70,21 +70,43 @@ export interface NoticeResult {
   recipients: number;
 }
 
+export interface NotifyOptions {
+  now?: Date;
+  /**
+   * When a month and currency already had a notice and its leakage is still above the threshold:
+   * - 'growth' (default; `recurra reconcile`, `POST …/reconcile/run`): notify again if the leakage grew past the amount last notified;
+   * - 'crossing' (the nightly scheduled reconciliation): never again until the leakage has fallen back to or below
+   *   the threshold (or the threshold was raised above it) and then crosses it again. So a month whose leakage
+   *   creeps up night after night is notified once, not every night.
+   */
+  repeat?: 'growth' | 'crossing';
+}
+
 /**
  * When a month's leakage (per currency) exceeds the tenant's leakageNoticeThreshold, every admin who
  * can see the tenant gets an in-app notice (the licensing notices table, kind 'leakage_threshold').
- * At most one notice per month and currency, again only if the leakage grew past the amount last notified.
+ * `leakage_notices` keeps one row per month and currency: the leakage and threshold last notified. When a
+ * run finds the leakage at or below the threshold, the row is lowered to the current leakage and threshold
+ * (re-armed), so the next crossing notifies again in either mode (see NotifyOptions.repeat).
  */
-export async function notifyLeakage(ds: DataSource, tenant: Tenant, report: ReconcileReport, now = new Date()): Promise<NoticeResult[]> {
+export async function notifyLeakage(ds: DataSource, tenant: Tenant, report: ReconcileReport, options: NotifyOptions = {}): Promise<NoticeResult[]> {
   const raw = tenantSettings(tenant).leakageNoticeThreshold;
   if (raw === null) return [];
+  const now = options.now ?? new Date();
+  const repeat = options.repeat ?? 'growth';
   const threshold = new Decimal(raw);
   const scope = new TenantScope(ds.manager, tenant.id);
   const out: NoticeResult[] = [];
+  const previousRows = new Map((await scope.repo(LeakageNotice).findBy({ month: report.month })).map((r) => [r.currency, r]));
+  const above = new Set<string>();
   for (const t of report.totals) {
     if (!t.leakage.greaterThan(threshold)) continue;
-    const previous = await scope.repo(LeakageNotice).findOneBy({ month: report.month, currency: t.currency });
-    if (previous && !t.leakage.greaterThan(previous.leakage)) continue;
+    above.add(t.currency);
+    const previous = previousRows.get(t.currency);
+    if (previous) {
+      const stillNotified = previous.leakage.greaterThan(previous.threshold);
+      if (repeat === 'crossing' ? stillNotified : !t.leakage.greaterThan(previous.leakage)) continue;
+    }
     const admins = await ds.manager.find(User, { where: [{ role: 'admin', tenantId: tenant.id }, { role: 'admin', tenantId: IsNull() }] });
     const message = `Leakage for ${tenant.displayName ?? tenant.name} in ${report.month}: ${formatMoney(t.leakage, t.currency)} ${t.currency} `
       + `in ${t.findings} finding(s), above the threshold of ${formatMoney(threshold, t.currency)}. See Reconciliation for ${report.month}.`;
@@ -100,6 +122,12 @@ export async function notifyLeakage(ds: DataSource, tenant: Tenant, report: Reco
       else await tx.repo(LeakageNotice).insert([{ id: randomUUID(), month: report.month, currency: t.currency, ...row, createdAt: now }]);
     });
     out.push({ currency: t.currency, leakage: formatMoney(t.leakage, t.currency), threshold: formatMoney(threshold, t.currency), recipients: admins.length });
+  }
+  // Re-arm: a notified month and currency whose leakage is back at or below the threshold notifies again on its next crossing.
+  for (const [currency, previous] of previousRows) {
+    if (above.has(currency) || !previous.leakage.greaterThan(previous.threshold)) continue;
+    const leakage = report.totals.find((t) => t.currency === currency)?.leakage ?? new Decimal(0);
+    await scope.repo(LeakageNotice).update({ id: previous.id }, { leakage, threshold, updatedAt: now });
   }
   return out;
 }

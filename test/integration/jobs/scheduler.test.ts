@@ -5,7 +5,7 @@ import { createLogger } from '../../../src/logging/logger.js';
 import { ImportRun, Tenant } from '../../../src/db/entities/index.js';
 import { TenantService } from '../../../src/tenants/service.js';
 import {
-  BILLING_JOB, Scheduler, SyncAlreadyRunningError, SyncRefusedError, syncJobName,
+  BILLING_JOB, RECONCILE_JOB, Scheduler, SyncAlreadyRunningError, SyncRefusedError, syncJobName,
 } from '../../../src/jobs/scheduler.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { jobsTestTarget } from './db.js';
@@ -58,6 +58,8 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       const jobs = await jobsOf(t.id);
       expect(jobs.map((j) => [j.name, j.repeatInterval, j.repeatTimezone, j.disabled])).to.deep.equal([
         [BILLING_JOB, '15 0 * * *', 'Europe/Amsterdam', false],
+        // The nightly Pax8-bill import and reconciliation comes due with the usage sync (and waits for it).
+        [RECONCILE_JOB, '0 4 * * *', 'Europe/Amsterdam', false],
         [syncJobName('customers'), '0 */4 * * *', 'Europe/Amsterdam', false],
         [syncJobName('products'), '0 3 * * *', 'Europe/Amsterdam', false],
         [syncJobName('subscriptions'), '0 * * * *', 'Europe/Amsterdam', false],
@@ -98,10 +100,10 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       const gone = await insertTenant(ds, 'gone');
       await other.reconcileTenant(gone.id);
       await ds.createQueryBuilder().delete().from(Tenant).where('id = :id', { id: gone.id }).execute();
-      expect(await jobsOf(gone.id)).to.have.length(5);
+      expect(await jobsOf(gone.id)).to.have.length(6);
 
       await scheduler.start();
-      expect((await jobsOf(t.id)).filter((j) => (j.data as { scheduled?: boolean }).scheduled)).to.have.length(5);
+      expect((await jobsOf(t.id)).filter((j) => (j.data as { scheduled?: boolean }).scheduled)).to.have.length(6);
       expect(await jobsOf(gone.id)).to.deep.equal([]);
     });
     it('picks up changes made by another process on the next periodic reconcile', async () => {
@@ -113,6 +115,7 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       await scheduler.reconcileAll();
       const jobs = await jobsOf(t.id);
       expect(jobs.find((j) => j.name === syncJobName('usage') && (j.data as { scheduled?: boolean }).scheduled)!.repeatInterval).to.equal('45 5 * * 1');
+      expect(jobs.find((j) => j.name === RECONCILE_JOB)!.repeatInterval, 'the reconciliation follows the usage sync').to.equal('45 5 * * 1');
       expect(jobs.every((j) => j.disabled)).to.equal(true);
       expect(jobs.map((j) => String(j._id))).to.include(manual[0]!.jobId);
       await ds.manager.update(Tenant, { id: t.id }, { enabled: true });

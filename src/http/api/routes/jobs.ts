@@ -12,7 +12,7 @@ const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOStrin
 
 defineRoute({
   id: 'listJobs', method: 'get', path: '/tenants/:tenantId/jobs', tag: 'Jobs', roles: ['admin', 'reviewer'],
-  summary: 'The tenant\'s scheduled and queued jobs (syncs, daily billing) with their state',
+  summary: 'The tenant\'s scheduled and queued jobs (syncs, daily billing, nightly Pax8-bill import and reconciliation) with their state',
   description: 'Queue a sync through the scheduler with POST /api/tenants/{tenantId}/sync (202), or run one at once with POST /api/v1/tenants/{tenantId}/imports.',
   params: tenantParams,
   query: z.strictObject({
