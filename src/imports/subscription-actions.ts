@@ -4,11 +4,12 @@ import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { Pax8Error, type Pax8Client } from '../pax8/client/index.js';
+import type { Pax8Client } from '../pax8/client/index.js';
+import { pushQuantity } from '../subscriptions/push-quantity.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
 import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
-import { activeFromStatus, fieldsHash, licenseFields } from './subscription-state.js';
+import { activeFromStatus } from './subscription-state.js';
 
 export class SubscriptionActionError extends Error {
   override name = 'SubscriptionActionError';
@@ -52,8 +53,7 @@ export async function setSubscriptionActive(deps: ActionDeps, input: { tenantId:
 
 /**
  * "Allow quantities to be increased from Recurra": with the tenant setting on, an increase is sent
- * to Pax8 (PUT /subscriptions/{id}) and, once Pax8 accepts it, stored and recorded in the history
- * (source 'operation'). A decrease, an unchanged or fractional quantity, a usage summary, or the
+ * to Pax8 and, once Pax8 accepts it, stored and recorded in the history by pushQuantity (source 'operation'). A decrease, an unchanged or fractional quantity, a usage summary, or the
  * setting off are refused with a message saying why; Pax8's own refusals are passed on.
  */
 export async function setSubscriptionQuantity(
@@ -84,29 +84,9 @@ export async function setSubscriptionQuantity(
   }
   if (wanted.eq(s.quantity)) throw new SubscriptionActionError(`"${s.name}" already has quantity ${wanted.toFixed()}`, 'invalid');
   const client = input.pax8Client ?? pax8ClientFor(tenants, tenant, input.client);
-  let updated;
-  try {
-    updated = await client.updateSubscription(s.pax8Id, { quantity: wanted.toNumber() });
-  } catch (err) {
-    if (err instanceof Pax8Error) {
-      const why = err.reasons.length ? err.reasons.join('; ') : err.message;
-      throw new SubscriptionActionError(`Pax8 refused the change of "${s.name}" to ${wanted.toFixed()}: ${why}`, err.kind === 'rejected' ? 'refused' : 'pax8');
-    }
-    throw err;
+  const r = await pushQuantity(deps.ds.manager, client, { tenant, subscriptionId: s.id, quantity: wanted, source: 'operation', initiatedBy: input.by });
+  if (!r.ok) {
+    throw new SubscriptionActionError(`Pax8 refused the change of "${s.name}" to ${wanted.toFixed()}: ${r.reason}`, r.kind === 'rejected' ? 'refused' : 'pax8');
   }
-  const fields = licenseFields(updated, { customerId: s.customerId, productId: s.productId, vendorName: s.vendorName }, tenant.timeZone);
-  const now = new Date();
-  const active = s.activeOverride ?? activeFromStatus(fields.status);
-  const changed = ['quantity', ...(fields.price && s.price && !fields.price.eq(s.price) ? ['price'] : [])];
-  return scope.transaction(async (tx) => {
-    const patch: Partial<Subscription> = { ...fields, active, contentHash: fieldsHash(fields), updatedAt: now };
-    await tx.repo(Subscription).update({ id: s.id }, patch);
-    const after = Object.assign(s, patch);
-    await tx.repo(SubscriptionChange).insert([{
-      id: randomUUID(), subscriptionId: s.id, effectiveDate: tenantDate(now, tenant.timeZone), observedAt: now, fields: changed.join(','),
-      quantity: after.quantity, status: after.status, active, price: after.price, cost: after.cost, source: 'operation', importRunId: null,
-      initiatedBy: input.by.slice(0, 255), createdAt: now, updatedAt: now,
-    }]);
-    return after;
-  });
+  return r.subscription;
 }

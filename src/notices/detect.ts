@@ -9,7 +9,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { recordEvent } from '../events/log.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
 import { invoiceEffect, type HypotheticalChange } from '../operations/invoice-effect.js';
-import { tenantToday } from '../subscriptions/push-quantity.js';
+import { tenantDate } from '../imports/local-date.js';
 import { tenantSettings } from '../tenants/service.js';
 import { planChange } from './plan.js';
 import { markSeen } from './watch.js';
@@ -148,7 +148,7 @@ export async function detectChanges(scope: TenantScope, tenant: Tenant, now: Dat
     const s = d.subscription;
     const w = watch.get(s.id);
     const last = await scope.repo(SubscriptionChange).findOne({ where: { subscriptionId: s.id }, order: { effectiveDate: 'DESC', observedAt: 'DESC' } });
-    const date = last?.effectiveDate ?? tenantToday(now, tenant.timeZone);
+    const date = last?.effectiveDate ?? tenantDate(now, tenant.timeZone);
     const customer = s.customerId ? (await scope.repo(Customer).findOneBy({ id: s.customerId }))?.name ?? 'unmapped company' : 'unmapped company';
     const { subject, message } = describe(d, customer);
     // What the change does to the next invoice: the recorded change compared with the state before it, on its date.

@@ -7,8 +7,9 @@ import {
   Customer, LicenceOperation, LicencesInUse, Subscription, type OperationStatus, type OperationType, type Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
+import { tenantDate } from '../imports/local-date.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
-import { pushQuantity, tenantToday, type PushQuantityResult, type QuantityUpdater } from '../subscriptions/push-quantity.js';
+import { pushQuantity, type PushQuantityResult, type QuantityUpdater } from '../subscriptions/push-quantity.js';
 import { estimatePrice, invoiceEffect, type HypotheticalChange, type InvoiceEffect } from './invoice-effect.js';
 import { markSeen } from '../notices/watch.js';
 
@@ -158,7 +159,7 @@ export class OperationsService {
   }
 
   private today(tenant: Tenant): string {
-    return tenantToday(this.now(), tenant.timeZone);
+    return tenantDate(this.now(), tenant.timeZone);
   }
 
   private sidePreview(s: Side, after: Decimal, effect: InvoiceEffect): SidePreview {

@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 import type { EntityManager } from 'typeorm';
 import { Subscription, SubscriptionChange, type Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { Pax8Error, type Pax8ErrorKind } from '../pax8/client/errors.js';
 import type { Pax8Client } from '../pax8/client/pax8-client.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
-
-dayjs.extend(utc);
-dayjs.extend(timezone);
+import { tenantDate } from '../imports/local-date.js';
+import { activeFromStatus, fieldsHash, licenseFields } from '../imports/subscription-state.js';
 
 /**
  * "Send a new quantity for a subscription to Pax8 and record it." Shared by licensing self-service,
@@ -64,13 +60,6 @@ export type PushQuantityResult =
       body?: unknown;
     };
 
-/** The tenant calendar date of an instant. */
-export function tenantToday(now: Date, zone: string): string {
-  return dayjs.utc(now).tz(zone).format('YYYY-MM-DD');
-}
-
-const six = (d: Decimal) => d.toDecimalPlaces(6);
-
 /**
  * Sends `quantity` to Pax8 (PUT /subscriptions/{pax8Id}); on success updates the local subscription
  * and appends a SubscriptionChange (full state after the change, dated today in the tenant's zone)
@@ -96,29 +85,32 @@ export async function pushQuantity(manager: EntityManager, client: QuantityUpdat
   }
 
   const now = input.now ?? new Date();
-  const effectiveDate = tenantToday(now, input.tenant.timeZone);
+  const effectiveDate = tenantDate(now, input.tenant.timeZone);
   return scope.transaction(async (tx) => {
     // Re-read inside the transaction so a concurrent import's write is the base we change.
     const current = (await tx.repo(Subscription).findOneBy({ id: sub.id })) ?? sub;
     const before = current.quantity;
-    const quantity = six(new Decimal(pax8.quantity.toString()));
-    const price = pax8.price !== undefined && pax8.price !== null ? six(new Decimal(pax8.price.toString())) : current.price;
-    const cost = pax8.partnerCost !== undefined && pax8.partnerCost !== null ? six(new Decimal(pax8.partnerCost.toString())) : current.cost;
+    // Pax8's answer is the subscription's new state, stored as an import would store it (with its content
+    // hash), so the next import finds nothing changed.
+    const stored = licenseFields(pax8, { customerId: current.customerId, productId: current.productId, vendorName: current.vendorName }, input.tenant.timeZone);
+    const active = current.activeOverride ?? activeFromStatus(stored.status);
     const fields: string[] = [];
-    if (!quantity.eq(before)) fields.push('quantity');
-    if (!sameOrNull(price, current.price)) fields.push('price');
-    if (!sameOrNull(cost, current.cost)) fields.push('cost');
+    if (!stored.quantity.eq(before)) fields.push('quantity');
+    if (stored.status !== current.status || active !== current.active) fields.push('status');
+    if (!sameOrNull(stored.price, current.price)) fields.push('price');
+    if (!sameOrNull(stored.cost, current.cost)) fields.push('cost');
     if (fields.length === 0) fields.push('quantity');
 
-    await tx.repo(Subscription).update({ id: current.id }, { quantity, price, cost, updatedAt: now });
+    const patch: Partial<Subscription> = { ...stored, active, contentHash: fieldsHash(stored), updatedAt: now };
+    await tx.repo(Subscription).update({ id: current.id }, patch);
+    const subscription = Object.assign(current, patch);
     const change = tx.repo(SubscriptionChange).create({
       id: randomUUID(), subscriptionId: current.id, effectiveDate, observedAt: now, fields: fields.join(','),
-      quantity, status: current.status, active: current.active, price, cost,
+      quantity: subscription.quantity, status: subscription.status, active, price: subscription.price, cost: subscription.cost,
       source: (input.source ?? 'licensing').slice(0, 20), importRunId: null,
       initiatedBy: input.initiatedBy ? input.initiatedBy.slice(0, 255) : null, createdAt: now, updatedAt: now,
     });
     await tx.repo(SubscriptionChange).insert([change]);
-    const subscription = Object.assign(current, { quantity, price, cost, updatedAt: now });
     const recorded: Recorded = { subscription, change, before, pax8 };
     if (input.onRecorded) await input.onRecorded(tx, recorded);
     return { ok: true as const, ...recorded };

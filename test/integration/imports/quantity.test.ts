@@ -45,6 +45,7 @@ describe('quantity changes from Recurra', function () {
     const run = await h.run({ entities: 'subscriptions' });
     expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: target.id } })).to.equal(2);
     expect(run.counts.subscriptions!.created).to.equal(0);
+    expect(run.counts.subscriptions!.updated).to.equal(0);
   });
 
   it('refuses a decrease with a clear message and changes nothing', async () => {

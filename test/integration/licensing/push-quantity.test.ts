@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { pushQuantity, tenantToday } from '../../../src/subscriptions/push-quantity.js';
+import { tenantDate } from '../../../src/imports/local-date.js';
+import { pushQuantity } from '../../../src/subscriptions/push-quantity.js';
 import { addCustomer, addSubscription, licensingEnv, sandboxSubs, type LicensingEnv } from './env.js';
 
 describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
@@ -36,7 +37,7 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     expect(changes[0]!.quantity.toString()).to.equal(String(target));
     expect(changes[0]!.fields.split(',')).to.include('quantity');
     expect(r.before.toString()).to.equal(String(target - 3));
-    expect(tenantToday(now, 'UTC')).to.equal('2026-11-15');
+    expect(tenantDate(now, 'UTC')).to.equal('2026-11-15');
   });
 
   it('a decrease during a commitment is refused by Pax8: nothing written locally, the reason returned', async () => {
