@@ -49,6 +49,8 @@ export const tenantSettingsSchema = z.strictObject({
     teamsWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
     slackWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   }).prefault({}),
+  /** Base of Pax8's webhooks API; null = derived from the tenant's API base (…/v1 → …/api/v2). */
+  pax8WebhooksApiUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
 });
 

@@ -10,28 +10,33 @@ import type { ClientOverrides } from '../tenants/pax8-client.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
 import { deliverPending } from '../notices/deliver.js';
 import { detectChanges } from '../notices/detect.js';
-import type { Pax8Client } from '../pax8/client/index.js';
+import { Pax8Error, type Pax8Client, type Webhook } from '../pax8/client/index.js';
 import { pax8ClientFor } from '../tenants/pax8-client.js';
-import { TenantService } from '../tenants/service.js';
+import { TenantError, TenantService, tenantSettings } from '../tenants/service.js';
 
 /**
  * Pax8 webhooks (issue 9). Pax8's model (pax8-webhooks-api-openapi.json) has no signature: a webhook has a
- * URL and an `authorization` value that Pax8 sends back as the Authorization header. Recurra gives each
- * tenant an endpoint URL with an unguessable token and a separate secret for that header, checks both in
- * constant time, and (once known) that accountId and webhookId match. A verified delivery is only queued
+ * URL and an `authorization` value that Pax8 sends back as the Authorization header. Recurra registers each
+ * tenant's endpoint with Pax8 itself (URL with an unguessable token, a separate secret for that header), checks
+ * both in constant time, and that accountId and webhookId match the registered webhook. A verified delivery is only queued
  * (answer 202 at once); the worker then re-reads the affected customer's subscriptions from Pax8 with the
  * imports module and runs change detection. The payload is a trigger, never applied: whatever order
  * deliveries arrive in, the state comes from Pax8, and the detection baseline makes a replay a no-op.
  */
 
-export const DEFAULT_TOPICS = ['SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'SUBSCRIPTION_CANCELLED'];
+/**
+ * The topic Recurra subscribes to by default. Pax8's spec models a topic as a free string and lists none; the live list
+ * is GET /api/v2/webhooks/topic-definitions, whose topics are entities (`SUBSCRIPTION`, `COMPANY`, `INVOICE`, …) with
+ * actions as filters. Registration checks the chosen topics against that list.
+ */
+export const DEFAULT_TOPICS = ['SUBSCRIPTION'];
 export const MAX_ATTEMPTS = 5;
 /** A delivery 'processing' for longer than this belongs to a dead worker. */
 export const STALE_MS = 15 * 60_000;
 
 export class WebhookError extends Error {
   override name = 'WebhookError';
-  constructor(readonly code: 'not_found' | 'unauthorized' | 'invalid', message: string) {
+  constructor(readonly code: 'not_found' | 'unauthorized' | 'invalid' | 'no_credentials' | 'pax8', message: string) {
     super(message);
   }
 }
@@ -43,53 +48,159 @@ function context(tenantId: string): string {
 const token = () => randomBytes(32).toString('base64url');
 
 export interface Registration {
-  /** Recurra's receiver URL for this tenant (give it to Pax8). */
+  /** Recurra's receiver URL for this tenant, as registered with Pax8. */
   url: string;
-  /** The CreateWebhook body for POST https://api.pax8.com/api/v2/webhooks (holds the Authorization secret). */
-  createWebhook: { displayName: string; url: string; authorization: string; active: boolean; errorThreshold: number; webhookTopics: Array<{ topic: string; filters: [] }> };
+  /** The webhook's id at Pax8. */
+  pax8WebhookId: string;
+  pax8AccountId: string | null;
+  topics: string[];
+  active: boolean;
+  /** created: a new Pax8 webhook; rotated: the existing one got the new URL and secret. */
+  action: 'created' | 'rotated';
+  /** What could not be tidied up (e.g. an older webhook Pax8 would not delete). */
+  warnings: string[];
 }
 
 export function receiverPath(tenantId: string, t: string): string {
   return `/api/v1/webhooks/pax8/${tenantId}?token=${encodeURIComponent(t)}`;
 }
 
-/**
- * Creates (or with rotate, replaces) the tenant's endpoint and returns what to register with Pax8. The
- * authorization secret is shown only here; it is stored sealed.
- */
-export async function registerEndpoint(
-  ds: DataSource, secrets: SecretBox, tenant: Tenant, opts: { baseUrl: string; topics?: string[]; pax8WebhookId?: string | null },
-): Promise<Registration> {
-  const scope = new TenantScope(ds.manager, tenant.id);
-  const now = new Date();
-  const t = token();
-  const authorization = `Recurra ${token()}`;
-  const topics = (opts.topics?.length ? opts.topics : DEFAULT_TOPICS).map((x) => x.trim()).filter(Boolean);
-  const values = {
-    token: t, authorizationSealed: secrets.encrypt(authorization, context(tenant.id)), pax8WebhookId: opts.pax8WebhookId ?? null,
-    pax8AccountId: null, topics: topics.join(',').slice(0, 500), active: true, updatedAt: now,
-  };
-  await scope.transaction(async (tx) => {
-    const row = await tx.repo(WebhookEndpoint).findOneBy({});
-    if (row) await tx.repo(WebhookEndpoint).update({ id: row.id }, values);
-    else await tx.repo(WebhookEndpoint).insert([{ id: randomUUID(), ...values, createdAt: now }]);
-  });
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}${receiverPath(tenant.id, t)}`;
-  return {
-    url,
-    createWebhook: {
-      displayName: `Recurra (${tenant.name})`, url, authorization, active: true, errorThreshold: 3,
-      webhookTopics: topics.map((topic) => ({ topic, filters: [] as [] })),
-    },
-  };
+export interface RegisterOptions {
+  /** Recurra's public base URL, e.g. https://recurra.example */
+  baseUrl: string;
+  topics?: string[];
+  /** Pax8 client settings (tests); credentials always come from the tenant. */
+  client?: ClientOverrides;
 }
 
-/** Records the id Pax8 gave the webhook (deliveries must then name it). */
-export async function setPax8WebhookId(ds: DataSource, tenantId: string, pax8WebhookId: string | null): Promise<void> {
-  const scope = new TenantScope(ds.manager, tenantId);
+/** The tenant's Pax8 client, with the webhooks API base from the tenant's settings when set. */
+function webhookClient(ds: DataSource, secrets: SecretBox, tenant: Tenant, overrides: ClientOverrides = {}): Pax8Client {
+  const configured = tenantSettings(tenant).pax8WebhooksApiUrl;
+  try {
+    return pax8ClientFor(new TenantService(ds, secrets), tenant, { ...overrides, ...(configured ? { webhooksApiUrl: configured } : {}) });
+  } catch (err) {
+    if (err instanceof TenantError) throw new WebhookError('no_credentials', `${err.message}: connect the tenant to Pax8 first`);
+    throw err;
+  }
+}
+
+function pax8Failure(what: string, err: unknown): WebhookError {
+  if (err instanceof Pax8Error) return new WebhookError('pax8', `${what}: ${err.message}`);
+  return new WebhookError('pax8', `${what}: ${(err as Error).message}`);
+}
+
+/** The topics to register: the requested ones (or the default), each one Pax8 offers. */
+async function chooseTopics(client: Pax8Client, requested: string[] | undefined): Promise<string[]> {
+  let offered: string[];
+  try {
+    offered = (await client.topicDefinitions()).map((d) => d.topic);
+  } catch (err) {
+    throw pax8Failure('could not read Pax8\'s webhook topics', err);
+  }
+  const wanted = [...new Set((requested?.length ? requested : DEFAULT_TOPICS).map((x) => x.trim()).filter(Boolean))];
+  const unknown = wanted.filter((t) => !offered.includes(t));
+  if (unknown.length) throw new WebhookError('invalid', `Pax8 offers no topic ${unknown.join(', ')}; its topics are ${offered.join(', ') || '(none)'}`);
+  return wanted;
+}
+
+/** After a create whose answer was lost, the webhook may exist: it is the one with our unique URL. */
+async function findByUrl(client: Pax8Client, url: string, t: string): Promise<Webhook | null> {
+  for await (const item of client.webhooks({ query: t })) if (item.record && item.record.url === url) return item.record;
+  return null;
+}
+
+/**
+ * Registers the tenant's endpoint with Pax8 (POST /api/v2/webhooks), or with an endpoint already registered rotates it:
+ * the same Pax8 webhook gets the new topics, then the new URL token and Authorization secret (POST …/configuration).
+ * Pax8 is called first and the local row written only after Pax8 accepted, so a refusal leaves everything as it was
+ * (no secret is stored for a webhook Pax8 never created). The secret is stored sealed and never returned.
+ */
+export async function registerEndpoint(ds: DataSource, secrets: SecretBox, tenant: Tenant, opts: RegisterOptions): Promise<Registration> {
+  const scope = new TenantScope(ds.manager, tenant.id);
+  const client = webhookClient(ds, secrets, tenant, opts.client);
+  const topics = await chooseTopics(client, opts.topics);
+  const t = token();
+  const authorization = `Recurra ${token()}`;
+  const url = `${opts.baseUrl.replace(/\/+$/, '')}${receiverPath(tenant.id, t)}`;
+  const webhookTopics = topics.map((topic) => ({ topic, filters: [] }));
+  const config = { displayName: `Recurra (${tenant.name})`.slice(0, 200), url, authorization, errorThreshold: 3 };
+  const existing = await scope.repo(WebhookEndpoint).findOneBy({});
+  const warnings: string[] = [];
+  let hook: Webhook | null = null;
+  let action: Registration['action'] = 'created';
+
+  if (existing?.pax8WebhookId) {
+    try {
+      await client.replaceWebhookTopics(existing.pax8WebhookId, webhookTopics);
+      hook = await client.updateWebhookConfiguration(existing.pax8WebhookId, config);
+      if (!hook.active) hook = await client.updateWebhookStatus(existing.pax8WebhookId, true);
+      action = 'rotated';
+    } catch (err) {
+      // Deleted at Pax8 meanwhile: create a new one below. Anything else: nothing changed here, the old secret stays valid.
+      if (!(err instanceof Pax8Error && err.kind === 'not_found')) throw pax8Failure(`Pax8 did not take the new webhook settings (nothing changed; retry)`, err);
+      warnings.push(`Pax8 webhook ${existing.pax8WebhookId} no longer existed: a new one was created`);
+    }
+  }
+  if (!hook) {
+    try {
+      hook = await client.createWebhook({ ...config, active: true, webhookTopics });
+    } catch (err) {
+      const ambiguous = err instanceof Pax8Error && ['timeout', 'network', 'server_error', 'invalid_response'].includes(err.kind);
+      const found = ambiguous ? await findByUrl(client, url, t).catch(() => null) : null;
+      if (!found) throw pax8Failure('Pax8 did not create the webhook (nothing was stored; retry)', err);
+      hook = found;
+    }
+    if (existing && !existing.pax8WebhookId) {
+      // An endpoint from before registration was automatic: its webhook (if any) is the one with its URL.
+      const old = await findByUrl(client, `${opts.baseUrl.replace(/\/+$/, '')}${receiverPath(tenant.id, existing.token)}`, existing.token).catch(() => null);
+      if (old && old.id !== hook.id) await client.deleteWebhook(old.id).catch((e: unknown) => warnings.push(`the older Pax8 webhook ${old.id} could not be deleted: ${(e as Error).message}`));
+    }
+  }
+
+  const now = new Date();
+  const values = {
+    token: t, authorizationSealed: secrets.encrypt(authorization, context(tenant.id)), pax8WebhookId: hook.id,
+    pax8AccountId: hook.accountId ?? null, topics: topics.join(',').slice(0, 500), active: true, updatedAt: now,
+  };
+  try {
+    await scope.transaction(async (tx) => {
+      const row = await tx.repo(WebhookEndpoint).findOneBy({});
+      if (row) await tx.repo(WebhookEndpoint).update({ id: row.id }, values);
+      else await tx.repo(WebhookEndpoint).insert([{ id: randomUUID(), ...values, createdAt: now }]);
+    });
+  } catch (err) {
+    // Pax8 would deliver with a secret nobody kept: take a new webhook back; a rotated one is fixed by registering again.
+    if (action === 'created') await client.deleteWebhook(hook.id).catch(() => undefined);
+    throw err;
+  }
+  return { url, pax8WebhookId: hook.id, pax8AccountId: hook.accountId ?? null, topics, active: true, action, warnings };
+}
+
+/**
+ * Deletes the tenant's webhook at Pax8 (already gone counts as deleted), then the local endpoint. If Pax8 refuses,
+ * the endpoint stays (it still receives) unless `force`, which removes it locally anyway (the Pax8 webhook is then
+ * left to be deleted in Pax8's portal; its deliveries answer 404).
+ */
+export async function unregisterEndpoint(
+  ds: DataSource, secrets: SecretBox, tenant: Tenant, opts: { force?: boolean; client?: ClientOverrides } = {},
+): Promise<{ removed: true; pax8Deleted: boolean; warnings: string[] }> {
+  const scope = new TenantScope(ds.manager, tenant.id);
   const row = await scope.repo(WebhookEndpoint).findOneBy({});
   if (!row) throw new WebhookError('not_found', 'no webhook endpoint is registered for this tenant');
-  await scope.repo(WebhookEndpoint).update({ id: row.id }, { pax8WebhookId, updatedAt: new Date() });
+  const warnings: string[] = [];
+  let pax8Deleted = false;
+  if (row.pax8WebhookId) {
+    try {
+      await webhookClient(ds, secrets, tenant, opts.client).deleteWebhook(row.pax8WebhookId);
+      pax8Deleted = true;
+    } catch (err) {
+      if (err instanceof Pax8Error && err.kind === 'not_found') pax8Deleted = true;
+      else if (!opts.force) throw pax8Failure(`Pax8 did not delete webhook ${row.pax8WebhookId} (the endpoint is kept; retry, or remove it locally with force)`, err);
+      else warnings.push(`Pax8 did not delete webhook ${row.pax8WebhookId}: ${(err as Error).message}; delete it in Pax8`);
+    }
+  }
+  await scope.repo(WebhookEndpoint).delete({ id: row.id });
+  return { removed: true, pax8Deleted, warnings };
 }
 
 export async function endpointView(ds: DataSource, tenantId: string) {

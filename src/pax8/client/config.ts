@@ -16,6 +16,11 @@ export interface Pax8ClientConfig {
   audience?: string;
   /** Default https://api.pax8.com/v1 */
   apiBaseUrl?: string;
+  /**
+   * Base of the webhooks API (its paths start with /webhooks). Default: derived from apiBaseUrl, whose trailing
+   * `/v1` becomes `/api/v2` (https://api.pax8.com/v1 → https://api.pax8.com/api/v2, as Pax8 publishes it).
+   */
+  webhooksApiUrl?: string;
   /** Per attempt, covering headers and body. Default 30 000. */
   timeoutMs?: number;
   /** Retries after the first attempt. Default 5. */
@@ -54,6 +59,12 @@ export const PAX8_DEFAULTS = {
   pageSize: 200,
 } as const;
 
+/** The webhooks API base next to a partner API base: `…/v1` → `…/api/v2`, otherwise `<base>/api/v2`. */
+export function webhooksApiUrlFor(apiBaseUrl: string): string {
+  const base = apiBaseUrl.replace(/\/+$/, '');
+  return /\/v1$/.test(base) ? `${base.slice(0, -3)}/api/v2` : `${base}/api/v2`;
+}
+
 export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret'>> & {
   rateLimitPerMinute: number | null;
   tokenRefreshSkewMs?: number;
@@ -70,13 +81,15 @@ export function resolveConfig(c: Pax8ClientConfig): ResolvedConfig {
   if (!c.tenantId) throw new TypeError('Pax8 client: tenantId is required');
   if (!c.clientId || !c.clientSecret) throw new TypeError(`Pax8 client for tenant ${c.tenantId}: clientId and clientSecret are required`);
   const rate = c.rateLimitPerMinute === undefined ? PAX8_DEFAULTS.rateLimitPerMinute : c.rateLimitPerMinute;
+  const apiBaseUrl = (c.apiBaseUrl || PAX8_DEFAULTS.apiBaseUrl).replace(/\/+$/, '');
   return {
     tenantId: c.tenantId,
     tenantName: c.tenantName ?? c.tenantId,
     clientId: c.clientId,
     tokenUrl: c.tokenUrl || PAX8_DEFAULTS.tokenUrl,
     audience: c.audience || PAX8_DEFAULTS.audience,
-    apiBaseUrl: (c.apiBaseUrl || PAX8_DEFAULTS.apiBaseUrl).replace(/\/+$/, ''),
+    apiBaseUrl,
+    webhooksApiUrl: (c.webhooksApiUrl || webhooksApiUrlFor(apiBaseUrl)).replace(/\/+$/, ''),
     timeoutMs: positive('timeoutMs', c.timeoutMs ?? PAX8_DEFAULTS.timeoutMs),
     maxRetries: Math.max(0, Math.floor(c.maxRetries ?? PAX8_DEFAULTS.maxRetries)),
     retryBaseMs: Math.max(0, c.retryBaseMs ?? PAX8_DEFAULTS.retryBaseMs),

@@ -40,6 +40,8 @@ interface Envelope {
 }
 
 export interface PageOptions {
+  /** Instead of the client's apiBaseUrl. */
+  baseUrl?: string;
   pageSize: number;
   prefetchPages: number;
   signal?: AbortSignal;
@@ -60,7 +62,7 @@ export async function* paginate<S extends z.ZodType>(
   const endpoint = `GET ${path}`;
   const abort = new AbortController();
   const signal = opts.signal ? AbortSignal.any([abort.signal, opts.signal]) : abort.signal;
-  const callOpts: CallOptions = { signal, validate: envelopeProblem };
+  const callOpts: CallOptions = { signal, validate: envelopeProblem, baseUrl: opts.baseUrl };
   const fetchPage = (n: number) => {
     const p = transport.call('GET', path, { ...callOpts, query: { ...query, page: n, size: opts.pageSize } }) as Promise<Envelope>;
     p.catch(() => undefined); // awaited later; never an unhandled rejection if the consumer stops early

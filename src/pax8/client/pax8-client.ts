@@ -6,6 +6,7 @@ import { invoiceItemSchema, invoiceSchema, type Invoice, type InvoiceItem } from
 import { pricingSchema, productSchema, type Pricing, type Product } from '../schemas/product.js';
 import { subscriptionSchema, type Subscription } from '../schemas/subscription.js';
 import { usageLineSchema, usageSummarySchema, type UsageLine, type UsageSummary } from '../schemas/usage.js';
+import { topicDefinitionSchema, webhookSchema, type TopicDefinition, type Webhook } from '../schemas/webhook.js';
 import { resolveConfig, type Pax8ClientConfig, type ResolvedConfig } from './config.js';
 import { Pax8Error } from './errors.js';
 import { paginate, Pax8RecordError, unpaged, type Pax8Item } from './paging.js';
@@ -31,6 +32,24 @@ export interface InvoiceFilters extends ListOptions {
   status?: string; invoiceDate?: string; invoiceDateRangeStart?: string; invoiceDateRangeEnd?: string; dueDate?: string; companyId?: string;
 }
 export interface DraftInvoiceItemFilters extends ListOptions { monthOffset?: number; companyId?: string }
+/** GET /webhooks filters (`sort` as `field:asc|desc` here). */
+export interface WebhookFilters extends ListOptions { query?: string; active?: boolean; topic?: string; status?: string; accountId?: string }
+
+/** One topic of a webhook: `filters` narrow it to actions (empty = every action). */
+export interface WebhookTopicInput { topic: string; filters: Array<{ action: string; conditions: Array<{ field: string; operator: string; value: string[] }> }> }
+/** Body of POST /webhooks (CreateWebhook). `authorization` is a secret: this client never logs it. */
+export interface CreateWebhookInput {
+  displayName: string;
+  url?: string;
+  authorization?: string;
+  active?: boolean;
+  contactEmail?: string;
+  errorThreshold?: number;
+  integrationId?: string;
+  webhookTopics?: WebhookTopicInput[];
+}
+/** Body of POST /webhooks/{id}/configuration (UpdateWebhookConfiguration). */
+export interface WebhookConfigurationInput { displayName?: string; url?: string; authorization?: string; contactEmail?: string; errorThreshold?: number }
 
 /** Body of PUT /subscriptions/{id}; quantity is a whole number. */
 export interface SubscriptionUpdate {
@@ -107,6 +126,59 @@ export class Pax8Client {
     return this.#list('/invoices/draftItems', filters, invoiceItemSchema);
   }
 
+  // --- webhooks API (base webhooksApiUrl, e.g. https://api.pax8.com/api/v2) ------------------------------
+
+  /** Every topic Pax8 offers (GET /webhooks/topic-definitions; its page numbers sit beside `content`). */
+  async topicDefinitions(opts: ListOptions & { topic?: string; search?: string } = {}): Promise<TopicDefinition[]> {
+    const out: TopicDefinition[] = [];
+    const path = '/webhooks/topic-definitions';
+    for (let page = 0; page < 50; page++) {
+      const json = await this.#transport.call('GET', path, {
+        baseUrl: this.#cfg.webhooksApiUrl, signal: opts.signal, query: { page, size: 200, topic: opts.topic, search: opts.search, sort: opts.sort },
+        validate: (j) => (j && typeof j === 'object' && Array.isArray((j as { content?: unknown }).content) ? undefined : 'no content array'),
+      }) as { content: unknown[]; totalPages?: unknown };
+      for (const raw of json.content) out.push(this.#validateOne(raw, `GET ${path}`, topicDefinitionSchema));
+      const total = typeof json.totalPages === 'number' ? json.totalPages : json.content.length >= 200 ? page + 2 : page + 1;
+      if (page + 1 >= total || json.content.length === 0) break;
+    }
+    return out;
+  }
+  webhooks(filters: WebhookFilters = {}): Pax8List<Webhook> {
+    const { signal, ...query } = filters;
+    return paginate(this.#transport, '/webhooks', query as Record<string, QueryValue>, webhookSchema, {
+      baseUrl: this.#cfg.webhooksApiUrl, pageSize: this.#cfg.pageSize, prefetchPages: this.#cfg.prefetchPages, signal,
+    });
+  }
+  webhook(id: string, opts: ListOptions = {}): Promise<Webhook> {
+    return this.#webhookCall('GET', `/webhooks/${seg(id)}`, undefined, opts);
+  }
+  /**
+   * POST /webhooks. Not idempotent, so only a 429 (refused before any work) is retried; after a timeout, reset or
+   * 5xx the webhook may exist anyway: find it by its URL (`webhooks({query})`) before creating another.
+   */
+  createWebhook(input: CreateWebhookInput, opts: ListOptions = {}): Promise<Webhook> {
+    return this.#webhookCall('POST', '/webhooks', { ...input }, opts, (kind) => kind === 'rate_limited');
+  }
+  /** Replaces the configuration details given (url, authorization, displayName, contactEmail, errorThreshold). */
+  updateWebhookConfiguration(id: string, input: WebhookConfigurationInput, opts: ListOptions = {}): Promise<Webhook> {
+    return this.#webhookCall('POST', `/webhooks/${seg(id)}/configuration`, { ...input }, opts);
+  }
+  updateWebhookStatus(id: string, active: boolean, opts: ListOptions = {}): Promise<Webhook> {
+    return this.#webhookCall('POST', `/webhooks/${seg(id)}/status`, { active }, opts);
+  }
+  replaceWebhookTopics(id: string, webhookTopics: WebhookTopicInput[], opts: ListOptions = {}): Promise<Webhook> {
+    return this.#webhookCall('PUT', `/webhooks/${seg(id)}/topics`, { webhookTopics }, opts);
+  }
+  /** DELETE /webhooks/{id}; a webhook already gone throws Pax8Error kind 'not_found'. */
+  async deleteWebhook(id: string, opts: ListOptions = {}): Promise<void> {
+    await this.#transport.call('DELETE', `/webhooks/${seg(id)}`, { baseUrl: this.#cfg.webhooksApiUrl, signal: opts.signal });
+  }
+
+  async #webhookCall(method: string, path: string, body: unknown, opts: ListOptions, retryOn?: (kind: string) => boolean): Promise<Webhook> {
+    const json = await this.#transport.call(method, path, { baseUrl: this.#cfg.webhooksApiUrl, body, signal: opts.signal, retryOn });
+    return this.#validateOne(json, `${method} ${path}`, webhookSchema);
+  }
+
   /** Fetches a fresh token and one page of companies; never throws. */
   async testConnection(opts: { signal?: AbortSignal } = {}): Promise<TestConnectionResult> {
     // Only rate limits and 5xx are worth a retry here; an unreachable host should answer fast.
@@ -132,7 +204,7 @@ export class Pax8Client {
 
   toJSON(): object {
     const c = this.#cfg;
-    return { tenantId: c.tenantId, tenantName: c.tenantName, clientId: c.clientId, apiBaseUrl: c.apiBaseUrl, tokenUrl: c.tokenUrl, audience: c.audience };
+    return { tenantId: c.tenantId, tenantName: c.tenantName, clientId: c.clientId, apiBaseUrl: c.apiBaseUrl, webhooksApiUrl: c.webhooksApiUrl, tokenUrl: c.tokenUrl, audience: c.audience };
   }
   toString(): string {
     return `Pax8Client(${this.tenantName} ${this.tenantId})`;

@@ -17,6 +17,8 @@ export interface CallOptions {
   validate?: (json: unknown) => string | undefined;
   /** Narrows which retryable kinds are retried (testConnection retries fewer). */
   retryOn?: (kind: Pax8ErrorKind) => boolean;
+  /** Instead of apiBaseUrl (the webhooks API lives under another base). */
+  baseUrl?: string;
 }
 
 type Failure = Extract<AttemptOutcome, { ok: false }>;
@@ -35,7 +37,7 @@ export class Transport {
 
   /** `path` is relative to apiBaseUrl, e.g. `/subscriptions`. Resolves to the parsed JSON body. */
   async call(method: string, path: string, opts: CallOptions = {}): Promise<unknown> {
-    const url = buildUrl(this.cfg.apiBaseUrl + path, opts.query);
+    const url = buildUrl((opts.baseUrl ?? this.cfg.apiBaseUrl) + path, opts.query);
     const endpoint = `${method} ${path}`;
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     let retried401 = false;

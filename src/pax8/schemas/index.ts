@@ -7,3 +7,4 @@ export * from './primitives.js';
 export * from './product.js';
 export * from './subscription.js';
 export * from './usage.js';
+export * from './webhook.js';

@@ -18,14 +18,21 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
   let w: OpsWorld;
   let server: RunningServer;
   let reg: Registration;
-  const account = randomUUID();
-  const webhookId = randomUUID();
+  let authorization: string;
+  let account: string;
+  let webhookId: string;
 
   beforeEach(async () => {
     w = await opsWorld();
     const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: w.h.ds, secrets: w.h.secrets, close: async () => {} };
     server = await listen(createHttpApp(rt), '127.0.0.1', 0);
     reg = await registerEndpoint(w.h.ds, w.h.secrets, w.h.tenant, { baseUrl: server.url });
+    // These tests hand-craft deliveries: the sandbox's own deliveries are paused (the end-to-end test keeps them on).
+    const hook = w.h.sandbox.webhooks.byId.get(reg.pax8WebhookId)!;
+    hook.active = false;
+    authorization = hook.authorization!;
+    account = hook.accountId;
+    webhookId = hook.id;
     await detectChanges(w.scope, w.h.tenant); // baselines: detection and the event log start here
     await logImportChanges(w.scope);
   });
@@ -34,12 +41,12 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     await w.close();
   });
 
-  const payload = (sub: { pax8Id: string; pax8CompanyId: string | null }, sentAt: string, topic = 'SUBSCRIPTION_UPDATED') => ({
-    accountId: account, url: reg.url, webhookId, sentAt, webhookTopic: { id: randomUUID(), topic, filters: [] },
-    payloadData: { subscriptionId: sub.pax8Id, companyId: sub.pax8CompanyId },
+  const payload = (sub: { pax8Id: string; pax8CompanyId: string | null }, sentAt: string, action = 'UPDATED') => ({
+    accountId: account, url: reg.url, webhookId, sentAt, webhookTopic: { id: randomUUID(), topic: 'SUBSCRIPTION', filters: [] },
+    payloadData: { action, subscriptionId: sub.pax8Id, companyId: sub.pax8CompanyId },
   });
   const post = (body: unknown, opts: { auth?: string | null; url?: string } = {}) => fetch(opts.url ?? reg.url, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(opts.auth === null ? {} : { authorization: opts.auth ?? reg.createWebhook.authorization }) },
+    method: 'POST', headers: { 'content-type': 'application/json', ...(opts.auth === null ? {} : { authorization: opts.auth ?? authorization }) },
     body: JSON.stringify(body),
   });
   const process = () => processWebhookQueue({ ds: w.h.ds, secrets: w.h.secrets, client: { rateLimitPerMinute: null, maxRetries: 0 }, deliver: false }, w.h.tenant.id);
@@ -54,12 +61,14 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     expect((await post({ hello: 'world' })).status).to.equal(400);
     expect(await w.scope.repo(WebhookDelivery).count()).to.equal(0);
     const ep = (await w.scope.repo(WebhookEndpoint).findOneBy({}))!;
-    expect(ep.authorizationSealed).to.not.include(reg.createWebhook.authorization.split(' ')[1]!);
-    expect(reg.createWebhook.webhookTopics.map((t) => t.topic)).to.include('SUBSCRIPTION_UPDATED');
+    expect(ep.authorizationSealed).to.not.include(authorization.split(' ')[1]!);
+    expect(JSON.stringify(reg)).to.not.include(authorization.split(' ')[1]!);
+    expect(reg.topics).to.deep.equal(['SUBSCRIPTION']);
 
     expect((await post(body)).status).to.equal(202);
-    // The first verified delivery pins the Pax8 account: another account is refused.
+    // The registered Pax8 account and webhook: another account or webhook is refused.
     expect((await post({ ...body, accountId: randomUUID(), sentAt: '2026-11-15T12:00:01Z' })).status).to.equal(401);
+    expect((await post({ ...body, webhookId: randomUUID(), sentAt: '2026-11-15T12:00:02Z' })).status).to.equal(401);
   });
 
   it('answers at once, syncs the affected customer from the queue; replays and out-of-order deliveries change nothing twice', async () => {
@@ -122,7 +131,7 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     const sub = await pickSubscription(w, false);
     const product = w.h.sandbox.data.products.find((p) => p.name === 'Dropbox Business Standard')!;
     const created = (await w.h.admin('POST', '/subscriptions', { companyId: sub.pax8CompanyId, productId: product.id, quantity: 7 })) as { id: string };
-    expect((await post(payload({ pax8Id: created.id, pax8CompanyId: null }, '2026-11-15T14:00:00Z', 'SUBSCRIPTION_CREATED'))).status).to.equal(202);
+    expect((await post(payload({ pax8Id: created.id, pax8CompanyId: null }, '2026-11-15T14:00:00Z', 'CREATED'))).status).to.equal(202);
     const r = await process();
     expect([r.processed, r.notices]).to.deep.equal([1, 1]);
     const n = (await w.scope.repo(ChangeNotice).find())[0]!;

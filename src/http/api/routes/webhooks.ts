@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { WebhookDelivery } from '../../../db/entities/index.js';
 import {
-  endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, setPax8WebhookId, WebhookError,
+  endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, unregisterEndpoint, WebhookError,
 } from '../../../webhooks/service.js';
 import { queueKick } from '../../../webhooks/worker.js';
 import { HttpError, notFound } from '../errors.js';
-import { defineRoute, tenantParams, uuid } from '../route.js';
+import { defineRoute, tenantParams } from '../route.js';
+import { queryBool } from '../paging.js';
 
 /** Pax8 webhooks (issue 9): the verified receiver, the per-tenant endpoint, the delivery queue. */
 const TAG = 'Webhooks';
@@ -54,39 +55,55 @@ defineRoute({
   },
 });
 
+/** Registration failures: no credentials 409, a topic Pax8 does not offer 400, Pax8 refusing or unreachable 502. */
+function registrationError(err: unknown): never {
+  if (err instanceof WebhookError) {
+    if (err.code === 'not_found') throw notFound(err.message);
+    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.topics', message: err.message }]);
+    if (err.code === 'no_credentials') throw new HttpError(409, 'no_credentials', err.message);
+    if (err.code === 'pax8') throw new HttpError(502, 'pax8_error', err.message);
+  }
+  throw err;
+}
+
 defineRoute({
   id: 'registerPax8WebhookEndpoint', method: 'post', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
-  summary: 'Create or rotate the tenant\'s Pax8 webhook endpoint',
-  description: 'Returns the receiver URL and the CreateWebhook body (with the Authorization secret, shown only here) to POST to Pax8 /api/v2/webhooks.',
+  summary: 'Register (or rotate) the tenant\'s webhook with Pax8',
+  description: 'Creates the webhook at Pax8 (POST /api/v2/webhooks) with Recurra\'s receiver URL and a new Authorization secret, '
+    + 'or, when one is registered, gives that Pax8 webhook the new topics, URL and secret. Topics default to SUBSCRIPTION and must be '
+    + 'among Pax8\'s topic definitions. Pax8 is called first: if it refuses (502) nothing changes here. The secret is stored sealed and never returned.',
   params: tenantParams,
   body: z.strictObject({ baseUrl: z.url({ protocol: /^https?$/ }).optional(), topics: z.array(z.string().min(1).max(120)).max(20).optional() }),
   example: { baseUrl: 'https://recurra.example' },
+  errors: { 400: 'a topic Pax8 does not offer', 409: 'the tenant has no Pax8 credentials', 502: 'Pax8 refused or could not be reached (nothing changed)' },
   response: z.object({
-    url: z.string(),
-    createWebhook: z.object({
-      displayName: z.string(), url: z.string(), authorization: z.string(), active: z.boolean(), errorThreshold: z.number().int(),
-      webhookTopics: z.array(z.object({ topic: z.string(), filters: z.array(z.unknown()) })),
-    }),
+    url: z.string(), pax8WebhookId: z.string(), pax8AccountId: z.string().nullable(), topics: z.array(z.string()), active: z.boolean(),
+    action: z.enum(['created', 'rotated']), warnings: z.array(z.string()),
   }),
   async handler(ctx) {
     const base = ctx.body.baseUrl ?? (ctx.req ? `${ctx.req.protocol}://${ctx.req.get('host')}` : 'http://localhost');
-    return registerEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { baseUrl: base, topics: ctx.body.topics });
+    try {
+      return await registerEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { baseUrl: base, topics: ctx.body.topics });
+    } catch (err) {
+      registrationError(err);
+    }
   },
 });
 
 defineRoute({
-  id: 'setPax8WebhookId', method: 'put', path: '/tenants/:tenantId/webhooks/pax8/webhook-id', tag: TAG, roles: ADMIN,
-  summary: 'Record the id Pax8 gave the webhook (deliveries must then name it)', params: tenantParams,
-  body: z.strictObject({ pax8WebhookId: uuid.nullable() }), example: { pax8WebhookId: '00000000-0000-4000-8000-000000000009' },
-  response: z.object({ ok: z.literal(true) }),
+  id: 'unregisterPax8WebhookEndpoint', method: 'delete', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
+  summary: 'Unregister the tenant\'s webhook (delete it at Pax8, then here)',
+  description: 'A webhook Pax8 no longer has counts as deleted. If Pax8 refuses (502) the endpoint is kept, unless force=true removes it here anyway.',
+  params: tenantParams,
+  query: z.strictObject({ force: queryBool.optional() }),
+  errors: { 404: 'no endpoint is registered', 502: 'Pax8 refused or could not be reached (the endpoint is kept)' },
+  response: z.object({ removed: z.literal(true), pax8Deleted: z.boolean(), warnings: z.array(z.string()) }),
   async handler(ctx) {
     try {
-      await setPax8WebhookId(ctx.rt.ds, ctx.tenant.id, ctx.body.pax8WebhookId);
+      return await unregisterEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { force: ctx.query.force === true });
     } catch (err) {
-      if (err instanceof WebhookError) throw new HttpError(409, 'conflict', err.message);
-      throw err;
+      registrationError(err);
     }
-    return { ok: true as const };
   },
 });
 
