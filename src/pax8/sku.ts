@@ -1,8 +1,24 @@
 /**
  * THE place that builds Recurra's product SKU: `<vendor part number>-<term>-<billing>`,
  * e.g. Microsoft `CFQ7TTC0LCHC:0002`, 1-month term, billed monthly -> `CFQ7TTC0LCHC-0002-P1M-M`.
- * Terms are ISO-8601 durations; billing codes are single letters (M, A, B, T) or
- * OT for one-time.
+ * Terms are ISO-8601 durations; billing codes are single letters (M, A, B, T) for recurring
+ * billing, two letters for the rest. Every Pax8 billingTerm has a code:
+ *
+ * | billingTerm | billing code | term when there is no commitment |
+ * | --- | --- | --- |
+ * | Monthly | `M` | `P1M` |
+ * | Annual | `A` | `P1Y` |
+ * | 2-Year | `B` | `P2Y` |
+ * | 3-Year | `T` (three-year, not trial) | `P3Y` |
+ * | One-Time | `OT` | `P0D` (charged once: no duration) |
+ * | Trial | `TR` | `P1M` (Pax8/Microsoft trials run a month) |
+ * | Activation | `AC` | `P0D` (an activation fee is charged once) |
+ *
+ * A commitment term, when the subscription has one, always sets the term (`…-P1Y-TR` for a trial of an
+ * annual commitment, `…-P1M-OT` for a one-time item with a monthly commitment). The billing code is always
+ * the last segment and no two billing terms share one, so the new codes cannot collide with SKUs built
+ * before (`T` stays 3-year, `OT` one-time), and a trial, an activation fee and the paid subscription of
+ * the same product are distinct products. `P0D` is used by no commitment term.
  */
 
 const TERM_CODES: Record<string, string> = {
@@ -18,6 +34,15 @@ const BILLING_CODES: Record<string, string> = {
   '2-year': 'B', biennial: 'B',
   '3-year': 'T', triennial: 'T',
   'one-time': 'OT', onetime: 'OT',
+  trial: 'TR',
+  activation: 'AC',
+};
+
+/** The term of billing terms that are not a duration, used when the subscription has no commitment. */
+const BILLING_ONLY_TERMS: Record<string, string> = {
+  'one-time': 'P0D', onetime: 'P0D',
+  activation: 'P0D',
+  trial: 'P1M',
 };
 
 export class SkuMappingError extends Error {
@@ -32,6 +57,11 @@ function key(s: string): string {
 /** ISO-8601 commitment duration for a Pax8 term string, or undefined if unknown. */
 export function termCode(term: string | null | undefined): string | undefined {
   return term ? TERM_CODES[key(term)] : undefined;
+}
+
+/** The term a billing term implies without a commitment ('Annual' -> P1Y, 'One-Time' -> P0D, 'Trial' -> P1M), or undefined. */
+export function termOfBilling(billingTerm: string | null | undefined): string | undefined {
+  return billingTerm ? termCode(billingTerm) ?? BILLING_ONLY_TERMS[key(billingTerm)] : undefined;
 }
 
 /** Billing-period code for a Pax8 billingTerm string, or undefined if unknown. */
@@ -49,19 +79,19 @@ export interface SkuInput {
   vendorSku?: string | null;
   /** Product.sku, Pax8's own, used when there is no vendor part number. */
   sku?: string | null;
-  /** Subscription commitment term (commitment.term); when absent the billing term sets the term. */
+  /** Subscription commitment term (commitment.term); when absent the billing term sets the term (see the table above). */
   commitmentTerm?: string | null;
   billingTerm?: string | null;
 }
 
-/** Throws SkuMappingError when no part number exists or a term cannot be mapped. */
+/** Throws SkuMappingError when no part number exists or a term is not one of Pax8's (e.g. "Fortnightly", "5-Year"). */
 export function recurraSku(input: SkuInput): string {
   const base = input.vendorSku?.trim() ? partNumber(input.vendorSku) : input.sku?.trim();
   if (!base) throw new SkuMappingError('product has neither vendorSku nor sku');
   const billing = billingCode(input.billingTerm);
   if (!billing) throw new SkuMappingError(`unmapped billing term "${input.billingTerm ?? ''}" for ${base}`);
-  const termSource = input.commitmentTerm?.trim() ? input.commitmentTerm : input.billingTerm;
-  const term = termCode(termSource);
-  if (!term) throw new SkuMappingError(`unmapped commitment term "${termSource ?? ''}" for ${base}`);
+  const commitment = input.commitmentTerm?.trim() ? input.commitmentTerm : null;
+  const term = commitment ? termCode(commitment) : termOfBilling(input.billingTerm);
+  if (!term) throw new SkuMappingError(`unmapped commitment term "${commitment ?? input.billingTerm ?? ''}" for ${base}`);
   return `${base}-${term}-${billing}`;
 }
