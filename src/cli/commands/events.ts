@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { CliFailure } from '../errors.js';
+import { CliFailure, UsageError } from '../errors.js';
 import { printJson, splitList, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { EventQueryError, exportEventsCsv, queryEvents, type EventColumn, type EventQuery } from '../../events/query.js';
 import { logImportChanges } from '../../events/log.js';
 import { detectChanges } from '../../notices/detect.js';
 import { deliverPending } from '../../notices/deliver.js';
-import { processWebhookQueue, registerEndpoint } from '../../webhooks/service.js';
+import { processWebhookQueue, registerEndpoint, unregisterEndpoint, WebhookError } from '../../webhooks/service.js';
 
 /** `recurra events list|export|process|webhook-endpoint` (issue 9): the licence event log, notices and webhooks. */
 
@@ -72,12 +72,20 @@ export function register(program: Command): void {
       });
     });
   e.command('webhook-endpoint')
-    .description('create or rotate the tenant\'s Pax8 webhook endpoint; prints the CreateWebhook body to POST to Pax8 /api/v2/webhooks')
-    .requiredOption('--base-url <url>', 'Recurra\'s public base URL, e.g. https://recurra.example')
-    .option(...TENANT_OPTION).option('--topics <list>', 'comma-separated Pax8 topics')
-    .action(async (opts: { tenant?: string; baseUrl: string; topics?: string }) => {
+    .description('register (or rotate) the tenant\'s webhook with Pax8 (/api/v2/webhooks), or unregister it with --remove; the secret is never printed')
+    .option('--base-url <url>', 'Recurra\'s public base URL, e.g. https://recurra.example (required to register)')
+    .option('--tenant <name>', 'tenant name').option('--topics <list>', 'comma-separated Pax8 topics (default SUBSCRIPTION)')
+    .option('--remove', 'delete the webhook at Pax8, then here').option('--force', 'with --remove: remove here even if Pax8 refuses')
+    .action(async (opts: { tenant?: string; baseUrl?: string; topics?: string; remove?: boolean; force?: boolean }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {
-        printJson(await registerEndpoint(rt.ds, rt.secrets, tenant, { baseUrl: opts.baseUrl, topics: splitList(opts.topics) }));
+        try {
+          if (opts.remove) return printJson(await unregisterEndpoint(rt.ds, rt.secrets, tenant, { force: !!opts.force }));
+          if (!opts.baseUrl) throw new UsageError('--base-url is required to register');
+          printJson(await registerEndpoint(rt.ds, rt.secrets, tenant, { baseUrl: opts.baseUrl, topics: splitList(opts.topics) }));
+        } catch (err) {
+          if (err instanceof WebhookError) throw new CliFailure(err.message);
+          throw err;
+        }
       });
     });
 }
