@@ -1,13 +1,50 @@
-import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
-import utc from 'dayjs/plugin/utc.js';
+/**
+ * Tenant-local calendar dates. Intl.DateTimeFormat per zone (built once and cached): the import
+ * converts a few dates of every subscription, and a dayjs timezone conversion per value cost more
+ * than the rest of planning together (see the benchmark in README.md).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
 
-dayjs.extend(utc);
-dayjs.extend(timezone);
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    // Throws RangeError for an unknown zone, as a conversion into it must.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', calendar: 'gregory', numberingSystem: 'latn' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** 'YYYY-MM-DD' of an instant in a zone (by parts when the locale's short form is not already that). */
+function formatDate(ms: number, zone: string): string {
+  const f = formatterFor(zone);
+  const s = f.format(ms);
+  if (DATE_ONLY.test(s)) return s;
+  let y = '';
+  let m = '';
+  let d = '';
+  for (const p of f.formatToParts(ms)) {
+    if (p.type === 'year') y = p.value.padStart(4, '0');
+    else if (p.type === 'month') m = p.value;
+    else if (p.type === 'day') d = p.value;
+  }
+  return `${y}-${m}-${d}`;
+}
+
+/** Instants without a zone designator are UTC (as dayjs.utc read them). */
+function instantOf(instant: Date | string): number {
+  if (instant instanceof Date) return instant.getTime();
+  if (DATE_ONLY.test(instant)) return Date.parse(`${instant}T00:00:00Z`);
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(instant) ? instant : `${instant}Z`);
+}
 
 /** The calendar date ('YYYY-MM-DD') on which an instant falls in the tenant's IANA zone. */
 export function tenantDate(instant: Date | string, zone: string): string {
-  return dayjs.utc(instant).tz(zone).format('YYYY-MM-DD');
+  const ms = instantOf(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not a date: ${String(instant)}`);
+  return formatDate(ms, zone);
 }
 
 /**
@@ -16,7 +53,7 @@ export function tenantDate(instant: Date | string, zone: string): string {
  */
 export function pax8DateToTenantDate(value: string | null | undefined, zone: string): string | null {
   if (!value) return null;
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : tenantDate(value, zone);
+  return DATE_ONLY.test(value) ? value : tenantDate(value, zone);
 }
 
 /** 'YYYY-MM' of a calendar date. */
