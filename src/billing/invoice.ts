@@ -156,7 +156,15 @@ function usageLines(ctx: BillingContext, lineId: string, usageSummary: string, p
  * and pro-rata adjustments for the previous one. Arrears and adjustments only when the previous period
  * was billed (starts on or after ctx.billingStart).
  */
-export function buildInvoice(ctx: BillingContext, date: CalendarDate): Invoice {
+export interface BuildOptions {
+  /**
+   * Compute the previous period's pro-rata adjustments (default true). The database run bills the adjustments the
+   * daily pass persisted instead, so it skips computing them here.
+   */
+  adjustments?: boolean;
+}
+
+export function buildInvoice(ctx: BillingContext, date: CalendarDate, opts: BuildOptions = {}): Invoice {
   const period = periodContaining(ctx.schedule, date);
   if (period.start !== date) throw new Error(`${date} is not a period start (the period containing it starts ${period.start})`);
   const previous = previousPeriod(ctx.schedule, date);
@@ -169,7 +177,7 @@ export function buildInvoice(ctx: BillingContext, date: CalendarDate): Invoice {
       main.push(...usageLines(ctx, line.id, line.usageSummary, previous, date));
     } else if (line.timing === 'advance') {
       main.push(recurringLine(ctx, line, period));
-      if (previousBilled) adjustments.push(...adjustmentLines(ctx, line, previous));
+      if (previousBilled && opts.adjustments !== false) adjustments.push(...adjustmentLines(ctx, line, previous));
     } else if (previousBilled) {
       main.push(arrearsLine(ctx, line, previous));
     }

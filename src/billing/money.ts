@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { dec } from './decimal.js';
+import { Dec, dec } from './decimal.js';
 
 /** An exact amount: numerator / denominator (a day count, or 1). Never rounded until it becomes a line. */
 export interface Exact {
@@ -23,15 +23,30 @@ export function exactOf(value: Decimal.Value, denominator = 1): Exact {
   return { numerator: dec(value), denominator };
 }
 
+const POWERS_OF_TEN = new Map<number, Decimal>();
+
+/** 10^places, built once per number of places (roundRatio runs for every line of every invoice). */
+function powerOfTen(places: number): Decimal {
+  let p = POWERS_OF_TEN.get(places);
+  if (!p) POWERS_OF_TEN.set(places, (p = dec(10).pow(places)));
+  return p;
+}
+
 /** numerator / denominator rounded half away from zero to `places`, computed exactly (no intermediate rounding). */
 export function roundRatio(numerator: Decimal.Value, denominator: number, places: number): Decimal {
   if (Math.floor(denominator) !== denominator || denominator <= 0) throw new Error(`denominator must be a positive integer, got ${denominator}`);
-  const scaled = dec(numerator).abs().mul(dec(10).pow(places));
+  const n = dec(numerator);
+  if (denominator === 1) {
+    // Rounding a decimal to `places` is exact in decimal.js whatever its precision; -0 prints as 0.
+    const r = n.toDecimalPlaces(places, Dec.ROUND_HALF_UP);
+    return r.isZero() ? r.abs() : r;
+  }
+  const scaled = n.abs().mul(powerOfTen(places));
   const quotient = scaled.divToInt(denominator);
   const remainder = scaled.sub(quotient.mul(denominator));
   const rounded = remainder.mul(2).greaterThanOrEqualTo(denominator) ? quotient.add(1) : quotient;
-  const result = rounded.div(dec(10).pow(places));
-  return dec(numerator).isNegative() && !result.isZero() ? result.neg() : result;
+  const result = rounded.div(powerOfTen(places));
+  return n.isNegative() && !result.isZero() ? result.neg() : result;
 }
 
 /** The one rounding of the engine: an exact amount to the currency's minor unit, ROUND_HALF_UP. */

@@ -70,8 +70,14 @@ function textOrNull(v: unknown): string | null {
 }
 
 /**
- * Plain column reads (no entity hydration, which dominates at 100k rows), in the given order, optionally
- * restricted to `column IN ids` in chunks.
+ * Plain column reads (no entity hydration, which dominates at 100k rows), optionally restricted to `column IN ids`
+ * in chunks; sorted here by `orderBy` (string or number columns), not by the database.
+ *
+ * Why not ORDER BY, and why the unary plus: without statistics SQLite assumes `tenantId = ?` selects a handful of
+ * rows, so for a chunked `IN` it would walk the whole tenant through a tenant-prefixed index (to save a sort, or
+ * instead of 500 primary-key seeks) — once per chunk, quadratic in the tenant's size. Sorting here leaves the
+ * (tenantId, column) index the only good plan; for a primary-key filter `+tenantId` (a no-op in SQL; MariaDB's
+ * parser drops it) takes the tenant term out of index selection, so the primary key is used.
  */
 async function rawRows(
   scope: TenantScope,
@@ -80,14 +86,26 @@ async function rawRows(
   orderBy: readonly string[],
   filter?: { column: string; ids: readonly string[] },
 ): Promise<Raw[]> {
-  const build = () => {
-    const qb = scope.repo(entity).query('x').select(`x.${columns[0]!}`, columns[0]!);
+  const build = (byPrimaryKey: boolean) => {
+    const qb = byPrimaryKey
+      ? scope.manager.createQueryBuilder(entity, 'x').where('+x.tenantId = :__tenantId', { __tenantId: scope.tenantId })
+      : scope.repo(entity).query('x');
+    qb.select(`x.${columns[0]!}`, columns[0]!);
     for (const c of columns.slice(1)) qb.addSelect(`x.${c}`, c);
-    orderBy.forEach((c, i) => (i === 0 ? qb.orderBy(`x.${c}`, 'ASC') : qb.addOrderBy(`x.${c}`, 'ASC')));
     return qb;
   };
-  if (!filter) return build().getRawMany<Raw>();
-  return inChunks(filter.ids, (chunk) => build().andWhere(`x.${filter.column} IN (:...ids)`, { ids: chunk }).getRawMany<Raw>());
+  const rows = !filter
+    ? await build(false).getRawMany<Raw>()
+    : await inChunks(filter.ids, (chunk) => build(filter.column === 'id').andWhere(`x.${filter.column} IN (:...ids)`, { ids: chunk }).getRawMany<Raw>());
+  return rows.sort((a, b) => {
+    for (const c of orderBy) {
+      const x = a[c] as string | number;
+      const y = b[c] as string | number;
+      if (x < y) return -1;
+      if (x > y) return 1;
+    }
+    return 0;
+  });
 }
 
 function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[]): LineSpec {
@@ -121,7 +139,13 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   if (opts.ids !== undefined && opts.ids.length === 0) return [];
   let ris: RecurringInvoice[];
   if (opts.ids !== undefined) {
-    ris = await inChunks(opts.ids, (chunk) => riQuery.clone().andWhere('ri.id IN (:...ids)', { ids: chunk }).getMany());
+    // By primary key (see rawRows for the unary plus).
+    ris = await inChunks(opts.ids, (chunk) => scope.manager.createQueryBuilder(RecurringInvoice, 'ri')
+      .where('+ri.tenantId = :tenantId', { tenantId: scope.tenantId })
+      .andWhere('ri.status IN (:...statuses)', { statuses })
+      .andWhere('ri.id IN (:...ids)', { ids: chunk })
+      .getMany());
+    if (opts.dueBy !== undefined) ris = ris.filter((r) => r.nextInvoiceDate <= opts.dueBy!);
   } else {
     ris = await riQuery.getMany();
   }
@@ -152,7 +176,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   const subscriptions = (await rawRows(scope, Subscription, ['id', 'currency'], ['id'], all ? undefined : { column: 'id', ids: subscriptionIds }))
     .map((r) => ({ id: text(r.id), currency: textOrNull(r.currency) }));
   // Same-date rows in the order they were observed; the last one on a date gives that date's state.
-  const changes: ChangeRow[] = (await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price'],
+  const changes: ChangeRow[] = (await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price', 'observedAt', 'createdAt', 'id'],
     ['subscriptionId', 'effectiveDate', 'observedAt', 'createdAt', 'id'], all ? undefined : { column: 'subscriptionId', ids: subscriptionIds }))
     .map((r) => ({
       subscriptionId: text(r.subscriptionId), effectiveDate: text(r.effectiveDate), quantity: text(r.quantity), status: text(r.status),

@@ -12,6 +12,7 @@ import {
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import { bulkInsert } from './bulk-insert.js';
+import { timeOrderedId } from './row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
@@ -67,7 +68,7 @@ export function composeInvoice(
   policy: ReviewPolicy,
 ): ComposedInvoice {
   const { ri, ctx } = loaded;
-  const engine = buildInvoice(ctx, date);
+  const engine = buildInvoice(ctx, date, { adjustments: false }); // the persisted adjustments are billed below
   const rows = new Map(loaded.lines.map((l) => [l.id, l]));
   const userReview = (lineId: string): string[] => (rows.get(lineId)?.reviewRequired ? ['line flagged for review by a user'] : []);
 
@@ -179,7 +180,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     const created: CreatedInvoice[] = items.map(({ ri, inv }) => {
       const issued = inv.review.length === 0;
       return {
-        id: randomUUID(), recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart,
+        id: timeOrderedId(), recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart,
         status: issued ? 'issued' : 'draft', number: issued ? nextNumber++ : null, currency: inv.currency,
         total: inv.total.toString(), review: inv.review,
       };
@@ -191,16 +192,9 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, createdAt: now, updatedAt: now,
     }));
     await bulkInsert(tx, Invoice, invoiceRows);
-    for (const [k, { inv }] of items.entries()) {
-      if (inv.adjustmentIds.length === 0) continue;
-      const claimed = await tx.repo(RecurringInvoiceAdjustment).update(
-        { id: In(inv.adjustmentIds), invoicedInvoiceId: IsNull() },
-        { invoicedInvoiceId: created[k]!.id, updatedAt: now },
-      );
-      if (claimed !== inv.adjustmentIds.length) throw new RunConflict('an adjustment was billed by another run');
-    }
+    await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);
     const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, position) => ({
-      id: randomUUID(), invoiceId: created[k]!.id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
+      id: timeOrderedId(), invoiceId: created[k]!.id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
       kind: l.kind, description: l.description.slice(0, 255), fromDate: l.from, toDate: l.to, quantity: l.quantity,
       unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: JSON.stringify(l.review),
       provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
@@ -215,16 +209,42 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       if (g) g.ids.push(ri.id);
       else groups.set(key, { periodStart: inv.periodStart, next, ids: [ri.id] });
     }
+    // By primary key. The unary pluses (no-ops in SQL; MariaDB's parser drops them) keep SQLite, which without
+    // statistics takes `tenantId = ?` for selective, from walking every due recurring invoice through the
+    // (tenantId, nextInvoiceDate) index for each group.
     for (const g of groups.values()) {
       for (let i = 0; i < g.ids.length; i += 500) {
-        await tx.repo(RecurringInvoice).update(
-          { id: In(g.ids.slice(i, i + 500)), nextInvoiceDate: LessThanOrEqual(g.periodStart) },
-          { nextInvoiceDate: g.next, updatedAt: now },
-        );
+        await tx.manager.createQueryBuilder().update(RecurringInvoice)
+          .set({ nextInvoiceDate: g.next, updatedAt: now })
+          .where('+tenantId = :tenantId', { tenantId: tx.tenantId })
+          .andWhere('id IN (:...ids)', { ids: g.ids.slice(i, i + 500) })
+          .andWhere('+nextInvoiceDate <= :periodStart', { periodStart: g.periodStart })
+          .execute();
       }
     }
     return created;
   });
+}
+
+/**
+ * Marks pending adjustments billed by their invoices, inside the invoices' transaction: one conditional UPDATE per
+ * 400 adjustments (`CASE id WHEN … THEN invoice …` so a group's invoices are claimed together) whose row count must
+ * match — an adjustment another run billed first makes it a RunConflict, and the whole transaction rolls back.
+ */
+async function claimAdjustments(tx: TenantScope, claims: readonly { id: string; invoiceId: string }[], now: Date): Promise<void> {
+  const q = (name: string) => tx.manager.connection.driver.escape(name);
+  const metadata = tx.manager.connection.getMetadata(RecurringInvoiceAdjustment);
+  const updatedAt = tx.manager.connection.driver.preparePersistentValue(now, metadata.findColumnWithPropertyName('updatedAt')!);
+  for (let i = 0; i < claims.length; i += 400) {
+    const chunk = claims.slice(i, i + 400);
+    const sql = `UPDATE ${q(metadata.tableName)} SET ${q('invoicedInvoiceId')} = CASE ${q('id')} ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END, `
+      + `${q('updatedAt')} = ? WHERE ${q('tenantId')} = ? AND ${q('id')} IN (${chunk.map(() => '?').join(', ')}) AND ${q('invoicedInvoiceId')} IS NULL`;
+    const params = [...chunk.flatMap((c) => [c.id, c.invoiceId]), updatedAt, tx.tenantId, ...chunk.map((c) => c.id)];
+    const runner = tx.manager.queryRunner;
+    if (!runner) throw new Error('claimAdjustments runs inside a transaction');
+    const result = await runner.query(sql, params, true) as { affected?: number };
+    if ((result.affected ?? 0) !== chunk.length) throw new RunConflict('an adjustment was billed by another run');
+  }
 }
 
 /** Stores one composed invoice in its own transaction; null when that period is already invoiced. */
