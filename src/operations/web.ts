@@ -17,6 +17,7 @@ import '../http/api/index.js';
  * (invokeRoute), so roles and tenant rules are the API's.
  *   /t/:tenantId/licences         purchase / decrease / transfer forms, preview, complete, recent operations
  *   /t/:tenantId/licences/events  the event log: search, sort by header, chosen and ordered columns, CSV links
+ *   /t/:tenantId/licences/notices my in-app notices, "Mark read" per notice and "Mark all read"
  */
 const pageName = (dir: string, name: string) => path.relative(path.join(WEB_TEMPLATES, 'pages'), path.resolve(WEB_TEMPLATES, '..', dir, name));
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -104,6 +105,26 @@ export function operationsWebRouter(rt: Runtime): Router {
       }
       throw err;
     }
+  }));
+
+  // My in-app notices (admins): unread first look, one form per notice and one for all, each with the session's CSRF token.
+  router.get('/t/:tenantId/licences/notices', page(async (req, res) => {
+    const params = { tenantId: req.params.tenantId };
+    const list = await api(req, 'listMyChangeNotices', { params, query: {} });
+    render(req, res, 'operations', 'notices', {
+      title: 'My notices', tenantId: params.tenantId, unread: list.unread,
+      notices: (list.items as Data[]).map((n) => ({ ...n, createdAt: String(n.createdAt).replace('T', ' ').slice(0, 16) })),
+    });
+  }));
+
+  router.post('/t/:tenantId/licences/notices/read-all', page(async (req, res) => {
+    const r = await api(req, 'readAllMyChangeNotices', { params: { tenantId: req.params.tenantId }, body: {} });
+    res.redirect(303, `/t/${req.params.tenantId}/licences/notices?${new URLSearchParams({ notice: `${r.marked} notice${r.marked === 1 ? '' : 's'} marked read` })}`);
+  }));
+
+  router.post('/t/:tenantId/licences/notices/:noticeId/read', page(async (req, res) => {
+    await api(req, 'readMyChangeNotice', { params: { tenantId: req.params.tenantId, noticeId: req.params.noticeId } });
+    res.redirect(303, `/t/${req.params.tenantId}/licences/notices`);
   }));
 
   router.get('/t/:tenantId/licences/events', page(async (req, res) => {

@@ -1,10 +1,13 @@
 import { In } from 'typeorm';
 import { z } from 'zod';
-import { ChangeNotice, LicensingNotice, NoticeDelivery } from '../../../db/entities/index.js';
+import { ChangeNotice, NoticeDelivery } from '../../../db/entities/index.js';
 import { deliverPending, hasSmtpPassword, setSmtpPassword } from '../../../notices/deliver.js';
 import { detectChanges } from '../../../notices/detect.js';
+import { listMyNotices, markAllMyNoticesRead, markMyNoticeRead } from '../../../notices/in-app.js';
 import { tenantSettings } from '../../../tenants/service.js';
-import { defineRoute, tenantParams } from '../route.js';
+import { notFound } from '../errors.js';
+import { queryBool } from '../paging.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
 
 /** Change notices (issue 9): what Pax8 changed, for which customer, and what it does to the next invoice. Admins. */
 const TAG = 'Change notices';
@@ -37,11 +40,38 @@ defineRoute({
 
 defineRoute({
   id: 'listMyChangeNotices', method: 'get', path: '/tenants/:tenantId/change-notices/in-app', tag: TAG, roles: ADMIN,
-  summary: 'My in-app change notices', params: tenantParams,
-  response: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), message: z.string(), createdAt: z.string(), read: z.boolean() })) }),
+  summary: 'My in-app notices (changes detected, leakage above the threshold), newest first',
+  params: tenantParams,
+  query: z.strictObject({ unread: queryBool.optional() }),
+  response: z.object({
+    unread: z.number().int(),
+    items: z.array(z.object({ id: z.string(), kind: z.string(), message: z.string(), createdAt: z.string(), read: z.boolean(), readAt: z.string().nullable() })),
+  }),
   async handler(ctx) {
-    const rows = await ctx.scope.repo(LicensingNotice).find({ where: { userId: ctx.auth.user.id }, order: { createdAt: 'DESC' }, take: 200 });
-    return { items: rows.filter((n) => n.kind.startsWith('change_')).map((n) => ({ id: n.id, kind: n.kind, message: n.message, createdAt: n.createdAt.toISOString(), read: n.readAt !== null })) };
+    const rows = await listMyNotices(ctx.scope, ctx.auth.user.id, { unread: ctx.query.unread });
+    const unread = ctx.query.unread === true ? rows.length : (await listMyNotices(ctx.scope, ctx.auth.user.id, { unread: true })).length;
+    return { unread, items: rows.map((n) => ({ id: n.id, kind: n.kind, message: n.message, createdAt: n.createdAt.toISOString(), read: n.readAt !== null, readAt: n.readAt?.toISOString() ?? null })) };
+  },
+});
+
+defineRoute({
+  id: 'readMyChangeNotice', method: 'post', path: '/tenants/:tenantId/change-notices/in-app/:noticeId/read', tag: TAG, roles: ADMIN,
+  summary: 'Mark one of my in-app notices read',
+  description: 'Only the signed-in user\'s own notices: another user\'s, a client\'s or another tenant\'s notice answers 404. Marking a read notice again changes nothing.',
+  params: tenantParams.extend({ noticeId: uuid }),
+  response: z.object({ ok: z.literal(true) }),
+  async handler(ctx) {
+    if (!(await markMyNoticeRead(ctx.scope, ctx.auth.user.id, ctx.params.noticeId))) throw notFound('notice not found');
+    return { ok: true as const };
+  },
+});
+
+defineRoute({
+  id: 'readAllMyChangeNotices', method: 'post', path: '/tenants/:tenantId/change-notices/in-app/read-all', tag: TAG, roles: ADMIN,
+  summary: 'Mark all my in-app notices read', params: tenantParams, body: z.strictObject({}).optional(), example: {},
+  response: z.object({ marked: z.number().int() }),
+  async handler(ctx) {
+    return { marked: await markAllMyNoticesRead(ctx.scope, ctx.auth.user.id) };
   },
 });
 
