@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { openDatabase, describeTarget, type DatabaseTarget } from '../db/data-source.js';
 import { SecretBox } from '../crypto/secret-box.js';
 import { resolveSecretKey } from '../crypto/secret-key.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 
 /** What every command and server shares: config, logger, the open database and the secret box. */
 export interface Runtime {
@@ -12,6 +13,12 @@ export interface Runtime {
   logger: Logger;
   ds: DataSource;
   secrets: SecretBox;
+  /**
+   * The process's scheduler, when the process made one (`recurra start` passes it to createHttpApp). Code that
+   * only queues jobs uses `jobQueue(rt)` (src/jobs/runtime.ts), which falls back to a queue-only scheduler:
+   * jobs live in the database, so whichever process runs the scheduler (`recurra start`, `recurra worker`) runs them.
+   */
+  scheduler?: Scheduler;
   close(): Promise<void>;
 }
 

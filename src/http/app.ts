@@ -8,8 +8,18 @@ import { apiRouter } from './api/index.js';
 import { webRouter } from './web/index.js';
 import { operationsWebRouter } from '../operations/web.js';
 import { UserService } from '../users/service.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 
-export function createHttpApp(rt: Runtime): Express {
+export interface HttpAppOptions {
+  /**
+   * The process's scheduler (`recurra start` makes one). "Sync now" queues through it; without one it queues
+   * through a queue-only scheduler (src/jobs/runtime.ts jobQueue), and a process running the scheduler runs the jobs.
+   */
+  scheduler?: Scheduler;
+}
+
+export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Express {
+  const rt: Runtime = opts.scheduler ? { ...runtime, scheduler: opts.scheduler } : runtime;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', rt.config.http.trustProxy);

@@ -1,13 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import { createExpressMiddleware } from 'agendash';
 import type { Runtime } from '../app/runtime.js';
-import { authenticate, csrfOk } from '../http/auth.js';
+import { authenticate } from '../http/auth.js';
 import { UserService } from '../users/service.js';
-import { Tenant } from '../db/entities/index.js';
-import { SYNC_ENTITIES, type SyncEntity } from '../tenants/settings.js';
-import { SyncAlreadyRunningError, SyncRefusedError, type Scheduler } from './scheduler.js';
+import type { Scheduler } from './scheduler.js';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -53,9 +51,8 @@ function requireAdmin(rt: Runtime) {
 }
 
 /**
- * The scheduler's HTTP surface: Agendash at /admin/jobs, and "sync now" through the scheduler at
- * POST /api/tenants/:tenantId/sync {entities?: [...]} (202 with the queued jobs; 409 while the same
- * sync runs or waits).
+ * Agendash at /admin/jobs. "Sync now" is an API route of the registry (POST /api/v1/tenants/:tenantId/sync,
+ * src/http/api/routes/jobs.ts), which queues through the same scheduler (createHttpApp's `scheduler`).
  */
 export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
   const router = Router();
@@ -70,25 +67,5 @@ export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
     res.locals.boundTenantId ? fail(res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
   router.use('/admin/jobs', admin, allTenants, createExpressMiddleware(scheduler.agenda));
 
-  router.post('/api/tenants/:tenantId/sync', admin, express.json({ limit: '16kb' }), async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      if (!csrfOk(req)) return fail(res, 403, 'csrf', 'missing or wrong CSRF token');
-      const body = (req.body ?? {}) as { entities?: unknown };
-      const entities = body.entities === undefined ? [...SYNC_ENTITIES] : body.entities;
-      if (!Array.isArray(entities) || entities.length === 0 || !entities.every((e) => (SYNC_ENTITIES as readonly string[]).includes(e))) {
-        return fail(res, 400, 'validation_failed', `entities: a non-empty list of ${SYNC_ENTITIES.join(', ')}`);
-      }
-      const tenant = await rt.ds.manager.findOneBy(Tenant, { id: String(req.params.tenantId) });
-      // An admin bound to one tenant sees no other: the same 404 as for a tenant that does not exist.
-      if (!tenant || (res.locals.boundTenantId && res.locals.boundTenantId !== tenant.id)) return fail(res, 404, 'not_found', 'tenant not found');
-      const startedBy = req.auth?.user.email ?? 'admin-token';
-      const jobs = await scheduler.syncNow(tenant.name, entities as SyncEntity[], 'http', startedBy);
-      res.status(202).json({ tenant: tenant.name, jobs });
-    } catch (err) {
-      if (err instanceof SyncAlreadyRunningError) return fail(res, 409, 'sync_running', err.message);
-      if (err instanceof SyncRefusedError) return fail(res, err.code === 'not_found' ? 404 : 409, err.code === 'not_found' ? 'not_found' : 'tenant_disabled', err.message);
-      next(err);
-    }
-  });
   return router;
 }

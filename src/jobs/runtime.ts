@@ -19,6 +19,24 @@ export function createScheduler(rt: Runtime, overrides: Partial<SchedulerOptions
   return scheduler;
 }
 
+const queueOnly = new WeakMap<object, Scheduler>();
+
+/**
+ * The scheduler to queue jobs with ("sync now" from the API and the web app): the process's own (`rt.scheduler`),
+ * else one made once per database that is never started, as `recurra sync` does. Queueing works either way: the
+ * jobs are rows in `agenda_jobs`, and any process running the scheduler (`recurra start`, `recurra worker`) runs them.
+ */
+export function jobQueue(rt: Runtime): Scheduler {
+  if (rt.scheduler) return rt.scheduler;
+  let scheduler = queueOnly.get(rt.ds);
+  if (!scheduler) {
+    const c = rt.config.scheduler;
+    scheduler = new Scheduler({ ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency });
+    queueOnly.set(rt.ds, scheduler);
+  }
+  return scheduler;
+}
+
 /**
  * Lets the process end after a shutdown: Agenda keeps a lock-watch timer per job it ran for up to half
  * the lock lifetime after the job is done, which would hold the process open for minutes.

@@ -27,7 +27,7 @@ export function register(program: Command): void {
       await ensureFirstAdmin(rt);
       const demo = await startDemo(rt);
       if (demo) stoppers.push(() => demo.close());
-      // The scheduler (jobs run here unless disabled) and its routes: Agendash at /admin/jobs, sync now.
+      // The scheduler (jobs run here unless disabled): Agendash at /admin/jobs, and the API's "sync now" queues through it.
       const scheduler = createScheduler(rt);
       if (opts.scheduler && rt.config.scheduler.enabled) {
         await scheduler.start();
@@ -36,7 +36,7 @@ export function register(program: Command): void {
         stoppers.push(startOperationsWorker(rt));
       }
       const app = express().disable('x-powered-by').set('trust proxy', rt.config.http.trustProxy);
-      app.use(jobsRouter(rt, scheduler), createHttpApp(rt));
+      app.use(jobsRouter(rt, scheduler), createHttpApp(rt, { scheduler }));
       const server = await listen(app, rt.config.http.host, rt.config.http.port);
       stoppers.push(() => server.close());
       rt.logger.info({ url: server.url, database: describeTarget(databaseTarget(rt.config)) }, 'recurra started');

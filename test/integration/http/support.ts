@@ -6,6 +6,9 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { Runtime } from '../../../src/app/runtime.js';
 import { createHttpApp } from '../../../src/http/app.js';
+import { createScheduler } from '../../../src/jobs/runtime.js';
+import type { Scheduler } from '../../../src/jobs/scheduler.js';
+import { clearJobHandlers } from '../../../src/jobs/handlers.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
 import { UserService } from '../../../src/users/service.js';
 import type { Role, Tenant } from '../../../src/db/entities/index.js';
@@ -17,19 +20,37 @@ export interface TestApp {
   url: string;
   server: RunningServer;
   users: UserService;
+  /** Set when started with `{ scheduler: true }`: the running scheduler the app queues through. */
+  scheduler?: Scheduler;
   close(): Promise<void>;
 }
 
-/** The real app on a random port over the real (fresh) test database. */
-export async function startApp(overrides: Partial<Runtime['config']> = {}): Promise<TestApp> {
+/**
+ * The real app on a random port over the real (fresh) test database. Without `scheduler`, "sync now" queues jobs
+ * that nothing runs (as in a `recurra start --no-scheduler` process); with it, the app runs them, as `recurra start` does.
+ */
+export async function startApp(
+  overrides: Partial<Runtime['config']> = {},
+  opts: { scheduler?: boolean; logger?: Runtime['logger'] } = {},
+): Promise<TestApp> {
   const ds = await freshDatabase();
   const config = { ...loadConfig({ RECURRA_ENV: 'test' }), ...overrides };
-  const rt: Runtime = { config, logger: createLogger('silent'), ds, secrets: testSecretBox(), close: async () => { if (ds.isInitialized) await ds.destroy(); } };
-  const server = await listen(createHttpApp(rt), '127.0.0.1', 0);
+  const rt: Runtime = { config, logger: opts.logger ?? createLogger('silent'), ds, secrets: testSecretBox(), close: async () => { if (ds.isInitialized) await ds.destroy(); } };
+  let scheduler: Scheduler | undefined;
+  if (opts.scheduler) {
+    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 } });
+    await scheduler.repository.purgeAllJobs();
+    await scheduler.start();
+  }
+  const server = await listen(createHttpApp(rt, { scheduler }), '127.0.0.1', 0);
   return {
-    rt, ds, url: server.url, server, users: new UserService(ds),
+    rt, ds, url: server.url, server, users: new UserService(ds), scheduler,
     async close() {
       await server.close();
+      if (scheduler) {
+        await scheduler.stop();
+        clearJobHandlers();
+      }
       await rt.close();
     },
   };

@@ -67,6 +67,9 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
   });
 
   it('start serves Agendash at /admin/jobs and sync now over HTTP behind admin authentication', async () => {
+    const users = new UserService(ds);
+    const { user } = await users.create({ email: 'ops-admin@example.test', role: 'admin', password: 'pw-ops-admin-123', tenantId: null, customerId: null });
+    const { token } = await users.createToken(user.id, 'jobs');
     const { child, match, exited } = await startCli(['start', '--no-scheduler'], env, /listening on (http:\/\/\S+)/);
     try {
       const base = match[1]!;
@@ -86,9 +89,11 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
       const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1];
       expect((await fetch(`${base}/admin/jobs/${asset}`, { headers: auth })).status).to.equal(200);
 
-      const sync = (body: unknown) => fetch(`${base}/api/tenants/${tenant.id}/sync`, {
-        method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      // Sync now is an API route (an admin user's API token); the operators' admin token opens only Agendash.
+      const sync = (body: unknown, bearer = token) => fetch(`${base}/api/v1/tenants/${tenant.id}/sync`, {
+        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
       });
+      expect((await sync({ entities: ['subscriptions'] }, ADMIN_TOKEN)).status).to.equal(401);
       const first = await sync({ entities: ['subscriptions'] });
       expect(first.status).to.equal(202);
       const queued = (await first.json()) as { jobs: Array<{ entity: string; jobId: string }> };
@@ -119,7 +124,7 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
       const base = match[1]!;
       const auth = { authorization: `Bearer ${token}` };
       expect((await fetch(`${base}/admin/jobs/`, { headers: { ...auth, accept: 'application/json' } })).status).to.equal(403);
-      const sync = (tenantId: string) => fetch(`${base}/api/tenants/${tenantId}/sync`, {
+      const sync = (tenantId: string) => fetch(`${base}/api/v1/tenants/${tenantId}/sync`, {
         method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ entities: ['products'] }),
       });
       expect((await sync(tenant.id)).status, 'another tenant').to.equal(404);

@@ -6,6 +6,9 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { Runtime } from '../../../src/app/runtime.js';
 import { createHttpApp } from '../../../src/http/app.js';
+import { createScheduler } from '../../../src/jobs/runtime.js';
+import type { Scheduler } from '../../../src/jobs/scheduler.js';
+import { clearJobHandlers } from '../../../src/jobs/handlers.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
 import { UserService } from '../../../src/users/service.js';
 import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
@@ -26,6 +29,7 @@ describe('Secrets never appear in plain text in the database, the logs or respon
   let ds: DataSource;
   let sandbox: RunningSandbox;
   let server: RunningServer;
+  let scheduler: Scheduler;
   const logLines: string[] = [];
   const responses: string[] = [];
   const password = `pw-${randomUUID()}`;
@@ -52,11 +56,17 @@ describe('Secrets never appear in plain text in the database, the logs or respon
       config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('trace', sink), ds, secrets: testSecretBox(),
       close: async () => undefined,
     };
-    server = await listen(createHttpApp(rt), '127.0.0.1', 0);
+    // The scheduler runs here, as in `recurra start`, so the import that "sync now" queues runs (and logs) too.
+    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 } });
+    await scheduler.repository.purgeAllJobs();
+    await scheduler.start();
+    server = await listen(createHttpApp(rt, { scheduler }), '127.0.0.1', 0);
     await new UserService(ds).create({ email: 'root@example.test', role: 'admin', password, tenantId: null, customerId: null });
   });
   after(async () => {
     await server.close();
+    await scheduler?.stop();
+    clearJobHandlers();
     await sandbox.close();
     await ds.destroy();
   });
@@ -78,8 +88,16 @@ describe('Secrets never appear in plain text in the database, the logs or respon
     expect(tenant.status, tenant.text).to.equal(201);
     const test = await api('POST', `/tenants/${tenant.json.id}/test-connection`, { token: apiToken });
     expect(test.json, test.text).to.deep.include({ ok: true });
-    const run = await api('POST', `/tenants/${tenant.json.id}/imports`, { token: apiToken, body: { entities: ['customers', 'subscriptions'] } });
-    expect(run.status, run.text).to.equal(201);
+    const sync = await api('POST', `/tenants/${tenant.json.id}/sync`, { token: apiToken, body: { entities: ['customers', 'subscriptions'] } });
+    expect(sync.status, sync.text).to.equal(202);
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const runs = await api('GET', `/tenants/${tenant.json.id}/import-runs`, { token: apiToken });
+      const items = runs.json.items as Array<{ status: string }>;
+      if (items.length === 2 && items.every((r) => r.status !== 'running')) break;
+      if (Date.now() > deadline) throw new Error(`the queued imports did not finish: ${runs.text}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     expect((await api('GET', `/tenants/${tenant.json.id}`, { token: apiToken })).status).to.equal(200);
     expect((await api('GET', '/me/tokens', { token: apiToken })).status).to.equal(200);
     expect(logLines.length).to.be.greaterThan(5);

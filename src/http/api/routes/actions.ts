@@ -35,20 +35,21 @@ const runViewSchema = z.object({
 });
 
 defineRoute({
-  id: 'syncNow', method: 'post', path: '/tenants/:tenantId/imports', tag: 'Imports', roles: ['admin'], status: 201,
-  summary: 'Sync now: import from Pax8',
-  description: 'Runs an import of the given entities (default all) and answers its run record; per-record errors are listed by GET import-runs/{runId}.',
+  id: 'previewImport', method: 'post', path: '/tenants/:tenantId/imports/preview', tag: 'Imports', roles: ['admin'],
+  summary: 'Preview an import from Pax8 (dry run)',
+  description: 'Runs the import of the given entities (default all) as a dry run, at once: it writes no data rows, records the run with '
+    + 'dryRun: true and answers its run record with the planned changes (per-record errors: GET import-runs/{runId}). '
+    + 'A real import is queued through the scheduler: POST /tenants/{tenantId}/sync.',
   params: tenantParams,
   body: z.strictObject({
     entities: z.array(z.enum(IMPORT_ENTITIES)).min(1).optional(),
     customers: z.array(uuid).optional().describe('only these local customers (subscriptions and usage)'),
-    dryRun: z.boolean().optional(),
   }),
   example: { entities: ['customers', 'products', 'subscriptions', 'usage'] },
   response: runViewSchema,
   async handler({ rt, tenant, auth, body }) {
     const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
-      tenantId: tenant.id, entities: body.entities, customers: body.customers, dryRun: body.dryRun, trigger: 'http', startedBy: by(auth),
+      tenantId: tenant.id, entities: body.entities, customers: body.customers, dryRun: true, trigger: 'http', startedBy: by(auth),
     }).catch(actionError);
     return { ...run, counts: run.counts as Record<string, unknown>, details: run.details as Record<string, unknown> };
   },

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { TypeormJobRepository } from '../../../jobs/typeorm-repository.js';
+import { jobQueue } from '../../../jobs/runtime.js';
+import { SyncAlreadyRunningError, SyncRefusedError } from '../../../jobs/scheduler.js';
+import { SYNC_ENTITIES } from '../../../tenants/settings.js';
+import { HttpError, notFound } from '../errors.js';
 import { defineRoute, tenantParams } from '../route.js';
 
 const jobSchema = z.object({
@@ -13,7 +17,8 @@ const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOStrin
 defineRoute({
   id: 'listJobs', method: 'get', path: '/tenants/:tenantId/jobs', tag: 'Jobs', roles: ['admin', 'reviewer'],
   summary: 'The tenant\'s scheduled and queued jobs (syncs, daily billing, nightly Pax8-bill import and reconciliation) with their state',
-  description: 'Queue a sync through the scheduler with POST /api/tenants/{tenantId}/sync (202), or run one at once with POST /api/v1/tenants/{tenantId}/imports.',
+  description: 'Queue a sync through the scheduler with POST /tenants/{tenantId}/sync (202). A "sync now" job is removed once it '
+    + 'has succeeded; its import run stays (GET /tenants/{tenantId}/import-runs).',
   params: tenantParams,
   query: z.strictObject({
     state: z.enum(['running', 'scheduled', 'queued', 'completed', 'failed', 'repeating', 'paused']).optional(),
@@ -33,5 +38,36 @@ defineRoute({
         };
       }),
     };
+  },
+});
+
+defineRoute({
+  id: 'syncNow', method: 'post', path: '/tenants/:tenantId/sync', tag: 'Jobs', roles: ['admin'], status: 202,
+  summary: 'Sync now: queue an import from Pax8 through the scheduler',
+  description: 'Queues one "sync now" job per entity (default all) and answers them at once (202); the process running the scheduler '
+    + '(recurra start, or a recurra worker) runs them. Their state: GET /tenants/{tenantId}/jobs; each leaves an import run '
+    + '(GET /tenants/{tenantId}/import-runs). Refused with 409 sync_running while a sync of one of the entities runs, waits or '
+    + 'retries for this tenant, and with 409 tenant_disabled for a disabled tenant. A preview that writes nothing: '
+    + 'POST /tenants/{tenantId}/imports/preview.',
+  params: tenantParams,
+  body: z.strictObject({ entities: z.array(z.enum(SYNC_ENTITIES)).min(1).optional() }),
+  example: { entities: ['customers', 'products', 'subscriptions', 'usage'] },
+  errors: { '409': 'sync_running: a sync of one of these entities runs, waits or retries for this tenant; tenant_disabled: the tenant is disabled' },
+  response: z.object({
+    tenant: z.string().describe('the tenant\'s name'),
+    jobs: z.array(z.object({ entity: z.enum(SYNC_ENTITIES), jobId: z.string() })),
+  }),
+  async handler({ rt, tenant, auth, body }) {
+    try {
+      const jobs = await jobQueue(rt).syncNow(tenant.name, body.entities ?? SYNC_ENTITIES, 'http', auth.user.email);
+      return { tenant: tenant.name, jobs };
+    } catch (err) {
+      if (err instanceof SyncAlreadyRunningError) throw new HttpError(409, 'sync_running', err.message);
+      if (err instanceof SyncRefusedError) {
+        if (err.code === 'not_found') throw notFound('tenant not found');
+        throw new HttpError(409, 'tenant_disabled', err.message);
+      }
+      throw err;
+    }
   },
 });
