@@ -2,11 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { Subscription } from '../../src/db/entities/index.js';
+import { ImportRun, Subscription } from '../../src/db/entities/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/http/pdf.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { addUser, startApp, type TestApp, type TestUser } from '../integration/http/support.js';
+import { waitFor } from '../integration/jobs/helpers.js';
 
 const SHOTS = path.join(REPO_ROOT, 'test-output', 'browser');
 
@@ -31,7 +32,8 @@ describe('browser: the whole flow in headless Chromium', function () {
     }
     mkdirSync(SHOTS, { recursive: true });
     sandbox = await startSandbox({ port: 0, companies: 6, rateLimitPerMinute: null, seed: 7 });
-    app = await startApp();
+    // The app runs the scheduler, as `recurra start` does: Sync now queues jobs that it runs.
+    app = await startApp({}, { scheduler: true });
     admin = await addUser(app, 'admin');
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
@@ -81,8 +83,26 @@ describe('browser: the whole flow in headless Chromium', function () {
     await snap('connection-ok');
   });
 
-  it('imports from Pax8 and shows the run', async () => {
-    await page.click('#sync-now');
+  it('queues a sync from Pax8, which the scheduler runs, and shows the run', async () => {
+    const tenantId = tenantPath.split('/')[2]!;
+    // The four syncs run side by side, so a first pass may import subscriptions before their companies; a second
+    // Sync now, once the first has finished, completes it (as the next scheduled sync would).
+    for (const pass of [1, 2]) {
+      await page.click('#sync-now');
+      await page.waitForURL(/notice=Sync%20queued/);
+      expect(await notice()).to.include('Sync queued (customers, products, subscriptions, usage)');
+      if (pass === 1) await snap('sync-queued');
+      await waitFor(async () => {
+        const runs = await app.ds.manager.findBy(ImportRun, { tenantId });
+        return runs.length === 4 * pass && runs.every((r) => r.status !== 'running') ? runs : null;
+      }, 'the queued imports', 120_000, 200);
+      await waitFor(async () => {
+        for (const e of ['customers', 'products', 'subscriptions', 'usage'] as const) if (await app.scheduler!.isSyncActive(tenantId, e)) return null;
+        return true;
+      }, 'the sync jobs to finish', 30_000, 200);
+      await page.goto(`${app.url}${tenantPath}/integration`);
+    }
+    await page.locator(`a[href^="${tenantPath}/imports/"]`).first().click();
     await page.waitForURL(/\/imports\//);
     expect(await page.textContent('h1')).to.match(/Import run\s+(succeeded|partial)/);
     await snap('import-run');

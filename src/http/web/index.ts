@@ -243,10 +243,24 @@ export function webRouter(rt: Runtime): Router {
     if (r.ok) return back(res, to, 'Connection OK: Pax8 accepted the credentials.');
     res.redirect(303, `${to}?error=${encodeURIComponent(`Connection failed (${r.reason}): ${r.message}`)}`);
   }));
+  // Sync now queues the syncs through the scheduler (the Jobs table shows them); a preview runs a dry run at once.
   router.post('/t/:tenantId/integration/sync', page(async (req, res) => {
+    const to = `/t/${req.params.tenantId}/integration`;
     const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
-    const run = await api(req, 'syncNow', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
-    back(res, `/t/${req.params.tenantId}/imports/${run.id}`, `Import ${run.status}.`);
+    try {
+      const r = await api(req, 'syncNow', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
+      const names = (r.jobs as Array<{ entity: string }>).map((j) => j.entity).join(', ');
+      const notice = `Sync queued (${names}). The Jobs table shows its progress; each finished sync appears in the import history.`;
+      res.redirect(303, `${to}?notice=${encodeURIComponent(notice)}#jobs`);
+    } catch (err) {
+      if (!(err instanceof HttpError && err.status === 409)) throw err;
+      res.redirect(303, `${to}?error=${encodeURIComponent(`Not queued: ${err.message}`)}#jobs`);
+    }
+  }));
+  router.post('/t/:tenantId/integration/preview', page(async (req, res) => {
+    const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
+    const run = await api(req, 'previewImport', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
+    back(res, `/t/${req.params.tenantId}/imports/${run.id}`, `Preview ${run.status}: nothing was written.`);
   }));
   router.get('/t/:tenantId/imports/:runId', page(async (req, res) => {
     const run = await api(req, 'getImportRun', { params: { tenantId: req.params.tenantId, runId: req.params.runId } });

@@ -101,6 +101,31 @@ describe('http: web pages', function () {
     expect(after.html).to.include('Renamed &lt;i&gt;');
   });
 
+  it('Sync now queues the syncs through the scheduler, shows them in the Jobs table, and refuses a second one', async () => {
+    const b = new Browser(app);
+    await b.post('/login', { email: admin.email, password: admin.password, next: '/' });
+    const t = A.tenant.id;
+    const pageHtml = (await b.get(`/t/${t}/integration`)).html;
+    expect(pageHtml).to.include('id="sync-now"').and.include('id="preview-import"');
+    const queued = await b.post(`/t/${t}/integration/sync`, { _csrf: b.csrf(pageHtml) });
+    expect(queued.status).to.equal(303);
+    expect(queued.location).to.match(new RegExp(`^/t/${t}/integration\\?notice=Sync%20queued%20\\(customers%2C%20products%2C%20subscriptions%2C%20usage\\).*#jobs$`));
+    const shown = await b.get(queued.location!.replace(/#.*/, ''));
+    expect(shown.html).to.include('Sync queued (customers, products, subscriptions, usage)');
+    const jobs = /<table id="jobs">([\s\S]*?)<\/table>/.exec(shown.html)![1]!;
+    for (const entity of ['customers', 'products', 'subscriptions', 'usage']) expect(jobs).to.match(new RegExp(`sync:${entity} <span class="muted">\\(http, ${admin.email}\\)`));
+    expect(jobs).to.include('queued');
+    // Nothing runs in this process: a second click is refused while they wait.
+    const again = await b.post(`/t/${t}/integration/sync`, { _csrf: b.csrf(shown.html) });
+    expect(again.status).to.equal(303);
+    expect(again.location).to.match(new RegExp(`^/t/${t}/integration\\?error=Not%20queued`));
+    expect((await b.get(again.location!.replace(/#.*/, ''))).html).to.include('is already running or queued; please try again when it has finished');
+    // A preview runs at once; this tenant has no Pax8 credentials, which the page says.
+    const preview = await b.post(`/t/${t}/integration/preview`, { _csrf: b.csrf(shown.html) });
+    expect(preview.status).to.equal(303);
+    expect(decodeURIComponent(preview.location!)).to.match(/error=.*credentials/);
+  });
+
   it('lets a reviewer approve a draft from the usage review of its customer', async () => {
     const reviewer = await addUser(app, 'reviewer', { tenant: A.tenant });
     const b = new Browser(app);
