@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Company } from '../pax8/schemas/company.js';
-import { eachRecord, writeBatch, type AfterCommit } from './batch-writer.js';
+import { writeBatch, type AfterCommit } from './batch-writer.js';
+import { insertRows } from './bulk-insert.js';
 import { checkAborted, type ImportContext } from './context.js';
 import { companyFields, companyHash, customerPatch, siteFrom, type CompanyFields } from './company-fields.js';
 import type { Outcome } from './counts.js';
@@ -81,7 +82,10 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     return { ...p, outcome: 'created', customer: { create } };
   };
 
-  const write = async (tx: TenantScope, p: Plan): Promise<AfterCommit> => {
+  /** Inserts of a batch, written as multi-row statements after its updates. */
+  interface Inserts { companies: Pax8Company[]; customers: Customer[]; mappings: CustomerMapping[] }
+
+  const write = async (tx: TenantScope, p: Plan, rows: Inserts): Promise<AfterCommit> => {
     const now = new Date();
     let companyRow = p.storedCompany;
     if (!companyRow || companyRow.contentHash !== p.hash) {
@@ -91,18 +95,18 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
         companyRow = Object.assign(tx.repo(Pax8Company).create({ ...companyRow }), values);
       } else {
         companyRow = tx.repo(Pax8Company).create({ id: randomUUID(), ...values, createdAt: now });
-        await tx.repo(Pax8Company).insert([companyRow]);
+        rows.companies.push(companyRow);
       }
     }
     let newMapping: CustomerMapping | undefined;
     let customerAfter: Customer | undefined;
     const c = p.customer;
     if (c && 'create' in c) {
-      await tx.repo(Customer).insert([c.create]);
+      rows.customers.push(c.create);
       newMapping = tx.repo(CustomerMapping).create({
         id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.create.id, resourceGroup: null, source: 'import', createdAt: now, updatedAt: now,
       });
-      await tx.repo(CustomerMapping).insert([newMapping]);
+      rows.mappings.push(newMapping);
       customerAfter = c.create;
     } else if (c) {
       if (Object.keys(c.patch).length > 0) {
@@ -113,7 +117,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
         newMapping = tx.repo(CustomerMapping).create({
           id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.existing.id, resourceGroup: null, source: 'generated', createdAt: now, updatedAt: now,
         });
-        await tx.repo(CustomerMapping).insert([newMapping]);
+        rows.mappings.push(newMapping);
       }
     }
     const row = companyRow;
@@ -126,6 +130,16 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       if (customerAfter) customers.set(customerAfter.id, customerAfter);
       rec.count('customers', p.outcome);
     };
+  };
+
+  const writeMany = async (tx: TenantScope, items: Plan[]): Promise<AfterCommit[]> => {
+    const rows: Inserts = { companies: [], customers: [], mappings: [] };
+    const after: AfterCommit[] = [];
+    for (const p of items) after.push(await write(tx, p, rows));
+    await insertRows(tx, Pax8Company, rows.companies);
+    await insertRows(tx, Customer, rows.customers);
+    await insertRows(tx, CustomerMapping, rows.mappings);
+    return after;
   };
 
   const flush = async () => {
@@ -151,7 +165,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     const needsWrite = (p: Plan) => (p.outcome !== 'unchanged' && p.outcome !== 'skipped') || !p.storedCompany || p.storedCompany.contentHash !== p.hash;
     const toWrite = items.filter(needsWrite);
     for (const p of items) if (!toWrite.includes(p)) rec.count('customers', p.outcome);
-    await writeBatch(scope, toWrite, eachRecord(write), (p, err) => rec.error('customers', p.company.id, `could not save company "${p.company.name}": ${(err as Error).message}`, p.company));
+    await writeBatch(scope, toWrite, writeMany, (p, err) => rec.error('customers', p.company.id, `could not save company "${p.company.name}": ${(err as Error).message}`, p.company));
   };
 
   for await (const item of ctx.client.companies({ signal: ctx.signal })) {

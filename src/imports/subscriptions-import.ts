@@ -4,6 +4,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import type { Pax8Item } from '../pax8/client/index.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { writeBatch, type AfterCommit } from './batch-writer.js';
+import { insertRows } from './bulk-insert.js';
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { offerInvoiceLine } from './invoice-lines.js';
@@ -55,11 +56,12 @@ export interface SubscriptionStepOptions {
 }
 
 function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 'id' | 'quantity' | 'status' | 'active' | 'price' | 'cost'>, fields: string[], effectiveDate: string, observedAt: Date): SubscriptionChange {
-  return tx.repo(SubscriptionChange).create({
-    id: randomUUID(), subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
+  // A plain row (written by insertRows), not an entity built by the manager: the import makes one per new subscription.
+  return {
+    id: randomUUID(), tenantId: tx.tenantId, subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
     quantity: sub.quantity, status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import',
     importRunId: ctx.rec.id, initiatedBy: null, createdAt: observedAt, updatedAt: observedAt,
-  });
+  };
 }
 
 /**
@@ -72,12 +74,7 @@ function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 
 export async function importSubscriptions(ctx: ImportContext, companies: CompanyScope, opts: SubscriptionStepOptions): Promise<SubscriptionListing> {
   const { scope, rec } = ctx;
   const write = opts.writeSubscriptions;
-  const stored = new Map<string, Lite>();
-  const rows = await scope.repo(Subscription).query('s')
-    .select(['s.id', 's.pax8Id', 's.contentHash', 's.deletedInPax8', 's.pax8CompanyId', 's.active', 's.activeOverride'])
-    .andWhere('s.kind = :kind', { kind: 'license' })
-    .getMany();
-  for (const r of rows) stored.set(r.pax8Id, r as Lite);
+  const stored = await loadIndex(scope);
 
   const seen = new Set<string>();
   const carriers: UsageCarrier[] = [];
@@ -111,10 +108,10 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       if (!p.stored) {
         const active = activeFromStatus(p.fields.status);
         const start = p.fields.startDate;
-        const sub = tx.repo(Subscription).create({
-          id: randomUUID(), kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
+        const sub: Subscription = {
+          id: randomUUID(), tenantId: tx.tenantId, kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
           contentHash: p.hash, createdAt: observedAt, updatedAt: observedAt,
-        });
+        };
         inserts.push(sub);
         // A subscription's history starts on its start date (never in the future): its state before is unknown.
         changes.push(changeRow(tx, ctx, sub, ['created'], start && start < ctx.today ? start : ctx.today, observedAt));
@@ -140,8 +137,8 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         rec.count('subscriptions', outcome);
       });
     }
-    if (inserts.length > 0) await tx.repo(Subscription).insert(inserts);
-    if (changes.length > 0) await tx.repo(SubscriptionChange).insert(changes);
+    await insertRows(tx, Subscription, inserts);
+    await insertRows(tx, SubscriptionChange, changes);
     for (const sub of inserts) {
       const note = await offerInvoiceLine(ctx, tx, sub);
       if (note) after.push(() => rec.note('invoiceLines', note));
@@ -204,6 +201,42 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     await flush();
     await inflight;
   }
+}
+
+/**
+ * The stored license subscriptions, as much as planning needs (ids, content hash, flags) and no
+ * more: read as raw rows in pages by primary key, never hydrated as entities (a tenant may hold
+ * hundreds of thousands).
+ */
+async function loadIndex(scope: TenantScope): Promise<Map<string, Lite>> {
+  const stored = new Map<string, Lite>();
+  const PAGE = 5000;
+  let after = '';
+  for (;;) {
+    const rows: Array<Record<string, unknown>> = await scope.repo(Subscription).query('s')
+      .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.contentHash', 'contentHash')
+      .addSelect('s.deletedInPax8', 'deletedInPax8').addSelect('s.pax8CompanyId', 'pax8CompanyId')
+      .addSelect('s.active', 'active').addSelect('s.activeOverride', 'activeOverride')
+      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.id > :after', { after })
+      .orderBy('s.id', 'ASC').limit(PAGE).getRawMany();
+    for (const r of rows) {
+      const pax8Id = String(r.pax8Id);
+      stored.set(pax8Id, {
+        id: String(r.id), pax8Id, contentHash: String(r.contentHash), deletedInPax8: bool(r.deletedInPax8),
+        pax8CompanyId: r.pax8CompanyId === null ? null : String(r.pax8CompanyId), active: bool(r.active),
+        activeOverride: r.activeOverride === null ? null : bool(r.activeOverride),
+      });
+    }
+    if (rows.length < PAGE) return stored;
+    after = String(rows[rows.length - 1]!.id);
+  }
+}
+
+/** A boolean column read raw: 0/1 (number, or string/Buffer on some drivers), or a boolean. */
+function bool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (Buffer.isBuffer(v)) return v[0] === 1;
+  return Number(v) === 1;
 }
 
 function changedFieldNames(p: Plan): string[] {

@@ -6,6 +6,7 @@ import type { UsageLine as Pax8UsageLine, UsageSummary as Pax8UsageSummary } fro
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
+import { insertRows } from './bulk-insert.js';
 import { offerInvoiceLine } from './invoice-lines.js';
 import { pool } from './mutex.js';
 import { round6 } from './rounding.js';
@@ -19,7 +20,9 @@ import { usageOwner } from './usage-rules.js';
 /** Summaries fetched at once (each fetches its days in parallel; the Pax8 client caps requests in flight). */
 const SUMMARY_CONCURRENCY = 4;
 /** Fetched summaries waiting for their write (back-pressure on the fetchers). */
-const MAX_PENDING = 16;
+const MAX_PENDING = 32;
+/** Summaries written per transaction (a failed group is written again summary by summary). */
+const GROUP = 16;
 
 interface Fetched {
   carrier: UsageCarrier;
@@ -41,7 +44,9 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   const dates = usageDates(ctx.now);
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
   const writes = ctx.writes;
-  const pending = new Set<Promise<void>>();
+  const queue: Fetched[] = [];
+  const roomWaiters: Array<() => void> = [];
+  let writer: Promise<void> | null = null;
   let done = 0;
 
   const fetchLines = async (summaryId: string): Promise<Pax8UsageLine[] | null> => {
@@ -85,25 +90,34 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
         resourceGroup: summary.resourceGroup ?? null, reason: owner.reason,
       });
     }
-    // Writes run one at a time behind the fetches; at most MAX_PENDING fetched summaries wait for the database.
-    while (pending.size >= MAX_PENDING) await Promise.race(pending);
-    const write = writes.run(async () => {
-      try {
-        const outcome = await saveSummary(ctx, fetched, fallbackMonth);
-        rec.count('usage', outcome);
-      } catch (err) {
-        rec.error('usage', summary.id, `could not save usage summary ${summary.id}: ${(err as Error).message}`, summary);
+    // Fetched summaries queue for the writer, which writes them a group per transaction behind the fetches;
+    // at most MAX_PENDING wait for the database (back-pressure on the fetchers).
+    while (queue.length >= MAX_PENDING) await new Promise<void>((resolve) => roomWaiters.push(resolve));
+    queue.push(fetched);
+    startWriter();
+  };
+
+  const startWriter = () => {
+    if (writer) return;
+    writer = (async () => {
+      while (queue.length > 0) {
+        const group = queue.splice(0, GROUP);
+        for (const wake of roomWaiters.splice(0)) wake();
+        await writes.run(() => saveGroup(ctx, group, fallbackMonth));
+        done += group.length;
+        if (Math.floor(done / 50) !== Math.floor((done - group.length) / 50)) ctx.progress({ entity: 'usage', done });
       }
-      if (++done % 50 === 0) ctx.progress({ entity: 'usage', done });
+    })().finally(() => {
+      writer = null;
+      for (const wake of roomWaiters.splice(0)) wake();
     });
-    pending.add(write);
-    void write.finally(() => pending.delete(write));
   };
 
   try {
     await fetchAll();
   } finally {
-    await Promise.allSettled(pending); // never leave a write running when the run is recorded
+    // Never leave a write running when the run is recorded (summaries already fetched are complete records: write them).
+    while (writer) await (writer as Promise<void>).catch(() => undefined);
   }
   ctx.progress({ entity: 'usage', done, total: done });
 
@@ -118,12 +132,25 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
       }
       await pool(summaries, SUMMARY_CONCURRENCY, (s) => handleSummary(carrier, s));
     });
-    await Promise.all(pending);
   }
 }
 
-/** Writes one summary (summary row, month charges, lines, usage subscription + history) in one transaction. */
-async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string): Promise<Outcome> {
+interface Prepared {
+  f: Fetched;
+  month: string;
+  charges: Decimal;
+  partnerTotal: Decimal;
+  summaryFields: Omit<UsageSummary, 'id' | 'tenantId' | 'contentHash' | 'createdAt' | 'updatedAt'>;
+  subFields: {
+    name: string; pax8CompanyId: string | null; customerId: string | null; pax8ProductId: string | null; vendorName: string | null;
+    quantity: Decimal; status: string; billingTerm: string; price: Decimal; cost: Decimal; currency: string;
+  };
+  subHash: string;
+  hash: string;
+}
+
+/** Pure: the rows a fetched summary should have, and their hashes. */
+function prepare(ctx: ImportContext, f: Fetched, fallbackMonth: string): Prepared {
   const s = f.summary;
   const currency = (s.currencyCode ?? 'USD').slice(0, 3).toUpperCase();
   const charges = round6(s.currentCharges ?? new Decimal(0));
@@ -144,24 +171,131 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
     billingTerm: 'Monthly', price: charges, cost: partnerTotal, currency,
   };
   const subHash = contentHash(subFields);
-  // One hash over the summary, its month, its lines and its subscription: an unchanged summary costs one read.
+  // One hash over the summary, its month, its lines and its subscription: an unchanged summary costs no read of its rows.
   const hash = contentHash({ summaryFields, month, lines: f.lines, subHash });
-  const scope = ctx.scope;
-  const stored = await scope.repo(UsageSummary).findOneBy({ pax8Id: s.id });
-  if (stored && stored.contentHash === hash) {
-    if (ctx.dryRun) ctx.rec.plan('usage', s.id, 'unchanged');
-    return 'unchanged';
+  return { f, month, charges, partnerTotal, summaryFields, subFields, subHash, hash };
+}
+
+/** Rows of one summary to write, gathered so that a group's inserts go out as multi-row statements. */
+interface Rows {
+  summaries: UsageSummary[];
+  months: UsageMonthlyCharge[];
+  lines: UsageLine[];
+  subs: Subscription[];
+  changes: SubscriptionChange[];
+}
+
+/**
+ * Writes a group of fetched summaries: those whose stored content hash matches are unchanged (one
+ * read for the whole group); the others are written together in one transaction (summary row, month
+ * charges, lines, usage subscription + history). When that transaction fails, each summary is
+ * written again in a transaction of its own, so one bad summary costs only itself and every summary
+ * is either fully written or untouched.
+ */
+async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: string): Promise<void> {
+  const { rec, scope } = ctx;
+  let prepared: Prepared[];
+  let storedByPax8: Map<string, { id: string; contentHash: string }>;
+  try {
+    prepared = group.map((f) => prepare(ctx, f, fallbackMonth));
+    storedByPax8 = await storedSummaries(scope, prepared.map((p) => p.f.summary.id));
+  } catch (err) {
+    for (const f of group) rec.error('usage', f.summary.id, `could not save usage summary ${f.summary.id}: ${(err as Error).message}`, f.summary);
+    return;
   }
-  const storedMonth = stored ? await scope.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
+  const toWrite: Array<{ p: Prepared; storedId: string | undefined }> = [];
+  for (const p of prepared) {
+    const stored = storedByPax8.get(p.f.summary.id);
+    if (stored && stored.contentHash === p.hash) {
+      if (ctx.dryRun) rec.plan('usage', p.f.summary.id, 'unchanged');
+      rec.count('usage', 'unchanged');
+    } else {
+      toWrite.push({ p, storedId: stored?.id });
+    }
+  }
+  if (toWrite.length === 0) return;
+  const one = async (tx: TenantScope, items: typeof toWrite): Promise<Array<() => void>> => {
+    const rows: Rows = { summaries: [], months: [], lines: [], subs: [], changes: [] };
+    const after: Array<() => void> = [];
+    const created: Array<{ sub: Subscription }> = [];
+    for (const it of items) {
+      after.push(await writeSummary(ctx, tx, it.p, it.storedId, rows, created));
+    }
+    await insertRows(tx, UsageSummary, rows.summaries);
+    await insertRows(tx, UsageMonthlyCharge, rows.months);
+    await insertRows(tx, UsageLine, rows.lines);
+    await insertRows(tx, Subscription, rows.subs);
+    await insertRows(tx, SubscriptionChange, rows.changes);
+    for (const c of created) {
+      const note = await offerInvoiceLine(ctx, tx, c.sub);
+      if (note) after.push(() => rec.note('invoiceLines', note));
+    }
+    return after;
+  };
+  const fail = (p: Prepared, err: unknown) =>
+    rec.error('usage', p.f.summary.id, `could not save usage summary ${p.f.summary.id}: ${(err as Error).message}`, p.f.summary);
+  if (ctx.dryRun) {
+    for (const it of toWrite) {
+      try {
+        for (const a of await one(scope, [it])) a();
+      } catch (err) {
+        fail(it.p, err);
+      }
+    }
+    return;
+  }
+  try {
+    const after = await scope.transaction((tx) => one(tx, toWrite));
+    for (const a of after) a();
+    return;
+  } catch (err) {
+    if (toWrite.length === 1) {
+      fail(toWrite[0]!.p, err);
+      return;
+    }
+  }
+  for (const it of toWrite) {
+    try {
+      const after = await scope.transaction((tx) => one(tx, [it]));
+      for (const a of after) a();
+    } catch (err) {
+      fail(it.p, err);
+    }
+  }
+}
+
+/** Stored summaries of the given Pax8 ids: id and content hash only. */
+async function storedSummaries(scope: TenantScope, pax8Ids: string[]): Promise<Map<string, { id: string; contentHash: string }>> {
+  const out = new Map<string, { id: string; contentHash: string }>();
+  if (pax8Ids.length === 0) return out;
+  const rows: Array<Record<string, unknown>> = await scope.repo(UsageSummary).query('u')
+    .select('u.id', 'id').addSelect('u.pax8Id', 'pax8Id').addSelect('u.contentHash', 'contentHash')
+    .andWhere('u.pax8Id IN (:...ids)', { ids: pax8Ids }).getRawMany();
+  for (const r of rows) out.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash) });
+  return out;
+}
+
+/**
+ * One summary whose content changed (or that is new): updates are made at once on `tx`, inserts are
+ * added to `rows` for the group's multi-row statements. In a dry run nothing is written; the outcome
+ * is planned. Returns what to count once the transaction commits.
+ */
+async function writeSummary(
+  ctx: ImportContext, tx: TenantScope, p: Prepared, storedId: string | undefined, rows: Rows, created: Array<{ sub: Subscription }>,
+): Promise<() => void> {
+  const s = p.f.summary;
+  const { charges, partnerTotal, month, summaryFields, subFields, subHash, hash } = p;
+  const stored = storedId ? await tx.repo(UsageSummary).findOneBy({ id: storedId }) : null;
+  const storedMonth = stored ? await tx.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
   const storedLines = stored
-    ? await scope.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id })
-      .andWhere('l.usageDate >= :from', { from: f.lines.length ? minDate(f.lines) : '9999-12-31' }).getMany()
+    ? await tx.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id })
+      .andWhere('l.usageDate >= :from', { from: p.f.lines.length ? minDate(p.f.lines) : '9999-12-31' }).getMany()
     : [];
-  const usageSub = stored ? await scope.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: s.id }) : null;
+  const usageSub = stored ? await tx.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: s.id }) : null;
 
   const storedByKey = new Map(storedLines.map((l) => [`${l.usageDate}|${l.lineKey}`, l]));
-  const newLines = f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));
-  const changedLines = f.lines.filter((l) => {
+  const newLines = p.f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));
+  const changedLines = p.f.lines.filter((l) => {
     const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`);
     return old !== undefined && !sameLine(old as unknown as LineFields, l);
   });
@@ -170,54 +304,50 @@ async function saveSummary(ctx: ImportContext, f: Fetched, fallbackMonth: string
   const subChanged = !usageSub || usageSub.contentHash !== subHash;
   const anything = summaryChanged || monthChanged || newLines.length > 0 || changedLines.length > 0 || subChanged;
   const outcome: Outcome = !stored ? 'created' : anything ? 'updated' : 'unchanged';
+  const counted = () => ctx.rec.count('usage', outcome);
   if (ctx.dryRun) {
     ctx.rec.plan('usage', s.id, outcome);
-    return outcome;
+    return counted;
   }
-  if (!anything) return outcome;
+  if (!anything) return counted;
 
-  let lineNote: Awaited<ReturnType<typeof offerInvoiceLine>> = null;
-  await scope.transaction(async (tx) => {
-    const now = new Date();
-    let summaryId = stored?.id;
-    if (!stored) {
-      summaryId = randomUUID();
-      await tx.repo(UsageSummary).insert([{ id: summaryId, ...summaryFields, contentHash: hash, createdAt: now, updatedAt: now }]);
-    } else if (summaryChanged) {
-      await tx.repo(UsageSummary).update({ id: stored.id }, { ...summaryFields, contentHash: hash, updatedAt: now });
-    }
-    if (monthChanged) {
-      if (storedMonth) await tx.repo(UsageMonthlyCharge).update({ id: storedMonth.id }, { charges, partnerTotal, updatedAt: now });
-      else await tx.repo(UsageMonthlyCharge).insert([{ id: randomUUID(), usageSummaryId: summaryId!, month, charges, partnerTotal, createdAt: now, updatedAt: now }]);
-    }
-    const inserts = newLines.map((l) => ({ id: randomUUID(), usageSummaryId: summaryId!, ...l, createdAt: now, updatedAt: now }));
-    for (let i = 0; i < inserts.length; i += 200) await tx.repo(UsageLine).insert(inserts.slice(i, i + 200));
-    for (const l of changedLines) {
-      const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`)!;
-      await tx.repo(UsageLine).update({ id: old.id }, { ...l, updatedAt: now });
-    }
-    if (subChanged) {
-      const active = usageSub?.activeOverride ?? activeFromStatus(subFields.status);
-      if (!usageSub) {
-        const sub = tx.repo(Subscription).create({
-          id: randomUUID(), kind: 'usage_summary', pax8Id: s.id, ...subFields, productId: null, active, activeOverride: null,
-          commitmentTerm: null, commitmentEndDate: null, startDate: null, endDate: null, usageSummaryId: summaryId!, deletedInPax8: false,
-          contentHash: subHash, pax8UpdatedAt: null, createdAt: now, updatedAt: now,
-        });
-        await tx.repo(Subscription).insert([sub]);
-        await tx.repo(SubscriptionChange).insert([changeOf(tx, ctx, sub, ['created'], now)]);
-        lineNote = await offerInvoiceLine(ctx, tx, sub);
-      } else {
-        const cs = historyChanges(usageSub, subFields);
-        await tx.repo(Subscription).update({ id: usageSub.id }, { ...subFields, active: cs.active, contentHash: subHash, updatedAt: now });
-        if (cs.history.length > 0) {
-          await tx.repo(SubscriptionChange).insert([changeOf(tx, ctx, { ...usageSub, ...subFields, active: cs.active } as Subscription, cs.history, now)]);
-        }
+  const now = new Date();
+  let summaryId = stored?.id;
+  if (!stored) {
+    summaryId = randomUUID();
+    rows.summaries.push(tx.repo(UsageSummary).create({ id: summaryId, ...summaryFields, contentHash: hash, createdAt: now, updatedAt: now }));
+  } else if (summaryChanged) {
+    await tx.repo(UsageSummary).update({ id: stored.id }, { ...summaryFields, contentHash: hash, updatedAt: now });
+  }
+  if (monthChanged) {
+    if (storedMonth) await tx.repo(UsageMonthlyCharge).update({ id: storedMonth.id }, { charges, partnerTotal, updatedAt: now });
+    else rows.months.push(tx.repo(UsageMonthlyCharge).create({ id: randomUUID(), usageSummaryId: summaryId!, month, charges, partnerTotal, createdAt: now, updatedAt: now }));
+  }
+  for (const l of newLines) rows.lines.push(tx.repo(UsageLine).create({ id: randomUUID(), usageSummaryId: summaryId!, ...l, createdAt: now, updatedAt: now }));
+  for (const l of changedLines) {
+    const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`)!;
+    await tx.repo(UsageLine).update({ id: old.id }, { ...l, updatedAt: now });
+  }
+  if (subChanged) {
+    const active = usageSub?.activeOverride ?? activeFromStatus(subFields.status);
+    if (!usageSub) {
+      const sub = tx.repo(Subscription).create({
+        id: randomUUID(), kind: 'usage_summary', pax8Id: s.id, ...subFields, productId: null, active, activeOverride: null,
+        commitmentTerm: null, commitmentEndDate: null, startDate: null, endDate: null, usageSummaryId: summaryId!, deletedInPax8: false,
+        contentHash: subHash, pax8UpdatedAt: null, createdAt: now, updatedAt: now,
+      });
+      rows.subs.push(sub);
+      rows.changes.push(changeOf(tx, ctx, sub, ['created'], now));
+      created.push({ sub });
+    } else {
+      const cs = historyChanges(usageSub, subFields);
+      await tx.repo(Subscription).update({ id: usageSub.id }, { ...subFields, active: cs.active, contentHash: subHash, updatedAt: now });
+      if (cs.history.length > 0) {
+        rows.changes.push(changeOf(tx, ctx, { ...usageSub, ...subFields, active: cs.active } as Subscription, cs.history, now));
       }
     }
-  });
-  if (lineNote) ctx.rec.note('invoiceLines', lineNote);
-  return outcome;
+  }
+  return counted;
 }
 
 function changeOf(tx: TenantScope, ctx: ImportContext, sub: Subscription, fields: string[], now: Date): SubscriptionChange {
