@@ -1,6 +1,6 @@
 import { In, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { Decimal } from 'decimal.js';
-import { dec } from '../billing/decimal.js';
+import { Dec, dec } from '../billing/decimal.js';
 import { historyOf, type SubscriptionChange as EngineChange, type SubscriptionHistory } from '../billing/history.js';
 import type { BillingContext, LineSpec, UsageSnapshot } from '../billing/model.js';
 import type { Schedule } from '../billing/periods.js';
@@ -32,7 +32,7 @@ export function scheduleOf(ri: RecurringInvoice): Schedule {
 }
 
 function toDec(value: Decimal): Decimal {
-  return dec(value.toString());
+  return value instanceof Dec ? value : dec(String(value));
 }
 
 /**
@@ -71,19 +71,18 @@ function textOrNull(v: unknown): string | null {
 
 /**
  * Plain column reads (no entity hydration, which dominates at 100k rows), optionally restricted to `column IN ids`
- * in chunks; sorted here by `orderBy` (string or number columns), not by the database.
+ * in chunks, in no particular order (callers group and order what they need).
  *
- * Why not ORDER BY, and why the unary plus: without statistics SQLite assumes `tenantId = ?` selects a handful of
+ * Why no ORDER BY, and why the unary plus: without statistics SQLite assumes `tenantId = ?` selects a handful of
  * rows, so for a chunked `IN` it would walk the whole tenant through a tenant-prefixed index (to save a sort, or
- * instead of 500 primary-key seeks) — once per chunk, quadratic in the tenant's size. Sorting here leaves the
- * (tenantId, column) index the only good plan; for a primary-key filter `+tenantId` (a no-op in SQL; MariaDB's
+ * instead of 500 primary-key seeks) — once per chunk, quadratic in the tenant's size. Without ORDER BY the
+ * (tenantId, column) index is the only good plan; for a primary-key filter `+tenantId` (a no-op in SQL; MariaDB's
  * parser drops it) takes the tenant term out of index selection, so the primary key is used.
  */
 async function rawRows(
   scope: TenantScope,
   entity: EntityTarget<ObjectLiteral & { tenantId: string }>,
   columns: readonly string[],
-  orderBy: readonly string[],
   filter?: { column: string; ids: readonly string[] },
 ): Promise<Raw[]> {
   const build = (byPrimaryKey: boolean) => {
@@ -94,18 +93,20 @@ async function rawRows(
     for (const c of columns.slice(1)) qb.addSelect(`x.${c}`, c);
     return qb;
   };
-  const rows = !filter
-    ? await build(false).getRawMany<Raw>()
-    : await inChunks(filter.ids, (chunk) => build(filter.column === 'id').andWhere(`x.${filter.column} IN (:...ids)`, { ids: chunk }).getRawMany<Raw>());
-  return rows.sort((a, b) => {
-    for (const c of orderBy) {
-      const x = a[c] as string | number;
-      const y = b[c] as string | number;
-      if (x < y) return -1;
-      if (x > y) return 1;
-    }
-    return 0;
-  });
+  if (!filter) return build(false).getRawMany<Raw>();
+  return inChunks(filter.ids, (chunk) => build(filter.column === 'id').andWhere(`x.${filter.column} IN (:...ids)`, { ids: chunk }).getRawMany<Raw>());
+}
+
+/** Orders raw values of one column: strings and numbers as such, dates (MariaDB) by time. */
+function compareRaw(a: unknown, b: unknown): number {
+  const x = a instanceof Date ? a.getTime() : (a as string | number);
+  const y = b instanceof Date ? b.getTime() : (b as string | number);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** A decimal column's raw value as the engine's Decimal (parsed once). */
+function decOf(v: unknown): Decimal {
+  return dec(text(v));
 }
 
 function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[]): LineSpec {
@@ -156,41 +157,47 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   const lineRows = await rawRows(scope, RecurringInvoiceLine, [
     'id', 'recurringInvoiceId', 'position', 'description', 'productId', 'timing', 'priceMode', 'unitPrice', 'cost', 'prorata',
     'reviewRequired', 'usageSummaryId', 'currentQuantity', 'quantityDate',
-  ], ['recurringInvoiceId', 'position'], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
+  ], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
   const lines = lineRows.map((r) => Object.assign(new RecurringInvoiceLine(), {
     id: text(r.id), tenantId: scope.tenantId, recurringInvoiceId: text(r.recurringInvoiceId), position: r.position as number,
     description: text(r.description), productId: textOrNull(r.productId), timing: text(r.timing) as RecurringInvoiceLine['timing'],
-    priceMode: text(r.priceMode) as RecurringInvoiceLine['priceMode'], unitPrice: r.unitPrice === null ? null : new Decimal(text(r.unitPrice)),
-    cost: r.cost === null ? null : new Decimal(text(r.cost)), prorata: text(r.prorata) as RecurringInvoiceLine['prorata'],
-    reviewRequired: bool(r.reviewRequired), usageSummaryId: textOrNull(r.usageSummaryId), currentQuantity: new Decimal(text(r.currentQuantity)),
+    priceMode: text(r.priceMode) as RecurringInvoiceLine['priceMode'], unitPrice: r.unitPrice === null ? null : decOf(r.unitPrice),
+    cost: r.cost === null ? null : decOf(r.cost), prorata: text(r.prorata) as RecurringInvoiceLine['prorata'],
+    reviewRequired: bool(r.reviewRequired), usageSummaryId: textOrNull(r.usageSummaryId), currentQuantity: decOf(r.currentQuantity),
     quantityDate: textOrNull(r.quantityDate),
   }));
   const linkRows = await rawRows(scope, RecurringInvoiceLink, ['id', 'recurringInvoiceId', 'lineId', 'subscriptionId', 'position', 'freeQuantity', 'minimumQuantity'],
-    ['lineId', 'position'], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
+    all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
   const links = linkRows.map((r) => Object.assign(new RecurringInvoiceLink(), {
     id: text(r.id), tenantId: scope.tenantId, recurringInvoiceId: text(r.recurringInvoiceId), lineId: text(r.lineId),
-    subscriptionId: text(r.subscriptionId), position: r.position as number, freeQuantity: new Decimal(text(r.freeQuantity)),
-    minimumQuantity: new Decimal(text(r.minimumQuantity)),
+    subscriptionId: text(r.subscriptionId), position: r.position as number, freeQuantity: decOf(r.freeQuantity),
+    minimumQuantity: decOf(r.minimumQuantity),
   }));
   const subscriptionIds = [...new Set(links.map((l) => l.subscriptionId))];
-  const subscriptions = (await rawRows(scope, Subscription, ['id', 'currency'], ['id'], all ? undefined : { column: 'id', ids: subscriptionIds }))
+  const subscriptions = (await rawRows(scope, Subscription, ['id', 'currency'], all ? undefined : { column: 'id', ids: subscriptionIds }))
     .map((r) => ({ id: text(r.id), currency: textOrNull(r.currency) }));
-  // Same-date rows in the order they were observed; the last one on a date gives that date's state.
-  const changes: ChangeRow[] = (await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price', 'observedAt', 'createdAt', 'id'],
-    ['subscriptionId', 'effectiveDate', 'observedAt', 'createdAt', 'id'], all ? undefined : { column: 'subscriptionId', ids: subscriptionIds }))
-    .map((r) => ({
-      subscriptionId: text(r.subscriptionId), effectiveDate: text(r.effectiveDate), quantity: text(r.quantity), status: text(r.status),
-      active: bool(r.active), price: textOrNull(r.price),
-    }));
+  const changeRows = await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price', 'observedAt', 'createdAt', 'id'],
+    all ? undefined : { column: 'subscriptionId', ids: subscriptionIds });
   const summaryIds = [...new Set(lines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
   const usage = await inChunks(summaryIds, (chunk) => scope.repo(UsageMonthlyCharge).findBy({ usageSummaryId: In(chunk) }));
 
   const currencyOf = new Map(subscriptions.map((s) => [s.id, s.currency]));
+  const rowsBySub = new Map<string, Raw[]>();
+  for (const r of changeRows) {
+    const id = text(r.subscriptionId);
+    const list = rowsBySub.get(id);
+    if (list) list.push(r);
+    else rowsBySub.set(id, [r]);
+  }
+  // Per subscription by date; same-date rows in the order they were observed, so the last one gives that date's state.
   const changesBySub = new Map<string, ChangeRow[]>();
-  for (const c of changes) {
-    const list = changesBySub.get(c.subscriptionId);
-    if (list) list.push(c);
-    else changesBySub.set(c.subscriptionId, [c]);
+  for (const [id, list] of rowsBySub) {
+    list.sort((a, b) => compareRaw(a.effectiveDate, b.effectiveDate) || compareRaw(a.observedAt, b.observedAt)
+      || compareRaw(a.createdAt, b.createdAt) || compareRaw(a.id, b.id));
+    changesBySub.set(id, list.map((r) => ({
+      subscriptionId: id, effectiveDate: text(r.effectiveDate), quantity: text(r.quantity), status: text(r.status),
+      active: bool(r.active), price: textOrNull(r.price),
+    })));
   }
   const historyCache = new Map<string, SubscriptionHistory>();
   const historyFor = (id: string): SubscriptionHistory => {
@@ -203,12 +210,17 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   };
   const snapshots: UsageSnapshot[] = usage.map((u) => ({ usageSummary: u.usageSummaryId, month: u.month, charges: toDec(u.charges) }));
   const snapshotsBySummary = new Map<string, UsageSnapshot[]>();
-  for (const s of snapshots) snapshotsBySummary.set(s.usageSummary, [...(snapshotsBySummary.get(s.usageSummary) ?? []), s]);
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+    const list = m.get(k);
+    if (list) list.push(v);
+    else m.set(k, [v]);
+  };
+  for (const s of snapshots) push(snapshotsBySummary, s.usageSummary, s);
 
   const linesByRi = new Map<string, RecurringInvoiceLine[]>();
-  for (const l of lines) linesByRi.set(l.recurringInvoiceId, [...(linesByRi.get(l.recurringInvoiceId) ?? []), l]);
+  for (const l of lines) push(linesByRi, l.recurringInvoiceId, l);
   const linksByLine = new Map<string, RecurringInvoiceLink[]>();
-  for (const l of links) linksByLine.set(l.lineId, [...(linksByLine.get(l.lineId) ?? []), l]);
+  for (const l of links) push(linksByLine, l.lineId, l);
   for (const list of linksByLine.values()) list.sort((a, b) => a.position - b.position);
 
   return ris

@@ -3,13 +3,14 @@
  * subscription per line), a share of the subscriptions changing during January. Prints the daily-pass time
  * (catching up January day by day), the invoice-run time for 1 February (N invoices; once with one transaction per
  * invoice when BENCH_SINGLE=1, and with the default groups), and in
- * the same run the time of a raw bulk insert of the same number of invoice lines, with the ratio (target ≤ 3).
+ * the same run the time of a raw bulk insert of the same number of invoice lines (with random ids, and with the
+ * time-ordered ids the run writes), with the ratio against the faster of the two (target ≤ 3) and the load average.
  * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
  * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default 50), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
@@ -22,6 +23,7 @@ import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { bulkInsert } from '../../src/invoices/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
+import { timeOrderedId } from '../../src/invoices/row-ids.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
 import { freshDatabase, insertTenant } from '../support/database.js';
 
@@ -115,12 +117,15 @@ async function seed(ds: DataSource, tenantId: string): Promise<{ changing: numbe
   return { changing };
 }
 
-/** The baseline: the same number of invoice lines as plain multi-row INSERTs (the writer's own bulk path), one transaction. */
-async function rawInsert(ds: DataSource, tenantId: string, count: number): Promise<number> {
+/**
+ * The baseline: the same number of invoice lines as plain multi-row INSERTs (the writer's own bulk path), one transaction.
+ * `newId` makes the row ids: random v4 (the original baseline) or the time-ordered ids the invoice run itself writes.
+ */
+async function rawInsert(ds: DataSource, tenantId: string, count: number, newId: () => string = randomUUID): Promise<number> {
   const now = new Date();
-  const invoiceId = randomUUID();
+  const invoiceId = newId();
   const rows = Array.from({ length: count }, (_, i) => ({
-    id: randomUUID(), tenantId, invoiceId, position: i, recurringInvoiceLineId: null, adjustmentId: null, kind: 'recurring',
+    id: newId(), tenantId, invoiceId, position: i, recurringInvoiceLineId: null, adjustmentId: null, kind: 'recurring',
     description: 'Product', fromDate: '2026-02-01', toDate: '2026-03-01', quantity: '10', unitPrice: '15', amount: '150', tax: '15',
     reviewJson: '[]', provenanceJson: '{"rule":"in advance: Q(period start) × unit price","subscriptions":["x"]}', createdAt: now, updatedAt: now,
   }));
@@ -163,15 +168,20 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     const run = grouped.run;
     const runMs = grouped.ms;
     const rawMs = await rawInsert(ds, tenant.id, lineCount);
+    // The same insert with the ids the run writes (time-ordered: appends to the primary-key index), so the run's own id
+    // scheme is not an advantage the baseline lacks; the ratio is reported against the faster of the two.
+    const rawOrderedMs = await rawInsert(ds, tenant.id, lineCount, timeOrderedId);
+    const baseMs = Math.min(rawMs, rawOrderedMs);
 
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
     console.log(`  seed                         ${s(seedMs)}`);
     console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments)`);
-    if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}  (ratio to the raw insert ${(single.ms / rawMs).toFixed(2)})`);
+    if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}  (ratio to the raw insert ${(single.ms / baseMs).toFixed(2)})`);
     console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${lineCount} invoice lines)`);
-    console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)}`);
-    console.log(`  ratio invoice run / raw insert: ${(runMs / rawMs).toFixed(2)} (target ≤ 3)`);
+    console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)} (random ids)  ${s(rawOrderedMs)} (time-ordered ids)`);
+    console.log(`  ratio invoice run / raw insert: ${(runMs / baseMs).toFixed(2)} (target ≤ 3; against the random-id insert alone ${(runMs / rawMs).toFixed(2)})`);
+    console.log(`  load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   } finally {
     await ds.destroy();
   }
