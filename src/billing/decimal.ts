@@ -12,8 +12,9 @@ export const Dec = Decimal.clone({
   toExpPos: 100,
 });
 
+/** The engine's Decimal for a value; an engine Decimal is returned as it is (Decimals are immutable). */
 export function dec(value: Decimal.Value): Decimal {
-  return new Dec(value);
+  return value instanceof Dec ? value : new Dec(value);
 }
 
 export const ZERO = dec(0);

@@ -19,15 +19,26 @@ export async function bulkInsert<T extends ObjectLiteral>(scope: TenantScope, en
   const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const perChunk = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  // Rows written together usually share one Date object (createdAt = updatedAt = now): convert it once per column.
+  const lastDate: (Date | null)[] = columns.map(() => null);
+  const lastPrepared: unknown[] = columns.map(() => null);
   for (let i = 0; i < rows.length; i += perChunk) {
     const chunk = rows.slice(i, i + perChunk);
     const params: unknown[] = [];
     for (const row of chunk) {
       const r = row as Record<string, unknown>;
       if (r.tenantId !== undefined && r.tenantId !== scope.tenantId) throw new TenantIsolationError('row belongs to another tenant');
-      for (const c of columns) {
+      for (const [k, c] of columns.entries()) {
         const value = c.propertyName === 'tenantId' ? scope.tenantId : r[c.propertyName];
-        params.push(driver.preparePersistentValue(value === undefined ? null : value, c));
+        if (value instanceof Date) {
+          if (lastDate[k] !== value) {
+            lastDate[k] = value;
+            lastPrepared[k] = driver.preparePersistentValue(value, c);
+          }
+          params.push(lastPrepared[k]);
+        } else {
+          params.push(driver.preparePersistentValue(value === undefined ? null : value, c));
+        }
       }
     }
     await scope.manager.query(`INSERT INTO ${table} (${names}) VALUES ${chunk.map(() => tuple).join(', ')}`, params);

@@ -196,7 +196,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, position) => ({
       id: timeOrderedId(), invoiceId: created[k]!.id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
       kind: l.kind, description: l.description.slice(0, 255), fromDate: l.from, toDate: l.to, quantity: l.quantity,
-      unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: JSON.stringify(l.review),
+      unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review),
       provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
     })));
     await bulkInsert(tx, InvoiceLine, lineRows);
