@@ -75,6 +75,11 @@ export interface SchedulerOptions {
    * due or waiting for a retry (default 5 minutes).
    */
   syncWaitMs?: number;
+  /**
+   * How long a sync waits before looking again while a sync of an entity that comes before it (customers,
+   * products, subscriptions, usage) is running or due for its tenant (default 5 s).
+   */
+  syncOrderWaitMs?: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, delayMs: 60_000 };
@@ -402,6 +407,16 @@ export class Scheduler {
     const tenant = await this.loadRunnableTenant(job);
     if (!tenant) return;
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
+    const first = await this.earlierSyncPending(tenantId, entity);
+    if (first) {
+      // Subscriptions need the customers and products imported first: "sync now" of every entity queues them
+      // together, so each waits for the ones before it. Agenda saves nextRunAt when the run ends (a one-off
+      // job with a nextRunAt is kept, not removed), and the job runs again then.
+      const retryAt = new Date(Date.now() + this.syncOrderWaitMs);
+      job.attrs.nextRunAt = retryAt;
+      logger.info({ retryAt, waitsFor: first }, 'a sync of an entity that comes first is running or due: this sync waits for it');
+      return;
+    }
     const runs = new TenantScope(this.opts.ds.manager, tenantId).repo(ImportRun);
     const startedAt = new Date();
     await this.withContext(job, logger, async (ctx) => {
@@ -454,19 +469,44 @@ export class Scheduler {
     logger.info('daily billing pass and invoice run finished');
   }
 
+  /** How long a sync waits for the syncs of the entities before it (see syncOrderWaitMs). */
+  private get syncOrderWaitMs(): number {
+    return this.opts.syncOrderWaitMs ?? 5_000;
+  }
+
   /**
-   * True while a sync of the tenant (scheduled or 'sync now', any entity) holds a live lock, is due, or
-   * failed and waits for a retry: the nightly reconciliation runs only after the tenant's syncs are done.
+   * A sync job holds a live lock, is due, or is a sync that stepped back for an earlier entity's (due again
+   * within syncOrderWaitMs). Nightly syncs' next runs are hours away, so they do not count.
+   */
+  private syncRunningOrDue(j: { lockedAt?: Date | null; nextRunAt?: Date | null }, now: number): boolean {
+    if (j.lockedAt && j.lockedAt.getTime() > now - this.opts.lockLifetimeMs) return true;
+    return !!j.nextRunAt && j.nextRunAt.getTime() <= now + this.syncOrderWaitMs;
+  }
+
+  /**
+   * The first entity before `entity` in SYNC_ENTITIES order whose sync (scheduled or 'sync now') is running
+   * or due for the tenant, or null. A failed sync waiting for its retry holds nothing back.
+   */
+  private async earlierSyncPending(tenantId: string, entity: SyncEntity, now = Date.now()): Promise<SyncEntity | null> {
+    const earlier = SYNC_ENTITIES.slice(0, SYNC_ENTITIES.indexOf(entity));
+    if (earlier.length === 0) return null;
+    const { jobs } = await this.repository.queryJobs({ names: earlier.map(syncJobName), data: { tenantId }, includeDisabled: false });
+    const pending = jobs.filter((j) => this.syncRunningOrDue(j, now)).map((j) => (j.data as SyncJobData).entity);
+    return earlier.find((e) => pending.includes(e)) ?? null;
+  }
+
+  /**
+   * True while a sync of the tenant (scheduled or 'sync now', any entity) holds a live lock, is due (or waits
+   * for an earlier entity's sync), or failed and waits for a retry: the nightly reconciliation runs only after
+   * the tenant's syncs are done.
    */
   async syncsPending(tenantId: string, now = Date.now()): Promise<boolean> {
-    const lockFloor = now - this.opts.lockLifetimeMs;
     const longestBackoff = this.retry.delayMs * 2 ** Math.max(0, this.retry.retries - 1);
     const { jobs } = await this.repository.queryJobs({ names: [...SYNC_JOB_NAMES], data: { tenantId }, includeDisabled: false });
     return jobs.some((j) => {
-      if (j.lockedAt && j.lockedAt.getTime() > lockFloor) return true;
+      if (this.syncRunningOrDue(j, now)) return true;
       if (!j.nextRunAt) return false;
       const next = j.nextRunAt.getTime();
-      if (next <= now) return true;
       // Failed on its latest attempt, with retries left, and the next run is that retry (not the next scheduled run).
       const fails = j.failCount ?? 0;
       const failedLast = !!j.failedAt && (!j.lastRunAt || j.failedAt.getTime() >= j.lastRunAt.getTime());

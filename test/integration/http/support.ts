@@ -38,7 +38,7 @@ export async function startApp(
   const rt: Runtime = { config, logger: opts.logger ?? createLogger('silent'), ds, secrets: testSecretBox(), close: async () => { if (ds.isInitialized) await ds.destroy(); } };
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 } });
+    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 }, syncOrderWaitMs: 200 });
     await scheduler.repository.purgeAllJobs();
     await scheduler.start();
   }

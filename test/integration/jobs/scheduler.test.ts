@@ -21,7 +21,7 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
   const newScheduler = (over: Partial<ConstructorParameters<typeof Scheduler>[0]> = {}) =>
     new Scheduler({
       ds, logger, lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4,
-      retry: { retries: 2, delayMs: 30 }, reconcileEveryMs: 3_600_000, drainTimeoutMs: 10_000, ...over,
+      retry: { retries: 2, delayMs: 30 }, reconcileEveryMs: 3_600_000, drainTimeoutMs: 10_000, syncOrderWaitMs: 50, ...over,
     });
   const createTenant = (name: string, extra: Record<string, unknown> = {}) =>
     tenants.create({ name, clientId: 'client', clientSecret: 'secret', ...extra });
@@ -147,6 +147,30 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect(progressSeen).to.deep.equal([40]);
     });
 
+    it('runs the entities of one sync now in order (customers, products, subscriptions, usage), each after the one before', async () => {
+      const seen: string[] = [];
+      registerJobHandlers({
+        syncEntity: async (_tenantId, entity) => {
+          seen.push(`start ${entity}`);
+          await sleep(150);
+          seen.push(`end ${entity}`);
+          return { counts: { created: 1 } };
+        },
+      });
+      await scheduler.start();
+      const t = await createTenant('ordered');
+      const queued = await scheduler.syncNow('ordered', ['usage', 'subscriptions', 'products', 'customers'], 'http', 'tester');
+      expect(queued).to.have.length(4);
+      const runs = await waitFor(async () => {
+        const r = await importRuns(t.id);
+        return r.length === 4 && r.every((x) => x.status === 'succeeded') ? r : null;
+      }, 'the four import runs to finish');
+      expect(seen).to.deep.equal(['customers', 'products', 'subscriptions', 'usage'].flatMap((e) => [`start ${e}`, `end ${e}`]));
+      expect(runs.map((r) => r.entities)).to.deep.equal(['customers', 'products', 'subscriptions', 'usage']);
+      // Each job ran once and is gone; none failed while it waited.
+      expect((await jobsOf(t.id)).filter((j) => queued.some((q) => q.jobId === String(j._id)))).to.deep.equal([]);
+    });
+
     it('links the job to an import run the service wrote itself, writing none of its own', async () => {
       registerJobHandlers({
         syncEntity: async (tenantId, entity) => {
@@ -171,7 +195,7 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect(await importRuns(t.id)).to.have.length(1);
     });
 
-    it('refuses politely while the same sync runs or waits, and accepts other entities', async () => {
+    it('refuses politely while the same sync runs or waits, and accepts other entities (run in entity order)', async () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => { release = r; });
       const started: string[] = [];
@@ -198,10 +222,13 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       refused = undefined;
       await scheduler.syncNow('epsilon', ['customers'], 'cli', 'b').catch((err) => { refused = err; });
       expect(refused).to.be.instanceOf(SyncAlreadyRunningError);
+      // Another entity is accepted; products come after customers, so it runs once the customers sync is done.
       await scheduler.syncNow('epsilon', ['products'], 'cli', 'b');
-      await waitFor(() => started.includes('products'), 'the products sync to run');
+      await sleep(300);
+      expect(started, 'the products sync waits for the customers sync').to.deep.equal(['customers']);
 
       release();
+      await waitFor(() => started.includes('products'), 'the products sync to run');
       await waitFor(async () => !(await scheduler.isSyncActive(t.id, 'customers')), 'the customers sync to finish');
       const again = await scheduler.syncNow('epsilon', ['customers'], 'cli', 'b');
       expect(again).to.have.length(1);
