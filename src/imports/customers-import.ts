@@ -3,7 +3,7 @@ import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js'
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Company } from '../pax8/schemas/company.js';
 import { writeBatch, type AfterCommit } from './batch-writer.js';
-import { insertRows } from './bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { checkAborted, type ImportContext } from './context.js';
 import { companyFields, companyHash, customerPatch, siteFrom, type CompanyFields } from './company-fields.js';
 import type { Outcome } from './counts.js';
@@ -136,9 +136,9 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     const rows: Inserts = { companies: [], customers: [], mappings: [] };
     const after: AfterCommit[] = [];
     for (const p of items) after.push(await write(tx, p, rows));
-    await insertRows(tx, Pax8Company, rows.companies);
-    await insertRows(tx, Customer, rows.customers);
-    await insertRows(tx, CustomerMapping, rows.mappings);
+    await bulkInsert(tx, Pax8Company, rows.companies);
+    await bulkInsert(tx, Customer, rows.customers);
+    await bulkInsert(tx, CustomerMapping, rows.mappings);
     return after;
   };
 

@@ -4,7 +4,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import type { Pax8Item } from '../pax8/client/index.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { writeBatch, type AfterCommit } from './batch-writer.js';
-import { insertRows } from './bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { offerInvoiceLine } from './invoice-lines.js';
@@ -56,7 +56,7 @@ export interface SubscriptionStepOptions {
 }
 
 function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 'id' | 'quantity' | 'status' | 'active' | 'price' | 'cost'>, fields: string[], effectiveDate: string, observedAt: Date): SubscriptionChange {
-  // A plain row (written by insertRows), not an entity built by the manager: the import makes one per new subscription.
+  // A plain row (written by bulkInsert), not an entity built by the manager: the import makes one per new subscription.
   return {
     id: randomUUID(), tenantId: tx.tenantId, subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
     quantity: sub.quantity, status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import',
@@ -137,8 +137,8 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         rec.count('subscriptions', outcome);
       });
     }
-    await insertRows(tx, Subscription, inserts);
-    await insertRows(tx, SubscriptionChange, changes);
+    await bulkInsert(tx, Subscription, inserts);
+    await bulkInsert(tx, SubscriptionChange, changes);
     for (const sub of inserts) {
       const note = await offerInvoiceLine(ctx, tx, sub);
       if (note) after.push(() => rec.note('invoiceLines', note));

@@ -6,7 +6,7 @@ import type { UsageLine as Pax8UsageLine, UsageSummary as Pax8UsageSummary } fro
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
-import { insertRows } from './bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { offerInvoiceLine } from './invoice-lines.js';
 import { pool } from './mutex.js';
 import { round6 } from './rounding.js';
@@ -221,11 +221,11 @@ async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: st
     for (const it of items) {
       after.push(await writeSummary(ctx, tx, it.p, it.storedId, rows, created));
     }
-    await insertRows(tx, UsageSummary, rows.summaries);
-    await insertRows(tx, UsageMonthlyCharge, rows.months);
-    await insertRows(tx, UsageLine, rows.lines);
-    await insertRows(tx, Subscription, rows.subs);
-    await insertRows(tx, SubscriptionChange, rows.changes);
+    await bulkInsert(tx, UsageSummary, rows.summaries);
+    await bulkInsert(tx, UsageMonthlyCharge, rows.months);
+    await bulkInsert(tx, UsageLine, rows.lines);
+    await bulkInsert(tx, Subscription, rows.subs);
+    await bulkInsert(tx, SubscriptionChange, rows.changes);
     for (const c of created) {
       const note = await offerInvoiceLine(ctx, tx, c.sub);
       if (note) after.push(() => rec.note('invoiceLines', note));

@@ -12,7 +12,7 @@ import {
   BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 

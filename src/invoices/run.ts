@@ -11,7 +11,7 @@ import {
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from './row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';

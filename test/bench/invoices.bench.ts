@@ -14,14 +14,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
-import type { DataSource } from 'typeorm';
+import type { DataSource, DeepPartial } from 'typeorm';
 import {
   BillingDailyProgress, Customer, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
   SubscriptionChange,
 } from '../../src/db/entities/index.js';
 import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
-import { bulkInsert } from '../../src/invoices/bulk-insert.js';
+import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
 import { timeOrderedId } from '../../src/invoices/row-ids.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
@@ -48,7 +48,7 @@ function rng(seed: number): () => number {
   };
 }
 
-async function insertAll<T extends { tenantId: string }>(scope: TenantScope, entity: new () => T, rows: Partial<T>[]): Promise<void> {
+async function insertAll<T extends { tenantId: string }>(scope: TenantScope, entity: new () => T, rows: DeepPartial<T>[]): Promise<void> {
   await scope.transaction((tx) => bulkInsert(tx, entity, rows));
 }
 
