@@ -76,8 +76,8 @@ function textOrNull(v: unknown): string | null {
  * Why no ORDER BY, and why the unary plus: without statistics SQLite assumes `tenantId = ?` selects a handful of
  * rows, so for a chunked `IN` it would walk the whole tenant through a tenant-prefixed index (to save a sort, or
  * instead of 500 primary-key seeks) — once per chunk, quadratic in the tenant's size. Without ORDER BY the
- * (tenantId, column) index is the only good plan; for a primary-key filter `+tenantId` (a no-op in SQL; MariaDB's
- * parser drops it) takes the tenant term out of index selection, so the primary key is used.
+ * (tenantId, column) index is the only good plan; a primary-key filter goes through TenantRepository.queryByPrimaryKey,
+ * which takes the tenant term out of index selection, so the primary key is used.
  */
 async function rawRows(
   scope: TenantScope,
@@ -87,7 +87,7 @@ async function rawRows(
 ): Promise<Raw[]> {
   const build = (byPrimaryKey: boolean) => {
     const qb = byPrimaryKey
-      ? scope.manager.createQueryBuilder(entity, 'x').where('+x.tenantId = :__tenantId', { __tenantId: scope.tenantId })
+      ? scope.repo(entity).queryByPrimaryKey('x')
       : scope.repo(entity).query('x');
     qb.select(`x.${columns[0]!}`, columns[0]!);
     for (const c of columns.slice(1)) qb.addSelect(`x.${c}`, c);

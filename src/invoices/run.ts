@@ -209,14 +209,11 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       if (g) g.ids.push(ri.id);
       else groups.set(key, { periodStart: inv.periodStart, next, ids: [ri.id] });
     }
-    // By primary key. The unary pluses (no-ops in SQL; MariaDB's parser drops them) keep SQLite, which without
-    // statistics takes `tenantId = ?` for selective, from walking every due recurring invoice through the
-    // (tenantId, nextInvoiceDate) index for each group.
+    // By primary key (see updateByPrimaryKey). The unary plus on nextInvoiceDate (a no-op in SQL) likewise keeps
+    // SQLite from walking every due recurring invoice through the (tenantId, nextInvoiceDate) index for each group.
     for (const g of groups.values()) {
       for (let i = 0; i < g.ids.length; i += 500) {
-        await tx.manager.createQueryBuilder().update(RecurringInvoice)
-          .set({ nextInvoiceDate: g.next, updatedAt: now })
-          .where('+tenantId = :tenantId', { tenantId: tx.tenantId })
+        await tx.repo(RecurringInvoice).updateByPrimaryKey({ nextInvoiceDate: g.next, updatedAt: now })
           .andWhere('id IN (:...ids)', { ids: g.ids.slice(i, i + 500) })
           .andWhere('+nextInvoiceDate <= :periodStart', { periodStart: g.periodStart })
           .execute();
