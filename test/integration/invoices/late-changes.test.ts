@@ -5,13 +5,9 @@ import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { freshDatabase, insertTenant } from '../../support/database.js';
 import { insertChanges, scopeOf, setTenantSettings } from './fixtures.js';
-import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type ScenarioJson } from './scenario-db.js';
+import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, TEN_TO_FIFTEEN, type ScenarioJson } from './scenario-db.js';
 
-const base: ScenarioJson = {
-  currency: 'USD', frequency: 'monthly', anchorDay: 1, startDate: '2026-01-01', through: '2026-02-01', taxRate: '0.10',
-  lines: [{ id: 'm365', timing: 'advance', unitPrice: '22.00', links: [{ subscription: 's1' }] }],
-  subscriptions: [{ id: 's1', changes: [{ date: '2026-01-01', quantity: 10 }, { date: '2026-01-11', quantity: 15 }] }],
-};
+const base = TEN_TO_FIFTEEN;
 
 describe('invoices: changes recorded late', function () {
   this.timeout(120_000);

@@ -27,6 +27,13 @@ export interface ScenarioJson {
   usage?: Array<{ usageSummary: string; month: string; charges: string }>;
 }
 
+/** One monthly in-advance line, one subscription going from 10 to 15 seats on 11 January (the rules' example). */
+export const TEN_TO_FIFTEEN: ScenarioJson = {
+  currency: 'USD', frequency: 'monthly', anchorDay: 1, startDate: '2026-01-01', through: '2026-02-01', taxRate: '0.10',
+  lines: [{ id: 'm365', timing: 'advance', unitPrice: '22.00', links: [{ subscription: 's1' }] }],
+  subscriptions: [{ id: 's1', changes: [{ date: '2026-01-01', quantity: 10 }, { date: '2026-01-11', quantity: 15 }] }],
+};
+
 export interface LoadedScenario {
   recurringInvoiceId: string;
   customerId: string;

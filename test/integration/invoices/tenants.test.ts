@@ -5,15 +5,12 @@ import { loadRecurringInvoices } from '../../../src/invoices/loader.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { freshDatabase, insertTenant } from '../../support/database.js';
 import { scopeOf, setTenantSettings } from './fixtures.js';
-import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type ScenarioJson } from './scenario-db.js';
+import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, TEN_TO_FIFTEEN } from './scenario-db.js';
 
-// The run's primary-key reads and updates write their tenant condition by hand (`+tenantId = ?`, see
-// src/invoices/README.md, "Query plans"), outside TenantScope's query builder: they must still see one tenant only.
-const scenario: ScenarioJson = {
-  currency: 'USD', frequency: 'monthly', anchorDay: 1, startDate: '2026-01-01', through: '2026-02-01', taxRate: '0.10',
-  lines: [{ id: 'm365', timing: 'advance', unitPrice: '22.00', links: [{ subscription: 's1' }] }],
-  subscriptions: [{ id: 's1', changes: [{ date: '2026-01-01', quantity: 10 }, { date: '2026-01-11', quantity: 15 }] }],
-};
+// The run's primary-key reads and updates carry a query-plan hint in their tenant condition (`+tenantId = ?`,
+// TenantRepository.queryByPrimaryKey / updateByPrimaryKey, see src/invoices/README.md, "Query plans"): they must
+// still see one tenant only.
+const scenario = TEN_TO_FIFTEEN;
 
 describe('invoices: one tenant\'s run never reads or touches another tenant\'s rows', function () {
   this.timeout(120_000);
