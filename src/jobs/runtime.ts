@@ -3,17 +3,18 @@ import { registerJobHandlers } from './handlers.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { serviceJobHandlers } from './wiring.js';
 
+function configuredOptions(rt: Runtime): SchedulerOptions {
+  const c = rt.config.scheduler;
+  return { ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency };
+}
+
 /**
  * The process's scheduler, configured from `config.scheduler` and wired to the real services.
  * Not started: `recurra sync` and a web-only `recurra start` use it to queue jobs and to show them.
  */
 export function createScheduler(rt: Runtime, overrides: Partial<SchedulerOptions> = {}): Scheduler {
   registerJobHandlers(serviceJobHandlers({ ds: rt.ds, secrets: rt.secrets }));
-  const c = rt.config.scheduler;
-  const scheduler = new Scheduler({
-    ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency,
-    ...overrides,
-  });
+  const scheduler = new Scheduler({ ...configuredOptions(rt), ...overrides });
   // Even a process that runs no jobs (web only) keeps tenants' schedules in step with its tenant changes.
   scheduler.followTenantChanges();
   return scheduler;
@@ -30,8 +31,7 @@ export function jobQueue(rt: Runtime): Scheduler {
   if (rt.scheduler) return rt.scheduler;
   let scheduler = queueOnly.get(rt.ds);
   if (!scheduler) {
-    const c = rt.config.scheduler;
-    scheduler = new Scheduler({ ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency });
+    scheduler = new Scheduler(configuredOptions(rt));
     queueOnly.set(rt.ds, scheduler);
   }
   return scheduler;
