@@ -3,6 +3,7 @@ import { Decimal } from 'decimal.js';
 import { Subscription, SubscriptionChange, UsageLine, UsageMonthlyCharge, UsageSummary } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { UsageLine as Pax8UsageLine, UsageSummary as Pax8UsageSummary } from '../pax8/schemas/usage.js';
+import { writeBatch } from './batch-writer.js';
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
@@ -244,24 +245,7 @@ async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: st
     }
     return;
   }
-  try {
-    const after = await scope.transaction((tx) => one(tx, toWrite));
-    for (const a of after) a();
-    return;
-  } catch (err) {
-    if (toWrite.length === 1) {
-      fail(toWrite[0]!.p, err);
-      return;
-    }
-  }
-  for (const it of toWrite) {
-    try {
-      const after = await scope.transaction((tx) => one(tx, [it]));
-      for (const a of after) a();
-    } catch (err) {
-      fail(it.p, err);
-    }
-  }
+  await writeBatch(scope, toWrite, one, (it, err) => fail(it.p, err));
 }
 
 /** Stored summaries of the given Pax8 ids: id and content hash only. */
