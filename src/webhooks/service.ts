@@ -85,7 +85,6 @@ function webhookClient(ds: DataSource, secrets: SecretBox, tenant: Tenant, overr
 }
 
 function pax8Failure(what: string, err: unknown): WebhookError {
-  if (err instanceof Pax8Error) return new WebhookError('pax8', `${what}: ${err.message}`);
   return new WebhookError('pax8', `${what}: ${(err as Error).message}`);
 }
 
