@@ -4,6 +4,7 @@ import { Agenda, type BackoffStrategy, type Job, type JobParameters } from 'agen
 import type { DataSource } from 'typeorm';
 import { ImportRun, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
+import { tenantDate } from '../imports/local-date.js';
 import type { Logger } from '../logging/logger.js';
 import { onTenantChange } from '../tenants/events.js';
 import { tenantSettings } from '../tenants/service.js';
@@ -105,11 +106,15 @@ export interface QueuedSync {
   jobId: string;
 }
 
-/** 'YYYY-MM-DD' of `at` in the IANA zone `timeZone`. */
-export function localDate(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+
+/**
+ * Ends a run without work and has the job run again `waitMs` from now: Agenda saves nextRunAt when the run ends, a
+ * one-off job with a nextRunAt is kept (not removed on completion), and a recurring job's cron takes over after that run.
+ */
+function postpone(job: Job<unknown>, waitMs: number): Date {
+  const retryAt = new Date(Date.now() + waitMs);
+  job.attrs.nextRunAt = retryAt;
+  return retryAt;
 }
 
 const isStarted = (j: JobParameters): boolean =>
@@ -410,10 +415,8 @@ export class Scheduler {
     const first = await this.earlierSyncPending(tenantId, entity);
     if (first) {
       // Subscriptions need the customers and products imported first: "sync now" of every entity queues them
-      // together, so each waits for the ones before it. Agenda saves nextRunAt when the run ends (a one-off
-      // job with a nextRunAt is kept, not removed), and the job runs again then.
-      const retryAt = new Date(Date.now() + this.syncOrderWaitMs);
-      job.attrs.nextRunAt = retryAt;
+      // together, so each waits for the ones before it.
+      const retryAt = postpone(job, this.syncOrderWaitMs);
       logger.info({ retryAt, waitsFor: first }, 'a sync of an entity that comes first is running or due: this sync waits for it');
       return;
     }
@@ -457,7 +460,7 @@ export class Scheduler {
     const invoiceRun = jobHandler('invoiceRun');
     const tenant = await this.loadRunnableTenant(job);
     if (!tenant) return;
-    const date = localDate(job.attrs.lastRunAt ?? new Date(), tenant.timeZone);
+    const date = tenantDate(job.attrs.lastRunAt ?? new Date(), tenant.timeZone);
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date });
     await this.withContext(job, logger, async (ctx) => {
       await ctx.progress(0);
@@ -527,13 +530,11 @@ export class Scheduler {
     const startedAt = job.attrs.lastRunAt ?? new Date();
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
     if (await this.syncsPending(tenant.id)) {
-      const retryAt = new Date(Date.now() + (this.opts.syncWaitMs ?? 5 * 60_000));
-      // Agenda saves nextRunAt when the run ends: the job runs again then, and its cron takes over after that run.
-      job.attrs.nextRunAt = retryAt;
+      const retryAt = postpone(job, this.opts.syncWaitMs ?? 5 * 60_000);
       logger.info({ retryAt }, 'a sync of the tenant is still running or due: the reconciliation waits for it');
       return;
     }
-    const date = localDate(startedAt, tenant.timeZone);
+    const date = tenantDate(startedAt, tenant.timeZone);
     const log = logger.child({ date });
     const outcome = await this.withContext(job, log, async (ctx) => {
       await ctx.progress(0);

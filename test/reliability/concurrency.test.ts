@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { ImportRun, Invoice, InvoiceLine, RecurringInvoiceAdjustment } from '../../src/db/entities/index.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { BILLING_JOB, Scheduler, localDate, syncJobName, type BillingJobData } from '../../src/jobs/scheduler.js';
+import { BILLING_JOB, Scheduler, syncJobName, type BillingJobData } from '../../src/jobs/scheduler.js';
+import { tenantDate } from '../../src/imports/local-date.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 import { TenantService } from '../../src/tenants/service.js';
 import { SYNC_ENTITIES, type SyncEntity } from '../../src/tenants/settings.js';
@@ -113,7 +114,7 @@ describe(`Concurrency: ${WORKERS} recurra worker processes on one ${process.env.
           schedule: { customers: FAR_CRON, products: FAR_CRON, subscriptions: FAR_CRON, usage: FAR_CRON, billing: FAR_CRON },
         },
       });
-      const today = localDate(new Date(), timeZone);
+      const today = tenantDate(new Date(), timeZone);
       const scenario = scenarioAround(today);
       // The precondition the scenario was built for: a day either side of today owes the same invoices.
       expect(simulated({ ...scenario, through: plusDays(today, -1) })).to.deep.equal(simulated({ ...scenario, through: plusDays(today, 2) }));

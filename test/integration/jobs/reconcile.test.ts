@@ -6,7 +6,8 @@ import { createLogger } from '../../../src/logging/logger.js';
 import { ImportRun, LeakageNotice, LicensingNotice, Pax8Invoice, type Tenant } from '../../../src/db/entities/index.js';
 import { TenantService } from '../../../src/tenants/service.js';
 import { UserService } from '../../../src/users/service.js';
-import { RECONCILE_JOB, Scheduler, localDate, syncJobName } from '../../../src/jobs/scheduler.js';
+import { RECONCILE_JOB, Scheduler, syncJobName } from '../../../src/jobs/scheduler.js';
+import { tenantDate } from '../../../src/imports/local-date.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { serviceJobHandlers } from '../../../src/jobs/wiring.js';
 import { monthsToReconcile } from '../../../src/reconcile/scheduled.js';
@@ -105,7 +106,7 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
     expect(Math.min(...invoices.map((i) => i.createdAt.getTime())), 'Pax8\'s bill is imported after the syncs finished').to.be.at.least(syncsDone);
 
     // The months: this month, and last month while its Pax8 invoice had not been imported (it never was before this run).
-    const today = localDate((await reconcileJob()).lastRunAt!, tenant.timeZone);
+    const today = tenantDate((await reconcileJob()).lastRunAt!, tenant.timeZone);
     months = monthsToReconcile(today, false);
     const rows = await leakageRows();
     expect([...new Set(rows.map((r) => r.month))].sort()).to.deep.equal(months);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { containsData, uniqueKeyFor } from '../../../src/jobs/typeorm-repository.js';
-import { localDate } from '../../../src/jobs/scheduler.js';
+import { tenantDate } from '../../../src/imports/local-date.js';
 import { parseSyncEntities } from '../../../src/cli/commands/sync.js';
 import { UsageError } from '../../../src/cli/errors.js';
 import { HandlerNotRegisteredError, clearJobHandlers, jobHandler, registerJobHandlers, registeredJobHandlers } from '../../../src/jobs/handlers.js';
@@ -23,11 +23,11 @@ describe('jobs: pure helpers', () => {
     expect(uniqueKeyFor('sync:usage', { 'data.tenantId': 't2', 'data.scheduled': true })).to.not.equal(k);
   });
 
-  it('localDate gives the calendar date in the zone', () => {
+  it('tenantDate, which the scheduler dates its runs with, gives the calendar date in the zone', () => {
     const at = new Date('2026-01-01T05:30:00Z');
-    expect(localDate(at, 'UTC')).to.equal('2026-01-01');
-    expect(localDate(at, 'America/Los_Angeles')).to.equal('2025-12-31');
-    expect(localDate(new Date('2026-06-30T23:30:00Z'), 'Europe/Amsterdam')).to.equal('2026-07-01');
+    expect(tenantDate(at, 'UTC')).to.equal('2026-01-01');
+    expect(tenantDate(at, 'America/Los_Angeles')).to.equal('2025-12-31');
+    expect(tenantDate(new Date('2026-06-30T23:30:00Z'), 'Europe/Amsterdam')).to.equal('2026-07-01');
   });
 
   it('parseSyncEntities defaults to all, dedupes, and rejects unknown names', () => {
