@@ -97,12 +97,13 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
 }
 
 /** Pages every endpoint the import reads, doing nothing with the records. */
-async function bareClientPass(sb: Sandbox): Promise<{ ms: number; requests: number }> {
+async function bareClientPass(sb: Sandbox): Promise<{ ms: number; steps: string; requests: number }> {
   const client = new Pax8Client({ tenantId: 'bench', tenantName: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiBaseUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience, ...CLIENT });
   const t0 = performance.now();
   let requests = 0;
   let records = 0;
   for await (const _ of client.companies()) records++;
+  const tCompanies = performance.now() - t0;
   const carriers: string[] = [];
   const vendor = new Map<string, Promise<string | null>>();
   for await (const item of client.subscriptions()) {
@@ -116,6 +117,7 @@ async function bareClientPass(sb: Sandbox): Promise<{ ms: number; requests: numb
     }
     if (carriesUsage(USAGE_PATTERN, s.productName, await v)) carriers.push(s.id);
   }
+  const tSubscriptions = performance.now() - t0;
   const dates = usageDates(new Date(SANDBOX_NOW));
   await pool(carriers, 2, async (subId) => {
     const summaries: string[] = [];
@@ -127,7 +129,8 @@ async function bareClientPass(sb: Sandbox): Promise<{ ms: number; requests: numb
       }));
     });
   });
-  return { ms: performance.now() - t0, requests: requests + Math.ceil(COMPANIES / 200) + Math.ceil(SUBSCRIPTIONS / 200) + carriers.length };
+  const ms = performance.now() - t0;
+  return { ms, steps: `companies ${fmt(tCompanies)}, subscriptions ${fmt(tSubscriptions - tCompanies)}, usage ${fmt(ms - tSubscriptions)}`, requests: requests + Math.ceil(COMPANIES / 200) + Math.ceil(SUBSCRIPTIONS / 200) + carriers.length };
 }
 
 const TABLES = ['customers', 'pax8_companies', 'customer_mappings', 'products', 'subscriptions', 'subscription_changes', 'usage_summaries', 'usage_monthly_charges', 'usage_lines'];
@@ -160,12 +163,26 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     name: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
     settings: { imports: { importInactiveCompanies: true, includeOwnCompany: true, ownCompanyPax8Id: sb.partnerCompanyId, usageProductPattern: USAGE_PATTERN, productImportMode: 'products' } },
   });
-  const run = (startedBy: string) => runImport({ ds, secrets }, {
-    tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT, batchSize: 500,
-    onProgress: process.stderr.isTTY
-      ? (e) => process.stderr.write(`\r\x1b[K  ${label} ${startedBy}: ${e.entity} ${e.done}`)
-      : (e) => { if (e.total !== undefined) process.stderr.write(`  ${label} ${startedBy}: ${e.entity} ${e.done} done\n`); },
-  });
+  /** Each step's end, as time since the run started (printed next to the bare pass's). */
+  const steps = new Map<string, string>();
+  const run = (startedBy: string) => {
+    const t0 = performance.now();
+    let last = t0;
+    const ends: string[] = [];
+    return runImport({ ds, secrets }, {
+      tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT, batchSize: 500,
+      onProgress: (e) => {
+        if (e.total !== undefined) {
+          const now = performance.now();
+          ends.push(`${e.entity} ${fmt(now - last)}`);
+          last = now;
+          steps.set(startedBy, ends.join(', '));
+        }
+        if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${label} ${startedBy}: ${e.entity} ${e.done}`);
+        else if (e.total !== undefined) process.stderr.write(`  ${label} ${startedBy}: ${e.entity} ${e.done} done\n`);
+      },
+    });
+  };
 
   // The import runs first, so the peak memory is the importer's alone (a bare pass before it left a few hundred MB
   // of RSS behind that the import was charged with); the bare pass then runs against an already warm sandbox,
@@ -188,10 +205,10 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   process.stdout.write([
     `${label}:`,
     `  imported: ${c.customers?.created ?? 0} customers, ${c.subscriptions?.created ?? 0} subscriptions, ${c.products?.created ?? 0} products, ${c.usage?.created ?? 0} usage summaries (${[...before.entries()].map(([t, n]) => `${t} ${n}`).join(', ')}); status ${full.status}`,
-    `  full import:            ${fmt(fullMs)}`,
-    `  bare client, same endpoints: ${fmt(bare.ms)} (${bare.requests} requests)`,
+    `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')})`,
+    `  bare client, same endpoints: ${fmt(bare.ms)} (${bare.requests} requests; ${bare.steps})`,
     `  ratio:                  ${(fullMs / bare.ms).toFixed(2)} (target <= 1.5)`,
-    `  unchanged re-import:    ${fmt(reMs)}, rows written ${written} (target 0); status ${again.status}`,
+    `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
     `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= 400 MB; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
     '',
   ].join('\n'));
