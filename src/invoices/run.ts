@@ -12,7 +12,7 @@ import {
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import { bulkInsert } from '../db/bulk-insert.js';
-import { timeOrderedId } from './row-ids.js';
+import { timeOrderedId } from '../db/row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';

@@ -23,7 +23,7 @@ import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
-import { timeOrderedId } from '../../src/invoices/row-ids.js';
+import { timeOrderedId } from '../../src/db/row-ids.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
 import { freshDatabase, insertTenant } from '../support/database.js';
 

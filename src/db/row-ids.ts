@@ -5,7 +5,7 @@ let counter = 0;
 
 /**
  * A time-ordered UUID (version 7 layout: 48-bit Unix milliseconds, then a 12-bit counter, then random bits) for rows
- * written in bulk (invoices, invoice lines). Ids made one after another sort one after another, so a large insert
+ * written in bulk (invoices, invoice lines; the imports' customers, subscriptions, their history, usage rows). Ids made one after another sort one after another, so a large insert
  * appends to the end of the primary-key index instead of touching a random index page per row (random v4 ids make
  * every transaction of an invoice run rewrite hundreds of index pages on SQLite and InnoDB alike). Unique like v4:
  * 62 random bits per id within one millisecond and counter value.
