@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../db/row-ids.js';
 import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Company } from '../pax8/schemas/company.js';
@@ -75,7 +75,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     }
     const now = ctx.now;
     const create = scope.repo(Customer).create({
-      id: randomUUID(), name: fields.name, topLevel: settings.topLevelForNewCustomers, active: fields.status === 'Active',
+      id: timeOrderedId(), name: fields.name, topLevel: settings.topLevelForNewCustomers, active: fields.status === 'Active',
       ...siteFrom(fields), source: 'pax8_import', monthlyRecurringInvoiceId: null, annualRecurringInvoiceId: null,
       noAutomaticInvoiceLines: false, createdAt: now, updatedAt: now,
     });
@@ -94,7 +94,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
         await tx.repo(Pax8Company).update({ id: companyRow.id }, values);
         companyRow = Object.assign(tx.repo(Pax8Company).create({ ...companyRow }), values);
       } else {
-        companyRow = tx.repo(Pax8Company).create({ id: randomUUID(), ...values, createdAt: now });
+        companyRow = tx.repo(Pax8Company).create({ id: timeOrderedId(), ...values, createdAt: now });
         rows.companies.push(companyRow);
       }
     }
@@ -104,7 +104,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     if (c && 'create' in c) {
       rows.customers.push(c.create);
       newMapping = tx.repo(CustomerMapping).create({
-        id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.create.id, resourceGroup: null, source: 'import', createdAt: now, updatedAt: now,
+        id: timeOrderedId(), pax8CompanyId: p.company.id, customerId: c.create.id, resourceGroup: null, source: 'import', createdAt: now, updatedAt: now,
       });
       rows.mappings.push(newMapping);
       customerAfter = c.create;
@@ -115,7 +115,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       }
       if (c.link) {
         newMapping = tx.repo(CustomerMapping).create({
-          id: randomUUID(), pax8CompanyId: p.company.id, customerId: c.existing.id, resourceGroup: null, source: 'generated', createdAt: now, updatedAt: now,
+          id: timeOrderedId(), pax8CompanyId: p.company.id, customerId: c.existing.id, resourceGroup: null, source: 'generated', createdAt: now, updatedAt: now,
         });
         rows.mappings.push(newMapping);
       }

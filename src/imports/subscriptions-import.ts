@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../db/row-ids.js';
 import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Pax8Item } from '../pax8/client/index.js';
@@ -58,7 +58,7 @@ export interface SubscriptionStepOptions {
 function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 'id' | 'quantity' | 'status' | 'active' | 'price' | 'cost'>, fields: string[], effectiveDate: string, observedAt: Date): SubscriptionChange {
   // A plain row (written by bulkInsert), not an entity built by the manager: the import makes one per new subscription.
   return {
-    id: randomUUID(), tenantId: tx.tenantId, subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
+    id: timeOrderedId(), tenantId: tx.tenantId, subscriptionId: sub.id, effectiveDate, observedAt, fields: fields.join(',').slice(0, 80),
     quantity: sub.quantity, status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import',
     importRunId: ctx.rec.id, initiatedBy: null, createdAt: observedAt, updatedAt: observedAt,
   };
@@ -109,7 +109,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         const active = activeFromStatus(p.fields.status);
         const start = p.fields.startDate;
         const sub: Subscription = {
-          id: randomUUID(), tenantId: tx.tenantId, kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
+          id: timeOrderedId(), tenantId: tx.tenantId, kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
           contentHash: p.hash, createdAt: observedAt, updatedAt: observedAt,
         };
         inserts.push(sub);

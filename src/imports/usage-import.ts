@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../db/row-ids.js';
 import { Decimal } from 'decimal.js';
 import { Subscription, SubscriptionChange, UsageLine, UsageMonthlyCharge, UsageSummary } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -309,16 +309,16 @@ async function writeSummary(
   const now = new Date();
   let summaryId = stored?.id;
   if (!stored) {
-    summaryId = randomUUID();
+    summaryId = timeOrderedId();
     rows.summaries.push(tx.repo(UsageSummary).create({ id: summaryId, ...summaryFields, contentHash: hash, createdAt: now, updatedAt: now }));
   } else if (summaryChanged) {
     await tx.repo(UsageSummary).update({ id: stored.id }, { ...summaryFields, contentHash: hash, updatedAt: now });
   }
   if (monthChanged) {
     if (storedMonth) await tx.repo(UsageMonthlyCharge).update({ id: storedMonth.id }, { charges, partnerTotal, updatedAt: now });
-    else rows.months.push(tx.repo(UsageMonthlyCharge).create({ id: randomUUID(), usageSummaryId: summaryId!, month, charges, partnerTotal, createdAt: now, updatedAt: now }));
+    else rows.months.push(tx.repo(UsageMonthlyCharge).create({ id: timeOrderedId(), usageSummaryId: summaryId!, month, charges, partnerTotal, createdAt: now, updatedAt: now }));
   }
-  for (const l of newLines) rows.lines.push(tx.repo(UsageLine).create({ id: randomUUID(), usageSummaryId: summaryId!, ...l, createdAt: now, updatedAt: now }));
+  for (const l of newLines) rows.lines.push(tx.repo(UsageLine).create({ id: timeOrderedId(), usageSummaryId: summaryId!, ...l, createdAt: now, updatedAt: now }));
   for (const l of changedLines) {
     const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`)!;
     await tx.repo(UsageLine).update({ id: old.id }, { ...l, updatedAt: now });
@@ -327,7 +327,7 @@ async function writeSummary(
     const active = usageSub?.activeOverride ?? activeFromStatus(subFields.status);
     if (!usageSub) {
       const sub = tx.repo(Subscription).create({
-        id: randomUUID(), kind: 'usage_summary', pax8Id: s.id, ...subFields, productId: null, active, activeOverride: null,
+        id: timeOrderedId(), kind: 'usage_summary', pax8Id: s.id, ...subFields, productId: null, active, activeOverride: null,
         commitmentTerm: null, commitmentEndDate: null, startDate: null, endDate: null, usageSummaryId: summaryId!, deletedInPax8: false,
         contentHash: subHash, pax8UpdatedAt: null, createdAt: now, updatedAt: now,
       });
@@ -347,7 +347,7 @@ async function writeSummary(
 
 function changeOf(tx: TenantScope, ctx: ImportContext, sub: Subscription, fields: string[], now: Date): SubscriptionChange {
   return tx.repo(SubscriptionChange).create({
-    id: randomUUID(), subscriptionId: sub.id, effectiveDate: ctx.today, observedAt: now, fields: fields.join(','), quantity: sub.quantity,
+    id: timeOrderedId(), subscriptionId: sub.id, effectiveDate: ctx.today, observedAt: now, fields: fields.join(','), quantity: sub.quantity,
     status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import', importRunId: ctx.rec.id, initiatedBy: null,
     createdAt: now, updatedAt: now,
   });
