@@ -103,7 +103,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     start = earliest !== undefined && earliest < date ? earliest : date;
   }
 
-  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThan(start) });
+  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThan(start), revision: 0 });
   const adjustmentsByLine = new Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>();
   for (const row of existing) {
     let m = adjustmentsByLine.get(row.lineId);
@@ -200,7 +200,7 @@ function reconcile(
     const provenance = adjustmentProvenance(spec, a, price.source, price.asOf, review);
     if (!row) {
       const fresh = scope.repo(RecurringInvoiceAdjustment).create({
-        id: randomUUID(), recurringInvoiceId, lineId: spec.id, changeDate: a.date, invoicedInvoiceId: null, createdAt: now, updatedAt: now,
+        id: randomUUID(), recurringInvoiceId, lineId: spec.id, changeDate: a.date, revision: 0, invoicedInvoiceId: null, createdAt: now, updatedAt: now,
       });
       fillAdjustment(fresh, a, period, provenance);
       ops.inserts.push(fresh);

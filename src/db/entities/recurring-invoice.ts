@@ -73,14 +73,21 @@ export class RecurringInvoiceLineChange extends TenantOwnedEntity {
 }
 
 /**
- * A pending (or billed) pro-rata adjustment. Its exact amount is quantity × unitPrice × days / periodDays,
- * every factor stored exactly; it is rounded once, when it becomes an invoice line.
+ * A pending (or billed) pro-rata adjustment, or a late correction. Its exact amount is quantity × unitPrice × days /
+ * periodDays, every factor stored exactly; it is rounded once, when it becomes an invoice line. Unique per
+ * (tenantId, lineId, changeDate, revision).
  */
 @Entity('recurring_invoice_adjustments')
 export class RecurringInvoiceAdjustment extends TenantOwnedEntity {
   @IdColumn() recurringInvoiceId: string;
   @IdColumn() lineId: string;
   @DateColumn() changeDate: string;
+  /**
+   * 0: the pro-rata adjustment of a change on changeDate, kept by the daily pass while its period is not invoiced.
+   * 1, 2, …: late corrections (rule 'correction') of an item already billed — the recurring or arrears charge of the
+   * period starting on changeDate, or the adjustment of changeDate — see src/invoices/late-corrections.ts.
+   */
+  @IntColumn({ default: 0 }) revision: number;
   @DateColumn() periodStart: string;
   @DateColumn() periodEnd: string;
   @TextColumn(20) rule: string;
