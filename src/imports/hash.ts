@@ -1,18 +1,44 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 
-function canonical(v: unknown): unknown {
-  if (v instanceof Decimal) return v.toFixed();
-  if (v === undefined) return null;
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(o).sort().map((k) => [k, canonical(o[k])]));
+/**
+ * Canonical JSON: object keys sorted, Decimals as plain text, undefined as null (a Date, having no own keys, is `{}`:
+ * hash dates as ISO text). Written straight to a string: building a sorted copy of every object and then
+ * stringifying it cost an import more than SQLite's inserts.
+ */
+function canonicalJson(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Decimal) return JSON.stringify(v.toFixed());
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(v[i]);
+    return `${out}]`;
   }
-  return v;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = canonicalOrder(Object.keys(o));
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalJson(o[keys[i]!])}`;
+    return `${out}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Sorted keys in the order a plain object enumerates them once built from sorted entries (the first implementation
+ * did that, and stored hashes must not change): array-index keys first, by value, then the others, sorted.
+ */
+function canonicalOrder(keys: string[]): string[] {
+  const sorted = keys.sort();
+  if (!sorted.some((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295)) return sorted;
+  const isIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
+  return [...sorted.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...sorted.filter((k) => !isIndex(k))];
 }
 
 /** sha256 (64 hex chars) of a value's canonical JSON: keys sorted, Decimals as plain text, undefined as null. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }

@@ -170,7 +170,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     let last = t0;
     const ends: string[] = [];
     return runImport({ ds, secrets }, {
-      tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT, batchSize: 500,
+      tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT,
       onProgress: (e) => {
         if (e.total !== undefined) {
           const now = performance.now();
