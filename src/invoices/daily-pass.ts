@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
-import { IsNull, MoreThan, type DataSource } from 'typeorm';
+import { IsNull, MoreThanOrEqual, type DataSource } from 'typeorm';
 import { addDays, type CalendarDate } from '../billing/dates.js';
 import type { RecurringLineSpec } from '../billing/model.js';
-import { periodContaining, type Period } from '../billing/periods.js';
+import { periodContaining, previousPeriod, type Period, type Schedule } from '../billing/periods.js';
 import { currencyReview, unitPriceFor } from '../billing/price.js';
 import { prorataAdjustments, type Adjustment } from '../billing/prorata.js';
 import { lineQuantityOn } from '../billing/quantity.js';
@@ -14,6 +14,8 @@ import {
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
+import type { CorrectionOps } from './correction-items.js';
+import { planLateCorrections } from './late-corrections.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 
 export interface DailyPassResult {
@@ -24,6 +26,10 @@ export interface DailyPassResult {
   adjustmentsCreated: number;
   adjustmentsUpdated: number;
   adjustmentsRemoved: number;
+  /** Late corrections (first day of the run): pending corrections of periods already invoiced, created, changed, withdrawn. */
+  correctionsCreated: number;
+  correctionsUpdated: number;
+  correctionsRemoved: number;
   /** Lines the pass could not compute (e.g. a followed price that was never given), with the reason. */
   problems: { recurringInvoiceId: string; lineId: string; message: string }[];
   /** Set when another pass claimed a day first; this one stopped there. */
@@ -36,6 +42,8 @@ interface DayOps {
   inserts: RecurringInvoiceAdjustment[];
   updates: RecurringInvoiceAdjustment[];
   deletes: RecurringInvoiceAdjustment[];
+  /** Late corrections (revision ≥ 1), kept apart from the revision-0 rows the day reconciles. */
+  corrections: CorrectionOps;
 }
 
 function sameAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: Period): boolean {
@@ -90,7 +98,8 @@ async function insertChunked<T extends { tenantId: string }>(scope: TenantScope,
 export async function runDailyPass(ds: DataSource, tenantId: string, date: CalendarDate): Promise<DailyPassResult> {
   const scope = new TenantScope(ds.manager, tenantId);
   const result: DailyPassResult = {
-    days: [], through: date, lineChanges: 0, adjustmentsCreated: 0, adjustmentsUpdated: 0, adjustmentsRemoved: 0, problems: [],
+    days: [], through: date, lineChanges: 0, adjustmentsCreated: 0, adjustmentsUpdated: 0, adjustmentsRemoved: 0,
+    correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0, problems: [],
   };
   const progress = await scope.repo(BillingDailyProgress).findOneBy({});
   if (progress && progress.lastDate >= date) return result;
@@ -103,7 +112,11 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     start = earliest !== undefined && earliest < date ? earliest : date;
   }
 
-  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThan(start), revision: 0 });
+  // Revision-0 rows of the periods the pass may reconcile: those ending after `start`, and the closed periods whose
+  // adjustments are not invoiced yet (ending on or after a recurring invoice's next invoice date).
+  const nextDates = loaded.map((l) => l.ri.nextInvoiceDate).sort();
+  const from = nextDates[0] !== undefined && nextDates[0] < addDays(start, 1) ? nextDates[0] : addDays(start, 1);
+  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThanOrEqual(from), revision: 0 });
   const adjustmentsByLine = new Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>();
   for (const row of existing) {
     let m = adjustmentsByLine.get(row.lineId);
@@ -117,9 +130,14 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     for (const [id, h] of l.ctx.histories) if (!changeDatesBySub.has(id)) changeDatesBySub.set(id, new Set(h.changes.map((c) => c.date)));
   }
 
+  // Changes recorded after their period was invoiced: corrections planned once per run, committed with its first day.
+  const late = await planLateCorrections(scope, loaded, start, new Date());
+  result.problems.push(...late.problems);
+
   let previous: CalendarDate | null = progress ? progress.lastDate : null;
   for (let day = start; day <= date; day = addDays(day, 1)) {
     const ops = computeDay(scope, loaded, day, day === start, current, adjustmentsByLine, changeDatesBySub, result);
+    if (day === start) ops.corrections = { inserts: late.inserts, updates: late.updates, deletes: late.deletes };
     try {
       await withRetry(() => commitDay(scope, ops, previous, day));
     } catch (err) {
@@ -135,6 +153,9 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     result.adjustmentsCreated += ops.inserts.length;
     result.adjustmentsUpdated += ops.updates.length;
     result.adjustmentsRemoved += ops.deletes.length;
+    result.correctionsCreated += ops.corrections.inserts.length;
+    result.correctionsUpdated += ops.corrections.updates.length;
+    result.correctionsRemoved += ops.corrections.deletes.length;
     previous = day;
   }
   return result;
@@ -150,7 +171,7 @@ function computeDay(
   changeDatesBySub: ReadonlyMap<string, ReadonlySet<CalendarDate>>,
   result: DailyPassResult,
 ): DayOps {
-  const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [] };
+  const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [], corrections: { inserts: [], updates: [], deletes: [] } };
   const now = new Date();
   for (const { ri, ctx } of loaded) {
     for (const spec of ctx.lines) {
@@ -169,6 +190,12 @@ function computeDay(
         }
         if (spec.timing !== 'advance' || spec.prorata === 'none' || day < ri.startDate) continue;
         const period = periodContaining(ctx.schedule, day);
+        if (everyLine) {
+          // A closed period whose adjustments are not invoiced yet is reconciled again (history recorded since it closed).
+          for (const closed of closedUninvoiced(ctx.schedule, ri, period)) {
+            reconcile(scope, ri.id, spec, ctx, closed, addDays(closed.end, -1), adjustmentsByLine.get(spec.id), ops, now);
+          }
+        }
         if (period.start < ri.startDate || day <= period.start) continue;
         reconcile(scope, ri.id, spec, ctx, period, day, adjustmentsByLine.get(spec.id), ops, now);
       } catch (err) {
@@ -177,6 +204,13 @@ function computeDay(
     }
   }
   return ops;
+}
+
+/** Periods before `current` that were billed in advance but whose adjustments no invoice has billed yet, latest first. */
+function closedUninvoiced(schedule: Schedule, ri: LoadedRecurringInvoice['ri'], current: Period): Period[] {
+  const out: Period[] = [];
+  for (let p = previousPeriod(schedule, current.start); p.start >= ri.startDate && p.end >= ri.nextInvoiceDate; p = previousPeriod(schedule, p.start)) out.push(p);
+  return out;
 }
 
 function reconcile(
@@ -232,8 +266,8 @@ async function commitDay(scope: TenantScope, ops: DayOps, previous: CalendarDate
     for (const q of ops.quantities) {
       await tx.repo(RecurringInvoiceLine).update({ id: q.lineId }, { currentQuantity: q.quantity, quantityDate: q.date, updatedAt: now });
     }
-    await insertChunked(tx, RecurringInvoiceAdjustment, ops.inserts);
-    for (const row of ops.updates) {
+    await insertChunked(tx, RecurringInvoiceAdjustment, [...ops.inserts, ...ops.corrections.inserts]);
+    for (const row of [...ops.updates, ...ops.corrections.updates]) {
       const n = await tx.repo(RecurringInvoiceAdjustment).update({ id: row.id, invoicedInvoiceId: IsNull() }, {
         periodStart: row.periodStart, periodEnd: row.periodEnd, rule: row.rule, quantity: row.quantity, quantityBefore: row.quantityBefore,
         quantityAfter: row.quantityAfter, highWaterMark: row.highWaterMark, unitPrice: row.unitPrice, days: row.days,
@@ -241,7 +275,7 @@ async function commitDay(scope: TenantScope, ops: DayOps, previous: CalendarDate
       });
       if (n !== 1) throw new RunConflict(`adjustment ${row.id} was invoiced meanwhile`);
     }
-    for (const row of ops.deletes) {
+    for (const row of [...ops.deletes, ...ops.corrections.deletes]) {
       const n = await tx.repo(RecurringInvoiceAdjustment).delete({ id: row.id, invoicedInvoiceId: IsNull() });
       if (n !== 1) throw new RunConflict(`adjustment ${row.id} was invoiced meanwhile`);
     }

@@ -1,7 +1,9 @@
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { dec } from '../billing/decimal.js';
 import { roundRatio } from '../billing/money.js';
-import type { InvoiceLine } from '../db/entities/index.js';
+import { Invoice, type InvoiceLine } from '../db/entities/index.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { type CorrectionFacts, invoiceRefText, periodLabel } from './correction-words.js';
 import { invoiceNumberText, loadInvoiceDocument } from './queries.js';
 import { dateRange, formatMoney, formatQuantity, formatUnitPrice, longDate, moneyText } from './words.js';
 
@@ -15,6 +17,25 @@ interface Provenance {
   usage?: { usageSummary: string; month: string };
   exact?: { numerator: string; denominator: number };
   billedPeriod?: { start: string; end: string };
+  correction?: CorrectionFacts;
+}
+
+const ITEM_WORDS: Record<CorrectionFacts['item'], string> = {
+  recurring: 'the in-advance charge',
+  prorata: 'the pro-rata adjustment',
+  arrears: 'the arrears charge',
+};
+
+/** A late correction in words; `numbers` has the corrected invoices' numbers as they are now (a draft may have been issued since). */
+function correctionWords(c: CorrectionFacts, line: InvoiceLine, currency: string, numbers: Map<string, number | null>): string[] {
+  const ref = invoiceRefText({ ...c.corrects, number: numbers.get(c.corrects.invoiceId) ?? c.corrects.number });
+  const of = c.item === 'prorata' ? ` of ${longDate(c.date)}` : '';
+  const amount = formatMoney(dec(line.amount.toString()), currency);
+  return [
+    `   Late correction of ${ITEM_WORDS[c.item]}${of} for ${periodLabel(c.period.start, c.period.end)}, billed on ${ref}.`,
+    `   The subscription history as recorded now${c.recorded ? ` (changed on ${longDate(c.recorded)})` : ''}: the line ${c.what}.`,
+    `   Due for it now ${formatMoney(dec(c.corrected), currency)}, billed for it before ${formatMoney(dec(c.billed), currency)}: this line bills the difference, ${amount} (${c.calculation}).`,
+  ];
 }
 
 function subName(names: Map<string, string>, id: string): string {
@@ -37,7 +58,7 @@ function exactWords(p: Provenance, amount: string): string {
   return ` The exact amount ${shown}${exact.div(p.exact.denominator).equals(dec(shown)) ? '' : '…'} is rounded once, half away from zero, to ${amount}.`;
 }
 
-function explainLine(line: InvoiceLine, currency: string, names: Map<string, string>, index: number): string {
+function explainLine(line: InvoiceLine, currency: string, names: Map<string, string>, index: number, numbers: Map<string, number | null>): string {
   const p = JSON.parse(line.provenanceJson) as Provenance;
   const amount = formatMoney(dec(line.amount.toString()), currency);
   const unitPrice = formatUnitPrice(dec(line.unitPrice.toString()), currency);
@@ -54,6 +75,8 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
     out.push(`   Average quantity ${quantity}.`);
   } else if (line.kind === 'usage') {
     out.push(`   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
+  } else if (line.kind === 'prorata' && p.correction) {
+    out.push(...correctionWords(p.correction, line, currency, numbers));
   } else if (line.kind === 'prorata') {
     const a = p.adjustment;
     const f = p.factor;
@@ -70,6 +93,17 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
   return out.join('\n');
 }
 
+/** Current numbers of the invoices the lines' late corrections refer to. */
+async function correctedInvoiceNumbers(ds: DataSource, tenantId: string, lines: readonly InvoiceLine[]): Promise<Map<string, number | null>> {
+  const ids = [...new Set(lines.flatMap((l) => {
+    const c = (JSON.parse(l.provenanceJson) as Provenance).correction;
+    return c ? [c.corrects.invoiceId] : [];
+  }))];
+  if (ids.length === 0) return new Map();
+  const rows = await new TenantScope(ds.manager, tenantId).repo(Invoice).find({ select: { id: true, number: true }, where: { id: In(ids) } });
+  return new Map(rows.map((r) => [r.id, r.number]));
+}
+
 /** An invoice explained line by line, in words a finance person reads. */
 export async function explainInvoice(ds: DataSource, tenantId: string, invoiceId: string): Promise<string> {
   const doc = await loadInvoiceDocument(ds, tenantId, invoiceId);
@@ -80,7 +114,8 @@ export async function explainInvoice(ds: DataSource, tenantId: string, invoiceId
     `From recurring invoice "${doc.recurringInvoice?.name ?? inv.recurringInvoiceId}" (${doc.recurringInvoice?.frequency ?? ''}), period ${dateRange(inv.periodStart, inv.periodEnd)}.`,
     '',
   ];
-  const body = doc.lines.map((l, i) => explainLine(l, c, doc.subscriptionNames, i + 1));
+  const numbers = await correctedInvoiceNumbers(ds, tenantId, doc.lines);
+  const body = doc.lines.map((l, i) => explainLine(l, c, doc.subscriptionNames, i + 1, numbers));
   const taxPercent = dec(inv.taxRate.toString()).mul(100).toString();
   const foot = [
     '',

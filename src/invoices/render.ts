@@ -39,11 +39,14 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
     currency: c,
     lines: doc.lines.map((l) => {
       const prorata = l.kind === 'prorata';
+      // A late correction is an adjustment line whose provenance carries `correction` (late-corrections.ts).
+      const correction = prorata && (JSON.parse(l.provenanceJson) as { correction?: unknown }).correction !== undefined;
       // A pro-rata line's description is already a sentence ("Seats: 5 more from …"); show the line name and the words.
+      // A correction's reads "Correction to INV-… (January 2026): Seats went from …": the reference, then the words.
       const [name, ...rest] = l.description.split(': ');
       return {
-        kind: l.kind,
-        description: prorata ? `${name} (pro-rata adjustment)` : l.description,
+        kind: correction ? 'correction' : l.kind,
+        description: correction ? name : prorata ? `${name} (pro-rata adjustment)` : l.description,
         words: prorata ? rest.join(': ') : l.kind === 'usage' ? 'usage: final charges of the month' : l.kind === 'arrears' ? 'in arrears, by the day (average quantity)' : '',
         period: dateRange(l.fromDate, l.toDate),
         quantity: formatQuantity(dec(l.quantity.toString())),

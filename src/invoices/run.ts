@@ -16,6 +16,7 @@ import { timeOrderedId } from '../db/row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
+import { describeCorrection, type CorrectionFacts } from './correction-words.js';
 import { describeProrata } from './words.js';
 
 export interface ComposedLine {
@@ -91,11 +92,12 @@ export function composeInvoice(
     const unitPrice = dec(a.unitPrice.toString());
     const exact: Exact = { numerator: quantity.mul(unitPrice).mul(a.days), denominator: a.periodDays };
     const amount = roundMoney(exact, ctx.currency);
-    const provenance = JSON.parse(a.provenanceJson) as Record<string, unknown> & { review?: string[] };
+    const provenance = JSON.parse(a.provenanceJson) as Record<string, unknown> & { review?: string[]; correction?: CorrectionFacts };
     const description = rows.get(a.lineId)?.description ?? a.lineId;
     return {
       recurringInvoiceLineId: a.lineId, adjustmentId: a.id, kind: 'prorata',
-      description: describeProrata({
+      // A late correction (late-corrections.ts) carries its facts in its provenance and is described from them.
+      description: provenance.correction ? describeCorrection(description, provenance.correction) : describeProrata({
         description, rule: a.rule, quantity, quantityBefore: a.quantityBefore.toString(), quantityAfter: a.quantityAfter.toString(),
         unitPrice, currency: ctx.currency, from: a.changeDate, to: a.periodEnd, days: a.days, periodDays: a.periodDays,
       }),
