@@ -6,10 +6,12 @@
  * the same run the time of a raw bulk insert of the same number of invoice lines (with random ids, and with the
  * time-ordered ids the run writes), with the ratio against the faster of the two (target ≤ 3) and the load average.
  * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
- * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default 50), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench).
+ * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default 50), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench),
+ * BENCH_CPU_PROFILE (a file: CPU profile of the timed run).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +38,24 @@ const SINGLE = process.env.BENCH_SINGLE === '1';
 /** Invoices per transaction in the timed run (default: the service's default). */
 const BATCH = Number(process.env.BENCH_BATCH ?? DEFAULT_BATCH_SIZE);
 const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
+/** BENCH_CPU_PROFILE=FILE writes a CPU profile of the timed invoice run (open it in Chrome's DevTools). */
+const PROFILE = process.env.BENCH_CPU_PROFILE;
+
+async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) =>
+    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await post('Profiler.stop') as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 /** Deterministic PRNG (mulberry32) so every run bills the same changes. */
 function rng(seed: number): () => number {
@@ -163,7 +183,7 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
       await ds.query(`UPDATE recurring_invoices SET nextInvoiceDate = '2026-02-01' WHERE tenantId = '${tenant.id}'`);
       await ds.query(`UPDATE invoice_counters SET lastNumber = 0 WHERE tenantId = '${tenant.id}'`);
     }
-    const grouped = await timedRun(BATCH);
+    const grouped = PROFILE ? await profiled(PROFILE, () => timedRun(BATCH)) : await timedRun(BATCH);
     const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
     const run = grouped.run;
     const runMs = grouped.ms;
