@@ -229,6 +229,8 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
  * Marks pending adjustments billed by their invoices, inside the invoices' transaction: one conditional UPDATE per
  * 400 adjustments (`CASE id WHEN … THEN invoice …` so a group's invoices are claimed together) whose row count must
  * match — an adjustment another run billed first makes it a RunConflict, and the whole transaction rolls back.
+ * By primary key (`+tenantId`, see TenantRepository.queryByPrimaryKey): through the tenant index SQLite walked every
+ * adjustment of the tenant for each group.
  */
 async function claimAdjustments(tx: TenantScope, claims: readonly { id: string; invoiceId: string }[], now: Date): Promise<void> {
   const q = (name: string) => tx.manager.connection.driver.escape(name);
@@ -237,7 +239,7 @@ async function claimAdjustments(tx: TenantScope, claims: readonly { id: string; 
   for (let i = 0; i < claims.length; i += 400) {
     const chunk = claims.slice(i, i + 400);
     const sql = `UPDATE ${q(metadata.tableName)} SET ${q('invoicedInvoiceId')} = CASE ${q('id')} ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} END, `
-      + `${q('updatedAt')} = ? WHERE ${q('tenantId')} = ? AND ${q('id')} IN (${chunk.map(() => '?').join(', ')}) AND ${q('invoicedInvoiceId')} IS NULL`;
+      + `${q('updatedAt')} = ? WHERE +${q('tenantId')} = ? AND ${q('id')} IN (${chunk.map(() => '?').join(', ')}) AND ${q('invoicedInvoiceId')} IS NULL`;
     const params = [...chunk.flatMap((c) => [c.id, c.invoiceId]), updatedAt, tx.tenantId, ...chunk.map((c) => c.id)];
     const runner = tx.manager.queryRunner;
     if (!runner) throw new Error('claimAdjustments runs inside a transaction');
