@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { limitHeapGrowth } from '../app/heap.js';
 import { registerCommands } from './commands/index.js';
 import { UsageError, exitCodeFor, describeError } from './errors.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit code: 0 success, 1 failure, 2 bad usage. */
 export async function main(argv: string[]): Promise<number> {
+  limitHeapGrowth();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { MoreThanOrEqual, type DataSource } from 'typeorm';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { randomBytes } from 'node:crypto';
+import { limitHeapGrowth } from '../../src/app/heap.js';
 import { runImport } from '../../src/imports/run-import.js';
 import { carriesUsage } from '../../src/imports/usage-rules.js';
 import { usageDates } from '../../src/imports/usage-days.js';
@@ -215,6 +216,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
 }
 
 async function main(): Promise<void> {
+  limitHeapGrowth(); // as `recurra import` does
   process.stdout.write(`Import benchmark: ${COMPANIES} companies, ${SUBSCRIPTIONS} subscriptions, ${USAGE} usage summaries x 30 days of lines; ${CONCURRENCY} requests in flight\n`);
   const sb = await startSandboxProcess();
   try {

@@ -23,6 +23,7 @@ import {
 } from '../../src/db/entities/index.js';
 import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
+import { limitHeapGrowth } from '../../src/app/heap.js';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
 import { timeOrderedId } from '../../src/db/row-ids.js';
@@ -208,6 +209,7 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  limitHeapGrowth(); // as the CLI does
   if (WHICH === 'both' || WHICH === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
     try {
