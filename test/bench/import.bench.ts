@@ -25,6 +25,7 @@ import { MoreThanOrEqual, type DataSource } from 'typeorm';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { limitHeapGrowth } from '../../src/app/heap.js';
+import { environmentNote } from './database-note.js';
 import { runImport } from '../../src/imports/run-import.js';
 import { carriesUsage } from '../../src/imports/usage-rules.js';
 import { usageDates } from '../../src/imports/usage-days.js';
@@ -211,6 +212,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     `  ratio:                  ${(fullMs / bare.ms).toFixed(2)} (target <= 1.5)`,
     `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
     `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= 400 MB; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+    `  ${await environmentNote(ds)}`,
     '',
   ].join('\n'));
 }

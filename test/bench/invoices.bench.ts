@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
@@ -24,6 +24,7 @@ import {
 import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { limitHeapGrowth } from '../../src/app/heap.js';
+import { environmentNote } from './database-note.js';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
 import { timeOrderedId } from '../../src/db/row-ids.js';
@@ -202,7 +203,7 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${lineCount} invoice lines)`);
     console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)} (random ids)  ${s(rawOrderedMs)} (time-ordered ids)`);
     console.log(`  ratio invoice run / raw insert: ${(runMs / baseMs).toFixed(2)} (target ≤ 3; against the random-id insert alone ${(runMs / rawMs).toFixed(2)})`);
-    console.log(`  load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    console.log(`  ${await environmentNote(ds)}`);
   } finally {
     await ds.destroy();
   }
