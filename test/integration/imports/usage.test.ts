@@ -58,8 +58,11 @@ describe('import usage', function () {
 
   it('gives usage of a mapped resource group to that customer, and lists usage that maps nowhere', async () => {
     const rgSummary = h.sandbox.data.usageSummaries.find((x) => x.resourceGroup && subOf(x).companyId === own())!;
-    const target = (await scope.repo(Customer).find()).find((c) => c.name !== rgSummary.resourceGroup)!;
-    const targetMapping = (await scope.repo(CustomerMapping).findOneBy({ customerId: target.id }))!;
+    // Any customer but the own company's (whose mapping is removed below, and the resource group with it).
+    const mappings = await scope.repo(CustomerMapping).find();
+    const target = (await scope.repo(Customer).find()).find((c) => c.name !== rgSummary.resourceGroup
+      && mappings.some((m) => m.customerId === c.id && m.pax8CompanyId !== own()))!;
+    const targetMapping = mappings.find((m) => m.customerId === target.id)!;
     await setMapping(scope, { pax8CompanyId: targetMapping.pax8CompanyId, customerId: target.id, resourceGroup: rgSummary.resourceGroup! });
     // The own company's subscriptions are imported (includeOwnCompany) but the own company has no customer.
     await unsetMapping(scope, { pax8CompanyId: own() });
