@@ -11,9 +11,9 @@ import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
-import { Mutex } from './mutex.js';
+import { Feed, Mutex } from './mutex.js';
 import { companyScope } from './scope-companies.js';
-import { importSubscriptions } from './subscriptions-import.js';
+import { importSubscriptions, type UsageCarrier } from './subscriptions-import.js';
 import { importUsage } from './usage-import.js';
 import { viewRun, type ImportRunView } from './run-view.js';
 
@@ -74,8 +74,22 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
       const companies = await companyScope(ctx, opts.customers);
       const createProducts = settings.productImportMode !== 'none' && (entities.includes('products') || entities.includes('subscriptions'));
       const products = await ProductResolver.load(ctx, createProducts);
-      const listing = await importSubscriptions(ctx, companies, { writeSubscriptions: entities.includes('subscriptions'), products });
-      if (entities.includes('usage')) await importUsage(ctx, companies, listing.carriers);
+      // Usage runs alongside the listing, on each usage-carrying subscription as it is found: its requests wait on
+      // Pax8 while the listing's batches are written.
+      const carriers = new Feed<UsageCarrier>();
+      const usage = entities.includes('usage') ? importUsage(ctx, companies, carriers) : null;
+      usage?.catch(() => undefined); // awaited below; never an unhandled rejection while the listing runs
+      try {
+        await importSubscriptions(ctx, companies, {
+          writeSubscriptions: entities.includes('subscriptions'), products, onCarrier: usage ? (c) => carriers.push(c) : undefined,
+        });
+        carriers.close();
+      } catch (err) {
+        carriers.abandon();
+        await usage?.catch(() => undefined); // its fetched summaries are written (each whole) before the run is recorded
+        throw err;
+      }
+      if (usage) await usage;
     }
   } catch (err) {
     failure = err instanceof ImportAborted ? 'import aborted before it finished; the next run completes it' : (err as Error).message;

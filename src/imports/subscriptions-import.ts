@@ -53,6 +53,8 @@ export interface SubscriptionStepOptions {
   /** Write subscriptions (entity 'subscriptions'); off when only products or usage were asked for. */
   writeSubscriptions: boolean;
   products: ProductResolver;
+  /** Told each usage-carrying subscription as the listing finds it (the usage step starts on it at once). */
+  onCarrier?: (carrier: UsageCarrier) => void;
 }
 
 function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 'id' | 'quantity' | 'status' | 'active' | 'price' | 'cost'>, fields: string[], effectiveDate: string, observedAt: Date): SubscriptionChange {
@@ -89,7 +91,9 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     }
     const product = await opts.products.resolve(s);
     if (carriesUsage(ctx.settings.usageProductPattern, s.productName, product.vendorName)) {
-      carriers.push({ pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status });
+      const carrier: UsageCarrier = { pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status };
+      carriers.push(carrier);
+      opts.onCarrier?.(carrier);
     }
     if (!write) return null;
     const fields = licenseFields(s, { customerId: companies.companies.get(s.companyId) ?? null, productId: product.productId, vendorName: product.vendorName }, ctx.zone);

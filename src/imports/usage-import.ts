@@ -9,7 +9,7 @@ import type { Outcome } from './counts.js';
 import { contentHash } from './hash.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { offerInvoiceLine } from './invoice-lines.js';
-import { pool } from './mutex.js';
+import { feedPool, pool, type Feed } from './mutex.js';
 import { round6 } from './rounding.js';
 import type { CompanyScope } from './scope-companies.js';
 import { activeFromStatus, historyChanges } from './subscription-state.js';
@@ -42,9 +42,10 @@ interface Fetched {
  * the calendar month they belong to (usage_monthly_charges, so a month's final figure survives
  * Pax8's reset on the 1st), its lines by day, and a subscription "<product> (Usage Summary)" with
  * quantity 1, price = current charges and cost = partner total. Ownership follows usageOwner().
- * Each summary is written in one transaction, and only what changed.
+ * Each summary is written in one transaction, and only what changed. The carriers come as a feed, filled by the
+ * subscription listing while it runs: usage is fetched while the listing's pages are written.
  */
-export async function importUsage(ctx: ImportContext, companies: CompanyScope, carriers: UsageCarrier[]): Promise<void> {
+export async function importUsage(ctx: ImportContext, companies: CompanyScope, carriers: Feed<UsageCarrier>): Promise<void> {
   const { rec } = ctx;
   const dates = usageDates(ctx.now);
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
@@ -134,7 +135,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   ctx.progress({ entity: 'usage', done, total: done });
 
   async function fetchAll(): Promise<void> {
-    await pool(carriers, 2, async (carrier) => {
+    await feedPool(carriers, 2, async (carrier) => {
       const summaries: Pax8UsageSummary[] = [];
       for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
         if (item.error) {
