@@ -15,6 +15,7 @@
  *
  * Sizes: BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
+ * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { MoreThanOrEqual, type DataSource } from 'typeorm';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { limitHeapGrowth } from '../../src/app/heap.js';
+import { profiled } from './cpu-profile.js';
 import { environmentNote } from './database-note.js';
 import { runImport } from '../../src/imports/run-import.js';
 import { carriesUsage } from '../../src/imports/usage-rules.js';
@@ -45,6 +47,8 @@ const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_
 const SANDBOX_NOW = '2026-11-15T12:00:00Z';
 const USAGE_PATTERN = 'azure plan|acronis|wasabi|amazon web services';
 const CLIENT = { rateLimitPerMinute: null, concurrency: CONCURRENCY, prefetchPages: 2 } as const;
+/** BENCH_CPU_PROFILE=FILE writes a CPU profile of the full import. */
+const PROFILE = process.env.BENCH_CPU_PROFILE;
 
 interface Sandbox {
   child: ChildProcess;
@@ -197,7 +201,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   // which can only make the floor lower and the ratio stricter.
   const mem = new PeakMemory();
   const t1 = performance.now();
-  const full = await run('bench:full');
+  const full = PROFILE ? await profiled(PROFILE, () => run('bench:full')) : await run('bench:full');
   const fullMs = performance.now() - t1;
   const before = await tableState(ds);
   const since = new Date();

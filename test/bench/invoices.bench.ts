@@ -10,8 +10,7 @@
  * BENCH_CPU_PROFILE (a file: CPU profile of the timed run).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +23,7 @@ import {
 import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { limitHeapGrowth } from '../../src/app/heap.js';
+import { profiled } from './cpu-profile.js';
 import { environmentNote } from './database-note.js';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
@@ -43,21 +43,6 @@ const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:33
 /** BENCH_CPU_PROFILE=FILE writes a CPU profile of the timed invoice run (open it in Chrome's DevTools). */
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 
-async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) =>
-    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await post('Profiler.stop') as { profile: unknown };
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  }
-}
 
 /** Deterministic PRNG (mulberry32) so every run bills the same changes. */
 function rng(seed: number): () => number {
