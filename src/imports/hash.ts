@@ -9,7 +9,7 @@ import { Decimal } from 'decimal.js';
 function canonicalJson(v: unknown): string {
   if (v === undefined || v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (v instanceof Decimal) return JSON.stringify(v.toFixed());
+  if (v instanceof Decimal) return `"${v.toFixed()}"`; // digits, '.', '-': nothing JSON would escape
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(v[i]);
@@ -17,9 +17,9 @@ function canonicalJson(v: unknown): string {
   }
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    const keys = canonicalOrder(Object.keys(o));
+    const shape = shapeOf(Object.keys(o));
     let out = '{';
-    for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalJson(o[keys[i]!])}`;
+    for (let i = 0; i < shape.keys.length; i++) out += shape.prefixes[i]! + canonicalJson(o[shape.keys[i]!]);
     return `${out}}`;
   }
   return JSON.stringify(v) ?? 'null';
@@ -36,6 +36,28 @@ function canonicalOrder(keys: string[]): string[] {
   if (!sorted.some((k) => ARRAY_INDEX.test(k) && Number(k) < 4294967295)) return sorted;
   const isIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
   return [...sorted.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...sorted.filter((k) => !isIndex(k))];
+}
+
+interface Shape {
+  /** The keys in canonical order. */
+  keys: string[];
+  /** What precedes each key's value: `"key":`, after a comma but for the first. */
+  prefixes: string[];
+}
+
+/** Canonical order by an object's keys as listed: records of one kind (lines, fields) share one, computed once. */
+const shapes = new Map<string, Shape>();
+
+function shapeOf(own: string[]): Shape {
+  const id = JSON.stringify(own); // unambiguous, unlike a join
+  let shape = shapes.get(id);
+  if (!shape) {
+    const keys = canonicalOrder(own);
+    shape = { keys, prefixes: keys.map((k, i) => `${i === 0 ? '' : ','}${JSON.stringify(k)}:`) };
+    if (shapes.size >= 1000) shapes.clear(); // arbitrary objects (raw payloads) must not grow it without bound
+    shapes.set(id, shape);
+  }
+  return shape;
 }
 
 /** sha256 (64 hex chars) of a value's canonical JSON: keys sorted, Decimals as plain text, undefined as null. */

@@ -40,4 +40,13 @@ describe('imports: content hash', () => {
     expect(contentHash({ a: 1 })).to.not.equal(contentHash({ a: 2 }));
     expect(contentHash(['x', 'y'])).to.not.equal(contentHash(['y', 'x']));
   });
+
+  it('keeps objects whose key lists look alike apart (the key order is cached per list of keys)', () => {
+    const alike: unknown[] = [
+      { '': new Date(0) }, { a: {}, b: { a: 1 } }, [{ x: 1, y: 2 }, { y: 2, x: 1 }], { 'a\u0000b': 1, c: 2 }, { a: 1, 'b\u0000c': 2 },
+      { 1: 'one', 10: 'ten', 2: 'two', b: 'b', a: 'a' },
+    ];
+    for (const v of alike) expect(contentHash(v)).to.equal(storedHash(v));
+    expect(contentHash({ 'a\u0000b': 1, c: 2 })).to.not.equal(contentHash({ a: 1, 'b\u0000c': 2 }));
+  });
 });
