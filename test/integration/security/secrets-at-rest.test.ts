@@ -57,7 +57,8 @@ describe('Secrets never appear in plain text in the database, the logs or respon
       close: async () => undefined,
     };
     // The scheduler runs here, as in `recurra start`, so the import that "sync now" queues runs (and logs) too.
-    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 } });
+    // A short drain: the teardown must not wait on a job the scheduler started meanwhile (it is asked to stop instead).
+    scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 }, drainTimeoutMs: 5000 });
     await scheduler.repository.purgeAllJobs();
     await scheduler.start();
     server = await listen(createHttpApp(rt, { scheduler }), '127.0.0.1', 0);
