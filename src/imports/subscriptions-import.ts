@@ -25,12 +25,6 @@ export interface UsageCarrier {
   status: string;
 }
 
-export interface SubscriptionListing {
-  carriers: UsageCarrier[];
-  /** False when the listing stopped early (Pax8 failed): nothing may be taken as deleted. */
-  complete: boolean;
-}
-
 interface Lite {
   id: string;
   pax8Id: string;
@@ -73,13 +67,12 @@ function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 
  * (same content hash) are not written. After a complete listing, subscriptions Pax8 no longer returns
  * are marked deletedInPax8 and, with deactivateDeletedSubscriptions, made inactive.
  */
-export async function importSubscriptions(ctx: ImportContext, companies: CompanyScope, opts: SubscriptionStepOptions): Promise<SubscriptionListing> {
+export async function importSubscriptions(ctx: ImportContext, companies: CompanyScope, opts: SubscriptionStepOptions): Promise<void> {
   const { scope, rec } = ctx;
   const write = opts.writeSubscriptions;
   const stored = await loadIndex(scope);
 
   const seen = new Set<string>();
-  const carriers: UsageCarrier[] = [];
   let batch: Plan[] = [];
   let done = 0;
 
@@ -91,9 +84,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     }
     const product = await opts.products.resolve(s);
     if (carriesUsage(ctx.settings.usageProductPattern, s.productName, product.vendorName)) {
-      const carrier: UsageCarrier = { pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status };
-      carriers.push(carrier);
-      opts.onCarrier?.(carrier);
+      opts.onCarrier?.({ pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status });
     }
     if (!write) return null;
     const fields = licenseFields(s, { customerId: companies.companies.get(s.companyId) ?? null, productId: product.productId, vendorName: product.vendorName }, ctx.zone);
@@ -183,7 +174,6 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
   }
   ctx.progress({ entity: 'subscriptions', done, total: done });
   if (write) await markDeleted(ctx, companies, stored, seen);
-  return { carriers, complete: true };
 
   async function readListings(): Promise<void> {
     for (const listing of listings) {

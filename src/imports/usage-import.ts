@@ -42,8 +42,8 @@ interface Fetched {
  * the calendar month they belong to (usage_monthly_charges, so a month's final figure survives
  * Pax8's reset on the 1st), its lines by day, and a subscription "<product> (Usage Summary)" with
  * quantity 1, price = current charges and cost = partner total. Ownership follows usageOwner().
- * Each summary is written in one transaction, and only what changed. The carriers come as a feed, filled by the
- * subscription listing while it runs: usage is fetched while the listing's pages are written.
+ * Summaries are written GROUP to a transaction, each whole or not at all, and only what changed. The carriers come
+ * as a feed, filled by the subscription listing while it runs: usage is fetched while the listing's pages are written.
  */
 export async function importUsage(ctx: ImportContext, companies: CompanyScope, carriers: Feed<UsageCarrier>): Promise<void> {
   const { rec } = ctx;
