@@ -6,7 +6,7 @@ import type { RecurringLineSpec } from '../billing/model.js';
 import { Invoice, InvoiceLine, RecurringInvoiceAdjustment, SubscriptionChange, Tenant } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { checkPeriod, type BilledLine, type CorrectionOps, type InvoiceRef, type LateChange } from './correction-items.js';
-import type { LoadedRecurringInvoice } from './loader.js';
+import { inChunks, type LoadedRecurringInvoice } from './loader.js';
 
 /**
  * Late corrections: a change recorded after the invoice that billed its period was created. Run by the daily pass on
@@ -40,15 +40,6 @@ interface Check {
   checkRecurring: boolean;
   prorataInvoice: InvoiceRef | null;
   late: LateChange[];
-}
-
-const CHUNK = 500;
-
-async function chunked<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const unique = [...new Set(ids)];
-  const out: T[] = [];
-  for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await load(unique.slice(i, i + CHUNK))));
-  return out;
 }
 
 function recordedAfter(changes: readonly LateChange[], createdAt: Date, test: (c: LateChange) => boolean): boolean {
@@ -133,16 +124,18 @@ export async function planLateCorrections(scope: TenantScope, loaded: readonly L
   if (checks.length === 0) return plan;
 
   const lineIds = [...new Set(checks.map((c) => c.spec.id))];
-  const billedLines = await chunked(checks.map((c) => c.billedInvoice.id), (ids) => scope.repo(InvoiceLine).find({
+  const billedLines = await inChunks(checks.map((c) => c.billedInvoice.id), (ids) => scope.repo(InvoiceLine).find({
     select: { id: true, invoiceId: true, recurringInvoiceLineId: true, kind: true, quantity: true, unitPrice: true, amount: true, provenanceJson: true },
     where: { invoiceId: In(ids), kind: In(['recurring', 'arrears']) },
   }));
   const billedBy = new Map(billedLines.map((l) => [`${l.invoiceId} ${l.recurringInvoiceLineId ?? ''} ${l.kind}`, l]));
-  const rows = await chunked(lineIds, (ids) => scope.repo(RecurringInvoiceAdjustment).findBy({ lineId: In(ids), periodEnd: MoreThan(cut) }));
+  const rows = await inChunks(lineIds, (ids) => scope.repo(RecurringInvoiceAdjustment).findBy({ lineId: In(ids), periodEnd: MoreThan(cut) }));
   const rowsBy = new Map<string, RecurringInvoiceAdjustment[]>();
   for (const r of rows) {
     const key = `${r.lineId} ${r.periodStart}`;
-    rowsBy.set(key, [...(rowsBy.get(key) ?? []), r]);
+    const list = rowsBy.get(key);
+    if (list) list.push(r);
+    else rowsBy.set(key, [r]);
   }
   const refs = new Map([...byRi.values()].flat().map((i) => [i.id, i]));
   const tenant = await scope.manager.findOneBy(Tenant, { id: scope.tenantId });

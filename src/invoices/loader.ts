@@ -20,7 +20,8 @@ export interface LoadedRecurringInvoice {
 
 const CHUNK = 500;
 
-async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+/** Loads by id in chunks of 500 (bound parameters per statement), each id once. */
+export async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await load(unique.slice(i, i + CHUNK))));
