@@ -10,26 +10,18 @@ export class Mutex {
 }
 
 /** Runs `worker` over items with at most `limit` in flight; the first failure stops new work and is rethrown. */
-export async function pool<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await worker(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  });
-  await Promise.all(lanes);
-  if (failed !== undefined) throw failed;
+export async function pool<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  const feed = new Feed<T>();
+  for (const item of items) feed.push(item);
+  feed.close();
+  await feedPool(feed, Math.min(limit, items.length), worker);
 }
 
 /** A queue that is consumed while it is still being filled: takers wait for items until it is closed. */
 export class Feed<T> {
   private items: T[] = [];
+  /** Index of the next item to take (no shift(): a long feed would copy its array on every take). */
+  private head = 0;
   private closed = false;
   private waiters: Array<() => void> = [];
 
@@ -48,14 +40,22 @@ export class Feed<T> {
 
   /** Closes and drops what was not taken yet. */
   abandon(): void {
-    this.items.length = 0;
+    this.items = [];
+    this.head = 0;
     this.close();
   }
 
   /** The next item, waiting for one while the feed is open; null once it is closed and empty. */
   async take(): Promise<T | null> {
     for (;;) {
-      if (this.items.length > 0) return this.items.shift()!;
+      if (this.head < this.items.length) {
+        const item = this.items[this.head++]!;
+        if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+          this.items = this.items.slice(this.head);
+          this.head = 0;
+        }
+        return item;
+      }
       if (this.closed) return null;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }

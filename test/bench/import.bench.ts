@@ -31,7 +31,7 @@ import { environmentNote } from './database-note.js';
 import { runImport } from '../../src/imports/run-import.js';
 import { carriesUsage } from '../../src/imports/usage-rules.js';
 import { usageDates } from '../../src/imports/usage-days.js';
-import { Feed, feedPool } from '../../src/imports/mutex.js';
+import { Feed, feedPool, pool } from '../../src/imports/mutex.js';
 import { Pax8Client } from '../../src/pax8/client/index.js';
 import { TenantService } from '../../src/tenants/service.js';
 import { freshDatabase, ensureMariaDbDatabase } from '../support/database.js';
@@ -96,13 +96,6 @@ class PeakMemory {
     this.sample();
     return this.peak;
   }
-}
-
-async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 /** Pages every endpoint the import reads, doing nothing with the records. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Feed, feedPool } from '../../../src/imports/mutex.js';
+import { Feed, feedPool, pool } from '../../../src/imports/mutex.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -60,5 +60,14 @@ describe('imports: feed of work filled while it is consumed', () => {
     feed.abandon();
     await done;
     expect(seen).to.deep.equal([1]);
+  });
+
+  it('pool() takes a long list in order, each item once', async () => {
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    const seen: number[] = [];
+    await pool(items, 3, async (n) => {
+      seen.push(n);
+    });
+    expect(seen).to.deep.equal(items);
   });
 });
