@@ -18,6 +18,8 @@ const MAX_ROWS = 256;
  * row count (as usage lines of varying counts made) kept hundreds of MB alive. This way a table has at most 9
  * insert statements.
  */
+const PLAIN_TYPES = new Set(['varchar', 'text', 'int', 'decimal']);
+
 export async function bulkInsert<T extends ObjectLiteral>(scope: TenantScope, entity: EntityTarget<T>, rows: readonly DeepPartial<T>[]): Promise<void> {
   if (rows.length === 0) return;
   const ds = scope.manager.connection;
@@ -31,6 +33,12 @@ export async function bulkInsert<T extends ObjectLiteral>(scope: TenantScope, en
   // Rows written together usually share one Date object (createdAt = updatedAt = now): convert it once per column.
   const lastDate: (Date | null)[] = columns.map(() => null);
   const lastPrepared: unknown[] = columns.map(() => null);
+  // Text, integer and decimal columns: both drivers return a non-null value of these unchanged once the column's
+  // transformer (if any: the decimal one) has run, so it is called directly.
+  const plain = columns.map((c) => !Array.isArray(c.transformer) && PLAIN_TYPES.has(c.type as string));
+  const transformers = columns.map((c) => (Array.isArray(c.transformer) ? undefined : c.transformer));
+  const names = columns.map((c) => c.propertyName);
+  const tenantColumn = names.indexOf('tenantId');
   for (let i = 0; i < rows.length;) {
     let n = most;
     while (n > rows.length - i) n /= 2;
@@ -40,9 +48,13 @@ export async function bulkInsert<T extends ObjectLiteral>(scope: TenantScope, en
     for (const row of slice) {
       const r = row as Record<string, unknown>;
       if (r.tenantId !== undefined && r.tenantId !== scope.tenantId) throw new TenantIsolationError('row belongs to another tenant');
-      for (const [k, c] of columns.entries()) {
-        const v = c.propertyName === 'tenantId' ? scope.tenantId : r[c.propertyName];
-        if (v === undefined) {
+      for (let k = 0; k < columns.length; k++) {
+        const v = k === tenantColumn ? scope.tenantId : r[names[k]!];
+        const c = columns[k]!;
+        if (plain[k] && v !== undefined && v !== null) {
+          const to = transformers[k];
+          params.push(to ? to.to(v) : v);
+        } else if (v === undefined) {
           if (!c.isNullable) throw new Error(`insert into ${meta.tableName}: no value for ${c.propertyName}`);
           params.push(null);
         } else if (v instanceof Date) {
