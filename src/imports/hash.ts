@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 
 /**
@@ -48,19 +48,30 @@ interface Shape {
 /** Canonical order by an object's keys as listed: records of one kind (lines, fields) share one, computed once. */
 const shapes = new Map<string, Shape>();
 
+/** The shape last asked for: records of one kind come one after another, so most lookups end here. */
+let last: { own: string[]; shape: Shape } | null = null;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function shapeOf(own: string[]): Shape {
+  if (last && sameKeys(last.own, own)) return last.shape;
   const id = JSON.stringify(own); // unambiguous, unlike a join
   let shape = shapes.get(id);
   if (!shape) {
-    const keys = canonicalOrder(own);
+    const keys = canonicalOrder([...own]); // sorts its argument in place; `own` is kept as listed for `last`
     shape = { keys, prefixes: keys.map((k, i) => `${i === 0 ? '' : ','}${JSON.stringify(k)}:`) };
     if (shapes.size >= 1000) shapes.clear(); // arbitrary objects (raw payloads) must not grow it without bound
     shapes.set(id, shape);
   }
+  last = { own, shape };
   return shape;
 }
 
 /** sha256 (64 hex chars) of a value's canonical JSON: keys sorted, Decimals as plain text, undefined as null. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return hash('sha256', canonicalJson(value), 'hex'); // one-shot: no Hash object per record
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { UsageLine as Pax8UsageLine } from '../pax8/schemas/usage.js';
 import { round6 } from './rounding.js';
@@ -18,7 +18,7 @@ export interface LineFields {
 
 /** Stable key of a line within its summary and date: sha256 of product id, unit and product name. */
 export function lineKeyOf(l: { productId?: string | null; unitOfMeasure?: string | null; productName?: string | null }): string {
-  return createHash('sha256').update(`${l.productId ?? ''}|${l.unitOfMeasure ?? ''}|${l.productName ?? ''}`).digest('hex');
+  return hash('sha256', `${l.productId ?? ''}|${l.unitOfMeasure ?? ''}|${l.productName ?? ''}`, 'hex');
 }
 
 /**
