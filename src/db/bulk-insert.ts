@@ -4,6 +4,8 @@ import { TenantIsolationError, type TenantScope } from './tenant-scope.js';
 /** Bound parameters per statement: well below SQLite's 32,766 and MariaDB's 65,535. */
 const MAX_PARAMS = 10_000;
 const MAX_ROWS = 256;
+/** Column types whose non-null values both drivers bind as given (after the column's transformer). */
+const PLAIN_TYPES = new Set(['varchar', 'text', 'int', 'decimal']);
 
 /**
  * Multi-row INSERT of tenant-owned rows (the imports' and the invoice run's large writes). Values go through
@@ -18,8 +20,6 @@ const MAX_ROWS = 256;
  * row count (as usage lines of varying counts made) kept hundreds of MB alive. This way a table has at most 9
  * insert statements.
  */
-const PLAIN_TYPES = new Set(['varchar', 'text', 'int', 'decimal']);
-
 export async function bulkInsert<T extends ObjectLiteral>(scope: TenantScope, entity: EntityTarget<T>, rows: readonly DeepPartial<T>[]): Promise<void> {
   if (rows.length === 0) return;
   const ds = scope.manager.connection;
