@@ -217,7 +217,7 @@ export class Scheduler {
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    const result = await this.agenda.drain({ timeout: this.opts.drainTimeoutMs ?? this.opts.lockLifetimeMs, closeConnection: false });
+    const result = await this.drainAgenda(this.opts.drainTimeoutMs ?? this.opts.lockLifetimeMs);
     if (this.inFlight.size > 0) {
       // Out of patience: ask the handlers still running to stop at their next safe point.
       for (const c of this.inFlight) c.abort(new Error('the scheduler is shutting down'));
@@ -226,6 +226,29 @@ export class Scheduler {
     }
     const released = await this.repository.releaseLocksHeldBy(this.repository.owner);
     this.log.info({ completed: result.completed, stillRunning: result.running, released }, 'scheduler stopped');
+  }
+
+  /**
+   * Agenda's drain, ended as soon as no job is running. Agenda re-checks its running jobs only when one emits
+   * 'complete', and a finished one-time job removes itself (removeOnComplete) after that event: when the removal took
+   * longer than one event-loop turn (a round trip to MariaDB), the drain missed the job's end and waited out its whole
+   * timeout (the lock lifetime) — the test teardowns that hung for minutes. A job whose first state save fails never
+   * emits 'complete' at all. So the running jobs are also watched here, every 100 ms.
+   */
+  private async drainAgenda(timeoutMs: number): Promise<{ completed: number; running: number }> {
+    const idle = new AbortController();
+    const watcher = (async () => {
+      while (!idle.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!idle.signal.aborted && (await this.agenda.getRunningStats()).runningJobs === 0) idle.abort();
+      }
+    })().catch(() => idle.abort()); // no stats: leave the drain to Agenda alone
+    try {
+      return await this.agenda.drain({ timeout: timeoutMs, signal: idle.signal, closeConnection: false });
+    } finally {
+      idle.abort();
+      await watcher;
+    }
   }
 
   // ---------------------------------------------------------------- tenants' recurring jobs

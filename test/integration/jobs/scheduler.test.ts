@@ -333,6 +333,31 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect((await importRuns(t.id))[0]!.status).to.equal('succeeded');
     });
 
+    it('stops as soon as a job that finishes during the drain has removed itself, however slow the removal', async () => {
+      // Agenda's own drain re-checks only on 'complete', which a one-time job emits before it removes itself: a removal
+      // slower than one event-loop turn (a MariaDB round trip) left the drain waiting out its whole timeout.
+      scheduler = newScheduler({ drainTimeoutMs: 60_000 });
+      const remove = scheduler.repository.removeJobs.bind(scheduler.repository);
+      let removals = 0;
+      scheduler.repository.removeJobs = async (options) => {
+        await sleep(300);
+        removals++;
+        return remove(options);
+      };
+      let started = false;
+      registerJobHandlers({ syncEntity: async () => { started = true; await sleep(200); return { counts: { created: 1 } }; } });
+      await scheduler.start();
+      const t = await createTenant('xi');
+      const [queued] = await scheduler.syncNow('xi', ['customers'], 'cli', 'x');
+      await waitFor(() => started, 'the sync to start');
+      const t0 = Date.now();
+      await scheduler.stop();
+      expect(Date.now() - t0, 'stop() waited out the drain timeout').to.be.below(30_000);
+      expect(removals).to.equal(1);
+      expect(await scheduler.repository.getJobById(queued!.jobId)).to.equal(null);
+      expect((await importRuns(t.id)).map((r) => r.status)).to.deep.equal(['succeeded']);
+    });
+
     it('releases the lock of a job that outlives the drain timeout and makes it due again', async () => {
       scheduler = newScheduler({ drainTimeoutMs: 100 });
       let aborted = false;
