@@ -11,8 +11,9 @@ describe('pax8 scheduler', () => {
     starts.sort((a, b) => a - b);
     // The timeline is ideal (late timers may catch up) but never closer than half an interval.
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).to.be.at.least(10);
-    // Start k is never before its slot on the timeline: first start + k intervals.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[0]!).to.be.at.least(i * 20);
+    // Start k is never before its slot on the timeline: first slot + k intervals. The first start is measured a moment
+    // after its slot (the task has to begin), so up to 1 ms of that is allowed (a run failed at 39.7 ms for 40).
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[0]!).to.be.at.least(i * 20 - 1);
   });
 
   it('never runs more tasks at once than its concurrency', async () => {
