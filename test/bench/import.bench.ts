@@ -101,8 +101,14 @@ class PeakMemory {
   }
 }
 
+interface BarePass {
+  ms: number;
+  steps: string;
+  requests: number;
+}
+
 /** Pages every endpoint the import reads, doing nothing with the records. */
-async function bareClientPass(sb: Sandbox): Promise<{ ms: number; steps: string; requests: number }> {
+async function bareClientPass(sb: Omit<Sandbox, 'child'>): Promise<BarePass> {
   const client = new Pax8Client({ tenantId: 'bench', tenantName: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiBaseUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience, ...CLIENT });
   const t0 = performance.now();
   let requests = 0;
@@ -229,11 +235,9 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     });
   };
 
-  // The import runs first, so the peak memory is the importer's alone (a bare pass before it left a few hundred MB
-  // of RSS behind that the import was charged with); the bare pass then runs against an already warm sandbox,
-  // which can only make the floor lower and the ratio stricter.
   // The machine's speed drifts by up to ±20 % over minutes (the same bare pass took 34–48 s of CPU), so the floor
-  // is measured on both sides of the import: in a child process just before it, and in this process after.
+  // is measured on both sides of the import: in a child process just before it (a bare pass in this process left a
+  // few hundred MB of RSS behind that the import was charged with), and in this process after it.
   const bareBefore = await childBarePass(sb);
   const mem = new PeakMemory();
   const fullCost = new ProcessCost(sb.child.pid);
@@ -303,7 +307,7 @@ async function main(): Promise<void> {
  * A bare pass in a child process (its memory is not charged to the importer); resolves with what it measured.
  * Used twice: to warm the sandbox up, and as the bare pass before the import.
  */
-async function childBarePass(sb: Sandbox): Promise<Awaited<ReturnType<typeof bareClientPass>>> {
+async function childBarePass(sb: Sandbox): Promise<BarePass> {
   const { child: _child, ...target } = sb;
   const bare = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url)], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_BARE_CHILD: JSON.stringify(target) },
@@ -312,12 +316,12 @@ async function childBarePass(sb: Sandbox): Promise<Awaited<ReturnType<typeof bar
   bare.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   const code = await new Promise<number | null>((resolve) => bare.on('exit', resolve));
   if (code !== 0) throw new Error(`bare pass in a child process exited with ${code}`);
-  return JSON.parse(out) as Awaited<ReturnType<typeof bareClientPass>>;
+  return JSON.parse(out) as BarePass;
 }
 
 const bareChild = process.env.BENCH_BARE_CHILD;
 const entry = bareChild
-  ? bareClientPass({ ...(JSON.parse(bareChild) as Omit<Sandbox, 'child'>), child: null as unknown as ChildProcess })
+  ? bareClientPass(JSON.parse(bareChild) as Omit<Sandbox, 'child'>)
     .then((r) => { process.stdout.write(JSON.stringify(r)); })
   : main();
 entry.then(() => process.exit(0), (err: unknown) => {
