@@ -7,13 +7,15 @@ describe('pax8 scheduler', () => {
   it('paces request starts at 60 000 / rate ms even when many are queued', async () => {
     const s = new Scheduler(8, 3000); // 20 ms apart, plus the 1 % margin
     const starts: number[] = [];
+    const t0 = performance.now(); // the first slot is no earlier than this
     await Promise.all(Array.from({ length: 12 }, () => s.run(async () => void starts.push(performance.now()))));
     starts.sort((a, b) => a - b);
-    // The timeline is ideal (late timers may catch up) but never closer than half an interval.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).to.be.at.least(10);
-    // Start k is never before its slot on the timeline: first slot + k intervals. The first start is measured a moment
-    // after its slot (the task has to begin), so up to 1 ms of that is allowed (a run failed at 39.7 ms for 40).
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[0]!).to.be.at.least(i * 20 - 1);
+    // Start k is never before its slot on the timeline: first slot + k intervals. Measured from t0, not from the first
+    // task's own start, which a GC pause on a busy CI machine delayed by 3 ms (17.3 ms apart for 20).
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - t0).to.be.at.least(i * 20);
+    // Late timers may catch up, but starts never bunch: the scheduler keeps half an interval (10 ms) between the real
+    // starts; a task runs a moment after its start, so 5 ms of that may be lost to a pause between the two.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).to.be.at.least(5);
   });
 
   it('never runs more tasks at once than its concurrency', async () => {
