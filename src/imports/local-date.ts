@@ -53,8 +53,21 @@ export function tenantDate(instant: Date | string, zone: string): string {
  */
 export function pax8DateToTenantDate(value: string | null | undefined, zone: string): string | null {
   if (!value) return null;
-  return DATE_ONLY.test(value) ? value : tenantDate(value, zone);
+  if (DATE_ONLY.test(value)) return value;
+  // An import converts a few dates of every record and most are shared (midnight starts, commitment ends): the
+  // formatter call is the costly part, so results are remembered, a bounded number at a time.
+  const key = `${zone} ${value}`;
+  let date = converted.get(key);
+  if (date === undefined) {
+    date = tenantDate(value, zone);
+    if (converted.size >= CONVERTED_LIMIT) converted.clear();
+    converted.set(key, date);
+  }
+  return date;
 }
+
+const CONVERTED_LIMIT = 20_000;
+const converted = new Map<string, string>();
 
 /** 'YYYY-MM' of a calendar date. */
 export function monthOf(date: string): string {
