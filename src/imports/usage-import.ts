@@ -18,8 +18,12 @@ import { usageDates } from './usage-days.js';
 import { chargeMonth, linesTotal, sameLine, toLineFields, type LineFields } from './usage-lines.js';
 import { usageOwner } from './usage-rules.js';
 
-/** Summaries fetched at once (each fetches its days in parallel; the Pax8 client caps requests in flight). */
-const SUMMARY_CONCURRENCY = 4;
+/**
+ * Usage-carrying subscriptions read at once, and summaries of each (a summary's days are read in parallel; the Pax8
+ * client caps the requests in flight). Enough to keep that cap busy while each step waits on the client's thread.
+ */
+export const CARRIER_CONCURRENCY = 8;
+export const SUMMARY_CONCURRENCY = 4;
 /** Fetched summaries waiting for their write (back-pressure on the fetchers). */
 const MAX_PENDING = 64;
 /**
@@ -58,19 +62,18 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   const groupReady = () => queue.length >= GROUP || (!fetching && queue.length > 0);
 
   const fetchLines = async (summaryId: string): Promise<Pax8UsageLine[] | null> => {
-    const perDay = await Promise.all(dates.map(async (date) => {
-      const out: Pax8UsageLine[] = [];
-      let bad = false;
-      for await (const item of ctx.client.usageLines(summaryId, date, { signal: ctx.signal })) {
+    const perDay = await ctx.client.usageLinesOfDays(summaryId, dates, { signal: ctx.signal });
+    const lines: Pax8UsageLine[] = [];
+    let bad = false;
+    perDay.forEach((items, day) => {
+      for (const item of items) {
         if (item.error) {
-          rec.error('usage', summaryId, `usage line of ${date}: ${item.error.message}`, item.error.raw);
+          rec.error('usage', summaryId, `usage line of ${dates[day]}: ${item.error.message}`, item.error.raw);
           bad = true;
-        } else out.push(item.record);
+        } else lines.push(item.record);
       }
-      return bad ? null : out;
-    }));
-    if (perDay.some((d) => d === null)) return null;
-    return perDay.flat() as Pax8UsageLine[];
+    });
+    return bad ? null : lines;
   };
 
   const handleSummary = async (carrier: UsageCarrier, summary: Pax8UsageSummary): Promise<void> => {
@@ -135,7 +138,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   ctx.progress({ entity: 'usage', done, total: done });
 
   async function fetchAll(): Promise<void> {
-    await feedPool(carriers, 2, async (carrier) => {
+    await feedPool(carriers, CARRIER_CONCURRENCY, async (carrier) => {
       const summaries: Pax8UsageSummary[] = [];
       for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
         if (item.error) {

@@ -116,6 +116,17 @@ export class Pax8Client {
   usageLines(summaryId: string, usageDate: string, filters: UsageLineFilters = {}): Pax8List<UsageLine> {
     return this.#list(`/usage-summaries/${seg(summaryId)}/usage-lines`, { ...filters, usageDate } as ListOptions, usageLineSchema);
   }
+  /**
+   * Every line of a summary on each of `dates`, each day listed in full (the days in parallel, within the client's
+   * concurrency): the items of `dates[i]` are at index i. A day whose listing fails fails the whole call.
+   */
+  async usageLinesOfDays(summaryId: string, dates: readonly string[], filters: UsageLineFilters = {}): Promise<Pax8Item<UsageLine>[][]> {
+    return Promise.all(dates.map(async (date) => {
+      const items: Pax8Item<UsageLine>[] = [];
+      for await (const item of this.usageLines(summaryId, date, filters)) items.push(item);
+      return items;
+    }));
+  }
   invoices(filters: InvoiceFilters = {}): Pax8List<Invoice> {
     return this.#list('/invoices', filters, invoiceSchema);
   }
