@@ -1,4 +1,4 @@
-import type { Pax8Client } from '../pax8/client/index.js';
+import type { Pax8Reader } from '../pax8/client/threaded-client.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Tenant } from '../db/entities/index.js';
 import type { TenantSettings } from '../tenants/settings.js';
@@ -20,7 +20,7 @@ export interface ImportContext {
   scope: TenantScope;
   tenant: Tenant;
   settings: TenantSettings['imports'];
-  client: Pax8Client;
+  client: Pax8Reader;
   rec: RunRecorder;
   dryRun: boolean;
   /** Start of the run; `today` is its calendar date in the tenant's zone. */
@@ -33,7 +33,7 @@ export interface ImportContext {
    * other (on SQLite all queries share one connection, so a concurrent write would join an open transaction).
    */
   writes: Mutex;
-  /** Records per write transaction (default 200). */
+  /** Records per write transaction (default 5,000). */
   batchSize: number;
   progress(e: ProgressEvent): void;
 }

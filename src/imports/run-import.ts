@@ -2,13 +2,14 @@ import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { ImportRun } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import type { Pax8Client } from '../pax8/client/index.js';
+import { Pax8Client } from '../pax8/client/index.js';
+import { ThreadedPax8Client, canRunInThread, type Pax8Reader } from '../pax8/client/threaded-client.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
 import { ImportAborted, type ImportContext, type ProgressEvent } from './context.js';
 import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
 import { tenantDate } from './local-date.js';
-import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
+import { pax8ClientConfigFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
 import { Feed, Mutex } from './mutex.js';
@@ -39,7 +40,12 @@ export interface ImportOptions {
   /** Pax8 client settings (pacing, retries) — tests and the benchmark; credentials always come from the tenant. */
   client?: ClientOverrides;
   /** An already built client (takes precedence over `client`). */
-  pax8Client?: Pax8Client;
+  pax8Client?: Pax8Reader;
+  /**
+   * Run the Pax8 client on a thread of its own (default: yes, when its configuration is data only). Its requests,
+   * parsing and validation then use a second core while this thread plans and writes the records.
+   */
+  clientThread?: boolean;
   /**
    * Records per write transaction (default 5,000): smaller batches commit progress sooner, larger ones write faster.
    * A commit writes every index page the batch touched, and the subscription indexes on Pax8 ids are random, so a
@@ -64,12 +70,15 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const scope = new TenantScope(deps.ds.manager, tenant.id);
   const rec = new RunRecorder(scope, { entities, trigger: opts.trigger, startedBy: opts.startedBy, dryRun: opts.dryRun ?? false, jobId: opts.jobId });
   const now = opts.now ?? new Date();
-  const client = opts.pax8Client ?? pax8ClientFor(tenants, tenant, opts.client);
+  const today = tenantDate(now, tenant.timeZone);
+  const config = opts.pax8Client ? null : pax8ClientConfigFor(tenants, tenant, opts.client);
+  await rec.start();
+  const threaded = config && opts.clientThread !== false && canRunInThread(config) ? new ThreadedPax8Client(config) : null;
+  const client = opts.pax8Client ?? threaded ?? new Pax8Client(config!);
   const ctx: ImportContext = {
-    scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today: tenantDate(now, tenant.timeZone), zone: tenant.timeZone,
+    scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today, zone: tenant.timeZone,
     signal: opts.signal, writes: new Mutex(), batchSize: Math.max(1, opts.batchSize ?? 5000), progress: (e) => opts.onProgress?.(e),
   };
-  await rec.start();
   let failure: string | undefined;
   try {
     if (entities.includes('customers')) await importCustomers(ctx);
@@ -99,6 +108,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
     failure = err instanceof ImportAborted ? 'import aborted before it finished; the next run completes it' : (err as Error).message;
     if (!(err instanceof ImportAborted) && !isExpected(err)) rec.details.error = `${(err as Error).stack ?? failure}`.slice(0, 4000);
   }
+  threaded?.close();
   const status = failure ? 'failed' : rec.errors.length > 0 ? 'partial' : 'succeeded';
   const run = await rec.finish(status, failure);
   return viewRun(run);

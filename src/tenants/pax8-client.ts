@@ -10,8 +10,13 @@ export type ClientOverrides = Partial<Omit<Pax8ClientConfig, 'tenantId' | 'tenan
  * The tenant's own token URL, audience and API base win over the overrides.
  */
 export function pax8ClientFor(tenants: TenantService, tenant: Tenant, options: ClientOverrides = {}): Pax8Client {
+  return new Pax8Client(pax8ClientConfigFor(tenants, tenant, options));
+}
+
+/** The configuration pax8ClientFor builds a client from (an import may run that client on a thread of its own). */
+export function pax8ClientConfigFor(tenants: TenantService, tenant: Tenant, options: ClientOverrides = {}): Pax8ClientConfig {
   const c = tenants.credentials(tenant);
-  return new Pax8Client({
+  return {
     ...options,
     tenantId: c.tenantId,
     tenantName: c.tenantName,
@@ -20,5 +25,5 @@ export function pax8ClientFor(tenants: TenantService, tenant: Tenant, options: C
     tokenUrl: c.tokenUrl ?? options.tokenUrl,
     audience: c.audience ?? options.audience,
     apiBaseUrl: c.apiBaseUrl ?? options.apiBaseUrl,
-  });
+  };
 }
