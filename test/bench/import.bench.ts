@@ -17,7 +17,7 @@
  *
  * Sizes: BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
- * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import.
+ * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ import { profiled } from './cpu-profile.js';
 import { environmentNote } from './database-note.js';
 import { runImport } from '../../src/imports/run-import.js';
 import { carriesUsage } from '../../src/imports/usage-rules.js';
+import { CARRIER_CONCURRENCY, SUMMARY_CONCURRENCY } from '../../src/imports/usage-import.js';
 import { usageDates } from '../../src/imports/usage-days.js';
 import { Feed, feedPool, pool } from '../../src/imports/mutex.js';
 import { Pax8Client } from '../../src/pax8/client/index.js';
@@ -118,11 +119,11 @@ async function bareClientPass(sb: Omit<Sandbox, 'child'>): Promise<BarePass> {
   // As the import does: each usage-carrying subscription's usage is paged as soon as the listing finds it.
   const dates = usageDates(new Date(SANDBOX_NOW));
   const carriers = new Feed<string>();
-  const usage = feedPool(carriers, 2, async (subId) => {
+  const usage = feedPool(carriers, CARRIER_CONCURRENCY, async (subId) => {
     const summaries: string[] = [];
     for await (const item of client.usageSummaries(subId)) if (item.record) summaries.push(item.record.id);
     requests++;
-    await pool(summaries, 4, async (sid) => {
+    await pool(summaries, SUMMARY_CONCURRENCY, async (sid) => {
       await Promise.all(dates.map(async (d) => {
         for await (const _ of client.usageLines(sid, d)) records++;
         requests++;
@@ -321,7 +322,8 @@ async function childBarePass(sb: Sandbox): Promise<BarePass> {
 
 const bareChild = process.env.BENCH_BARE_CHILD;
 const entry = bareChild
-  ? bareClientPass(JSON.parse(bareChild) as Omit<Sandbox, 'child'>)
+  // The warm-up pass writes FILE.bare too; the pass before the import overwrites it.
+  ? (PROFILE ? profiled(`${PROFILE}.bare`, () => bareClientPass(JSON.parse(bareChild) as Omit<Sandbox, 'child'>)) : bareClientPass(JSON.parse(bareChild) as Omit<Sandbox, 'child'>))
     .then((r) => { process.stdout.write(JSON.stringify(r)); })
   : main();
 entry.then(() => process.exit(0), (err: unknown) => {
