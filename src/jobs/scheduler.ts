@@ -242,7 +242,7 @@ export class Scheduler {
         await new Promise((r) => setTimeout(r, 100));
         if (!idle.signal.aborted && (await this.agenda.getRunningStats()).runningJobs === 0) idle.abort();
       }
-    })().catch(() => idle.abort()); // no stats: leave the drain to Agenda alone
+    })().catch(() => idle.abort()); // no stats (the database is failing): stop waiting; running handlers are then aborted
     try {
       return await this.agenda.drain({ timeout: timeoutMs, signal: idle.signal, closeConnection: false });
     } finally {

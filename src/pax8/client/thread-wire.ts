@@ -6,8 +6,9 @@ import { Pax8RecordError, type Pax8Item } from './paging.js';
 
 /**
  * What crosses between the import and its Pax8 client thread. Messages are structured clones, which keep plain
- * data, arrays and Dates but drop prototypes: Decimals and exact numbers travel as tagged text, errors as their
- * fields, and both are rebuilt on arrival, so the import sees exactly what the client in its own thread returns.
+ * data, arrays and Dates but drop prototypes: Decimals travel as tagged sign, exponent and digits, exact numbers as
+ * tagged text, errors as their fields, and all are rebuilt on arrival, so the import sees exactly what the client in
+ * its own thread returns.
  */
 
 /** The client methods an import reads through (all of them reads). */
