@@ -20,7 +20,7 @@
  * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -170,8 +170,8 @@ async function rowsWritten(ds: DataSource, before: Map<string, number>, since: D
   return n;
 }
 
-/** CPU time (ms, user + system) a child process has used so far, from /proc (null where there is none). */
-function childCpuMs(pid: number | undefined): number | null {
+/** CPU time (ms, user + system, all its threads) a process has used so far, from /proc (null where there is none). */
+function processCpuMs(pid: number | undefined): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
@@ -180,28 +180,47 @@ function childCpuMs(pid: number | undefined): number | null {
   }
 }
 
+/** The local MariaDB/MySQL server's process id, when it runs on this machine (its CPU is printed with each pass). */
+function databaseServerPid(): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (/^(mariadbd|mysqld)$/.test(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
 /**
  * Over one pass: the benchmark process's CPU time (user + system; for the import, its Pax8 client thread's too), V8's
- * garbage-collection pauses on the main thread, and the sandbox's CPU time. A bare pass whose CPU is close to its wall
- * time is bound by its one core; a pass whose sandbox CPU is, by the sandbox.
+ * garbage-collection pauses on the main thread, the sandbox's CPU time and, for MariaDB, the database server's. A bare
+ * pass whose CPU is close to its wall time is bound by its one core; the passes share the machine's cores with the
+ * sandbox and the database server.
  */
 class ProcessCost {
   private cpu = process.cpuUsage();
   private sandboxStart: number | null;
+  private serverStart: number | null;
   private gcMs = 0;
   private observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) this.gcMs += e.duration;
   });
-  constructor(private sandboxPid: number | undefined) {
+  constructor(private sandboxPid: number | undefined, private serverPid?: number) {
     this.observer.observe({ entryTypes: ['gc'] });
-    this.sandboxStart = childCpuMs(sandboxPid);
+    this.sandboxStart = processCpuMs(sandboxPid);
+    this.serverStart = serverPid === undefined ? null : processCpuMs(serverPid);
   }
   stop(): string {
     this.observer.disconnect();
     const c = process.cpuUsage(this.cpu);
-    const end = childCpuMs(this.sandboxPid);
-    const sandbox = end === null || this.sandboxStart === null ? '' : `; sandbox CPU ${fmt(end - this.sandboxStart)}`;
-    return `CPU: importer ${fmt((c.user + c.system) / 1000)} (GC ${fmt(this.gcMs)})${sandbox}`;
+    const other = (label: string, pid: number | undefined, start: number | null) => {
+      const end = pid === undefined ? null : processCpuMs(pid);
+      return end === null || start === null ? '' : `; ${label} CPU ${fmt(end - start)}`;
+    };
+    return `CPU: importer ${fmt((c.user + c.system) / 1000)} (GC ${fmt(this.gcMs)})${other('sandbox', this.sandboxPid, this.sandboxStart)}`
+      + other('database server', this.serverPid, this.serverStart);
   }
 }
 
@@ -210,6 +229,7 @@ function fmt(ms: number): string {
 }
 
 async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<void> {
+  const serverPid = ds.options.type === 'better-sqlite3' ? undefined : databaseServerPid();
   const secrets = new SecretBox(randomBytes(32));
   const tenant = await new TenantService(ds, secrets).create({
     name: 'bench', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
@@ -241,7 +261,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   // few hundred MB of RSS behind that the import was charged with), and in this process after it.
   const bareBefore = await childBarePass(sb);
   const mem = new PeakMemory();
-  const fullCost = new ProcessCost(sb.child.pid);
+  const fullCost = new ProcessCost(sb.child.pid, serverPid);
   const t1 = performance.now();
   const full = PROFILE ? await profiled(PROFILE, () => run('bench:full')) : await run('bench:full');
   const fullMs = performance.now() - t1;
@@ -253,7 +273,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   const reMs = performance.now() - t2;
   const peak = mem.stop();
   const written = await rowsWritten(ds, before, since);
-  const bareCost = new ProcessCost(sb.child.pid);
+  const bareCost = new ProcessCost(sb.child.pid, serverPid);
   const bare = await bareClientPass(sb);
   const bareCpu = bareCost.stop();
   process.stderr.write(`  ${label}: bare client pass ${fmt(bare.ms)}\n`);
