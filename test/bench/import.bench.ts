@@ -124,10 +124,9 @@ async function bareClientPass(sb: Omit<Sandbox, 'child'>): Promise<BarePass> {
     for await (const item of client.usageSummaries(subId)) if (item.record) summaries.push(item.record.id);
     requests++;
     await pool(summaries, SUMMARY_CONCURRENCY, async (sid) => {
-      await Promise.all(dates.map(async (d) => {
-        for await (const _ of client.usageLines(sid, d)) records++;
-        requests++;
-      }));
+      const days = await client.usageLinesOfDays(sid, dates);
+      for (const items of days) records += items.length;
+      requests += days.length;
     });
   });
   usage.catch(() => undefined); // awaited below
@@ -210,13 +209,13 @@ class ProcessCost {
   constructor(private sandboxPid: number | undefined, private serverPid?: number) {
     this.observer.observe({ entryTypes: ['gc'] });
     this.sandboxStart = processCpuMs(sandboxPid);
-    this.serverStart = serverPid === undefined ? null : processCpuMs(serverPid);
+    this.serverStart = processCpuMs(serverPid);
   }
   stop(): string {
     this.observer.disconnect();
     const c = process.cpuUsage(this.cpu);
     const other = (label: string, pid: number | undefined, start: number | null) => {
-      const end = pid === undefined ? null : processCpuMs(pid);
+      const end = processCpuMs(pid);
       return end === null || start === null ? '' : `; ${label} CPU ${fmt(end - start)}`;
     };
     return `CPU: importer ${fmt((c.user + c.system) / 1000)} (GC ${fmt(this.gcMs)})${other('sandbox', this.sandboxPid, this.sandboxStart)}`
