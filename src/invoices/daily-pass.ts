@@ -9,7 +9,7 @@ import { prorataAdjustments, type Adjustment } from '../billing/prorata.js';
 import { lineQuantityOn } from '../billing/quantity.js';
 import { dec } from '../billing/decimal.js';
 import {
-  BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange,
+  BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange, Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
@@ -17,6 +17,9 @@ import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import type { CorrectionOps } from './correction-items.js';
 import { planLateCorrections } from './late-corrections.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
+import { inputFingerprints } from './inputs-fingerprint.js';
+import { prepareUpcomingInvoices } from './upcoming.js';
+import { tenantSettings } from '../tenants/service.js';
 
 export interface DailyPassResult {
   /** Days processed, in order (empty when the pass already ran for `through`). */
@@ -32,6 +35,9 @@ export interface DailyPassResult {
   correctionsRemoved: number;
   /** Lines the pass could not compute (e.g. a followed price that was never given), with the reason. */
   problems: { recurringInvoiceId: string; lineId: string; message: string }[];
+  /** Upcoming invoices (upcoming.ts) composed and stored after the days, and those already stored with the same inputs. */
+  upcomingPrepared: number;
+  upcomingUnchanged: number;
   /** Set when another pass claimed a day first; this one stopped there. */
   stoppedBecause?: string;
 }
@@ -99,12 +105,18 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   const scope = new TenantScope(ds.manager, tenantId);
   const result: DailyPassResult = {
     days: [], through: date, lineChanges: 0, adjustmentsCreated: 0, adjustmentsUpdated: 0, adjustmentsRemoved: 0,
-    correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0, problems: [],
+    correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0, upcomingPrepared: 0, upcomingUnchanged: 0, problems: [],
   };
   const progress = await scope.repo(BillingDailyProgress).findOneBy({});
   if (progress && progress.lastDate >= date) return result;
 
-  const loaded = await loadRecurringInvoices(scope);
+  // Read in one transaction with the inputs' fingerprints of the recurring invoices due by the day after `date`, so each
+  // upcoming invoice composed from `loaded` below is stored with the hash of exactly the rows it was composed from.
+  const dueBy = addDays(date, 1);
+  const { loaded, hashes } = await scope.transaction(async (tx) => {
+    const rows = await loadRecurringInvoices(tx);
+    return { loaded: rows, hashes: await inputFingerprints(tx, rows.filter((l) => l.ri.nextInvoiceDate <= dueBy).map((l) => l.ri.id)) };
+  });
   let start: CalendarDate;
   if (progress) start = addDays(progress.lastDate, 1);
   else {
@@ -158,6 +170,11 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     result.correctionsRemoved += ops.corrections.deletes.length;
     previous = day;
   }
+  const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
+  const policy = { reviewUsageLines: tenant ? tenantSettings(tenant).imports.reviewUsageLines : true };
+  const upcoming = await prepareUpcomingInvoices(scope, loaded, hashes, policy);
+  result.upcomingPrepared = upcoming.prepared;
+  result.upcomingUnchanged = upcoming.unchanged;
   return result;
 }
 

@@ -135,6 +135,15 @@ export interface LoadOptions {
   dueBy?: string;
 }
 
+/** The tenant's recurring invoices with these ids and statuses, by primary key (see rawRows for the unary plus). */
+export function recurringInvoicesByIds(scope: TenantScope, ids: readonly string[], statuses: readonly string[]): Promise<RecurringInvoice[]> {
+  return inChunks(ids, (chunk) => scope.manager.createQueryBuilder(RecurringInvoice, 'ri')
+    .where('+ri.tenantId = :tenantId', { tenantId: scope.tenantId })
+    .andWhere('ri.status IN (:...statuses)', { statuses })
+    .andWhere('ri.id IN (:...ids)', { ids: chunk })
+    .getMany());
+}
+
 /** Reads recurring invoices, their lines and links, the linked subscriptions' histories and usage snapshots. */
 export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOptions = {}): Promise<LoadedRecurringInvoice[]> {
   const statuses = [...(opts.statuses ?? ['active'])];
@@ -143,12 +152,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   if (opts.ids !== undefined && opts.ids.length === 0) return [];
   let ris: RecurringInvoice[];
   if (opts.ids !== undefined) {
-    // By primary key (see rawRows for the unary plus).
-    ris = await inChunks(opts.ids, (chunk) => scope.manager.createQueryBuilder(RecurringInvoice, 'ri')
-      .where('+ri.tenantId = :tenantId', { tenantId: scope.tenantId })
-      .andWhere('ri.status IN (:...statuses)', { statuses })
-      .andWhere('ri.id IN (:...ids)', { ids: chunk })
-      .getMany());
+    ris = await recurringInvoicesByIds(scope, opts.ids, statuses);
     if (opts.dueBy !== undefined) ris = ris.filter((r) => r.nextInvoiceDate <= opts.dueBy!);
   } else {
     ris = await riQuery.getMany();

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Decimal } from 'decimal.js';
 import { In, IsNull, LessThanOrEqual, type DataSource } from 'typeorm';
 import { addDays, type CalendarDate } from '../billing/dates.js';
-import { dec, sum } from '../billing/decimal.js';
-import { buildInvoice } from '../billing/invoice.js';
-import { lineTax, roundMoney, type Exact } from '../billing/money.js';
 import { nextPeriod, periodStartsBetween } from '../billing/periods.js';
 import {
   BillingDailyProgress, Invoice, InvoiceCounter, InvoiceLine, RecurringInvoice, RecurringInvoiceAdjustment, Tenant,
@@ -15,108 +11,9 @@ import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
-import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
-import { describeCorrection, type CorrectionFacts } from './correction-words.js';
-import { describeProrata } from './words.js';
-
-export interface ComposedLine {
-  recurringInvoiceLineId: string | null;
-  adjustmentId: string | null;
-  kind: string;
-  description: string;
-  from: CalendarDate;
-  to: CalendarDate;
-  quantity: Decimal;
-  unitPrice: Decimal;
-  amount: Decimal;
-  tax: Decimal;
-  review: string[];
-  provenance: Record<string, unknown>;
-}
-
-export interface ComposedInvoice {
-  date: CalendarDate;
-  periodStart: CalendarDate;
-  periodEnd: CalendarDate;
-  currency: string;
-  taxRate: Decimal;
-  lines: ComposedLine[];
-  subtotal: Decimal;
-  tax: Decimal;
-  total: Decimal;
-  review: string[];
-  adjustmentIds: string[];
-}
-
-export interface ReviewPolicy {
-  /** Tenant setting imports.reviewUsageLines: usage lines hold the invoice for review. */
-  reviewUsageLines: boolean;
-}
-
-function exactJson(e: Exact): { numerator: string; denominator: number } {
-  return { numerator: e.numerator.toString(), denominator: e.denominator };
-}
-
-/**
- * The invoice dated `date` for one recurring invoice: the engine's recurring, arrears and usage lines, then the
- * pending pro-rata adjustments billed on it (those of periods ending on or before `date`), by change date.
- * Each amount is rounded once, from its exact value.
- */
-export function composeInvoice(
-  loaded: LoadedRecurringInvoice,
-  date: CalendarDate,
-  pending: readonly RecurringInvoiceAdjustment[],
-  policy: ReviewPolicy,
-): ComposedInvoice {
-  const { ri, ctx } = loaded;
-  const engine = buildInvoice(ctx, date, { adjustments: false }); // the persisted adjustments are billed below
-  const rows = new Map(loaded.lines.map((l) => [l.id, l]));
-  const userReview = (lineId: string): string[] => (rows.get(lineId)?.reviewRequired ? ['line flagged for review by a user'] : []);
-
-  const main: ComposedLine[] = engine.lines.filter((l) => l.kind !== 'prorata').map((l) => {
-    const review = [...l.review, ...userReview(l.line)];
-    if (l.kind === 'usage' && policy.reviewUsageLines) review.push('usage line: check the month\'s final charges before issuing');
-    return {
-      recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
-      from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
-      provenance: { ...l.provenance, exact: exactJson(l.exact) },
-    };
-  });
-
-  const position = new Map(loaded.lines.map((l) => [l.id, l.position]));
-  const due = pending
-    .filter((a) => a.recurringInvoiceId === ri.id && a.invoicedInvoiceId === null && a.periodEnd <= date)
-    .sort((a, b) => (a.changeDate < b.changeDate ? -1 : a.changeDate > b.changeDate ? 1 : (position.get(a.lineId) ?? 0) - (position.get(b.lineId) ?? 0)));
-  const adjustments: ComposedLine[] = due.map((a) => {
-    const quantity = dec(a.quantity.toString());
-    const unitPrice = dec(a.unitPrice.toString());
-    const exact: Exact = { numerator: quantity.mul(unitPrice).mul(a.days), denominator: a.periodDays };
-    const amount = roundMoney(exact, ctx.currency);
-    const provenance = JSON.parse(a.provenanceJson) as Record<string, unknown> & { review?: string[]; correction?: CorrectionFacts };
-    const description = rows.get(a.lineId)?.description ?? a.lineId;
-    return {
-      recurringInvoiceLineId: a.lineId, adjustmentId: a.id, kind: 'prorata',
-      // A late correction (late-corrections.ts) carries its facts in its provenance and is described from them.
-      description: provenance.correction ? describeCorrection(description, provenance.correction) : describeProrata({
-        description, rule: a.rule, quantity, quantityBefore: a.quantityBefore.toString(), quantityAfter: a.quantityAfter.toString(),
-        unitPrice, currency: ctx.currency, from: a.changeDate, to: a.periodEnd, days: a.days, periodDays: a.periodDays,
-      }),
-      from: a.changeDate, to: a.periodEnd, quantity, unitPrice, amount, tax: lineTax(amount, ctx.taxRate, ctx.currency),
-      review: [...(provenance.review ?? []), ...userReview(a.lineId)],
-      provenance: { ...provenance, exact: exactJson(exact), billedPeriod: { start: a.periodStart, end: a.periodEnd } },
-    };
-  });
-
-  const lines = [...main, ...adjustments];
-  const subtotal = sum(lines.map((l) => l.amount));
-  const tax = sum(lines.map((l) => l.tax));
-  return {
-    date, periodStart: engine.periodStart, periodEnd: engine.periodEnd, currency: ctx.currency, taxRate: ctx.taxRate,
-    lines, subtotal, tax, total: subtotal.add(tax),
-    review: [...new Set(lines.flatMap((l) => l.review.map((r) => `${l.description.split(':')[0]}: ${r}`)))],
-    adjustmentIds: due.map((a) => a.id),
-  };
-}
+import { loadRecurringInvoices } from './loader.js';
+import { composeInvoice, lineRow, type ComposedInvoice, type ReviewPolicy } from './compose.js';
+import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming } from './upcoming.js';
 
 /** Takes the tenant's next `count` invoice numbers; call inside the transaction that issues them (gapless). Returns the first. */
 export async function takeInvoiceNumbers(tx: TenantScope, count: number): Promise<number> {
@@ -159,6 +56,8 @@ export interface InvoiceRunResult {
   date: CalendarDate;
   dailyPass: DailyPassResult;
   created: CreatedInvoice[];
+  /** Of `created`, those issued from an upcoming invoice the daily pass had composed (inputs unchanged since). */
+  fromUpcoming: number;
   /** Periods another run (or an earlier one) already invoiced. */
   alreadyInvoiced: number;
   failed: { recurringInvoiceId: string; periodStart: CalendarDate; message: string }[];
@@ -171,7 +70,8 @@ export interface PendingInvoice {
 
 /**
  * Stores composed invoices in one transaction, each whole or not at all: invoice rows (the unique
- * (tenantId, recurringInvoiceId, periodStart) is the claim), their adjustments marked billed, their lines,
+ * (tenantId, recurringInvoiceId, periodStart) is the claim; one issued from an upcoming invoice takes its id, under
+ * which its lines are stored already), their adjustments marked billed, their lines,
  * numbers for those issued, and the recurring invoices' next dates. Throws on a conflict (nothing kept).
  */
 async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]): Promise<CreatedInvoice[]> {
@@ -182,7 +82,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     const created: CreatedInvoice[] = items.map(({ ri, inv }) => {
       const issued = inv.review.length === 0;
       return {
-        id: timeOrderedId(), recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart,
+        id: inv.upcoming?.id ?? timeOrderedId(), recurringInvoiceId: ri.id, customerId: ri.customerId, periodStart: inv.periodStart,
         status: issued ? 'issued' : 'draft', number: issued ? nextNumber++ : null, currency: inv.currency,
         total: inv.total.toString(), review: inv.review,
       };
@@ -195,11 +95,10 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     }));
     await bulkInsert(tx, Invoice, invoiceRows);
     await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);
-    const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, position) => ({
-      id: timeOrderedId(), invoiceId: created[k]!.id, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId,
-      kind: l.kind, description: l.description.slice(0, 255), fromDate: l.from, toDate: l.to, quantity: l.quantity,
-      unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review),
-      provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
+    // An upcoming invoice's lines are stored already, under its id; the composed ones (its adjustments) follow them.
+    await checkUpcomingLines(tx, items.flatMap(({ inv }) => (inv.upcoming ? [inv.upcoming] : [])));
+    const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, i) => ({
+      ...lineRow(l, (inv.upcoming?.lineCount ?? 0) + i, now), adjustmentId: l.adjustmentId, invoiceId: created[k]!.id,
     })));
     await bulkInsert(tx, InvoiceLine, lineRows);
     // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
@@ -319,7 +218,7 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   // is the daily pass's own business and bills on the next invoice).
   const { result: dailyPass, lastDate } = await dailyPassThrough(ds, tenantId, addDays(date, -1));
   const ready = lastDate === null ? null : addDays(lastDate, 1) < date ? addDays(lastDate, 1) : date;
-  const out: InvoiceRunResult = { date, dailyPass, created: [], alreadyInvoiced: 0, failed: [] };
+  const out: InvoiceRunResult = { date, dailyPass, created: [], fromUpcoming: 0, alreadyInvoiced: 0, failed: [] };
   if (ready === null) return out;
   await ensureInvoiceCounter(scope);
 
@@ -330,7 +229,6 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
     .orderBy('ri.id', 'ASC').getRawMany<{ id: string }>()).map((r) => r.id);
   for (let i = 0; i < dueIds.length; i += SLICE) {
     const ids = dueIds.slice(i, i + SLICE);
-    const loaded = await loadRecurringInvoices(scope, { ids }); // by primary key; the ids are already the due ones
     const pendingByRi = new Map<string, RecurringInvoiceAdjustment[]>();
     for (let k = 0; k < ids.length; k += 500) {
       const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({
@@ -342,44 +240,81 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
         else pendingByRi.set(a.recurringInvoiceId, [a]);
       }
     }
-    await invoiceSlice(scope, loaded, pendingByRi, ready, policy, batchSize, out);
+    const pendingOf = (id: string) => pendingByRi.get(id) ?? [];
+    // Upcoming invoices whose inputs are unchanged are issued as composed by the daily pass; the rest are read and composed.
+    const upcoming = await issuableUpcoming(scope, ids, ready, policy);
+    const loaded = await loadRecurringInvoices(scope, { ids: ids.filter((id) => !upcoming.has(id)) }); // by primary key
+    const recompose = async (ri: RecurringInvoice, periodStart: CalendarDate): Promise<ComposedInvoice> => {
+      const [l] = await loadRecurringInvoices(scope, { ids: [ri.id] });
+      if (!l) throw new Error(`recurring invoice ${ri.id} is no longer active`);
+      return composeInvoice(l, periodStart, pendingOf(ri.id), policy);
+    };
+    const queues: Queue[] = [
+      ...loaded.map((l) => ({
+        ri: l.ri, starts: periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready),
+        compose: (p: CalendarDate) => Promise.resolve(composeInvoice(l, p, pendingOf(l.ri.id), policy)),
+      })),
+      ...[...upcoming.values()].map((u) => ({
+        ri: u.ri, starts: [u.upcoming.periodStart],
+        compose: (p: CalendarDate) => Promise.resolve(composeFromUpcoming(u, p, pendingOf(u.ri.id))),
+      })),
+    ].sort((a, b) => (a.ri.id < b.ri.id ? -1 : a.ri.id > b.ri.id ? 1 : 0));
+    await invoiceSlice(scope, queues, pendingByRi, batchSize, recompose, out);
   }
   return out;
 }
 
-/** Composes and stores the due invoices of loaded recurring invoices, in groups of `batchSize`. */
+/** A recurring invoice's due period starts, in order, and how to compose the invoice of each. */
+interface Queue {
+  ri: RecurringInvoice;
+  starts: CalendarDate[];
+  compose(periodStart: CalendarDate): Promise<ComposedInvoice>;
+}
+
+type Recompose = (ri: RecurringInvoice, periodStart: CalendarDate) => Promise<ComposedInvoice>;
+
+/** Stores one invoice in its own transaction; an upcoming invoice replaced meanwhile is composed afresh first. */
+async function persistOne(scope: TenantScope, item: PendingInvoice, recompose: Recompose): Promise<CreatedInvoice | null> {
+  try {
+    return await persistInvoice(scope, item.ri, item.inv);
+  } catch (err) {
+    if (!(err instanceof UpcomingInvoiceChanged)) throw err;
+    item.inv = await recompose(item.ri, item.inv.periodStart);
+    return persistInvoice(scope, item.ri, item.inv);
+  }
+}
+
+/** Composes and stores the due invoices of a slice of recurring invoices, in groups of `batchSize`. */
 async function invoiceSlice(
   scope: TenantScope,
-  loaded: readonly LoadedRecurringInvoice[],
+  queues: readonly Queue[],
   pendingByRi: ReadonlyMap<string, RecurringInvoiceAdjustment[]>,
-  ready: CalendarDate,
-  policy: ReviewPolicy,
   batchSize: number,
+  recompose: Recompose,
   out: InvoiceRunResult,
 ): Promise<void> {
   // Invoices in order per recurring invoice: period k + 1 only after period k is stored.
-  const queues = loaded.map((l) => ({ l, starts: periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready) }));
   for (let round = 0; queues.some((q) => q.starts.length > round); round++) {
     const due = queues.filter((q) => q.starts.length > round);
     for (let i = 0; i < due.length; i += batchSize) {
-      const items: (PendingInvoice & { l: LoadedRecurringInvoice })[] = [];
+      const items: PendingInvoice[] = [];
       for (const q of due.slice(i, i + batchSize)) {
         const periodStart = q.starts[round]!;
         try {
-          items.push({ l: q.l, ri: q.l.ri, inv: composeInvoice(q.l, periodStart, pendingByRi.get(q.l.ri.id) ?? [], policy) });
+          items.push({ ri: q.ri, inv: await q.compose(periodStart) });
         } catch (err) {
-          out.failed.push({ recurringInvoiceId: q.l.ri.id, periodStart, message: (err as Error).message });
+          out.failed.push({ recurringInvoiceId: q.ri.id, periodStart, message: (err as Error).message });
           q.starts.length = round; // later periods of this recurring invoice wait for this one
         }
       }
       let created: (CreatedInvoice | null)[];
       try {
-        created = items.length === 0 ? [] : items.length === 1 ? [await persistInvoice(scope, items[0]!.ri, items[0]!.inv)] : await withRetry(() => persistBatch(scope, items));
+        created = items.length === 0 ? [] : items.length === 1 ? [await persistOne(scope, items[0]!, recompose)] : await withRetry(() => persistBatch(scope, items));
       } catch (err) {
-        if (!(isUniqueViolation(err) || err instanceof RunConflict)) throw err;
-        // Another run got some of these first: redo them one invoice per transaction.
+        if (!(isUniqueViolation(err) || err instanceof RunConflict || err instanceof UpcomingInvoiceChanged)) throw err;
+        // Another run got some of these first, or an upcoming invoice changed: redo them one invoice per transaction.
         created = [];
-        for (const it of items) created.push(await persistInvoice(scope, it.ri, it.inv));
+        for (const it of items) created.push(await persistOne(scope, it, recompose));
       }
       created.forEach((c, k) => {
         const it = items[k]!;
@@ -388,6 +323,7 @@ async function invoiceSlice(
           return;
         }
         out.created.push(c);
+        if (it.inv.upcoming) out.fromUpcoming++;
         const billed = new Set(it.inv.adjustmentIds);
         for (const a of pendingByRi.get(it.ri.id) ?? []) if (billed.has(a.id)) a.invoicedInvoiceId = c.id;
       });

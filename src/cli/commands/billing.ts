@@ -17,7 +17,7 @@ export function register(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
         const days = r.days.length === 0 ? `nothing to do (already processed through ${date})` : `processed ${r.days.length} day(s), ${r.days[0]} to ${r.days.at(-1)}`;
-        process.stdout.write(`${days}: ${r.lineChanges} quantity change(s), ${r.adjustmentsCreated} adjustment(s) created, ${r.adjustmentsUpdated} corrected, ${r.adjustmentsRemoved} withdrawn; late corrections: ${r.correctionsCreated} created, ${r.correctionsUpdated} changed, ${r.correctionsRemoved} withdrawn\n`);
+        process.stdout.write(`${days}: ${r.lineChanges} quantity change(s), ${r.adjustmentsCreated} adjustment(s) created, ${r.adjustmentsUpdated} corrected, ${r.adjustmentsRemoved} withdrawn; late corrections: ${r.correctionsCreated} created, ${r.correctionsUpdated} changed, ${r.correctionsRemoved} withdrawn; upcoming invoices: ${r.upcomingPrepared} prepared, ${r.upcomingUnchanged} unchanged\n`);
         if (r.stoppedBecause) process.stdout.write(`stopped: ${r.stoppedBecause}\n`);
         for (const p of r.problems) process.stdout.write(`problem: recurring invoice ${p.recurringInvoiceId}, line ${p.lineId}: ${p.message}\n`);
       }

@@ -15,7 +15,7 @@ import {
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
   BillingDailyProgress,
 } from './recurring-invoice.js';
-import { Invoice, InvoiceLine, InvoiceCounter } from './invoice.js';
+import { Invoice, InvoiceLine, InvoiceCounter, UpcomingInvoice } from './invoice.js';
 import { LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice } from './licensing.js';
 import { Pax8Invoice, Pax8InvoiceItem } from './pax8-invoice.js';
 import { LeakageNotice } from './leakage.js';
@@ -29,7 +29,7 @@ export {
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
-  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
+  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter, UpcomingInvoice,
 };
 export { User, UserLoginAttempt, Session, ApiToken, AuditEvent };
 export { ROLES, type Role } from './user.js';
@@ -49,7 +49,7 @@ export const ALL_ENTITIES = [
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,
-  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter,
+  BillingDailyProgress, Invoice, InvoiceLine, InvoiceCounter, UpcomingInvoice,
   User, UserLoginAttempt, Session, ApiToken, AuditEvent,
   LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
   Pax8Invoice, Pax8InvoiceItem, LeakageNotice,

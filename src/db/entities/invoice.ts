@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { Entity } from 'typeorm';
-import { DateColumn, DecimalColumn, IdColumn, InstantColumn, IntColumn, JsonTextColumn, TextColumn } from '../columns.js';
+import { BoolColumn, DateColumn, DecimalColumn, IdColumn, InstantColumn, IntColumn, JsonTextColumn, TextColumn } from '../columns.js';
 import { TenantOwnedEntity } from './tenant-owned.js';
 
 export type InvoiceStatus = 'draft' | 'issued';
@@ -52,4 +52,32 @@ export class InvoiceLine extends TenantOwnedEntity {
 @Entity('invoice_counters')
 export class InvoiceCounter extends TenantOwnedEntity {
   @IntColumn() lastNumber: number;
+}
+
+/**
+ * The next invoice of an active recurring invoice, composed ahead by the daily pass (src/invoices/upcoming.ts): its
+ * recurring, arrears and usage lines as the run would bill them, and a hash of every input they were composed from.
+ * Its lines are stored in invoice_lines under the upcoming invoice's id, which becomes the invoice's id when the run
+ * issues it (only while that hash still matches); until then no invoice row exists for them. Pro-rata adjustments are
+ * added at the run.
+ */
+@Entity('upcoming_invoices')
+export class UpcomingInvoice extends TenantOwnedEntity {
+  @IdColumn() recurringInvoiceId: string;
+  @DateColumn() periodStart: string;
+  @DateColumn() periodEnd: string;
+  @TextColumn(3) currency: string;
+  @DecimalColumn() taxRate: Decimal;
+  /** Of its lines only (the adjustments come at the run). */
+  @DecimalColumn() subtotal: Decimal;
+  @DecimalColumn() tax: Decimal;
+  /** JSON array: the invoice-level review reasons of its lines. */
+  @JsonTextColumn() reviewJson: string;
+  /** JSON array of the recurring invoice's lines (id, position, description, reviewRequired), to describe adjustments. */
+  @JsonTextColumn() linesJson: string;
+  @IntColumn() lineCount: number;
+  /** sha256 of the inputs' fingerprint (src/invoices/inputs-fingerprint.ts) as they were when composed. */
+  @TextColumn(64) inputsHash: string;
+  /** The tenant's imports.reviewUsageLines when composed. */
+  @BoolColumn() reviewUsageLines: boolean;
 }

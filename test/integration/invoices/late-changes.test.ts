@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { dec } from '../../../src/billing/decimal.js';
 import { formatMoney } from '../../../src/billing/money.js';
 import { Invoice, InvoiceLine, RecurringInvoiceAdjustment, RecurringInvoiceLink } from '../../../src/db/entities/index.js';
@@ -105,9 +105,15 @@ describe('invoices: changes recorded late', function () {
     return lines.filter((l) => l.description.startsWith('Correction to '));
   }
 
+  /** Lines of invoices (an upcoming invoice's lines, stored under its future invoice id, are not billed yet). */
+  async function invoiceLineCount(scope: TenantScope): Promise<number> {
+    const ids = (await scope.repo(Invoice).find()).map((i) => i.id);
+    return scope.repo(InvoiceLine).count({ where: { invoiceId: In(ids) } });
+  }
+
   /** Reruns of the day and of the invoice run bill nothing more. */
   async function expectNothingMore(scope: TenantScope, date: string): Promise<void> {
-    const before = { invoices: await scope.repo(Invoice).count(), lines: await scope.repo(InvoiceLine).count(), rows: await scope.repo(RecurringInvoiceAdjustment).count() };
+    const before = { invoices: await scope.repo(Invoice).count(), lines: await invoiceLineCount(scope), rows: await scope.repo(RecurringInvoiceAdjustment).count() };
     const pass = await runDailyPass(ds, tenantId, date);
     expect(pass).to.include({ correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0 });
     const run = await runInvoices(ds, tenantId, date);
@@ -116,7 +122,7 @@ describe('invoices: changes recorded late', function () {
     const later = await runDailyPass(ds, tenantId, '2026-06-30'); // a later run's first day checks again
     expect(later).to.include({ correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0 });
     expect(later.problems).to.deep.equal([]);
-    expect({ invoices: await scope.repo(Invoice).count(), lines: await scope.repo(InvoiceLine).count(), rows: await scope.repo(RecurringInvoiceAdjustment).count() })
+    expect({ invoices: await scope.repo(Invoice).count(), lines: await invoiceLineCount(scope), rows: await scope.repo(RecurringInvoiceAdjustment).count() })
       .to.deep.equal(before);
     // Every correction is billed, once.
     const corrections = await scope.repo(RecurringInvoiceAdjustment).findBy({ rule: 'correction' });

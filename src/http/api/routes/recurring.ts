@@ -7,7 +7,7 @@ import {
 } from '../../../db/entities/index.js';
 import { isCalendarDate } from '../../../billing/dates.js';
 import { loadRecurringInvoices } from '../../../invoices/loader.js';
-import { composeInvoice } from '../../../invoices/run.js';
+import { composeInvoice } from '../../../invoices/compose.js';
 import { tenantSettings } from '../../../tenants/service.js';
 import type { TenantScope } from '../../../db/tenant-scope.js';
 import { HttpError, notFound } from '../errors.js';

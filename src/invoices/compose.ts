@@ -1,0 +1,164 @@
+import type { Decimal } from 'decimal.js';
+import type { CalendarDate } from '../billing/dates.js';
+import { dec, sum } from '../billing/decimal.js';
+import { buildInvoice } from '../billing/invoice.js';
+import { lineTax, roundMoney, type Exact } from '../billing/money.js';
+import type { RecurringInvoiceAdjustment } from '../db/entities/index.js';
+import { timeOrderedId } from '../db/row-ids.js';
+import type { LoadedRecurringInvoice } from './loader.js';
+import { describeCorrection, type CorrectionFacts } from './correction-words.js';
+import { describeProrata } from './words.js';
+
+/* Composing an invoice from a loaded recurring invoice and its pending adjustments: pure, no database. */
+
+export interface ComposedLine {
+  recurringInvoiceLineId: string | null;
+  adjustmentId: string | null;
+  kind: string;
+  description: string;
+  from: CalendarDate;
+  to: CalendarDate;
+  quantity: Decimal;
+  unitPrice: Decimal;
+  amount: Decimal;
+  tax: Decimal;
+  review: string[];
+  provenance: Record<string, unknown>;
+}
+
+export interface ComposedInvoice {
+  /**
+   * Issued from an upcoming invoice (upcoming.ts): the invoice takes its id, under which its lines are stored already,
+   * and `lines` holds only the adjustments that follow them; subtotal, tax, total and review include both.
+   */
+  upcoming?: { id: string; lineCount: number };
+  date: CalendarDate;
+  periodStart: CalendarDate;
+  periodEnd: CalendarDate;
+  currency: string;
+  taxRate: Decimal;
+  lines: ComposedLine[];
+  subtotal: Decimal;
+  tax: Decimal;
+  total: Decimal;
+  review: string[];
+  adjustmentIds: string[];
+}
+
+export interface ReviewPolicy {
+  /** Tenant setting imports.reviewUsageLines: usage lines hold the invoice for review. */
+  reviewUsageLines: boolean;
+}
+
+/** An invoice line's stored columns (an invoice's or an upcoming invoice's), without its owner. */
+export function lineRow(l: ComposedLine, position: number, now: Date) {
+  return {
+    id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, kind: l.kind, description: l.description.slice(0, 255),
+    fromDate: l.from, toDate: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax,
+    reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review), provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
+  };
+}
+
+function exactJson(e: Exact): { numerator: string; denominator: number } {
+  return { numerator: e.numerator.toString(), denominator: e.denominator };
+}
+
+/** What describing and ordering a pending adjustment needs of its recurring-invoice line. */
+export interface LineInfo {
+  id: string;
+  position: number;
+  description: string;
+  reviewRequired: boolean;
+}
+
+export function lineInfoOf(loaded: LoadedRecurringInvoice): LineInfo[] {
+  return loaded.lines.map((l) => ({ id: l.id, position: l.position, description: l.description, reviewRequired: l.reviewRequired }));
+}
+
+const USER_REVIEW = 'line flagged for review by a user';
+
+/** The engine's recurring, arrears and usage lines of the invoice dated `date` (a period start), with their review reasons. */
+export function composeMainLines(
+  loaded: LoadedRecurringInvoice,
+  date: CalendarDate,
+  policy: ReviewPolicy,
+): { periodStart: CalendarDate; periodEnd: CalendarDate; lines: ComposedLine[] } {
+  const engine = buildInvoice(loaded.ctx, date, { adjustments: false }); // the persisted adjustments are billed at the run
+  const rows = new Map(loaded.lines.map((l) => [l.id, l]));
+  const lines = engine.lines.filter((l) => l.kind !== 'prorata').map((l): ComposedLine => {
+    const review = [...l.review, ...(rows.get(l.line)?.reviewRequired ? [USER_REVIEW] : [])];
+    if (l.kind === 'usage' && policy.reviewUsageLines) review.push('usage line: check the month\'s final charges before issuing');
+    return {
+      recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
+      from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
+      provenance: { ...l.provenance, exact: exactJson(l.exact) },
+    };
+  });
+  return { periodStart: engine.periodStart, periodEnd: engine.periodEnd, lines };
+}
+
+/**
+ * The pending pro-rata adjustments billed on the invoice dated `date` (those of periods ending on or before it), as
+ * lines by change date, then line position. Each amount is rounded once, from its exact value.
+ */
+export function composeAdjustmentLines(
+  recurringInvoiceId: string,
+  lines: readonly LineInfo[],
+  currency: string,
+  taxRate: Decimal,
+  date: CalendarDate,
+  pending: readonly RecurringInvoiceAdjustment[],
+): { lines: ComposedLine[]; adjustmentIds: string[] } {
+  const info = new Map(lines.map((l) => [l.id, l]));
+  const due = pending
+    .filter((a) => a.recurringInvoiceId === recurringInvoiceId && a.invoicedInvoiceId === null && a.periodEnd <= date)
+    .sort((a, b) => (a.changeDate < b.changeDate ? -1 : a.changeDate > b.changeDate ? 1 : (info.get(a.lineId)?.position ?? 0) - (info.get(b.lineId)?.position ?? 0)));
+  const composed = due.map((a): ComposedLine => {
+    const quantity = dec(a.quantity.toString());
+    const unitPrice = dec(a.unitPrice.toString());
+    const exact: Exact = { numerator: quantity.mul(unitPrice).mul(a.days), denominator: a.periodDays };
+    const amount = roundMoney(exact, currency);
+    const provenance = JSON.parse(a.provenanceJson) as Record<string, unknown> & { review?: string[]; correction?: CorrectionFacts };
+    const description = info.get(a.lineId)?.description ?? a.lineId;
+    return {
+      recurringInvoiceLineId: a.lineId, adjustmentId: a.id, kind: 'prorata',
+      // A late correction (late-corrections.ts) carries its facts in its provenance and is described from them.
+      description: provenance.correction ? describeCorrection(description, provenance.correction) : describeProrata({
+        description, rule: a.rule, quantity, quantityBefore: a.quantityBefore.toString(), quantityAfter: a.quantityAfter.toString(),
+        unitPrice, currency, from: a.changeDate, to: a.periodEnd, days: a.days, periodDays: a.periodDays,
+      }),
+      from: a.changeDate, to: a.periodEnd, quantity, unitPrice, amount, tax: lineTax(amount, taxRate, currency),
+      review: [...(provenance.review ?? []), ...(info.get(a.lineId)?.reviewRequired ? [USER_REVIEW] : [])],
+      provenance: { ...provenance, exact: exactJson(exact), billedPeriod: { start: a.periodStart, end: a.periodEnd } },
+    };
+  });
+  return { lines: composed, adjustmentIds: due.map((a) => a.id) };
+}
+
+/** An invoice's review reasons: each line's, prefixed with the line's name, once each, in line order. */
+export function invoiceReview(lines: readonly ComposedLine[], before: readonly string[] = []): string[] {
+  return [...new Set([...before, ...lines.flatMap((l) => l.review.map((r) => `${l.description.split(':')[0]}: ${r}`))])];
+}
+
+/**
+ * The invoice dated `date` for one recurring invoice: the engine's recurring, arrears and usage lines, then the
+ * pending pro-rata adjustments billed on it (those of periods ending on or before `date`), by change date.
+ * Each amount is rounded once, from its exact value.
+ */
+export function composeInvoice(
+  loaded: LoadedRecurringInvoice,
+  date: CalendarDate,
+  pending: readonly RecurringInvoiceAdjustment[],
+  policy: ReviewPolicy,
+): ComposedInvoice {
+  const { ctx } = loaded;
+  const main = composeMainLines(loaded, date, policy);
+  const adjustments = composeAdjustmentLines(loaded.ri.id, lineInfoOf(loaded), ctx.currency, ctx.taxRate, date, pending);
+  const lines = [...main.lines, ...adjustments.lines];
+  const subtotal = sum(lines.map((l) => l.amount));
+  const tax = sum(lines.map((l) => l.tax));
+  return {
+    date, periodStart: main.periodStart, periodEnd: main.periodEnd, currency: ctx.currency, taxRate: ctx.taxRate,
+    lines, subtotal, tax, total: subtotal.add(tax), review: invoiceReview(lines), adjustmentIds: adjustments.adjustmentIds,
+  };
+}
