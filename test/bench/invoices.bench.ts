@@ -1,12 +1,12 @@
 /**
  * npm run bench:invoices — on SQLite (a temporary file) and MariaDB: N recurring invoices with L lines each (one
  * subscription per line), a share of the subscriptions changing during January. Prints the daily-pass time
- * (catching up January day by day), the invoice-run time for 1 February (N invoices; once with one transaction per
+ * (catching up January day by day, then composing the upcoming February invoices), the invoice-run time for 1 February (N invoices; once with one transaction per
  * invoice when BENCH_SINGLE=1, and with the default groups), and in
  * the same run the time of a raw bulk insert of the same number of invoice lines (with random ids, and with the
  * time-ordered ids the run writes), with the ratio against the faster of the two (target ≤ 3) and the load average.
  * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
- * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default 50), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench),
+ * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default DEFAULT_BATCH_SIZE), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench),
  * BENCH_CPU_PROFILE (a file: CPU profile of the timed run).
  */
 import { randomUUID } from 'node:crypto';
@@ -183,9 +183,10 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
     console.log(`  seed                         ${s(seedMs)}`);
-    console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments)`);
+    console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments; then ${daily.upcomingPrepared} upcoming invoices composed)`);
     if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}  (ratio to the raw insert ${(single.ms / baseMs).toFixed(2)})`);
-    console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${lineCount} invoice lines)`);
+    console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${run.fromUpcoming} of them issued from upcoming invoices; ${lineCount} invoice lines)`);
+    console.log(`  daily pass + invoice run  ${s(dailyMs + runMs)}`);
     console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)} (random ids)  ${s(rawOrderedMs)} (time-ordered ids)`);
     console.log(`  ratio invoice run / raw insert: ${(runMs / baseMs).toFixed(2)} (target ≤ 3; against the random-id insert alone ${(runMs / rawMs).toFixed(2)})`);
     console.log(`  ${await environmentNote(ds)}`);
