@@ -2,7 +2,7 @@ import { In } from 'typeorm';
 import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
 import { periodStartsBetween } from '../billing/periods.js';
-import { Invoice, InvoiceLine, type RecurringInvoice, type RecurringInvoiceAdjustment, UpcomingInvoice } from '../db/entities/index.js';
+import { InvoiceLine, type RecurringInvoice, type RecurringInvoiceAdjustment, UpcomingInvoice } from '../db/entities/index.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import type { TenantScope } from '../db/tenant-scope.js';
