@@ -3,7 +3,8 @@ import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
 import { buildInvoice } from '../billing/invoice.js';
 import { lineTax, roundMoney, type Exact } from '../billing/money.js';
-import type { RecurringInvoiceAdjustment } from '../db/entities/index.js';
+import type { RecurringInvoiceAdjustment, Tenant } from '../db/entities/index.js';
+import { tenantSettings } from '../tenants/service.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import type { LoadedRecurringInvoice } from './loader.js';
 import { describeCorrection, type CorrectionFacts } from './correction-words.js';
@@ -50,10 +51,14 @@ export interface ReviewPolicy {
   reviewUsageLines: boolean;
 }
 
-/** An invoice line's stored columns (an invoice's or an upcoming invoice's), without its owner. */
+export function reviewPolicyOf(tenant: Tenant): ReviewPolicy {
+  return { reviewUsageLines: tenantSettings(tenant).imports.reviewUsageLines };
+}
+
+/** An invoice line's stored columns, without the invoice it belongs to (an upcoming invoice's lines are stored the same way). */
 export function lineRow(l: ComposedLine, position: number, now: Date) {
   return {
-    id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, kind: l.kind, description: l.description.slice(0, 255),
+    id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId, kind: l.kind, description: l.description.slice(0, 255),
     fromDate: l.from, toDate: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax,
     reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review), provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
   };

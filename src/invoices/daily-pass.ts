@@ -19,7 +19,7 @@ import { planLateCorrections } from './late-corrections.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 import { inputFingerprints } from './inputs-fingerprint.js';
 import { prepareUpcomingInvoices } from './upcoming.js';
-import { tenantSettings } from '../tenants/service.js';
+import { reviewPolicyOf } from './compose.js';
 
 export interface DailyPassResult {
   /** Days processed, in order (empty when the pass already ran for `through`). */
@@ -171,7 +171,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
     previous = day;
   }
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
-  const policy = { reviewUsageLines: tenant ? tenantSettings(tenant).imports.reviewUsageLines : true };
+  const policy = tenant ? reviewPolicyOf(tenant) : { reviewUsageLines: true };
   const upcoming = await prepareUpcomingInvoices(scope, loaded, hashes, policy);
   result.upcomingPrepared = upcoming.prepared;
   result.upcomingUnchanged = upcoming.unchanged;

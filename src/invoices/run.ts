@@ -6,13 +6,12 @@ import {
   BillingDailyProgress, Invoice, InvoiceCounter, InvoiceLine, RecurringInvoice, RecurringInvoiceAdjustment, Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { tenantSettings } from '../tenants/service.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices } from './loader.js';
-import { composeInvoice, lineRow, type ComposedInvoice, type ReviewPolicy } from './compose.js';
+import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';
 import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming } from './upcoming.js';
 
 /** Takes the tenant's next `count` invoice numbers; call inside the transaction that issues them (gapless). Returns the first. */
@@ -98,7 +97,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     // An upcoming invoice's lines are stored already, under its id; the composed ones (its adjustments) follow them.
     await checkUpcomingLines(tx, items.flatMap(({ inv }) => (inv.upcoming ? [inv.upcoming] : [])));
     const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, i) => ({
-      ...lineRow(l, (inv.upcoming?.lineCount ?? 0) + i, now), adjustmentId: l.adjustmentId, invoiceId: created[k]!.id,
+      ...lineRow(l, (inv.upcoming?.lineCount ?? 0) + i, now), invoiceId: created[k]!.id,
     })));
     await bulkInsert(tx, InvoiceLine, lineRows);
     // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
@@ -213,7 +212,7 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   const scope = new TenantScope(ds.manager, tenantId);
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   if (!tenant) throw new Error(`tenant ${tenantId} not found`);
-  const policy: ReviewPolicy = { reviewUsageLines: tenantSettings(tenant).imports.reviewUsageLines };
+  const policy = reviewPolicyOf(tenant);
   // An invoice dated P bills adjustments of changes up to P − 1: it needs the daily pass through P − 1 (day D itself
   // is the daily pass's own business and bills on the next invoice).
   const { result: dailyPass, lastDate } = await dailyPassThrough(ds, tenantId, addDays(date, -1));

@@ -89,7 +89,7 @@ export async function prepareUpcomingInvoices(
         linesJson: JSON.stringify(lineInfoOf(l)), lineCount: main.lines.length, inputsHash: hashes.get(l.ri.id)!,
         reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
       }));
-      main.lines.forEach((x, position) => lines.push({ ...lineRow(x, position, now), invoiceId: id, adjustmentId: null }));
+      main.lines.forEach((x, position) => lines.push({ ...lineRow(x, position, now), invoiceId: id }));
     }
     const replaced = stale.slice(i, i + GROUP).flatMap((l) => (byRi.has(l.ri.id) ? [byRi.get(l.ri.id)!.id] : []));
     try {

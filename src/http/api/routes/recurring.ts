@@ -7,8 +7,7 @@ import {
 } from '../../../db/entities/index.js';
 import { isCalendarDate } from '../../../billing/dates.js';
 import { loadRecurringInvoices } from '../../../invoices/loader.js';
-import { composeInvoice } from '../../../invoices/compose.js';
-import { tenantSettings } from '../../../tenants/service.js';
+import { composeInvoice, reviewPolicyOf } from '../../../invoices/compose.js';
 import type { TenantScope } from '../../../db/tenant-scope.js';
 import { HttpError, notFound } from '../errors.js';
 import { defineRoute, okSchema, tenantParams, uuid } from '../route.js';
@@ -245,7 +244,7 @@ defineRoute({
     const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({ recurringInvoiceId: ri.id, invoicedInvoiceId: IsNull() });
     let inv;
     try {
-      inv = composeInvoice(loaded, ri.nextInvoiceDate, pending, { reviewUsageLines: tenantSettings(tenant).imports.reviewUsageLines });
+      inv = composeInvoice(loaded, ri.nextInvoiceDate, pending, reviewPolicyOf(tenant));
     } catch (err) {
       throw new HttpError(409, 'cannot_preview', `the next invoice cannot be computed yet: ${(err as Error).message}`);
     }
