@@ -17,7 +17,6 @@ import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import type { CorrectionOps } from './correction-items.js';
 import { planLateCorrections } from './late-corrections.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
-import { inputFingerprints } from './inputs-fingerprint.js';
 import { prepareUpcomingInvoices } from './upcoming.js';
 import { reviewPolicyOf } from './compose.js';
 
@@ -110,13 +109,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   const progress = await scope.repo(BillingDailyProgress).findOneBy({});
   if (progress && progress.lastDate >= date) return result;
 
-  // Read in one transaction with the inputs' fingerprints of the recurring invoices due by the day after `date`, so each
-  // upcoming invoice composed from `loaded` below is stored with the hash of exactly the rows it was composed from.
-  const dueBy = addDays(date, 1);
-  const { loaded, hashes } = await scope.transaction(async (tx) => {
-    const rows = await loadRecurringInvoices(tx);
-    return { loaded: rows, hashes: await inputFingerprints(tx, rows.filter((l) => l.ri.nextInvoiceDate <= dueBy).map((l) => l.ri.id)) };
-  });
+  const loaded = await loadRecurringInvoices(scope);
   let start: CalendarDate;
   if (progress) start = addDays(progress.lastDate, 1);
   else {
@@ -172,7 +165,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   }
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   const policy = tenant ? reviewPolicyOf(tenant) : { reviewUsageLines: true };
-  const upcoming = await prepareUpcomingInvoices(scope, loaded, hashes, policy);
+  const upcoming = await prepareUpcomingInvoices(scope, loaded, addDays(date, 1), policy);
   result.upcomingPrepared = upcoming.prepared;
   result.upcomingUnchanged = upcoming.unchanged;
   return result;

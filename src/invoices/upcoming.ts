@@ -10,17 +10,17 @@ import { isUniqueViolation, withRetry } from './db-errors.js';
 import {
   composeAdjustmentLines, composeMainLines, invoiceReview, lineInfoOf, lineRow, type ComposedInvoice, type LineInfo, type ReviewPolicy,
 } from './compose.js';
-import { inputFingerprints } from './inputs-fingerprint.js';
 import { inChunks, recurringInvoicesByIds, scheduleOf, type LoadedRecurringInvoice } from './loader.js';
 
 /*
  * Upcoming invoices: the daily pass reads every active recurring invoice anyway; from what it read it composes each
- * one's next invoice (recurring, arrears and usage lines, as the run would) and stores it with a hash of its inputs
- * (inputs-fingerprint.ts). Its lines are written once, where they stay: in invoice_lines, under the id its invoice will
- * have; no invoice row exists for them until the run issues it (every reader of invoice_lines goes through invoices).
- * The invoice run issues an upcoming invoice whose inputs still hash the same by inserting its invoice row, adds the
- * pending adjustments, and composes every other invoice as before. So a run reads and composes only what changed since
- * the last daily pass, and the lines are composed and written once either way.
+ * one's next invoice (recurring, arrears and usage lines, as the run would) and stores it with the version of its
+ * inputs (RecurringInvoice.inputsVersion, kept by database triggers). Its lines are written once, where they stay: in
+ * invoice_lines, under the id its invoice will have; no invoice row exists for them until the run issues it (every
+ * reader of invoice_lines goes through invoices). The invoice run issues an upcoming invoice whose version is still the
+ * recurring invoice's by inserting its invoice row, adds the pending adjustments, and composes every other invoice as
+ * before. So a run reads and composes only what changed since the last daily pass, and the lines are composed and
+ * written once either way.
  */
 
 /** The lines of an upcoming invoice were replaced or removed while a run was issuing it: compose it afresh. */
@@ -42,32 +42,31 @@ export interface PreparedUpcoming {
 }
 
 /**
- * Composes and stores the next invoice of each loaded recurring invoice that has a hash in `hashes` (the daily pass
- * passes those due by the next day: an invoice is prepared on the eve of its date, once its inputs are as complete as
- * they will be before the run) and whose stored upcoming invoice is missing, for another period, or made from other
- * inputs; removes those of recurring invoices no longer loaded (not active). `hashes` must be the inputs' fingerprints
- * read together with `loaded` (in one transaction), so that each stored hash describes exactly the rows its lines were
- * composed from. A recurring invoice whose next invoice cannot be composed gets none (the run reports the reason).
+ * Composes and stores the next invoice of each loaded recurring invoice due by `dueBy` (the daily pass passes the next
+ * day: an invoice is prepared on the eve of its date, once its inputs are as complete as they will be before the run)
+ * whose stored upcoming invoice is missing, for another period, for another review policy or composed at another
+ * version of its inputs; removes those of recurring invoices no longer loaded (not active). Each is stored with the
+ * inputsVersion loaded with its recurring invoice. The loader reads that row before the rows the version counts, so a
+ * change committed in between leaves the stored version behind the inputs and the run composes afresh: a stored
+ * version never claims inputs the lines were not composed from. A recurring invoice whose next invoice cannot be
+ * composed gets none (the run reports the reason).
  */
 export async function prepareUpcomingInvoices(
   scope: TenantScope,
   loaded: readonly LoadedRecurringInvoice[],
-  hashes: ReadonlyMap<string, string>,
+  dueBy: CalendarDate,
   policy: ReviewPolicy,
 ): Promise<PreparedUpcoming> {
   const stored = await scope.repo(UpcomingInvoice).query('u')
-    .select(['u.id', 'u.recurringInvoiceId', 'u.periodStart', 'u.inputsHash', 'u.reviewUsageLines']).getMany();
+    .select(['u.id', 'u.recurringInvoiceId', 'u.periodStart', 'u.inputsVersion', 'u.reviewUsageLines']).getMany();
   const byRi = new Map(stored.map((u) => [u.recurringInvoiceId, u]));
   const kept = new Set<string>();
   const stale: LoadedRecurringInvoice[] = [];
   for (const l of loaded) {
+    if (l.ri.nextInvoiceDate > dueBy) continue;
     const u = byRi.get(l.ri.id);
-    const hash = hashes.get(l.ri.id);
-    if (u && hash !== undefined && u.periodStart === l.ri.nextInvoiceDate && u.inputsHash === hash && u.reviewUsageLines === policy.reviewUsageLines) {
-      kept.add(u.id);
-    } else if (hash !== undefined) {
-      stale.push(l);
-    }
+    if (u && isCurrent(u, l.ri, policy)) kept.add(u.id);
+    else stale.push(l);
   }
   let prepared = 0;
   for (let i = 0; i < stale.length; i += GROUP) {
@@ -86,7 +85,7 @@ export async function prepareUpcomingInvoices(
       heads.push(scope.repo(UpcomingInvoice).create({
         id, recurringInvoiceId: l.ri.id, periodStart: main.periodStart, periodEnd: main.periodEnd, currency: l.ctx.currency,
         taxRate: l.ctx.taxRate, subtotal, tax: sum(main.lines.map((x) => x.tax)), reviewJson: JSON.stringify(invoiceReview(main.lines)),
-        linesJson: JSON.stringify(lineInfoOf(l)), lineCount: main.lines.length, inputsHash: hashes.get(l.ri.id)!,
+        linesJson: JSON.stringify(lineInfoOf(l)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
         reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
       }));
       main.lines.forEach((x, position) => lines.push({ ...lineRow(x, position, now), invoiceId: id }));
@@ -141,10 +140,16 @@ export interface IssuableUpcoming {
   lines: LineInfo[];
 }
 
+/** Whether an upcoming invoice is still what composing the recurring invoice's next invoice would give. */
+function isCurrent(u: Pick<UpcomingInvoice, 'periodStart' | 'inputsVersion' | 'reviewUsageLines'>, ri: RecurringInvoice, policy: ReviewPolicy): boolean {
+  return u.periodStart === ri.nextInvoiceDate && u.inputsVersion === ri.inputsVersion && u.reviewUsageLines === policy.reviewUsageLines;
+}
+
 /**
  * Of these due recurring invoices, those whose stored upcoming invoice the run may issue as it is: for the one period
  * due by `ready` (a recurring invoice behind by several periods is composed period by period), for the same review
- * policy, and made from inputs that still hash the same.
+ * policy, and composed at the recurring invoice's current inputsVersion. Reads no input: the version is on the
+ * recurring invoice's row.
  */
 export async function issuableUpcoming(
   scope: TenantScope,
@@ -156,16 +161,12 @@ export async function issuableUpcoming(
   const stored = await inChunks(ids, (chunk) => scope.repo(UpcomingInvoice).findBy({ recurringInvoiceId: In(chunk) }));
   if (stored.length === 0) return out;
   const ris = new Map((await recurringInvoicesByIds(scope, stored.map((u) => u.recurringInvoiceId), ['active'])).map((r) => [r.id, r]));
-  const candidates = stored.filter((u) => {
+  for (const u of stored) {
     const ri = ris.get(u.recurringInvoiceId);
-    if (!ri || u.reviewUsageLines !== policy.reviewUsageLines || u.periodStart !== ri.nextInvoiceDate) return false;
+    if (!ri || !isCurrent(u, ri, policy)) continue;
     const due = periodStartsBetween(scheduleOf(ri), ri.nextInvoiceDate, ready);
-    return due.length === 1 && due[0] === u.periodStart;
-  });
-  const hashes = await inputFingerprints(scope, candidates.map((u) => u.recurringInvoiceId));
-  for (const u of candidates) {
-    if (hashes.get(u.recurringInvoiceId) !== u.inputsHash) continue;
-    out.set(u.recurringInvoiceId, { ri: ris.get(u.recurringInvoiceId)!, upcoming: u, lines: JSON.parse(u.linesJson) as LineInfo[] });
+    if (due.length !== 1 || due[0] !== u.periodStart) continue;
+    out.set(u.recurringInvoiceId, { ri, upcoming: u, lines: JSON.parse(u.linesJson) as LineInfo[] });
   }
   return out;
 }

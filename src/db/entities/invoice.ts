@@ -56,10 +56,10 @@ export class InvoiceCounter extends TenantOwnedEntity {
 
 /**
  * The next invoice of an active recurring invoice, composed ahead by the daily pass (src/invoices/upcoming.ts): its
- * recurring, arrears and usage lines as the run would bill them, and a hash of every input they were composed from.
+ * recurring, arrears and usage lines as the run would bill them, and the version of the inputs they were composed from.
  * Its lines are stored in invoice_lines under the upcoming invoice's id, which becomes the invoice's id when the run
- * issues it (only while that hash still matches); until then no invoice row exists for them. Pro-rata adjustments are
- * added at the run.
+ * issues it (only while that version is still the recurring invoice's); until then no invoice row exists for them.
+ * Pro-rata adjustments are added at the run.
  */
 @Entity('upcoming_invoices')
 export class UpcomingInvoice extends TenantOwnedEntity {
@@ -76,8 +76,8 @@ export class UpcomingInvoice extends TenantOwnedEntity {
   /** JSON array of the recurring invoice's lines (id, position, description, reviewRequired), to describe adjustments. */
   @JsonTextColumn() linesJson: string;
   @IntColumn() lineCount: number;
-  /** sha256 of the inputs' fingerprint (src/invoices/inputs-fingerprint.ts) as they were when composed. */
-  @TextColumn(64) inputsHash: string;
+  /** The recurring invoice's inputsVersion its lines were composed at (-1: none, compose again). */
+  @IntColumn() inputsVersion: number;
   /** The tenant's imports.reviewUsageLines when composed. */
   @BoolColumn() reviewUsageLines: boolean;
 }

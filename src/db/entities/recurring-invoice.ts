@@ -26,6 +26,12 @@ export class RecurringInvoice extends TenantOwnedEntity {
   @TextColumn(20) status: RecurringInvoiceStatus;
   /** The next period start to invoice; advanced in the same transaction that creates the invoice. */
   @DateColumn() nextInvoiceDate: string;
+  /**
+   * Grows with every change to what its next invoice is composed from (its own columns but nextInvoiceDate and status,
+   * its lines, links, the linked subscriptions' currencies and histories, its usage charges). Kept by database
+   * triggers (migration 1764200000000-input-versions), never written by the application.
+   */
+  @IntColumn({ insert: false, update: false }) inputsVersion: number;
 }
 
 /** One line of a recurring invoice; its quantity comes from its links (or 1 for usage lines). */

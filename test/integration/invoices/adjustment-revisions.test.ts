@@ -28,6 +28,7 @@ describe('invoices: adjustment revisions (migration)', function () {
     const tenantId = (await insertTenant(ds, 'acme')).id;
     const lineId = randomUUID();
     // Back to the schema before the migration, with an adjustment in it, then upgrade.
+    await ds.undoLastMigration({ transaction: 'each' }); // input versions
     await ds.undoLastMigration({ transaction: 'each' }); // upcoming invoices
     await ds.undoLastMigration({ transaction: 'each' }); // adjustment revisions
     // (Raw SQL: the entity already has the column the old schema lacks.)
@@ -37,7 +38,7 @@ describe('invoices: adjustment revisions (migration)', function () {
     const values = cols.map((c) => ds.driver.preparePersistentValue(before[c], meta.findColumnWithPropertyName(c)!));
     const q = (n: string) => ds.driver.escape(n);
     await ds.query(`INSERT INTO ${q(meta.tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
-    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(['AdjustmentRevisions1764000000000', 'UpcomingInvoices1764100000000']);
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(['AdjustmentRevisions1764000000000', 'UpcomingInvoices1764100000000', 'InputVersions1764200000000']);
 
     const repo = scopeOf(ds, tenantId).repo(RecurringInvoiceAdjustment);
     expect((await repo.findOneBy({ id: before.id as string }))!.revision).to.equal(0);

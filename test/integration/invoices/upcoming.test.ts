@@ -1,14 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import {
-  Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, UpcomingInvoice, UsageMonthlyCharge,
+  Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UpcomingInvoice,
+  UsageMonthlyCharge,
 } from '../../../src/db/entities/index.js';
 import type { TenantScope } from '../../../src/db/tenant-scope.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { inputFingerprints } from '../../../src/invoices/inputs-fingerprint.js';
 import { freshDatabase, insertTenant } from '../../support/database.js';
-import { insertChanges, scopeOf, setTenantSettings } from './fixtures.js';
+import { insertChanges, insertLine, insertRecurringInvoice, insertSubscription, scopeOf, setTenantSettings } from './fixtures.js';
 import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type LoadedScenario, type ScenarioJson } from './scenario-db.js';
 
 /** Own and followed prices, free and minimum quantities, two subscriptions on a line, arrears, usage, mid-month changes. */
@@ -106,6 +107,17 @@ const changes: Record<string, (ds: DataSource, scope: TenantScope, loaded: Loade
   'a link removed from a line with two': async (_ds, scope, loaded) => {
     await scope.repo(RecurringInvoiceLink).delete({ lineId: lineId(loaded, 'seats'), position: 1 });
   },
+  'a recorded change corrected': async (_ds, scope, loaded) => {
+    await scope.repo(SubscriptionChange).update({ subscriptionId: await firstSubscriptionOf(scope, loaded, 'devices'), effectiveDate: '2026-02-14' }, { quantity: '45' as never });
+  },
+  'a recorded change removed': async (_ds, scope, loaded) => {
+    await scope.repo(SubscriptionChange).delete({ subscriptionId: await firstSubscriptionOf(scope, loaded, 'devices'), effectiveDate: '2026-02-14' });
+  },
+  'a line added': async (_ds, scope, loaded) => {
+    const ri = (await scope.repo(RecurringInvoice).findOneBy({ id: loaded.recurringInvoiceId }))!;
+    const line = await insertLine(scope, ri, 4, { description: 'Extra seats', unitPrice: '5.00', links: [{ subscriptionId: await firstSubscriptionOf(scope, loaded, 'exchange') }] });
+    loaded.lineNames.set(line.id, 'extra');
+  },
 };
 
 describe('invoices: upcoming invoices composed by the daily pass', function () {
@@ -167,7 +179,7 @@ describe('invoices: upcoming invoices composed by the daily pass', function () {
 
   it('an upcoming invoice whose lines vanish while it is issued is composed afresh', async () => {
     const { a, b, la, lb } = await twins();
-    // Its stored hash still matches, but its lines are gone, as when a daily pass removes it while a run issues it.
+    // Its stored version still matches, but its lines are gone, as when a daily pass removes it while a run issues it.
     await dropUpcomingLines(a);
     await dropUpcoming(b);
     const runA = await runInvoices(ds, a.tenantId, '2026-03-01');
@@ -214,18 +226,66 @@ describe('invoices: upcoming invoices composed by the daily pass', function () {
     expectSame(await storedAsScenario(scope, loaded), simulated(scenario));
   });
 
-  it('fingerprints differ between tenants and change only with the inputs', async () => {
-    const t1 = (await insertTenant(ds, 'one')).id;
-    const t2 = (await insertTenant(ds, 'two')).id;
-    const s1 = scopeOf(ds, t1);
+  it('inputsVersion grows with every change to an input of the composition, with nothing else, and only for its own recurring invoice', async () => {
+    const s1 = scopeOf(ds, (await insertTenant(ds, 'one')).id);
+    const s2 = scopeOf(ds, (await insertTenant(ds, 'two')).id);
     const l1 = await loadScenarioIntoDb(s1, scenario);
-    const l2 = await loadScenarioIntoDb(scopeOf(ds, t2), scenario);
-    const before = await inputFingerprints(s1, [l1.recurringInvoiceId, l2.recurringInvoiceId]);
-    expect([...before.keys()]).to.deep.equal([l1.recurringInvoiceId]); // the other tenant's recurring invoice is not read
-    expect((await inputFingerprints(s1, [l1.recurringInvoiceId])).get(l1.recurringInvoiceId)).to.equal(before.get(l1.recurringInvoiceId));
-    await s1.repo(RecurringInvoiceLine).update({ id: lineId(l1, 'seats') }, { currentQuantity: '99' as never, quantityDate: '2026-01-05' });
-    expect((await inputFingerprints(s1, [l1.recurringInvoiceId])).get(l1.recurringInvoiceId)).to.equal(before.get(l1.recurringInvoiceId));
-    await insertChanges(s1, await firstSubscriptionOf(s1, l1, 'devices'), [{ date: '2026-05-01', quantity: 1 }]);
-    expect((await inputFingerprints(s1, [l1.recurringInvoiceId])).get(l1.recurringInvoiceId)).to.not.equal(before.get(l1.recurringInvoiceId));
+    const l2 = await loadScenarioIntoDb(s2, scenario);
+    const other = await insertRecurringInvoice(s1, { customerId: l1.customerId, startDate: '2026-01-01' });
+    const versionOf = async (scope: TenantScope, id: string) => (await scope.repo(RecurringInvoice).findOneBy({ id }))!.inputsVersion;
+    const before = { twin: await versionOf(s2, l2.recurringInvoiceId), other: await versionOf(s1, other.id) };
+    let version = await versionOf(s1, l1.recurringInvoiceId);
+    const grows = async (what: string, change: () => Promise<unknown>, expected = true) => {
+      await change();
+      const now = await versionOf(s1, l1.recurringInvoiceId);
+      expect(now > version, what).to.equal(expected);
+      expect(now, what).to.be.at.least(version);
+      version = now;
+    };
+    const keeps = (what: string, change: () => Promise<unknown>) => grows(what, change, false);
+    const ri = l1.recurringInvoiceId;
+    const seats = lineId(l1, 'seats');
+    const sub = await firstSubscriptionOf(s1, l1, 'seats');
+    const summary = (await s1.repo(RecurringInvoiceLine).findOneBy({ id: lineId(l1, 'azure') }))!.usageSummaryId!;
+    const stranger = await insertSubscription(s1, { customerId: l1.customerId });
+    const now = new Date();
+
+    await keeps('a new name', () => s1.repo(RecurringInvoice).update({ id: ri }, { name: 'Renamed', updatedAt: now }));
+    await keeps('the next invoice date and status', () => s1.repo(RecurringInvoice).update({ id: ri }, { nextInvoiceDate: '2026-02-01', status: 'paused' }));
+    await keeps('a line\'s kept quantity', () => s1.repo(RecurringInvoiceLine).update({ id: seats }, { currentQuantity: '99' as never, quantityDate: '2026-01-05' }));
+    await keeps('a subscription\'s own quantity and name', () => s1.repo(Subscription).update({ id: sub }, { quantity: '7' as never, name: 'Renamed' }));
+    await keeps('the history of a subscription no line links', () => insertChanges(s1, stranger.id, [{ date: '2026-01-05', quantity: 3 }]));
+    await keeps('a partner total', () => s1.repo(UsageMonthlyCharge).update({ usageSummaryId: summary, month: '2026-01' }, { partnerTotal: '1' as never }));
+    await keeps('a recurring invoice saved unchanged', async () => s1.repo(RecurringInvoice).save((await s1.repo(RecurringInvoice).findOneBy({ id: ri }))!));
+
+    await grows('the tax rate', () => s1.repo(RecurringInvoice).update({ id: ri }, { taxRate: '0.2' as never }));
+    await grows('the anchor day', () => s1.repo(RecurringInvoice).update({ id: ri }, { anchorDay: 2 }));
+    await grows('the currency', () => s1.repo(RecurringInvoice).update({ id: ri }, { currency: 'EUR' }));
+    await grows('a line added', async () => insertLine(s1, (await s1.repo(RecurringInvoice).findOneBy({ id: ri }))!, 9, { description: 'Backup' }));
+    await grows('a line\'s cost', () => s1.repo(RecurringInvoiceLine).update({ id: seats }, { cost: '3' as never }));
+    await grows('a line\'s usage summary', () => s1.repo(RecurringInvoiceLine).update({ id: lineId(l1, 'azure') }, { usageSummaryId: null }));
+    await grows('a line\'s usage summary back', () => s1.repo(RecurringInvoiceLine).update({ id: lineId(l1, 'azure') }, { usageSummaryId: summary }));
+    await grows('a link added', () => s1.repo(RecurringInvoiceLink).insert([{
+      id: randomUUID(), recurringInvoiceId: ri, lineId: seats, subscriptionId: stranger.id, position: 2, freeQuantity: '0' as never,
+      minimumQuantity: '0' as never, createdAt: now, updatedAt: now,
+    }]));
+    await grows('a minimum quantity', () => s1.repo(RecurringInvoiceLink).update({ lineId: seats, position: 0 }, { minimumQuantity: '4' as never }));
+    await grows('a link removed', () => s1.repo(RecurringInvoiceLink).delete({ lineId: seats, position: 2 }));
+    await grows('a linked subscription\'s currency', () => s1.repo(Subscription).update({ id: sub }, { currency: 'GBP' }));
+    await grows('a change recorded', () => insertChanges(s1, sub, [{ date: '2026-01-20', quantity: 8 }]));
+    await grows('a recorded change corrected', () => s1.repo(SubscriptionChange).update({ subscriptionId: sub, effectiveDate: '2026-01-20' }, { quantity: '9' as never }));
+    await grows('a recorded change removed', () => s1.repo(SubscriptionChange).delete({ subscriptionId: sub, effectiveDate: '2026-01-20' }));
+    await grows('a month of usage added', () => s1.repo(UsageMonthlyCharge).insert([{
+      id: randomUUID(), usageSummaryId: summary, month: '2026-04', charges: '5' as never, partnerTotal: '5' as never, createdAt: now, updatedAt: now,
+    }]));
+    await grows('a month of usage corrected', () => s1.repo(UsageMonthlyCharge).update({ usageSummaryId: summary, month: '2026-04' }, { charges: '6' as never }));
+    await grows('a month of usage removed', () => s1.repo(UsageMonthlyCharge).delete({ usageSummaryId: summary, month: '2026-04' }));
+    const moved = lineId(l1, 'devices');
+    await grows('a line moved to another recurring invoice', () => s1.repo(RecurringInvoiceLine).update({ id: moved }, { recurringInvoiceId: other.id }));
+    expect(await versionOf(s1, other.id)).to.be.above(before.other);
+    await grows('a line removed', () => s1.repo(RecurringInvoiceLine).delete({ id: seats }));
+    await grows('a linked subscription removed', async () => s1.repo(Subscription).delete({ id: await firstSubscriptionOf(s1, l1, 'exchange') }));
+
+    expect(await versionOf(s2, l2.recurringInvoiceId)).to.equal(before.twin);
   });
 });
