@@ -77,18 +77,20 @@ export class InputVersions1764200000000 implements MigrationInterface {
     await qr.query(`ALTER TABLE ${q('upcoming_invoices')} DROP COLUMN ${q('inputsHash')}`);
     await qr.createIndex('recurring_invoice_lines', new TableIndex({ name: LINES_BY_SUMMARY, columnNames: ['tenantId', 'usageSummaryId'] }));
 
-    const bump = `${q('inputsVersion')} = ${q('inputsVersion')} + 1`;
-    /** The statement that bumps the recurring invoices fed by row `r` (NEW or OLD), when `when` holds. */
-    const bumpFor = (t: Target, r: 'NEW' | 'OLD', when = '1 = 1'): string => {
+    const version = q('inputsVersion');
+    const bump = `${version} = ${version} + 1`;
+    /** The statement that bumps the recurring invoices fed by row `r` (NEW or OLD), when `when` (if given) holds. */
+    const bumpFor = (t: Target, r: 'NEW' | 'OLD', when?: string): string => {
       const key = `${r}.${q(t.key)}`;
-      if (t.via === 'self') return `UPDATE ${q(RI)} SET ${bump} WHERE ${when} AND ${q('id')} = ${key}`;
+      const also = when === undefined ? '' : `${when} AND `;
+      if (t.via === 'self') return `UPDATE ${q(RI)} SET ${bump} WHERE ${also}${q('id')} = ${key}`;
       const [table, column] = t.via === 'links' ? ['recurring_invoice_links', 'subscriptionId'] : ['recurring_invoice_lines', 'usageSummaryId'];
       const feeds = `f.${q('tenantId')} = ${r}.${q('tenantId')} AND f.${q(column)} = ${key}`;
-      if (sqlite) return `UPDATE ${q(RI)} SET ${bump} WHERE ${when} AND ${q('id')} IN (SELECT ${q('recurringInvoiceId')} FROM ${q(table)} f WHERE ${feeds})`;
+      if (sqlite) return `UPDATE ${q(RI)} SET ${bump} WHERE ${also}${q('id')} IN (SELECT ${q('recurringInvoiceId')} FROM ${q(table)} f WHERE ${feeds})`;
       // MariaDB plans `id IN (subquery)` in an UPDATE as a scan of every recurring invoice; a join reads the index and
       // updates each row once. The EXISTS probe skips the join's setup for a row nothing bills yet (an import's new rows).
-      return `IF ${when} AND EXISTS (SELECT 1 FROM ${q(table)} f WHERE ${feeds}) THEN `
-        + `UPDATE ${q(RI)} ri JOIN ${q(table)} f ON ri.${q('id')} = f.${q('recurringInvoiceId')} SET ri.${bump} WHERE ${feeds}; END IF`;
+      return `IF ${also}EXISTS (SELECT 1 FROM ${q(table)} f WHERE ${feeds}) THEN `
+        + `UPDATE ${q(RI)} ri JOIN ${q(table)} f ON ri.${q('id')} = f.${q('recurringInvoiceId')} SET ri.${version} = ri.${version} + 1 WHERE ${feeds}; END IF`;
     };
     const differs = (columns: string[]) => (sqlite
       ? columns.map((c) => `NEW.${q(c)} IS NOT OLD.${q(c)}`).join(' OR ')
