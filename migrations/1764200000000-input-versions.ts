@@ -105,8 +105,7 @@ export class InputVersions1764200000000 implements MigrationInterface {
         else if (event === 'DELETE') await qr.query(`${head} ${on} BEGIN ${bumpFor(w.target, 'OLD')}; END`);
         else {
           // Both sides when the row moved to another recurring invoice, subscription or summary.
-          const moved = sqlite ? `NEW.${q(w.target.key)} IS NOT OLD.${q(w.target.key)}` : `NOT (NEW.${q(w.target.key)} <=> OLD.${q(w.target.key)})`;
-          const body = `${bumpFor(w.target, 'NEW')}; ${bumpFor(w.target, 'OLD', moved)};`;
+          const body = `${bumpFor(w.target, 'NEW')}; ${bumpFor(w.target, 'OLD', differs([w.target.key]))};`;
           await qr.query(sqlite
             ? `${head} OF ${w.columns.map(q).join(', ')} ${on} WHEN ${differs(w.columns)} BEGIN ${body} END`
             : `${head} ${on} BEGIN IF ${differs(w.columns)} THEN ${body} END IF; END`);
