@@ -14,7 +14,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
+import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { roundMoney } from '../../src/billing/index.js';
 import type { DatabaseTarget } from '../../src/db/data-source.js';
 import {
@@ -35,22 +36,10 @@ const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:33
 const MONTH = '2026-11';
 const ACTIVE = new Set(['Active', 'Activated', 'PendingCancel']);
 
-/** Multi-row INSERTs (one statement per chunk) with the columns' own conversions: seeding 100,000 subscriptions fast. */
-async function insertAll<T extends ObjectLiteral>(ds: DataSource, entity: EntityTarget<T>, rows: object[]): Promise<void> {
-  const driver = ds.driver;
-  const meta = ds.getMetadata(entity);
-  const columns = meta.columns;
-  const names = columns.map((c) => driver.escape(c.databaseName)).join(', ');
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  const chunk = Math.max(1, Math.floor(8000 / columns.length));
-  await ds.transaction(async (m) => {
-    for (let i = 0; i < rows.length; i += chunk) {
-      const part = rows.slice(i, i + chunk) as Record<string, unknown>[];
-      const params: unknown[] = [];
-      for (const r of part) for (const c of columns) params.push(driver.preparePersistentValue(r[c.propertyName] ?? null, c));
-      await m.query(`INSERT INTO ${driver.escape(meta.tableName)} (${names}) VALUES ${part.map(() => tuple).join(', ')}`, params);
-    }
-  });
+/** The rows in one transaction through the application's own multi-row insert (it leaves out the columns the database
+ * keeps, such as recurring_invoices.inputsVersion, which triggers and defaults write). */
+async function insertAll<T extends ObjectLiteral>(scope: TenantScope, entity: EntityTarget<T>, rows: object[]): Promise<void> {
+  await scope.transaction((tx) => bulkInsert(tx, entity, rows as DeepPartial<T>[]));
 }
 
 async function seed(ds: DataSource, tenant: Tenant, data: SandboxData): Promise<{ subscriptions: number; items: number }> {
@@ -149,21 +138,22 @@ async function seed(ds: DataSource, tenant: Tenant, data: SandboxData): Promise<
       issuedAt: now, approvedBy: null });
     invoiceLines.push(...inv.lines);
   }
+  const scope = new TenantScope(ds.manager, tenant.id);
   const items = data.invoices.draftItems(0).map((x) => ({
     ...t, ...itemRow({ ...x, quantity: new Decimal(x.quantity) } as unknown as InvoiceItem, { invoiceId: null, pax8InvoiceId: null, currency: null, today: '2026-11-15' }),
   }));
-  await insertAll(ds, Pax8Company, companies);
-  await insertAll(ds, Customer, customers);
-  await insertAll(ds, CustomerMapping, mappings);
-  await insertAll(ds, Subscription, subs);
-  await insertAll(ds, UsageSummary, usage);
-  await insertAll(ds, UsageMonthlyCharge, monthly);
-  await insertAll(ds, RecurringInvoice, recurring);
-  await insertAll(ds, RecurringInvoiceLine, lines);
-  await insertAll(ds, RecurringInvoiceLink, links);
-  await insertAll(ds, Invoice, invoiceRows);
-  await insertAll(ds, InvoiceLine, invoiceLines);
-  await insertAll(ds, Pax8InvoiceItem, items);
+  await insertAll(scope, Pax8Company, companies);
+  await insertAll(scope, Customer, customers);
+  await insertAll(scope, CustomerMapping, mappings);
+  await insertAll(scope, Subscription, subs);
+  await insertAll(scope, UsageSummary, usage);
+  await insertAll(scope, UsageMonthlyCharge, monthly);
+  await insertAll(scope, RecurringInvoice, recurring);
+  await insertAll(scope, RecurringInvoiceLine, lines);
+  await insertAll(scope, RecurringInvoiceLink, links);
+  await insertAll(scope, Invoice, invoiceRows);
+  await insertAll(scope, InvoiceLine, invoiceLines);
+  await insertAll(scope, Pax8InvoiceItem, items);
   return { subscriptions: subs.length, items: items.length };
 }
 
