@@ -6,10 +6,12 @@ import { ImportRun, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantDate } from '../imports/local-date.js';
 import type { Logger } from '../logging/logger.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { onTenantChange } from '../tenants/events.js';
 import { tenantSettings } from '../tenants/service.js';
 import { SYNC_ENTITIES, defaultTenantSettings, type SyncEntity, type TenantSettings } from '../tenants/settings.js';
 import { HandlerNotRegisteredError, SyncRunFailedError, jobHandler, type JobContext, type JobTrigger, type SyncOutcome } from './handlers.js';
+import { asError } from './job-text.js';
 import { TypeormAgendaBackend } from './typeorm-backend.js';
 import type { TypeormJobRepository } from './typeorm-repository.js';
 
@@ -81,6 +83,8 @@ export interface SchedulerOptions {
    * products, subscriptions, usage) is running or due for its tenant (default 5 s).
    */
   syncOrderWaitMs?: number;
+  /** The business clock: the tenant-local date a billing or reconciliation run works for (default: the system clock). */
+  clock?: Clock;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, delayMs: 60_000 };
@@ -154,6 +158,10 @@ export class Scheduler {
     this.defineJobs();
   }
 
+  private get clock(): Clock {
+    return this.opts.clock ?? systemClock;
+  }
+
   get repository(): TypeormJobRepository {
     return this.backend.repository;
   }
@@ -167,11 +175,20 @@ export class Scheduler {
 
   private defineJobs(): void {
     const common = { lockLifetime: this.opts.lockLifetimeMs, backoff: this.backoff, removeOnComplete: true };
+    // Whatever a handler throws reaches Agenda as an Error: it reads `.message` of the thrown value, and a thrown
+    // `undefined` made it skip the retry policy.
+    const asErrors = <T>(run: (job: Job<T>) => Promise<void>) => async (job: Job<T>) => {
+      try {
+        await run(job);
+      } catch (thrown) {
+        throw asError(thrown);
+      }
+    };
     for (const entity of SYNC_ENTITIES) {
-      this.agenda.define<SyncJobData>(syncJobName(entity), (job) => this.runSync(job), common);
+      this.agenda.define<SyncJobData>(syncJobName(entity), asErrors((job) => this.runSync(job)), common);
     }
-    this.agenda.define<BillingJobData>(BILLING_JOB, (job) => this.runBilling(job), common);
-    this.agenda.define<ReconcileJobData>(RECONCILE_JOB, (job) => this.runReconcile(job), common);
+    this.agenda.define<BillingJobData>(BILLING_JOB, asErrors((job) => this.runBilling(job)), common);
+    this.agenda.define<ReconcileJobData>(RECONCILE_JOB, asErrors((job) => this.runReconcile(job)), common);
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -483,7 +500,7 @@ export class Scheduler {
     const invoiceRun = jobHandler('invoiceRun');
     const tenant = await this.loadRunnableTenant(job);
     if (!tenant) return;
-    const date = tenantDate(job.attrs.lastRunAt ?? new Date(), tenant.timeZone);
+    const date = tenantDate(this.clock(), tenant.timeZone);
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date });
     await this.withContext(job, logger, async (ctx) => {
       await ctx.progress(0);
@@ -550,14 +567,13 @@ export class Scheduler {
     const reconcileMonth = jobHandler('reconcileMonth');
     const tenant = await this.loadRunnableTenant(job);
     if (!tenant) return;
-    const startedAt = job.attrs.lastRunAt ?? new Date();
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
     if (await this.syncsPending(tenant.id)) {
       const retryAt = postpone(job, this.opts.syncWaitMs ?? 5 * 60_000);
       logger.info({ retryAt }, 'a sync of the tenant is still running or due: the reconciliation waits for it');
       return;
     }
-    const date = tenantDate(startedAt, tenant.timeZone);
+    const date = tenantDate(this.clock(), tenant.timeZone);
     const log = logger.child({ date });
     const outcome = await this.withContext(job, log, async (ctx) => {
       await ctx.progress(0);

@@ -15,6 +15,7 @@ import {
   type JobWithState,
   type RemoveJobsOptions,
 } from 'agenda';
+import { failReasonText, progressValue } from './job-text.js';
 
 export const JOBS_TABLE = 'agenda_jobs';
 
@@ -395,7 +396,7 @@ export class TypeormJobRepository implements JobRepository {
          \`lastModifiedBy\` = ?, \`updatedAt\` = ?
        WHERE \`id\` = ? AND \`name\` = ?`,
       [
-        lockedAt, ms(job.nextRunAt), ms(job.lastRunAt), job.progress ?? null, job.failReason ?? null, job.failCount ?? null,
+        lockedAt, ms(job.nextRunAt), ms(job.lastRunAt), progressValue(job.progress), failReasonText(job.failReason), job.failCount ?? null,
         ms(job.failedAt), ms(job.lastFinishedAt), options?.lastModifiedBy ?? null, Date.now(), String(job._id), job.name,
       ],
     );
@@ -455,7 +456,7 @@ export class TypeormJobRepository implements JobRepository {
 
     if (_id) {
       const update: Record<string, unknown> = { ...values };
-      if (job.failReason !== undefined) update.failReason = job.failReason;
+      if (job.failReason !== undefined) update.failReason = failReasonText(job.failReason);
       if (job.failCount !== undefined) update.failCount = job.failCount;
       if (job.failedAt !== undefined) update.failedAt = ms(job.failedAt);
       const existing = await this.rowById(String(_id));
@@ -467,7 +468,7 @@ export class TypeormJobRepository implements JobRepository {
     // A fresh insert keeps whatever processing state the caller supplied.
     const processing = {
       lockedAt: ms(job.lockedAt), lastRunAt: ms(job.lastRunAt), lastFinishedAt: ms(job.lastFinishedAt),
-      failedAt: ms(job.failedAt), failCount: job.failCount ?? null, failReason: job.failReason ?? null, progress: job.progress ?? null,
+      failedAt: ms(job.failedAt), failCount: job.failCount ?? null, failReason: failReasonText(job.failReason), progress: progressValue(job.progress),
     };
 
     for (let attempt = 0; ; attempt++) {

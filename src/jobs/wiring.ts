@@ -9,12 +9,15 @@ import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
 import { runScheduledReconciliation } from '../reconcile/scheduled.js';
 import type { ClientOverrides } from '../tenants/pax8-client.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export interface ServiceDeps {
   ds: DataSource;
   secrets: SecretBox;
   /** Pax8 client settings for the scheduled Pax8-bill import (tests: fast retries); the imports use their own. */
   pax8Client?: ClientOverrides;
+  /** The business clock (default: the system clock); the scheduler passes the dates, this dates the notices. */
+  clock?: Clock;
 }
 
 /**
@@ -33,7 +36,7 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
         message: JSON.stringify({ error: 'interrupted (the worker stopped before the run finished); the job ran again' }),
       });
       const run = await runImport(deps, {
-        tenantId, entities: [entity], trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal,
+        tenantId, entities: [entity], trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal, now: (deps.clock ?? systemClock)(),
         onProgress: (e) => {
           if (e.total) void ctx.progress(Math.min(99, (100 * e.done) / e.total));
         },
@@ -46,7 +49,7 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
     invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date),
     async reconcileMonth(tenantId, date, ctx) {
-      const r = await runScheduledReconciliation(deps, tenantId, date, { signal: ctx.signal });
+      const r = await runScheduledReconciliation(deps, tenantId, date, { signal: ctx.signal, now: (deps.clock ?? systemClock)() });
       if (r.importErrors.length > 0) ctx.logger.warn({ problems: r.importErrors.slice(0, 20), count: r.importErrors.length }, 'Pax8 bill import: some records were not imported');
       const { importErrors: _ignored, ...outcome } = r;
       return outcome;

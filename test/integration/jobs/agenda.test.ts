@@ -115,6 +115,61 @@ describe(`jobs: Agenda on the TypeORM backend (${process.env.TEST_DATABASE_URL ?
       expect(row!.failedAt).to.be.instanceOf(Date);
     });
 
+    // Agenda stores what a handler threw as failReason as it is; a plain object once made the state save fail (SQLite:
+    // "Too few parameter values"; MariaDB: "[object Object]") and left the job locked with no failCount.
+    for (const [what, thrown, reason] of [
+      ['a plain object', { code: 'E_PAX8', detail: { status: 503 } }, '{"code":"E_PAX8","detail":{"status":503}}'],
+      ['a string', 'Pax8 answered 503', 'Pax8 answered 503'],
+      ['an Error', new Error('boom'), 'boom'],
+      ['a number', 42, '42'],
+    ] as const) {
+      it(`stores a failure that throws ${what} as text, unlocks the job and applies the retry policy`, async () => {
+        let runs = 0;
+        agenda.define('throws', async () => { runs++; throw thrown; }, { backoff: (ctx) => (ctx.attempt <= 1 ? 20 : null) });
+        const exhausted = eventsSeen(agenda, 'retry exhausted:throws');
+        await agenda.start();
+        const job = await agenda.now('throws');
+        await exhausted;
+        const row = await waitFor(async () => {
+          const r = await backend.repository.getJobById(String(job.attrs._id));
+          return r && !r.lockedAt && r.failCount === 2 ? r : null;
+        }, 'the second failure saved');
+        expect(runs, 'retried once, as the policy says').to.equal(2);
+        expect(row).to.include({ failCount: 2, failReason: reason });
+        expect(row.failedAt).to.be.instanceOf(Date);
+        expect(row.nextRunAt ?? null).to.equal(null);
+      });
+    }
+
+    it('bounds a long failure reason and stores an object that refers to itself', async () => {
+      const circular: Record<string, unknown> = { message: 'x'.repeat(5000) };
+      circular.self = circular;
+      agenda.define('circular', async () => { throw circular; });
+      const failed = eventsSeen(agenda, 'fail:circular');
+      await agenda.start();
+      const job = await agenda.now('circular');
+      await failed;
+      const row = await waitFor(async () => {
+        const r = await backend.repository.getJobById(String(job.attrs._id));
+        return r && !r.lockedAt && r.failCount === 1 ? r : null;
+      }, 'the failure saved');
+      expect(row.failReason).to.be.a('string').with.length(2000);
+      expect(row.failReason!.startsWith('{"message":"xxx')).to.equal(true);
+    });
+
+    it('keeps a progress that is not a number out of the progress column', async () => {
+      agenda.define('odd-progress', async (job: Job) => { job.attrs.progress = { percent: 5 } as unknown as number; });
+      const done = eventsSeen(agenda, 'complete:odd-progress');
+      await agenda.start();
+      const job = await agenda.now('odd-progress');
+      await done;
+      const row = await waitFor(async () => {
+        const r = await backend.repository.getJobById(String(job.attrs._id));
+        return r && !r.lockedAt && r.lastFinishedAt ? r : null;
+      }, 'the run saved');
+      expect(row.progress ?? null).to.equal(null);
+    });
+
     it('keeps to maxConcurrency and per-definition concurrency', async () => {
       let running = 0;
       let most = 0;

@@ -11,6 +11,7 @@ import { tenantDate } from '../../../src/imports/local-date.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { serviceJobHandlers } from '../../../src/jobs/wiring.js';
 import { monthsToReconcile } from '../../../src/reconcile/scheduled.js';
+import { clockFrom } from '../../../src/common/clock.js';
 import { jobsTestTarget } from './db.js';
 import { waitFor } from './helpers.js';
 
@@ -27,6 +28,10 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
   let tenants: TenantService;
   let tenant: Tenant;
   let months: string[];
+  // A night on the 10th: last month's Pax8 invoice is published (the 5th) but not imported yet, so the first run
+  // reconciles both months and later runs only this month. The business clock moves with real time from there.
+  const NIGHT = '2026-03-10T04:00:00Z';
+  const clock = clockFrom(NIGHT);
   const secrets = testSecretBox();
 
   const jobsOf = async () => (await scheduler.repository.queryJobs({ data: { tenantId: tenant.id } })).jobs;
@@ -51,12 +56,12 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
   before(async () => {
     ds = await freshDatabase(jobsTestTarget());
     sandbox = await startSandbox({
-      seed: 11, companies: 6, subscriptions: 24, usageSummaries: 3, rateLimitPerMinute: null, port: 0, now: new Date().toISOString(),
+      seed: 11, companies: 6, subscriptions: 24, usageSummaries: 3, rateLimitPerMinute: null, port: 0, now: NIGHT,
     });
-    registerJobHandlers(serviceJobHandlers({ ds, secrets, pax8Client: { rateLimitPerMinute: null, retryBaseMs: 1, retryMaxDelayMs: 5, maxRetries: 1 } }));
+    registerJobHandlers(serviceJobHandlers({ ds, secrets, clock, pax8Client: { rateLimitPerMinute: null, retryBaseMs: 1, retryMaxDelayMs: 5, maxRetries: 1 } }));
     scheduler = new Scheduler({
       ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4,
-      retry: { retries: 2, delayMs: 300 }, reconcileEveryMs: 3_600_000, syncWaitMs: 100,
+      retry: { retries: 2, delayMs: 300 }, reconcileEveryMs: 3_600_000, syncWaitMs: 100, clock,
     });
     await scheduler.repository.purgeAllJobs();
     await scheduler.start();
@@ -106,8 +111,9 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
     expect(Math.min(...invoices.map((i) => i.createdAt.getTime())), 'Pax8\'s bill is imported after the syncs finished').to.be.at.least(syncsDone);
 
     // The months: this month, and last month while its Pax8 invoice had not been imported (it never was before this run).
-    const today = tenantDate((await reconcileJob()).lastRunAt!, tenant.timeZone);
+    const today = tenantDate(clock(), tenant.timeZone);
     months = monthsToReconcile(today, false);
+    expect(months, 'the night reconciles last month too').to.deep.equal(['2026-02', '2026-03']);
     const rows = await leakageRows();
     expect([...new Set(rows.map((r) => r.month))].sort()).to.deep.equal(months);
     expect(rows.every((r) => r.leakage.greaterThan(0) && r.recipients === 1)).to.equal(true);
@@ -132,7 +138,11 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
 
   it('notifies again only after the leakage fell to the threshold and crossed it again', async () => {
     const sentBefore = (await notices()).length;
-    const rows = (await leakageRows()).length;
+    // Last month's published invoice is imported now: later nights reconcile this month only.
+    const thisMonth = monthsToReconcile(tenantDate(clock(), tenant.timeZone), true);
+    expect(thisMonth).to.deep.equal(['2026-03']);
+    const rows = (await leakageRows()).filter((r) => thisMonth.includes(r.month)).length;
+    expect(rows).to.be.greaterThan(0);
     await tenants.updateSettings(tenant.id, { leakageNoticeThreshold: '1000000000' });
     await runReconcile();
     expect((await notices()).length, 'below the threshold: no notice').to.equal(sentBefore);

@@ -8,6 +8,7 @@ import {
   BILLING_JOB, RECONCILE_JOB, Scheduler, SyncAlreadyRunningError, SyncRefusedError, syncJobName,
 } from '../../../src/jobs/scheduler.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
+import { clockFrom } from '../../../src/common/clock.js';
 import { jobsTestTarget } from './db.js';
 import { eventsSeen, sleep, waitFor } from './helpers.js';
 
@@ -256,6 +257,31 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
       expect(await scheduler.isSyncActive(t.id, 'usage')).to.equal(false);
     });
 
+    for (const [what, thrown, reason] of [
+      ['a plain object', { code: 'E_DOWN', status: 503 }, '{"code":"E_DOWN","status":503}'],
+      ['a string', 'Pax8 is down', 'Pax8 is down'],
+      ['undefined', undefined, 'the job failed without a reason (undefined was thrown)'],
+      ['an Error', new Error('Pax8 is down'), 'Pax8 is down'],
+    ] as const) {
+      it(`records a sync that throws ${what}: unlocked, counted, retried by the policy, then failed with a readable reason`, async () => {
+        let calls = 0;
+        registerJobHandlers({ syncEntity: async () => { calls++; throw thrown; } });
+        await scheduler.start();
+        const t = await createTenant(`throws-${what.replace(/\W/g, '').toLowerCase()}`);
+        const exhausted = eventsSeen(scheduler.agenda, `retry exhausted:${syncJobName('products')}`);
+        const [queued] = await scheduler.syncNow(t.name, ['products'], 'cli', 'tester');
+        await exhausted;
+        const job = await waitFor(async () => {
+          const [j] = (await scheduler.repository.queryJobs({ id: queued!.jobId })).jobs;
+          return j && !j.lockedAt && j.failCount === 3 ? j : null;
+        }, 'the last failure saved');
+        expect(calls, 'the first run and two retries').to.equal(3);
+        expect(job).to.include({ failCount: 3, failReason: reason, state: 'failed', nextRunAt: null });
+        expect(job.failedAt).to.be.instanceOf(Date);
+        expect((await importRuns(t.id)).map((r) => r.status)).to.deep.equal(['failed', 'failed', 'failed']);
+      });
+    }
+
     it('fails at once, without retries, when no sync service is registered', async () => {
       await scheduler.start();
       const t = await createTenant('eta');
@@ -309,13 +335,14 @@ describe(`jobs: scheduler (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite
         billingDaily: async (tenantId, date) => { calls.push(['billing', tenantId, date]); },
         invoiceRun: async (tenantId, date) => { calls.push(['invoices', tenantId, date]); },
       });
+      // 10:30 UTC on 29 February is already 1 March at UTC+14.
+      scheduler = newScheduler({ clock: clockFrom('2028-02-29T10:30:00Z') });
       await scheduler.start();
       const t = await createTenant('lambda', { timeZone: 'Pacific/Kiritimati' });
       const done = eventsSeen(scheduler.agenda, `complete:${BILLING_JOB}`);
       await makeDue(t.id, BILLING_JOB);
       await done;
-      const expected = new Date().toLocaleDateString('en-CA', { timeZone: 'Pacific/Kiritimati' });
-      expect(calls).to.deep.equal([['billing', t.id, expected], ['invoices', t.id, expected]]);
+      expect(calls).to.deep.equal([['billing', t.id, '2028-03-01'], ['invoices', t.id, '2028-03-01']]);
     });
   });
 
