@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull } from 'typeorm';
-import { ApiToken, AuditEvent, Customer, Session, Tenant, User, UserLoginAttempt, ROLES, type Role } from '../db/entities/index.js';
+import { ApiToken, AuditEvent, Customer, Session, Tenant, User, ROLES, type Role } from '../db/entities/index.js';
+import { LOGIN_ACCOUNT_FREE_FAILURES, LOGIN_FREE_FAILURES, LoginThrottle } from './login-throttle.js';
 import { dummyHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 export class UserError extends Error {
@@ -22,9 +23,6 @@ function randomToken(bytes = 32): string {
 export const API_TOKEN_PREFIX = 'rct_';
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
-/** Failures allowed before each further failure locks the key for a growing time. */
-export const LOGIN_FREE_FAILURES = 5;
-export const LOGIN_MAX_LOCK_MS = 15 * 60 * 1000;
 
 /** What may be shown about a user: never the hash. */
 export interface UserView {
@@ -153,31 +151,32 @@ export class UserService {
 
   // --- sign-in -------------------------------------------------------------------------------
 
-  private attemptKey(email: string, ip: string): string {
-    return sha256(`${email.trim().toLowerCase()}|${ip}`);
+  private attemptKeys(email: string, ip: string): Array<{ key: string; free: number }> {
+    const e = email.trim().toLowerCase();
+    return [
+      { key: sha256(`${e}|${ip}`), free: LOGIN_FREE_FAILURES },
+      { key: sha256(`account|${e}`), free: LOGIN_ACCOUNT_FREE_FAILURES },
+    ];
   }
 
-  /** Checks e-mail and password, with per account+address throttling; on success opens a session. */
+  /**
+   * Checks e-mail and password, with throttling per account+address and per account (src/users/login-throttle.ts:
+   * every attempt is counted atomically before the password is checked); on success opens a session.
+   */
   async login(email: string, password: string, ip: string): Promise<LoginResult> {
-    const key = this.attemptKey(email, ip);
+    const keys = this.attemptKeys(email, ip);
     const now = this.now();
-    const attempt = await this.m.findOneBy(UserLoginAttempt, { key });
-    if (attempt?.lockedUntil && attempt.lockedUntil > now) {
-      return { ok: false, reason: 'locked', retryAfterMs: attempt.lockedUntil.getTime() - now.getTime() };
-    }
+    const throttle = new LoginThrottle(this.ds);
+    const claim = await throttle.claim(keys, now);
+    if (!claim.ok) return { ok: false, reason: 'locked', retryAfterMs: claim.retryAfterMs };
     const user = await this.m.findOneBy(User, { email: email.trim().toLowerCase() });
     const good = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
     if (!good || !user || user.disabled) {
-      const failures = (attempt?.failures ?? 0) + 1;
-      const over = failures - LOGIN_FREE_FAILURES;
-      const lockMs = over > 0 ? Math.min(LOGIN_MAX_LOCK_MS, 1000 * 2 ** Math.min(over, 20)) : 0;
-      const lockedUntil = lockMs > 0 ? new Date(now.getTime() + lockMs) : null;
-      await this.m.save(UserLoginAttempt, { key, failures, lockedUntil, updatedAt: now });
       await this.audit('login.failed', user?.id ?? null, null, { email: email.trim().toLowerCase().slice(0, 254), ip });
       // A short, growing delay before answering slows guessing within the free attempts too.
-      return { ok: false, reason: 'invalid', delayMs: Math.min(2000, 100 * failures) };
+      return { ok: false, reason: 'invalid', delayMs: Math.min(2000, 100 * claim.failures) };
     }
-    if (attempt) await this.m.delete(UserLoginAttempt, { key });
+    await throttle.clear(keys.map((k) => k.key));
     const session = await this.openSession(user.id, ip);
     await this.m.update(User, { id: user.id }, { lastLoginAt: now });
     await this.audit('login.succeeded', user.id, null, { ip });
