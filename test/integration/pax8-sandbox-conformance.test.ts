@@ -7,8 +7,8 @@ import addFormatsModule from 'ajv-formats';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 
 /**
- * Every sandbox response body is validated against the published OpenAPI, read from the shared
- * reference folder beside the repository (../shared/reference/pax8-openapi, or PAX8_OPENAPI_DIR). To make the check bite, object schemas are closed
+ * Every sandbox response body is validated against Pax8's published OpenAPI, kept in the repository
+ * (test/fixtures/pax8-openapi, or PAX8_OPENAPI_DIR for a newer download). To make the check bite, object schemas are closed
  * (additionalProperties: false) except for the documented live drift:
  *   - Subscription carries `commitment{id, term, endDate}` (not the spec's `commitmentTerm`);
  *   - UsageSummary carries `subscriptionId` (in the spec's own example, not its schema);
@@ -20,7 +20,7 @@ import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.
 const addFormats = addFormatsModule.default;
 const SPEC_DIR = process.env.PAX8_OPENAPI_DIR
   ? path.resolve(process.env.PAX8_OPENAPI_DIR)
-  : fileURLToPath(new URL('../../../shared/reference/pax8-openapi/', import.meta.url));
+  : fileURLToPath(new URL('../fixtures/pax8-openapi/', import.meta.url));
 const partner = JSON.parse(readFileSync(path.join(SPEC_DIR, 'pax8-partner-endpoints-openapi.json'), 'utf8'));
 const auth = JSON.parse(readFileSync(path.join(SPEC_DIR, 'pax8-authentication-openapi.json'), 'utf8'));
 
