@@ -81,7 +81,7 @@ export async function recordLicensingEvent(
   await recordEvent(tx, {
     occurredAt: at, type, source: 'licensing request', target: label, licenceCount: count, initiatedBy: by,
     subscriptionId: sub.id, customerId: sub.customerId, refKind: 'audit', refId: auditId,
-    detail: { requestId: a.requestId ?? null, after: a.after ?? null },
+    detail: { requestId: a.requestId ?? null, before: a.before ?? null, after: a.after ?? null },
   });
 }
 

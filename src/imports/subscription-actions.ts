@@ -6,6 +6,7 @@ import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import type { Pax8Client } from '../pax8/client/index.js';
 import { pushQuantity } from '../subscriptions/push-quantity.js';
+import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
 import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
@@ -31,7 +32,8 @@ async function load(scope: TenantScope, id: string): Promise<Subscription> {
 
 /**
  * An admin sets a subscription active or inactive by hand (null returns it to following its Pax8
- * status). The override survives re-imports; a change of the active flag is recorded in the history.
+ * status). The override survives re-imports; a change of the active flag is recorded in the history, and every
+ * call in the licence event log (active_set, with the flag and override before and after).
  */
 export async function setSubscriptionActive(deps: ActionDeps, input: { tenantId: string; subscriptionId: string; active: boolean | null; by: string }): Promise<Subscription> {
   const tenant = await new TenantService(deps.ds, deps.secrets).byId(input.tenantId);
@@ -41,12 +43,23 @@ export async function setSubscriptionActive(deps: ActionDeps, input: { tenantId:
     const active = input.active ?? activeFromStatus(s.status);
     const now = new Date();
     await tx.repo(Subscription).update({ id: s.id }, { activeOverride: input.active, active, updatedAt: now });
+    // The event line's key: the history row when billing changes, else the override change itself.
+    let refKind = 'active_override';
+    let refId = randomUUID();
     if (active !== s.active) {
+      const id = randomUUID();
       await tx.repo(SubscriptionChange).insert([{
-        id: randomUUID(), subscriptionId: s.id, effectiveDate: tenantDate(now, tenant.timeZone), observedAt: now, fields: 'active', quantity: s.quantity,
+        id, subscriptionId: s.id, effectiveDate: tenantDate(now, tenant.timeZone), observedAt: now, fields: 'active', quantity: s.quantity,
         status: s.status, active, price: s.price, cost: s.cost, source: 'manual', importRunId: null, initiatedBy: input.by.slice(0, 255), createdAt: now, updatedAt: now,
       }]);
+      refKind = 'subscription_change';
+      refId = id;
     }
+    await recordEvent(tx, {
+      occurredAt: now, type: 'active_set', source: 'Set active', target: await subscriptionLabel(tx, s), licenceCount: s.quantity,
+      initiatedBy: input.by, subscriptionId: s.id, customerId: s.customerId, refKind, refId,
+      detail: { before: { active: s.active, activeOverride: s.activeOverride }, after: { active, activeOverride: input.active } },
+    });
     return Object.assign(s, { activeOverride: input.active, active, updatedAt: now });
   });
 }
@@ -84,7 +97,9 @@ export async function setSubscriptionQuantity(
   }
   if (wanted.eq(s.quantity)) throw new SubscriptionActionError(`"${s.name}" already has quantity ${wanted.toFixed()}`, 'invalid');
   const client = input.pax8Client ?? pax8ClientFor(tenants, tenant, input.client);
-  const r = await pushQuantity(deps.ds.manager, client, { tenant, subscriptionId: s.id, quantity: wanted, source: 'operation', initiatedBy: input.by });
+  const r = await pushQuantity(deps.ds.manager, client, {
+    tenant, subscriptionId: s.id, quantity: wanted, source: 'operation', initiatedBy: input.by, event: { type: 'quantity_set', source: 'Set quantity' },
+  });
   if (!r.ok) {
     throw new SubscriptionActionError(`Pax8 refused the change of "${s.name}" to ${wanted.toFixed()}: ${r.reason}`, r.kind === 'rejected' ? 'refused' : 'pax8');
   }

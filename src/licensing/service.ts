@@ -361,6 +361,8 @@ export class LicensingService {
     let pax8Answered = false;
     const result = await pushQuantity(this.ds.manager, client, {
       tenant, subscriptionId: req.subscriptionId, quantity: req.requestedQuantity, source: 'licensing', initiatedBy, now: this.now(),
+      // The audit below writes the event line (approval_applied) in the same transaction.
+      event: 'recorded_by_caller',
       onRecorded: async (tx, r) => {
         pax8Answered = true;
         const now = this.now();

@@ -288,7 +288,7 @@ export class OperationsService {
     const side = preview.sides[0]!;
     const at = this.now();
     const r = await pushQuantity(this.ds.manager, client, {
-      tenant, subscriptionId, quantity, source: 'operation', initiatedBy: actor.label, now: at,
+      tenant, subscriptionId, quantity, source: 'operation', initiatedBy: actor.label, now: at, event: 'recorded_by_caller',
       onRecorded: async (tx, rec) => {
         await markSeen(tx, rec.subscription);
         await this.insertOperation(tx, {
@@ -348,6 +348,8 @@ export class OperationsService {
     const push = (subscriptionId: string, quantity: Decimal, source = 'operation') =>
       pushQuantity(this.ds.manager, client, {
         tenant, subscriptionId, quantity, source, initiatedBy: actor.label, now: new Date(at.getTime() + step++),
+        // The transfer's own line (transfer, transfer_reverted, transfer_revert_failed) names both sides.
+        event: 'recorded_by_caller',
         onRecorded: async (tx, rec) => markSeen(tx, rec.subscription),
       });
 

@@ -8,6 +8,7 @@ import type { Pax8Client } from '../pax8/client/pax8-client.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { tenantDate } from '../imports/local-date.js';
 import { activeFromStatus, fieldsHash, licenseFields } from '../imports/subscription-state.js';
+import { recordEvent, subscriptionLabel } from '../events/log.js';
 
 /**
  * "Send a new quantity for a subscription to Pax8 and record it." Shared by licensing self-service,
@@ -30,6 +31,12 @@ export interface PushQuantityInput {
   initiatedBy: string | null;
   /** The instant of the change (tests); default now. */
   now?: Date;
+  /**
+   * How the change reaches the licence event log (every change sent to Pax8 must): `{type, source}` and this
+   * module writes the line (who, target, licences added or removed, before and after) in the same transaction;
+   * 'recorded_by_caller' when the caller writes its own line in onRecorded (licence operations, approvals).
+   */
+  event: { type: string; source: string } | 'recorded_by_caller';
   /**
    * Called inside the same transaction after the subscription and its change were written, so a
    * caller can record its own rows (a request marked applied, an operation log) atomically with them.
@@ -112,6 +119,14 @@ export async function pushQuantity(manager: EntityManager, client: QuantityUpdat
     });
     await tx.repo(SubscriptionChange).insert([change]);
     const recorded: Recorded = { subscription, change, before, pax8 };
+    if (input.event !== 'recorded_by_caller') {
+      await recordEvent(tx, {
+        occurredAt: now, type: input.event.type, source: input.event.source, target: await subscriptionLabel(tx, subscription),
+        licenceCount: subscription.quantity.sub(before), initiatedBy: input.initiatedBy ?? 'system', subscriptionId: subscription.id,
+        customerId: subscription.customerId, refKind: 'subscription_change', refId: change.id,
+        detail: { before, after: subscription.quantity, pax8Id: subscription.pax8Id },
+      });
+    }
     if (input.onRecorded) await input.onRecorded(tx, recorded);
     return { ok: true as const, ...recorded };
   });

@@ -322,7 +322,8 @@ export function webRouter(rt: Runtime): Router {
     render(req, res, 'subscriptions', {
       title: 'Subscriptions', tenant: p, query: q, customers, page: subs.page, pager: pager(req, subs.page),
       items: (subs.items as Data[]).map((s) => ({ ...s, customerName: s.customerId ? names.get(s.customerId) ?? s.customerId : null })),
-      canIncrease: role === 'admin' || role === 'client',
+      // Only admins set quantities directly; clients ask through licensing requests (My licences).
+      canIncrease: role === 'admin',
     });
   }));
   router.post('/t/:tenantId/subscriptions/:subscriptionId/quantity', page(async (req, res) => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
-import { Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
+import { EventLogEntry, Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { tenantDate } from '../../../src/imports/local-date.js';
 import { pushQuantity } from '../../../src/subscriptions/push-quantity.js';
@@ -24,7 +24,7 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     // 23:30 UTC is already the next day in Berlin.
     const now = new Date('2026-11-15T23:30:00Z');
     const r = await pushQuantity(env.ds.manager, env.client(), {
-      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(target), initiatedBy: 'user-1', now,
+      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(target), initiatedBy: 'user-1', now, event: { type: 'quantity_set', source: 'test' },
     });
     expect(r.ok).to.equal(true);
     if (!r.ok) return;
@@ -38,6 +38,10 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     expect(changes[0]!.fields.split(',')).to.include('quantity');
     expect(r.before.toString()).to.equal(String(target - 3));
     expect(tenantDate(now, 'UTC')).to.equal('2026-11-15');
+    // The event log line: who, what, before and after, in the same transaction.
+    const ev = await scope.repo(EventLogEntry).findBy({ subscriptionId: local.id });
+    expect(ev.map((e) => [e.type, e.initiatedBy, e.licenceCount?.toFixed(), e.refId])).to.deep.equal([['quantity_set', 'user-1', '3', changes[0]!.id]]);
+    expect(JSON.parse(ev[0]!.detail!)).to.include({ before: String(target - 3), after: String(target) });
   });
 
   it('a decrease during a commitment is refused by Pax8: nothing written locally, the reason returned', async () => {
@@ -45,7 +49,7 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     const cust = await addCustomer(env, 'Dec Co', s.companyId);
     const local = await addSubscription(env, s, cust.id);
     const r = await pushQuantity(env.ds.manager, env.client(), {
-      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(s.quantity - 1), initiatedBy: 'user-2', source: 'manual',
+      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(s.quantity - 1), initiatedBy: 'user-2', source: 'manual', event: { type: 'quantity_set', source: 'test' },
     });
     expect(r.ok).to.equal(false);
     if (r.ok) return;
@@ -64,7 +68,7 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     const cust = await addCustomer(env, 'Free Co', s.companyId);
     const local = await addSubscription(env, s, cust.id);
     const r = await pushQuantity(env.ds.manager, env.client(), {
-      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(q0 - 1), initiatedBy: null, source: 'operation',
+      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(q0 - 1), initiatedBy: null, source: 'operation', event: 'recorded_by_caller',
     });
     expect(r.ok).to.equal(true);
     expect(env.sb.data.subscriptionById.get(s.id)!.quantity).to.equal(q0 - 1);
@@ -77,21 +81,22 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
     const q0 = s.quantity; // the sandbox updates its object in place
     const local = await addSubscription(env, s, null);
     const err = await pushQuantity(env.ds.manager, env.client(), {
-      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(q0 + 1), initiatedBy: null,
+      tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal(q0 + 1), initiatedBy: null, event: { type: 'quantity_set', source: 'test' },
       onRecorded: async () => { throw new Error('boom'); },
     }).catch((e: Error) => e);
     expect((err as Error).message).to.equal('boom');
     expect(((await scope.repo(Subscription).findOneBy({ id: local.id }))!).quantity.toString()).to.equal(String(q0));
     expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: local.id } })).to.equal(0);
+    expect(await scope.repo(EventLogEntry).count({ where: { subscriptionId: local.id } })).to.equal(0);
   });
 
   it('an unknown local subscription or a fractional quantity is refused before calling Pax8', async () => {
     const before = env.sb.stats().requests;
-    const a = await pushQuantity(env.ds.manager, env.client(), { tenant: env.tenant, subscriptionId: '00000000-0000-0000-0000-000000000000', quantity: new Decimal(2), initiatedBy: null });
+    const a = await pushQuantity(env.ds.manager, env.client(), { tenant: env.tenant, subscriptionId: '00000000-0000-0000-0000-000000000000', quantity: new Decimal(2), initiatedBy: null, event: 'recorded_by_caller' });
     expect(a).to.include({ ok: false, kind: 'not_found_locally' });
     const s = sandboxSubs(env.sb).free[2]!;
     const local = await addSubscription(env, s, null);
-    const b = await pushQuantity(env.ds.manager, env.client(), { tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal('2.5'), initiatedBy: null });
+    const b = await pushQuantity(env.ds.manager, env.client(), { tenant: env.tenant, subscriptionId: local.id, quantity: new Decimal('2.5'), initiatedBy: null, event: 'recorded_by_caller' });
     expect(b).to.include({ ok: false, kind: 'invalid_quantity' });
     expect(env.sb.stats().requests).to.equal(before);
   });

@@ -94,16 +94,18 @@ defineRoute({
 
 defineRoute({
   id: 'setSubscriptionQuantity', method: 'post', path: '/tenants/:tenantId/subscriptions/:subscriptionId/quantity', tag: 'Subscriptions',
-  roles: ['admin', 'client'], customerScoped: true,
+  roles: ['admin'],
   summary: 'Increase a subscription\'s quantity in Pax8',
-  description: 'Needs the tenant setting imports.allowQuantityIncrease; decreases are refused (409).',
+  description: 'Admins only: clients change quantities through licensing requests (POST /tenants/{tenantId}/licensing/my/subscriptions/{subscriptionId}/requests), '
+    + 'under the tenant\'s approval and self-service rules. Needs the tenant setting imports.allowQuantityIncrease; decreases are refused (409). '
+    + 'The change is recorded in the licence event log (quantity_set).',
   params: tenantParams.extend({ subscriptionId: uuid }),
   body: z.strictObject({ quantity: z.string().regex(/^\d{1,9}$/, 'a whole number') }),
   example: { quantity: '6' },
   response: subscriptionSchema,
-  async handler({ rt, tenant, scope, params, body, auth, onlyCustomerId }) {
+  async handler({ rt, tenant, scope, params, body, auth }) {
     const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
-    if (!s || (onlyCustomerId && s.customerId !== onlyCustomerId)) throw notFound('subscription not found');
+    if (!s) throw notFound('subscription not found');
     const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, quantity: body.quantity, by: by(auth),
     }).catch(actionError);
