@@ -1,0 +1,97 @@
+/**
+ * What bench:smoke (test/bench/smoke.ts) runs and checks: each benchmark's size at about 1/50 and the figure lines it
+ * must print, and the shape check itself (present, numeric, beside the target; never compared with the target).
+ */
+
+/** One figure line: `re` must match it, and each of its groups must be a finite number. */
+export interface Figure { name: string; re: RegExp }
+
+export interface Bench {
+  /** test/bench/<name>.bench.ts, run as `npm run bench:<name>`. */
+  name: string;
+  /** About 1/50 of the bench's default size. */
+  env: Record<string, string>;
+  /** The labels that start each database's section of the output; empty: the figures appear once. */
+  sections: string[];
+  figures: Figure[];
+}
+
+const DATABASES = ['SQLite', 'MariaDB'];
+
+export const BENCHES: Bench[] = [
+  {
+    name: 'pax8',
+    env: { BENCH_SUBSCRIPTIONS: '2000', BENCH_ROUNDS: '3' },
+    sections: [],
+    figures: [
+      { name: 'bare fetch loop median', re: /^bare fetch loop : median (\S+) s/m },
+      { name: 'Pax8Client median', re: /^Pax8Client\s+: median (\S+) s/m },
+      { name: 'client-side CPU', re: /^client-side CPU: bare (\S+) s\s+client (\S+) s/m },
+      { name: 'ratio client/bare beside its target', re: /^ratio client\/bare: median (\S+)\s+best (\S+)\s+\(target [^)]*\d[^)]*\)/m },
+      { name: 'rate-limited wall beside its floor', re: /^wall (\S+) s\s+floor (\S+) s .*wall\/floor (\S+)$/m },
+    ],
+  },
+  {
+    name: 'import',
+    env: { BENCH_COMPANIES: '100', BENCH_SUBSCRIPTIONS: '2000', BENCH_USAGE: '40' },
+    sections: DATABASES,
+    figures: [
+      { name: 'full import', re: /^\s+full import:\s+(\S+) s/m },
+      { name: 'bare client before and after', re: /^\s+bare client, same endpoints: before the import (\S+) s .*after it (\S+) s \((\S+) requests/m },
+      { name: 'ratio import/bare beside its target', re: /^\s+ratio:\s+(\S+) against their mean \(target [^)]*\d[^)]*\)/m },
+      { name: 'unchanged re-import and rows written beside the target', re: /^\s+unchanged re-import:\s+(\S+) s .*rows written (\S+) \(target [^)]*\d[^)]*\)/m },
+      { name: 'peak RSS beside its target', re: /^\s+peak memory \(RSS\):\s+(\S+) MB \(target [^;)]*\d/m },
+    ],
+  },
+  {
+    name: 'invoices',
+    env: { BENCH_RECURRING_INVOICES: '200' },
+    sections: DATABASES,
+    figures: [
+      { name: 'daily pass', re: /^\s+daily pass \(31 days caught up\) (\S+) s/m },
+      { name: 'invoice run', re: /^\s+invoice run 2026-02-01, groups of \d+\s+(\S+) s/m },
+      { name: 'daily pass + invoice run', re: /^\s+daily pass \+ invoice run\s+(\S+) s/m },
+      { name: 'raw bulk insert', re: /^\s+raw bulk insert of \d+ invoice lines\s+(\S+) s \(random ids\)\s+(\S+) s/m },
+      { name: 'ratio run/raw insert beside its target', re: /^\s+ratio invoice run \/ raw insert: (\S+) \(target [^;)]*\d/m },
+    ],
+  },
+  {
+    name: 'reconcile',
+    env: { BENCH_SUBSCRIPTIONS: '2000' },
+    sections: DATABASES,
+    figures: [
+      { name: 'reconcile load, compute and total beside its target', re: /reconcile \d{4}-\d{2}: load (\S+) s, compute (\S+) s, total (\S+) s \(target [^;)]*\d/m },
+    ],
+  },
+];
+
+/** The part of the output from the line that starts with `label` to the next line that starts another section. */
+function section(out: string, label: string, labels: string[]): string | null {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(label));
+  if (start < 0) return null;
+  let end = start + 1;
+  while (end < lines.length && !labels.some((x) => lines[end]!.startsWith(x))) end++;
+  return lines.slice(start, end).join('\n');
+}
+
+export function shapeProblems(bench: Bench, out: string): string[] {
+  const problems: string[] = [];
+  const parts = bench.sections.length === 0 ? [{ where: '', text: out as string | null }]
+    : bench.sections.map((label) => ({ where: `${label}: `, text: section(out, label, bench.sections) }));
+  for (const { where, text } of parts) {
+    if (text === null) {
+      problems.push(`${where}no section (no line starts with "${where.slice(0, -2)}")`);
+      continue;
+    }
+    for (const f of bench.figures) {
+      const m = f.re.exec(text);
+      if (!m) problems.push(`${where}no "${f.name}" line (expected ${f.re})`);
+      else {
+        const bad = m.slice(1).filter((g) => !Number.isFinite(Number(g)));
+        if (bad.length > 0) problems.push(`${where}"${f.name}" is not numeric (${bad.join(', ')}) in: ${m[0].trim()}`);
+      }
+    }
+  }
+  return problems;
+}
