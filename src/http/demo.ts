@@ -3,6 +3,7 @@ import { Tenant } from '../db/entities/index.js';
 import { runImport } from '../imports/run-import.js';
 import { startSandbox, type RunningSandbox } from '../pax8/sandbox/index.js';
 import { TenantService } from '../tenants/service.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -17,12 +18,18 @@ export interface Demo {
 /**
  * With config.demo.sandbox (the embedded default), starts the Pax8 sandbox and, when there is no
  * tenant yet, connects it as the tenant "demo" and imports its sample data in the background.
+ * The sandbox's clock starts at the present (`clock`), so the demo has this month's usage lines and last
+ * month's final charges, as a live account would.
  */
-export async function startDemo(rt: Runtime, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<Demo | null> {
+export async function startDemo(
+  rt: Runtime, out: (s: string) => void = (s) => process.stdout.write(s), clock: Clock = systemClock,
+): Promise<Demo | null> {
   if (!rt.config.demo.sandbox) return null;
   let sandbox: RunningSandbox;
   try {
-    sandbox = await startSandbox({ host: '127.0.0.1', port: rt.config.demo.sandboxPort, companies: rt.config.demo.sandboxCompanies, rateLimitPerMinute: null });
+    sandbox = await startSandbox({ host: '127.0.0.1', port: rt.config.demo.sandboxPort, companies: rt.config.demo.sandboxCompanies, rateLimitPerMinute: null,
+      now: clock().toISOString(),
+    });
   } catch (err) {
     rt.logger.warn({ err, port: rt.config.demo.sandboxPort }, 'demo sandbox not started');
     out(`Demo Pax8 sandbox not started (port ${rt.config.demo.sandboxPort}): ${(err as Error).message}\n`);
@@ -45,7 +52,7 @@ export async function startDemo(rt: Runtime, out: (s: string) => void = (s) => p
     tenantId = t.id;
     out(`Demo: Pax8 sandbox on ${sandbox.baseUrl}, connected as tenant "${DEMO_TENANT}"; importing its sample data…\n`);
     imported = runImport({ ds: rt.ds, secrets: rt.secrets }, {
-      tenantId, trigger: 'cli', startedBy: 'demo', client: { rateLimitPerMinute: null },
+      tenantId, trigger: 'cli', startedBy: 'demo', client: { rateLimitPerMinute: null }, now: clock(),
     }).then(
       (run) => { out(`Demo: sample data imported (${run.status}).\n`); },
       (err: unknown) => { rt.logger.error({ err }, 'demo import failed'); out(`Demo: import failed: ${(err as Error).message}\n`); },
