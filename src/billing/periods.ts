@@ -33,7 +33,7 @@ function checkSchedule(schedule: Schedule): void {
   const { anchorDay, anchorMonth = 1 } = schedule;
   if (!(anchorDay >= 1 && anchorDay <= 31 && Math.floor(anchorDay) === anchorDay)) throw new Error(`anchorDay must be 1–31, got ${anchorDay}`);
   if (!(anchorMonth >= 1 && anchorMonth <= 12 && Math.floor(anchorMonth) === anchorMonth)) throw new Error(`anchorMonth must be 1–12, got ${anchorMonth}`);
-  if (!(schedule.frequency in MONTHS_PER_PERIOD)) throw new Error(`unknown frequency ${String(schedule.frequency)}`);
+  if (!Object.hasOwn(MONTHS_PER_PERIOD, schedule.frequency)) throw new Error(`unknown frequency ${String(schedule.frequency)}`);
 }
 
 /** Month index of the start of the period containing `date`. */

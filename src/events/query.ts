@@ -68,7 +68,7 @@ export function viewRow(e: EventLogEntry, columns: readonly EventColumn[]): Even
 
 export function checkColumns(columns: readonly string[] | undefined): EventColumn[] {
   if (!columns || columns.length === 0) return [...DEFAULT_EVENT_COLUMNS];
-  const bad = columns.filter((c) => !(c in EVENT_COLUMNS));
+  const bad = columns.filter((c) => !Object.hasOwn(EVENT_COLUMNS, c)); // own keys only: "constructor" is no column
   if (bad.length) throw new EventQueryError(`unknown column(s): ${bad.join(', ')} (known: ${ALL_EVENT_COLUMNS.join(', ')})`);
   if (new Set(columns).size !== columns.length) throw new EventQueryError('a column is chosen twice');
   return columns as EventColumn[];

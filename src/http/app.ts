@@ -8,6 +8,8 @@ import { apiRouter } from './api/index.js';
 import { webRouter } from './web/index.js';
 import { operationsWebRouter } from '../operations/web.js';
 import { UserService } from '../users/service.js';
+import { errorBody, requestProblem } from './api/errors.js';
+import { errorPageSender, errorTitle } from './web/error-page.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 
 export interface HttpAppOptions {
@@ -39,7 +41,14 @@ export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Expr
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, requestId: req.id } });
   });
+  const errorPage = errorPageSender(rt);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A request refused before any handler ran (oversize form or body, bad encoding): 4xx, an HTML page for the web app.
+    const problem = requestProblem(err);
+    if (problem) {
+      if (req.path.startsWith('/api/')) return res.status(problem.status).json(errorBody(req, problem.code, problem.message));
+      return errorPage(req, res, problem.status, errorTitle(problem.status), problem.status === 413 ? 'The form was too large to accept.' : `The request could not be read (${problem.code}).`);
+    }
     req.log?.error({ err }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'internal error', requestId: req.id } });
   });

@@ -13,6 +13,15 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The host an Origin header names; null when it does not parse (`Origin: null`): refused, never a 500. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 function fail(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -42,7 +51,7 @@ function requireAdmin(rt: Runtime) {
         res.locals.boundTenantId = req.auth.user.tenantId ?? null;
         if (req.auth.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD') {
           const origin = req.get('origin');
-          if (origin && new URL(origin).host !== req.get('host')) return fail(res, 403, 'csrf', 'cross-site request refused');
+          if (origin && originHost(origin) !== req.get('host')) return fail(res, 403, 'csrf', 'cross-site request refused');
         }
         next();
       });

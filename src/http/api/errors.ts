@@ -44,6 +44,26 @@ export function errorBody(req: Request, code: string, message: string, fields?: 
   return { error: { code, message, ...(fields?.length ? { fields } : {}), requestId: req.id } };
 }
 
+/**
+ * A request the body parser (or express) refused: oversize (413), not JSON, nested too deeply (400), an unsupported
+ * charset or content encoding (415), a body cut short (400). Null for anything else (a real server error).
+ */
+export function requestProblem(err: unknown): { status: number; code: string; message: string } | null {
+  const e = err as { type?: unknown; status?: unknown; statusCode?: unknown; expose?: unknown } | null;
+  if (!e || typeof e !== 'object') return null;
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0;
+  switch (e.type) {
+    case 'entity.parse.failed': return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
+    case 'entity.too.large': return { status: 413, code: 'too_large', message: 'the request body is too large' };
+    case 'entity.too.deep': return { status: 400, code: 'too_deep', message: (err as Error).message };
+    case 'charset.unsupported': case 'encoding.unsupported':
+      return { status: 415, code: 'unsupported_media_type', message: 'unsupported charset or content encoding' };
+    default:
+      if (status >= 400 && status < 500 && e.expose !== false) return { status, code: 'bad_request', message: 'the request could not be read' };
+      return null;
+  }
+}
+
 /** Express error handler for the API: known errors in the one shape, anything else a logged 500. */
 export function apiErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   if (err instanceof HttpError) {
@@ -51,13 +71,9 @@ export function apiErrorHandler(err: unknown, req: Request, res: Response, _next
     res.status(err.status).json(errorBody(req, err.code, err.message, err.fields));
     return;
   }
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.parse.failed') {
-    res.status(400).json(errorBody(req, 'invalid_json', 'the request body is not valid JSON'));
-    return;
-  }
-  if (e?.type === 'entity.too.large') {
-    res.status(413).json(errorBody(req, 'too_large', 'the request body is too large'));
+  const problem = requestProblem(err);
+  if (problem) {
+    res.status(problem.status).json(errorBody(req, problem.code, problem.message));
     return;
   }
   req.log?.error({ err }, 'unhandled API error');

@@ -5,6 +5,7 @@ import { apiErrorHandler, errorBody, HttpError } from './errors.js';
 import { allRoutes, invokeRoute } from './route.js';
 import { buildOpenApi } from './openapi.js';
 import { docsPage } from './docs.js';
+import { verifyJsonDepth } from '../json-depth.js';
 
 /** Mounts every registered route under /api/v1, the OpenAPI document and the docs page. */
 export function apiRouter(rt: Runtime): Router {
@@ -19,7 +20,7 @@ export function apiRouter(rt: Runtime): Router {
   });
 
   const v1 = Router();
-  v1.use(express.json({ limit: '1mb' }));
+  v1.use(express.json({ limit: '1mb', verify: verifyJsonDepth }));
   for (const def of allRoutes()) {
     v1[def.method](def.path, async (req: Request, res: Response) => {
       if (!def.public) {

@@ -9,6 +9,7 @@ import { HttpError } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
+import { fromThisSite, urlOrNull } from '../same-origin.js';
 import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
@@ -74,8 +75,8 @@ export function webRouter(rt: Runtime): Router {
     } catch (err) {
       if (err instanceof HttpError) {
         const back = req.get('referer');
-        if (req.method === 'POST' && err.status < 500 && back) {
-          const url = new URL(back);
+        const url = urlOrNull(back);
+        if (req.method === 'POST' && err.status < 500 && url) {
           if (url.host === req.get('host')) {
             url.searchParams.delete('notice');
             url.searchParams.set('error', err.message);
@@ -114,8 +115,7 @@ export function webRouter(rt: Runtime): Router {
 
   router.post('/login', async (req, res) => {
     // Login CSRF: a cross-site form post is refused (the cookie is SameSite=Lax as well).
-    const origin = req.get('origin');
-    if (origin && new URL(origin).host !== req.get('host')) {
+    if (!fromThisSite(req.get('origin'), req.get('host'))) {
       return render(req, res, 'login', { title: 'Sign in', error: 'Sign-in from another site refused.' }, 403);
     }
     const email = String(req.body?.email ?? '');
@@ -146,23 +146,33 @@ export function webRouter(rt: Runtime): Router {
     if (newPassword !== repeatPassword) {
       return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: 'The two new passwords differ.' }, 400);
     }
+    let ended: { sessionsEnded: number; tokensRevoked: number };
     try {
-      await api(req, 'changePassword', { body: { currentPassword, newPassword } });
+      ended = await api(req, 'changePassword', { body: { currentPassword, newPassword } });
     } catch (err) {
       if (err instanceof HttpError && err.status === 400) {
-        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: err.message }, 400);
+        const why = err.fields?.map((f) => `${f.path === 'body.currentPassword' ? 'Current password' : 'New password'}: ${f.message}`).join('. ');
+        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: why || err.message }, 400);
       }
       throw err;
     }
-    back(res, '/', 'Password changed.');
+    const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+    back(res, '/', `Password changed; ${n(ended.sessionsEnded, 'other session', 'other sessions')} ended and `
+      + `${n(ended.tokensRevoked, 'API token', 'API tokens')} revoked.`);
   }));
 
   router.get('/account/tokens', page(async (req, res) => {
     render(req, res, 'tokens', { title: 'API tokens', tokens: (await api(req, 'listTokens')).items });
   }));
   router.post('/account/tokens', page(async (req, res) => {
-    const t = await api(req, 'createToken', { body: { name: String(req.body.name ?? '') } });
+    const days = String(req.body.expiresInDays ?? '90');
+    const expiresInDays = days === 'never' ? null : Number.parseInt(days, 10);
+    const t = await api(req, 'createToken', { body: { name: String(req.body.name ?? ''), expiresInDays } });
     render(req, res, 'tokens', { title: 'API tokens', created: t, tokens: (await api(req, 'listTokens')).items });
+  }));
+  router.post('/account/tokens/:tokenId/revoke', page(async (req, res) => {
+    await api(req, 'revokeToken', { params: { tokenId: req.params.tokenId } });
+    back(res, '/account/tokens', 'Token revoked.');
   }));
 
   // --- dashboard ----------------------------------------------------------------------------------
@@ -225,7 +235,7 @@ export function webRouter(rt: Runtime): Router {
         importInactiveCompanies: bool('importInactiveCompanies'), includeOwnCompany: bool('includeOwnCompany'), ownCompanyPax8Id: text('ownCompanyPax8Id'),
         productImportMode: b.productImportMode, productGroupForNewProducts: b.productGroupForNewProducts,
         deactivateDeletedSubscriptions: bool('deactivateDeletedSubscriptions'), allowQuantityIncrease: bool('allowQuantityIncrease'),
-        usageProductPattern: b.usageProductPattern, reviewUsageLines: bool('reviewUsageLines'),
+        usageExcludePattern: text('usageExcludePattern'), usageProductPattern: text('usageProductPattern'), reviewUsageLines: bool('reviewUsageLines'),
       },
       schedule: { customers: b.scheduleCustomers, subscriptions: b.scheduleSubscriptions, products: b.scheduleProducts, usage: b.scheduleUsage, billing: b.scheduleBilling },
       leakageNoticeThreshold: text('leakageNoticeThreshold'),
