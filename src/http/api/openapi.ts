@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allRoutes, isTenantRoute, type RouteDef } from './route.js';
 import { errorBodySchema } from './errors.js';
+import { documentClientView } from './client-views.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +41,13 @@ const ERROR_RESPONSES: Record<string, string> = {
 };
 
 const ROLE_NOTE = (def: RouteDef) =>
-  `Roles: ${def.roles.join(', ')}.${isTenantRoute(def) ? ' Tenant-scoped: another tenant answers 404.' : ''}${def.customerScoped ? ' Client users see only their own customer.' : ''}`;
+  `Roles: ${def.roles.join(', ')}.${isTenantRoute(def) ? ' Tenant-scoped: another tenant answers 404.' : ''}${def.customerScoped ? ' Client users see only their own customer, and none of the MSP\'s cost, margin or partner prices.' : ''}`;
+
+/** The success answer's schema; on routes clients may call, the fields they do not receive are optional (src/http/api/client-views.ts). */
+function responseSchema(def: RouteDef): Json {
+  const s = jsonSchema(def.response, 'output');
+  return def.roles.includes('client') ? documentClientView(def.id, s) : s;
+}
 
 /** The OpenAPI 3.1 document, generated from the same registry that mounts the routes. */
 export function buildOpenApi(serverUrl = '/api/v1'): Json {
@@ -51,7 +58,7 @@ export function buildOpenApi(serverUrl = '/api/v1'): Json {
     const responses: Json = {
       [status]: def.produces
         ? { description: 'the file', content: { [def.produces]: { schema: { type: 'string' } } } }
-        : { description: 'success', content: { 'application/json': { schema: jsonSchema(def.response, 'output') } } },
+        : { description: 'success', content: { 'application/json': { schema: responseSchema(def) } } },
     };
     const errors: Record<string, string> = { ...ERROR_RESPONSES };
     if (def.method !== 'get') {

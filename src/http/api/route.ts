@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditEvent, Tenant, type Role, type Session, type User } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { HttpError, notFound, validationError, zodFields } from './errors.js';
+import { clientView, hasClientView } from './client-views.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -78,6 +79,9 @@ export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodT
 ): RouteDef<P, Q, B, R> {
   if (def.roles.includes('client') && !def.customerScoped) {
     throw new Error(`route ${def.id}: the client role is only allowed on customer-scoped routes`);
+  }
+  if (def.roles.includes('client') && def.path.includes(':tenantId') && !hasClientView(def.id)) {
+    throw new Error(`route ${def.id}: a tenant route open to clients needs its client view in src/http/api/client-views.ts`);
   }
   if (registry.some((r) => r.id === def.id)) throw new Error(`route ${def.id} defined twice`);
   if (registry.some((r) => r.method === def.method && r.path === def.path)) throw new Error(`route ${def.method} ${def.path} defined twice`);
@@ -161,7 +165,8 @@ export async function invokeRoute(
     rt.logger.error({ route: def.id, issues: out.error.issues.slice(0, 5) }, 'response does not match its declared schema');
     throw new HttpError(500, 'internal', 'internal error');
   }
-  return out.data;
+  // A client receives only what its route's allow-list names (never cost, margin or partner prices).
+  return user.role === 'client' ? clientView(def.id, out.data) : out.data;
 }
 
 // --- schemas shared by many routes ------------------------------------------------------------
