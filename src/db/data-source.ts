@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ALL_ENTITIES } from './entities/index.js';
+import { makePrivateSqliteFile } from './private-file.js';
 import { ALL_MIGRATIONS } from '../../migrations/index.js';
 
 export interface DatabaseTarget {
@@ -44,7 +45,10 @@ export function dataSourceOptions(t: DatabaseTarget): DataSourceOptions {
       extra: { connectionLimit: 10, decimalNumbers: false },
     };
   }
-  if (t.sqlitePath !== ':memory:') mkdirSync(path.dirname(t.sqlitePath), { recursive: true });
+  if (t.sqlitePath !== ':memory:') {
+    mkdirSync(path.dirname(t.sqlitePath), { recursive: true });
+    makePrivateSqliteFile(t.sqlitePath);
+  }
   return {
     ...common,
     type: 'better-sqlite3',

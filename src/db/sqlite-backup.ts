@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { makePrivateSqliteFile, PRIVATE_FILE_MODE } from './private-file.js';
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -14,10 +15,16 @@ export async function backupSqlite(source: string, destination: string): Promise
   if (!existsSync(source)) throw new BackupError(`no database at ${source}`);
   if (existsSync(destination)) throw new BackupError(`${destination} exists already; choose a new file name`);
   mkdirSync(path.dirname(path.resolve(destination)), { recursive: true });
+  // Created 0600 before SQLite writes into it: a backup holds everything the database does.
+  makePrivateSqliteFile(destination);
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     const result = await db.backup(destination);
+    chmodSync(destination, PRIVATE_FILE_MODE);
     return { pages: result.totalPages };
+  } catch (err) {
+    rmSync(destination, { force: true });
+    throw err;
   } finally {
     db.close();
   }
@@ -65,6 +72,7 @@ export function restoreSqlite(backup: string, target: string, now = new Date()):
   const staging = `${target}.restoring`;
   rmSync(staging, { force: true });
   copyFileSync(backup, staging);
+  chmodSync(staging, PRIVATE_FILE_MODE);
   renameSync(staging, target);
   return { previous };
 }

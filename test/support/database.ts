@@ -105,7 +105,8 @@ export function testSecretBox(): SecretBox {
   return new SecretBox(randomBytes(32));
 }
 
-export async function insertTenant(ds: DataSource, name: string, timeZone = 'UTC'): Promise<Tenant> {
+/** The tenant's zone defaults to UTC, or TEST_TENANT_TIME_ZONE (npm run test:calendar runs the suites with tenants far from UTC). */
+export async function insertTenant(ds: DataSource, name: string, timeZone = process.env.TEST_TENANT_TIME_ZONE || 'UTC'): Promise<Tenant> {
   const now = new Date();
   const tenant = ds.manager.create(Tenant, {
     id: randomUUID(), name, displayName: name, timeZone, enabled: true, settingsJson: '{}',
@@ -113,4 +114,20 @@ export async function insertTenant(ds: DataSource, name: string, timeZone = 'UTC
     createdAt: now, updatedAt: now,
   });
   return ds.manager.save(tenant);
+}
+
+/**
+ * Undoes migrations, newest first, until `name` (e.g. 'InputVersions1764200000000') is no longer applied, and returns the
+ * names undone in the order runMigrations() applies them again: a migration test keeps working when newer migrations land.
+ */
+export async function undoMigrationsThrough(ds: DataSource, name: string): Promise<string[]> {
+  const undone: string[] = [];
+  for (;;) {
+    const rows: Array<{ name: string }> = await ds.query(`SELECT ${ds.driver.escape('name')} FROM ${ds.driver.escape('migrations')} ORDER BY ${ds.driver.escape('id')} DESC`);
+    const last = rows[0]?.name;
+    if (!last) throw new Error(`migration ${name} is not applied`);
+    await ds.undoLastMigration({ transaction: 'each' });
+    undone.unshift(last);
+    if (last === name) return undone;
+  }
 }

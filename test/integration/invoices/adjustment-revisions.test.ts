@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RecurringInvoiceAdjustment } from '../../../src/db/entities/index.js';
 import { isUniqueViolation } from '../../../src/invoices/db-errors.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { freshDatabase, insertTenant, undoMigrationsThrough } from '../../support/database.js';
 import { scopeOf } from './fixtures.js';
 
 /** Migration 1764000000000-adjustment-revisions: the revision column and the unique (tenant, line, date, revision). */
@@ -28,9 +28,8 @@ describe('invoices: adjustment revisions (migration)', function () {
     const tenantId = (await insertTenant(ds, 'acme')).id;
     const lineId = randomUUID();
     // Back to the schema before the migration, with an adjustment in it, then upgrade.
-    await ds.undoLastMigration({ transaction: 'each' }); // input versions
-    await ds.undoLastMigration({ transaction: 'each' }); // upcoming invoices
-    await ds.undoLastMigration({ transaction: 'each' }); // adjustment revisions
+    const undone = await undoMigrationsThrough(ds, 'AdjustmentRevisions1764000000000');
+    expect(undone.slice(0, 3)).to.deep.equal(['AdjustmentRevisions1764000000000', 'UpcomingInvoices1764100000000', 'InputVersions1764200000000']);
     // (Raw SQL: the entity already has the column the old schema lacks.)
     const before: Record<string, unknown> = row(tenantId, lineId);
     const meta = ds.getMetadata(RecurringInvoiceAdjustment);
@@ -38,7 +37,7 @@ describe('invoices: adjustment revisions (migration)', function () {
     const values = cols.map((c) => ds.driver.preparePersistentValue(before[c], meta.findColumnWithPropertyName(c)!));
     const q = (n: string) => ds.driver.escape(n);
     await ds.query(`INSERT INTO ${q(meta.tableName)} (${cols.map(q).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, values);
-    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(['AdjustmentRevisions1764000000000', 'UpcomingInvoices1764100000000', 'InputVersions1764200000000']);
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(undone);
 
     const repo = scopeOf(ds, tenantId).repo(RecurringInvoiceAdjustment);
     expect((await repo.findOneBy({ id: before.id as string }))!.revision).to.equal(0);

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { InvoiceLine, RecurringInvoice, RecurringInvoiceLine, UpcomingInvoice } from '../../../src/db/entities/index.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { freshDatabase, insertTenant, undoMigrationsThrough } from '../../support/database.js';
 import { insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, scopeOf } from './fixtures.js';
 
 /** Migration 1764200000000-input-versions: the version column, its triggers, and upcoming invoices made before it. */
@@ -27,7 +27,7 @@ describe('invoices: input versions (migration)', function () {
     const line = await insertLine(scope, ri, 0, { description: 'Seats', unitPrice: '10.00', links: [{ subscriptionId: sub.id }] });
 
     // Back to the schema before the migration, with an upcoming invoice whose hash the old code computed.
-    await ds.undoLastMigration({ transaction: 'each' });
+    let undone = await undoMigrationsThrough(ds, 'InputVersions1764200000000');
     const q = (n: string) => ds.driver.escape(n);
     const upcomingId = randomUUID();
     const now = ds.driver.preparePersistentValue(new Date(), ds.getMetadata(UpcomingInvoice).findColumnWithPropertyName('createdAt')!);
@@ -37,7 +37,7 @@ describe('invoices: input versions (migration)', function () {
         + 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [upcomingId, tenantId, ri.id, '2026-01-01', '2026-01-31', 'USD', '0', '0', '0', '[]', '[]', 0, 'a'.repeat(64), 1, now, now],
     );
-    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(['InputVersions1764200000000']);
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(undone);
 
     const stored = (await scope.repo(UpcomingInvoice).findOneBy({ id: upcomingId }))!;
     expect(stored.inputsVersion).to.equal(-1);
@@ -54,7 +54,7 @@ describe('invoices: input versions (migration)', function () {
     await runDailyPass(ds, tenantId, '2026-01-31');
     expect((await scope.repo(UpcomingInvoice).findBy({})).map((u) => [u.periodStart, u.inputsVersion])).to.deep.equal([['2026-02-01', 1]]);
 
-    await ds.undoLastMigration({ transaction: 'each' });
+    undone = await undoMigrationsThrough(ds, 'InputVersions1764200000000');
     // Without the triggers and the column, writes to the watched tables go through as before the migration.
     await ds.query(`UPDATE ${q('recurring_invoice_lines')} SET ${q('description')} = ? WHERE ${q('id')} = ?`, ['Seats', line.id]);
     const qr = ds.createQueryRunner();
@@ -63,7 +63,7 @@ describe('invoices: input versions (migration)', function () {
     } finally {
       await qr.release();
     }
-    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(['InputVersions1764200000000']);
+    expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).to.deep.equal(undone);
     expect(await versionOf()).to.equal(0);
   });
 });
