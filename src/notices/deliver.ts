@@ -6,6 +6,7 @@ import { ChangeNotice, NoticeDelivery, NoticeSecret, Tenant, type NoticeChannel 
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import { adminUsers } from './detect.js';
+import { outboundUrlProblem } from '../app/outbound-url.js';
 
 /**
  * Sends queued notice deliveries (the outbox written by detection): e-mail through the tenant's SMTP
@@ -63,6 +64,8 @@ export function slackPayload(n: ChangeNotice): unknown {
 }
 
 async function postJson(url: string, body: unknown): Promise<void> {
+  const refused = outboundUrlProblem(url);
+  if (refused) throw new Error(refused);
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
   if (!res.ok) throw new Error(`${new URL(url).host} answered ${res.status}`);
 }

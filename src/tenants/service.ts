@@ -10,7 +10,7 @@ import type { Pax8ClientConfig } from '../pax8/client/config.js';
 
 export class TenantError extends Error {
   override name = 'TenantError';
-  constructor(message: string, readonly code: 'invalid' | 'not_found' | 'conflict') {
+  constructor(message: string, readonly code: 'invalid' | 'not_found' | 'conflict' | 'secret_required') {
     super(message);
   }
 }
@@ -56,6 +56,9 @@ export type Pax8Credentials = Pick<
 function secretContext(tenantId: string): string {
   return `tenant:${tenantId}:pax8ClientSecret`;
 }
+
+/** Where the client secret is sent (token URL) or what it is bound to (API URL, audience): moving one needs the secret. */
+const ENDPOINT_FIELDS = [['tokenUrl', 'pax8TokenUrl'], ['apiUrl', 'pax8ApiUrl'], ['audience', 'pax8Audience']] as const;
 
 export function tenantSettings(t: Tenant): TenantSettings {
   return parseTenantSettings(JSON.parse(t.settingsJson || '{}'));
@@ -150,6 +153,11 @@ export class TenantService {
     const parsed = shape.safeParse(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null && v !== undefined)));
     if (!parsed.success) throw new TenantError(formatIssues(parsed.error), 'invalid');
     const v = parsed.data;
+    // The stored secret only ever goes to the endpoints it was entered with: moving them needs the secret again.
+    const moved = ENDPOINT_FIELDS.filter(([field, column]) => field in patch && (patch[field] ?? null) !== t[column]).map(([field]) => field);
+    if (moved.length > 0 && v.clientSecret === undefined) {
+      throw new TenantError(`changing ${moved.join(', ')} requires entering the client secret again (clientSecret)`, 'secret_required');
+    }
     const changes: Partial<Tenant> = { updatedAt: new Date() };
     if (v.clientId !== undefined) changes.pax8ClientId = v.clientId;
     if (v.clientSecret !== undefined) changes.pax8ClientSecretSealed = this.secrets.encrypt(v.clientSecret, secretContext(t.id));

@@ -2,6 +2,7 @@ import { parseExactJson } from '../schemas/exact-json.js';
 import { parseRetryAfter } from './backoff.js';
 import type { Pax8ErrorKind } from './errors.js';
 import { reasonsFrom } from './errors.js';
+import { outboundUrlProblem } from '../../app/outbound-url.js';
 
 export type AttemptOutcome =
   | { ok: true; status: number; json: unknown }
@@ -35,6 +36,8 @@ const NETWORK_CODES = new Set([
 
 /** One HTTP exchange, classified. Never throws except when the caller's own signal aborts. */
 export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
+  const refused = outboundUrlProblem(req.url);
+  if (refused) return { ok: false, kind: 'network', retryable: false, detail: refused };
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
   let status = 0;

@@ -4,23 +4,28 @@ export type TestConnectionReason = 'bad_credentials' | 'unreachable' | 'forbidde
 
 export type TestConnectionResult = { ok: true } | { ok: false; reason: TestConnectionReason; message: string };
 
-/** Maps whatever stopped the connection test to one precise reason. */
+/**
+ * Maps whatever stopped the connection test to one precise reason and the HTTP status. The remote body is never
+ * relayed (issue 21): the endpoint is admin-chosen, and relaying its answer would make the test a way to read any
+ * address the server can reach.
+ */
 export function describeConnectionFailure(err: unknown): Extract<TestConnectionResult, { ok: false }> {
   if (!(err instanceof Pax8Error)) {
-    return { ok: false, reason: 'unexpected_response', message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: 'unexpected_response', message: `The connection test failed: ${err instanceof Error ? err.name : 'unknown error'}.` };
   }
   const where = err.endpoint;
-  const pax8Says = err.reasons.length ? ` Pax8 says: ${err.reasons.join('; ')}.` : '';
+  const http = err.status ? ` (HTTP ${err.status})` : '';
   switch (err.kind) {
     case 'bad_credentials':
-      return { ok: false, reason: 'bad_credentials', message: `Credentials refused at ${where} (HTTP ${err.status ?? '?'}).${pax8Says} Check client id, secret and audience.` };
+      return { ok: false, reason: 'bad_credentials', message: `Credentials refused at ${where}${http}. Check client id, secret and audience.` };
     case 'forbidden':
-      return { ok: false, reason: 'forbidden', message: `Access forbidden at ${where} (HTTP 403).${pax8Says} The API user lacks permission for this resource.` };
+      return { ok: false, reason: 'forbidden', message: `Access forbidden at ${where}${http}. The API user lacks permission for this resource.` };
     case 'network':
+      // The detail is ours (a connection error code, or a refused scheme), never the remote body.
       return { ok: false, reason: 'unreachable', message: `Could not reach ${where}: ${err.message}` };
     case 'timeout':
-      return { ok: false, reason: 'timeout', message: `No answer in time from ${where}: ${err.message}` };
+      return { ok: false, reason: 'timeout', message: `No answer in time from ${where}${http}.` };
     default:
-      return { ok: false, reason: 'unexpected_response', message: err.message };
+      return { ok: false, reason: 'unexpected_response', message: `Unexpected answer from ${where}${http}: ${err.kind.replace('_', ' ')}.` };
   }
 }

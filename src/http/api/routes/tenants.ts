@@ -28,6 +28,7 @@ export function tenantHttpError(err: unknown): never {
   if (err instanceof TenantError) {
     if (err.code === 'not_found') throw notFound('tenant not found');
     if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
+    if (err.code === 'secret_required') throw new HttpError(400, 'secret_required', err.message, [{ path: 'body.clientSecret', message: err.message }]);
     throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message));
   }
   if (err instanceof SettingsError) throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message, 'body.settings'));
@@ -106,6 +107,9 @@ defineRoute({
 defineRoute({
   id: 'updateTenantConnection', method: 'patch', path: '/tenants/:tenantId/connection', tag: 'Tenants', roles: ['admin'],
   summary: 'Change credentials, endpoints, time zone or display name; enable or disable',
+  description: 'Changing tokenUrl, apiUrl or audience (to another value, or null) needs clientSecret in the same request: '
+    + 'the stored secret is only ever sent to the endpoints it was entered with. Without it: 400 secret_required, nothing changed.',
+  errors: { 400: 'validation_failed, or secret_required: a new tokenUrl, apiUrl or audience without clientSecret' },
   params: tenantParams,
   body: z.strictObject({
     displayName: z.string().trim().min(1).max(200).optional(),
