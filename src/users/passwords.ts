@@ -33,11 +33,3 @@ export function generatePassword(length = 20): string {
   while (out.length < length) out += alphabet[randomBytes(1)[0]! % alphabet.length];
   return out;
 }
-
-export const MIN_PASSWORD_LENGTH = 10;
-
-export function passwordProblem(password: string): string | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return `at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 256) return 'at most 256 characters';
-  return null;
-}

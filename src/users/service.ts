@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { IsNull } from 'typeorm';
+import { IsNull, Not } from 'typeorm';
 import { ApiToken, AuditEvent, Customer, Session, Tenant, User, ROLES, type Role } from '../db/entities/index.js';
 import { LOGIN_ACCOUNT_FREE_FAILURES, LOGIN_FREE_FAILURES, LoginThrottle } from './login-throttle.js';
-import { dummyHash, generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { passwordProblem } from './password-policy.js';
+import { dummyHash, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
 export class UserError extends Error {
   override name = 'UserError';
@@ -23,6 +24,16 @@ function randomToken(bytes = 32): string {
 export const API_TOKEN_PREFIX = 'rct_';
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 export const SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
+/** An API token's lifetime when none is asked for. */
+export const TOKEN_DEFAULT_DAYS = 90;
+export const TOKEN_MAX_DAYS = 3650;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What ending a user's access did: told to whoever changed the password or disabled the user. */
+export interface AccessEnded {
+  sessionsEnded: number;
+  tokensRevoked: number;
+}
 
 /** What may be shown about a user: never the hash. */
 export interface UserView {
@@ -113,7 +124,8 @@ export class UserService {
     }
     const generated = input.password === undefined ? generatePassword() : null;
     const password = input.password ?? generated!;
-    const problem = passwordProblem(password);
+    // A generated one-time password is 20 random characters (~100 bits) and must be changed at first sign-in.
+    const problem = generated === null ? passwordProblem(password, email) : null;
     if (problem) throw new UserError(`password: ${problem}`, 'invalid');
     if (await this.m.findOneBy(User, { email })) throw new UserError(`a user ${email} already exists`, 'conflict');
     const now = this.now();
@@ -131,22 +143,36 @@ export class UserService {
     return { user, generatedPassword: generated };
   }
 
-  async setDisabled(id: string, disabled: boolean, actorId: string | null): Promise<User> {
+  /** Disables (ending every session and revoking every API token, for good) or enables a user. */
+  async setDisabled(id: string, disabled: boolean, actorId: string | null): Promise<{ user: User } & AccessEnded> {
     const u = await this.byId(id);
     await this.m.update(User, { id }, { disabled, updatedAt: this.now() });
-    if (disabled) await this.m.delete(Session, { userId: id });
-    await this.audit(disabled ? 'user.disabled' : 'user.enabled', actorId, u.tenantId, { email: u.email });
-    return this.byId(id);
+    const ended = disabled ? await this.endAccess(id, null) : { sessionsEnded: 0, tokensRevoked: 0 };
+    await this.audit(disabled ? 'user.disabled' : 'user.enabled', actorId, u.tenantId, { email: u.email, ...ended });
+    return { user: await this.byId(id), ...ended };
   }
 
-  async changePassword(userId: string, current: string, next: string): Promise<void> {
+  /**
+   * Changes a user's own password. Every other session ends and every API token is revoked (a stolen session or
+   * token must not outlive the password change); `keepSessionHash` names the session the change was made from.
+   */
+  async changePassword(userId: string, current: string, next: string, keepSessionHash: string | null = null): Promise<AccessEnded> {
     const u = await this.byId(userId);
     if (!(await verifyPassword(u.passwordHash, current))) throw new UserError('currentPassword: does not match', 'invalid');
-    const problem = passwordProblem(next);
-    if (problem) throw new UserError(`newPassword: ${problem}`, 'invalid');
     if (current === next) throw new UserError('newPassword: must differ from the current password', 'invalid');
+    const problem = passwordProblem(next, u.email);
+    if (problem) throw new UserError(`newPassword: ${problem}`, 'invalid');
     await this.m.update(User, { id: userId }, { passwordHash: await hashPassword(next), mustChangePassword: false, updatedAt: this.now() });
-    await this.audit('user.password_changed', userId, u.tenantId);
+    const ended = await this.endAccess(userId, keepSessionHash);
+    await this.audit('user.password_changed', userId, u.tenantId, { ...ended });
+    return ended;
+  }
+
+  /** Ends the user's sessions (but the one kept) and revokes their API tokens. */
+  private async endAccess(userId: string, keepSessionHash: string | null): Promise<AccessEnded> {
+    const sessions = await this.m.delete(Session, keepSessionHash ? { userId, tokenHash: Not(keepSessionHash) } : { userId });
+    const tokens = await this.m.update(ApiToken, { userId, revokedAt: IsNull() }, { revokedAt: this.now() });
+    return { sessionsEnded: sessions.affected ?? 0, tokensRevoked: tokens.affected ?? 0 };
   }
 
   // --- sign-in -------------------------------------------------------------------------------
@@ -218,19 +244,27 @@ export class UserService {
 
   // --- API tokens ----------------------------------------------------------------------------
 
-  /** Creates a token; the plain value is returned once and only its hash is kept. */
-  async createToken(userId: string, name: string): Promise<{ token: string; record: ApiToken }> {
+  /**
+   * Creates a token; the plain value is returned once and only its hash is kept. It expires after `expiresInDays`
+   * (default TOKEN_DEFAULT_DAYS; null: never).
+   */
+  async createToken(userId: string, name: string, expiresInDays: number | null = TOKEN_DEFAULT_DAYS): Promise<{ token: string; record: ApiToken }> {
+    if (expiresInDays !== null && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > TOKEN_MAX_DAYS)) {
+      throw new UserError(`expiresInDays: must be a whole number of days from 1 to ${TOKEN_MAX_DAYS}`, 'invalid');
+    }
     const u = await this.byId(userId);
     const token = API_TOKEN_PREFIX + randomToken();
+    const now = this.now();
     const record = this.m.create(ApiToken, {
       id: randomUUID(), userId: u.id, name: name.slice(0, 100) || 'token', tokenHash: sha256(token), prefix: token.slice(0, 10),
-      createdAt: this.now(), lastUsedAt: null, revokedAt: null,
+      createdAt: now, lastUsedAt: null, revokedAt: null, expiresAt: expiresInDays === null ? null : new Date(now.getTime() + expiresInDays * DAY_MS),
     });
     await this.m.insert(ApiToken, record);
-    await this.audit('token.created', u.id, u.tenantId, { name: record.name, prefix: record.prefix });
+    await this.audit('token.created', u.id, u.tenantId, { name: record.name, prefix: record.prefix, expiresAt: record.expiresAt?.toISOString() ?? null });
     return { token, record };
   }
 
+  /** The user's tokens not revoked, expired ones included (shown as expired until revoked). */
   tokens(userId: string): Promise<ApiToken[]> {
     return this.m.find(ApiToken, { where: { userId, revokedAt: IsNull() }, order: { createdAt: 'DESC' } });
   }
@@ -245,9 +279,10 @@ export class UserService {
     if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 200) return null;
     const rec = await this.m.findOneBy(ApiToken, { tokenHash: sha256(token) });
     if (!rec || rec.revokedAt) return null;
+    const now = this.now();
+    if (rec.expiresAt && rec.expiresAt <= now) return null;
     const user = await this.m.findOneBy(User, { id: rec.userId });
     if (!user || user.disabled) return null;
-    const now = this.now();
     if (!rec.lastUsedAt || now.getTime() - rec.lastUsedAt.getTime() > 60_000) {
       await this.m.update(ApiToken, { id: rec.id }, { lastUsedAt: now });
     }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { ROLES, type Role } from '../../db/entities/index.js';
 import { TenantError, TenantService } from '../../tenants/service.js';
-import { UserError, UserService } from '../../users/service.js';
+import { TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, UserError, UserService } from '../../users/service.js';
 import { CliFailure, UsageError } from '../errors.js';
 
 async function readStdin(): Promise<string> {
@@ -75,13 +75,59 @@ export function register(program: Command): void {
     .description('create an API token for a user and print it once (send it as "Authorization: Bearer <token>")')
     .argument('<email>')
     .option('--name <name>', 'what the token is for', 'cli')
-    .action(async (email: string, opts: { name: string }) => {
+    .option('--expires-in-days <days>', `days until the token expires (1-${TOKEN_MAX_DAYS})`, String(TOKEN_DEFAULT_DAYS))
+    .option('--no-expiry', 'the token never expires (revoke it when no longer needed)')
+    .action(async (email: string, opts: { name: string; expiresInDays: string; expiry: boolean }) => {
+      const days = opts.expiry ? Number(opts.expiresInDays) : null;
+      if (days !== null && (!Number.isInteger(days) || days < 1 || days > TOKEN_MAX_DAYS)) {
+        throw new UsageError(`--expires-in-days must be a whole number from 1 to ${TOKEN_MAX_DAYS}`);
+      }
       const rt = await openRuntime();
       try {
         const svc = new UserService(rt.ds);
         const user = await svc.byEmail(email).catch(fail);
-        const { token } = await svc.createToken(user.id, opts.name);
+        const { token, record } = await svc.createToken(user.id, opts.name, days).catch(fail);
         process.stdout.write(`${token}\n`);
+        // stdout carries the token alone (for scripts); the expiry goes to stderr.
+        process.stderr.write(record.expiresAt ? `expires ${record.expiresAt.toISOString()} (${days} days)\n` : 'never expires\n');
+      } finally {
+        await rt.close();
+      }
+    });
+
+  users
+    .command('tokens')
+    .description("list a user's API tokens (not revoked; never their values) with their expiry")
+    .argument('<email>')
+    .action(async (email: string) => {
+      const rt = await openRuntime();
+      try {
+        const svc = new UserService(rt.ds);
+        const user = await svc.byEmail(email).catch(fail);
+        const list = await svc.tokens(user.id);
+        if (list.length === 0) process.stdout.write('no tokens\n');
+        const now = new Date();
+        for (const t of list) {
+          const exp = t.expiresAt ? `${t.expiresAt <= now ? 'expired' : 'expires'} ${t.expiresAt.toISOString()}` : 'never expires';
+          process.stdout.write(`${t.id}\t${t.prefix}…\t${t.name}\tcreated ${t.createdAt.toISOString()}\t${exp}\n`);
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+
+  users
+    .command('revoke-token')
+    .description("revoke one of a user's API tokens")
+    .argument('<email>')
+    .argument('<tokenId>', 'the id shown by `users tokens`')
+    .action(async (email: string, tokenId: string) => {
+      const rt = await openRuntime();
+      try {
+        const svc = new UserService(rt.ds);
+        const user = await svc.byEmail(email).catch(fail);
+        if (!(await svc.revokeToken(user.id, tokenId))) throw new CliFailure(`no token ${tokenId} of ${user.email} to revoke`);
+        process.stdout.write(`revoked ${tokenId}\n`);
       } finally {
         await rt.close();
       }

@@ -28,4 +28,8 @@ export class ApiToken {
 
   @InstantColumn({ nullable: true })
   revokedAt: Date | null;
+
+  /** After this instant the token is refused (401); null: never expires. */
+  @InstantColumn({ nullable: true })
+  expiresAt: Date | null;
 }

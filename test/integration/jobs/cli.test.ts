@@ -68,7 +68,7 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
 
   it('start serves Agendash at /admin/jobs and sync now over HTTP behind admin authentication', async () => {
     const users = new UserService(ds);
-    const { user } = await users.create({ email: 'ops-admin@example.test', role: 'admin', password: 'pw-ops-admin-123', tenantId: null, customerId: null });
+    const { user } = await users.create({ email: 'ops-admin@example.test', role: 'admin', password: 'quartz-Lantern-58-harbor', tenantId: null, customerId: null });
     const { token } = await users.createToken(user.id, 'jobs');
     const { child, match, exited } = await startCli(['start', '--no-scheduler'], env, /listening on (http:\/\/\S+)/);
     try {
@@ -117,7 +117,7 @@ describe(`jobs: CLI and HTTP (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQL
   it('an admin bound to one tenant may sync only that tenant and cannot open the all-tenants job dashboard', async () => {
     const own = await insertTenant(ds, 'own-tenant');
     const users = new UserService(ds);
-    const { user } = await users.create({ email: 'bound-admin@example.test', role: 'admin', password: 'pw-bound-admin-123', tenantId: own.id, customerId: null });
+    const { user } = await users.create({ email: 'bound-admin@example.test', role: 'admin', password: 'violet-Canyon-27-ember', tenantId: own.id, customerId: null });
     const { token } = await users.createToken(user.id, 'jobs');
     const { child, match, exited } = await startCli(['start', '--no-scheduler'], env, /listening on (http:\/\/\S+)/);
     try {

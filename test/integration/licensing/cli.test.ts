@@ -28,8 +28,8 @@ describe('recurra licensing (CLI against the sandbox)', function () {
       const add = await runCli(['tenants', 'add', 'msp', '--client-id', sb.clientId, '--api-url', sb.baseUrl, '--token-url', sb.tokenUrl, '--audience', sb.audience],
         { ...env, PAX8_CLIENT_SECRET: sb.clientSecret });
       expect(add.code, add.stderr).to.equal(0);
-      expect((await runCli(['users', 'add', 'boss@msp.test', '--role', 'admin', '--tenant', 'msp'], { ...env, RECURRA_USER_PASSWORD: 'a-long-password-1' })).code).to.equal(0);
-      expect((await runCli(['users', 'add', 'money@msp.test', '--role', 'finance', '--tenant', 'msp'], { ...env, RECURRA_USER_PASSWORD: 'a-long-password-1' })).code).to.equal(0);
+      expect((await runCli(['users', 'add', 'boss@msp.test', '--role', 'admin', '--tenant', 'msp'], { ...env, RECURRA_USER_PASSWORD: 'saffron-Pylon-64-meadow' })).code).to.equal(0);
+      expect((await runCli(['users', 'add', 'money@msp.test', '--role', 'finance', '--tenant', 'msp'], { ...env, RECURRA_USER_PASSWORD: 'saffron-Pylon-64-meadow' })).code).to.equal(0);
 
       const show = await runCli(['licensing', 'settings', 'msp'], env);
       expect(show.stdout).to.match(/require approval by default: on/).and.match(/auto-approve threshold: +0%/);

@@ -18,7 +18,7 @@ describe('licence management pages', function () {
     const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: w.h.ds, secrets: w.h.secrets, close: async () => {} };
     server = await listen(createHttpApp(rt), '127.0.0.1', 0);
     const users = new UserService(w.h.ds);
-    const { user } = await users.create({ email: 'boss@msp.example', role: 'admin', password: 'pw-0123456789abcdef', tenantId: w.h.tenant.id, customerId: null });
+    const { user } = await users.create({ email: 'boss@msp.example', role: 'admin', password: 'tundra-Falcon-31-ribbon', tenantId: w.h.tenant.id, customerId: null });
     token = (await users.createToken(user.id, 'pages')).token;
   });
   after(async () => {

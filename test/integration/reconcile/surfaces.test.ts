@@ -39,7 +39,7 @@ describe('reconcile: CLI, API and web view agree', function () {
     server = await listen(createHttpApp(rt), '127.0.0.1', 0);
     const users = new UserService(h.ds);
     for (const role of ['admin', 'finance', 'reviewer'] as const) {
-      const { user } = await users.create({ email: `${role}@example.test`, role, password: `pw-${role}-long-enough-1`, tenantId: h.tenant.id, customerId: null });
+      const { user } = await users.create({ email: `${role}@example.test`, role, password: `plum-Orbit-93-kettle-${role.length}`, tenantId: h.tenant.id, customerId: null });
       tokens[role] = (await users.createToken(user.id, 'test')).token;
     }
     env = target.url

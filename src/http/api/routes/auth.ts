@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { ROLES } from '../../../db/entities/index.js';
-import { UserError, UserService, viewUser } from '../../../users/service.js';
+import { ROLES, type ApiToken } from '../../../db/entities/index.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../users/password-policy.js';
+import { TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, UserError, UserService, viewUser, type AccessEnded } from '../../../users/service.js';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../../auth.js';
 import { HttpError, notFound } from '../errors.js';
 import { defineRoute, noInput, okSchema, uuid } from '../route.js';
@@ -21,6 +22,13 @@ export const userSchema = z.object({
   lastLoginAt: z.string().nullable(),
   createdAt: z.string(),
 });
+
+/** A new password's length as the API checks it; the rest of the rule is src/users/password-policy.ts. */
+const newPassword = z.string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+const accessEnded = { sessionsEnded: z.number().int(), tokensRevoked: z.number().int() };
 
 /** Maps the user service's errors onto HTTP. */
 export function userHttpError(err: unknown): never {
@@ -80,38 +88,54 @@ defineRoute({
 defineRoute({
   id: 'changePassword', method: 'post', path: '/me/password', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, allowWithOneTimePassword: true,
   summary: 'Change my password',
-  body: z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(10).max(256) }),
-  example: { currentPassword: 'the one-time password', newPassword: 'a new long passphrase' },
-  response: okSchema,
+  description: `At least ${MIN_PASSWORD_LENGTH} characters, not a common or easily guessed password, not containing the e-mail address. `
+    + 'Ends every other session of the user and revokes all their API tokens (the session making the change stays); the answer says how many.',
+  body: z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword }),
+  example: { currentPassword: 'the one-time password', newPassword: 'plum orbit kettle 93' },
+  response: okSchema.extend(accessEnded),
   async handler({ rt, auth, body }) {
-    await new UserService(rt.ds).changePassword(auth.user.id, body.currentPassword, body.newPassword).catch(userHttpError);
-    return { ok: true as const };
+    const ended: AccessEnded = await new UserService(rt.ds)
+      .changePassword(auth.user.id, body.currentPassword, body.newPassword, auth.via === 'session' ? auth.session!.tokenHash : null)
+      .catch(userHttpError);
+    return { ok: true as const, ...ended };
   },
 });
 
-const tokenSchema = z.object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+const tokenSchema = z.object({
+  id: z.string(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(), expired: z.boolean(),
+});
+
+function viewToken(t: ApiToken, now = new Date()) {
+  return {
+    id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null, expired: t.expiresAt !== null && t.expiresAt <= now,
+  };
+}
 
 defineRoute({
   id: 'listTokens', method: 'get', path: '/me/tokens', tag: 'Auth', roles: ALL_ROLES, customerScoped: true,
-  summary: 'List my API tokens (never their values)',
+  summary: 'List my API tokens (never their values), expired ones included until revoked',
   response: z.object({ items: z.array(tokenSchema) }),
   async handler({ rt, auth }) {
-    const list = await new UserService(rt.ds).tokens(auth.user.id);
-    return {
-      items: list.map((t) => ({ id: t.id, name: t.name, prefix: t.prefix, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null })),
-    };
+    return { items: (await new UserService(rt.ds).tokens(auth.user.id)).map((t) => viewToken(t)) };
   },
 });
 
 defineRoute({
   id: 'createToken', method: 'post', path: '/me/tokens', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, status: 201,
   summary: 'Create an API token (its value is shown only in this answer)',
-  body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
-  example: { name: 'nightly export script' },
+  description: `The token expires after \`expiresInDays\` (default ${TOKEN_DEFAULT_DAYS}; \`null\`: never); an expired token answers 401.`,
+  body: z.strictObject({
+    name: z.string().trim().min(1).max(100),
+    expiresInDays: z.number().int().min(1).max(TOKEN_MAX_DAYS).nullable().optional(),
+  }),
+  example: { name: 'nightly export script', expiresInDays: TOKEN_DEFAULT_DAYS },
   response: tokenSchema.extend({ token: z.string() }),
   async handler({ rt, auth, body }) {
-    const { token, record } = await new UserService(rt.ds).createToken(auth.user.id, body.name);
-    return { id: record.id, name: record.name, prefix: record.prefix, createdAt: record.createdAt.toISOString(), lastUsedAt: null, token };
+    const days = body.expiresInDays === undefined ? TOKEN_DEFAULT_DAYS : body.expiresInDays;
+    const { token, record } = await new UserService(rt.ds).createToken(auth.user.id, body.name, days).catch(userHttpError);
+    return { ...viewToken(record), token };
   },
 });
 
@@ -146,7 +170,7 @@ defineRoute({
     email: z.email().max(254),
     role: z.enum(ROLES),
     displayName: z.string().trim().min(1).max(200).optional(),
-    password: z.string().min(10).max(256).optional(),
+    password: newPassword.optional(),
     tenantId: uuid.optional(),
     customerId: uuid.optional(),
   }),
@@ -161,12 +185,14 @@ defineRoute({
 defineRoute({
   id: 'updateUser', method: 'patch', path: '/users/:userId', tag: 'Users', roles: ['admin'], globalOnly: true,
   summary: 'Disable or enable a user',
+  description: 'Disabling ends every session of the user and revokes all their API tokens (enabling again does not revive them); the answer says how many.',
   params: z.strictObject({ userId: uuid }),
   body: z.strictObject({ disabled: z.boolean() }),
   example: { disabled: false },
-  response: userSchema,
+  response: userSchema.extend(accessEnded),
   async handler({ rt, auth, params, body }) {
     if (params.userId === auth.user.id && body.disabled) throw new HttpError(409, 'conflict', 'you cannot disable yourself');
-    return viewUser(await new UserService(rt.ds).setDisabled(params.userId, body.disabled, auth.user.id).catch(userHttpError));
+    const r = await new UserService(rt.ds).setDisabled(params.userId, body.disabled, auth.user.id).catch(userHttpError);
+    return { ...viewUser(r.user), sessionsEnded: r.sessionsEnded, tokensRevoked: r.tokensRevoked };
   },
 });
