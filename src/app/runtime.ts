@@ -1,3 +1,4 @@
+import type { Clock } from '../common/clock.js';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type RecurraConfig } from '../config/index.js';
@@ -19,6 +20,8 @@ export interface Runtime {
    * jobs live in the database, so whichever process runs the scheduler (`recurra start`, `recurra worker`) runs them.
    */
   scheduler?: Scheduler;
+  /** The business clock for what the process decides by "today" (web pages; tests pass a fixed one). Default: the system clock. */
+  clock?: Clock;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,8 @@ import type { Runtime } from '../../app/runtime.js';
 import { UserService, viewUser } from '../../users/service.js';
 import { clearSessionCookie, csrfOk, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
 import { Tenant } from '../../db/entities/index.js';
+import { tenantDate } from '../../imports/local-date.js';
+import { systemClock } from '../../common/clock.js';
 import { HttpError } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
@@ -37,6 +39,7 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function webRouter(rt: Runtime): Router {
+  const now = rt.clock ?? systemClock;
   const views = new Views(undefined, rt.config.env !== 'development');
   const users = new UserService(rt.ds);
   const router = Router();
@@ -180,11 +183,12 @@ export function webRouter(rt: Runtime): Router {
   router.get('/', page(async (req, res) => {
     const user = req.auth!.user;
     if (user.role === 'client') return res.redirect(303, `/t/${user.tenantId}/subscriptions`);
-    const today = new Date().toISOString().slice(0, 10);
     const tenants = (await api(req, 'listTenants')).items as Data[];
     const rows = [];
     for (const t of tenants) {
       const p = { tenantId: t.id };
+      // Due by the tenant's own calendar day, not the server's UTC date.
+      const today = tenantDate(now(), t.timeZone || 'UTC');
       const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '1' } });
       const drafts = await maybe(req, 'listInvoices', { params: p, query: { status: 'draft', size: '1' } });
       const due = await maybe(req, 'listRecurringInvoices', { params: p, query: { status: 'active', size: '200', sort: 'nextInvoiceDate,asc' } });
@@ -199,7 +203,7 @@ export function webRouter(rt: Runtime): Router {
         unmapped: unmapped?.page.totalElements ?? null,
       });
     }
-    render(req, res, 'dashboard', { title: 'Dashboard', rows, today });
+    render(req, res, 'dashboard', { title: 'Dashboard', rows });
   }));
 
   // --- integrations -------------------------------------------------------------------------------
@@ -355,10 +359,11 @@ export function webRouter(rt: Runtime): Router {
     const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
     const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
     const role = req.auth!.user.role;
+    const tenant = await api(req, 'getTenant', { params: p });
     render(req, res, 'recurring-invoices', {
       title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), customers: [...names.entries()].map(([id, name]) => ({ id, name })),
       items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
-      canEdit: role === 'admin' || role === 'finance', today: new Date().toISOString().slice(0, 10),
+      canEdit: role === 'admin' || role === 'finance', today: tenantDate(now(), tenant.timeZone || 'UTC'),
     });
   }));
   router.post('/t/:tenantId/recurring-invoices', page(async (req, res) => {

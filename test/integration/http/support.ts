@@ -31,11 +31,11 @@ export interface TestApp {
  */
 export async function startApp(
   overrides: Partial<Runtime['config']> = {},
-  opts: { scheduler?: boolean; logger?: Runtime['logger'] } = {},
+  opts: { scheduler?: boolean; logger?: Runtime['logger']; clock?: Runtime['clock'] } = {},
 ): Promise<TestApp> {
   const ds = await freshDatabase();
   const config = { ...loadConfig({ RECURRA_ENV: 'test' }), ...overrides };
-  const rt: Runtime = { config, logger: opts.logger ?? createLogger('silent'), ds, secrets: testSecretBox(), close: async () => { if (ds.isInitialized) await ds.destroy(); } };
+  const rt: Runtime = { config, logger: opts.logger ?? createLogger('silent'), ds, secrets: testSecretBox(), clock: opts.clock, close: async () => { if (ds.isInitialized) await ds.destroy(); } };
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
     scheduler = createScheduler(rt, { processEveryMs: 100, retry: { retries: 0, delayMs: 10 }, syncOrderWaitMs: 200 });

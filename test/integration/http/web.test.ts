@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, startApp, type TestApp, type TestUser } from './support.js';
+import { Tenant } from '../../../src/db/entities/index.js';
+import { clockFrom } from '../../../src/common/clock.js';
 
 /** A tiny browser: keeps the session cookie, follows nothing by itself. */
 class Browser {
@@ -153,5 +155,29 @@ describe('http: web pages', function () {
     expect((await b.get(`/t/${t}/customers`)).status).to.equal(403);
     const other = await seedTenant(app.ds, 'web-b');
     expect((await b.get(`/t/${other.tenant.id}/subscriptions`)).status).to.equal(404);
+  });
+});
+
+describe('http: web pages date by the tenant\'s calendar', function () {
+  this.timeout(60_000);
+  // 13:00 UTC on 30 June is already 1 July in Auckland (UTC+12).
+  const clock = clockFrom('2027-06-30T13:00:00Z');
+  let app: TestApp;
+  let A: SeededTenant;
+  let admin: TestUser;
+  before(async () => {
+    app = await startApp({}, { clock });
+    A = await seedTenant(app.ds, 'web-nz');
+    await app.ds.manager.update(Tenant, { id: A.tenant.id }, { timeZone: 'Pacific/Auckland' });
+    admin = await addUser(app, 'admin');
+  });
+  after(async () => { await app?.close(); });
+
+  it('offers the tenant\'s today as a new recurring invoice\'s first date, not the server\'s UTC date', async () => {
+    const b = new Browser(app);
+    await b.post('/login', { email: admin.email, password: admin.password, next: '/' });
+    const r = await b.get(`/t/${A.tenant.id}/recurring-invoices`);
+    expect(r.status).to.equal(200);
+    expect(r.html).to.match(/name="startDate"[^>]*value="2027-07-01"/);
   });
 });
