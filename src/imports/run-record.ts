@@ -8,7 +8,11 @@ import { emptyCounts, type EntityCounts, type ImportEntity, type Outcome, type R
 export interface RunDetails {
   error?: string;
   /** Usage summaries that belong to no customer (also queryable: usage_summaries.customerId IS NULL). */
-  unmappedUsage: Array<{ usageSummaryId: string; subscriptionId: string; companyId: string | null; resourceGroup: string | null; reason: string }>;
+  unmappedUsage: Array<{
+    usageSummaryId: string; subscriptionId: string; companyId: string | null; resourceGroup: string | null; reason: string;
+    /** The summary's current charges (exact decimal text) and currency; absent on runs recorded before they were listed. */
+    productName?: string; vendorName?: string | null; amount?: string; currency?: string;
+  }>;
   /** Summaries whose lines do not add up to their current charges. */
   linesMismatch: Array<{ usageSummaryId: string; charges: string; linesTotal: string; month: string }>;
   /** Recurring-invoice lines for newly created subscriptions (product mode products_and_lines). */

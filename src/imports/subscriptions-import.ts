@@ -13,7 +13,7 @@ import type { CompanyScope } from './scope-companies.js';
 import {
   activeFromStatus, effectiveDateOf, fieldsHash, historyChanges, licenseFields, type SubscriptionFields,
 } from './subscription-state.js';
-import { carriesUsage } from './usage-rules.js';
+import { usageCarrierRule } from './usage-rules.js';
 
 const BATCH = 200;
 
@@ -71,6 +71,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
   const { scope, rec } = ctx;
   const write = opts.writeSubscriptions;
   const stored = await loadIndex(scope);
+  const isCarrier = usageCarrierRule(ctx.settings);
 
   const seen = new Set<string>();
   let batch: Plan[] = [];
@@ -83,7 +84,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       return null;
     }
     const product = await opts.products.resolve(s);
-    if (carriesUsage(ctx.settings.usageProductPattern, s.productName, product.vendorName)) {
+    if (isCarrier({ productName: s.productName, vendorName: product.vendorName, price: s.price, partnerCost: s.partnerCost, billingTerm: s.billingTerm })) {
       opts.onCarrier?.({ pax8SubscriptionId: s.id, pax8CompanyId: s.companyId, productName: s.productName ?? s.productId, status: s.status });
     }
     if (!write) return null;

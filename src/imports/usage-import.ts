@@ -10,6 +10,7 @@ import { contentHash } from './hash.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { offerInvoiceLine } from './invoice-lines.js';
 import { feedPool, pool, type Feed } from './mutex.js';
+import { isStopping, readDays } from './usage-read.js';
 import { round6 } from './rounding.js';
 import type { CompanyScope } from './scope-companies.js';
 import { activeFromStatus, historyChanges } from './subscription-state.js';
@@ -51,7 +52,7 @@ interface Fetched {
  */
 export async function importUsage(ctx: ImportContext, companies: CompanyScope, carriers: Feed<UsageCarrier>): Promise<void> {
   const { rec } = ctx;
-  const dates = usageDates(ctx.now);
+  const dates = usageDates(ctx.now, ctx.today);
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
   const writes = ctx.writes;
   const queue: Fetched[] = [];
@@ -62,10 +63,16 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   const groupReady = () => queue.length >= GROUP || (!fetching && queue.length > 0);
 
   const fetchLines = async (summaryId: string): Promise<Pax8UsageLine[] | null> => {
-    const perDay = await ctx.client.usageLinesOfDays(summaryId, dates, { signal: ctx.signal });
+    const perDay = await readDays(ctx, summaryId, dates);
     const lines: Pax8UsageLine[] = [];
     let bad = false;
     perDay.forEach((items, day) => {
+      if (items instanceof Error) {
+        // One day Pax8 would not answer: an error on the run; the summary stays as stored and the next run reads it again.
+        rec.error('usage', summaryId, `usage lines of ${dates[day]}: ${items.message}`, errorPayload(items));
+        bad = true;
+        return;
+      }
       for (const item of items) {
         if (item.error) {
           rec.error('usage', summaryId, `usage line of ${dates[day]}: ${item.error.message}`, item.error.raw);
@@ -98,7 +105,8 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
     if (owner.kind === 'unmapped') {
       rec.note('unmappedUsage', {
         usageSummaryId: summary.id, subscriptionId: carrier.pax8SubscriptionId, companyId: summary.companyId ?? null,
-        resourceGroup: summary.resourceGroup ?? null, reason: owner.reason,
+        resourceGroup: summary.resourceGroup ?? null, reason: owner.reason, productName: carrier.productName, vendorName: summary.vendorName ?? null,
+        amount: round6(summary.currentCharges ?? new Decimal(0)).toFixed(), currency,
       });
     }
     // Fetched summaries queue for the writer, which writes them a group per transaction behind the fetches;
@@ -138,15 +146,30 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   ctx.progress({ entity: 'usage', done, total: done });
 
   async function fetchAll(): Promise<void> {
+    // A subscription whose summaries cannot be listed, or a summary that cannot be read, is an error on the run and
+    // the step goes on with the others; only an abort (or the run's own stop) ends it.
     await feedPool(carriers, CARRIER_CONCURRENCY, async (carrier) => {
       const summaries: Pax8UsageSummary[] = [];
-      for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
-        if (item.error) {
-          const r = item.error.raw as { id?: unknown } | null;
-          rec.error('usage', r && typeof r.id === 'string' ? r.id : null, item.error.message, item.error.raw);
-        } else summaries.push(item.record);
+      try {
+        for await (const item of ctx.client.usageSummaries(carrier.pax8SubscriptionId, { signal: ctx.signal })) {
+          if (item.error) {
+            const r = item.error.raw as { id?: unknown } | null;
+            rec.error('usage', r && typeof r.id === 'string' ? r.id : null, item.error.message, item.error.raw);
+          } else summaries.push(item.record);
+        }
+      } catch (err) {
+        if (isStopping(ctx, err)) throw err;
+        rec.error('usage', carrier.pax8SubscriptionId, `usage summaries of subscription ${carrier.pax8SubscriptionId}: ${(err as Error).message}`, errorPayload(err));
+        if (summaries.length === 0) return;
       }
-      await pool(summaries, SUMMARY_CONCURRENCY, (s) => handleSummary(carrier, s));
+      await pool(summaries, SUMMARY_CONCURRENCY, async (s) => {
+        try {
+          await handleSummary(carrier, s);
+        } catch (err) {
+          if (isStopping(ctx, err)) throw err;
+          rec.error('usage', s.id, `usage summary ${s.id}: ${(err as Error).message}`, errorPayload(err));
+        }
+      });
     });
   }
 }
@@ -355,6 +378,12 @@ function changeOf(tx: TenantScope, ctx: ImportContext, sub: Subscription, fields
     status: sub.status, active: sub.active, price: sub.price, cost: sub.cost, source: 'import', importRunId: ctx.rec.id, initiatedBy: null,
     createdAt: now, updatedAt: now,
   });
+}
+
+/** What an import error row keeps of a failed read: Pax8's endpoint, status and error body (never credentials). */
+function errorPayload(err: unknown): unknown {
+  const e = err as { kind?: unknown; endpoint?: unknown; status?: unknown; body?: unknown };
+  return { kind: e.kind ?? null, endpoint: e.endpoint ?? null, status: e.status ?? null, body: e.body ?? null };
 }
 
 function minDate(lines: LineFields[]): string {

@@ -1,14 +1,50 @@
+import type { Decimal } from 'decimal.js';
+
 /**
  * Pure usage rules.
  *
- * Which subscriptions carry usage: those whose product name or vendor name matches the tenant's
- * `imports.usageProductPattern` (a case-insensitive regular expression; default
- * "azure plan|azure subscription|usage"). Pax8 has no flag for it and no partner-wide usage list,
- * so usage is fetched only below the subscriptions this rule selects.
+ * Which subscriptions carry usage. Pax8 has no flag for it and no partner-wide usage list, so usage is fetched only
+ * below the subscriptions this rule selects: every subscription of a usage product — one billed by usage (price and
+ * partner cost both zero on a recurring billing term: Azure plan, AWS, Wasabi and other pay-as-you-go products), or
+ * whose product or vendor name says so (Azure plan, Azure subscription, "usage") — unless its product or vendor name
+ * matches the tenant's `imports.usageExcludePattern` (case-insensitive regex; null excludes nothing).
+ *
+ * `imports.usageProductPattern` is the setting this replaced (before, only products matching it carried usage, with
+ * the default below, which left AWS and Wasabi out). Read backwards-compatibly: its old default, an empty value or
+ * null mean "not set"; any other value still narrows usage to the products it matches (deprecated: clear it).
  */
+export const LEGACY_USAGE_PRODUCT_PATTERN = 'azure plan|azure subscription|usage';
+const USAGE_NAMES = new RegExp(LEGACY_USAGE_PRODUCT_PATTERN, 'i');
+/** Billing terms that are never usage: charged once, or free while they last. */
+const NOT_USAGE_TERMS = new Set(['One-Time', 'Trial', 'Activation']);
+
+/** True when the product name or the vendor name matches `pattern` (case-insensitive regex). */
 export function carriesUsage(pattern: string, productName: string | null | undefined, vendorName: string | null | undefined): boolean {
   const re = new RegExp(pattern, 'i');
   return (!!productName && re.test(productName)) || (!!vendorName && re.test(vendorName));
+}
+
+export interface UsageCandidate {
+  productName?: string | null;
+  vendorName?: string | null;
+  price?: Decimal | null;
+  partnerCost?: Decimal | null;
+  billingTerm?: string | null;
+}
+
+/** The tenant's rule, its regular expressions compiled once: does a subscription carry usage? */
+export function usageCarrierRule(settings: { usageExcludePattern?: string | null; usageProductPattern?: string | null }): (s: UsageCandidate) => boolean {
+  const exclude = settings.usageExcludePattern ? new RegExp(settings.usageExcludePattern, 'i') : null;
+  const legacy = settings.usageProductPattern && settings.usageProductPattern !== LEGACY_USAGE_PRODUCT_PATTERN
+    ? new RegExp(settings.usageProductPattern, 'i') : null;
+  const names = (re: RegExp, s: UsageCandidate) => (!!s.productName && re.test(s.productName)) || (!!s.vendorName && re.test(s.vendorName));
+  return (s) => {
+    if (exclude && names(exclude, s)) return false;
+    if (legacy) return names(legacy, s);
+    if (names(USAGE_NAMES, s)) return true;
+    const zero = (d: Decimal | null | undefined) => d === null || d === undefined || d.isZero();
+    return zero(s.price) && zero(s.partnerCost) && !NOT_USAGE_TERMS.has(s.billingTerm ?? '');
+  };
 }
 
 export interface UsageOwnerInput {

@@ -6,6 +6,9 @@ export type ProductImportMode = (typeof PRODUCT_IMPORT_MODES)[number];
 export const SYNC_ENTITIES = ['customers', 'products', 'subscriptions', 'usage'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
+const regex = z.string().max(500)
+  .refine((s) => { try { new RegExp(s, 'i'); return true; } catch { return false; } }, 'a valid regular expression (empty: not set)');
+
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression, e.g. "0 */4 * * *"');
 
 /** A tenant's import, mapping and schedule settings (stored as JSON on the tenant; every key has a default). */
@@ -21,11 +24,13 @@ export const tenantSettingsSchema = z.strictObject({
     productGroupForNewProducts: z.string().min(1).max(120).default('Pax8'),
     deactivateDeletedSubscriptions: z.boolean().default(true),
     allowQuantityIncrease: z.boolean().default(false),
-    /** A subscription carries usage when its product name or vendor matches (case-insensitive regex). */
-    usageProductPattern: z
-      .string()
-      .refine((s) => { try { new RegExp(s, 'i'); return true; } catch { return false; } }, 'a valid regular expression')
-      .default('azure plan|azure subscription|usage'),
+    /** Usage products whose product or vendor name matches (case-insensitive regex) are not imported; null: every usage product is. */
+    usageExcludePattern: regex.nullable().default(null),
+    /**
+     * Deprecated (it chose the usage products before usageExcludePattern): its old default "azure plan|azure
+     * subscription|usage" or null mean not set; any other value still limits usage to the products it matches.
+     */
+    usageProductPattern: regex.nullable().default(null),
     /** Usage lines hold invoices for review before they are issued. */
     reviewUsageLines: z.boolean().default(true),
   }).prefault({}),

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
+import { REVISION_DAYS, revisesLate, usageLinesFor, usageToDate } from '../../src/pax8/sandbox/generator/usage.js';
 
 interface Page<T> {
   content: T[];
@@ -253,15 +254,17 @@ describe('Pax8 sandbox (HTTP)', function () {
   });
 
   describe('usage', () => {
-    it('lists summaries per subscription, and the lines of a month sum exactly to the charges', async () => {
+    it('lists summaries per subscription, and the lines up to the clock\'s day sum exactly to the running totals', async () => {
       const u = sb.data.usageSummaries[0]!;
       const list = await a.get(`/subscriptions/${u.subscriptionId}/usage-summaries`);
       expect(list.body.content.map((x: Json) => x['id'])).to.include(u.id);
       const one = await a.get(`/usage-summaries/${u.id}`);
+      const today = sb.data.clock.nowIso().slice(0, 10);
+      expect(today.slice(0, 7)).to.equal('2026-11');
       let charges = new Decimal(0);
       let partner = new Decimal(0);
       let lines = 0;
-      for (let day = 1; day <= 30; day++) {
+      for (let day = 1; day <= Number(today.slice(8)); day++) {
         const date = `2026-11-${String(day).padStart(2, '0')}`;
         const r = await a.get(`/usage-summaries/${u.id}/usage-lines?usageDate=${date}`);
         expect(r.status).to.equal(200);
@@ -272,17 +275,54 @@ describe('Pax8 sandbox (HTTP)', function () {
           lines++;
         }
       }
-      expect(lines).to.be.greaterThanOrEqual(30);
+      expect(lines).to.be.greaterThanOrEqual(Number(today.slice(8)));
       expect(charges.equals(String(one.body.currentCharges))).to.equal(true);
       expect(partner.equals(String(one.body.partnerTotal))).to.equal(true);
+      // Running totals: the month so far, below the month's final charges.
+      expect(new Decimal(String(one.body.currentCharges)).lessThan(u.currentCharges)).to.equal(true);
     });
 
-    it('keeps every summary consistent (in memory, all days)', () => {
+    it('refuses a usageDate after the clock\'s day with Pax8\'s error body (400)', async () => {
+      const u = sb.data.usageSummaries[0]!;
+      const today = sb.data.clock.nowIso().slice(0, 10);
+      expect((await a.get(`/usage-summaries/${u.id}/usage-lines?usageDate=${today}`)).status).to.equal(200);
+      const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      const r = await a.get(`/usage-summaries/${u.id}/usage-lines?usageDate=${tomorrow}`);
+      expect(r.status).to.equal(400);
+      expect(r.body).to.include({ type: 'BAD_REQUEST', status: 400, instance: `/v1/usage-summaries/${u.id}/usage-lines` });
+      expect(r.body.message).to.match(/future/);
+      expect(r.body.details).to.deep.equal([]);
+    });
+
+    it('keeps every summary consistent once its month and revisions are over (in memory, all days)', () => {
+      const after = Date.parse('2026-12-10T00:00:00Z');
       for (const u of sb.data.usageSummaries) {
         let sum = new Decimal(0);
-        for (let d = 0; d < u.days; d++) for (const l of sb.data.usageLines(u.id, u.monthStartMs + d * 86_400_000)) sum = sum.plus(l.currentCharges);
+        for (let d = 0; d < u.days; d++) for (const l of usageLinesFor(u, u.monthStartMs + d * 86_400_000, after)) sum = sum.plus(l.currentCharges);
         expect(sum.equals(u.currentCharges), u.id).to.equal(true);
+        expect(usageToDate(u, after).currentCharges.equals(u.currentCharges), u.id).to.equal(true);
       }
+    });
+
+    it('revises recent days of some summaries later (seeded): a day read again after REVISION_DAYS has its final value', () => {
+      const revising = sb.data.usageSummaries.filter(revisesLate);
+      expect(revising.length).to.be.greaterThan(0);
+      expect(revising.length).to.be.lessThan(sb.data.usageSummaries.length);
+      const u = revising[0]!;
+      const day = u.monthStartMs + 9 * 86_400_000; // the 10th
+      const sum = (ls: Array<{ currentCharges: Decimal }>) => ls.reduce((t, l) => t.plus(l.currentCharges), new Decimal(0));
+      const onTheDay = sum(usageLinesFor(u, day, day + 3_600_000));
+      const later = sum(usageLinesFor(u, day, day + REVISION_DAYS * 86_400_000));
+      expect(later.greaterThan(onTheDay)).to.equal(true);
+      expect(sum(usageLinesFor(u, day, day + 30 * 86_400_000)).equals(later)).to.equal(true);
+      const steady = sb.data.usageSummaries.find((x) => !revisesLate(x))!;
+      const steadyDay = steady.monthStartMs + 9 * 86_400_000;
+      expect(sum(usageLinesFor(steady, steadyDay, steadyDay + 3_600_000)).equals(sum(usageLinesFor(steady, steadyDay)))).to.equal(true);
+    });
+
+    it('serves usage of products other than Azure by default (AWS, Wasabi, Acronis)', () => {
+      const vendors = new Set(sb.data.usageSummaries.map((u) => u.vendorName));
+      for (const v of ['Microsoft', 'Amazon Web Services', 'Wasabi', 'Acronis']) expect([...vendors], v).to.include(v);
     });
 
     it('requires usageDate (400) and has no lines outside the month', async () => {
@@ -482,11 +522,13 @@ describe('Pax8 sandbox (HTTP)', function () {
       for (const t of ['subscription', 'prorate', 'one-time', 'service-credit']) expect(types.has(t), t).to.equal(true);
     });
 
-    it('drafts the current month with usage at the summaries\' partner totals; 422 for a bad monthOffset', async () => {
+    it('drafts the current month with usage at the summaries\' partner totals so far; 422 for a bad monthOffset', async () => {
       const items = await allItems('/invoices/draftItems?monthOffset=0');
       const usage = items.filter((x) => x['term'] === 'Arrears');
       expect(usage).to.have.length(inv.data.usageSummaries.length);
-      const expected = inv.data.usageSummaries.reduce((s, u) => s.plus(u.partnerTotal), new Decimal(0));
+      // Mid-month a draft holds the running totals (below the month's final partner totals, which the published invoice holds).
+      const expected = inv.data.usageSummaries.reduce((s, u) => s.plus(inv.data.usageSummaryNow(u).partnerTotal), new Decimal(0));
+      expect(expected.lessThan(inv.data.usageSummaries.reduce((s, u) => s.plus(u.partnerTotal), new Decimal(0)))).to.equal(true);
       expect(usage.reduce((s, x) => s.plus(String(x['amountDue'])), new Decimal(0)).equals(expected)).to.equal(true);
       const next = await allItems('/invoices/draftItems');
       expect(next.some((x) => x['term'] === 'Arrears')).to.equal(false);

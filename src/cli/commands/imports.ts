@@ -38,7 +38,7 @@ export function register(program: Command): void {
         if (opts.json) return printJson(run);
         let out = summarize(run);
         out += `  started ${run.startedAt} by ${run.trigger}:${run.startedBy}, finished ${run.finishedAt ?? '(still running or interrupted)'}\n`;
-        for (const u of run.details.unmappedUsage ?? []) out += `  unmapped usage ${u.usageSummaryId} (subscription ${u.subscriptionId}): ${u.reason}\n`;
+        for (const u of run.details.unmappedUsage ?? []) out += `  unmapped usage ${u.usageSummaryId} (subscription ${u.subscriptionId}${u.productName ? `, ${u.productName}` : ''})${u.amount ? ` ${u.amount} ${u.currency ?? ''}`.trimEnd() : ''}: ${u.reason}\n`;
         for (const m of run.details.linesMismatch ?? []) out += `  lines mismatch ${m.usageSummaryId} ${m.month}: charges ${m.charges}, lines ${m.linesTotal}\n`;
         for (const l of run.details.invoiceLines ?? []) out += `  invoice line for ${l.subscriptionPax8Id}: ${l.added ? `added to ${l.recurringInvoiceId}` : `not added (${l.reason})`}\n`;
         for (const e of run.errors ?? []) out += `  error ${e.entity} ${e.pax8Id ?? '-'}: ${e.message}\n    raw: ${JSON.stringify(e.rawPayload)?.slice(0, 500)}\n`;

@@ -4,7 +4,7 @@ import { DAY_MS, addMonths } from './dates.js';
 import { Rng } from './prng.js';
 import { generateData } from './generator/index.js';
 import { COMMITMENT_MONTHS, inCurrency, unitRate } from './generator/subscriptions.js';
-import { usageLinesFor } from './generator/usage.js';
+import { usageLinesFor, usageToDate } from './generator/usage.js';
 import { InvoiceBook } from './invoices.js';
 import type {
   BillingTerm, SandboxCompany, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary, SubscriptionStatus,
@@ -104,10 +104,15 @@ export class SandboxData {
     this.queryCache.clear();
   }
 
-  /** Usage lines of a summary on a day (UTC midnight ms), generated on demand. */
+  /** Usage lines of a summary on a day (UTC midnight ms) as served at the clock's instant (late revisions), generated on demand. */
   usageLines(summaryId: string, dayMs: number): SandboxUsageLine[] {
     const s = this.usageSummaryById.get(summaryId);
-    return s ? usageLinesFor(s, dayMs) : [];
+    return s ? usageLinesFor(s, dayMs, this.clock.nowMs()) : [];
+  }
+
+  /** A summary as the API shows it at the clock's instant: its month's running totals so far. */
+  usageSummaryNow(s: SandboxUsageSummary): SandboxUsageSummary {
+    return { ...s, ...usageToDate(s, this.clock.nowMs()) };
   }
 
   /** Subscription history, newest first: current state, then recorded and generated earlier states. */

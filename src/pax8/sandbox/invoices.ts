@@ -178,8 +178,10 @@ export class InvoiceBook {
         items.push({ ...item, id: nextId(), type: 'service-credit', description: `Service credit: ${item.description}`, quantity: 1, chargeType: 'flat', price: retail, subTotal: retail, total: retail, cost: credit, costTotal: credit, amountDue: credit });
       }
     }
-    for (const u of this.data.usageSummaries) {
-      if (u.monthStartMs !== monthStartMs) continue;
+    for (const summary of this.data.usageSummaries) {
+      if (summary.monthStartMs !== monthStartMs) continue;
+      // The running totals at the clock: the month so far on a draft, the final figures once the month is published.
+      const u = this.data.usageSummaryNow(summary);
       const sub = this.data.subscriptionById.get(u.subscriptionId);
       if (!sub) continue;
       const company = this.data.companyById.get(u.companyId ?? sub.companyId)!;

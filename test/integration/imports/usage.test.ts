@@ -14,40 +14,44 @@ describe('import usage', function () {
   this.timeout(90_000);
   let h: Harness;
   let scope: TenantScope;
+  // The import's clock and the sandbox's agree: Pax8 answers usage up to its today and refuses later days.
+  const now = new Date('2026-11-22T10:00:00Z');
   beforeEach(async () => {
-    h = await harness({ companies: 30, subscriptions: 90, usageSummaries: 16 }, { usageProductPattern: PATTERN, productImportMode: 'none', includeOwnCompany: true });
+    h = await harness({ companies: 30, subscriptions: 90, usageSummaries: 16, now: now.toISOString() }, { usageProductPattern: PATTERN, productImportMode: 'none', includeOwnCompany: true });
     scope = new TenantScope(h.ds.manager, h.tenant.id);
     await h.run({ entities: 'customers' });
   });
   afterEach(async () => h.close());
 
-  const now = new Date('2026-11-22T10:00:00Z');
   const summaryRow = async (id: string) => scope.repo(UsageSummary).findOneBy({ pax8Id: id });
   const customerOfCompany = async (companyId: string) => (await scope.repo(CustomerMapping).findOneBy({ pax8CompanyId: companyId }))?.customerId ?? null;
   const own = () => h.sandbox.data.partnerCompanyId;
   const subOf = (u: SandboxUsageSummary) => h.sandbox.data.subscriptionById.get(u.subscriptionId)!;
 
-  it('imports each summary as "<product> (Usage Summary)" with quantity 1, price = charges, cost = partner total, its month\'s charges and its lines by day', async () => {
+  it('imports each summary as "<product> (Usage Summary)" with quantity 1, price = charges, cost = partner total, its month\'s charges and its lines by day up to today', async () => {
     const run = await h.run({ entities: 'subscriptions,usage', now });
     expect(run.status).to.equal('succeeded');
     const u = h.sandbox.data.usageSummaries.find((x) => x.companyId && x.companyId !== own())!;
+    // Pax8's currentCharges and partnerTotal are the month's running totals so far.
+    const { currentCharges, partnerTotal } = h.sandbox.data.usageSummaryNow(u);
     const row = (await summaryRow(u.id))!;
     expect(row.customerId).to.equal(await customerOfCompany(u.companyId!));
     expect(row).to.include({ mappedBy: 'company', linesMismatch: false, currency: u.currencyCode });
-    expect(row.currentCharges.eq(u.currentCharges)).to.equal(true);
+    expect(row.currentCharges.eq(currentCharges)).to.equal(true);
     const sub = (await scope.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: u.id }))!;
     expect(sub.name).to.equal(`${subOf(u).productName} (Usage Summary)`);
     expect(sub.quantity.toFixed()).to.equal('1');
-    expect(sub.price!.eq(u.currentCharges)).to.equal(true);
-    expect(sub.cost!.eq(u.partnerTotal)).to.equal(true);
+    expect(sub.price!.eq(currentCharges)).to.equal(true);
+    expect(sub.cost!.eq(partnerTotal)).to.equal(true);
     expect(sub).to.include({ usageSummaryId: row.id, customerId: row.customerId });
     const month = (await scope.repo(UsageMonthlyCharge).find({ where: { usageSummaryId: row.id } }));
     expect(month.map((m) => m.month)).to.deep.equal(['2026-11']);
-    expect(month[0]!.charges.eq(u.currentCharges)).to.equal(true);
+    expect(month[0]!.charges.eq(currentCharges)).to.equal(true);
     const lines = await scope.repo(UsageLine).find({ where: { usageSummaryId: row.id } });
-    expect(lines.length).to.equal(u.days * u.meters.length);
-    expect(new Set(lines.map((l) => l.usageDate)).size).to.equal(u.days);
-    expect(lines.reduce((s, l) => s.plus(l.charges), new Decimal(0)).eq(u.currentCharges)).to.equal(true);
+    expect(lines.length).to.equal(22 * u.meters.length);
+    expect(new Set(lines.map((l) => l.usageDate)).size).to.equal(22);
+    expect(lines.every((l) => l.usageDate <= '2026-11-22')).to.equal(true);
+    expect(lines.reduce((s, l) => s.plus(l.charges), new Decimal(0)).eq(currentCharges)).to.equal(true);
     expect(run.counts.usage!.created).to.equal(await scope.repo(UsageSummary).count());
 
     const before = await writeSnapshot(h.ds);
@@ -92,9 +96,10 @@ describe('import usage', function () {
   it('keeps last month\'s final charges when Pax8 resets on the 1st', async () => {
     await h.run({ entities: 'subscriptions,usage', now });
     const u = h.sandbox.data.usageSummaries.find((x) => x.companyId && x.companyId !== own())!;
-    const november = u.currentCharges;
+    const november = h.sandbox.data.usageSummaryNow(u).currentCharges;
     u.currentCharges = new Decimal('12.34');
     const december = new Date('2026-12-10T10:00:00Z');
+    await h.admin('POST', '/clock/advance', { to: december.toISOString() });
     await h.run({ entities: 'subscriptions,usage', now: december });
     const row = (await summaryRow(u.id))!;
     const months = await scope.repo(UsageMonthlyCharge).find({ where: { usageSummaryId: row.id }, order: { month: 'ASC' } });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
-import { carriesUsage, usageOwner, type UsageOwnerInput } from '../../../src/imports/usage-rules.js';
+import { LEGACY_USAGE_PRODUCT_PATTERN, carriesUsage, usageCarrierRule, usageOwner, type UsageOwnerInput } from '../../../src/imports/usage-rules.js';
+import { defaultTenantSettings, parseTenantSettings } from '../../../src/tenants/settings.js';
 import { activeFromStatus, effectiveDateOf, historyChanges } from '../../../src/imports/subscription-state.js';
 import { usageDates } from '../../../src/imports/usage-days.js';
 import { chargeMonth, linesTotal, toLineFields } from '../../../src/imports/usage-lines.js';
@@ -45,6 +46,24 @@ describe('usage carriers', () => {
     expect(carriesUsage(pattern, 'Microsoft 365 Business Premium', 'Microsoft')).to.equal(false);
     expect(carriesUsage('wasabi', 'Hot Cloud Storage', 'Wasabi')).to.equal(true);
   });
+  const zero = new Decimal(0);
+  const aws = { productName: 'Amazon Web Services', vendorName: 'Amazon Web Services', price: zero, partnerCost: zero, billingTerm: 'Monthly' };
+  const wasabi = { productName: 'Wasabi Hot Cloud Storage', vendorName: 'Wasabi', price: zero, partnerCost: zero, billingTerm: 'Monthly' };
+  const azure = { productName: 'Azure plan', vendorName: 'Microsoft', price: new Decimal('0.01'), partnerCost: zero, billingTerm: 'Monthly' };
+  const seats = { productName: 'Microsoft 365 Business Premium', vendorName: 'Microsoft', price: new Decimal('22'), partnerCost: new Decimal('18.7'), billingTerm: 'Monthly' };
+  const trial = { ...seats, price: zero, partnerCost: zero, billingTerm: 'Trial' };
+  it('takes every usage product by default: billed by usage (zero price on a recurring term) or named so', () => {
+    const rule = usageCarrierRule(defaultTenantSettings().imports);
+    expect([aws, wasabi, azure, seats, trial].map(rule)).to.deep.equal([true, true, true, false, false]);
+  });
+  it('only excludes with usageExcludePattern; the old default of usageProductPattern means "not set", another value still narrows', () => {
+    expect([aws, wasabi, azure].map(usageCarrierRule({ usageExcludePattern: 'wasabi' }))).to.deep.equal([true, false, true]);
+    expect([aws, wasabi, azure].map(usageCarrierRule({ usageExcludePattern: '' }))).to.deep.equal([true, true, true]);
+    expect([aws, wasabi, azure].map(usageCarrierRule({ usageProductPattern: LEGACY_USAGE_PRODUCT_PATTERN }))).to.deep.equal([true, true, true]);
+    expect([aws, wasabi, azure, seats].map(usageCarrierRule({ usageProductPattern: 'azure|amazon' }))).to.deep.equal([true, false, true, false]);
+    expect(parseTenantSettings({ imports: { usageProductPattern: LEGACY_USAGE_PRODUCT_PATTERN } }).imports.usageExcludePattern).to.equal(null);
+    expect(() => parseTenantSettings({ imports: { usageExcludePattern: '(' } })).to.throw(/regular expression/);
+  });
 });
 
 describe('subscription history rules', () => {
@@ -77,13 +96,21 @@ describe('subscription history rules', () => {
 });
 
 describe('usage days and lines', () => {
-  it('covers the current month, and the previous one during the first 5 days', () => {
-    const nov = usageDates(new Date('2026-11-22T10:00:00Z'));
+  it('covers the current month up to today (never a future day), and the previous one during the first 5 days', () => {
+    const nov = usageDates(new Date('2026-11-22T10:00:00Z'), '2026-11-22');
     expect(nov[0]).to.equal('2026-11-01');
-    expect(nov).to.have.length(30);
-    const jan = usageDates(new Date('2027-01-03T10:00:00Z'));
+    expect(nov.at(-1)).to.equal('2026-11-22');
+    expect(nov).to.have.length(22);
+    const jan = usageDates(new Date('2027-01-03T10:00:00Z'), '2027-01-03');
     expect(jan[0]).to.equal('2026-12-01');
-    expect(jan).to.have.length(62);
+    expect(jan.slice(-4)).to.deep.equal(['2026-12-31', '2027-01-01', '2027-01-02', '2027-01-03']);
+    expect(jan).to.have.length(34);
+  });
+  it('ends on the tenant\'s today, or on the UTC date when the tenant is already a day ahead of Pax8\'s calendar', () => {
+    // New York, 23:00 on the 21st = 04:00 UTC on the 22nd: the tenant's today is the 21st.
+    expect(usageDates(new Date('2026-11-22T04:00:00Z'), '2026-11-21').at(-1)).to.equal('2026-11-21');
+    // Auckland, 09:00 on the 23rd = 20:00 UTC on the 22nd: the 23rd is still a future usageDate for Pax8.
+    expect(usageDates(new Date('2026-11-22T20:00:00Z'), '2026-11-23').at(-1)).to.equal('2026-11-22');
   });
   it('rounds half-up to 6 places and adds up lines of the same product on a day', () => {
     expect(round6(new Decimal('0.1234565')).toFixed()).to.equal('0.123457');

@@ -82,18 +82,39 @@ function dayWeights(s: SandboxUsageSummary): number[] {
 }
 
 /**
- * The usage lines of one summary on one date, generated on demand. Over all days of the
- * summary's month the lines' currentCharges sum exactly to the summary's currentCharges
- * (and partnerTotal likewise), because both are integer allocations of the summary's totals.
+ * Late revisions: on about a quarter of the summaries (chosen from the seed), the vendor's figure for a day is first
+ * posted low (80 % of the final value) and overwritten with the final value once the clock is REVISION_DAYS past
+ * that day, so a line read on the day (or the day after) changes when it is read again later.
  */
-export function usageLinesFor(s: SandboxUsageSummary, dayMs: number): SandboxUsageLine[] {
+export const REVISION_DAYS = 2;
+export function revisesLate(s: SandboxUsageSummary): boolean {
+  return hashString(`${s.lineSeed}:revises`) % 4 === 0;
+}
+
+/** Index of the month's day that `asOfMs` falls on (may be < 0 before the month, >= days after it). */
+function dayIndex(s: SandboxUsageSummary, ms: number): number {
+  return Math.floor((ms - s.monthStartMs) / DAY_MS);
+}
+
+/** The day totals (cents of charges, mills of partner total) of `day` as served when the clock is on day `asOf`. */
+function dayTotals(s: SandboxUsageSummary, weights: number[], day: number, asOf: number): [number, number] {
+  const cents = allocate(s.currentCharges.mul(100).toNumber(), weights)[day]!;
+  const mills = allocate(s.partnerTotal.mul(1000).toNumber(), weights)[day]!;
+  if (!revisesLate(s) || day <= asOf - REVISION_DAYS) return [cents, mills];
+  return [cents - Math.floor(cents / 5), mills - Math.floor(mills / 5)];
+}
+
+/**
+ * The usage lines of one summary on one date, as served when the sandbox clock is at `asOfMs` (default: after every
+ * revision), generated on demand. A day after the clock's day has no lines yet. Over all days of the summary's month
+ * the final lines' currentCharges sum exactly to the summary's currentCharges (and partnerTotal likewise), because
+ * both are integer allocations of the summary's totals.
+ */
+export function usageLinesFor(s: SandboxUsageSummary, dayMs: number, asOfMs = Number.POSITIVE_INFINITY): SandboxUsageLine[] {
   const day = Math.round((dayMs - s.monthStartMs) / DAY_MS);
-  if (day < 0 || day >= s.days) return [];
-  const weights = dayWeights(s);
-  const cents = s.currentCharges.mul(100).toNumber();
-  const mills = s.partnerTotal.mul(1000).toNumber();
-  const dayCents = allocate(cents, weights)[day]!;
-  const dayMills = allocate(mills, weights)[day]!;
+  const asOf = asOfMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : dayIndex(s, asOfMs);
+  if (day < 0 || day >= s.days || day > asOf) return [];
+  const [dayCents, dayMills] = dayTotals(s, dayWeights(s), day, asOf);
   const mw = s.meters.map((_, m) => 1 + (hashString(`${s.lineSeed}:d${day}:m${m}`) % 100));
   const lineCents = allocate(dayCents, mw);
   const lineMills = allocate(dayMills, mw);
@@ -116,4 +137,22 @@ export function usageLinesFor(s: SandboxUsageSummary, dayMs: number): SandboxUsa
       isTrial: s.isTrial,
     };
   });
+}
+
+/**
+ * A summary's running totals when the clock is at `asOfMs`: the sum of the day figures served so far (provisional
+ * ones included), as Pax8's `currentCharges` / `partnerTotal` ("charges for the current month") show them. After
+ * the month and its revisions they are the summary's final `currentCharges` and `partnerTotal`.
+ */
+export function usageToDate(s: SandboxUsageSummary, asOfMs: number): { currentCharges: Decimal; partnerTotal: Decimal } {
+  const asOf = dayIndex(s, asOfMs);
+  const weights = dayWeights(s);
+  let cents = 0;
+  let mills = 0;
+  for (let day = 0; day < s.days && day <= asOf; day++) {
+    const [c, m] = dayTotals(s, weights, day, asOf);
+    cents += c;
+    mills += m;
+  }
+  return { currentCharges: fromUnits(cents, 2), partnerTotal: fromUnits(mills, 3) };
 }

@@ -19,7 +19,8 @@ export function usageRoutes(r: Router, state: SandboxState): void {
     const resourceGroup = stringParam(req, 'resourceGroup');
     const companyId = stringParam(req, 'companyId');
     let list = (data.usageSummariesBySubscription.get(id) ?? []).filter((u) =>
-      (resourceGroup === undefined || u.resourceGroup === resourceGroup) && (companyId === undefined || u.companyId === companyId));
+      (resourceGroup === undefined || u.resourceGroup === resourceGroup) && (companyId === undefined || u.companyId === companyId))
+      .map((u) => data.usageSummaryNow(u));
     if (sort) {
       const key = (u: SandboxUsageSummary): string | number =>
         sort.field === 'resourceGroup' ? u.resourceGroup ?? '' : sort.field === 'currentCharges' ? u.currentCharges.toNumber() : u.partnerTotal.toNumber();
@@ -32,10 +33,13 @@ export function usageRoutes(r: Router, state: SandboxState): void {
     const id = param(req, 'usageSummaryId');
     const u = data.usageSummaryById.get(id);
     if (!u) return notFound(req, res, 'Usage summary', id);
-    sendJson(res, 200, renderUsageSummary(u));
+    sendJson(res, 200, renderUsageSummary(data.usageSummaryNow(u)));
   }));
 
-  /** `usageDate=yyyy-MM-dd` is required; lines exist for each day of the summary's month. */
+  /**
+   * `usageDate=yyyy-MM-dd` is required; lines exist for each day of the summary's month up to the clock's (UTC) day,
+   * and a later usageDate is refused (400), as Pax8 refuses usage dates in the future.
+   */
   r.get('/usage-summaries/:usageSummaryId/usage-lines', handle((req, res) => {
     const id = param(req, 'usageSummaryId');
     if (!data.usageSummaryById.has(id)) return notFound(req, res, 'Usage summary', id);
@@ -43,6 +47,7 @@ export function usageRoutes(r: Router, state: SandboxState): void {
     if (raw === undefined || raw === '') throw new BadRequest('usageDate is required (yyyy-MM-dd)');
     const day = parseDay(raw);
     if (day === null) throw new BadRequest(`usageDate must be yyyy-MM-dd, got ${raw}`);
+    if (day > state.data.clock.nowMs()) throw new BadRequest(`usageDate ${raw} is in the future`);
     const p = parsePage(req, state.oversizePage);
     const productId = stringParam(req, 'productId');
     const lines = data.usageLines(id, day).filter((l) => productId === undefined || l.productId === productId);
