@@ -10,26 +10,26 @@ import type { ClientOverrides } from '../tenants/pax8-client.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
 import { deliverPending } from '../notices/deliver.js';
 import { detectChanges } from '../notices/detect.js';
-import { Pax8Error, type Pax8Client, type Webhook } from '../pax8/client/index.js';
+import { Pax8Error, type Pax8Client, type TopicDefinition, type Webhook, type WebhookTopicInput } from '../pax8/client/index.js';
 import { pax8ClientFor } from '../tenants/pax8-client.js';
 import { TenantError, TenantService, tenantSettings } from '../tenants/service.js';
 
 /**
- * Pax8 webhooks (issue 9). Pax8's model (pax8-webhooks-api-openapi.json) has no signature: a webhook has a
+ * Pax8 webhooks (issues 9 and 22). Pax8's model (pax8-webhooks-api-openapi.json) has no signature: a webhook has a
  * URL and an `authorization` value that Pax8 sends back as the Authorization header. Recurra registers each
- * tenant's endpoint with Pax8 itself (URL with an unguessable token, a separate secret for that header), checks
- * both in constant time, and that accountId and webhookId match the registered webhook. A verified delivery is only queued
- * (answer 202 at once); the worker then re-reads the affected customer's subscriptions from Pax8 with the
- * imports module and runs change detection. The payload is a trigger, never applied: whatever order
+ * tenant's endpoint with Pax8 itself (a URL without query string, since Pax8 forbids them, and a random secret for
+ * that header), checks the header in constant time, and that accountId and webhookId match the registered webhook.
+ * A verified delivery is only queued (answer 202 at once); the worker then re-reads the affected customer's
+ * subscriptions from Pax8 with the imports module, or every customer's when the payload names no subscription or
+ * company Recurra can place, and runs change detection. The payload is a trigger, never applied: whatever order
  * deliveries arrive in, the state comes from Pax8, and the detection baseline makes a replay a no-op.
  */
 
 /**
- * The topic Recurra subscribes to by default. Pax8's spec models a topic as a free string and lists none; the live list
- * is GET /api/v2/webhooks/topic-definitions, whose topics are entities (`SUBSCRIPTION`, `COMPANY`, `INVOICE`, …) with
- * actions as filters. Registration checks the chosen topics against that list.
+ * The topics Recurra subscribes to by default: those of GET /api/v2/webhooks/topic-definitions whose topic or name
+ * mentions subscriptions (the spec names no topics; the sandbox and Pax8's guide show `SUBSCRIPTION`).
  */
-export const DEFAULT_TOPICS = ['SUBSCRIPTION'];
+export const DEFAULT_TOPIC_PATTERN = /subscription/i;
 export const MAX_ATTEMPTS = 5;
 /** A delivery 'processing' for longer than this belongs to a dead worker. */
 export const STALE_MS = 15 * 60_000;
@@ -61,8 +61,14 @@ export interface Registration {
   warnings: string[];
 }
 
-export function receiverPath(tenantId: string, t: string): string {
-  return `/api/v1/webhooks/pax8/${tenantId}?token=${encodeURIComponent(t)}`;
+/** Recurra's receiver path: no query string (Pax8 refuses them); the Authorization header is the credential. */
+export function receiverPath(tenantId: string): string {
+  return `/api/v1/webhooks/pax8/${tenantId}`;
+}
+
+/** The URL of endpoints registered before issue 22, which carried a token in the query string. */
+function legacyReceiverPath(tenantId: string, t: string): string {
+  return `${receiverPath(tenantId)}?token=${encodeURIComponent(t)}`;
 }
 
 export interface RegisterOptions {
@@ -88,23 +94,41 @@ function pax8Failure(what: string, err: unknown): WebhookError {
   return new WebhookError('pax8', `${what}: ${(err as Error).message}`);
 }
 
-/** The topics to register: the requested ones (or the default), each one Pax8 offers. */
-async function chooseTopics(client: Pax8Client, requested: string[] | undefined): Promise<string[]> {
-  let offered: string[];
+/**
+ * The topics to register with explicit filters: the requested ones (or the default), each one Pax8 offers, each with
+ * one filter per action its topic definition lists (no conditions). Pax8 delivers only the actions a topic's filters
+ * name, so an empty filter list would register a webhook that never fires.
+ */
+async function chooseTopics(client: Pax8Client, requested: string[] | undefined): Promise<WebhookTopicInput[]> {
+  let defs: TopicDefinition[];
   try {
-    offered = (await client.topicDefinitions()).map((d) => d.topic);
+    defs = await client.topicDefinitions();
   } catch (err) {
     throw pax8Failure('could not read Pax8\'s webhook topics', err);
   }
-  const wanted = [...new Set((requested?.length ? requested : DEFAULT_TOPICS).map((x) => x.trim()).filter(Boolean))];
+  const offered = defs.map((d) => d.topic);
+  const wanted = requested?.length
+    ? [...new Set(requested.map((x) => x.trim()).filter(Boolean))]
+    : defs.filter((d) => DEFAULT_TOPIC_PATTERN.test(d.topic) || DEFAULT_TOPIC_PATTERN.test(d.name ?? '')).map((d) => d.topic);
+  if (!wanted.length) throw new WebhookError('invalid', `Pax8 offers no subscription topic; name the topics to register (its topics are ${offered.join(', ') || '(none)'})`);
   const unknown = wanted.filter((t) => !offered.includes(t));
   if (unknown.length) throw new WebhookError('invalid', `Pax8 offers no topic ${unknown.join(', ')}; its topics are ${offered.join(', ') || '(none)'}`);
-  return wanted;
+  return wanted.map((topic) => {
+    const actions = [...new Set(defs.find((d) => d.topic === topic)!.availableFilters.map((f) => f.action))];
+    if (!actions.length) throw new WebhookError('invalid', `Pax8 lists no actions for topic ${topic}: Recurra cannot register explicit filters for it`);
+    return { topic, filters: actions.map((action) => ({ action, conditions: [] })) };
+  });
 }
 
-/** After a create whose answer was lost, the webhook may exist: it is the one with our unique URL. */
-async function findByUrl(client: Pax8Client, url: string, t: string): Promise<Webhook | null> {
-  for await (const item of client.webhooks({ query: t })) if (item.record && item.record.url === url) return item.record;
+/** After a create whose answer was lost, the webhook may exist: it is the one with our URL and this registration's reference in its name. */
+async function findCreated(client: Pax8Client, url: string, ref: string): Promise<Webhook | null> {
+  for await (const item of client.webhooks()) if (item.record && item.record.url === url && item.record.displayName.includes(ref)) return item.record;
+  return null;
+}
+
+/** An endpoint registered before issue 22 without a Pax8 id: its webhook (if any) is the one with its old URL. */
+async function findByLegacyUrl(client: Pax8Client, url: string): Promise<Webhook | null> {
+  for await (const item of client.webhooks()) if (item.record && item.record.url === url) return item.record;
   return null;
 }
 
@@ -117,12 +141,14 @@ async function findByUrl(client: Pax8Client, url: string, t: string): Promise<We
 export async function registerEndpoint(ds: DataSource, secrets: SecretBox, tenant: Tenant, opts: RegisterOptions): Promise<Registration> {
   const scope = new TenantScope(ds.manager, tenant.id);
   const client = webhookClient(ds, secrets, tenant, opts.client);
-  const topics = await chooseTopics(client, opts.topics);
-  const t = token();
+  const webhookTopics = await chooseTopics(client, opts.topics);
+  const topics = webhookTopics.map((t) => t.topic);
+  // A reference for this registration (in the display name): finds the webhook again if Pax8's create answer is lost.
+  const ref = token().slice(0, 12);
   const authorization = `Recurra ${token()}`;
-  const url = `${opts.baseUrl.replace(/\/+$/, '')}${receiverPath(tenant.id, t)}`;
-  const webhookTopics = topics.map((topic) => ({ topic, filters: [] }));
-  const config = { displayName: `Recurra (${tenant.name})`.slice(0, 200), url, authorization, errorThreshold: 3 };
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const url = `${base}${receiverPath(tenant.id)}`;
+  const config = { displayName: `Recurra (${tenant.name.slice(0, 150)}) ref ${ref}`, url, authorization, errorThreshold: 3 };
   const existing = await scope.repo(WebhookEndpoint).findOneBy({});
   const warnings: string[] = [];
   let hook: Webhook | null = null;
@@ -145,20 +171,20 @@ export async function registerEndpoint(ds: DataSource, secrets: SecretBox, tenan
       hook = await client.createWebhook({ ...config, active: true, webhookTopics });
     } catch (err) {
       const ambiguous = err instanceof Pax8Error && ['timeout', 'network', 'server_error', 'invalid_response'].includes(err.kind);
-      const found = ambiguous ? await findByUrl(client, url, t).catch(() => null) : null;
+      const found = ambiguous ? await findCreated(client, url, ref).catch(() => null) : null;
       if (!found) throw pax8Failure('Pax8 did not create the webhook (nothing was stored; retry)', err);
       hook = found;
     }
     if (existing && !existing.pax8WebhookId) {
       // An endpoint from before registration was automatic: its webhook (if any) is the one with its URL.
-      const old = await findByUrl(client, `${opts.baseUrl.replace(/\/+$/, '')}${receiverPath(tenant.id, existing.token)}`, existing.token).catch(() => null);
+      const old = await findByLegacyUrl(client, `${base}${legacyReceiverPath(tenant.id, existing.token)}`).catch(() => null);
       if (old && old.id !== hook.id) await client.deleteWebhook(old.id).catch((e: unknown) => warnings.push(`the older Pax8 webhook ${old.id} could not be deleted: ${(e as Error).message}`));
     }
   }
 
   const now = new Date();
   const values = {
-    token: t, authorizationSealed: secrets.encrypt(authorization, context(tenant.id)), pax8WebhookId: hook.id,
+    token: ref, authorizationSealed: secrets.encrypt(authorization, context(tenant.id)), pax8WebhookId: hook.id,
     pax8AccountId: hook.accountId ?? null, topics: topics.join(',').slice(0, 500), active: true, updatedAt: now,
   };
   try {
@@ -253,16 +279,18 @@ export interface Received {
 }
 
 /**
- * Verifies and queues one delivery; answers fast (no Pax8 call). Throws WebhookError: not_found for an
- * unknown tenant or token (nothing revealed), unauthorized for a wrong Authorization header or account.
+ * Verifies and queues one delivery; answers fast (no Pax8 call). The Authorization header is the only credential
+ * (a `?token=` in the URL, as endpoints registered before issue 22 carry, is neither needed nor enough). Throws
+ * WebhookError: not_found for a tenant without an active endpoint, unauthorized for a wrong or missing Authorization
+ * header, another account or another webhook.
  */
 export async function receiveWebhook(
-  ds: DataSource, secrets: SecretBox, input: { tenantId: string; token: string; authorization: string | undefined; body: unknown },
+  ds: DataSource, secrets: SecretBox, input: { tenantId: string; authorization: string | undefined; body: unknown },
 ): Promise<Received> {
   if (!/^[0-9a-fA-F-]{36}$/.test(input.tenantId)) throw new WebhookError('not_found', 'unknown webhook endpoint');
   const scope = new TenantScope(ds.manager, input.tenantId);
   const ep = await scope.repo(WebhookEndpoint).findOneBy({});
-  if (!ep || !ep.active || !same(input.token, ep.token)) throw new WebhookError('not_found', 'unknown webhook endpoint');
+  if (!ep || !ep.active) throw new WebhookError('not_found', 'unknown webhook endpoint');
   const expected = secrets.decrypt(ep.authorizationSealed, context(input.tenantId));
   if (!input.authorization || !same(input.authorization, expected)) throw new WebhookError('unauthorized', 'wrong or missing Authorization header');
   const parsed = webhookPayloadSchema.safeParse(input.body);
@@ -309,7 +337,9 @@ export interface ProcessResult {
 
 /**
  * Processes queued deliveries (oldest first): deliveries naming the same customer are merged into one
- * sync. Each is claimed with a conditional update, so two workers never process it twice.
+ * sync. A delivery Recurra cannot attribute (its payload names no subscription or company in a shape it knows, or a
+ * subscription Pax8 no longer has) syncs the subscriptions of every customer, once per batch, covering the batch's
+ * other deliveries too. Each is claimed with a conditional update, so two workers never process it twice.
  */
 export async function processWebhookQueue(deps: ProcessDeps, tenantId?: string): Promise<ProcessResult> {
   const result: ProcessResult = { processed: 0, failed: 0, notices: 0, imports: 0 };
@@ -327,20 +357,22 @@ export async function processWebhookQueue(deps: ProcessDeps, tenantId?: string):
     if (claimed.length === 0) continue;
     let client: Pax8Client | null = null;
     const clientOf = () => (client ??= pax8ClientFor(new TenantService(deps.ds, deps.secrets), tenant, deps.client ?? {}));
-    // Which customer each delivery concerns.
+    // Which customer each delivery concerns; those naming nothing Recurra can place need a sync of every customer.
     const byCustomer = new Map<string, WebhookDelivery[]>();
+    const tenantWide: WebhookDelivery[] = [];
     const done = async (d: WebhookDelivery, status: 'done' | 'failed' | 'queued', error: string | null) => {
       await scope.repo(WebhookDelivery).update({ id: d.id }, { status, error: error?.slice(0, 2000) ?? null, processedAt: status === 'queued' ? null : new Date(), updatedAt: new Date() });
     };
     for (const d of claimed) {
       try {
-        const customerId = await customerOf(scope, d, clientOf);
-        if (!customerId) {
+        const target = await customerOf(scope, d, clientOf);
+        if (target === 'unmapped') {
           await done(d, 'done', 'the company is not mapped to a customer: nothing to sync');
           result.processed++;
           continue;
         }
-        byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), d]);
+        if (target === 'tenant') tenantWide.push(d);
+        else byCustomer.set(target, [...(byCustomer.get(target) ?? []), d]);
       } catch (err) {
         await retryOrFail(d, err);
       }
@@ -350,10 +382,14 @@ export async function processWebhookQueue(deps: ProcessDeps, tenantId?: string):
       await done(d, last ? 'failed' : 'queued', (err as Error).message);
       if (last) result.failed++;
     }
-    for (const [customerId, deliveries] of byCustomer) {
+    // One sync of every customer covers the whole batch; otherwise one sync per customer named.
+    const syncs: Array<[string[] | undefined, WebhookDelivery[]]> = tenantWide.length
+      ? [[undefined, [...tenantWide, ...[...byCustomer.values()].flat()]]]
+      : [...byCustomer].map(([customerId, deliveries]) => [[customerId], deliveries]);
+    for (const [customers, deliveries] of syncs) {
       try {
         const run = await runImport({ ds: deps.ds, secrets: deps.secrets }, {
-          tenantId: tenant.id, entities: ['subscriptions'], customers: [customerId], trigger: 'webhook',
+          tenantId: tenant.id, entities: ['subscriptions'], customers, trigger: 'webhook',
           startedBy: `webhook:${deliveries.map((d) => d.topic).filter((t, i, a) => a.indexOf(t) === i).join(',')}`.slice(0, 100),
           pax8Client: clientOf(),
         });
@@ -374,14 +410,26 @@ export async function processWebhookQueue(deps: ProcessDeps, tenantId?: string):
   return result;
 }
 
-async function customerOf(scope: TenantScope, d: WebhookDelivery, client: () => Pax8Client): Promise<string | null> {
+/**
+ * The customer a delivery concerns; 'unmapped' when it names a company no customer is mapped to (nothing Recurra
+ * bills); 'tenant' when it names nothing Recurra can place: no subscription or company, or a subscription Pax8 does
+ * not know (deleted, or a topic's sample payload).
+ */
+async function customerOf(scope: TenantScope, d: WebhookDelivery, client: () => Pax8Client): Promise<string | 'unmapped' | 'tenant'> {
   if (d.pax8SubscriptionId) {
     const s = await scope.repo(Subscription).findOneBy({ pax8Id: d.pax8SubscriptionId });
     if (s?.customerId) return s.customerId;
   }
   let companyId = d.pax8CompanyId;
-  if (!companyId && d.pax8SubscriptionId) companyId = (await client().subscription(d.pax8SubscriptionId)).companyId;
-  if (!companyId) return null;
+  if (!companyId && d.pax8SubscriptionId) {
+    try {
+      companyId = (await client().subscription(d.pax8SubscriptionId)).companyId;
+    } catch (err) {
+      if (err instanceof Pax8Error && err.kind === 'not_found') return 'tenant';
+      throw err;
+    }
+  }
+  if (!companyId) return 'tenant';
   const m = await scope.repo(CustomerMapping).findOneBy({ pax8CompanyId: companyId });
-  return m?.customerId ?? null;
+  return m?.customerId ?? 'unmapped';
 }

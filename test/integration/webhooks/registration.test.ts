@@ -72,6 +72,9 @@ describe('Pax8 webhooks: registration with Pax8 and end-to-end delivery', functi
     const hook = hooks()[0]!;
     expect([hook.id, hook.url, hook.active]).to.deep.equal([r1.body.pax8WebhookId, r1.body.url, true]);
     expect(hook.webhookTopics.map((t) => t.topic)).to.deep.equal(['SUBSCRIPTION']);
+    // Issue 22: explicit filters, one per action of the topic definition (an empty list would deliver nothing), and no query string.
+    expect(hook.webhookTopics[0]!.filters).to.deep.equal(['CREATED', 'UPDATED', 'CANCELLED', 'DELETED'].map((action) => ({ action, conditions: [] })));
+    expect(hook.url).to.equal(`${server.url}/api/v1/webhooks/pax8/${w.h.tenant.id}`);
     const secret1 = await sealedSecret();
     expect(hook.authorization).to.equal(secret1);
     expect(r1.text).to.not.include(secret1.split(' ')[1]!);
@@ -81,16 +84,18 @@ describe('Pax8 webhooks: registration with Pax8 and end-to-end delivery', functi
     expect(view.body).to.include({ pax8WebhookId: hook.id, active: true });
     expect(view.text).to.not.include(secret1.split(' ')[1]!);
 
-    // Rotation: the same Pax8 webhook gets a new URL and secret; the old URL is dead.
+    // Rotation: the same Pax8 webhook gets the new topics and secret (the URL stays); the old secret is refused.
     const r2 = await api('POST', '/webhooks/pax8', { baseUrl: server.url, topics: ['SUBSCRIPTION', 'COMPANY'] });
     expect(r2.status, r2.text).to.equal(200);
     expect(r2.body).to.include({ action: 'rotated', pax8WebhookId: hook.id });
     expect(hooks()).to.have.length(1);
-    expect(hooks()[0]!.url).to.equal(r2.body.url).and.not.equal(r1.body.url);
+    expect(hooks()[0]!.url).to.equal(r2.body.url).and.equal(r1.body.url);
     expect(hooks()[0]!.authorization).to.equal(await sealedSecret()).and.not.equal(secret1);
-    expect(hooks()[0]!.webhookTopics.map((t) => t.topic)).to.deep.equal(['SUBSCRIPTION', 'COMPANY']);
+    expect(hooks()[0]!.webhookTopics.map((t) => [t.topic, t.filters.map((f) => f.action)])).to.deep.equal([
+      ['SUBSCRIPTION', ['CREATED', 'UPDATED', 'CANCELLED', 'DELETED']], ['COMPANY', ['CREATED', 'UPDATED']],
+    ]);
     const old = await fetch(r1.body.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: secret1 }, body: '{}' });
-    expect(old.status).to.equal(404);
+    expect(old.status).to.equal(401);
 
     // A topic Pax8 does not offer: 400 naming Pax8's topics, nothing changes anywhere.
     const before = { url: hooks()[0]!.url, auth: hooks()[0]!.authorization, sealed: (await row())!.authorizationSealed };

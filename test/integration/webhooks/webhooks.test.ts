@@ -56,7 +56,11 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     const body = payload(sub, '2026-11-15T12:00:00Z');
     expect((await post(body, { auth: null })).status).to.equal(401);
     expect((await post(body, { auth: 'Recurra wrong' })).status).to.equal(401);
-    expect((await post(body, { url: reg.url.replace(/token=[^&]+/, 'token=nope') })).status).to.equal(404);
+    // Issue 22: no query string in the registered URL, and a query token (what the old URL carried) is not a credential.
+    expect(reg.url).to.equal(`${server.url}/api/v1/webhooks/pax8/${w.h.tenant.id}`);
+    expect(reg.url).to.not.include('?');
+    const ep0 = (await w.scope.repo(WebhookEndpoint).findOneBy({}))!;
+    expect((await post(body, { auth: null, url: `${reg.url}?token=${ep0.token}` })).status).to.equal(401);
     expect((await post(body, { url: reg.url.replace(w.h.tenant.id, randomUUID()) })).status).to.equal(404);
     expect((await post({ hello: 'world' })).status).to.equal(400);
     expect(await w.scope.repo(WebhookDelivery).count()).to.equal(0);
@@ -66,6 +70,8 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     expect(reg.topics).to.deep.equal(['SUBSCRIPTION']);
 
     expect((await post(body)).status).to.equal(202);
+    // A URL registered before issue 22 (with ?token=) still delivers: the header is what is checked.
+    expect((await post({ ...body, sentAt: '2026-11-15T12:00:03Z' }, { url: `${reg.url}?token=anything` })).status).to.equal(202);
     // The registered Pax8 account and webhook: another account or webhook is refused.
     expect((await post({ ...body, accountId: randomUUID(), sentAt: '2026-11-15T12:00:01Z' })).status).to.equal(401);
     expect((await post({ ...body, webhookId: randomUUID(), sentAt: '2026-11-15T12:00:02Z' })).status).to.equal(401);
@@ -125,6 +131,31 @@ describe('Pax8 webhooks: verified, queued, synced at once, idempotent', function
     const r = await process();
     expect([r.processed, r.notices]).to.deep.equal([1, 1]);
     expect((await w.scope.repo(WebhookDelivery).findOneBy({}))!.attempts).to.equal(2);
+  });
+
+  it('a delivery Recurra cannot attribute syncs every customer\'s subscriptions, never done without work (issue 22)', async () => {
+    const sub = await pickSubscription(w, false);
+    const q = sub.quantity.toNumber();
+    await w.h.admin('POST', `/subscriptions/${sub.pax8Id}/quantity`, { quantity: q + 2 });
+    // A payload shape Recurra does not know: it names the subscription, but not where Recurra looks.
+    const unknownShape = {
+      accountId: account, url: reg.url, webhookId, sentAt: '2026-11-15T16:00:00Z', webhookTopic: { id: randomUUID(), topic: 'SUBSCRIPTION', filters: [] },
+      payloadData: { action: 'UPDATED', resource: { kind: 'subscription', ref: sub.pax8Id } },
+    };
+    expect((await post(unknownShape)).status).to.equal(202);
+    const r = await process();
+    expect([r.processed, r.imports, r.failed, r.notices]).to.deep.equal([1, 1, 0, 1]);
+    expect((await w.scope.repo(Subscription).findOneBy({ id: sub.id }))!.quantity.toNumber()).to.equal(q + 2);
+    const runs = await w.scope.repo(ImportRun).findBy({ trigger: 'webhook' });
+    expect(runs).to.have.length(1);
+    expect((await w.scope.repo(WebhookDelivery).findOneBy({}))!).to.include({ status: 'done', error: null });
+
+    // A subscription Pax8 no longer has (deleted, or a topic's sample payload): also every customer, not five retries.
+    await w.h.admin('POST', `/subscriptions/${sub.pax8Id}/quantity`, { quantity: q + 1 });
+    expect((await post(payload({ pax8Id: randomUUID(), pax8CompanyId: null }, '2026-11-15T16:05:00Z', 'DELETED'))).status).to.equal(202);
+    const r2 = await process();
+    expect([r2.processed, r2.imports, r2.failed]).to.deep.equal([1, 1, 0]);
+    expect((await w.scope.repo(Subscription).findOneBy({ id: sub.id }))!.quantity.toNumber()).to.equal(q + 1);
   });
 
   it('a new subscription announced by webhook is synced through its company and reported', async () => {

@@ -15,16 +15,18 @@ const ADMIN = ['admin'] as const;
 defineRoute({
   id: 'receivePax8Webhook', method: 'post', path: '/webhooks/pax8/:tenantId', tag: TAG, roles: [], public: true,
   summary: 'Receive a Pax8 webhook delivery',
-  description: 'Verified by the endpoint token (query) and the Authorization header registered with Pax8; the delivery is queued and answered 202 at once. A replay answers 202 with duplicate: true and changes nothing.',
+  description: 'Verified by the Authorization header registered with Pax8 alone (the URL has no query string: Pax8 refuses them); '
+    + 'the delivery is queued and answered 202 at once. A replay answers 202 with duplicate: true and changes nothing. '
+    + 'The `token` query parameter of URLs registered before issue 22 is accepted and ignored.',
   params: z.strictObject({ tenantId: z.string().max(64) }),
-  query: z.strictObject({ token: z.string().max(200).default('') }),
+  query: z.strictObject({ token: z.string().max(200).optional() }),
   body: z.unknown(), example: { accountId: uuidExample(), url: 'https://recurra.example/api/v1/webhooks/pax8', webhookId: uuidExample(), sentAt: '2026-11-15T12:00:00Z', webhookTopic: { id: uuidExample(), topic: 'SUBSCRIPTION_UPDATED', filters: [] }, payloadData: {} },
   status: 202,
   response: z.object({ accepted: z.literal(true), duplicate: z.boolean(), deliveryId: z.string() }),
   async handler(ctx) {
     try {
       const r = await receiveWebhook(ctx.rt.ds, ctx.rt.secrets, {
-        tenantId: ctx.params.tenantId, token: ctx.query.token, authorization: ctx.req?.get('authorization'), body: ctx.body,
+        tenantId: ctx.params.tenantId, authorization: ctx.req?.get('authorization'), body: ctx.body,
       });
       if (!r.duplicate) queueKick(ctx.params.tenantId);
       return { accepted: true as const, duplicate: r.duplicate, deliveryId: r.deliveryId };
@@ -70,8 +72,8 @@ defineRoute({
   id: 'registerPax8WebhookEndpoint', method: 'post', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
   summary: 'Register (or rotate) the tenant\'s webhook with Pax8',
   description: 'Creates the webhook at Pax8 (POST /api/v2/webhooks) with Recurra\'s receiver URL and a new Authorization secret, '
-    + 'or, when one is registered, gives that Pax8 webhook the new topics, URL and secret. Topics default to SUBSCRIPTION and must be '
-    + 'among Pax8\'s topic definitions. Pax8 is called first: if it refuses (502) nothing changes here. The secret is stored sealed and never returned.',
+    + 'or, when one is registered, gives that Pax8 webhook the new topics, URL and secret. Topics default to Pax8\'s subscription topics and must be '
+    + 'among Pax8\'s topic definitions; each is registered with one filter per action its definition lists. Pax8 is called first: if it refuses (502) nothing changes here. The secret is stored sealed and never returned.',
   params: tenantParams,
   body: z.strictObject({ baseUrl: z.url({ protocol: /^https?$/ }).optional(), topics: z.array(z.string().min(1).max(120)).max(20).optional() }),
   example: { baseUrl: 'https://recurra.example' },
