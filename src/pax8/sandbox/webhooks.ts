@@ -11,6 +11,12 @@ import { SandboxError } from './data.js';
  * or the admin API) is delivered as a WebhookPayload, POSTed to every active webhook subscribed to the topic with
  * the webhook's `authorization` value as the Authorization header; non-2xx answers are retried `errorThreshold`
  * times. Every delivery is logged (`GET /webhooks/{id}/logs`).
+ *
+ * As the spec implies (issue 22, point 3): `filters` is required on each topic and each filter names an `action`
+ * (with its required `conditions`), so a topic delivers only the actions its filters name; an empty filter list is
+ * accepted (the schema sets no minimum) and delivers nothing. A URL with a query string is refused (Pax8 forbids them
+ * on its vendor-provisioning webhooks; the sandbox applies that here too). Each delivery's `payloadData` has exactly
+ * the keys of its topic definition's `samplePayload`, which is the only place the shape is published.
  */
 
 export interface SandboxFilterCondition { field: string; operator: string; value: string[] }
@@ -45,13 +51,19 @@ export interface SandboxEvent {
   data: Record<string, unknown>;
 }
 
+/** The event's data in its topic's published shape: exactly the keys of the topic definition's sample payloadData. */
+function shaped(topic: string, action: string, values: Record<string, unknown>): SandboxEvent {
+  const def = TOPIC_DEFINITIONS.find((d) => d.topic === topic)!;
+  return { topic, action, data: Object.fromEntries(Object.keys(def.sample).map((k) => [k, values[k] ?? null])) };
+}
+
 /** The SUBSCRIPTION event of a subscription's current state. */
 export function subscriptionEvent(s: { id: string; companyId: string; productId: string; quantity: number; status: string }, action: string): SandboxEvent {
-  return { topic: 'SUBSCRIPTION', action, data: { subscriptionId: s.id, companyId: s.companyId, productId: s.productId, quantity: s.quantity, status: s.status } };
+  return shaped('SUBSCRIPTION', action, { subscriptionId: s.id, companyId: s.companyId, productId: s.productId, quantity: s.quantity, status: s.status });
 }
 
 export function companyEvent(c: { id: string; name: string; status: string }, action: string): SandboxEvent {
-  return { topic: 'COMPANY', action, data: { companyId: c.id, name: c.name, status: c.status } };
+  return shaped('COMPANY', action, { companyId: c.id, name: c.name, status: c.status });
 }
 
 interface TopicDef {
@@ -60,7 +72,11 @@ interface TopicDef {
   description: string;
   actions: Array<{ action: string; description: string }>;
   fields: Array<{ field: string; description: string; value: string }>;
+  /** The samplePayload's payloadData (after `action`): every delivery of the topic has exactly these keys. */
+  sample: Record<string, unknown>;
 }
+
+const SAMPLE_COMPANY = '00000000-0000-4000-8000-000000000001';
 
 export const TOPIC_DEFINITIONS: readonly TopicDef[] = [
   {
@@ -73,16 +89,19 @@ export const TOPIC_DEFINITIONS: readonly TopicDef[] = [
       { field: 'companyId', description: 'the company owning the subscription', value: '00000000-0000-4000-8000-000000000001' },
       { field: 'productId', description: 'the subscribed product', value: '00000000-0000-4000-8000-000000000002' },
     ],
+    sample: { subscriptionId: '00000000-0000-4000-8000-000000000003', companyId: SAMPLE_COMPANY, productId: '00000000-0000-4000-8000-000000000002', quantity: 5, status: 'Active' },
   },
   {
     topic: 'COMPANY', name: 'Company', description: 'A company was created or changed (name, status)',
     actions: [{ action: 'CREATED', description: 'a new company' }, { action: 'UPDATED', description: 'name or status changed' }],
-    fields: [{ field: 'companyId', description: 'the company', value: '00000000-0000-4000-8000-000000000001' }],
+    fields: [{ field: 'companyId', description: 'the company', value: SAMPLE_COMPANY }],
+    sample: { companyId: SAMPLE_COMPANY, name: 'Sample Company', status: 'Active' },
   },
   {
     topic: 'INVOICE', name: 'Invoice', description: 'Pax8 issued an invoice to the partner',
     actions: [{ action: 'CREATED', description: 'a new invoice' }],
-    fields: [{ field: 'companyId', description: 'the company invoiced', value: '00000000-0000-4000-8000-000000000001' }],
+    fields: [{ field: 'companyId', description: 'the company invoiced', value: SAMPLE_COMPANY }],
+    sample: { invoiceId: '00000000-0000-4000-8000-000000000004', companyId: SAMPLE_COMPANY },
   },
 ];
 
@@ -110,6 +129,7 @@ function httpUrl(v: unknown, name: string): string | undefined {
     throw bad(`${name} must be an absolute URL`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw bad(`${name} must be an http(s) URL`);
+  if (u.search !== '' || s.includes('?')) throw bad(`${name} must not contain a query string`);
   return s;
 }
 
@@ -130,18 +150,17 @@ export function parseTopics(v: unknown): SandboxWebhookTopic[] {
     if (!def) throw bad(`Unknown topic ${t.topic}; available topics: ${TOPICS.join(', ')}`);
     if (seen.has(t.topic)) throw bad(`Topic ${t.topic} is already present on this webhook`);
     seen.add(t.topic);
+    if (!Array.isArray(t.filters)) throw bad(`webhookTopics[${i}].filters is required (an array of {action, conditions})`);
     return { id: randomUUID(), topic: t.topic, filters: parseFilters(t.filters, def, `webhookTopics[${i}]`) };
   });
 }
 
-function parseFilters(v: unknown, def: TopicDef, where: string): SandboxWebhookFilter[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw bad(`${where}.filters must be an array`);
+function parseFilters(v: unknown[], def: TopicDef, where: string): SandboxWebhookFilter[] {
   return v.map((f, i) => {
     if (!isObj(f) || typeof f.action !== 'string') throw bad(`${where}.filters[${i}].action is required`);
     if (!def.actions.some((a) => a.action === f.action)) throw bad(`Unknown action ${f.action} for topic ${def.topic}`);
-    const conditions = f.conditions === undefined ? [] : f.conditions;
-    if (!Array.isArray(conditions)) throw bad(`${where}.filters[${i}].conditions must be an array`);
+    const conditions = f.conditions;
+    if (!Array.isArray(conditions)) throw bad(`${where}.filters[${i}].conditions is required (an array)`);
     return {
       action: f.action,
       conditions: conditions.map((c, j) => {
@@ -156,9 +175,9 @@ function parseFilters(v: unknown, def: TopicDef, where: string): SandboxWebhookF
   });
 }
 
+/** A topic delivers the actions its filters name (all conditions true): no filters, nothing delivered. */
 function matches(t: SandboxWebhookTopic, e: SandboxEvent): boolean {
   if (t.topic !== e.topic) return false;
-  if (t.filters.length === 0) return true;
   return t.filters.some((f) => f.action === e.action && f.conditions.every((c) => {
     const v = e.data[c.field] === undefined || e.data[c.field] === null ? '' : String(e.data[c.field]);
     switch (c.operator) {
@@ -282,12 +301,13 @@ export class SandboxWebhooks {
     w.updatedMs = this.clock.nowMs();
   }
 
-  /** POST /webhooks/{id}/topics/{topic}/test: the topic's sample payload, sent now. */
+  /** POST /webhooks/{id}/topics/{topic}/test: the topic's sample payload (its placeholder ids name nothing real), sent now. */
   test(id: string, topic: string): SandboxWebhookLog {
     const w = this.require(id);
     const t = w.webhookTopics.find((x) => x.topic === topic);
     if (!t) throw bad(`Webhook ${id} is not subscribed to ${topic}`);
-    return this.send(w, t, { topic, action: 'TEST', data: { test: true } });
+    const def = TOPIC_DEFINITIONS.find((d) => d.topic === topic)!;
+    return this.send(w, t, { topic, action: def.actions[0]!.action, data: { ...def.sample } });
   }
 
   /** A mutation happened: deliver it to every active webhook whose topic and filters match. */
@@ -386,7 +406,7 @@ export function renderTopicDefinition(d: TopicDef, accountId: string): Record<st
     samplePayload: {
       accountId, url: 'https://example.com/webhooks', webhookId: '00000000-0000-4000-8000-00000000000a', sentAt: '2026-11-15T12:00:00Z',
       webhookTopic: { id: '00000000-0000-4000-8000-00000000000b', topic: d.topic, filters: [] },
-      payloadData: { action: d.actions[0]!.action, ...Object.fromEntries(d.fields.map((f) => [f.field, f.value])) },
+      payloadData: { action: d.actions[0]!.action, ...d.sample },
     },
   };
 }
