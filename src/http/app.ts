@@ -3,6 +3,7 @@ import cookieParser from 'cookie-parser';
 import type { Runtime } from '../app/runtime.js';
 import { requestContext } from './request-id.js';
 import { healthRouter } from './health.js';
+import { securityHeaders } from './security-headers.js';
 import { authenticate } from './auth.js';
 import { apiRouter } from './api/index.js';
 import { webRouter } from './web/index.js';
@@ -26,13 +27,8 @@ export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Expr
   app.disable('x-powered-by');
   app.set('trust proxy', rt.config.http.trustProxy);
   app.use(requestContext(rt.logger));
+  app.use(securityHeaders(rt)); // CSP, HSTS (https), no-store, nosniff: src/http/security-headers.ts
   app.use(healthRouter(rt.ds));
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
-    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
-    next();
-  });
   app.use(cookieParser());
   app.use(authenticate(rt, new UserService(rt.ds)));
   app.use(apiRouter(rt));

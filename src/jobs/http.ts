@@ -60,6 +60,33 @@ function requireAdmin(rt: Runtime) {
 }
 
 /**
+ * Agendash's CSP: the app's (src/http/security-headers.ts) but with inline styles allowed, which its Vue build writes
+ * into the DOM (Agendash asks for the same); scripts stay same-origin only (no inline script, no eval). Never cached,
+ * like every signed-in page.
+ */
+export const AGENDASH_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+  "object-src 'none'", "base-uri 'none'", "frame-ancestors 'self'", "form-action 'self'",
+].join('; ');
+
+const agendashHeaders = (rt: Runtime) => (_req: Request, res: Response, next: NextFunction): void => {
+  if (rt.config.http.publicUrl?.startsWith('https:')) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+  // Agendash sets a shorter CSP of its own (no object-src, base-uri, frame-ancestors, form-action): ours replaces it
+  // just before the headers are written.
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+    this.setHeader('Content-Security-Policy', AGENDASH_CSP);
+    return writeHead.apply(this, args);
+  } as Response['writeHead'];
+  res.setHeader('Content-Security-Policy', AGENDASH_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'SAMEORIGIN');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  next();
+};
+
+/**
  * Agendash at /admin/jobs. "Sync now" is an API route of the registry (POST /api/v1/tenants/:tenantId/sync,
  * src/http/api/routes/jobs.ts), which queues through the same scheduler (createHttpApp's `scheduler`).
  */
@@ -74,7 +101,7 @@ export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
   // Agendash shows every tenant's jobs: only admins of all tenants (or the operators' admin token) may open it.
   const allTenants = (_req: Request, res: Response, next: NextFunction) =>
     res.locals.boundTenantId ? fail(res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
-  router.use('/admin/jobs', admin, allTenants, createExpressMiddleware(scheduler.agenda));
+  router.use('/admin/jobs', agendashHeaders(rt), admin, allTenants, createExpressMiddleware(scheduler.agenda));
 
   return router;
 }
