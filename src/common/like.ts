@@ -38,3 +38,14 @@ export function likeContains(columns: string | readonly string[], text: string, 
   const parts = list.map((c) => likeSql(c, `:${param}`));
   return { sql: parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`, params: { [param]: containsPattern(text) } };
 }
+
+/** Adds "any of `columns` contains `text`" to a query builder; nothing when `text` is empty or absent. */
+export function whereContains<Q extends { andWhere(sql: string, params: Record<string, string>): unknown }>(
+  qb: Q, columns: string | readonly string[], text: string | undefined, param = 'q',
+): Q {
+  if (text) {
+    const c = likeContains(columns, text, param);
+    qb.andWhere(c.sql, c.params);
+  }
+  return qb;
+}

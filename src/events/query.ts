@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { Decimal } from 'decimal.js';
+import { whereContains } from '../common/like.js';
 import { EventLogEntry } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { csvSafeRow } from '../invoices/csv-safe.js';
@@ -74,15 +75,9 @@ export function checkColumns(columns: readonly string[] | undefined): EventColum
   return columns as EventColumn[];
 }
 
-function like(text: string): string {
-  return `%${text.toLowerCase().replace(/[%_!]/g, (c) => `!${c}`)}%`;
-}
-
 function build(scope: TenantScope, q: EventQuery) {
   const qb = scope.repo(EventLogEntry).query('e');
-  if (q.search?.trim()) {
-    qb.andWhere("(LOWER(e.type) LIKE :s ESCAPE '!' OR LOWER(e.source) LIKE :s ESCAPE '!' OR LOWER(e.target) LIKE :s ESCAPE '!' OR LOWER(e.initiatedBy) LIKE :s ESCAPE '!')", { s: like(q.search.trim()) });
-  }
+  whereContains(qb, ['e.type', 'e.source', 'e.target', 'e.initiatedBy'], q.search?.trim(), 's');
   if (q.type) qb.andWhere('e.type = :type', { type: q.type });
   const sort = q.sort ?? 'occurredAt';
   if (!SORTABLE.includes(sort)) throw new EventQueryError(`cannot sort by ${sort} (sortable: ${SORTABLE.join(', ')})`);

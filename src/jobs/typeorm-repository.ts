@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
+import { containsPattern, likeSql } from '../common/like.js';
 import {
   computeJobState,
   toJobId,
@@ -210,7 +211,7 @@ export class TypeormJobRepository implements JobRepository {
     else if (names && names.length > 0) conds.push(TypeormJobRepository.inList('name', names, params));
     if (id) { conds.push('`id` = ?'); params.push(id); }
     else if (ids && ids.length > 0) conds.push(TypeormJobRepository.inList('id', ids, params));
-    if (search) { conds.push('LOWER(`name`) LIKE ?'); params.push(`%${search.toLowerCase()}%`); }
+    if (search) { conds.push(likeSql('`name`', '?')); params.push(containsPattern(search)); }
     if (!includeDisabled) conds.push('`disabled` = 0');
     const rows = await this.select(conds.join(' AND '), params, ` ORDER BY ${TypeormJobRepository.orderBy(sort)}`);
     const now = new Date();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   Customer, CustomerMapping, ImportError, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
 } from '../../../db/entities/index.js';
+import { whereContains } from '../../../common/like.js';
 import { notFound } from '../errors.js';
 import { listQuery, paged, pageSchema, parseSort, queryBool } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
@@ -27,11 +28,6 @@ export async function pageOf<T extends ObjectLiteral, V>(
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const dec = (d: { toString(): string } | null | undefined) => (d === null || d === undefined ? null : d.toString());
-/** Case-insensitive contains on both databases. */
-function contains<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, text: string | undefined, name: string) {
-  if (text) qb.andWhere(`LOWER(${column}) LIKE :${name}`, { [name]: `%${text.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%` });
-}
-
 function onlyOwn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, ctx: RouteContext<unknown, unknown, unknown>) {
   if (ctx.onlyCustomerId) qb.andWhere(`${column} = :__own`, { __own: ctx.onlyCustomerId });
 }
@@ -61,7 +57,7 @@ defineRoute({
   response: pageSchema(customerSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(Customer).query('c');
-    contains(qb, 'c.name', ctx.query.q, 'q');
+    whereContains(qb, 'c.name', ctx.query.q);
     if (ctx.query.active !== undefined) qb.andWhere('c.active = :active', { active: ctx.query.active });
     onlyOwn(qb, 'c.id', ctx as never);
     return pageOf(qb, 'c', ctx.query, viewCustomer);
@@ -100,7 +96,7 @@ defineRoute({
   async handler(ctx) {
     const qb = ctx.scope.repo(Pax8Company).query('p')
       .leftJoinAndMapOne('p.mapping', CustomerMapping, 'm', 'm.tenantId = p.tenantId AND m.pax8CompanyId = p.pax8Id');
-    contains(qb, 'p.name', ctx.query.q, 'q');
+    whereContains(qb, 'p.name', ctx.query.q);
     if (ctx.query.mapped === true) qb.andWhere('m.id IS NOT NULL');
     if (ctx.query.mapped === false) qb.andWhere('m.id IS NULL');
     return pageOf(qb, 'p', ctx.query, (p: Pax8Company & { mapping?: CustomerMapping }) => ({
@@ -156,10 +152,7 @@ defineRoute({
   response: pageSchema(productSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(Product).query('p');
-    if (ctx.query.q) {
-      const t = `%${ctx.query.q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-      qb.andWhere('(LOWER(p.name) LIKE :q OR LOWER(p.sku) LIKE :q)', { q: t });
-    }
+    whereContains(qb, ['p.name', 'p.sku'], ctx.query.q);
     if (ctx.query.vendorName) qb.andWhere('p.vendorName = :v', { v: ctx.query.vendorName });
     return pageOf(qb, 'p', ctx.query, viewProduct);
   },
@@ -209,7 +202,7 @@ defineRoute({
   response: pageSchema(subscriptionSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(Subscription).query('s');
-    contains(qb, 's.name', ctx.query.q, 'q');
+    whereContains(qb, 's.name', ctx.query.q);
     if (ctx.query.customerId) qb.andWhere('s.customerId = :cid', { cid: ctx.query.customerId });
     if (ctx.query.status) qb.andWhere('s.status = :st', { st: ctx.query.status });
     if (ctx.query.active !== undefined) qb.andWhere('s.active = :ac', { ac: ctx.query.active });

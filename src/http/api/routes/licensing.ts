@@ -7,6 +7,7 @@ import {
   type Tenant,
 } from '../../../db/entities/index.js';
 import { runImport } from '../../../imports/run-import.js';
+import { whereContains } from '../../../common/like.js';
 import { auditLicensing } from '../../../licensing/audit.js';
 import { LICENSING_PERMISSIONS } from '../../../licensing/permissions.js';
 import { effectiveRule, type EffectiveRule } from '../../../licensing/policy.js';
@@ -55,10 +56,6 @@ const wholeIn = z.union([z.string().regex(wholeText, 'a whole number'), z.number
   .transform((v) => new Decimal(String(v)));
 const dec = (d: Decimal | null | undefined) => (d === null || d === undefined ? null : d.toFixed());
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-
-function like(text: string): string {
-  return `%${text.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-}
 
 async function pageOf<T extends ObjectLiteral, V>(qb: SelectQueryBuilder<T>, alias: string, q: { page: number; size: number; sort: string }, view: (row: T) => V, first?: string) {
   const { field, dir } = parseSort(q.sort);
@@ -177,7 +174,7 @@ defineRoute({
   response: pageSchema(catalogItem),
   async handler({ scope, query }) {
     const qb = scope.repo(Product).query('p');
-    if (query.q) qb.andWhere('LOWER(p.name) LIKE :q', { q: like(query.q) });
+    whereContains(qb, 'p.name', query.q);
     if (query.vendor) qb.andWhere('p.vendorName = :v', { v: query.vendor });
     if (query.category) qb.andWhere('p.category = :c', { c: query.category });
     if (query.visible !== undefined) qb.andWhere('p.visible = :vis', { vis: query.visible });
@@ -262,7 +259,7 @@ defineRoute({
   async handler(ctx) {
     const { rt, tenant, query } = ctx;
     const qb = licensableQuery(ctx as never);
-    if (query.q) qb.andWhere('(LOWER(s.name) LIKE :q OR LOWER(s.vendorName) LIKE :q OR LOWER(c.name) LIKE :q)', { q: like(query.q) });
+    whereContains(qb, ['s.name', 's.vendorName', 'c.name'], query.q);
     if (query.customerId) qb.andWhere('s.customerId = :cid', { cid: query.customerId });
     if (query.overridden === true) qb.andWhere('r.id IS NOT NULL');
     if (query.overridden === false) qb.andWhere('r.id IS NULL');
@@ -432,7 +429,7 @@ defineRoute({
   async handler(ctx) {
     const own = ownCustomer(ctx as never);
     const qb = licensableQuery(ctx as never).andWhere('s.customerId = :own', { own }).andWhere('s.active = :act', { act: true });
-    if (ctx.query.q) qb.andWhere('(LOWER(s.name) LIKE :q OR LOWER(s.vendorName) LIKE :q)', { q: like(ctx.query.q) });
+    whereContains(qb, ['s.name', 's.vendorName'], ctx.query.q);
     const cfg = await licensingService(ctx.rt).config(ctx.tenant);
     const page = await pageOf(qb, 's', ctx.query, (s) => s as Joined);
     const open = page.items.length
@@ -526,7 +523,7 @@ defineRoute({
   async handler(ctx) {
     ownCustomer(ctx as never);
     const qb = ctx.scope.repo(Product).query('p').andWhere('p.visible = :v', { v: true });
-    if (ctx.query.q) qb.andWhere('LOWER(p.name) LIKE :q', { q: like(ctx.query.q) });
+    whereContains(qb, 'p.name', ctx.query.q);
     if (ctx.query.vendor) qb.andWhere('p.vendorName = :vn', { vn: ctx.query.vendor });
     return pageOf(qb, 'p', ctx.query, (p) => {
       const { visible: _v, ...rest } = viewCatalog(p);
