@@ -359,11 +359,13 @@ export function webRouter(rt: Runtime): Router {
     const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
     const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
     const role = req.auth!.user.role;
-    const tenant = await api(req, 'getTenant', { params: p });
+    const canEdit = role === 'admin' || role === 'finance';
+    // Only the new-invoice form needs the tenant's today (and clients may not read the tenant).
+    const tenant = canEdit ? await api(req, 'getTenant', { params: p }) : null;
     render(req, res, 'recurring-invoices', {
       title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), customers: [...names.entries()].map(([id, name]) => ({ id, name })),
       items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
-      canEdit: role === 'admin' || role === 'finance', today: tenantDate(now(), tenant.timeZone || 'UTC'),
+      canEdit, today: tenant ? tenantDate(now(), tenant.timeZone || 'UTC') : null,
     });
   }));
   router.post('/t/:tenantId/recurring-invoices', page(async (req, res) => {
