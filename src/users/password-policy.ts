@@ -1,5 +1,4 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 
 /**
  * The password rule, for every path that sets a password (CLI `users add`, the API, the web change-password form):
@@ -12,10 +11,11 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 const MIN_SCORE = 3;
 
-let checker: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  // Built on first use (~80 ms): the dictionaries are not needed by commands that set no password.
-  checker ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+let checker: Promise<ZxcvbnFactory> | undefined;
+function zxcvbn(): Promise<ZxcvbnFactory> {
+  // Loaded on first use (about a second on a busy machine): commands and requests that set no password never pay it.
+  checker ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')])
+    .then(([core, common]) => new core.ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs }));
   return checker;
 }
 
@@ -39,7 +39,7 @@ const WHY: Record<string, string> = {
 };
 
 /** Why a password is refused, as a sentence to show; null when it is accepted. */
-export function passwordProblem(password: string, email?: string | null): string | null {
+export async function passwordProblem(password: string, email?: string | null): Promise<string | null> {
   if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
   if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
   const inputs: string[] = [];
@@ -50,7 +50,7 @@ export function passwordProblem(password: string, email?: string | null): string
     if (lower.includes(address) || (local.length >= 3 && lower.includes(local))) return 'must not contain your e-mail address or its part before the @';
     inputs.push(address, local, ...local.split(/[._+-]/).filter((p) => p.length >= 3));
   }
-  const r = zxcvbn().check(password, inputs);
+  const r = (await zxcvbn()).check(password, inputs);
   if (r.score >= MIN_SCORE) return null;
   const why = (r.feedback.warning && WHY[r.feedback.warning]) || 'it follows a pattern that is easy to guess';
   return `is too easy to guess: ${why}; use a longer passphrase of unrelated words`;

@@ -125,7 +125,7 @@ export class UserService {
     const generated = input.password === undefined ? generatePassword() : null;
     const password = input.password ?? generated!;
     // A generated one-time password is 20 random characters (~100 bits) and must be changed at first sign-in.
-    const problem = generated === null ? passwordProblem(password, email) : null;
+    const problem = generated === null ? await passwordProblem(password, email) : null;
     if (problem) throw new UserError(`password: ${problem}`, 'invalid');
     if (await this.m.findOneBy(User, { email })) throw new UserError(`a user ${email} already exists`, 'conflict');
     const now = this.now();
@@ -160,7 +160,7 @@ export class UserService {
     const u = await this.byId(userId);
     if (!(await verifyPassword(u.passwordHash, current))) throw new UserError('currentPassword: does not match', 'invalid');
     if (current === next) throw new UserError('newPassword: must differ from the current password', 'invalid');
-    const problem = passwordProblem(next, u.email);
+    const problem = await passwordProblem(next, u.email);
     if (problem) throw new UserError(`newPassword: ${problem}`, 'invalid');
     await this.m.update(User, { id: userId }, { passwordHash: await hashPassword(next), mustChangePassword: false, updatedAt: this.now() });
     const ended = await this.endAccess(userId, keepSessionHash);
