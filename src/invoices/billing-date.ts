@@ -1,14 +1,24 @@
 import { isCalendarDate, type CalendarDate } from '../billing/dates.js';
 import { localDateOf } from '../billing/localdate.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { Tenant } from '../db/entities/index.js';
 
 export class BillingDateError extends Error {
   override name = 'BillingDateError';
+  /** `invalid_date`: not a calendar date; `future_date`: a run dated after today without allowing it. */
+  constructor(message: string, readonly code: 'invalid_date' | 'future_date' = 'invalid_date') {
+    super(message);
+  }
+}
+
+/** Today in the tenant's zone, by `clock`. */
+export function tenantToday(tenant: Pick<Tenant, 'timeZone'>, clock: Clock = systemClock): CalendarDate {
+  return localDateOf(clock().toISOString(), tenant.timeZone || 'UTC');
 }
 
 /** The given billing date, checked, or today in the tenant's zone. */
-export function billingDate(tenant: Tenant, date: string | undefined): CalendarDate {
-  if (date === undefined) return localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC');
+export function billingDate(tenant: Tenant, date: string | undefined, clock: Clock = systemClock): CalendarDate {
+  if (date === undefined) return tenantToday(tenant, clock);
   if (!isCalendarDate(date)) throw new BillingDateError(`the date must be a calendar date YYYY-MM-DD, got "${date}"`);
   return date;
 }

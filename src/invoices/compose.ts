@@ -49,6 +49,12 @@ export interface ComposedInvoice {
 export interface ReviewPolicy {
   /** Tenant setting imports.reviewUsageLines: usage lines hold the invoice for review. */
   reviewUsageLines: boolean;
+  /**
+   * Today in the tenant's zone, at the run. A usage month that ends after it (its next month's 1st is later) is not
+   * over, so its charges are not final: the line says "charges so far" and holds the invoice for review. Unset (the
+   * daily pass's upcoming invoices, previews): every month is taken as final, as before.
+   */
+  today?: CalendarDate;
 }
 
 export function reviewPolicyOf(tenant: Tenant): ReviewPolicy {
@@ -92,14 +98,25 @@ export function composeMainLines(
   const rows = new Map(loaded.lines.map((l) => [l.id, l]));
   const lines = engine.lines.filter((l) => l.kind !== 'prorata').map((l): ComposedLine => {
     const review = [...l.review, ...(rows.get(l.line)?.reviewRequired ? [USER_REVIEW] : [])];
-    if (l.kind === 'usage' && policy.reviewUsageLines) review.push('usage line: check the month\'s final charges before issuing');
+    const notFinal = l.kind === 'usage' && policy.today !== undefined && l.to > policy.today;
+    if (notFinal) review.push(`usage line: the month is not over (it ends ${l.to}); these are the charges so far, not the final charges`);
+    else if (l.kind === 'usage' && policy.reviewUsageLines) review.push('usage line: check the month\'s final charges before issuing');
+    const provenance = notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance;
     return {
       recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
       from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
-      provenance: { ...l.provenance, exact: exactJson(l.exact) },
+      provenance: { ...provenance, exact: exactJson(l.exact) },
     };
   });
   return { periodStart: engine.periodStart, periodEnd: engine.periodEnd, lines };
+}
+
+/** A usage line's provenance for a month not over at the run: never "final charges" (explain and render read `usage.final`). */
+function notFinalUsage<P extends { rule: string; usage?: object }>(p: P, monthEnd: CalendarDate, today: CalendarDate): P {
+  return {
+    ...p, rule: `usage: charges so far of the month (not final: the month ends ${monthEnd}, the run was on ${today}), quantity 1`,
+    usage: { ...p.usage, final: false, capturedBy: today },
+  };
 }
 
 /**

@@ -14,7 +14,8 @@ interface Provenance {
   price?: { source: string; asOf: string };
   factor?: { days: number; periodDays: number };
   adjustment?: { quantityBefore: string; quantityAfter: string; highWaterMark?: string };
-  usage?: { usageSummary: string; month: string };
+  /** `final: false`: the month was not over at the run (compose.ts), `capturedBy` the run's day. */
+  usage?: { usageSummary: string; month: string; final?: boolean; capturedBy?: string };
   exact?: { numerator: string; denominator: number };
   billedPeriod?: { start: string; end: string };
   correction?: CorrectionFacts;
@@ -46,7 +47,9 @@ function subName(names: Map<string, string>, id: string): string {
 function priceWords(p: Provenance, names: Map<string, string>, unitPrice: string): string {
   if (!p.price) return `Unit price ${unitPrice}.`;
   if (p.price.source === 'line') return `Unit price ${unitPrice}: the line's own price.`;
-  if (p.price.source.startsWith('usage summary')) return `Amount ${unitPrice}: the final charges of ${p.price.source} for ${p.price.asOf}.`;
+  if (p.price.source.startsWith('usage summary')) {
+    return `Amount ${unitPrice}: the ${p.usage?.final === false ? 'charges so far (not final)' : 'final charges'} of ${p.price.source} for ${p.price.asOf}.`;
+  }
   return `Unit price ${unitPrice}: the price of subscription ${subName(names, p.price.source)} on ${longDate(p.price.asOf)} (a price change counts from the next period).`;
 }
 
@@ -74,7 +77,9 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
     for (const q of p.quantities ?? []) out.push(`   - ${dateRange(q.from, q.to)}: quantity ${q.quantity}.`);
     out.push(`   Average quantity ${quantity}.`);
   } else if (line.kind === 'usage') {
-    out.push(`   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
+    out.push(p.usage?.final === false
+      ? `   Usage for ${dateRange(line.fromDate, line.toDate)}: the charges so far, quantity 1 — not the final charges: the month was not over when the invoice was run (${p.usage.capturedBy ?? 'before its end'}).`
+      : `   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
   } else if (line.kind === 'prorata' && p.correction) {
     out.push(...correctionWords(p.correction, line, currency, numbers));
   } else if (line.kind === 'prorata') {

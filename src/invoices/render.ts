@@ -44,10 +44,11 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
       // A pro-rata line's description is already a sentence ("Seats: 5 more from …"); show the line name and the words.
       // A correction's reads "Correction to INV-… (January 2026): Seats went from …": the reference, then the words.
       const [name, ...rest] = l.description.split(': ');
+      const usageFinal = l.kind !== 'usage' || (JSON.parse(l.provenanceJson) as { usage?: { final?: boolean } }).usage?.final !== false;
       return {
         kind: correction ? 'correction' : l.kind,
         description: correction ? name : prorata ? `${name} (pro-rata adjustment)` : l.description,
-        words: prorata ? rest.join(': ') : l.kind === 'usage' ? 'usage: final charges of the month' : l.kind === 'arrears' ? 'in arrears, by the day (average quantity)' : '',
+        words: prorata ? rest.join(': ') : l.kind === 'usage' ? (usageFinal ? 'usage: final charges of the month' : 'usage: charges so far (the month was not over; not final)') : l.kind === 'arrears' ? 'in arrears, by the day (average quantity)' : '',
         period: dateRange(l.fromDate, l.toDate),
         quantity: formatQuantity(dec(l.quantity.toString())),
         unitPrice: formatUnitPrice(dec(l.unitPrice.toString()), c),

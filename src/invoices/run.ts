@@ -12,7 +12,9 @@ import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices } from './loader.js';
 import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';
-import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming } from './upcoming.js';
+import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming, type IssuableUpcoming } from './upcoming.js';
+import { BillingDateError, tenantToday } from './billing-date.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 /** Takes the tenant's next `count` invoice numbers; call inside the transaction that issues them (gapless). Returns the first. */
 export async function takeInvoiceNumbers(tx: TenantScope, count: number): Promise<number> {
@@ -64,7 +66,7 @@ export interface InvoiceRunResult {
 
 export interface PendingInvoice {
   ri: RecurringInvoice;
-  inv: ComposedInvoice;
+  inv: ComposedInvoice & { forwardDated?: boolean };
 }
 
 /**
@@ -90,7 +92,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
       periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
       subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),
-      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, createdAt: now, updatedAt: now,
+      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, forwardDated: inv.forwardDated === true, createdAt: now, updatedAt: now,
     }));
     await bulkInsert(tx, Invoice, invoiceRows);
     await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);
@@ -147,7 +149,7 @@ async function claimAdjustments(tx: TenantScope, claims: readonly { id: string; 
 }
 
 /** Stores one composed invoice in its own transaction; null when that period is already invoiced. */
-export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, inv: ComposedInvoice): Promise<CreatedInvoice | null> {
+export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, inv: PendingInvoice['inv']): Promise<CreatedInvoice | null> {
   try {
     return (await withRetry(() => persistBatch(scope, [{ ri, inv }])))[0]!;
   } catch (err) {
@@ -197,6 +199,13 @@ export interface RunOptions {
    * (another run, a duplicate period) is rolled back and redone one invoice per transaction. 1 = one transaction each.
    */
   batchSize?: number;
+  /** "Today" (in the tenant's zone) for the checks below; default the system clock. */
+  clock?: Clock;
+  /**
+   * A run dated after today is refused (BillingDateError `future_date`) unless this is set; its invoices dated after
+   * today are then marked `forwardDated`, and all are composed afresh (never from an upcoming invoice).
+   */
+  allowFuture?: boolean;
 }
 
 /**
@@ -212,7 +221,14 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
   const scope = new TenantScope(ds.manager, tenantId);
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   if (!tenant) throw new Error(`tenant ${tenantId} not found`);
-  const policy = reviewPolicyOf(tenant);
+  const today = tenantToday(tenant, opts.clock ?? systemClock);
+  const forwardDated = date > today;
+  if (forwardDated && !opts.allowFuture) {
+    throw new BillingDateError(`${date} is after today (${today} in ${tenant.timeZone || 'UTC'}): a run dated in the future bills `
+      + 'quantities and usage not known yet; allow it explicitly (CLI --allow-future, API allowFuture: true) to mark its invoices forward-dated', 'future_date');
+  }
+  // Usage months not over today are billed as "charges so far" and hold their invoice for review (compose.ts).
+  const policy = { ...reviewPolicyOf(tenant), today };
   // An invoice dated P bills adjustments of changes up to P − 1: it needs the daily pass through P − 1 (day D itself
   // is the daily pass's own business and bills on the next invoice).
   const { result: dailyPass, lastDate } = await dailyPassThrough(ds, tenantId, addDays(date, -1));
@@ -241,17 +257,17 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
     }
     const pendingOf = (id: string) => pendingByRi.get(id) ?? [];
     // Upcoming invoices whose inputs are unchanged are issued as composed by the daily pass; the rest are read and composed.
-    const upcoming = await issuableUpcoming(scope, ids, ready, policy);
+    const upcoming = forwardDated ? new Map<string, IssuableUpcoming>() : await issuableUpcoming(scope, ids, ready, policy);
     const loaded = await loadRecurringInvoices(scope, { ids: ids.filter((id) => !upcoming.has(id)) }); // by primary key
-    const recompose = async (ri: RecurringInvoice, periodStart: CalendarDate): Promise<ComposedInvoice> => {
+    const recompose = async (ri: RecurringInvoice, periodStart: CalendarDate): Promise<PendingInvoice['inv']> => {
       const [l] = await loadRecurringInvoices(scope, { ids: [ri.id] });
       if (!l) throw new Error(`recurring invoice ${ri.id} is no longer active`);
-      return composeInvoice(l, periodStart, pendingOf(ri.id), policy);
+      return { ...composeInvoice(l, periodStart, pendingOf(ri.id), policy), forwardDated: periodStart > today };
     };
     const queues: Queue[] = [
       ...loaded.map((l) => ({
         ri: l.ri, starts: periodStartsBetween(l.ctx.schedule, l.ri.nextInvoiceDate, ready),
-        compose: (p: CalendarDate) => Promise.resolve(composeInvoice(l, p, pendingOf(l.ri.id), policy)),
+        compose: (p: CalendarDate) => Promise.resolve({ ...composeInvoice(l, p, pendingOf(l.ri.id), policy), forwardDated: p > today }),
       })),
       ...[...upcoming.values()].map((u) => ({
         ri: u.ri, starts: [u.upcoming.periodStart],
@@ -267,10 +283,10 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
 interface Queue {
   ri: RecurringInvoice;
   starts: CalendarDate[];
-  compose(periodStart: CalendarDate): Promise<ComposedInvoice>;
+  compose(periodStart: CalendarDate): Promise<PendingInvoice['inv']>;
 }
 
-type Recompose = (ri: RecurringInvoice, periodStart: CalendarDate) => Promise<ComposedInvoice>;
+type Recompose = (ri: RecurringInvoice, periodStart: CalendarDate) => Promise<PendingInvoice['inv']>;
 
 /** Stores one invoice in its own transaction; an upcoming invoice replaced meanwhile is composed afresh first. */
 async function persistOne(scope: TenantScope, item: PendingInvoice, recompose: Recompose): Promise<CreatedInvoice | null> {

@@ -47,7 +47,7 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
       return { importRunId: run.id, status: run.status === 'partial' ? 'partial' : 'succeeded', counts: { ...run.counts[entity] } };
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
-    invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date),
+    invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock }),
     async reconcileMonth(tenantId, date, ctx) {
       const r = await runScheduledReconciliation(deps, tenantId, date, { signal: ctx.signal, now: (deps.clock ?? systemClock)() });
       if (r.importErrors.length > 0) ctx.logger.warn({ problems: r.importErrors.slice(0, 20), count: r.importErrors.length }, 'Pax8 bill import: some records were not imported');

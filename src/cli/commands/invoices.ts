@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { Invoice } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { approveInvoice } from '../../invoices/approve.js';
-import { billingDate } from '../../invoices/billing-date.js';
+import { BillingDateError, billingDate } from '../../invoices/billing-date.js';
+import { systemClock } from '../../common/clock.js';
 import { CSV_LAYOUTS, exportInvoicesCsv, type CsvLayout } from '../../invoices/csv-export.js';
 import { explainInvoice } from '../../invoices/explain.js';
 import { invoiceNumberText } from '../../invoices/queries.js';
@@ -25,12 +26,18 @@ export function register(program: Command): void {
     .command('run')
     .description('create every invoice due up to --date (after catching up the daily pass to the day before); exactly once per recurring invoice and period')
     .option('--date <YYYY-MM-DD>', 'invoice date (default: today in the tenant\'s zone)')
+    .option('--allow-future', 'allow a date after today (tenant time); its invoices are marked forward-dated')
     .option('--batch <n>', `invoices committed together (each still whole or absent; 1 = one transaction per invoice)`, String(DEFAULT_BATCH_SIZE))
     .option(...TENANT_OPTION)
     .option('--json', 'print the result as JSON')
-    .action((opts: { date?: string; batch: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
+    .action((opts: { date?: string; batch: string; tenant?: string; json?: boolean; allowFuture?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
       if (!/^[1-9]\d{0,4}$/.test(opts.batch)) throw new UsageError('--batch must be a whole number from 1 to 99999');
-      const r = await runInvoices(rt.ds, tenant.id, billingDate(tenant, opts.date), { batchSize: Number.parseInt(opts.batch, 10) });
+      const r = await runInvoices(rt.ds, tenant.id, billingDate(tenant, opts.date, rt.clock ?? systemClock), {
+        batchSize: Number.parseInt(opts.batch, 10), allowFuture: opts.allowFuture === true, clock: rt.clock ?? systemClock,
+      }).catch((err: unknown) => {
+        if (err instanceof BillingDateError) throw new UsageError(err.code === 'future_date' ? err.message.replace('(CLI --allow-future, API allowFuture: true)', 'with --allow-future') : err.message);
+        throw err;
+      });
       if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else {
         const drafts = r.created.filter((c) => c.status === 'draft').length;
@@ -52,9 +59,9 @@ export function register(program: Command): void {
       const rows = await new TenantScope(rt.ds.manager, tenant.id).repo(Invoice).find({
         where: opts.status ? { status: opts.status as 'draft' | 'issued' } : {}, order: { invoiceDate: 'ASC', number: 'ASC' },
       });
-      const view = rows.map((i) => ({ id: i.id, number: invoiceNumberText(i), status: i.status, date: i.invoiceDate, periodStart: i.periodStart, currency: i.currency, total: i.total.toString() }));
+      const view = rows.map((i) => ({ id: i.id, number: invoiceNumberText(i), status: i.status, date: i.invoiceDate, periodStart: i.periodStart, currency: i.currency, total: i.total.toString(), forwardDated: i.forwardDated }));
       if (opts.json) process.stdout.write(`${JSON.stringify(view)}\n`);
-      else for (const v of view) process.stdout.write(`${v.number}\t${v.status}\t${v.date}\t${v.currency} ${v.total}\t${v.id}\n`);
+      else for (const v of view) process.stdout.write(`${v.number}\t${v.status}\t${v.date}${v.forwardDated ? ' (forward-dated)' : ''}\t${v.currency} ${v.total}\t${v.id}\n`);
     }));
 
   invoices

@@ -25,6 +25,8 @@ export class Invoice extends TenantOwnedEntity {
   @JsonTextColumn() reviewJson: string;
   @InstantColumn({ nullable: true }) issuedAt: Date | null;
   @TextColumn(255, { nullable: true }) approvedBy: string | null;
+  /** Created by a run dated after that day in the tenant's zone (`--allow-future`); migration 1764300400000. */
+  @BoolColumn({ default: false }) forwardDated: boolean;
 }
 
 @Entity('invoice_lines')

@@ -431,7 +431,7 @@ export function webRouter(rt: Runtime): Router {
     });
   }));
   router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
-    const r = await api(req, 'runInvoices', { params: { tenantId: req.params.tenantId }, body: clean({ date: req.body.date }) });
+    const r = await api(req, 'runInvoices', { params: { tenantId: req.params.tenantId }, body: { ...clean({ date: req.body.date }), ...(req.body.allowFuture === 'on' ? { allowFuture: true } : {}) } });
     const drafts = (r.created as Data[]).filter((c) => c.status === 'draft').length;
     back(res, `/t/${req.params.tenantId}/invoices`,
       `Invoice run for ${r.date}: ${r.created.length} created (${drafts} draft${drafts === 1 ? '' : 's'} to review), ${r.alreadyInvoiced} already invoiced, ${r.failed.length} failed.`);

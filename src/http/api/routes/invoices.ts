@@ -6,6 +6,7 @@ import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js'
 import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
 import { runInvoices } from '../../../invoices/run.js';
+import { systemClock } from '../../../common/clock.js';
 import { htmlToPdf, pdfAvailable } from '../../pdf.js';
 import { HttpError, notFound } from '../errors.js';
 import { listQuery, pageSchema } from '../paging.js';
@@ -21,7 +22,10 @@ function invoiceError(err: unknown): never {
     if (err.code === 'not_found') throw notFound('invoice not found');
     throw new HttpError(409, 'conflict', err.message);
   }
-  if (err instanceof BillingDateError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
+  if (err instanceof BillingDateError) {
+    if (err.code === 'future_date') throw new HttpError(400, 'future_date', err.message, [{ path: 'body.allowFuture', message: err.message }]);
+    throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
+  }
   throw err;
 }
 
@@ -38,12 +42,14 @@ export const invoiceSchema = z.object({
   id: z.string(), number: z.string(), status: z.enum(['draft', 'issued']), recurringInvoiceId: z.string(), customerId: z.string(),
   invoiceDate: z.string(), periodStart: z.string(), periodEnd: z.string(), currency: z.string(), subtotal: z.string(), tax: z.string(),
   total: z.string(), review: z.array(z.string()), issuedAt: z.string().nullable(), approvedBy: z.string().nullable(),
+  forwardDated: z.boolean().describe('created by a run dated after that day in the tenant\'s zone (allowFuture)'),
 });
 function viewInvoice(i: Invoice): z.input<typeof invoiceSchema> {
   return {
     id: i.id, number: invoiceNumberText(i), status: i.status, recurringInvoiceId: i.recurringInvoiceId, customerId: i.customerId,
     invoiceDate: i.invoiceDate, periodStart: i.periodStart, periodEnd: i.periodEnd, currency: i.currency, subtotal: i.subtotal.toFixed(),
     tax: i.tax.toFixed(), total: i.total.toFixed(), review: reviewList(i.reviewJson), issuedAt: i.issuedAt?.toISOString() ?? null, approvedBy: i.approvedBy,
+    forwardDated: i.forwardDated,
   };
 }
 
@@ -103,7 +109,10 @@ defineRoute({
   summary: 'Run invoices: create every invoice due up to a date (after catching up the daily pass)',
   description: 'Exactly once per recurring invoice and period; invoices needing review are created as drafts.',
   params: tenantParams,
-  body: z.strictObject({ date: date.optional().describe('default: today in the tenant\'s time zone') }),
+  body: z.strictObject({
+    date: date.optional().describe('default: today in the tenant\'s time zone'),
+    allowFuture: z.boolean().optional().describe('allow a date after today (tenant time; else 400 future_date); the invoices are marked forwardDated'),
+  }),
   example: {},
   response: z.object({
     date: z.string(),
@@ -112,8 +121,8 @@ defineRoute({
     failed: z.array(z.object({ recurringInvoiceId: z.string(), periodStart: z.string(), message: z.string() })),
   }),
   async handler({ rt, tenant, body }) {
-    const d = (() => { try { return billingDate(tenant, body.date); } catch (err) { return invoiceError(err); } })();
-    const r = await runInvoices(rt.ds, tenant.id, d).catch(invoiceError);
+    const d = (() => { try { return billingDate(tenant, body.date, rt.clock ?? systemClock); } catch (err) { return invoiceError(err); } })();
+    const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock }).catch(invoiceError);
     return { date: r.date, created: r.created as unknown as Array<{ id: string; status: string }>, alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
   },
 });
