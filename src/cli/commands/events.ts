@@ -74,7 +74,7 @@ export function register(program: Command): void {
   e.command('webhook-endpoint')
     .description('register (or rotate) the tenant\'s webhook with Pax8 (/api/v2/webhooks), or unregister it with --remove; the secret is never printed')
     .option('--base-url <url>', 'Recurra\'s public base URL, e.g. https://recurra.example (required to register)')
-    .option('--tenant <name>', 'tenant name').option('--topics <list>', 'comma-separated Pax8 topics (default SUBSCRIPTION)')
+    .option('--tenant <name>', 'tenant name').option('--topics <list>', 'comma-separated Pax8 topics (default: Pax8\'s subscription topics from its topic definitions; each registered with one filter per action it lists)')
     .option('--remove', 'delete the webhook at Pax8, then here').option('--force', 'with --remove: remove here even if Pax8 refuses')
     .action(async (opts: { tenant?: string; baseUrl?: string; topics?: string; remove?: boolean; force?: boolean }) => {
       await withTenant(opts.tenant, async (rt, tenant) => {

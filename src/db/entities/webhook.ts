@@ -3,12 +3,12 @@ import { BoolColumn, InstantColumn, IntColumn, JsonTextColumn, TextColumn } from
 import { TenantOwnedEntity } from './tenant-owned.js';
 
 /**
- * Recurra's Pax8 webhook endpoint for one tenant: the unguessable path token in the URL, the secret
- * Pax8 sends back as the Authorization header (sealed), and the id Pax8 gave the webhook.
+ * Recurra's Pax8 webhook endpoint for one tenant: the secret Pax8 sends back as the Authorization header (sealed,
+ * the only credential), and the id Pax8 gave the webhook.
  */
 @Entity('webhook_endpoints')
 export class WebhookEndpoint extends TenantOwnedEntity {
-  /** 43 url-safe characters; part of the receiver URL. Unique across tenants. */
+  /** The registration's reference (in the webhook's display name); before issue 22, the URL's query token. Unique across tenants. */
   @TextColumn(64) token: string;
   @JsonTextColumn() authorizationSealed: string;
   @TextColumn(64, { nullable: true }) pax8WebhookId: string | null;
