@@ -94,7 +94,9 @@ describe('http: security headers (CSP, HSTS, no-store)', function () {
 
   it('sends HSTS only when the public URL is https', async () => {
     expect((await get('/login')).headers.get('strict-transport-security')).to.equal(null);
-    const secure = await startApp({ http: { ...app.rt.config.http, publicUrl: 'https://billing.example.com' } });
+    // The same database (a second startApp would start a fresh one, on MariaDB the same one).
+    const rt = { ...app.rt, config: { ...app.rt.config, http: { ...app.rt.config.http, publicUrl: 'https://billing.example.com' } } };
+    const secure = await listen(createHttpApp(rt), '127.0.0.1', 0);
     try {
       for (const path of ['/login', '/api/v1/me', '/static/app.css']) {
         const res = await fetch(secure.url + path);
