@@ -139,18 +139,23 @@ export class Pax8Client {
 
   // --- webhooks API (base webhooksApiUrl, e.g. https://api.pax8.com/api/v2) ------------------------------
 
-  /** Every topic Pax8 offers (GET /webhooks/topic-definitions; its page numbers sit beside `content`). */
+  /**
+   * Every topic Pax8 offers (GET /webhooks/topic-definitions). The published spec answers a page, its numbers beside
+   * `content`; Pax8's own CLI also accepts a plain array of definitions, which is then the whole list.
+   */
   async topicDefinitions(opts: ListOptions & { topic?: string; search?: string } = {}): Promise<TopicDefinition[]> {
     const out: TopicDefinition[] = [];
     const path = '/webhooks/topic-definitions';
     for (let page = 0; page < 50; page++) {
       const json = await this.#transport.call('GET', path, {
         baseUrl: this.#cfg.webhooksApiUrl, signal: opts.signal, query: { page, size: 200, topic: opts.topic, search: opts.search, sort: opts.sort },
-        validate: (j) => (j && typeof j === 'object' && Array.isArray((j as { content?: unknown }).content) ? undefined : 'no content array'),
-      }) as { content: unknown[]; totalPages?: unknown };
-      for (const raw of json.content) out.push(this.#validateOne(raw, `GET ${path}`, topicDefinitionSchema));
-      const total = typeof json.totalPages === 'number' ? json.totalPages : json.content.length >= 200 ? page + 2 : page + 1;
-      if (page + 1 >= total || json.content.length === 0) break;
+        validate: (j) => (Array.isArray(j) || (j && typeof j === 'object' && Array.isArray((j as { content?: unknown }).content)) ? undefined : 'neither a content array nor an array'),
+      }) as unknown[] | { content: unknown[]; totalPages?: unknown };
+      const content = Array.isArray(json) ? json : json.content;
+      for (const raw of content) out.push(this.#validateOne(raw, `GET ${path}`, topicDefinitionSchema));
+      if (Array.isArray(json)) break;
+      const total = typeof json.totalPages === 'number' ? json.totalPages : content.length >= 200 ? page + 2 : page + 1;
+      if (page + 1 >= total || content.length === 0) break;
     }
     return out;
   }

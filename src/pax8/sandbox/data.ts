@@ -151,7 +151,8 @@ export class SandboxData {
    */
   setQuantity(id: string, quantity: number, asPartner: boolean): SandboxSubscription {
     const s = this.requireSubscription(id);
-    if (!Number.isInteger(quantity) || quantity < (asPartner ? 1 : 0)) {
+    // A Pax8-side change (admin) may set a fractional quantity, as Pax8 has for some products; the partner PUT may not.
+    if (asPartner ? !Number.isInteger(quantity) || quantity < 1 : !(quantity >= 0)) {
       throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'quantity must be a positive integer', ['quantity must be a positive integer']);
     }
     if (asPartner) {

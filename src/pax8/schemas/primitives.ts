@@ -31,6 +31,14 @@ export const pax8Id = z.string().min(1).max(64, { message: 'an id longer than 64
 
 export const currencyCode = z.string().regex(/^[A-Za-z]{3}$/, { message: 'a three-letter ISO 4217 currency code' });
 
+/**
+ * A subscription's quantity: not negative and below a billion (anything else is a broken record). Not necessarily
+ * whole: Pax8 sends fractional quantities for some products (e.g. 2.5), kept exact as a Decimal.
+ */
+export const quantity = decimal.refine((d) => d.gte(0) && d.lt(1e9), {
+  message: 'expected a non-negative quantity below a billion',
+});
+
 /** A count of licences or seats: whole, not negative, and below a billion (anything else is a broken record). */
 export const licenceCount = decimal.refine((d) => d.isInteger() && d.gte(0) && d.lt(1e9), {
   message: 'expected a whole, non-negative number of licences',

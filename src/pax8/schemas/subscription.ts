@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BILLING_TERMS, SUBSCRIPTION_STATUSES } from './enums.js';
-import { currencyCode, decimal, licenceCount, openEnum, opt, pax8Date, pax8Id, text } from './primitives.js';
+import { currencyCode, decimal, openEnum, opt, pax8Date, pax8Id, quantity, text } from './primitives.js';
 
 const commitmentObject = z.object({
   id: opt(z.string()),
@@ -21,7 +21,7 @@ export const subscriptionSchema = z
     productName: opt(text(255)),
     vendorSubscriptionId: opt(z.string()),
     vendorSkuId: opt(z.string()),
-    quantity: licenceCount,
+    quantity,
     startDate: opt(pax8Date),
     endDate: opt(pax8Date),
     createdDate: opt(pax8Date),

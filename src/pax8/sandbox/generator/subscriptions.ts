@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { Rng } from '../prng.js';
+import { Rng, hashString } from '../prng.js';
 import { DAY_MS, addMonths } from '../dates.js';
 import type {
   BillingTerm, CommitmentTerm, SandboxCompany, SandboxPricing, SandboxProduct, SandboxSubscription, SubscriptionStatus,
@@ -115,6 +115,14 @@ export function generateSubscription(plan: SubscriptionPlan): SandboxSubscriptio
     sub.updatedMs = Math.min(plan.startMs - DAY_MS, createdMs + rng.int(1, 400) * DAY_MS);
     if (sub.updatedMs < createdMs) sub.updatedMs = createdMs + 3600_000;
     if (!t.usageBased && !t.oneTime && rng.chance(0.7)) sub.initialQuantity = Math.max(1, quantity - rng.int(-3, 5));
+  }
+  // Occasional fractional quantities (x.5), as Pax8 sends for some products: about 1 in 25 subscriptions of
+  // products sold by the unit without a commitment, chosen by a hash of the seed and index (no draw from rng, so
+  // every other generated value stays as it was).
+  if (!t.usageBased && !t.oneTime && !t.nce && !sub.commitment && choice.pricing.billingTerm !== 'Activation'
+    && hashString(`${plan.seed}:fractional:${plan.index}`) % 25 === 0) {
+    if (sub.initialQuantity === sub.quantity) sub.initialQuantity += 0.5;
+    sub.quantity += 0.5;
   }
   if (status === 'Cancelled') sub.endMs = plan.startMs - rng.int(1, 300) * DAY_MS;
   else if (status === 'PendingCancel') sub.endMs = plan.startMs + rng.int(1, 30) * DAY_MS;
