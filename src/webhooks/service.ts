@@ -36,7 +36,8 @@ export const STALE_MS = 15 * 60_000;
 
 export class WebhookError extends Error {
   override name = 'WebhookError';
-  constructor(readonly code: 'not_found' | 'unauthorized' | 'invalid' | 'no_credentials' | 'pax8', message: string) {
+  /** For 'invalid': the input at fault (registration: topics unless said otherwise). */
+  constructor(readonly code: 'not_found' | 'unauthorized' | 'invalid' | 'no_credentials' | 'pax8', message: string, readonly field?: string) {
     super(message);
   }
 }
@@ -139,6 +140,15 @@ async function findByLegacyUrl(client: Pax8Client, url: string): Promise<Webhook
  * (no secret is stored for a webhook Pax8 never created). The secret is stored sealed and never returned.
  */
 export async function registerEndpoint(ds: DataSource, secrets: SecretBox, tenant: Tenant, opts: RegisterOptions): Promise<Registration> {
+  let parsedBase: URL;
+  try {
+    parsedBase = new URL(opts.baseUrl);
+  } catch {
+    throw new WebhookError('invalid', 'the base URL must be an absolute http(s) URL', 'baseUrl');
+  }
+  if (!/^https?:$/.test(parsedBase.protocol) || parsedBase.search || parsedBase.hash || opts.baseUrl.includes('?')) {
+    throw new WebhookError('invalid', 'the base URL must be http(s) without query string or fragment (Pax8 refuses query strings on webhook URLs)', 'baseUrl');
+  }
   const scope = new TenantScope(ds.manager, tenant.id);
   const client = webhookClient(ds, secrets, tenant, opts.client);
   const webhookTopics = await chooseTopics(client, opts.topics);

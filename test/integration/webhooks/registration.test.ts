@@ -104,6 +104,12 @@ describe('Pax8 webhooks: registration with Pax8 and end-to-end delivery', functi
     expect(r3.body.error.message).to.include('SUBSCRIPTION_UPDATED').and.include('SUBSCRIPTION, COMPANY, INVOICE');
     expect({ url: hooks()[0]!.url, auth: hooks()[0]!.authorization, sealed: (await row())!.authorizationSealed }).to.deep.equal(before);
 
+    // A base URL with a query string: refused here (Pax8 would refuse the webhook URL), nothing changes.
+    const r4 = await api('POST', '/webhooks/pax8', { baseUrl: `${server.url}/?token=x` });
+    expect(r4.status, r4.text).to.equal(400);
+    expect(r4.body.error.fields[0].path, r4.text).to.equal('body.baseUrl');
+    expect({ url: hooks()[0]!.url, auth: hooks()[0]!.authorization, sealed: (await row())!.authorizationSealed }).to.deep.equal(before);
+
     const d1 = await api('DELETE', '/webhooks/pax8');
     expect(d1.status, d1.text).to.equal(200);
     expect(d1.body).to.deep.equal({ removed: true, pax8Deleted: true, warnings: [] });

@@ -61,7 +61,7 @@ defineRoute({
 function registrationError(err: unknown): never {
   if (err instanceof WebhookError) {
     if (err.code === 'not_found') throw notFound(err.message);
-    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.topics', message: err.message }]);
+    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: `body.${err.field ?? 'topics'}`, message: err.message }]);
     if (err.code === 'no_credentials') throw new HttpError(409, 'no_credentials', err.message);
     if (err.code === 'pax8') throw new HttpError(502, 'pax8_error', err.message);
   }
@@ -77,7 +77,7 @@ defineRoute({
   params: tenantParams,
   body: z.strictObject({ baseUrl: z.url({ protocol: /^https?$/ }).optional(), topics: z.array(z.string().min(1).max(120)).max(20).optional() }),
   example: { baseUrl: 'https://recurra.example' },
-  errors: { 400: 'a topic Pax8 does not offer', 409: 'the tenant has no Pax8 credentials', 502: 'Pax8 refused or could not be reached (nothing changed)' },
+  errors: { 400: 'a topic Pax8 does not offer, or a base URL with a query string', 409: 'the tenant has no Pax8 credentials', 502: 'Pax8 refused or could not be reached (nothing changed)' },
   response: z.object({
     url: z.string(), pax8WebhookId: z.string(), pax8AccountId: z.string().nullable(), topics: z.array(z.string()), active: z.boolean(),
     action: z.enum(['created', 'rotated']), warnings: z.array(z.string()),
