@@ -2,7 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { arrearsCharge } from './arrears.js';
 import { type CalendarDate, monthBounds } from './dates.js';
 import { dec, sum } from './decimal.js';
-import type { BillingContext, RecurringLineSpec } from './model.js';
+import type { BillingContext, ProrataRule, RecurringLineSpec } from './model.js';
 import { type Exact, exactOf, lineTax, roundMoney, roundRatio } from './money.js';
 import { type Period, periodContaining, previousPeriod } from './periods.js';
 import { currencyReview, unitPriceFor } from './price.js';
@@ -22,6 +22,8 @@ export interface LineProvenance {
   factor?: { days: number; periodDays: number };
   adjustment?: { quantityBefore: string; quantityAfter: string; highWaterMark?: string };
   usage?: { usageSummary: string; month: string };
+  /** An arrears line's pro-rata option when not `none`: kept to say that it is ignored (billed by the day already). */
+  prorataIgnored?: ProrataRule;
 }
 
 export interface InvoiceLine {
@@ -97,6 +99,7 @@ function arrearsLine(ctx: BillingContext, line: RecurringLineSpec, billed: Perio
       subscriptions: subscriptionsOf(line),
       quantities: charge.segments.map((s) => ({ from: s.from, to: s.to, quantity: s.quantity.toString() })),
       price: { source: price.source, asOf: price.asOf },
+      ...(line.prorata === 'none' ? {} : { prorataIgnored: line.prorata }),
     },
   };
 }

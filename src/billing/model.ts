@@ -17,7 +17,7 @@ export interface RecurringLineSpec {
   id: string;
   description?: string;
   timing: 'advance' | 'arrears';
-  /** Only used for in-advance lines. */
+  /** Only used for in-advance lines; an arrears line's is accepted and ignored (billed by the day already). */
   prorata: ProrataRule;
   price: Decimal | 'follow';
   links: readonly Link[];

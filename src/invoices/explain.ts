@@ -16,6 +16,7 @@ interface Provenance {
   adjustment?: { quantityBefore: string; quantityAfter: string; highWaterMark?: string };
   /** `final: false`: the month was not over at the run (compose.ts), `capturedBy` the run's day. */
   usage?: { usageSummary: string; month: string; final?: boolean; capturedBy?: string };
+  prorataIgnored?: string;
   exact?: { numerator: string; denominator: number };
   billedPeriod?: { start: string; end: string };
   correction?: CorrectionFacts;
@@ -76,6 +77,7 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
     out.push(`   Billed in arrears for ${dateRange(line.fromDate, line.toDate)}, by the day: ${unitPrice} × the quantity on each day ÷ the ${p.factor?.periodDays ?? ''} days of the period.`.replace(' the  days', ' the days'));
     for (const q of p.quantities ?? []) out.push(`   - ${dateRange(q.from, q.to)}: quantity ${q.quantity}.`);
     out.push(`   Average quantity ${quantity}.`);
+    if (p.prorataIgnored) out.push(`   The line's pro-rata option (${p.prorataIgnored.replace(/_/g, ' ')}) is ignored: an arrears line is billed by the day already.`);
   } else if (line.kind === 'usage') {
     out.push(p.usage?.final === false
       ? `   Usage for ${dateRange(line.fromDate, line.toDate)}: the charges so far, quantity 1 — not the final charges: the month was not over when the invoice was run (${p.usage.capturedBy ?? 'before its end'}).`

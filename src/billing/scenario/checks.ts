@@ -79,9 +79,8 @@ function checkLines(input: ScenarioInput, errors: string[]): void {
       return;
     }
     if (line.usageSummary !== undefined) errors.push(issue(at('usageSummary'), `only usage lines have a usage summary; this line's timing is "${line.timing}"`));
-    if (line.timing === 'arrears' && line.prorata !== undefined) {
-      errors.push(issue(at('prorata'), 'only in-advance lines are pro-rated (arrears lines are already billed by the day); remove it'));
-    }
+    // Every in-advance or arrears line has a pro-rata option (docs/billing-rules.md); an arrears line's is accepted and
+    // ignored: it is billed by the day already (prorataAdjustments gives it none), so a line copied from an in-advance one stays valid.
     const follow = line.followPrice === true;
     if (follow && line.unitPrice !== undefined) errors.push(issue(at('followPrice'), 'cannot be combined with "unitPrice"; keep one of them'));
     if (!follow && line.unitPrice === undefined) errors.push(issue(at('unitPrice'), 'is required (or set "followPrice": true to bill the primary subscription\'s price)'));

@@ -21,7 +21,8 @@ function linesOf(input: ScenarioInput): LineSpec[] {
       id: line.id,
       ...description,
       timing: line.timing,
-      prorata: line.prorata ?? 'from_change_date',
+      // An arrears line's option is accepted and ignored; without one it has none to mention.
+      prorata: line.prorata ?? (line.timing === 'arrears' ? 'none' : 'from_change_date'),
       price: line.followPrice === true ? 'follow' : dec(line.unitPrice!),
       links: (line.links ?? []).map((l) => ({ subscription: l.subscription, free: dec(l.free ?? 0), minimum: dec(l.minimum ?? 0) })),
     };

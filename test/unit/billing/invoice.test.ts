@@ -102,6 +102,22 @@ describe('billing/invoice', () => {
     expect(inv.lines[0]!.quantity.toString()).to.equal('5');
   });
 
+  it('an arrears line\'s pro-rata option is ignored: the same by-the-day charge, no adjustments, and the provenance says so', () => {
+    const hs = histories(history('s1', [['2026-01-01', 10], ['2026-01-11', 15], ['2026-01-20', 12]]));
+    const through = (prorata: 'none' | 'from_change_date' | 'increases_only') => invoicesThrough(
+      context({ lines: [{ ...arrears('a', '22.00', [link('s1')]), prorata }], histories: hs }), '2026-02-01',
+    );
+    const plain = through('none');
+    for (const option of ['from_change_date', 'increases_only'] as const) {
+      const invoices = through(option);
+      expect(invoices.map((i) => i.lines.map((l) => `${l.kind}:${l.amount.toString()}`)), option)
+        .to.deep.equal(plain.map((i) => i.lines.map((l) => `${l.kind}:${l.amount.toString()}`)));
+      expect(invoices.flatMap((i) => i.lines).some((l) => l.kind === 'prorata')).to.equal(false);
+      expect(invoices[1]!.lines[0]!.provenance.prorataIgnored).to.equal(option);
+    }
+    expect(plain[1]!.lines[0]!.provenance.prorataIgnored).to.equal(undefined);
+  });
+
   it('refuses a date that is not a period start', () => {
     expect(() => buildInvoice(context({ lines: [], histories: histories() }), '2026-01-02')).to.throw(/not a period start/);
   });

@@ -85,6 +85,21 @@ describe('billing/scenario', () => {
     expect(invoices[1]!.lines.map((l) => `${l.kind}:${l.amount}`)).to.deep.equal(['recurring:330.00', 'prorata:72.93']);
   });
 
+  it('accepts and ignores an arrears line\'s pro-rata option (arrears lines are billed by the day already)', () => {
+    const arrears = (prorata?: string) => {
+      const s = example();
+      s.lines[0].timing = 'arrears';
+      if (prorata === undefined) delete s.lines[0].prorata;
+      else s.lines[0].prorata = prorata;
+      return run(s);
+    };
+    const without = arrears();
+    expect(without.invoices[1]!.lines.some((l) => l.kind === 'arrears')).to.equal(true);
+    for (const option of ['from_change_date', 'increases_only', 'none']) {
+      expect(arrears(option), option).to.deep.equal(without);
+    }
+  });
+
   describe('validation names the field and says what is wrong', () => {
     const cases: [string, (s: Record<string, any>) => void, string][] = [
       ['negative free', (s) => (s.lines[0].links[0].free = -1), 'lines[0].links[0].free: must be a non-negative number, got -1'],
@@ -100,7 +115,6 @@ describe('billing/scenario', () => {
       ['unknown subscription', (s) => (s.lines[0].links[0].subscription = 's9'), 'lines[0].links[0].subscription: unknown subscription "s9" (known: s1)'],
       ['no price', (s) => delete s.lines[0].unitPrice, 'lines[0].unitPrice: is required (or set "followPrice": true'],
       ['follow without prices', (s) => { delete s.lines[0].unitPrice; s.lines[0].followPrice = true; }, 'lines[0].followPrice: follows the price of subscription "s1", but none of its changes gives a "price"'],
-      ['prorata on arrears', (s) => (s.lines[0].timing = 'arrears'), 'lines[0].prorata: only in-advance lines are pro-rated'],
       ['links on usage', (s) => (s.lines[1].links = []), 'lines[1].links: a usage line bills its usage summary\'s monthly charges'],
       ['changes out of order', (s) => s.subscriptions[0].changes.push({ date: '2026-01-05', quantity: 1 }), 'subscriptions[0].changes[2].date: 2026-01-05 is before the previous change (2026-01-11)'],
       ['both date and timestamp', (s) => (s.subscriptions[0].changes[0].timestamp = '2026-01-01T00:00:00Z'), 'subscriptions[0].changes[0].timestamp: give either "date" or "timestamp", not both'],
