@@ -34,7 +34,8 @@ const SUBSCRIPTIONS: Array<{ raw: string; acceptable: boolean; what: string }> =
   { raw: sub(id(1)), acceptable: true, what: 'a good subscription' },
   { raw: sub(id(2), { status: 'Frozen' }), acceptable: true, what: 'an unknown status' },
   { raw: sub(id(3), { quantity: -3 }), acceptable: false, what: 'a negative quantity' },
-  { raw: sub(id(4), { quantity: 2.5 }), acceptable: false, what: 'a fractional licence quantity' },
+  // Pax8 sends fractional quantities for some products (issue 22, point 6): imported as the exact decimal.
+  { raw: sub(id(4), { quantity: 2.5 }), acceptable: true, what: 'a fractional quantity' },
   { raw: sub(id(5), { price: 'abc' }), acceptable: false, what: 'non-numeric money' },
   { raw: sub(id(6), { quantity: '1e400' }), acceptable: false, what: 'an absurd quantity' },
   { raw: sub(id(7), { companyId: undefined }), acceptable: false, what: 'a missing company' },
@@ -81,6 +82,7 @@ describe('Hostile Pax8 payloads: never a crash, a clear per-record error, nothin
     const good = await scope.repo(Subscription).findOneBy({ pax8Id: id(1) });
     expect(good?.quantity.toFixed()).to.equal('5');
     expect((await scope.repo(Subscription).findOneBy({ pax8Id: id(2) }))?.status).to.equal('Frozen');
+    expect((await scope.repo(Subscription).findOneBy({ pax8Id: id(4) }))?.quantity.toFixed()).to.equal('2.5');
   });
 
   it('writes nothing from a rejected record and records each with its raw payload', async () => {
