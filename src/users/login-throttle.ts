@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { UserLoginAttempt } from '../db/entities/index.js';
+import { withRetry } from '../invoices/db-errors.js';
 
 /** Sign-ins allowed per (account, client address) before each further one locks that key for a growing time. */
 export const LOGIN_FREE_FAILURES = 5;
@@ -50,8 +51,9 @@ export class LoginThrottle {
     const at = (d: Date) => driver.preparePersistentValue(d, meta.findColumnWithPropertyName('updatedAt')!);
     const q = (n: string) => driver.escape(n);
     // The row exists from the first attempt on (a no-op when it does): the UPDATE below is then the only writer.
-    await this.ds.createQueryBuilder().insert().into(UserLoginAttempt)
-      .values({ key, failures: 0, lockedUntil: null, updatedAt: now }).orIgnore().execute();
+    // Each statement commits alone; one that InnoDB picks as a deadlock victim was rolled back and is run again.
+    await withRetry(() => this.ds.createQueryBuilder().insert().into(UserLoginAttempt)
+      .values({ key, failures: 0, lockedUntil: null, updatedAt: now }).orIgnore().execute());
     // lockedUntil is assigned before failures: MariaDB evaluates SET left to right with the new values, SQLite with
     // the old ones; in this order both read the old count.
     const steps = Array.from({ length: STEPS }, (_, i) => `WHEN ${q('failures')} + 1 = ${free + i + 1} THEN ?`).join(' ');
@@ -61,13 +63,14 @@ export class LoginThrottle {
       + `WHERE ${q('key')} = ? AND (${q('lockedUntil')} IS NULL OR ${q('lockedUntil')} <= ?)`;
     const until = Array.from({ length: STEPS + 1 }, (_, i) => at(new Date(now.getTime() + lockMs(i + 1))));
     const params = [...until, at(now), key, at(now)];
-    const runner = this.ds.createQueryRunner();
-    let affected = 0;
-    try {
-      affected = ((await runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
+    const affected = await withRetry(async () => {
+      const runner = this.ds.createQueryRunner();
+      try {
+        return ((await runner.query(sql, params, true)) as { affected?: number }).affected ?? 0;
+      } finally {
+        await runner.release();
+      }
+    });
     const row = await this.ds.manager.findOneBy(UserLoginAttempt, { key });
     if (affected === 0) {
       const left = row?.lockedUntil ? row.lockedUntil.getTime() - now.getTime() : 1000;
