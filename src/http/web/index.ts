@@ -279,7 +279,11 @@ export function webRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/imports/:runId', page(async (req, res) => {
     const run = await api(req, 'getImportRun', { params: { tenantId: req.params.tenantId, runId: req.params.runId } });
     const counts = Object.entries(run.counts as Record<string, Data>).map(([entity, c]) => ({ entity, ...c }));
-    render(req, res, 'import-run', { title: 'Import run', run, counts, tenant: { id: req.params.tenantId } });
+    // The run's findings are its `message` (JSON); usage that belongs to no customer is listed with its amount.
+    let details: Data = {};
+    try { details = JSON.parse(typeof run.message === 'string' ? run.message : '{}') as Data; } catch { /* no findings */ }
+    const unmappedUsage = Array.isArray(details.unmappedUsage) ? details.unmappedUsage as Data[] : [];
+    render(req, res, 'import-run', { title: 'Import run', run, counts, unmappedUsage, tenant: { id: req.params.tenantId } });
   }));
 
   // --- customers and mappings ---------------------------------------------------------------------

@@ -67,7 +67,8 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     partnerTotal: new Decimal('10.1'), currency: 'GBP',
   });
   const run = { ...base(), entities: 'customers,subscriptions', trigger: 'cli', startedBy: 'test', startedAt: new Date(), finishedAt: new Date(),
-    status: 'partial' as const, dryRun: false, countsJson: '{"customers":{"created":1}}', message: null, jobId: null };
+    status: 'partial' as const, dryRun: false, countsJson: '{"customers":{"created":1}}', jobId: null,
+    message: JSON.stringify({ unmappedUsage: [{ usageSummaryId: 'us-1', subscriptionId: 's-1', companyId: null, resourceGroup: 'rg <b>', reason: 'no company assigned and no resource group', productName: 'Wasabi Hot Cloud Storage', vendorName: 'Wasabi', amount: '12.345', currency: 'GBP' }] }) };
   await m.insert(ImportRun, run);
   await m.insert(ImportError, { ...base(), importRunId: run.id, entity: 'subscriptions', pax8Id: 'x', message: 'bad <quantity>', rawPayload: null });
   const request = (subscriptionId: string, customerId: string) => ({
