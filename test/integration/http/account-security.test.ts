@@ -237,7 +237,7 @@ describe('http: account security (lockout, sessions, passwords, token expiry)', 
       if (TEST_DATABASE_URL) expect(await svc.tokens((await svc.byEmail(email)).id)).to.deep.equal([]);
     });
 
-    it('the web tokens page shows when a new token expires', async () => {
+    it('the web tokens page shows when a new token expires, and revokes it', async () => {
       const u = await addUser(app, 'finance');
       const login = await fetch(app.url + '/login', {
         method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: u.email, password: u.password, next: '/' }).toString(),
@@ -250,8 +250,16 @@ describe('http: account security (lockout, sessions, passwords, token expiry)', 
         method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, name: 'web' }).toString(),
       });
       const html = await made.text();
-      expect(html).to.match(/expires/i);
+      expect(html).to.match(/expires on <strong>\d{4}-\d\d-\d\d/i);
       expect(html).to.match(/Expires<\/th>/);
+      const token = /id="new-token">([^<]+)</.exec(html)![1]!;
+      const id = /<td>web<\/td>[\s\S]*?action="\/account\/tokens\/([0-9a-f-]{36})\/revoke"/.exec(html)![1]!;
+      expect((await call(app, 'get', '/api/v1/me', { token })).status).to.equal(200);
+      const revoked = await fetch(app.url + `/account/tokens/${id}/revoke`, {
+        method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf }).toString(),
+      });
+      expect(revoked.status).to.equal(303);
+      expect((await call(app, 'get', '/api/v1/me', { token })).status).to.equal(401);
     });
   });
 });

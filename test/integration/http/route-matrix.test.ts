@@ -47,6 +47,7 @@ const WRITE_STATUS: Record<string, Expected> = {
   setSubscriptionQuantity: { admin: 409, tenantAdmin: 409 }, // imports.allowQuantityIncrease is off
   setSubscriptionActive: { admin: 200, tenantAdmin: 200 },
   createCustomer: { admin: 201, tenantAdmin: 201 },
+  updateCustomer: { admin: 200, tenantAdmin: 200, finance: 200 },
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
   approveInvoice: { admin: 200, tenantAdmin: 409, finance: 409, reviewer: 409 }, // issued by the admin before
   createRecurringInvoice: { admin: 201, tenantAdmin: 201, finance: 201 },
