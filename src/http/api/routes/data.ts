@@ -64,18 +64,7 @@ defineRoute({
   },
 });
 
-defineRoute({
-  id: 'getCustomer', method: 'get', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
-  summary: 'One customer',
-  params: tenantParams.extend({ customerId: uuid }),
-  response: customerSchema,
-  async handler({ scope, params, onlyCustomerId }) {
-    if (onlyCustomerId && onlyCustomerId !== params.customerId) throw notFound('customer not found');
-    const c = await scope.repo(Customer).findOneBy({ id: params.customerId });
-    if (!c) throw notFound('customer not found');
-    return viewCustomer(c);
-  },
-});
+// One customer (GET and PATCH): routes/customers.ts.
 
 // --- Pax8 companies and mappings ---------------------------------------------------------------
 

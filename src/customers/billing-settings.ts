@@ -1,0 +1,71 @@
+import { Customer, CustomerMapping, RecurringInvoice } from '../db/entities/index.js';
+import type { RecurringFrequency } from '../db/entities/recurring-invoice.js';
+import type { TenantScope } from '../db/tenant-scope.js';
+import { pax8PortalUrl } from './portal-link.js';
+
+/**
+ * A customer's settings for automatic recurring-invoice lines (what `invoices/auto-lines.ts` honours): its monthly and
+ * annual recurring invoice, and "no automatic lines". Checked here, for the API and the CLI alike.
+ */
+export interface CustomerBillingPatch {
+  monthlyRecurringInvoiceId?: string | null;
+  annualRecurringInvoiceId?: string | null;
+  noAutomaticInvoiceLines?: boolean;
+}
+
+export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines'] as const;
+
+/** `not_found`: no such customer in the tenant; `invalid`: a setting's value is refused (`field` names it). */
+export class CustomerSettingsError extends Error {
+  override name = 'CustomerSettingsError';
+  constructor(readonly kind: 'not_found' | 'invalid', message: string, readonly field?: keyof CustomerBillingPatch) {
+    super(message);
+  }
+}
+
+/** The customer with its Pax8 company (the company-wide mapping first) and the link that opens it in the Pax8 portal. */
+export async function customerWithPax8(scope: TenantScope, customerId: string, portalTemplate: string): Promise<{
+  customer: Customer; pax8CompanyId: string | null; pax8PortalUrl: string | null;
+}> {
+  const customer = await scope.repo(Customer).findOneBy({ id: customerId });
+  if (!customer) throw new CustomerSettingsError('not_found', 'customer not found');
+  const mappings = await scope.repo(CustomerMapping).find({ where: { customerId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  const m = mappings.find((x) => x.resourceGroup === null) ?? mappings[0];
+  return { customer, pax8CompanyId: m?.pax8CompanyId ?? null, pax8PortalUrl: m ? pax8PortalUrl(portalTemplate, m.pax8CompanyId) : null };
+}
+
+const FIELD_FREQUENCY: Record<'monthlyRecurringInvoiceId' | 'annualRecurringInvoiceId', RecurringFrequency> = {
+  monthlyRecurringInvoiceId: 'monthly', annualRecurringInvoiceId: 'annual',
+};
+
+/**
+ * Changes the customer's automatic-line settings. A recurring invoice must be one of this tenant's, this customer's,
+ * not ended, and of the matching frequency (the monthly one monthly, the annual one annual); null clears it.
+ */
+export async function updateCustomerBilling(scope: TenantScope, customerId: string, patch: CustomerBillingPatch, now: Date): Promise<Customer> {
+  const customer = await scope.repo(Customer).findOneBy({ id: customerId });
+  if (!customer) throw new CustomerSettingsError('not_found', 'customer not found');
+  for (const field of ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId'] as const) {
+    const id = patch[field];
+    if (id === undefined || id === null) continue;
+    const frequency = FIELD_FREQUENCY[field];
+    const ri = await scope.repo(RecurringInvoice).findOneBy({ id });
+    if (!ri) throw new CustomerSettingsError('invalid', `no recurring invoice ${id} in this tenant`, field);
+    if (ri.customerId !== customer.id) {
+      throw new CustomerSettingsError('invalid', `recurring invoice "${ri.name}" belongs to another customer; choose one of "${customer.name}"'s`, field);
+    }
+    if (ri.frequency !== frequency) {
+      throw new CustomerSettingsError('invalid', `recurring invoice "${ri.name}" is ${ri.frequency}; the ${frequency} recurring invoice for automatic lines must be ${frequency}`, field);
+    }
+    if (ri.status === 'ended') throw new CustomerSettingsError('invalid', `recurring invoice "${ri.name}" has ended`, field);
+  }
+  const changes: Partial<Customer> = {
+    ...(patch.monthlyRecurringInvoiceId !== undefined ? { monthlyRecurringInvoiceId: patch.monthlyRecurringInvoiceId } : {}),
+    ...(patch.annualRecurringInvoiceId !== undefined ? { annualRecurringInvoiceId: patch.annualRecurringInvoiceId } : {}),
+    ...(patch.noAutomaticInvoiceLines !== undefined ? { noAutomaticInvoiceLines: patch.noAutomaticInvoiceLines } : {}),
+  };
+  if (Object.keys(changes).length > 0) {
+    await scope.repo(Customer).update({ id: customer.id }, { ...changes, updatedAt: now });
+  }
+  return (await scope.repo(Customer).findOneBy({ id: customer.id }))!;
+}

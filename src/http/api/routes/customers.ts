@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { systemClock } from '../../../common/clock.js';
+import { CustomerSettingsError, customerWithPax8, updateCustomerBilling } from '../../../customers/billing-settings.js';
+import { HttpError, notFound } from '../errors.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
+import { ALL_ROLES } from './auth.js';
+import { customerSchema, viewCustomer } from './data.js';
+
+/* One customer: GET (with its Pax8 company and Open-in-Pax8 link) and PATCH of its automatic-line settings. */
+
+const customerDetailSchema = customerSchema.extend({
+  pax8CompanyId: z.string().nullable().describe('the mapped Pax8 company (null when not mapped)'),
+  pax8PortalUrl: z.string().nullable().describe('opens the company in the Pax8 portal (config pax8.portalCompanyUrl)'),
+});
+
+/** The service's error kinds as HTTP answers. */
+function customerError(err: unknown): never {
+  if (err instanceof CustomerSettingsError) {
+    if (err.kind === 'not_found') throw notFound('customer not found');
+    throw new HttpError(400, 'validation_failed', err.message, [{ path: `body.${err.field ?? ''}`, message: err.message }]);
+  }
+  throw err;
+}
+
+const customerParams = tenantParams.extend({ customerId: uuid });
+
+defineRoute({
+  id: 'getCustomer', method: 'get', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
+  summary: 'One customer, with its Pax8 company and an Open-in-Pax8 link',
+  params: customerParams,
+  response: customerDetailSchema,
+  async handler({ rt, scope, params, onlyCustomerId }) {
+    if (onlyCustomerId && onlyCustomerId !== params.customerId) throw notFound('customer not found');
+    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl).catch(customerError);
+    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
+  },
+});
+
+defineRoute({
+  id: 'updateCustomer', method: 'patch', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ['admin', 'finance'],
+  summary: 'Change a customer\'s automatic-line settings',
+  description: 'The monthly and annual recurring invoice that automatic lines for new subscriptions go to (one of this customer\'s, '
+    + 'not ended, of that frequency; null clears it), and noAutomaticInvoiceLines (no lines are added for this customer).',
+  params: customerParams,
+  body: z.strictObject({
+    monthlyRecurringInvoiceId: uuid.nullable().optional(),
+    annualRecurringInvoiceId: uuid.nullable().optional(),
+    noAutomaticInvoiceLines: z.boolean().optional(),
+  }).refine((b) => Object.keys(b).length > 0, 'give at least one setting'),
+  example: { noAutomaticInvoiceLines: true },
+  errors: { 400: 'a recurring invoice of another customer, of the wrong frequency, ended, or not in this tenant' },
+  response: customerDetailSchema,
+  async handler({ rt, scope, params, body }) {
+    await updateCustomerBilling(scope, params.customerId, body, (rt.clock ?? systemClock)()).catch(customerError);
+    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl).catch(customerError);
+    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
+  },
+});
