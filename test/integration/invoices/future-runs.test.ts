@@ -110,3 +110,44 @@ describe('POST /invoices/run: allowFuture over the API', function () {
       .to.deep.equal([['2026-12-01', false], ['2027-01-01', true]]);
   });
 });
+
+describe('web: Run invoices with "allow a date after today"', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  afterEach(async () => {
+    await app?.close();
+  });
+
+  it('shows the refusal, then runs with the box ticked and lists the invoice as forward-dated', async () => {
+    app = await startApp({}, { clock: DEC_7 });
+    const tenant = await insertTenant(app.ds, 'acme', 'UTC');
+    await loadScenarioIntoDb(scopeOf(app.ds, tenant.id), december);
+    const finance = await addUser(app, 'finance', { tenant });
+    const jar = new Map<string, string>();
+    const send = async (path: string, form?: Record<string, string>) => {
+      const res = await fetch(app.url + path, {
+        method: form ? 'POST' : 'GET', redirect: 'manual', body: form ? new URLSearchParams(form).toString() : undefined,
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), referer: `${app.url}/t/${tenant.id}/invoices`, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const pair = c.split(';')[0]!;
+        const i = pair.indexOf('=');
+        if (i > 0 && pair.length > i + 1) jar.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+      return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+    };
+    await send('/login', { email: finance.email, password: finance.password, next: '/' });
+    const page = await send(`/t/${tenant.id}/invoices`);
+    expect(page.html).to.contain('name="allowFuture"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const refused = await send(`/t/${tenant.id}/invoices/run`, { _csrf: csrf, date: '2027-01-01' });
+    const refusedPage = refused.location ? await send(refused.location) : refused;
+    expect(refusedPage.html).to.contain('is after today');
+    expect(await scopeOf(app.ds, tenant.id).repo(Invoice).count()).to.equal(0);
+    const ran = await send(`/t/${tenant.id}/invoices/run`, { _csrf: csrf, date: '2027-01-01', allowFuture: 'on' });
+    expect(ran.status).to.equal(303);
+    const list = await send(`/t/${tenant.id}/invoices`);
+    expect(list.html).to.contain('forward-dated');
+    expect(await scopeOf(app.ds, tenant.id).repo(Invoice).count()).to.equal(2);
+  });
+});
