@@ -20,7 +20,8 @@ async function targetInvoice(scope: TenantScope, customer: Customer, frequency: 
   const configuredId = frequency === 'monthly' ? customer.monthlyRecurringInvoiceId : customer.annualRecurringInvoiceId;
   if (configuredId) {
     const configured = await repo.findOneBy({ id: configuredId, customerId: customer.id });
-    if (configured && configured.status !== 'ended') return configured;
+    // Its frequency is checked again here: the recurring invoice's schedule may have changed since it was chosen.
+    if (configured && configured.status !== 'ended' && configured.frequency === frequency) return configured;
   }
   // Newest (latest createdAt) of the customer's recurring invoices with the matching period.
   const candidates = await repo.find({ where: { customerId: customer.id, frequency }, order: { createdAt: 'DESC', id: 'DESC' } });

@@ -61,6 +61,17 @@ describe('invoices: automatic recurring-invoice lines for new subscriptions', fu
     expect((await addLineForNewSubscription(scope, odd)).added).to.equal(false);
   });
 
+  it('never adds a Monthly subscription to a configured recurring invoice whose frequency is no longer monthly', async () => {
+    const scope = scopeOf(ds, tenantId);
+    const c = await insertCustomer(scope, 'Northwind');
+    const fallback = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01', createdAt: new Date('2026-01-01T00:00:00Z') });
+    // Configured as the monthly one (the API checks that), then its schedule was changed to quarterly.
+    const changed = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01', frequency: 'quarterly', createdAt: new Date('2026-02-01T00:00:00Z') });
+    await scope.repo(Customer).update({ id: c.id }, { monthlyRecurringInvoiceId: changed.id });
+    const m = await insertSubscription(scope, { customerId: c.id, billingTerm: 'Monthly' });
+    expect(await addLineForNewSubscription(scope, m)).to.include({ added: true, recurringInvoiceId: fallback.id });
+  });
+
   it('respects "do not create recurring-invoice lines automatically" and the tenant import mode', async () => {
     const scope = scopeOf(ds, tenantId);
     const c = await insertCustomer(scope, 'Northwind', { noAutomaticInvoiceLines: true });
