@@ -34,10 +34,13 @@ export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Expr
   app.use(apiRouter(rt));
   app.use(operationsWebRouter(rt)); // licence management pages (src/operations/web.ts)
   app.use(webRouter(rt));
+  const errorPage = errorPageSender(rt);
+  // A browser (it asks for HTML first) outside the API gets the web app's error page with a way back; scripts get JSON.
+  const wantsPage = (req: Request): boolean => !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html';
   app.use((req: Request, res: Response) => {
+    if (wantsPage(req)) return errorPage(req, res, 404, errorTitle(404), 'There is no page at this address.');
     res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, requestId: req.id } });
   });
-  const errorPage = errorPageSender(rt);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     // A request refused before any handler ran (oversize form or body, bad encoding): 4xx, an HTML page for the web app.
     const problem = requestProblem(err);
@@ -46,6 +49,7 @@ export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Expr
       return errorPage(req, res, problem.status, errorTitle(problem.status), problem.status === 413 ? 'The form was too large to accept.' : `The request could not be read (${problem.code}).`);
     }
     req.log?.error({ err }, 'unhandled error');
+    if (wantsPage(req)) return errorPage(req, res, 500, errorTitle(500), `Something went wrong on our side. If it happens again, quote request ${req.id}.`);
     res.status(500).json({ error: { code: 'internal', message: 'internal error', requestId: req.id } });
   });
   return app;

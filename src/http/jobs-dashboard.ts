@@ -3,9 +3,10 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import cookieParser from 'cookie-parser';
 import { createExpressMiddleware } from 'agendash';
 import type { Runtime } from '../app/runtime.js';
-import { authenticate } from '../http/auth.js';
+import { authenticate } from './auth.js';
 import { UserService } from '../users/service.js';
-import type { Scheduler } from './scheduler.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import { errorPageSender } from './web/error-page.js';
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -22,8 +23,15 @@ function originHost(origin: string): string | null {
   }
 }
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+type Fail = (req: Request, res: Response, status: number, code: string, message: string) => void;
+
+/** A refusal: the web app's error page for a browser, the API's error shape for scripts. */
+function failWith(rt: Runtime): Fail {
+  const page = errorPageSender(rt);
+  return (req, res, status, code, message) => {
+    if (req.accepts(['json', 'html']) === 'html') return page(req, res, status, status === 403 ? 'Not allowed' : 'Sign in required', `${message[0]!.toUpperCase()}${message.slice(1)}.`);
+    res.status(status).json({ error: { code, message } });
+  };
 }
 
 /**
@@ -31,7 +39,7 @@ function fail(res: Response, status: number, code: string, message: string): voi
  * tools. Browsers without a session are sent to sign in; state-changing requests from a session must
  * come from this site (Origin) — Agendash posts without a CSRF token, its cookie is SameSite=Lax too.
  */
-function requireAdmin(rt: Runtime) {
+function requireAdmin(rt: Runtime, fail: Fail) {
   const users = new UserService(rt.ds);
   const parseCookies = cookieParser();
   const resolve = authenticate(rt, users);
@@ -45,13 +53,13 @@ function requireAdmin(rt: Runtime) {
           if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
             return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
           }
-          return fail(res, 401, 'unauthenticated', 'sign in as an admin, or send the admin token');
+          return fail(req, res, 401, 'unauthenticated', 'sign in as an admin, or send the admin token');
         }
-        if (req.auth.user.role !== 'admin') return fail(res, 403, 'forbidden', 'only admins may do this');
+        if (req.auth.user.role !== 'admin') return fail(req, res, 403, 'forbidden', 'only admins may do this');
         res.locals.boundTenantId = req.auth.user.tenantId ?? null;
         if (req.auth.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD') {
           const origin = req.get('origin');
-          if (origin && originHost(origin) !== req.get('host')) return fail(res, 403, 'csrf', 'cross-site request refused');
+          if (origin && originHost(origin) !== req.get('host')) return fail(req, res, 403, 'csrf', 'cross-site request refused');
         }
         next();
       });
@@ -92,15 +100,16 @@ const agendashHeaders = (rt: Runtime) => (_req: Request, res: Response, next: Ne
  */
 export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
   const router = Router();
-  const admin = requireAdmin(rt);
+  const fail = failWith(rt);
+  const admin = requireAdmin(rt, fail);
   // Agendash's page loads ./assets and ./api: it must be served from the directory URL.
   router.get('/admin/jobs', (req, res, next) => {
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, `/admin/jobs/${req.originalUrl.slice('/admin/jobs'.length)}`);
     next();
   });
   // Agendash shows every tenant's jobs: only admins of all tenants (or the operators' admin token) may open it.
-  const allTenants = (_req: Request, res: Response, next: NextFunction) =>
-    res.locals.boundTenantId ? fail(res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
+  const allTenants = (req: Request, res: Response, next: NextFunction) =>
+    res.locals.boundTenantId ? fail(req, res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
   router.use('/admin/jobs', agendashHeaders(rt), admin, allTenants, createExpressMiddleware(scheduler.agenda));
 
   return router;

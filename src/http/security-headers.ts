@@ -5,7 +5,7 @@ import type { Runtime } from '../app/runtime.js';
  * The web app's Content-Security-Policy: scripts, styles and everything else only from our own origin, no inline
  * script or style, no plugins, no <base>, framed only by ourselves. Pages that need more set their own, stricter
  * where they can: the rendered invoice (`default-src 'none'`, inline styles) and the margin report (a per-response
- * script nonce). Agendash at /admin/jobs has its own (src/jobs/http.ts).
+ * script nonce). Agendash at /admin/jobs has its own (src/http/jobs-dashboard.ts).
  */
 export const APP_CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",

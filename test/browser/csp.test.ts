@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/http/pdf.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
-import { jobsRouter } from '../../src/jobs/http.js';
+import { jobsRouter } from '../../src/http/jobs-dashboard.js';
 import { seedTenant, type SeededTenant } from '../integration/http/fixtures.js';
 import { addUser, startApp, type TestApp, type TestUser } from '../integration/http/support.js';
 

@@ -9,7 +9,7 @@ import { databaseTarget } from '../../app/runtime.js';
 import { ensureFirstAdmin } from '../../users/bootstrap.js';
 import { startDemo } from '../../http/demo.js';
 import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
-import { jobsRouter } from '../../jobs/http.js';
+import { jobsRouter } from '../../http/jobs-dashboard.js';
 import { startOperationsWorker } from '../../webhooks/worker.js';
 
 export function register(program: Command): void {

@@ -16,5 +16,6 @@ export function errorTitle(status: number): string {
   if (status === 413) return 'Form too large';
   if (status === 404) return 'Not found';
   if (status === 403) return 'Not allowed';
+  if (status >= 500) return 'Something went wrong';
   return 'Bad request';
 }

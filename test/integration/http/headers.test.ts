@@ -2,7 +2,7 @@ import express from 'express';
 import { expect } from 'chai';
 import { createHttpApp } from '../../../src/http/app.js';
 import { listen } from '../../../src/http/server.js';
-import { jobsRouter } from '../../../src/jobs/http.js';
+import { jobsRouter } from '../../../src/http/jobs-dashboard.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from './support.js';
 
