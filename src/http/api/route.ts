@@ -131,7 +131,7 @@ export async function invokeRoute(
   if (user.mustChangePassword && !def.allowWithOneTimePassword) {
     throw new HttpError(403, 'password_change_required', 'choose a new password first (POST /api/v1/me/password)');
   }
-  if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', `the ${user.role} role may not ${def.summary.toLowerCase()}`);
+  if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', `${def.summary}: not open to the ${user.role} role (only ${def.roles.join(', ')})`);
   if (def.globalOnly && user.tenantId) throw new HttpError(403, 'forbidden', `only users of all tenants may ${def.summary.toLowerCase()}`);
   let tenant: Tenant | undefined;
   if (isTenantRoute(def)) {

@@ -3,7 +3,8 @@ import express from 'express';
 import { createHttpApp } from '../../../src/http/app.js';
 import { listen } from '../../../src/http/server.js';
 import { jobsRouter } from '../../../src/http/jobs-dashboard.js';
-import { addUser, startApp, type TestApp, type TestUser } from './support.js';
+import { insertTenant } from '../../support/database.js';
+import { addUser, call, startApp, type TestApp, type TestUser } from './support.js';
 
 /** A browser gets an HTML error page with a way back; scripts keep the API's JSON error shape. */
 describe('http: error pages for browsers', function () {
@@ -58,5 +59,13 @@ describe('http: error pages for browsers', function () {
     const json = await fetch(`${server.url}/admin/jobs/api`, { headers: { cookie } });
     expect(json.status).to.equal(403);
     expect((await json.json()) as unknown).to.have.nested.property('error.code', 'forbidden');
+  });
+
+  it('says in words which roles may use a route when it refuses one', async () => {
+    const tenant = await insertTenant(app.ds, 'refusals');
+    const reviewer = await addUser(app, 'reviewer');
+    const r = await call(app, 'GET', `/api/v1/tenants/${tenant.id}/events`, { token: reviewer.token });
+    expect(r.status).to.equal(403);
+    expect((r.body as { error: { message: string } }).error.message).to.equal('The licence event log (searchable, sortable, chosen columns): not open to the reviewer role (only admin, finance)');
   });
 });
