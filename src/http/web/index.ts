@@ -306,6 +306,30 @@ export function webRouter(rt: Runtime): Router {
       page: companies.page, pager: pager(req, companies.page), unmappedUsage: unmappedUsage?.items ?? [], canEdit: req.auth!.user.role === 'admin',
     });
   }));
+  router.get('/t/:tenantId/customers/:customerId', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, customerId: req.params.customerId };
+    const customer = await api(req, 'getCustomer', { params: p });
+    const role = req.auth!.user.role;
+    const canEdit = role === 'admin' || role === 'finance';
+    const ris = canEdit
+      ? ((await api(req, 'listRecurringInvoices', { params: { tenantId: p.tenantId }, query: { customerId: p.customerId, size: '200' } })).items as Data[])
+        .filter((r) => r.status !== 'ended')
+      : [];
+    render(req, res, 'customer', {
+      title: customer.name, tenant: { id: p.tenantId }, customer, canEdit,
+      monthly: ris.filter((r) => r.frequency === 'monthly'), annual: ris.filter((r) => r.frequency === 'annual'),
+    });
+  }));
+  router.post('/t/:tenantId/customers/:customerId/settings', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId, customerId: req.params.customerId };
+    const b = req.body as Record<string, string>;
+    const id = (v: string | undefined) => (v ? v : null);
+    await api(req, 'updateCustomer', {
+      params: p,
+      body: { monthlyRecurringInvoiceId: id(b.monthlyRecurringInvoiceId), annualRecurringInvoiceId: id(b.annualRecurringInvoiceId), noAutomaticInvoiceLines: b.noAutomaticInvoiceLines === 'on' },
+    });
+    back(res, `/t/${p.tenantId}/customers/${p.customerId}`, 'Customer settings saved.');
+  }));
   router.post('/t/:tenantId/customers', page(async (req, res) => {
     const c = await api(req, 'createCustomer', { params: { tenantId: req.params.tenantId }, body: clean({ name: req.body.name, topLevel: req.body.topLevel }) });
     back(res, `/t/${req.params.tenantId}/customers`, `Customer "${c.name}" created: map it to its Pax8 company below.`);

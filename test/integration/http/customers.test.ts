@@ -118,4 +118,43 @@ describe('http: one customer (GET, PATCH of its automatic-line settings)', funct
     expect(own.body.id).to.equal(a.ids.customerId);
     expect(own.body).to.not.have.property('pax8PortalUrl');
   });
+
+  it('web: the customer page shows Open in Pax8 and saves the settings (finance); a client sees its own page without the form', async () => {
+    const finance = await user('finance');
+    const jar = new Map<string, string>();
+    const send = async (p: string, form?: Record<string, string>) => {
+      const res = await fetch(app.url + p, {
+        method: form ? 'POST' : 'GET', redirect: 'manual', body: form ? new URLSearchParams(form).toString() : undefined,
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), referer: app.url + p.replace(/\/settings$/, ''), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      });
+      for (const c of res.headers.getSetCookie()) {
+        const pair = c.split(';')[0]!;
+        const i = pair.indexOf('=');
+        if (i > 0 && pair.length > i + 1) jar.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+      return { status: res.status, location: res.headers.get('location'), html: await res.text() };
+    };
+    await send('/login', { email: finance.email, password: finance.password, next: '/' });
+    const pagePath = `/t/${a.tenant.id}/customers/${a.ids.customerId}`;
+    const page = await send(pagePath);
+    expect(page.status).to.equal(200);
+    expect(page.html).to.contain(`href="https://portal.example/c/${a.ids.pax8CompanyId}"`).and.contain('id="customer-settings"');
+    expect(page.html).to.not.contain('<b>Ltd</b>'); // the seeded name "Contoso <b>Ltd</b>" is escaped
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const saved = await send(`${pagePath}/settings`, { _csrf: csrf, monthlyRecurringInvoiceId: a.ids.recurringInvoiceId!, annualRecurringInvoiceId: annualId, noAutomaticInvoiceLines: 'on' });
+    expect(saved.status).to.equal(303);
+    expect(await app.ds.manager.findOneBy(Customer, { id: a.ids.customerId! }))
+      .to.include({ monthlyRecurringInvoiceId: a.ids.recurringInvoiceId, annualRecurringInvoiceId: annualId, noAutomaticInvoiceLines: true });
+    const wrong = await send(`${pagePath}/settings`, { _csrf: csrf, monthlyRecurringInvoiceId: annualId });
+    const shown = await send(wrong.location!);
+    expect(shown.html).to.contain('must be monthly');
+
+    const client = await user('client', { customerId: a.ids.customerId! });
+    jar.clear();
+    await send('/login', { email: client.email, password: client.password, next: '/' });
+    const own = await send(pagePath);
+    expect(own.status).to.equal(200);
+    expect(own.html).to.not.contain('customer-settings').and.not.contain('portal.example');
+    expect((await send(`/t/${a.tenant.id}/customers/${a.otherCustomer.customerId}`)).status).to.equal(404);
+  });
 });
