@@ -8,6 +8,7 @@ import { HttpError } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
+import { layoutContext } from '../http/web/layout.js';
 import { viewUser } from '../users/service.js';
 import '../http/api/index.js';
 
@@ -30,12 +31,8 @@ export function operationsWebRouter(rt: Runtime): Router {
   const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
 
   function render(req: Request, res: Response, dir: string, page: string, data: Data, status = 200): void {
-    const role = req.auth!.user.role;
-    res.status(status).type('html').send(views.render(pageName(dir, page), {
-      ...data, me: viewUser(req.auth!.user), csrf: req.auth?.session?.csrfToken ?? '',
-      nav: { tenantId: req.params.tenantId, admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance', review: role === 'admin' || role === 'reviewer', client: role === 'client' },
-      notice: str(req.query.notice) ?? null, error: data.error ?? str(req.query.error) ?? null, path: req.path,
-    }));
+    const layout = layoutContext(req, str(req.params.tenantId) ?? null, data.error);
+    res.status(status).type('html').send(views.render(pageName(dir, page), { ...data, ...layout }));
   }
 
   const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {

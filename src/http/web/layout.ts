@@ -15,6 +15,8 @@ export function layoutContext(req: Request, tenantId: string | null, error?: unk
       tenantId,
       admin: role === 'admin', staff: role !== 'client', finance: role === 'admin' || role === 'finance',
       review: role === 'admin' || role === 'reviewer', client: role === 'client',
+      // The jobs dashboard shows every tenant's jobs: only admins of all tenants may open it.
+      jobs: role === 'admin' && !user.tenantId,
     } : null,
     notice: typeof req.query.notice === 'string' ? req.query.notice : null,
     error: error ?? (typeof req.query.error === 'string' ? req.query.error : null),
