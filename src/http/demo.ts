@@ -28,7 +28,7 @@ export async function startDemo(
   let sandbox: RunningSandbox;
   try {
     sandbox = await startSandbox({ host: '127.0.0.1', port: rt.config.demo.sandboxPort, companies: rt.config.demo.sandboxCompanies, rateLimitPerMinute: null,
-      now: clock().toISOString(),
+      now: clock().toISOString(), pendingSettleWallMs: 30_000, // the demo's sandbox clock stands still
     });
   } catch (err) {
     rt.logger.warn({ err, port: rt.config.demo.sandboxPort }, 'demo sandbox not started');

@@ -555,19 +555,21 @@ describe('Pax8 sandbox (HTTP)', function () {
   });
 
   describe('limits and faults', () => {
-    it('rate limits per token with 429 and no Retry-After by default', async () => {
+    it('rate limits the partner account (all its tokens together) with 429 and no Retry-After by default', async () => {
       sb.setRateLimit(3);
       try {
         const t1 = api(sb, await token(sb));
         const t2 = api(sb, await token(sb));
         const before = sb.stats().rateLimited;
-        for (let i = 0; i < 3; i++) expect((await t1.get('/products')).status).to.equal(200);
+        for (let i = 0; i < 2; i++) expect((await t1.get('/products')).status).to.equal(200);
+        expect((await t2.get('/products')).status).to.equal(200);
         const limited = await t1.get('/products');
         expect(limited.status).to.equal(429);
         expect(limited.body).to.include({ status: 429, type: 'TOO_MANY_REQUESTS' });
         expect(limited.headers.get('retry-after')).to.equal(null);
-        expect((await t2.get('/products')).status).to.equal(200);
-        expect(sb.stats().rateLimited).to.equal(before + 1);
+        // A fresh token does not get a budget of its own (issue 22: the limit is the partner's).
+        expect((await t2.get('/products')).status).to.equal(429);
+        expect(sb.stats().rateLimited).to.equal(before + 2);
       } finally {
         sb.setRateLimit(null);
       }
@@ -581,6 +583,22 @@ describe('Pax8 sandbox (HTTP)', function () {
         const r = await c.get('/companies');
         expect(r.status).to.equal(429);
         expect(Number(r.headers.get('retry-after'))).to.be.greaterThan(0);
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('limits token issuance per minute (30 by default): the next token request answers 429 and is counted', async () => {
+      const s = await startSandbox({ companies: 2 });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 31; i++) statuses.push((await tokenFor(s)).status);
+        expect(statuses.slice(0, 30).every((st) => st === 200)).to.equal(true);
+        const refused = await tokenFor(s);
+        expect(statuses[30]).to.equal(429);
+        expect(refused.status).to.equal(429);
+        expect(await refused.json()).to.include({ error: 'too_many_requests' });
+        expect(s.stats()).to.include({ tokensIssued: 30, tokensRefused: 2 });
       } finally {
         await s.close();
       }

@@ -52,6 +52,8 @@ export function register(program: Command): void {
         clientSecret: flags.clientSecret,
         tokenLifetimeSeconds: flags.tokenLifetime,
         rateLimitPerMinute,
+        // A running sandbox's clock stands still: pending quantity changes also settle after 30 s of wall clock.
+        pendingSettleWallMs: 30_000,
         ...(flags.subscriptions !== undefined ? { subscriptions: flags.subscriptions } : {}),
         ...(flags.usageSummaries !== undefined ? { usageSummaries: flags.usageSummaries } : {}),
         ...(flags.now !== undefined ? { now: flags.now } : {}),

@@ -7,7 +7,7 @@ import { COMMITMENT_MONTHS, inCurrency, unitRate } from './generator/subscriptio
 import { usageLinesFor, usageToDate } from './generator/usage.js';
 import { InvoiceBook } from './invoices.js';
 import type {
-  BillingTerm, SandboxCompany, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary, SubscriptionStatus,
+  BillingTerm, SandboxCompany, SandboxPendingChange, SandboxProduct, SandboxSubscription, SandboxUsageLine, SandboxUsageSummary, SubscriptionStatus,
 } from './types.js';
 
 export interface DataOptions {
@@ -16,7 +16,20 @@ export interface DataOptions {
   subscriptions: number;
   usageSummaries: number;
   now: string;
+  /** Live-like quantity changes (issue 22); default {@link DEFAULT_PENDING}. */
+  pending?: Partial<PendingOptions>;
 }
+
+/** How partner quantity PUTs take effect (see SandboxOptions.quantityChanges). */
+export interface PendingOptions {
+  mode: 'pending' | 'instant';
+  settleMs: number;
+  settleWallMs: number | null;
+  failureRate: number;
+  requireProvisioningDetails: boolean;
+}
+
+export const DEFAULT_PENDING: PendingOptions = { mode: 'pending', settleMs: 15 * 60_000, settleWallMs: null, failureRate: 0.1, requireProvisioningDetails: true };
 
 export class SandboxError extends Error {
   constructor(readonly status: number, readonly type: string, message: string, readonly errors?: string[]) {
@@ -59,6 +72,11 @@ export class SandboxData {
   private readonly recordedHistory = new Map<string, SandboxSubscription[]>();
   private readonly queryCache = new Map<string, unknown[]>();
   private added = 0;
+  /** Quantity changes Pax8 accepted but has not provisioned yet, by subscription id. */
+  readonly pendingChanges = new Map<string, SandboxPendingChange>();
+  /** Live-like quantity changes; tests may change them (`sb.data.pending.mode = 'instant'`). */
+  readonly pending: PendingOptions;
+  private pendingDraws = 0;
   /** Incremented on every mutation. */
   version = 0;
   /** Pax8's bill to the partner (GET /invoices...), derived from subscriptions and usage. */
@@ -67,6 +85,7 @@ export class SandboxData {
   constructor(o: DataOptions) {
     this.seed = o.seed;
     this.clock = new SandboxClock(o.now);
+    this.pending = { ...DEFAULT_PENDING, ...o.pending };
     const g = generateData({ ...o, startMs: this.clock.startInstantMs() });
     this.companies = g.companies;
     this.products = g.products;
@@ -155,29 +174,105 @@ export class SandboxData {
     if (asPartner ? !Number.isInteger(quantity) || quantity < 1 : !(quantity >= 0)) {
       throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'quantity must be a positive integer', ['quantity must be a positive integer']);
     }
-    if (asPartner) {
-      if (s.status === 'Cancelled' || s.status === 'PendingCancel') {
-        throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Subscription is cancelled', [`Subscription ${id} is ${s.status} and cannot be changed`]);
-      }
-      if (quantity < s.quantity && this.inCommitment(s)) {
-        throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Quantity decrease not allowed during commitment term', [
-          `Cannot decrease quantity of subscription ${id} from ${s.quantity} to ${quantity} before the commitment term ends on ${new Date(s.commitment!.endMs).toISOString().slice(0, 10)}`,
-        ]);
-      }
-    }
+    if (asPartner) this.checkPartnerQuantity(s, quantity);
     if (quantity === s.quantity) return s;
     this.record(s);
     s.quantity = quantity;
-    const product = this.productById.get(s.productId)!;
-    const pricing = product.pricing.find((p) => p.billingTerm === s.billingTerm && p.commitmentTerm === s.commitment?.term);
-    if (pricing && pricing.type === 'Tiered') {
-      const { buy, retail } = unitRate(pricing, quantity);
-      s.price = inCurrency(retail, s.currencyCode);
-      s.partnerCost = inCurrency(buy, s.currencyCode);
-    }
+    this.reprice(s);
     s.updatedMs = this.clock.nowMs();
     this.touch();
     return s;
+  }
+
+  /** Pax8's rules for a partner quantity change (422 `{errors}`). */
+  private checkPartnerQuantity(s: SandboxSubscription, quantity: number): void {
+    const id = s.id;
+    if (!Number.isInteger(quantity) || quantity < 1) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'quantity must be a positive integer', ['quantity must be a positive integer']);
+    }
+    if (s.status === 'Cancelled' || s.status === 'PendingCancel') {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Subscription is cancelled', [`Subscription ${id} is ${s.status} and cannot be changed`]);
+    }
+    if (quantity < s.quantity && this.inCommitment(s)) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Quantity decrease not allowed during commitment term', [
+        `Cannot decrease quantity of subscription ${id} from ${s.quantity} to ${quantity} before the commitment term ends on ${new Date(s.commitment!.endMs).toISOString().slice(0, 10)}`,
+      ]);
+    }
+  }
+
+  /** A quantity change on a tiered product reprices the subscription. */
+  private reprice(s: SandboxSubscription): void {
+    const product = this.productById.get(s.productId)!;
+    const pricing = product.pricing.find((p) => p.billingTerm === s.billingTerm && p.commitmentTerm === s.commitment?.term);
+    if (pricing && pricing.type === 'Tiered') {
+      const { buy, retail } = unitRate(pricing, s.quantity);
+      s.price = inCurrency(retail, s.currencyCode);
+      s.partnerCost = inCurrency(buy, s.currencyCode);
+    }
+  }
+
+  /**
+   * A partner quantity PUT in 'pending' mode (Pax8's rules as setQuantity): the subscription shows the requested
+   * quantity with status PendingAutomated (about 1 in 4 PendingManual, from the seed) until it settles (settlePending).
+   * A second change while one is pending replaces its target and keeps the provisioned quantity to fall back to.
+   */
+  requestQuantity(id: string, quantity: number): SandboxSubscription {
+    const s = this.requireSubscription(id);
+    if (this.pending.mode === 'instant') return this.setQuantity(id, quantity, true);
+    const before = this.pendingChanges.get(id);
+    // Pax8's rules apply against the provisioned state.
+    if (before) {
+      const now = { quantity: s.quantity, status: s.status };
+      s.quantity = before.fromQuantity; s.status = before.fromStatus;
+      try { this.checkPartnerQuantity(s, quantity); } finally { s.quantity = now.quantity; s.status = now.status; }
+    } else {
+      this.checkPartnerQuantity(s, quantity);
+      if (quantity === s.quantity) return s;
+    }
+    const rng = Rng.from(this.seed, `pending:${id}:${this.pendingDraws++}`);
+    const manual = rng.chance(0.25);
+    const fails = rng.chance(this.pending.failureRate);
+    this.record(s);
+    this.pendingChanges.set(id, {
+      fromQuantity: before?.fromQuantity ?? s.quantity, fromStatus: before?.fromStatus ?? s.status, toQuantity: quantity,
+      settleAtMs: this.clock.nowMs() + this.pending.settleMs,
+      wallSettleAtMs: this.pending.settleWallMs === null ? null : Date.now() + this.pending.settleWallMs, fails,
+    });
+    s.quantity = quantity;
+    s.status = manual ? 'PendingManual' : 'PendingAutomated';
+    s.updatedMs = this.clock.nowMs();
+    this.touch();
+    return s;
+  }
+
+  /**
+   * Settles the pending changes that are due (sandbox clock, or wall clock when configured): Active (the status
+   * before) with the new quantity, repriced like setQuantity, or, for a failing one, the old quantity and status.
+   * Returns the settled subscriptions (the caller delivers their webhooks).
+   */
+  settlePending(all = false): SandboxSubscription[] {
+    const settled: SandboxSubscription[] = [];
+    const now = this.clock.nowMs();
+    const wall = Date.now();
+    for (const [id, p] of this.pendingChanges) {
+      if (!all && p.settleAtMs > now && (p.wallSettleAtMs === null || p.wallSettleAtMs > wall)) continue;
+      this.pendingChanges.delete(id);
+      const s = this.subscriptionById.get(id);
+      if (!s || s.status === 'Cancelled' || s.status === 'PendingCancel') continue;
+      this.record(s);
+      s.status = p.fromStatus;
+      s.quantity = p.fails ? p.fromQuantity : p.toQuantity;
+      if (!p.fails) this.reprice(s);
+      s.updatedMs = Math.min(now, Math.max(p.settleAtMs, s.updatedMs ?? 0));
+      settled.push(s);
+    }
+    if (settled.length > 0) this.touch();
+    return settled;
+  }
+
+  /** The pending change of a subscription, if any. */
+  pendingChange(id: string): SandboxPendingChange | undefined {
+    return this.pendingChanges.get(id);
   }
 
   /** True while a commitment term runs and the 7-day window after its start has passed. */
@@ -278,8 +373,9 @@ export class SandboxData {
    * follow: PendingCancel subscriptions whose endDate has passed become Cancelled, and running
    * commitments whose term has ended renew for another term (Pax8's auto-renew).
    */
-  advanceClock(ms: number): void {
+  advanceClock(ms: number): SandboxSubscription[] {
     this.clock.advance(ms);
+    const settled = this.settlePending();
     const now = this.clock.nowMs();
     for (const s of this.subscriptions) {
       if (s.status === 'PendingCancel' && s.endMs !== undefined && s.endMs <= now) {
@@ -297,6 +393,7 @@ export class SandboxData {
       }
     }
     this.touch();
+    return settled;
   }
 
   /** Partner-side price change via PUT (kept simple: price only, in the subscription's currency). */

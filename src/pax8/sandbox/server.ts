@@ -4,17 +4,17 @@ import { SandboxData } from './data.js';
 import { TokenStore, requireBearer, tokenHandler } from './http/auth.js';
 import { sendError } from './http/errors.js';
 import { FaultInjector } from './http/faults.js';
-import { rateLimiter } from './http/rate-limit.js';
+import { rateLimiter, tokenIssueLimiter } from './http/rate-limit.js';
 import { adminRouter } from './routes/admin.js';
 import { companyRoutes } from './routes/companies.js';
 import { productRoutes } from './routes/products.js';
-import { subscriptionRoutes } from './routes/subscriptions.js';
+import { settleDue, subscriptionRoutes } from './routes/subscriptions.js';
 import { usageRoutes } from './routes/usage.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { Rng } from './prng.js';
 import { SandboxWebhooks } from './webhooks.js';
-import { AUDIENCES, type SandboxState } from './state.js';
+import { AUDIENCES, type SandboxState, type SandboxStats } from './state.js';
 import type { FaultConfig, SandboxOptions } from './types.js';
 
 export interface RunningSandbox {
@@ -37,7 +37,9 @@ export interface RunningSandbox {
   setRateLimit(perMinute: number | null): void;
   /** Every issued token becomes invalid (to test refresh after 401). */
   expireTokens(): void;
-  stats(): { requests: number; faultsInjected: number; rateLimited: number };
+  /** Settles every pending quantity change now (or only those due) and delivers their webhooks; answers how many. */
+  settlePending(opts?: { all?: boolean }): number;
+  stats(): SandboxStats;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     subscriptions: count(opts.subscriptions, companies * 5, 'subscriptions'),
     usageSummaries: count(opts.usageSummaries, Math.max(1, Math.round(companies * 0.4)), 'usageSummaries'),
     now: opts.now ?? DEFAULT_NOW,
+    pending: {
+      ...(opts.quantityChanges !== undefined ? { mode: opts.quantityChanges } : {}),
+      ...(opts.pendingSettleMs !== undefined ? { settleMs: opts.pendingSettleMs } : {}),
+      ...(opts.pendingSettleWallMs !== undefined ? { settleWallMs: opts.pendingSettleWallMs } : {}),
+      ...(opts.pendingFailureRate !== undefined ? { failureRate: opts.pendingFailureRate } : {}),
+      ...(opts.requireProvisioningDetails !== undefined ? { requireProvisioningDetails: opts.requireProvisioningDetails } : {}),
+    },
   });
   const state: SandboxState = {
     data,
@@ -66,9 +75,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? 86400,
     rateLimitPerMinute: opts.rateLimitPerMinute === undefined ? 1000 : opts.rateLimitPerMinute,
     rateLimitRetryAfter: opts.rateLimitRetryAfter ?? false,
+    tokenIssuePerMinute: opts.tokenIssuePerMinute === undefined ? 30 : opts.tokenIssuePerMinute,
     faults: null,
     oversizePage: opts.oversizePage ?? 'clamp',
-    stats: { requests: 0, faultsInjected: 0, rateLimited: 0 },
+    stats: { requests: 0, faultsInjected: 0, rateLimited: 0, tokensIssued: 0, tokensRefused: 0 },
     webhooks: new SandboxWebhooks(Rng.from(opts.seed ?? 42, 'partner-account').uuid(), data.clock, { retryDelayMs: opts.webhookRetryDelayMs }),
   };
   const tokens = new TokenStore(state);
@@ -85,11 +95,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const v1 = express.Router();
   v1.use((_req, _res, next) => {
     state.stats.requests++;
+    settleDue(state);
     next();
   });
   const parse = [express.json({ limit: '1mb' }), express.urlencoded({ extended: false })];
-  v1.post('/token', faults.middleware(true), ...parse, tokenHandler(state, tokens));
-  // One rate limit per token across the partner and the webhooks APIs.
+  const tokenLimiter = tokenIssueLimiter(state);
+  v1.post('/token', faults.middleware(true), tokenLimiter, ...parse, tokenHandler(state, tokens));
+  // One rate limit for the whole partner account (all its tokens) across the partner and the webhooks APIs.
   const limiter = rateLimiter(state);
   v1.use(faults.middleware(false), requireBearer(tokens), limiter, express.json({ limit: '1mb' }));
   companyRoutes(v1, state);
@@ -104,6 +116,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   const v2 = express.Router();
   v2.use((_req, _res, next) => {
     state.stats.requests++;
+    settleDue(state);
     next();
   });
   v2.use(faults.middleware(false), requireBearer(tokens), limiter, express.json({ limit: '1mb' }));
@@ -111,7 +124,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   v2.use((req: Request, res: Response) => sendError(req, res, 404, 'NOT_FOUND', `No endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use('/api/v2', v2);
   // The older token URL some clients use.
-  app.post('/oauth/token', (_req, _res, next) => { state.stats.requests++; next(); }, faults.middleware(true), ...parse, tokenHandler(state, tokens));
+  app.post('/oauth/token', (_req, _res, next) => { state.stats.requests++; next(); }, faults.middleware(true), tokenLimiter, ...parse, tokenHandler(state, tokens));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
@@ -140,6 +153,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       state.rateLimitPerMinute = perMinute;
     },
     expireTokens: () => tokens.expireAll(),
+    settlePending: (o) => settleDue(state, o?.all ?? true),
     stats: () => ({ ...state.stats }),
     close: () =>
       new Promise<void>((resolve, reject) => {

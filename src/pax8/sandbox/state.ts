@@ -10,11 +10,16 @@ export interface SandboxState {
   tokenLifetimeSeconds: number;
   rateLimitPerMinute: number | null;
   rateLimitRetryAfter: boolean;
+  /** Token requests per minute for the account; null = no limit. */
+  tokenIssuePerMinute: number | null;
   faults: FaultConfig | null;
   oversizePage: 'clamp' | 'reject';
-  stats: { requests: number; faultsInjected: number; rateLimited: number };
+  stats: SandboxStats;
   /** Pax8 webhooks (/api/v2/webhooks) and their deliveries. */
   webhooks: SandboxWebhooks;
 }
+
+/** Counters since start: every request, injected faults, rate-limit 429s, tokens issued and token requests refused. */
+export interface SandboxStats { requests: number; faultsInjected: number; rateLimited: number; tokensIssued: number; tokensRefused: number }
 
 export const AUDIENCES = ['https://api.pax8.com', 'api://p8p.client'];

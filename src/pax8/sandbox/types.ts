@@ -24,8 +24,10 @@ export interface SandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenLifetimeSeconds?: number;
-  /** Requests per minute per token; null = no limit. Default 1000. */
+  /** Requests per minute for the partner account (all its tokens together); null = no limit. Default 1000. */
   rateLimitPerMinute?: number | null;
+  /** Token requests per minute for the account, beyond which the token URL answers 429; null = no limit. Default 30. */
+  tokenIssuePerMinute?: number | null;
   /** Send `Retry-After` (seconds) with rate-limit 429s. Default false (Pax8 documents none). */
   rateLimitRetryAfter?: boolean;
   faults?: FaultConfig | null;
@@ -38,6 +40,41 @@ export interface SandboxOptions {
   oversizePage?: 'clamp' | 'reject';
   /** Delay between retries of a failed webhook delivery. Default 1000 ms. */
   webhookRetryDelayMs?: number;
+  /**
+   * How a partner quantity PUT takes effect (issue 22): `'pending'` (default, live-like) answers PendingAutomated (some
+   * PendingManual) and settles to Active after `pendingSettleMs` of sandbox clock (or `pendingSettleWallMs` of wall
+   * clock), or fails back to the old quantity; `'instant'` applies it at once (the sandbox's older behaviour).
+   */
+  quantityChanges?: 'pending' | 'instant';
+  /** Sandbox-clock delay before a pending quantity change settles. Default 15 minutes. */
+  pendingSettleMs?: number;
+  /** Also settle after this much wall-clock time (the demo and `recurra sandbox`); default null (sandbox clock only). */
+  pendingSettleWallMs?: number | null;
+  /** Share of pending changes that fail (status back, old quantity), drawn from the seed. Default 0.1. */
+  pendingFailureRate?: number;
+  /** Products flagged as needing `provisioningDetails` refuse a quantity PUT without them (400). Default true. */
+  requireProvisioningDetails?: boolean;
+}
+
+/** A product's provisioning detail (GET /products/{id}/provision-details), Pax8's ProvisioningDetail. */
+export interface SandboxProvisioningDetail {
+  label: string;
+  key: string;
+  valueType: 'Input' | 'Single-Value' | 'Multi-Value';
+  description?: string;
+  possibleValues?: string[];
+}
+
+/** A quantity change Pax8 has accepted but not provisioned yet. */
+export interface SandboxPendingChange {
+  fromQuantity: number;
+  fromStatus: SubscriptionStatus;
+  toQuantity: number;
+  /** Sandbox-clock instant it settles at. */
+  settleAtMs: number;
+  /** Wall-clock instant it settles at (when pendingSettleWallMs is set). */
+  wallSettleAtMs: number | null;
+  fails: boolean;
 }
 
 export type CompanyStatus = 'Active' | 'Inactive' | 'Deleted';
@@ -118,6 +155,8 @@ export interface SandboxProduct {
   /** Consumption-billed (carries usage summaries), e.g. Azure plan. */
   usageBased: boolean;
   pricing: SandboxPricing[];
+  /** Details a quantity PUT must carry (`provisioningDetails`); empty for most products. */
+  provisioningDetails: SandboxProvisioningDetail[];
 }
 
 export interface SandboxCommitment {

@@ -21,6 +21,8 @@ export interface ProductTemplate {
   /** Requires activation (billingTerm Activation / status PendingActivation|Activated). */
   activation?: boolean;
   meters?: readonly (readonly [name: string, unit: string, unitPrice: string])[];
+  /** A quantity change must carry provisioningDetails (issue 22; which products is a guess). */
+  provisioning?: boolean;
 }
 
 export const PRODUCT_TEMPLATES: readonly ProductTemplate[] = [
@@ -58,8 +60,8 @@ export const PRODUCT_TEMPLATES: readonly ProductTemplate[] = [
   },
   { name: 'Proofpoint Essentials - Professional', vendorName: 'Proofpoint', pax8Sku: 'PRF-ESS-PRO', unit: 'User', buy: '2.90', retail: '4.35', tiered: true },
   { name: 'Proofpoint Essentials - Advanced', vendorName: 'Proofpoint', pax8Sku: 'PRF-ESS-ADV', unit: 'User', buy: '2.10', retail: '3.15', tiered: true },
-  { name: 'Adobe Creative Cloud All Apps', vendorName: 'Adobe', pax8Sku: 'ADB-CCT-ALL', vendorSku: '65297750BA01A12', unit: 'License', buy: '71.99', retail: '84.99' },
-  { name: 'Adobe Acrobat Pro', vendorName: 'Adobe', pax8Sku: 'ADB-ACR-PRO', vendorSku: '65324058BA01A12', unit: 'License', buy: '16.99', retail: '19.99' },
+  { name: 'Adobe Creative Cloud All Apps', vendorName: 'Adobe', pax8Sku: 'ADB-CCT-ALL', vendorSku: '65297750BA01A12', unit: 'License', buy: '71.99', retail: '84.99', provisioning: true },
+  { name: 'Adobe Acrobat Pro', vendorName: 'Adobe', pax8Sku: 'ADB-ACR-PRO', vendorSku: '65324058BA01A12', unit: 'License', buy: '16.99', retail: '19.99', provisioning: true },
   { name: 'Dropbox Business Standard', vendorName: 'Dropbox', pax8Sku: 'DBX-BUS-STD', unit: 'User', buy: '12.00', retail: '15.00' },
   { name: 'Keeper Business', vendorName: 'Keeper Security', pax8Sku: 'KPR-BUS-001', unit: 'User', buy: '3.00', retail: '3.75' },
   { name: 'SentinelOne Singularity Complete', vendorName: 'SentinelOne', pax8Sku: 'S1-SNG-CMP', unit: 'Endpoint', buy: '6.50', retail: '9.00', tiered: true },

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { Rng } from '../prng.js';
-import type { SandboxPricing, SandboxProduct, SandboxRate } from '../types.js';
+import type { SandboxPricing, SandboxProduct, SandboxProvisioningDetail, SandboxRate } from '../types.js';
 import { PRODUCT_TEMPLATES, type ProductTemplate } from './catalog.js';
 
 function rate(buy: Decimal, retail: Decimal, start = 0, end?: number, chargeType: SandboxRate['chargeType'] = 'Per Unit'): SandboxRate {
@@ -48,6 +48,15 @@ function pricingFor(t: ProductTemplate): SandboxPricing[] {
   return out;
 }
 
+/**
+ * What the flagged products ask for with a quantity change. Shape from Pax8's ProvisioningDetail (partner OpenAPI);
+ * the key and its single value are a guess (Pax8 publishes no per-product list).
+ */
+const ADOBE_DETAILS: readonly SandboxProvisioningDetail[] = [{
+  label: 'Adobe VIP terms accepted by the customer', key: 'adobeVipTermsAccepted', valueType: 'Single-Value',
+  description: 'The customer accepted the Adobe VIP terms for these licences', possibleValues: ['Accepted'],
+}];
+
 export function generateProducts(seed: number): SandboxProduct[] {
   return PRODUCT_TEMPLATES.map((t, i) => {
     const rng = Rng.from(seed, `product:${i}`);
@@ -66,6 +75,7 @@ export function generateProducts(seed: number): SandboxProduct[] {
       unitOfMeasurement: t.unit,
       usageBased: t.usageBased === true,
       pricing: pricingFor(t),
+      provisioningDetails: t.provisioning ? [...ADOBE_DETAILS] : [],
     };
   });
 }

@@ -51,6 +51,7 @@ export function tokenHandler(state: SandboxState, store: TokenStore) {
       return;
     }
     const { token, expiresIn } = store.issue();
+    state.stats.tokensIssued++;
     sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
   };
 }

@@ -8,6 +8,7 @@ import type { BillingTerm, FaultConfig, SubscriptionStatus } from '../types.js';
 import { BadRequest } from '../http/paging.js';
 import { SandboxError } from '../data.js';
 import { param } from './handle.js';
+import { settleDue } from './subscriptions.js';
 import { companyEvent, renderLog, renderWebhook, subscriptionEvent } from '../webhooks.js';
 
 /** Basic auth with the sandbox's client id/secret, or X-Sandbox-Client-Id / X-Sandbox-Client-Secret headers. */
@@ -67,6 +68,7 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     faults: state.faults,
     rateLimitPerMinute: state.rateLimitPerMinute,
     rateLimitRetryAfter: state.rateLimitRetryAfter,
+    tokenIssuePerMinute: state.tokenIssuePerMinute,
     stats: { ...state.stats },
   });
 
@@ -83,8 +85,14 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
       ms = (Number(b['days'] ?? 0) * 86400 + Number(b['hours'] ?? 0) * 3600 + Number(b['seconds'] ?? 0)) * 1000 + Number(b['ms'] ?? 0);
     }
     if (!Number.isFinite(ms) || ms < 0) throw new BadRequest('the clock only moves forward');
-    data.advanceClock(ms);
+    for (const s of data.advanceClock(ms)) state.webhooks.emit(subscriptionEvent(s, 'UPDATED'));
     sendJson(res, 200, { now: data.clock.nowIso() });
+  }));
+
+  /** Settles every pending quantity change now (`{all: false}`: only those due). */
+  r.post('/pending/settle', adminHandle((req, res) => {
+    const b = body(req);
+    sendJson(res, 200, { settled: settleDue(state, b['all'] !== false) });
   }));
 
   r.post('/subscriptions', adminHandle((req, res) => {
@@ -154,9 +162,12 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     const b = body(req);
     const per = b['perMinute'];
     if (per !== null && (typeof per !== 'number' || !(per > 0))) throw new BadRequest('perMinute must be a positive number or null');
+    const tokensPer = b['tokensPerMinute'];
+    if (tokensPer !== undefined && tokensPer !== null && (typeof tokensPer !== 'number' || !(tokensPer > 0))) throw new BadRequest('tokensPerMinute must be a positive number or null');
     state.rateLimitPerMinute = per;
+    if (tokensPer !== undefined) state.tokenIssuePerMinute = tokensPer;
     if (typeof b['retryAfter'] === 'boolean') state.rateLimitRetryAfter = b['retryAfter'];
-    sendJson(res, 200, { rateLimitPerMinute: state.rateLimitPerMinute, rateLimitRetryAfter: state.rateLimitRetryAfter });
+    sendJson(res, 200, { rateLimitPerMinute: state.rateLimitPerMinute, rateLimitRetryAfter: state.rateLimitRetryAfter, tokenIssuePerMinute: state.tokenIssuePerMinute });
   }));
 
   r.post('/tokens/expire', adminHandle((_req, res) => {

@@ -29,6 +29,14 @@ export function productRoutes(r: Router, state: SandboxState): void {
     sendJson(res, 200, renderProduct(x, true));
   }));
 
+  /** `{content: [ProvisioningDetail]}` (no page block, as the spec); empty for products that need none. */
+  r.get('/products/:productId/provision-details', handle((req, res) => {
+    const id = param(req, 'productId');
+    const x = state.data.productById.get(id);
+    if (!x) return notFound(req, res, 'Product', id);
+    sendJson(res, 200, { content: x.provisioningDetails.map((d) => ({ ...d, ...(d.possibleValues ? { possibleValues: [...d.possibleValues] } : {}) })) });
+  }));
+
   /** No page block here (live and spec agree). `companyId`, if given, must be a known company. */
   r.get('/products/:productId/pricing', handle((req, res) => {
     const id = param(req, 'productId');

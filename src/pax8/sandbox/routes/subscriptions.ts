@@ -68,7 +68,9 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
 
   /**
    * PUT: `quantity` (Pax8's rules, see SandboxData.setQuantity: a decrease during a commitment
-   * answers 422 `{errors: [...]}`) and `price`. Other fields are accepted and ignored.
+   * answers 422 `{errors: [...]}`) and `price`. By default a quantity change is answered pending
+   * (SandboxData.requestQuantity) and, for a product with provisioning details, refused with 400 unless
+   * `provisioningDetails` carries each of them. Other fields are accepted and ignored.
    */
   r.put('/subscriptions/:subscriptionId', handle((req, res) => {
     const id = param(req, 'subscriptionId');
@@ -81,7 +83,11 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
     const version = data.version;
     if (body['quantity'] !== undefined) {
       if (typeof body['quantity'] !== 'number') throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad quantity', ['quantity must be a number']);
-      data.setQuantity(id, body['quantity'], true);
+      const missing = missingProvisioningDetails(state, data.requireSubscription(id).productId, body['provisioningDetails']);
+      if (missing.length > 0) {
+        return sendError(req, res, 400, 'BAD_REQUEST', `provisioningDetails are required for this product: ${missing.join(', ')}`);
+      }
+      data.requestQuantity(id, body['quantity']);
     }
     if (body['price'] !== undefined) {
       if (typeof body['price'] !== 'number' || body['price'] < 0) throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'bad price', ['price must be a non-negative number']);
@@ -110,4 +116,34 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
     if (!data.subscriptionById.has(id)) return notFound(req, res, 'Subscription', id);
     sendJson(res, 200, { content: data.history(id).map((s) => renderSubscription(s, false)) });
   }));
+}
+
+/**
+ * The keys of the product's provisioning details a PUT did not carry with an allowed value (empty when the product
+ * needs none or the check is off).
+ */
+export function missingProvisioningDetails(state: SandboxState, productId: string, sent: unknown): string[] {
+  const product = state.data.productById.get(productId);
+  if (!product || !state.data.pending.requireProvisioningDetails) return [];
+  const given = new Map<string, unknown[]>();
+  if (Array.isArray(sent)) {
+    for (const d of sent) {
+      if (d && typeof d === 'object' && typeof (d as { key?: unknown }).key === 'string' && Array.isArray((d as { values?: unknown }).values)) {
+        given.set((d as { key: string }).key, (d as { values: unknown[] }).values);
+      }
+    }
+  }
+  return product.provisioningDetails.filter((d) => {
+    const values = given.get(d.key);
+    if (!values || values.length === 0 || values.some((v) => typeof v !== 'string' || v === '')) return true;
+    return d.possibleValues !== undefined && values.some((v) => !d.possibleValues!.includes(v as string));
+  }).map((d) => d.key);
+}
+
+/** Settles the pending quantity changes that are due and delivers their webhooks (run before each partner request). */
+export function settleDue(state: SandboxState, all = false): number {
+  if (state.data.pendingChanges.size === 0) return 0;
+  const settled = state.data.settlePending(all);
+  for (const s of settled) state.webhooks.emit(subscriptionEvent(s, 'UPDATED'));
+  return settled.length;
 }
