@@ -39,6 +39,13 @@ export interface Pax8ClientConfig {
   /** Refresh the token this long before it expires. Default min(60 s, 10 % of its lifetime). */
   tokenRefreshSkewMs?: number;
   logger?: Pax8Logger;
+  /**
+   * Share the tenant's one token and one pacer with every other client of the same connection in this process
+   * (tenant-state.ts). Default true, except for a client given a fetch, clock or random source of its own (tests).
+   */
+  shareTenantState?: boolean;
+  /** The shared pacer's memory, for a client built in another thread (the import's client thread). */
+  pacerBuffer?: SharedArrayBuffer;
   /** For tests. */
   fetch?: typeof fetch;
   random?: () => number;
@@ -65,7 +72,7 @@ export function webhooksApiUrlFor(apiBaseUrl: string): string {
   return /\/v1$/.test(base) ? `${base.slice(0, -3)}/api/v2` : `${base}/api/v2`;
 }
 
-export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret'>> & {
+export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret' | 'shareTenantState' | 'pacerBuffer'>> & {
   rateLimitPerMinute: number | null;
   tokenRefreshSkewMs?: number;
   logger?: Pax8Logger;
@@ -74,6 +81,11 @@ export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRe
 function positive(name: string, v: number): number {
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`Pax8 client: ${name} must be a positive number`);
   return v;
+}
+
+/** Whether a client of this configuration uses the tenant's shared token and pacer. */
+export function sharesTenantState(c: Pax8ClientConfig): boolean {
+  return c.shareTenantState ?? (c.fetch === undefined && c.now === undefined && c.random === undefined);
 }
 
 /** Everything but the secret, which the client keeps in a private field. */

@@ -3,14 +3,15 @@ import type { Decimal } from 'decimal.js';
 import type { z } from 'zod';
 import { companySchema, type Company } from '../schemas/company.js';
 import { invoiceItemSchema, invoiceSchema, type Invoice, type InvoiceItem } from '../schemas/invoice.js';
-import { pricingSchema, productSchema, type Pricing, type Product } from '../schemas/product.js';
+import { pricingSchema, productSchema, provisioningDetailSchema, type Pricing, type Product, type ProvisioningDetail } from '../schemas/product.js';
 import { subscriptionSchema, type Subscription } from '../schemas/subscription.js';
 import { usageLineSchema, usageSummarySchema, type UsageLine, type UsageSummary } from '../schemas/usage.js';
 import { topicDefinitionSchema, webhookSchema, type TopicDefinition, type Webhook } from '../schemas/webhook.js';
-import { resolveConfig, type Pax8ClientConfig, type ResolvedConfig } from './config.js';
+import { resolveConfig, sharesTenantState, type Pax8ClientConfig, type ResolvedConfig } from './config.js';
 import { Pax8Error } from './errors.js';
 import { paginate, Pax8RecordError, unpaged, type Pax8Item } from './paging.js';
 import { describeConnectionFailure, type TestConnectionResult } from './test-connection.js';
+import { tenantClientState } from './tenant-state.js';
 import { Transport, type QueryValue } from './transport.js';
 
 export type Pax8List<T> = AsyncIterable<Pax8Item<T>>;
@@ -71,7 +72,8 @@ export class Pax8Client {
     this.#cfg = resolveConfig(config);
     this.tenantId = this.#cfg.tenantId;
     this.tenantName = this.#cfg.tenantName;
-    this.#transport = new Transport(this.#cfg, config.clientSecret);
+    const shared = sharesTenantState(config) ? tenantClientState(this.#cfg, config.clientSecret, config.pacerBuffer) : undefined;
+    this.#transport = new Transport(this.#cfg, config.clientSecret, shared);
   }
 
   companies(filters: CompanyFilters = {}): Pax8List<Company> {
@@ -88,6 +90,14 @@ export class Pax8Client {
   }
   productPricing(id: string, companyId?: string, opts: ListOptions = {}): Pax8List<Pricing> {
     return unpaged(this.#transport, `/products/${seg(id)}/pricing`, { companyId }, pricingSchema, opts.signal);
+  }
+  /** GET /products/{id}/provision-details: what Pax8 asks with an order or a change of the product (a record Pax8 sends malformed is left out). */
+  async productProvisionDetails(id: string, opts: ListOptions = {}): Promise<ProvisioningDetail[]> {
+    const out: ProvisioningDetail[] = [];
+    for await (const item of unpaged(this.#transport, `/products/${seg(id)}/provision-details`, {}, provisioningDetailSchema, opts.signal)) {
+      if (item.record) out.push(item.record);
+    }
+    return out;
   }
   subscriptions(filters: SubscriptionFilters = {}): Pax8List<Subscription> {
     return this.#list('/subscriptions', filters, subscriptionSchema);

@@ -5,7 +5,8 @@ import type { Company } from '../schemas/company.js';
 import type { Product } from '../schemas/product.js';
 import type { Subscription } from '../schemas/subscription.js';
 import type { UsageLine, UsageSummary } from '../schemas/usage.js';
-import type { Pax8ClientConfig } from './config.js';
+import { resolveConfig, sharesTenantState, type Pax8ClientConfig } from './config.js';
+import { tenantClientState } from './tenant-state.js';
 import type { Pax8Item } from './paging.js';
 import type {
   CompanyFilters, ListOptions, Pax8Client, Pax8List, SubscriptionFilters, UsageLineFilters, UsageSummaryFilters,
@@ -109,8 +110,10 @@ let nextClient = 1;
  * imports: the importing thread is then free to plan and write records while the next pages are read and checked,
  * so an import uses a second core the way the database server does for MariaDB (see src/imports/README.md,
  * Benchmark). Records and errors arrive exactly as a Pax8Client in this thread gives them. Only configurations
- * made of data can cross (no test `fetch`, clock or logger): `canRunInThread` says whether one can. The client's
- * state (token, pacing) lives in the thread; `close()` drops it.
+ * made of data can cross (no test `fetch`, clock or logger): `canRunInThread` says whether one can. Its pacing is
+ * the tenant's shared pacer (its SharedArrayBuffer crosses); its token is the thread's own cache for the tenant,
+ * shared by every threaded client of that tenant (so a process holds at most two tokens per tenant connection).
+ * `close()` drops the client.
  */
 export class ThreadedPax8Client implements Pax8Reader {
   readonly tenantId: string;
@@ -124,7 +127,9 @@ export class ThreadedPax8Client implements Pax8Reader {
     if (!canRunInThread(config)) throw new Error('a Pax8 client with a fetch, clock, random source or logger of its own cannot run in a thread');
     this.tenantId = config.tenantId;
     this.tenantName = config.tenantName;
-    this.#config = config;
+    // The thread's client paces its requests on the same timeline as this thread's clients of the tenant.
+    const pacerBuffer = sharesTenantState(config) ? tenantClientState(resolveConfig(config), config.clientSecret).pacer.buffer : undefined;
+    this.#config = { ...config, pacerBuffer };
   }
 
   companies(filters: CompanyFilters = {}): Pax8List<Company> {

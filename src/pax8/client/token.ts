@@ -22,10 +22,11 @@ export class TokenCache {
     private readonly skewMs?: number,
   ) {}
 
-  get(): Promise<string> {
+  /** `fetcher` overrides how a refresh is fetched (clients sharing one cache each fetch with their own settings). */
+  get(fetcher: TokenFetcher = this.fetchToken): Promise<string> {
     const t = this.token;
     if (t && this.now() < t.refreshAt) return Promise.resolve(t.value);
-    return this.refresh();
+    return this.refresh(fetcher);
   }
 
   /** Drop `value` if it is still the cached one (a 401 proved it dead). */

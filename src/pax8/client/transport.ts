@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config.js';
 import { Pax8Error, type Pax8ErrorKind } from './errors.js';
 import { attempt, type AttemptOutcome } from './http-attempt.js';
 import { Scheduler } from './scheduler.js';
+import type { TenantClientState } from './tenant-state.js';
 import { readTokenBody, TokenCache } from './token.js';
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -29,10 +30,11 @@ export class Transport {
   readonly scheduler: Scheduler;
   readonly #secret: string;
 
-  constructor(private readonly cfg: ResolvedConfig, secret: string) {
+  /** `shared`: the token and pacer every client of the tenant uses in this process (tenant-state.ts); else its own. */
+  constructor(private readonly cfg: ResolvedConfig, secret: string, shared?: TenantClientState) {
     this.#secret = secret;
-    this.scheduler = new Scheduler(cfg.concurrency, cfg.rateLimitPerMinute);
-    this.tokens = new TokenCache(() => this.requestToken(), cfg.now, cfg.tokenRefreshSkewMs);
+    this.scheduler = new Scheduler(cfg.concurrency, shared?.pacer ?? cfg.rateLimitPerMinute);
+    this.tokens = shared?.tokens ?? new TokenCache(() => this.requestToken(), cfg.now, cfg.tokenRefreshSkewMs);
   }
 
   /** `path` is relative to apiBaseUrl, e.g. `/subscriptions`. Resolves to the parsed JSON body. */
@@ -42,7 +44,7 @@ export class Transport {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     let retried401 = false;
     return this.withRetries(endpoint, opts, async () => {
-      const token = await this.tokens.get();
+      const token = await this.tokens.get(() => this.requestToken());
       const out = await this.send(method, url, { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body, opts);
       if (!out.ok && out.status === 401 && !retried401) {
         // The token died early (revoked, clock skew): one fresh token, one more try.
