@@ -34,6 +34,16 @@ export const pricingSchema = z.object({
   rates: opt(z.array(rateSchema)),
 });
 
+/** One entry of GET /products/{id}/provision-details (Pax8's ProvisioningDetail). */
+export const provisioningDetailSchema = z.object({
+  key: text(255),
+  label: opt(z.string()),
+  description: opt(z.string()),
+  valueType: opt(z.string()),
+  possibleValues: opt(z.array(z.string()).nullable()),
+});
+
+export type ProvisioningDetail = z.output<typeof provisioningDetailSchema>;
 export type Product = z.output<typeof productSchema>;
 export type Pricing = z.output<typeof pricingSchema>;
 export type Rate = z.output<typeof rateSchema>;
