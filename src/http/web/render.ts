@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { day, money, percent, period, quantity, rate, unitPrice, when, words } from './format.js';
 
 export const WEB_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates/web');
 
@@ -23,7 +24,16 @@ export class Views {
     this.hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
     this.hb.registerHelper('not', (a: unknown) => !a);
     this.hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
-    this.hb.registerHelper('date', (v: unknown) => (typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : ''));
+    // Values for people (src/http/web/format.ts); a helper's last argument is Handlebars' options object.
+    this.hb.registerHelper('date', (v: unknown, zone: unknown) => when(v, typeof zone === 'string' ? zone : undefined));
+    this.hb.registerHelper('day', (v: unknown) => day(v));
+    this.hb.registerHelper('period', (from: unknown, to: unknown) => period(from, to));
+    this.hb.registerHelper('money', (v: unknown, currency: unknown) => money(v, typeof currency === 'string' ? currency : undefined));
+    this.hb.registerHelper('unitPrice', (v: unknown, currency: unknown) => unitPrice(v, typeof currency === 'string' ? currency : undefined));
+    this.hb.registerHelper('qty', (v: unknown) => quantity(v));
+    this.hb.registerHelper('rate', (v: unknown) => rate(v));
+    this.hb.registerHelper('percent', (v: unknown) => percent(v));
+    this.hb.registerHelper('words', (v: unknown) => words(v));
     this.hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
     this.hb.registerHelper('inc', (v: unknown) => Number(v) + 1);
     this.hb.registerHelper('dec', (v: unknown) => Number(v) - 1);
