@@ -58,7 +58,7 @@ export async function recordLicensingEvent(
   at: Date,
   auditId: string,
 ): Promise<void> {
-  const m = /^licensing\.request\.(approve|reject|auto_approve|applied|failed)$/.exec(a.action);
+  const m = /^licensing\.request\.(approve|reject|auto_approve|provisioning|applied|failed)$/.exec(a.action);
   if (!m || typeof a.subscriptionId !== 'string') return;
   const tx = new TenantScope(manager, a.tenantId);
   const sub = await tx.repo(Subscription).findOneBy({ id: a.subscriptionId });
@@ -73,7 +73,7 @@ export async function recordLicensingEvent(
     const q0 = asDec(before.quantity);
     count = q1 && q0 ? q1.sub(q0).abs() : q1;
   }
-  const type = { approve: 'approval_approved', reject: 'approval_rejected', auto_approve: 'approval_auto', applied: 'approval_applied', failed: 'approval_failed' }[m[1]!]!;
+  const type = { approve: 'approval_approved', reject: 'approval_rejected', auto_approve: 'approval_auto', provisioning: 'approval_provisioning', applied: 'approval_applied', failed: 'approval_failed' }[m[1]!]!;
   let by = 'system';
   if (a.userId) {
     by = (await manager.findOneBy(User, { id: a.userId }))?.email ?? a.userId;

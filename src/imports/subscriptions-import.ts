@@ -14,6 +14,8 @@ import {
   activeFromStatus, effectiveDateOf, fieldsHash, historyChanges, licenseFields, type SubscriptionFields,
 } from './subscription-state.js';
 import { usageCarrierRule } from './usage-rules.js';
+import { NOTHING_PENDING, pendingAware } from '../subscriptions/pending.js';
+import { settleProvisioningRequests } from '../licensing/settle.js';
 
 const BATCH = 200;
 
@@ -105,7 +107,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         const active = activeFromStatus(p.fields.status);
         const start = p.fields.startDate;
         const sub: Subscription = {
-          id: timeOrderedId(), tenantId: tx.tenantId, kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false,
+          id: timeOrderedId(), tenantId: tx.tenantId, kind: 'license', ...p.fields, active, activeOverride: null, usageSummaryId: null, deletedInPax8: false, ...NOTHING_PENDING,
           contentHash: p.hash, createdAt: observedAt, updatedAt: observedAt,
         };
         inserts.push(sub);
@@ -119,13 +121,21 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       }
       const current = await tx.repo(Subscription).findOneBy({ id: p.stored.id });
       if (!current) throw new Error(`subscription ${p.stored.id} vanished during the import`);
-      const cs = historyChanges(current, p.fields);
-      const patch: Partial<Subscription> = { ...p.fields, active: cs.active, deletedInPax8: false, contentHash: p.hash, updatedAt: observedAt };
+      // A pending status keeps billing the provisioned state; a settled one clears the pending change (src/subscriptions/pending.ts).
+      const pa = pendingAware(current, p.fields, observedAt);
+      const cs = historyChanges(current, pa.fields);
+      const patch: Partial<Subscription> = { ...pa.fields, ...pa.pending, active: cs.active, deletedInPax8: false, contentHash: p.hash, updatedAt: observedAt };
       await tx.repo(Subscription).update({ id: current.id }, patch);
+      let changeId: string | null = null;
       if (cs.history.length > 0) {
         const last = await tx.repo(SubscriptionChange).findOne({ where: { subscriptionId: current.id }, order: { effectiveDate: 'DESC' } });
-        const eff = effectiveDateOf(p.fields.pax8UpdatedAt, ctx.now, last?.effectiveDate ?? null, ctx.zone, ctx.today);
-        changes.push(changeRow(tx, ctx, { ...current, ...patch } as Subscription, cs.history, eff, observedAt));
+        const eff = effectiveDateOf(pa.fields.pax8UpdatedAt, ctx.now, last?.effectiveDate ?? null, ctx.zone, ctx.today);
+        const row = changeRow(tx, ctx, { ...current, ...patch } as Subscription, cs.history, eff, observedAt);
+        changes.push(row);
+        changeId = row.id;
+      }
+      if (pa.settled) {
+        await settleProvisioningRequests(tx, { subscriptionId: current.id, quantity: pa.fields.quantity, status: pa.fields.status, changeId }, observedAt);
       }
       const outcome: Outcome = current.active && !cs.active ? 'deactivated' : 'updated';
       after.push(() => {

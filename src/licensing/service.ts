@@ -366,16 +366,29 @@ export class LicensingService {
       onRecorded: async (tx, r) => {
         pax8Answered = true;
         const now = this.now();
+        if (r.pending) {
+          // Pax8 accepted the change but has not provisioned it: 'provisioning' until an import or webhook sync settles it.
+          const waiting = { status: 'provisioning' as ChangeRequestStatus, pax8Response: JSON.stringify(r.pax8).slice(0, 60000), updatedAt: now };
+          await tx.repo(LicensingChangeRequest).update({ id: req.id }, waiting);
+          Object.assign(req, waiting);
+          await auditLicensing(tx.manager, {
+            tenantId: tenant.id, userId: initiatedBy, action: 'licensing.request.provisioning', requestId: req.id, subscriptionId: req.subscriptionId,
+            before: { status: 'approved', quantity: r.before }, after: { status: 'provisioning', requestedQuantity: r.pending.quantity, pax8Status: r.pending.status },
+          }, now);
+          await this.notify(tx, req, 'request_provisioning',
+            `Pax8 accepted your change of ${req.productName} to ${r.pending.quantity.toFixed()} licences and is provisioning it (${r.pending.status}); you keep ${r.before.toFixed()} until it is done.`, now);
+          return;
+        }
         const patch = {
           status: 'applied' as ChangeRequestStatus, appliedAt: now, pax8Response: JSON.stringify(r.pax8).slice(0, 60000),
-          subscriptionChangeId: r.change.id, updatedAt: now,
+          subscriptionChangeId: r.change?.id ?? null, updatedAt: now,
         };
         await tx.repo(LicensingChangeRequest).update({ id: req.id }, patch);
         Object.assign(req, patch);
         await auditLicensing(tx.manager, {
           tenantId: tenant.id, userId: initiatedBy, action: 'licensing.request.applied', requestId: req.id, subscriptionId: req.subscriptionId,
           before: { status: 'approved', quantity: r.before }, after: { status: 'applied', quantity: r.subscription.quantity },
-          subscriptionChangeId: r.change.id,
+          subscriptionChangeId: r.change?.id ?? null,
         }, now);
         await this.notify(tx, req, 'request_applied',
           `Your ${req.productName} subscription now has ${r.subscription.quantity.toFixed()} licences (was ${r.before.toFixed()}).`, now);

@@ -296,7 +296,7 @@ export class OperationsService {
           ...(type === 'purchase'
             ? { targetSubscriptionId: subscriptionId, targetCustomerId: side.customerId, targetBefore: rec.before, targetAfter: rec.subscription.quantity }
             : { sourceSubscriptionId: subscriptionId, sourceCustomerId: side.customerId, sourceBefore: rec.before, sourceAfter: rec.subscription.quantity }),
-          changeIds: [rec.change.id], failureReason: null,
+          changeIds: changeIds(rec), failureReason: null,
         });
         const label = await subscriptionLabel(tx, rec.subscription);
         await recordEvent(tx, {
@@ -363,7 +363,7 @@ export class OperationsService {
     if (b.ok) {
       await this.scope(tenant).transaction(async (tx) => {
         await this.insertOperation(tx, {
-          ...base, status: 'applied', changeIds: [a.change.id, b.change.id], failureReason: null,
+          ...base, status: 'applied', changeIds: changeIds(a, b), failureReason: null,
           sourceBefore: a.before, sourceAfter: a.subscription.quantity, targetBefore: b.before, targetAfter: b.subscription.quantity,
         });
         await recordEvent(tx, {
@@ -382,7 +382,7 @@ export class OperationsService {
       : `restoring the source to ${a.before.toString()} licences failed too (${undo.reason}): it now has ${a.subscription.quantity.toString()} — fix it in Pax8`)).slice(0, 2000);
     await this.scope(tenant).transaction(async (tx) => {
       await this.insertOperation(tx, {
-        ...base, status, changeIds: undo.ok ? [a.change.id, undo.change.id] : [a.change.id], failureReason: reason,
+        ...base, status, changeIds: undo.ok ? changeIds(a, undo) : changeIds(a), failureReason: reason,
         sourceBefore: a.before, sourceAfter: undo.ok ? undo.subscription.quantity : a.subscription.quantity, targetBefore: D(to.quantityBefore), targetAfter: D(to.quantityBefore),
       });
       await recordEvent(tx, {
@@ -428,4 +428,9 @@ export function transferMismatch(a: Subscription, b: Subscription): string[] {
 function sameDec(a: Decimal | null, b: Decimal | null): boolean {
   if (a === null || b === null) return a === b;
   return D(a).eq(D(b));
+}
+
+/** The billing history rows of pushed changes; a change Pax8 still provisions (pending) has none yet. */
+function changeIds(...pushed: Array<{ change: { id: string } | null }>): string[] {
+  return pushed.flatMap((p) => (p.change ? [p.change.id] : []));
 }

@@ -9,6 +9,7 @@ import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscript
 import { tenantDate } from '../imports/local-date.js';
 import { activeFromStatus, fieldsHash, licenseFields } from '../imports/subscription-state.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
+import { pendingAware } from './pending.js';
 
 /**
  * "Send a new quantity for a subscription to Pax8 and record it." Shared by licensing self-service,
@@ -16,8 +17,11 @@ import { recordEvent, subscriptionLabel } from '../events/log.js';
  * rule, no approval): callers decide whether a change is allowed; this module only carries it out.
  */
 
-/** The one Pax8 call this module needs (a Pax8Client, or a stand-in in tests). */
-export type QuantityUpdater = Pick<Pax8Client, 'updateSubscription'>;
+/**
+ * The Pax8 calls this module needs (a Pax8Client, or a stand-in in tests): the update, and the product's provisioning
+ * details when the client offers them (sent with the update, see provisioningDetailsFor).
+ */
+export type QuantityUpdater = Pick<Pax8Client, 'updateSubscription'> & Partial<Pick<Pax8Client, 'productProvisionDetails'>>;
 
 export interface PushQuantityInput {
   tenant: Tenant;
@@ -46,7 +50,10 @@ export interface PushQuantityInput {
 
 export interface Recorded {
   subscription: Subscription;
-  change: SubscriptionChange;
+  /** The billing history row; null while Pax8 provisions the change (pending): nothing billed changed yet. */
+  change: SubscriptionChange | null;
+  /** Pax8 answered the change pending (PendingAutomated/PendingManual): requested quantity and Pax8's status. */
+  pending: { quantity: Decimal; status: string } | null;
   /** Quantity before the change, as stored locally. */
   before: Decimal;
   /** Pax8's answer (the updated subscription). */
@@ -82,7 +89,8 @@ export async function pushQuantity(manager: EntityManager, client: QuantityUpdat
   }
   let pax8: Pax8Subscription;
   try {
-    pax8 = await client.updateSubscription(sub.pax8Id, { quantity: input.quantity });
+    const details = await provisioningDetailsFor(client, sub.pax8ProductId);
+    pax8 = await client.updateSubscription(sub.pax8Id, { quantity: input.quantity, ...(details.length > 0 ? { provisioningDetails: details } : {}) });
   } catch (err) {
     if (err instanceof Pax8Error) {
       const reason = err.reasons.length ? err.reasons.join('; ') : err.message;
@@ -99,7 +107,9 @@ export async function pushQuantity(manager: EntityManager, client: QuantityUpdat
     const before = current.quantity;
     // Pax8's answer is the subscription's new state, stored as an import would store it (with its content
     // hash), so the next import finds nothing changed.
-    const stored = licenseFields(pax8, { customerId: current.customerId, productId: current.productId, vendorName: current.vendorName }, input.tenant.timeZone);
+    const answered = licenseFields(pax8, { customerId: current.customerId, productId: current.productId, vendorName: current.vendorName }, input.tenant.timeZone);
+    // A pending answer is not the new state: billing keeps the provisioned quantity until Pax8 settles the change.
+    const { fields: stored, pending } = pendingAware(current, answered, now);
     const active = current.activeOverride ?? activeFromStatus(stored.status);
     const fields: string[] = [];
     if (!stored.quantity.eq(before)) fields.push('quantity');
@@ -108,28 +118,48 @@ export async function pushQuantity(manager: EntityManager, client: QuantityUpdat
     if (!sameOrNull(stored.cost, current.cost)) fields.push('cost');
     if (fields.length === 0) fields.push('quantity');
 
-    const patch: Partial<Subscription> = { ...stored, active, contentHash: fieldsHash(stored), updatedAt: now };
+    // The hash is of Pax8's answer, so the next import of the same (pending) state finds nothing changed.
+    const patch: Partial<Subscription> = { ...stored, ...pending, active, contentHash: fieldsHash(answered), updatedAt: now };
     await tx.repo(Subscription).update({ id: current.id }, patch);
     const subscription = Object.assign(current, patch);
-    const change = tx.repo(SubscriptionChange).create({
+    const pendingChange = pending.pendingStatus !== null ? { quantity: pending.pendingQuantity!, status: pending.pendingStatus } : null;
+    const change = pendingChange ? null : tx.repo(SubscriptionChange).create({
       id: randomUUID(), subscriptionId: current.id, effectiveDate, observedAt: now, fields: fields.join(','),
       quantity: subscription.quantity, status: subscription.status, active, price: subscription.price, cost: subscription.cost,
       source: (input.source ?? 'licensing').slice(0, 20), importRunId: null,
       initiatedBy: input.initiatedBy ? input.initiatedBy.slice(0, 255) : null, createdAt: now, updatedAt: now,
     });
-    await tx.repo(SubscriptionChange).insert([change]);
-    const recorded: Recorded = { subscription, change, before, pax8 };
+    if (change) await tx.repo(SubscriptionChange).insert([change]);
+    const recorded: Recorded = { subscription, change, pending: pendingChange, before, pax8 };
     if (input.event !== 'recorded_by_caller') {
+      const after = pendingChange?.quantity ?? subscription.quantity;
       await recordEvent(tx, {
         occurredAt: now, type: input.event.type, source: input.event.source, target: await subscriptionLabel(tx, subscription),
-        licenceCount: subscription.quantity.sub(before), initiatedBy: input.initiatedBy ?? 'system', subscriptionId: subscription.id,
-        customerId: subscription.customerId, refKind: 'subscription_change', refId: change.id,
-        detail: { before, after: subscription.quantity, pax8Id: subscription.pax8Id },
+        licenceCount: after.sub(before), initiatedBy: input.initiatedBy ?? 'system', subscriptionId: subscription.id,
+        customerId: subscription.customerId, ...(change ? { refKind: 'subscription_change', refId: change.id } : { refKind: 'subscription_pending', refId: randomUUID() }),
+        detail: { before, after, pax8Id: subscription.pax8Id, ...(pendingChange ? { pax8Status: pendingChange.status } : {}) },
       });
     }
     if (input.onRecorded) await input.onRecorded(tx, recorded);
     return { ok: true as const, ...recorded };
   });
+}
+
+/**
+ * The `provisioningDetails` to send with a quantity update: each detail the product advertises with exactly one possible
+ * value, with that value (Pax8 reviewers advise sending the product's details with updates). Recurra keeps no
+ * per-subscription provisioning answers, so a detail that needs input is not sent and Pax8's refusal names it.
+ * A product Pax8 does not know (404) or a client without the call sends none.
+ */
+export async function provisioningDetailsFor(client: QuantityUpdater, pax8ProductId: string | null): Promise<Array<{ key: string; values: string[] }>> {
+  if (!client.productProvisionDetails || !pax8ProductId) return [];
+  try {
+    const details = await client.productProvisionDetails(pax8ProductId);
+    return details.filter((d) => d.possibleValues?.length === 1).map((d) => ({ key: d.key, values: [d.possibleValues![0]!] }));
+  } catch (err) {
+    if (err instanceof Pax8Error && err.kind === 'not_found') return [];
+    throw err;
+  }
 }
 
 function sameOrNull(a: Decimal | null, b: Decimal | null): boolean {

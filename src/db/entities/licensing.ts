@@ -26,12 +26,14 @@ export class LicensingSubscriptionRule extends TenantOwnedEntity {
   @DecimalColumn({ nullable: true }) maxQuantity: Decimal | null;
 }
 
-export const CHANGE_REQUEST_STATUSES = ['pending', 'approved', 'applied', 'rejected', 'failed'] as const;
+export const CHANGE_REQUEST_STATUSES = ['pending', 'approved', 'provisioning', 'applied', 'rejected', 'failed'] as const;
 export type ChangeRequestStatus = (typeof CHANGE_REQUEST_STATUSES)[number];
 
 /**
  * A client's request for a new quantity. pending → approved (being sent to Pax8) → applied | failed;
- * pending → rejected. Auto-approved requests go straight to approved → applied | failed.
+ * pending → rejected. Auto-approved requests go straight to approved → applied | failed. When Pax8 answers
+ * the change pending (PendingAutomated/PendingManual) it waits as 'provisioning' until an import or webhook
+ * sync sees Pax8 settle it (src/licensing/settle.ts) → applied | failed.
  */
 @Entity('licensing_change_requests')
 export class LicensingChangeRequest extends TenantOwnedEntity {

@@ -37,4 +37,12 @@ export class Subscription extends TenantOwnedEntity {
   @BoolColumn() deletedInPax8: boolean;
   @TextColumn(64) contentHash: string;
   @InstantColumn({ nullable: true }) pax8UpdatedAt: Date | null;
+  /**
+   * A quantity change Pax8 accepted but has not provisioned yet (status PendingAutomated / PendingManual): the
+   * requested quantity and Pax8's status. `quantity`, `status` and `active` keep the last provisioned state, which is
+   * billed, until the next import or webhook sees Pax8 settle it (see src/subscriptions/pending.ts).
+   */
+  @DecimalColumn({ nullable: true }) pendingQuantity: Decimal | null;
+  @TextColumn(40, { nullable: true }) pendingStatus: string | null;
+  @InstantColumn({ nullable: true }) pendingSince: Date | null;
 }

@@ -214,7 +214,7 @@ export function webRouter(rt: Runtime): Router {
   router.post('/integrations', page(async (req, res) => {
     const b = clean(req.body as Record<string, unknown>);
     const t = await api(req, 'createTenant', { body: b });
-    back(res, `/t/${t.id}/integration`, `Tenant "${t.name}" added. Test the connection, then sync.`);
+    back(res, `/t/${t.id}/integration`, `Tenant "${t.name}" added. Choose the partner's own company (imports wait for it), test the connection, then sync.`);
   }));
 
   const settingsView = (s: Data) => ({
@@ -227,7 +227,30 @@ export function webRouter(rt: Runtime): Router {
     const tenant = await api(req, 'getTenant', { params: p });
     const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
-    render(req, res, 'integration', { title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: jobs?.items ?? [] });
+    render(req, res, 'integration', {
+      title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: jobs?.items ?? [],
+      partnerCompany: await partnerCompanyView(req, tenant),
+    });
+  }));
+  /** The partner's own company: its state, and for admins the Pax8 companies to choose from (read from Pax8 while not chosen, or on ?partnerCompany=change). */
+  const partnerCompanyView = async (req: Request, tenant: Data) => {
+    const imports = tenant.settings.imports as Data;
+    const state = imports.ownCompanyPax8Id ? 'chosen' : imports.ownCompanyDeclined ? 'declined' : 'not_chosen';
+    const view: Data = { state, chosen: state === 'chosen', declined: state === 'declined', notChosen: state === 'not_chosen', pax8CompanyId: imports.ownCompanyPax8Id };
+    const q = req.query as Record<string, unknown>;
+    const match = typeof q.match === 'string' && q.match.trim() ? q.match.trim().slice(0, 200) : undefined;
+    if (req.auth!.user.role !== 'admin' || (state !== 'not_chosen' && q.partnerCompany !== 'change' && !match)) return view;
+    const found = await maybe(req, 'getTenantPartnerCompany', { params: { tenantId: tenant.id }, query: match ? { match } : {} });
+    return found ? { ...view, form: true, match, candidates: found.candidates, candidatesError: found.candidatesError } : view;
+  };
+  router.post('/t/:tenantId/integration/partner-company', page(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const other = (b.otherPax8CompanyId ?? '').trim();
+    const choice = other || (b.pax8CompanyId ?? '');
+    const to = `/t/${req.params.tenantId}/integration`;
+    if (!choice) return res.redirect(303, `${to}?error=${encodeURIComponent('Choose a company, enter its Pax8 id, or choose "none".')}#partner-company`);
+    const r = await api(req, 'setTenantPartnerCompany', { params: { tenantId: req.params.tenantId }, body: { pax8CompanyId: choice === 'none' ? null : choice } });
+    back(res, to, r.state === 'chosen' ? `Partner company set (${r.pax8CompanyId}): it is never imported as a customer.` : 'Declined: every Pax8 company of this account is imported as a customer.');
   }));
   router.post('/t/:tenantId/integration/settings', page(async (req, res) => {
     const b = req.body as Record<string, string>;
@@ -236,7 +259,7 @@ export function webRouter(rt: Runtime): Router {
     const body = {
       imports: {
         topLevelForNewCustomers: text('topLevelForNewCustomers'), updateSiteAddress: bool('updateSiteAddress'),
-        importInactiveCompanies: bool('importInactiveCompanies'), includeOwnCompany: bool('includeOwnCompany'), ownCompanyPax8Id: text('ownCompanyPax8Id'),
+        importInactiveCompanies: bool('importInactiveCompanies'), includeOwnCompany: bool('includeOwnCompany'),
         productImportMode: b.productImportMode, productGroupForNewProducts: b.productGroupForNewProducts,
         deactivateDeletedSubscriptions: bool('deactivateDeletedSubscriptions'), allowQuantityIncrease: bool('allowQuantityIncrease'),
         usageExcludePattern: text('usageExcludePattern'), usageProductPattern: text('usageProductPattern'), reviewUsageLines: bool('reviewUsageLines'),
@@ -292,13 +315,20 @@ export function webRouter(rt: Runtime): Router {
     const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: { size: '200' } });
     return (list?.items ?? []) as Data[];
   };
+  /** The names of exactly the customers a page shows (whatever their number in the tenant), by id. */
+  const namesOf = async (req: Request, tenantId: unknown, ids: unknown[]): Promise<Map<string, string>> => {
+    const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))].slice(0, 200);
+    if (wanted.length === 0) return new Map();
+    const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: { ids: wanted.join(','), size: '200' } });
+    return new Map(((list?.items ?? []) as Data[]).map((c) => [c.id as string, c.name as string]));
+  };
 
   router.get('/t/:tenantId/customers', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, size: '50' });
     const companies = await api(req, 'listPax8Companies', { params: p, query: q });
     const customers = await customerNames(req, p.tenantId);
-    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, (companies.items as Data[]).map((c) => c.customerId));
     const unmappedUsage = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '50' } });
     render(req, res, 'customers', {
       title: 'Customers and mappings', tenant: p, query: q, customers,
@@ -359,7 +389,7 @@ export function webRouter(rt: Runtime): Router {
     const q = clean({ q: req.query.q, status: req.query.status, active: req.query.active, customerId: req.query.customerId, kind: req.query.kind, page: req.query.page, sort: req.query.sort, size: '50' });
     const subs = await api(req, 'listSubscriptions', { params: p, query: q });
     const customers = await customerNames(req, p.tenantId);
-    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, (subs.items as Data[]).map((s) => s.customerId));
     const role = req.auth!.user.role;
     render(req, res, 'subscriptions', {
       title: 'Subscriptions', tenant: p, query: q, customers, page: subs.page, pager: pager(req, subs.page),
@@ -385,7 +415,7 @@ export function webRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/recurring-invoices', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
     const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
-    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((r) => r.customerId));
     const role = req.auth!.user.role;
     const canEdit = role === 'admin' || role === 'finance';
     // Only the new-invoice form needs the tenant's today (and clients may not read the tenant).
@@ -430,7 +460,7 @@ export function webRouter(rt: Runtime): Router {
     const ri = await api(req, 'getRecurringInvoice', { params: p });
     const subs = await maybe(req, 'listSubscriptions', { params: { tenantId: p.tenantId }, query: { customerId: ri.customerId, size: '200' } });
     const subNames = new Map(((subs?.items ?? []) as Data[]).map((s) => [s.id, `${s.name} (qty ${s.quantity}, ${s.status})`]));
-    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, [ri.customerId]);
     let preview: Data | null = null;
     let previewError: string | null = null;
     try {
@@ -451,7 +481,7 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ status: req.query.status, customerId: req.query.customerId, page: req.query.page, size: '50' });
     const list = await api(req, 'listInvoices', { params: p, query: q });
-    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((i) => i.customerId));
     const role = req.auth!.user.role;
     render(req, res, 'invoices', {
       title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
@@ -467,7 +497,7 @@ export function webRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/invoices/:invoiceId', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId };
     const inv = await api(req, 'getInvoice', { params: p });
-    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, [inv.customerId]);
     const role = req.auth!.user.role;
     render(req, res, 'invoice-view', {
       title: `Invoice ${inv.number}`, tenant: { id: p.tenantId }, inv, customerName: names.get(inv.customerId) ?? inv.customerId,
@@ -488,7 +518,7 @@ export function webRouter(rt: Runtime): Router {
     const q = clean({ customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, page: req.query.page, size: '50' });
     const list = await api(req, 'listUsageSummaries', { params: p, query: q });
     const customers = await customerNames(req, p.tenantId);
-    const names = new Map(customers.map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((u) => u.customerId));
     render(req, res, 'usage', {
       title: 'Usage review', tenant: p, query: q, customers, pager: pager(req, list.page),
       items: (list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null })),
@@ -503,7 +533,7 @@ export function webRouter(rt: Runtime): Router {
     // By day, then by product within the day.
     const days = new Map<string, Data[]>();
     for (const l of lines.items as Data[]) days.set(l.usageDate, [...(days.get(l.usageDate) ?? []), l]);
-    const names = new Map((await customerNames(req, p.tenantId)).map((c) => [c.id, c.name]));
+    const names = await namesOf(req, p.tenantId, [summary.customerId]);
     const drafts = summary.customerId
       ? ((await api(req, 'listInvoices', { params: { tenantId: p.tenantId }, query: { status: 'draft', customerId: summary.customerId, size: '20' } })).items as Data[])
       : [];

@@ -53,11 +53,15 @@ defineRoute({
   id: 'listCustomers', method: 'get', path: '/tenants/:tenantId/customers', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
   summary: 'List customers',
   params: tenantParams,
-  query: listQuery(['name', 'createdAt', 'updatedAt'], { q: z.string().max(100).optional().describe('name contains'), active: queryBool.optional() }, 'name,asc'),
+  query: listQuery(['name', 'createdAt', 'updatedAt'], {
+    q: z.string().max(100).optional().describe('name contains'), active: queryBool.optional(),
+    ids: z.string().max(200 * 37).regex(/^[0-9a-f-]+(,[0-9a-f-]+)*$/i, 'comma-separated customer ids').optional().describe('only these customers (comma-separated ids, at most 200)'),
+  }, 'name,asc'),
   response: pageSchema(customerSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(Customer).query('c');
     whereContains(qb, 'c.name', ctx.query.q);
+    if (ctx.query.ids !== undefined) qb.andWhere('c.id IN (:...ids)', { ids: [...new Set(ctx.query.ids.split(','))].slice(0, 200) });
     if (ctx.query.active !== undefined) qb.andWhere('c.active = :active', { active: ctx.query.active });
     onlyOwn(qb, 'c.id', ctx as never);
     return pageOf(qb, 'c', ctx.query, viewCustomer);
