@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export interface Pax8Logger {
   debug?(obj: object, msg: string): void;
   info?(obj: object, msg: string): void;
@@ -23,8 +25,13 @@ export interface Pax8ClientConfig {
   webhooksApiUrl?: string;
   /** Per attempt, covering headers and body. Default 30 000. */
   timeoutMs?: number;
-  /** Retries after the first attempt. Default 5. */
+  /** Retries after the first attempt (429s aside: see rateLimitWaitMs). Default 5; 0 retries nothing, not even a 429. */
   maxRetries?: number;
+  /**
+   * How long one request keeps retrying 429s, waiting in total: a `Retry-After` (seconds or HTTP date) is waited exactly
+   * (a longer one fails the request at once), otherwise backoff that outlasts Pax8's one-minute window. Default 65 000.
+   */
+  rateLimitWaitMs?: number;
   /** Backoff: full jitter over min(retryMaxDelayMs, retryBaseMs * 2^retry). Defaults 500 and 30 000. */
   retryBaseMs?: number;
   retryMaxDelayMs?: number;
@@ -50,6 +57,8 @@ export interface Pax8ClientConfig {
   fetch?: typeof fetch;
   random?: () => number;
   now?: () => number;
+  /** Waits between retries (tests pass one that advances their clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export const PAX8_DEFAULTS = {
@@ -58,6 +67,7 @@ export const PAX8_DEFAULTS = {
   apiBaseUrl: 'https://api.pax8.com/v1',
   timeoutMs: 30_000,
   maxRetries: 5,
+  rateLimitWaitMs: 65_000,
   retryBaseMs: 500,
   retryMaxDelayMs: 30_000,
   rateLimitPerMinute: 1000,
@@ -73,6 +83,8 @@ export function webhooksApiUrlFor(apiBaseUrl: string): string {
 }
 
 export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret' | 'shareTenantState' | 'pacerBuffer'>> & {
+  /** Whether `sleep` is real time (the pacer's pause after a Retry-After is real time). */
+  realTime: boolean;
   rateLimitPerMinute: number | null;
   tokenRefreshSkewMs?: number;
   logger?: Pax8Logger;
@@ -104,6 +116,7 @@ export function resolveConfig(c: Pax8ClientConfig): ResolvedConfig {
     webhooksApiUrl: (c.webhooksApiUrl || webhooksApiUrlFor(apiBaseUrl)).replace(/\/+$/, ''),
     timeoutMs: positive('timeoutMs', c.timeoutMs ?? PAX8_DEFAULTS.timeoutMs),
     maxRetries: Math.max(0, Math.floor(c.maxRetries ?? PAX8_DEFAULTS.maxRetries)),
+    rateLimitWaitMs: Math.max(0, c.rateLimitWaitMs ?? PAX8_DEFAULTS.rateLimitWaitMs),
     retryBaseMs: Math.max(0, c.retryBaseMs ?? PAX8_DEFAULTS.retryBaseMs),
     retryMaxDelayMs: Math.max(0, c.retryMaxDelayMs ?? PAX8_DEFAULTS.retryMaxDelayMs),
     rateLimitPerMinute: rate === null ? null : positive('rateLimitPerMinute', rate),
@@ -115,5 +128,7 @@ export function resolveConfig(c: Pax8ClientConfig): ResolvedConfig {
     fetch: c.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     random: c.random ?? Math.random,
     now: c.now ?? Date.now,
+    sleep: c.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
+    realTime: c.sleep === undefined,
   };
 }

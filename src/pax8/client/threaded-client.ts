@@ -124,7 +124,7 @@ export class ThreadedPax8Client implements Pax8Reader {
   #closed = false;
 
   constructor(config: Pax8ClientConfig) {
-    if (!canRunInThread(config)) throw new Error('a Pax8 client with a fetch, clock, random source or logger of its own cannot run in a thread');
+    if (!canRunInThread(config)) throw new Error('a Pax8 client with a fetch, clock, sleep, random source or logger of its own cannot run in a thread');
     this.tenantId = config.tenantId;
     this.tenantName = config.tenantName;
     // The thread's client paces its requests on the same timeline as this thread's clients of the tenant.
@@ -231,5 +231,5 @@ export class ThreadedPax8Client implements Pax8Reader {
 
 /** Whether a client configuration can cross into a thread: data only, no functions. */
 export function canRunInThread(config: Pax8ClientConfig): boolean {
-  return config.fetch === undefined && config.random === undefined && config.now === undefined && config.logger === undefined;
+  return config.fetch === undefined && config.random === undefined && config.now === undefined && config.sleep === undefined && config.logger === undefined;
 }

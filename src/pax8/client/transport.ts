@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, rateLimitDelay } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import { Pax8Error, type Pax8ErrorKind } from './errors.js';
 import { attempt, type AttemptOutcome } from './http-attempt.js';
@@ -91,19 +90,44 @@ export class Transport {
   private async withRetries(endpoint: string, opts: CallOptions, once: () => Promise<AttemptOutcome | 'again'>): Promise<unknown> {
     let attempts = 0;
     let retries = 0;
+    const limited = { retries: 0, waitedMs: 0 };
     for (;;) {
       attempts++;
       const out = await once();
       if (out === 'again') continue;
       if (out.ok) return out.json;
+      if (out.kind === 'rate_limited' && this.cfg.maxRetries > 0 && (opts.retryOn?.(out.kind) ?? true)) {
+        await this.waitOutRateLimit(endpoint, opts, out, attempts, limited);
+        continue;
+      }
       const retry = out.retryable && retries < this.cfg.maxRetries && (opts.retryOn?.(out.kind) ?? true);
       if (!retry) throw this.error(out, endpoint, attempts);
       const delay = out.retryAfterMs ?? backoffDelay(retries, this.cfg.retryBaseMs, this.cfg.retryMaxDelayMs, this.cfg.random);
-      if (out.retryAfterMs !== undefined) this.scheduler.pauseUntil(this.cfg.now() + out.retryAfterMs);
+      if (out.retryAfterMs !== undefined && this.cfg.realTime) this.scheduler.pauseUntil(Date.now() + out.retryAfterMs);
       retries++;
       this.log('warn', { endpoint, attempt: attempts, kind: out.kind, status: out.status, delayMs: delay, detail: out.detail }, 'pax8 request failed, retrying');
-      await sleep(delay, undefined, { signal: opts.signal });
+      await this.cfg.sleep(delay, opts.signal);
     }
+  }
+
+  /**
+   * A 429: waits what `Retry-After` asks (every request of the tenant waits with it), or backs off until the wait adds
+   * up to rateLimitWaitMs (the last wait is cut to what is left, so the final try comes after the whole budget).
+   * Throws when the budget is spent or a Retry-After asks for more than is left.
+   */
+  private async waitOutRateLimit(endpoint: string, opts: CallOptions, out: Failure, attempts: number, limited: { retries: number; waitedMs: number }): Promise<void> {
+    const left = this.cfg.rateLimitWaitMs - limited.waitedMs;
+    const asked = out.retryAfterMs;
+    if (left <= 0) throw this.error({ ...out, detail: `still rate limited after waiting ${Math.round(limited.waitedMs / 1000)} s` }, endpoint, attempts);
+    if (asked !== undefined && asked > left) {
+      throw this.error({ ...out, detail: `rate limited; Retry-After asks ${Math.ceil(asked / 1000)} s, more than the ${Math.round(left / 1000)} s left to wait` }, endpoint, attempts);
+    }
+    const delay = asked ?? Math.min(left, rateLimitDelay(limited.retries, this.cfg.retryBaseMs, this.cfg.retryMaxDelayMs, this.cfg.random));
+    if (asked !== undefined && this.cfg.realTime) this.scheduler.pauseUntil(Date.now() + asked);
+    limited.retries++;
+    limited.waitedMs += delay;
+    this.log('warn', { endpoint, attempt: attempts, kind: out.kind, status: out.status, delayMs: delay, retryAfter: asked !== undefined }, 'pax8 rate limited, waiting');
+    await this.cfg.sleep(delay, opts.signal);
   }
 
   private error(out: Failure, endpoint: string, attempts: number): Pax8Error {
