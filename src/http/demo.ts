@@ -3,6 +3,7 @@ import { Tenant } from '../db/entities/index.js';
 import { runImport } from '../imports/run-import.js';
 import { startSandbox, type RunningSandbox } from '../pax8/sandbox/index.js';
 import { TenantService } from '../tenants/service.js';
+import { setPartnerCompany, tenantPartnerCompany } from '../tenants/partner-company.js';
 import { systemClock, type Clock } from '../common/clock.js';
 
 export const DEMO_TENANT = 'demo';
@@ -43,11 +44,14 @@ export async function startDemo(
     // Same sandbox port as before, so the stored URLs still point at it.
     tenantId = existing.id;
     await tenants.updateConnection(existing.id, { apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience });
+    // A demo tenant from before the partner company was chosen at connection: choose the sandbox's.
+    if (tenantPartnerCompany(existing).state === 'not_chosen') await setPartnerCompany(tenants, existing.id, sandbox.data.partnerCompanyId);
   } else if ((await rt.ds.manager.count(Tenant)) === 0) {
     const t = await tenants.create({
       name: DEMO_TENANT, displayName: 'Demo MSP (Pax8 sandbox)', timeZone: 'UTC', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret,
       apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
-      settings: { imports: { allowQuantityIncrease: true } },
+      // The sandbox knows its partner company: the demo chooses it, so it is never imported as a customer.
+      settings: { imports: { allowQuantityIncrease: true, ownCompanyPax8Id: sandbox.data.partnerCompanyId, includeOwnCompany: true } },
     });
     tenantId = t.id;
     out(`Demo: Pax8 sandbox on ${sandbox.baseUrl}, connected as tenant "${DEMO_TENANT}"; importing its sample data…\n`);

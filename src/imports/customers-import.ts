@@ -26,7 +26,7 @@ interface Plan {
  *  - unmapped company: linked to the one unmapped customer of exactly the same name if there is
  *    one, else a new customer is created under topLevelForNewCustomers, mapped at once;
  *  - Inactive/Deleted companies only with importInactiveCompanies (else skipped);
- *  - the partner's own company only with includeOwnCompany (else skipped).
+ *  - the partner's own company (ownCompanyPax8Id) never: skipped, even with includeOwnCompany.
  */
 export async function importCustomers(ctx: ImportContext): Promise<void> {
   const { scope, settings, rec } = ctx;
@@ -54,7 +54,8 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     const storedCompany = storedCompanies.get(company.id);
     const p: Plan = { company, fields, hash, storedCompany, outcome: 'unchanged' };
     const mapping = mappings.get(company.id);
-    if (fields.isPartnerOwn && !settings.includeOwnCompany) return { ...p, outcome: 'skipped' };
+    // The partner's own company is never a customer (its Pax8Company row is still kept).
+    if (fields.isPartnerOwn) return { ...p, outcome: 'skipped' };
     if (fields.status !== 'Active' && !settings.importInactiveCompanies) return { ...p, outcome: 'skipped' };
     const policy = { updateSiteAddress: settings.updateSiteAddress, importInactiveCompanies: settings.importInactiveCompanies };
     let existing = mapping ? customers.get(mapping.customerId) : undefined;

@@ -10,6 +10,7 @@ import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
 import { tenantDate } from './local-date.js';
 import { pax8ClientConfigFor, type ClientOverrides } from '../tenants/pax8-client.js';
+import { assertPartnerCompanyDecided } from '../tenants/partner-company.js';
 import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
 import { Feed, Mutex } from './mutex.js';
@@ -81,6 +82,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   };
   let failure: string | undefined;
   try {
+    assertPartnerCompanyDecided(tenant, settings);
     if (entities.includes('customers')) await importCustomers(ctx);
     const wantsListing = entities.some((e) => e === 'products' || e === 'subscriptions' || e === 'usage');
     if (wantsListing) {
@@ -116,7 +118,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
 
 function isExpected(err: unknown): boolean {
   const name = (err as Error | undefined)?.name;
-  return name === 'Pax8Error' || name === 'ImportInputError' || name === 'AbortError';
+  return name === 'Pax8Error' || name === 'ImportInputError' || name === 'AbortError' || name === 'PartnerCompanyNotChosen';
 }
 
 /** Runs still 'running' that started before `olderThan` were interrupted (process killed): mark them failed. */

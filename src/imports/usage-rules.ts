@@ -70,8 +70,8 @@ export type UsageOwner =
  * Who a usage summary belongs to, first rule that applies:
  *  1. the company assigned to the summary, when it is a customer's company and mapped;
  *  2. a mapping whose resource group equals the summary's resource group;
- *  3. the partner's own company (assigned, or holding the subscription) — only with includeOwnCompany,
- *     and only when the own company is mapped to a customer;
+ *  3. the partner's own company (assigned, or holding the subscription): never a customer's — stored unmapped
+ *     ("the partner's own usage") with includeOwnCompany, not imported without it;
  *  4. without an assigned company, the company holding the subscription, when mapped.
  * Anything else is unmapped: stored without a customer and listed for the admin.
  */
@@ -89,9 +89,8 @@ export function usageOwner(i: UsageOwnerInput): UsageOwner {
   const atOwn = (assigned !== null && assigned === own) || (assigned === null && i.subscriptionCompanyId === own);
   if (atOwn) {
     if (!i.includeOwnCompany) return { kind: 'own_company_excluded' };
-    const c = own ? i.customerByCompany.get(own) : undefined;
-    if (c) return { kind: 'customer', customerId: c, mappedBy: 'company' };
-    return { kind: 'unmapped', reason: i.resourceGroup ? `resource group "${i.resourceGroup}" is not mapped and the own company has no customer` : 'stored at the own company, which has no customer' };
+    // The partner's own usage is never billed to a customer, even one mapped to the own company (issue 22, point 7).
+    return { kind: 'unmapped', reason: i.resourceGroup ? `the partner's own usage: resource group "${i.resourceGroup}" is not mapped to a customer` : "the partner's own usage (no customer pays it)" };
   }
   if (assigned) return { kind: 'unmapped', reason: `assigned company ${assigned} is not mapped` };
   const c = i.customerByCompany.get(i.subscriptionCompanyId);

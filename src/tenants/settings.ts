@@ -18,8 +18,13 @@ export const tenantSettingsSchema = z.strictObject({
     updateSiteAddress: z.boolean().default(true),
     importInactiveCompanies: z.boolean().default(false),
     includeOwnCompany: z.boolean().default(false),
-    /** Pax8 id of the partner's own company (its subscriptions and usage follow includeOwnCompany). */
+    /**
+     * Pax8 id of the partner's own company (src/tenants/partner-company.ts): never a customer; its subscriptions and
+     * usage follow includeOwnCompany. With neither this nor ownCompanyDeclined set, imports refuse to run.
+     */
     ownCompanyPax8Id: z.string().min(1).nullable().default(null),
+    /** The admin said the partner account has no own company among its Pax8 companies (every company is a customer). */
+    ownCompanyDeclined: z.boolean().default(false),
     productImportMode: z.enum(PRODUCT_IMPORT_MODES).default('products'),
     productGroupForNewProducts: z.string().min(1).max(120).default('Pax8'),
     deactivateDeletedSubscriptions: z.boolean().default(true),
@@ -33,7 +38,9 @@ export const tenantSettingsSchema = z.strictObject({
     usageProductPattern: regex.nullable().default(null),
     /** Usage lines hold invoices for review before they are issued. */
     reviewUsageLines: z.boolean().default(true),
-  }).prefault({}),
+  }).prefault({}).refine((i) => !(i.ownCompanyPax8Id && i.ownCompanyDeclined), {
+    message: 'ownCompanyPax8Id and ownCompanyDeclined exclude each other (choose the partner company or decline)', path: ['ownCompanyDeclined'],
+  }),
   schedule: z.strictObject({
     customers: cron.default('0 */4 * * *'),
     subscriptions: cron.default('0 * * * *'),
@@ -88,5 +95,10 @@ export function mergeTenantSettings(current: TenantSettings, patch: unknown): Te
       merged[group] = { ...current[group], ...(p[group] as object) };
     }
   }
+  // Choosing the partner company ends a refusal and declining clears the choice, unless the patch says both.
+  const imp = p['imports'] as Record<string, unknown> | undefined;
+  const mi = merged['imports'] as Record<string, unknown>;
+  if (imp && typeof imp['ownCompanyPax8Id'] === 'string' && !('ownCompanyDeclined' in imp)) mi['ownCompanyDeclined'] = false;
+  if (imp && imp['ownCompanyDeclined'] === true && !('ownCompanyPax8Id' in imp)) mi['ownCompanyPax8Id'] = null;
   return parseTenantSettings(merged);
 }

@@ -61,7 +61,7 @@ describe('Hostile Pax8 payloads: never a crash, a clear per-record error, nothin
     });
     const secrets = testSecretBox();
     const tenant = await new TenantService(ds, secrets).create({
-      name: 'hostile', clientId: 'c', clientSecret: 's', apiUrl: pax8.baseUrl, tokenUrl: pax8.tokenUrl, settings: { imports: { importInactiveCompanies: true } },
+      name: 'hostile', clientId: 'c', clientSecret: 's', apiUrl: pax8.baseUrl, tokenUrl: pax8.tokenUrl, settings: { imports: { importInactiveCompanies: true, ownCompanyDeclined: true } },
     });
     scope = new TenantScope(ds.manager, tenant.id);
     run = await runImport({ ds, secrets }, {

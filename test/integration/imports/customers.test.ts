@@ -78,13 +78,13 @@ describe('import customers', function () {
     expect((await customerOf(company.id))!.siteCity).to.equal(company.address.city);
   });
 
-  it('imports the partner\'s own company only with includeOwnCompany', async () => {
+  it('never makes the partner\'s own company a customer, even with includeOwnCompany', async () => {
     const own = h.sandbox.data.partnerCompanyId;
     await h.run({ entities: 'customers' });
     expect(await customerOf(own)).to.equal(null);
     await h.settings({ includeOwnCompany: true });
     await h.run({ entities: 'customers' });
-    expect(await customerOf(own)).to.not.equal(null);
+    expect(await customerOf(own)).to.equal(null);
     expect((await scope.repo(Pax8Company).findOneBy({ pax8Id: own }))!.isPartnerOwn).to.equal(true);
   });
 

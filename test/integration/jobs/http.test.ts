@@ -22,6 +22,7 @@ describe(`jobs: sync now over the API (${process.env.TEST_DATABASE_URL ? 'MariaD
 
   const connect = (app: TestApp, name: string) => new TenantService(app.ds, app.rt.secrets).create({
     name, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
+    settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
   });
 
   describe('in a process that runs no jobs (queue only)', () => {

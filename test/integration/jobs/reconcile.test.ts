@@ -70,7 +70,7 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
       name: 'nightly', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
       audience: sandbox.audience,
       // Every leakage notifies; no recurring invoice exists, so every active subscription with a customer is unbilled leakage.
-      settings: { leakageNoticeThreshold: '0', imports: { importInactiveCompanies: true } },
+      settings: { leakageNoticeThreshold: '0', imports: { importInactiveCompanies: true, ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
     });
     tenant = await tenants.byId(created.id);
     await new UserService(ds).create({ email: 'owner@nightly.test', role: 'admin', password: 'pw-very-long-secret-1', tenantId: tenant.id, customerId: null });

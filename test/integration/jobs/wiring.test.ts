@@ -39,7 +39,7 @@ describe(`jobs: scheduler wired to the services (${process.env.TEST_DATABASE_URL
   it('a sync-now import records its outcome and counts on the import run linked to the job', async () => {
     const tenant = await new TenantService(ds, secrets).create({
       name: 'wired', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-      audience: sandbox.audience,
+      audience: sandbox.audience, settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
     });
     const [queued] = await scheduler.syncNow('wired', ['customers'], 'http', 'admin');
     const run = await waitFor(async () => {

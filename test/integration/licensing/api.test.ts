@@ -31,9 +31,10 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
 
   before(async () => {
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null });
+    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
     tenant = await new TenantService(app.ds, app.rt.secrets).create({
       name: 'msp', timeZone: 'America/New_York', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
+      settings: { imports: { ownCompanyPax8Id: sb.data.partnerCompanyId } },
     });
     env = { ds: app.ds, sb, tenant, tenants: new TenantService(app.ds, app.rt.secrets), client: () => { throw new Error('unused'); }, close: async () => {} };
     scope = new TenantScope(app.ds.manager, tenant.id);

@@ -24,8 +24,11 @@ describe('usage ownership', () => {
   it('resource groups win over the own company', () => {
     expect(usageOwner({ ...base, summaryCompanyId: 'own', resourceGroup: 'rg-x' })).to.include({ customerId: 'cust-x' });
   });
-  it('own-company usage follows includeOwnCompany', () => {
-    expect(usageOwner({ ...base, summaryCompanyId: 'own' })).to.include({ customerId: 'cust-own' });
+  it('own-company usage follows includeOwnCompany and is never billed to a customer, even one mapped to the own company', () => {
+    const owned = usageOwner({ ...base, summaryCompanyId: 'own' });
+    expect(owned.kind).to.equal('unmapped');
+    expect((owned as { reason: string }).reason).to.match(/partner's own usage/);
+    expect(usageOwner({ ...base, subscriptionCompanyId: 'own', resourceGroup: 'rg-unknown' }).kind).to.equal('unmapped');
     expect(usageOwner({ ...base, summaryCompanyId: 'own', includeOwnCompany: false })).to.deep.equal({ kind: 'own_company_excluded' });
     expect(usageOwner({ ...base, subscriptionCompanyId: 'own', includeOwnCompany: false })).to.deep.equal({ kind: 'own_company_excluded' });
   });
