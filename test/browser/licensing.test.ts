@@ -29,7 +29,7 @@ describe('browser: a client requests a licence change and an admin approves it',
       this.skip();
     }
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 9, companies: 10, rateLimitPerMinute: null });
+    sb = await startSandbox({ port: 0, seed: 9, companies: 10, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
     tenant = await new TenantService(app.ds, app.rt.secrets).create({
       name: 'msp', displayName: 'Northwind MSP', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
     });

@@ -19,7 +19,7 @@ const pageOf = (item: Shape): Shape => ({ items: [item], page: fields('number si
 
 const customer = fields('id name topLevel active source siteStreet siteCity sitePostalCode siteCountry monthlyRecurringInvoiceId annualRecurringInvoiceId noAutomaticInvoiceLines createdAt updatedAt');
 /** Not `cost`. */
-const subscription = fields('id kind pax8Id name vendorName customerId productId quantity status active billingTerm commitmentTerm startDate endDate price currency deletedInPax8 updatedAt');
+const subscription = fields('id kind pax8Id name vendorName customerId productId quantity status active billingTerm commitmentTerm startDate endDate price currency deletedInPax8 updatedAt pendingQuantity pendingStatus pendingSince');
 /** Not `partnerTotal`. */
 const usageSummary = fields('id pax8Id pax8SubscriptionId pax8CompanyId resourceGroup vendorName customerId mappedBy currentCharges currency isTrial linesMismatch updatedAt');
 const usageLine = fields('id usageDate productName pax8ProductId unitOfMeasure quantity unitPrice charges currency');

@@ -400,7 +400,9 @@ export function webRouter(rt: Runtime): Router {
   }));
   router.post('/t/:tenantId/subscriptions/:subscriptionId/quantity', page(async (req, res) => {
     const s = await api(req, 'setSubscriptionQuantity', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId }, body: { quantity: String(req.body.quantity ?? '') } });
-    back(res, `/t/${req.params.tenantId}/subscriptions`, `"${s.name}" now has quantity ${s.quantity}.`);
+    back(res, `/t/${req.params.tenantId}/subscriptions`, s.pendingQuantity !== null
+      ? `Pax8 is provisioning "${s.name}" to ${s.pendingQuantity}; it stays billed at ${s.quantity} until Pax8 confirms.`
+      : `"${s.name}" now has quantity ${s.quantity}.`);
   }));
 
   router.get('/t/:tenantId/products', page(async (req, res) => {

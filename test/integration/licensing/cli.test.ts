@@ -23,7 +23,7 @@ describe('recurra licensing (CLI against the sandbox)', function () {
   const env: NodeJS.ProcessEnv = { RECURRA_DATA_DIR: dataDir };
 
   it('shows and changes settings as an admin, lists the queue, approves (applied in Pax8) and rejects', async () => {
-    const sb = await startSandbox({ port: 0, seed: 5, companies: 10, rateLimitPerMinute: null });
+    const sb = await startSandbox({ port: 0, seed: 5, companies: 10, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
     try {
       const add = await runCli(['tenants', 'add', 'msp', '--client-id', sb.clientId, '--api-url', sb.baseUrl, '--token-url', sb.tokenUrl, '--audience', sb.audience],
         { ...env, PAX8_CLIENT_SECRET: sb.clientSecret });

@@ -12,6 +12,8 @@ describe('subscriptions/push-quantity against the Pax8 sandbox', function () {
   let scope: TenantScope;
   before(async () => {
     env = await licensingEnv();
+    // These cases are Pax8 answering a change Active at once; its pending answer: test/integration/imports/pending-quantity.test.ts.
+    env.sb.data.pending.mode = 'instant';
     scope = new TenantScope(env.ds.manager, env.tenant.id);
   });
   after(() => env.close());

@@ -28,7 +28,7 @@ describe('licensing: direct quantity changes are staff-only and logged', functio
 
   before(async () => {
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null });
+    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
     const tenants = new TenantService(app.ds, app.rt.secrets);
     tenant = await tenants.create({
       name: 'msp', timeZone: 'Europe/London', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,

@@ -23,7 +23,7 @@ export interface OpsWorld {
 }
 
 export async function opsWorld(): Promise<OpsWorld> {
-  const h = await harness({ companies: 20, subscriptions: 80, usageSummaries: 0 }, { productImportMode: 'none' });
+  const h = await harness({ companies: 20, subscriptions: 80, usageSummaries: 0, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ }, { productImportMode: 'none' });
   await h.run({ entities: 'customers,subscriptions' });
   const scope = new TenantScope(h.ds.manager, h.tenant.id);
   const client = pax8ClientFor(h.tenants, h.tenant, { rateLimitPerMinute: null, maxRetries: 0, retryBaseMs: 1, retryMaxDelayMs: 5 });

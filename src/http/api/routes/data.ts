@@ -170,6 +170,9 @@ export const subscriptionSchema = z.object({
   productId: z.string().nullable(), quantity: z.string(), status: z.string(), active: z.boolean(), billingTerm: z.string().nullable(),
   commitmentTerm: z.string().nullable(), startDate: z.string().nullable(), endDate: z.string().nullable(), price: z.string().nullable(),
   cost: z.string().nullable(), currency: z.string().nullable(), deletedInPax8: z.boolean(), updatedAt: z.string(),
+  pendingQuantity: z.string().nullable().describe('a change Pax8 accepted but has not provisioned yet: the requested quantity (quantity stays the billed one)'),
+  pendingStatus: z.string().nullable().describe("Pax8's status while it provisions the change (PendingAutomated, PendingManual)"),
+  pendingSince: z.string().nullable(),
 });
 export function viewSubscription(s: Subscription): z.input<typeof subscriptionSchema> {
   return {
@@ -177,6 +180,7 @@ export function viewSubscription(s: Subscription): z.input<typeof subscriptionSc
     quantity: s.quantity.toString(), status: s.status, active: s.active, billingTerm: s.billingTerm, commitmentTerm: s.commitmentTerm,
     startDate: s.startDate, endDate: s.endDate, price: dec(s.price), cost: dec(s.cost), currency: s.currency, deletedInPax8: s.deletedInPax8,
     updatedAt: s.updatedAt.toISOString(),
+    pendingQuantity: dec(s.pendingQuantity ?? null), pendingStatus: s.pendingStatus ?? null, pendingSince: s.pendingSince?.toISOString() ?? null,
   };
 }
 
