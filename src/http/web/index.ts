@@ -311,9 +311,23 @@ export function webRouter(rt: Runtime): Router {
 
   // --- customers and mappings ---------------------------------------------------------------------
 
-  const customerNames = async (req: Request, tenantId: unknown) => {
-    const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: { size: '200' } });
-    return (list?.items ?? []) as Data[];
+  /**
+   * A customer picker's choices: the customers whose name contains `search` (the first 100 by name without one), the
+   * selected one always among them, same-name customers told apart by the end of their id; `total` says how many match.
+   */
+  const customerChoices = async (req: Request, tenantId: unknown, search: unknown, selectedId?: unknown) => {
+    const q = typeof search === 'string' && search.trim() ? search.trim().slice(0, 100) : undefined;
+    const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: clean({ q, size: '100', sort: 'name,asc' }) });
+    const found = (list?.items ?? []) as Data[];
+    if (typeof selectedId === 'string' && selectedId && !found.some((c) => c.id === selectedId)) {
+      const name = (await namesOf(req, tenantId, [selectedId])).get(selectedId);
+      if (name !== undefined) found.unshift({ id: selectedId, name });
+    }
+    const counts = new Map<string, number>();
+    for (const c of found) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+    const options = found.map((c) => ({ id: c.id, name: (counts.get(c.name) ?? 0) > 1 ? `${c.name} (…${String(c.id).slice(-6)})` : c.name }));
+    const total = list?.page.totalElements ?? options.length;
+    return { options, search: q ?? '', total, more: total > options.length };
   };
   /** The names of exactly the customers a page shows (whatever their number in the tenant), by id. */
   const namesOf = async (req: Request, tenantId: unknown, ids: unknown[]): Promise<Map<string, string>> => {
@@ -327,11 +341,12 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, size: '50' });
     const companies = await api(req, 'listPax8Companies', { params: p, query: q });
-    const customers = await customerNames(req, p.tenantId);
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ);
+    const customers = picker.options;
     const names = await namesOf(req, p.tenantId, (companies.items as Data[]).map((c) => c.customerId));
     const unmappedUsage = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '50' } });
     render(req, res, 'customers', {
-      title: 'Customers and mappings', tenant: p, query: q, customers,
+      title: 'Customers and mappings', tenant: p, query: q, customers, picker,
       companies: (companies.items as Data[]).map((c) => ({ ...c, customerName: c.customerId ? names.get(c.customerId) ?? c.customerId : null })),
       page: companies.page, pager: pager(req, companies.page), unmappedUsage: unmappedUsage?.items ?? [], canEdit: req.auth!.user.role === 'admin',
     });
@@ -388,11 +403,12 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, status: req.query.status, active: req.query.active, customerId: req.query.customerId, kind: req.query.kind, page: req.query.page, sort: req.query.sort, size: '50' });
     const subs = await api(req, 'listSubscriptions', { params: p, query: q });
-    const customers = await customerNames(req, p.tenantId);
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
+    const customers = picker.options;
     const names = await namesOf(req, p.tenantId, (subs.items as Data[]).map((s) => s.customerId));
     const role = req.auth!.user.role;
     render(req, res, 'subscriptions', {
-      title: 'Subscriptions', tenant: p, query: q, customers, page: subs.page, pager: pager(req, subs.page),
+      title: 'Subscriptions', tenant: p, query: q, customers, picker, page: subs.page, pager: pager(req, subs.page),
       items: (subs.items as Data[]).map((s) => ({ ...s, customerName: s.customerId ? names.get(s.customerId) ?? s.customerId : null })),
       // Only admins set quantities directly; clients ask through licensing requests (My licences).
       canIncrease: role === 'admin',
@@ -420,10 +436,11 @@ export function webRouter(rt: Runtime): Router {
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((r) => r.customerId));
     const role = req.auth!.user.role;
     const canEdit = role === 'admin' || role === 'finance';
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
     // Only the new-invoice form needs the tenant's today (and clients may not read the tenant).
     const tenant = canEdit ? await api(req, 'getTenant', { params: p }) : null;
     render(req, res, 'recurring-invoices', {
-      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), customers: [...names.entries()].map(([id, name]) => ({ id, name })),
+      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), picker, customers: picker.options,
       items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
       canEdit, today: tenant ? tenantDate(now(), tenant.timeZone || 'UTC') : null,
     });
@@ -519,10 +536,11 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, page: req.query.page, size: '50' });
     const list = await api(req, 'listUsageSummaries', { params: p, query: q });
-    const customers = await customerNames(req, p.tenantId);
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
+    const customers = picker.options;
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((u) => u.customerId));
     render(req, res, 'usage', {
-      title: 'Usage review', tenant: p, query: q, customers, pager: pager(req, list.page),
+      title: 'Usage review', tenant: p, query: q, customers, picker, pager: pager(req, list.page),
       items: (list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null })),
     });
   }));

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Customer, Invoice } from '../../../src/db/entities/index.js';
+import { bulkInsert } from '../../../src/db/bulk-insert.js';
+import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from './support.js';
 
-/** Pages name the customers they list however many the tenant has (they read only the first 200 before). */
-describe('http: customer names on pages of a tenant with many customers', function () {
-  this.timeout(60_000);
+/**
+ * Pages name the customers they list however many the tenant has (they read only the first 200 before), and the customer
+ * pickers find any of 20,000 customers by part of its name.
+ */
+describe('http: customer names and pickers with 20,000 customers', function () {
+  this.timeout(120_000);
   let app: TestApp;
   let A: SeededTenant;
   let admin: TestUser;
@@ -17,13 +22,15 @@ describe('http: customer names on pages of a tenant with many customers', functi
     A = await seedTenant(app.ds, 'many-customers');
     admin = await addUser(app, 'admin');
     const now = new Date();
-    const rows = Array.from({ length: 250 }, (_, i) => app.ds.manager.create(Customer, {
-      id: randomUUID(), tenantId: A.tenant.id, name: `Customer ${String(i).padStart(3, '0')}`, topLevel: null, active: true, siteStreet: null,
+    const customer = (name: string) => ({
+      id: randomUUID(), tenantId: A.tenant.id, name, topLevel: null, active: true, siteStreet: null,
       siteStreet2: null, siteCity: null, siteStateOrProvince: null, sitePostalCode: null, siteCountry: null, source: 'manual',
       monthlyRecurringInvoiceId: null, annualRecurringInvoiceId: null, noAutomaticInvoiceLines: false, createdAt: now, updatedAt: now,
-    }));
-    await app.ds.manager.save(rows, { chunk: 50 });
-    lastId = rows[249]!.id;
+    });
+    const rows = [...Array.from({ length: 20_000 }, (_, i) => customer(`Customer ${String(i).padStart(5, '0')}`)), customer('Twin Ltd'), customer('Twin Ltd')];
+    const scope = new TenantScope(app.ds.manager, A.tenant.id);
+    for (let i = 0; i < rows.length; i += 1000) await bulkInsert(scope, Customer, rows.slice(i, i + 1000));
+    lastId = rows[19_999]!.id;
     await app.ds.manager.update(Invoice, { id: A.ids.invoiceId }, { customerId: lastId });
   });
   after(async () => { await app?.close(); });
@@ -31,21 +38,50 @@ describe('http: customer names on pages of a tenant with many customers', functi
   it('lists customers by id through the API, within the tenant', async () => {
     const r = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/customers?ids=${lastId},${A.ids.customerId}`, { token: admin.token });
     expect(r.status).to.equal(200);
-    expect(((r.body as { items: Array<{ name: string }> }).items).map((c) => c.name).sort()).to.deep.equal(['Customer 249', 'Contoso <b>Ltd</b>'].sort());
+    expect(((r.body as { items: Array<{ name: string }> }).items).map((c) => c.name).sort()).to.deep.equal(['Customer 19999', 'Contoso <b>Ltd</b>'].sort());
     const bad = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/customers?ids=x;drop`, { token: admin.token });
     expect(bad.status).to.equal(400);
   });
 
-  it('names the 250th customer on the invoices page and the invoice', async () => {
+  const signIn = async () => {
     const login = await fetch(`${app.url}/login`, {
       method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: admin.email, password: admin.password, next: '/' }).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${app.url}/login` },
     });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  };
+  const page = async (cookie: string, path: string) => {
+    const res = await fetch(app.url + path, { headers: { cookie } });
+    expect(res.status, path).to.equal(200);
+    return res.text();
+  };
+
+  it('names the 20,000th customer on the invoices page and the invoice', async () => {
+    const cookie = await signIn();
     for (const path of [`/t/${A.tenant.id}/invoices`, `/t/${A.tenant.id}/invoices/${A.ids.invoiceId}`]) {
-      const html = await (await fetch(app.url + path, { headers: { cookie } })).text();
-      expect(html, path).to.include('Customer 249');
+      const html = await page(cookie, path);
+      expect(html, path).to.include('Customer 19999');
       expect(html, path).to.not.include(lastId);
     }
+  });
+
+  it('finds any customer by part of its name in the pickers, says how many match, and tells same-name customers apart', async () => {
+    const cookie = await signIn();
+    const t = A.tenant.id;
+    const first = await page(cookie, `/t/${t}/recurring-invoices`);
+    expect(first).to.include('100 of 20004 customers listed');
+    expect(first).to.not.include('Customer 19999');
+    const found = await page(cookie, `/t/${t}/recurring-invoices?customerQ=${encodeURIComponent('Customer 19999')}`);
+    expect(found).to.match(new RegExp(`<option value="${lastId}">Customer 19999</option>`));
+    for (const path of [`/t/${t}/subscriptions?customerQ=19999`, `/t/${t}/usage?customerQ=19999`, `/t/${t}/customers?customerQ=19999`]) {
+      expect(await page(cookie, path), path).to.include(`<option value="${lastId}"`);
+    }
+    // A filter keeps its chosen customer even when the search does not list it.
+    expect(await page(cookie, `/t/${t}/subscriptions?customerId=${lastId}`)).to.match(new RegExp(`<option value="${lastId}" selected>Customer 19999</option>`));
+    const twins = await page(cookie, `/t/${t}/recurring-invoices?customerQ=twin`);
+    const labels = [...twins.matchAll(/<option value="[^"]+">(Twin Ltd[^<]*)<\/option>/g)].map((m) => m[1]);
+    expect(labels).to.have.length(2);
+    expect(labels[0]).to.match(/^Twin Ltd \(…[0-9a-f-]{6}\)$/);
+    expect(labels[0]).to.not.equal(labels[1]);
   });
 });
