@@ -33,14 +33,19 @@ describe('quantity changes from Recurra', function () {
     expect(h.sandbox.data.subscriptionById.get(target.pax8Id)!.quantity).to.equal(target.quantity.toNumber());
   });
 
-  it('sends an increase to Pax8 and records it; the next import writes no further change', async () => {
+  it('sends an increase to Pax8, records it as pending until Pax8 provisions it, then bills it; a further import writes nothing', async () => {
     await h.settings({ allowQuantityIncrease: true });
-    const wanted = target.quantity.toNumber() + 2;
+    const before = target.quantity.toNumber();
+    const wanted = before + 2;
     const after = await set(wanted);
-    expect(after.quantity.toNumber()).to.equal(wanted);
+    // Pax8 answers the change PendingAutomated/PendingManual (the sandbox's default): the billed quantity stays.
+    expect([after.quantity.toNumber(), after.pendingQuantity?.toNumber()]).to.deep.equal([before, wanted]);
     expect(h.sandbox.data.subscriptionById.get(target.pax8Id)!.quantity).to.equal(wanted);
+    expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: target.id } })).to.equal(1);
+    await h.admin('POST', '/clock/advance', { seconds: 15 * 60 });
+    await h.run({ entities: 'subscriptions' });
     const hist = await scope.repo(SubscriptionChange).find({ where: { subscriptionId: target.id }, order: { observedAt: 'ASC' } });
-    expect(hist.map((c) => [c.fields.split(',')[0], c.source, c.initiatedBy])).to.deep.equal([['created', 'import', null], ['quantity', 'operation', 'alice']]);
+    expect(hist.map((c) => [c.fields.split(',')[0], c.source])).to.deep.equal([['created', 'import'], ['quantity', 'import']]);
     expect(hist[1]!.quantity.toNumber()).to.equal(wanted);
     const run = await h.run({ entities: 'subscriptions' });
     expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: target.id } })).to.equal(2);
