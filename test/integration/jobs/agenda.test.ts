@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
-import { Agenda, type Job } from 'agenda';
+import { Agenda, type Job, type JobParameters } from 'agenda';
 import { freshDatabase } from '../../support/database.js';
 import { TypeormAgendaBackend } from '../../../src/jobs/typeorm-backend.js';
 import { jobsTestTarget } from './db.js';
@@ -115,6 +115,12 @@ describe(`jobs: Agenda on the TypeORM backend (${process.env.TEST_DATABASE_URL ?
       expect(row!.failedAt).to.be.instanceOf(Date);
     });
 
+    /** The job's row once its run is saved (unlocked and `done`). */
+    const savedRow = (job: Job, done: (r: JobParameters) => boolean, what: string) => waitFor(async () => {
+      const r = await backend.repository.getJobById(String(job.attrs._id));
+      return r && !r.lockedAt && done(r) ? r : null;
+    }, what);
+
     // Agenda stores what a handler threw as failReason as it is; a plain object once made the state save fail (SQLite:
     // "Too few parameter values"; MariaDB: "[object Object]") and left the job locked with no failCount.
     for (const [what, thrown, reason] of [
@@ -130,10 +136,7 @@ describe(`jobs: Agenda on the TypeORM backend (${process.env.TEST_DATABASE_URL ?
         await agenda.start();
         const job = await agenda.now('throws');
         await exhausted;
-        const row = await waitFor(async () => {
-          const r = await backend.repository.getJobById(String(job.attrs._id));
-          return r && !r.lockedAt && r.failCount === 2 ? r : null;
-        }, 'the second failure saved');
+        const row = await savedRow(job, (r) => r.failCount === 2, 'the second failure saved');
         expect(runs, 'retried once, as the policy says').to.equal(2);
         expect(row).to.include({ failCount: 2, failReason: reason });
         expect(row.failedAt).to.be.instanceOf(Date);
@@ -149,10 +152,7 @@ describe(`jobs: Agenda on the TypeORM backend (${process.env.TEST_DATABASE_URL ?
       await agenda.start();
       const job = await agenda.now('circular');
       await failed;
-      const row = await waitFor(async () => {
-        const r = await backend.repository.getJobById(String(job.attrs._id));
-        return r && !r.lockedAt && r.failCount === 1 ? r : null;
-      }, 'the failure saved');
+      const row = await savedRow(job, (r) => r.failCount === 1, 'the failure saved');
       expect(row.failReason).to.be.a('string').with.length(2000);
       expect(row.failReason!.startsWith('{"message":"xxx')).to.equal(true);
     });
@@ -163,10 +163,7 @@ describe(`jobs: Agenda on the TypeORM backend (${process.env.TEST_DATABASE_URL ?
       await agenda.start();
       const job = await agenda.now('odd-progress');
       await done;
-      const row = await waitFor(async () => {
-        const r = await backend.repository.getJobById(String(job.attrs._id));
-        return r && !r.lockedAt && r.lastFinishedAt ? r : null;
-      }, 'the run saved');
+      const row = await savedRow(job, (r) => !!r.lastFinishedAt, 'the run saved');
       expect(row.progress ?? null).to.equal(null);
     });
 
