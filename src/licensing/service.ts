@@ -272,7 +272,7 @@ export class LicensingService {
       const rule = effectiveRule(cfg.selfService, overrideOf(await this.rule(tenant, sub.id, tx.manager)));
       const v = validateRequest(rule, sub.quantity, requested);
       if (!v.ok) throw new LicensingError('invalid', v.message, 'body.quantity', v.code);
-      const open = await tx.repo(LicensingChangeRequest).findOneBy({ subscriptionId: sub.id, status: In(['pending', 'approved']) });
+      const open = await tx.repo(LicensingChangeRequest).findOneBy({ subscriptionId: sub.id, status: In(['pending', 'approved', 'provisioning']) });
       if (open) {
         throw new LicensingError('conflict', `a request for ${open.requestedQuantity.toFixed()} licences is already ${open.status === 'pending' ? 'waiting for approval' : 'being applied'}`);
       }

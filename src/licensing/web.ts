@@ -241,6 +241,7 @@ export function licensingWebRouter(rt: Runtime): Router {
     const r = await api(req, 'requestLicensingChange', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId }, body: { quantity: q } });
     if (r.status === 'applied') return redirect(res, my(req), 'notice', `Done: ${r.productName} now has ${r.requestedQuantity} licences.`);
     if (r.status === 'failed') return redirect(res, my(req), 'error', `The change could not be applied: ${r.failureReason}`);
+    if (r.status === 'provisioning') return redirect(res, my(req), 'notice', `Pax8 accepted ${r.requestedQuantity} licences of ${r.productName} and is provisioning them; you keep ${r.currentQuantity} until it is done.`);
     redirect(res, my(req), 'notice', `Requested ${r.requestedQuantity} licences of ${r.productName}: waiting for approval.`);
   }, my));
 

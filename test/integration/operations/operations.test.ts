@@ -172,7 +172,7 @@ describe('licence operations against the sandbox', function () {
       let calls = 0;
       const faulty: QuantityUpdater = {
         // The product may ask for provisioning details (the sandbox's Adobe products): read as the real client does.
-        productProvisionDetails: (id) => w.client.productProvisionDetails(id),
+        productProvisionDetails: (id) => w.client.productProvisionDetails!(id),
         updateSubscription: async (id, body) => {
           calls++;
           w.h.sandbox.setFaults(calls === 2 ? { rate: 1, kinds: ['500'] } : null);

@@ -434,7 +434,7 @@ defineRoute({
     const page = await pageOf(qb, 's', ctx.query, (s) => s as Joined);
     const open = page.items.length
       ? await ctx.scope.repo(LicensingChangeRequest).query('q').andWhere('q.customerId = :own', { own })
-        .andWhere('q.status IN (:...st)', { st: ['pending', 'approved'] }).andWhere('q.subscriptionId IN (:...ids)', { ids: page.items.map((s) => s.id) }).getMany()
+        .andWhere('q.status IN (:...st)', { st: ['pending', 'approved', 'provisioning'] }).andWhere('q.subscriptionId IN (:...ids)', { ids: page.items.map((s) => s.id) }).getMany()
       : [];
     return {
       ...page,
