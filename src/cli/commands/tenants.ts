@@ -2,6 +2,10 @@ import type { Command } from 'commander';
 import { openRuntime, type Runtime } from '../../app/runtime.js';
 import { TenantError, TenantService, viewTenant } from '../../tenants/service.js';
 import { pax8ClientFor } from '../../tenants/pax8-client.js';
+import {
+  partnerCompanyCandidates, partnerCompanyHint, setPartnerCompany, tenantPartnerCompany, type PartnerCompanyCandidate, type PartnerCompanyState,
+} from '../../tenants/partner-company.js';
+import type { Tenant } from '../../db/entities/index.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { readSecret } from '../read-secret.js';
 
@@ -37,6 +41,29 @@ function parseAssignments(items: string[]): Record<string, unknown> {
   return patch;
 }
 
+function describePartnerCompany(state: PartnerCompanyState): string {
+  if (state.state === 'chosen') return `chosen (${state.pax8CompanyId})`;
+  return state.state === 'declined' ? 'declined (the account has none: every company is a customer)' : 'not yet chosen';
+}
+
+/** Lists the Pax8 companies whose names match the tenant's (read live); a failure to reach Pax8 is only reported. */
+async function printCandidates(svc: TenantService, t: Tenant, also: string[]): Promise<void> {
+  let candidates: PartnerCompanyCandidate[];
+  try {
+    candidates = await partnerCompanyCandidates(pax8ClientFor(svc, t, { maxRetries: 1, timeoutMs: 15_000 }), t, also);
+  } catch (err) {
+    process.stdout.write(`could not list the Pax8 companies (${(err as Error).message}); any company may be chosen by id\n`);
+    candidates = [];
+  }
+  if (candidates.length > 0) {
+    process.stdout.write('Pax8 companies whose names match the partner account:\n');
+    for (const c of candidates) process.stdout.write(`  ${c.pax8CompanyId}\t${c.name}\n`);
+  } else {
+    process.stdout.write('no Pax8 company name matches the partner account (try --match WORDS); any company may be chosen by id\n');
+  }
+  process.stdout.write(`then: ${partnerCompanyHint(t.name)}\n`);
+}
+
 export function register(program: Command): void {
   const tenants = program.command('tenants').description('Pax8 partner connections (tenants)');
 
@@ -50,7 +77,11 @@ export function register(program: Command): void {
     .option('--time-zone <zone>', 'IANA time zone for billing dates', 'UTC')
     .option('--display-name <name>', 'name shown in the web app')
     .option('--disabled', 'create the tenant disabled (no scheduled syncs)')
-    .action(async (name: string, o: { clientId: string; apiUrl?: string; tokenUrl?: string; audience?: string; timeZone: string; displayName?: string; disabled?: boolean }) => {
+    .option('--partner-company <pax8CompanyId>', 'the partner\'s own Pax8 company (never imported as a customer)')
+    .option('--no-partner-company', 'the account has no own company among its Pax8 companies (every company is a customer)')
+    .action(async (name: string, o: {
+      clientId: string; apiUrl?: string; tokenUrl?: string; audience?: string; timeZone: string; displayName?: string; disabled?: boolean; partnerCompany?: string | false;
+    }) => {
       const secret = await readSecret('PAX8_CLIENT_SECRET', 'Pax8 client secret: ');
       if (!secret) throw new UsageError('no client secret: set PAX8_CLIENT_SECRET or pipe it on stdin');
       await withTenants(async (svc) => {
@@ -59,6 +90,41 @@ export function register(program: Command): void {
           timeZone: o.timeZone, displayName: o.displayName, enabled: !o.disabled,
         });
         process.stdout.write(`tenant "${t.name}" added (id ${t.id})\n`);
+        if (o.partnerCompany !== undefined) {
+          const state = await setPartnerCompany(svc, t.id, o.partnerCompany === false ? null : o.partnerCompany);
+          process.stdout.write(`partner company: ${describePartnerCompany(state)}\n`);
+          return;
+        }
+        process.stdout.write('partner company: not yet chosen (imports refuse to run until it is chosen or declined)\n');
+        await printCandidates(svc, t, []);
+      });
+    });
+
+  tenants
+    .command('partner-company <name>')
+    .description('show, choose (--set) or decline (--none) the partner\'s own Pax8 company; it is never imported as a customer, and imports refuse to run until it is chosen or declined')
+    .option('--set <pax8CompanyId>', 'choose this Pax8 company (any id, listed or not)')
+    .option('--none', 'the account has no own company among its Pax8 companies')
+    .option('--match <words...>', 'also offer companies whose names share these words (e.g. the partner account\'s legal name)')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, o: { set?: string; none?: boolean; match?: string[]; json?: boolean }) => {
+      if (o.set !== undefined && o.none) throw new UsageError('give either --set or --none, not both');
+      await withTenants(async (svc) => {
+        const t = await svc.byName(name);
+        if (o.set !== undefined || o.none) {
+          const state = await setPartnerCompany(svc, t.id, o.none ? null : o.set!);
+          if (o.json) process.stdout.write(JSON.stringify(state) + '\n');
+          else process.stdout.write(`tenant "${t.name}": partner company ${describePartnerCompany(state)}\n`);
+          return;
+        }
+        const state = tenantPartnerCompany(t);
+        if (o.json) {
+          const candidates = await partnerCompanyCandidates(pax8ClientFor(svc, t, { maxRetries: 1 }), t, o.match ?? []);
+          process.stdout.write(JSON.stringify({ ...state, candidates }, null, 2) + '\n');
+          return;
+        }
+        process.stdout.write(`tenant "${t.name}": partner company ${describePartnerCompany(state)}\n`);
+        await printCandidates(svc, t, o.match ?? []);
       });
     });
 

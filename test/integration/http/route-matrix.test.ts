@@ -32,6 +32,7 @@ const WRITE_STATUS: Record<string, Expected> = {
   updateTenantSettings: { admin: 200, tenantAdmin: 200 },
   updateTenantConnection: { admin: 200, tenantAdmin: 200 },
   testTenantConnection: { admin: 200, tenantAdmin: 200 },
+  setTenantPartnerCompany: { admin: 200, tenantAdmin: 200 },
   updateLicensingApproval: { admin: 200, tenantAdmin: 200 },
   updateLicensingSelfService: { admin: 200, tenantAdmin: 200 },
   updateLicensingCatalog: { admin: 200, tenantAdmin: 200 },

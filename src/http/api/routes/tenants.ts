@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
+import { partnerCompanyCandidates, setPartnerCompany, tenantPartnerCompany } from '../../../tenants/partner-company.js';
 import { TenantError, TenantService, viewTenant } from '../../../tenants/service.js';
 import { SettingsError, tenantSettingsSchema } from '../../../tenants/settings.js';
 import { Tenant } from '../../../db/entities/index.js';
@@ -153,6 +154,51 @@ defineRoute({
       throw err;
     }
     return client.testConnection();
+  },
+});
+
+const partnerCompanyStateSchema = z.object({
+  state: z.enum(['chosen', 'declined', 'not_chosen']),
+  pax8CompanyId: z.string().optional(),
+});
+
+defineRoute({
+  id: 'getTenantPartnerCompany', method: 'get', path: '/tenants/:tenantId/partner-company', tag: 'Tenants', roles: ['admin'],
+  summary: 'The partner\'s own Pax8 company: chosen, declined or not yet chosen, with the companies whose names match',
+  description: 'Imports refuse to run while it is not_chosen. `candidates` are read from Pax8 at once: the companies whose names share a '
+    + 'word with the tenant\'s display name, name or `match`; any other company may still be chosen by id. `candidatesError` says why '
+    + 'Pax8 could not be read (candidates then empty).',
+  params: tenantParams,
+  query: z.object({ match: z.string().trim().max(200).optional() }),
+  response: partnerCompanyStateSchema.extend({
+    candidates: z.array(z.object({ pax8CompanyId: z.string(), name: z.string(), matched: z.array(z.string()) })),
+    candidatesError: z.string().nullable(),
+  }),
+  async handler({ rt, tenant, query }) {
+    const svc = new TenantService(rt.ds, rt.secrets);
+    const state = tenantPartnerCompany(tenant);
+    try {
+      const client = pax8ClientFor(svc, tenant, {
+        tokenUrl: rt.config.pax8.tokenUrl, audience: rt.config.pax8.audience, apiBaseUrl: rt.config.pax8.apiBaseUrl, timeoutMs: 15_000, maxRetries: 1,
+      });
+      return { ...state, candidates: await partnerCompanyCandidates(client, tenant, query.match ? [query.match] : []), candidatesError: null };
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name !== 'TenantError' && name !== 'Pax8Error') throw err;
+      return { ...state, candidates: [], candidatesError: `could not list the Pax8 companies: ${(err as Error).message}` };
+    }
+  },
+});
+
+defineRoute({
+  id: 'setTenantPartnerCompany', method: 'put', path: '/tenants/:tenantId/partner-company', tag: 'Tenants', roles: ['admin'],
+  summary: 'Choose the partner\'s own Pax8 company (never imported as a customer), or decline (null: the account has none)',
+  params: tenantParams,
+  body: z.strictObject({ pax8CompanyId: z.string().trim().min(1).max(64).nullable() }),
+  example: { pax8CompanyId: '0b9a3f0e-5d4c-4a39-9d0e-2f1d3c4b5a69' },
+  response: partnerCompanyStateSchema,
+  async handler({ rt, tenant, body }) {
+    return setPartnerCompany(new TenantService(rt.ds, rt.secrets), tenant.id, body.pax8CompanyId).catch(tenantHttpError);
   },
 });
 
