@@ -28,8 +28,11 @@ export function register(program: Command): void {
       if (!/^\d+$/.test(quantity)) throw new UsageError(`quantity must be a whole number, got "${quantity}"`);
       await withTenant(opts.tenant, async (rt, tenant) => {
         const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, { tenantId: tenant.id, subscriptionId: id, quantity, by: `cli:${process.env.USER ?? 'unknown'}` });
-        if (opts.json) return printJson({ id: r.id, pax8Id: r.pax8Id, quantity: r.quantity.toFixed() });
-        process.stdout.write(`"${r.name}" now has quantity ${r.quantity.toFixed()} in Pax8 and Recurra\n`);
+        const pending = r.pendingQuantity ? { pendingQuantity: r.pendingQuantity.toFixed(), pendingStatus: r.pendingStatus } : {};
+        if (opts.json) return printJson({ id: r.id, pax8Id: r.pax8Id, quantity: r.quantity.toFixed(), ...pending });
+        process.stdout.write(r.pendingQuantity
+          ? `Pax8 accepted quantity ${r.pendingQuantity.toFixed()} for "${r.name}" and is provisioning it (${r.pendingStatus}); ${r.quantity.toFixed()} stays billed until the next sync sees it done\n`
+          : `"${r.name}" now has quantity ${r.quantity.toFixed()} in Pax8 and Recurra\n`);
       });
     });
   s.command('set-active')
