@@ -150,6 +150,7 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
     for (const p of all) {
       await check('/products/{productId}', `/products/${p.id}`);
       await check('/products/{productId}/pricing', `/products/${p.id}/pricing`);
+      await check('/products/{productId}/provision-details', `/products/${p.id}/provision-details`);
     }
     await check('/products', '/products?search=Microsoft&sort=name');
     await check('/products/{productId}', '/products/nope', '404');
