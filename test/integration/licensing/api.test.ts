@@ -113,6 +113,25 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
       expect(changes.map((c) => [c.quantity.toFixed(), c.source, c.initiatedBy])).to.deep.equal([['15', 'licensing', clientA.id]]);
       expect(r.body.subscriptionChangeId).to.equal(changes[0]!.id);
     });
+    it('when Pax8 answers the change pending (its live behaviour, issue 22): provisioning, still billed at 10, the client sees 15 pending, a second request is 409', async () => {
+      const { s, local } = await sub(custA);
+      sb.data.pending.mode = 'pending';
+      sb.data.pending.failureRate = 0;
+      try {
+        const r = await request(clientA, local.id, 15);
+        expect(r.status).to.equal(201);
+        expect(r.body).to.include({ status: 'provisioning', decision: 'auto', currentQuantity: '10', requestedQuantity: '15', appliedAt: null });
+        expect(pax8Qty(s)).to.equal(15);
+        expect(await localQty(local.id)).to.equal('10');
+        expect(await scope.repo(SubscriptionChange).count({ where: { subscriptionId: local.id } })).to.equal(0);
+        const seen = await call(app, 'get', `/api/v1/tenants/${tenant.id}/subscriptions/${local.id}`, { token: clientA.token });
+        expect(seen.body).to.include({ quantity: '10', pendingQuantity: '15' });
+        expect((await request(clientA, local.id, 16)).status).to.equal(409);
+      } finally {
+        sb.data.pending.mode = 'instant';
+        sb.settlePending();
+      }
+    });
     it('10 → 16 at 50% waits for approval; Pax8 untouched', async () => {
       const { s, local } = await sub(custA);
       const r = await request(clientA, local.id, 16);
