@@ -294,8 +294,8 @@ export class OperationsService {
         await this.insertOperation(tx, {
           id: opId, type, status: 'applied', preview, at, actor,
           ...(type === 'purchase'
-            ? { targetSubscriptionId: subscriptionId, targetCustomerId: side.customerId, targetBefore: rec.before, targetAfter: rec.subscription.quantity }
-            : { sourceSubscriptionId: subscriptionId, sourceCustomerId: side.customerId, sourceBefore: rec.before, sourceAfter: rec.subscription.quantity }),
+            ? { targetSubscriptionId: subscriptionId, targetCustomerId: side.customerId, targetBefore: rec.before, targetAfter: requested(rec) }
+            : { sourceSubscriptionId: subscriptionId, sourceCustomerId: side.customerId, sourceBefore: rec.before, sourceAfter: requested(rec) }),
           changeIds: changeIds(rec), failureReason: null,
         });
         const label = await subscriptionLabel(tx, rec.subscription);
@@ -364,7 +364,7 @@ export class OperationsService {
       await this.scope(tenant).transaction(async (tx) => {
         await this.insertOperation(tx, {
           ...base, status: 'applied', changeIds: changeIds(a, b), failureReason: null,
-          sourceBefore: a.before, sourceAfter: a.subscription.quantity, targetBefore: b.before, targetAfter: b.subscription.quantity,
+          sourceBefore: a.before, sourceAfter: requested(a), targetBefore: b.before, targetAfter: requested(b),
         });
         await recordEvent(tx, {
           occurredAt: at, type: 'transfer', source: `${from.customerName} / ${from.productName}`, target: `${to.customerName} / ${to.productName}`,
@@ -433,4 +433,9 @@ function sameDec(a: Decimal | null, b: Decimal | null): boolean {
 /** The billing history rows of pushed changes; a change Pax8 still provisions (pending) has none yet. */
 function changeIds(...pushed: Array<{ change: { id: string } | null }>): string[] {
   return pushed.flatMap((p) => (p.change ? [p.change.id] : []));
+}
+
+/** The quantity a pushed change asked Pax8 for: the new one, or the one Pax8 is still provisioning (pending). */
+function requested(p: { subscription: { quantity: Decimal }; pending: { quantity: Decimal } | null }): Decimal {
+  return p.pending?.quantity ?? p.subscription.quantity;
 }

@@ -114,6 +114,19 @@ describe('licence operations against the sandbox', function () {
     expect(await w.scope.repo(EventLogEntry).count({ where: { type: 'purchase_failed' } })).to.equal(1);
   });
 
+  it('a purchase Pax8 answers pending (issue 22) records the requested quantity on the operation, bills nothing new until Pax8 provisions it', async () => {
+    w.h.sandbox.data.pending.mode = 'pending';
+    w.h.sandbox.data.pending.failureRate = 0;
+    const sub = await pickSubscription(w, false);
+    const q = sub.quantity.toNumber();
+    const r = await w.ops.purchase(w.h.tenant, alice, { subscriptionId: sub.id, add: new Decimal(2) });
+    expect(r.operation.targetAfter?.toNumber()).to.equal(q + 2);
+    expect(r.operation.changeIds).to.equal('');
+    const row = (await w.scope.repo(Subscription).findOneBy({ id: sub.id }))!;
+    expect([row.quantity.toNumber(), row.pendingQuantity?.toNumber()]).to.deep.equal([q, q + 2]);
+    expect(await w.scope.repo(SubscriptionChange).count({ where: { subscriptionId: sub.id, source: 'operation' } })).to.equal(0);
+  });
+
   describe('transfer', () => {
     it('previews both sides and applies them; the invoice effects match the billed adjustments', async () => {
       const [{ companyId, customer }] = await mappedCompanies(w);
