@@ -1,5 +1,6 @@
-import { Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/client/index.js';
+import { PAX8_DEFAULTS, Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/client/index.js';
 import type { Tenant } from '../db/entities/index.js';
+import { requestBudgetFor } from './request-budget.js';
 import type { TenantService } from './service.js';
 
 /** Client settings a caller may choose (pacing, retries, timeouts — tests and benchmarks): never credentials. */
@@ -13,10 +14,16 @@ export function pax8ClientFor(tenants: TenantService, tenant: Tenant, options: C
   return new Pax8Client(pax8ClientConfigFor(tenants, tenant, options));
 }
 
-/** The configuration pax8ClientFor builds a client from (an import may run that client on a thread of its own). */
+/**
+ * The configuration pax8ClientFor builds a client from (an import may run that client on a thread of its own). A paced
+ * client also takes each request start from the tenant's budget on the database, shared by every process
+ * (request-budget.ts); `requestBudget: undefined` in the overrides opts out.
+ */
 export function pax8ClientConfigFor(tenants: TenantService, tenant: Tenant, options: ClientOverrides = {}): Pax8ClientConfig {
   const c = tenants.credentials(tenant);
+  const rate = options.rateLimitPerMinute === undefined ? PAX8_DEFAULTS.rateLimitPerMinute : options.rateLimitPerMinute;
   return {
+    requestBudget: rate === null ? undefined : requestBudgetFor(tenants.ds, tenant.id, rate),
     ...options,
     tenantId: c.tenantId,
     tenantName: c.tenantName,

@@ -79,7 +79,7 @@ function formatIssues(err: z.ZodError): string {
 
 export class TenantService {
   constructor(
-    private readonly ds: DataSource,
+    readonly ds: DataSource,
     private readonly secrets: SecretBox,
   ) {}
 

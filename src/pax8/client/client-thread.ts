@@ -26,6 +26,19 @@ const port = parentPort!;
 const clients = new Map<number, Pax8Client>();
 const ops = new Map<number, Op>();
 const post = (m: FromThread) => port.postMessage(m);
+const grants = new Map<number, () => void>();
+let nextGrant = 1;
+
+/** A request budget kept by the importing thread: each start is asked for there and waited for here. */
+function parentBudget(client: number) {
+  return {
+    take: () => new Promise<void>((resolve) => {
+      const id = nextGrant++;
+      grants.set(id, resolve);
+      post({ id, kind: 'budget', client });
+    }),
+  };
+}
 
 function withSignal(args: unknown[], signal: AbortSignal): unknown[] {
   const last = args.at(-1);
@@ -91,7 +104,11 @@ async function call(client: number, id: number, method: CallMethod, args: unknow
 port.on('message', (m: ToThread) => {
   switch (m.op) {
     case 'open':
-      clients.set(m.client, new Pax8Client(m.config));
+      clients.set(m.client, new Pax8Client(m.budget ? { ...m.config, requestBudget: parentBudget(m.client) } : m.config));
+      return;
+    case 'budget':
+      grants.get(m.id)?.();
+      grants.delete(m.id);
       return;
     case 'close':
       clients.delete(m.client);

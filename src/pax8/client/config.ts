@@ -7,6 +7,11 @@ export interface Pax8Logger {
   error?(obj: object, msg: string): void;
 }
 
+/** A request budget shared beyond this process: `take` resolves when one more request may start. */
+export interface RequestBudget {
+  take(signal?: AbortSignal): Promise<void>;
+}
+
 export interface Pax8ClientConfig {
   tenantId: string;
   tenantName: string;
@@ -53,6 +58,8 @@ export interface Pax8ClientConfig {
   shareTenantState?: boolean;
   /** The shared pacer's memory, for a client built in another thread (the import's client thread). */
   pacerBuffer?: SharedArrayBuffer;
+  /** The tenant's request budget across processes (src/tenants/request-budget.ts): each request start takes one. */
+  requestBudget?: RequestBudget;
   /** For tests. */
   fetch?: typeof fetch;
   random?: () => number;
@@ -82,7 +89,8 @@ export function webhooksApiUrlFor(apiBaseUrl: string): string {
   return /\/v1$/.test(base) ? `${base.slice(0, -3)}/api/v2` : `${base}/api/v2`;
 }
 
-export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret' | 'shareTenantState' | 'pacerBuffer'>> & {
+export type ResolvedConfig = Required<Omit<Pax8ClientConfig, 'logger' | 'tokenRefreshSkewMs' | 'rateLimitPerMinute' | 'clientSecret' | 'shareTenantState' | 'pacerBuffer' | 'requestBudget'>> & {
+  requestBudget?: RequestBudget;
   /** Whether `sleep` is real time (the pacer's pause after a Retry-After is real time). */
   realTime: boolean;
   rateLimitPerMinute: number | null;
@@ -130,5 +138,6 @@ export function resolveConfig(c: Pax8ClientConfig): ResolvedConfig {
     now: c.now ?? Date.now,
     sleep: c.sleep ?? ((ms, signal) => sleep(ms, undefined, { signal })),
     realTime: c.sleep === undefined,
+    requestBudget: c.requestBudget,
   };
 }

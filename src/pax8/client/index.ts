@@ -1,5 +1,5 @@
 export { backoffDelay, parseRetryAfter } from './backoff.js';
-export { PAX8_DEFAULTS, webhooksApiUrlFor, type Pax8ClientConfig, type Pax8Logger } from './config.js';
+export { PAX8_DEFAULTS, webhooksApiUrlFor, type Pax8ClientConfig, type Pax8Logger, type RequestBudget } from './config.js';
 export { Pax8Error, type Pax8ErrorKind } from './errors.js';
 export { Pax8RecordError, type Pax8Item } from './paging.js';
 export * from './pax8-client.js';

@@ -1,8 +1,10 @@
+import type { RequestBudget } from './config.js';
 import { Pacer } from './pacer.js';
 
 /**
  * Bounded concurrency for one client, plus the pacing of a Pacer: its own (a rate per minute, or null for none) or
- * one shared by every client of the tenant (see tenant-state.ts).
+ * one shared by every client of the tenant (see tenant-state.ts), and then, when given, one start from the tenant's
+ * request budget shared with other processes.
  */
 export class Scheduler {
   private active = 0;
@@ -12,6 +14,7 @@ export class Scheduler {
   constructor(
     private readonly concurrency: number,
     pacing: number | null | Pacer,
+    private readonly budget?: RequestBudget,
   ) {
     this.pacer = pacing instanceof Pacer ? pacing : new Pacer(pacing);
   }
@@ -20,6 +23,7 @@ export class Scheduler {
     await this.acquire();
     try {
       await this.pacer.pace(signal);
+      await this.budget?.take(signal);
       return await task();
     } finally {
       this.release();

@@ -19,7 +19,10 @@ export type CallMethod = (typeof CALL_METHODS)[number];
 
 /** One thread serves every threaded client of the process; `client` names which. */
 export type ToThread =
-  | { op: 'open'; client: number; config: Pax8ClientConfig }
+  /** `budget`: the client's request budget lives in the importing thread; the thread asks for each start. */
+  | { op: 'open'; client: number; config: Pax8ClientConfig; budget: boolean }
+  /** One start of the request budget granted (answer to a `budget` message). */
+  | { op: 'budget'; id: number }
   | { op: 'close'; client: number }
   | { op: 'list'; client: number; id: number; method: ListMethod; args: unknown[] }
   | { op: 'call'; client: number; id: number; method: CallMethod; args: unknown[] }
@@ -31,7 +34,9 @@ export type FromThread =
   | { id: number; kind: 'items'; items: WireItem[] }
   | { id: number; kind: 'end' }
   | { id: number; kind: 'value'; value: unknown }
-  | { id: number; kind: 'error'; error: WireError };
+  | { id: number; kind: 'error'; error: WireError }
+  /** The thread asks for one start from client `client`'s request budget; `id` is the thread's own numbering. */
+  | { id: number; kind: 'budget'; client: number };
 
 export type WireItem = { record: unknown } | { error: WireError };
 

@@ -32,7 +32,7 @@ export class Transport {
   /** `shared`: the token and pacer every client of the tenant uses in this process (tenant-state.ts); else its own. */
   constructor(private readonly cfg: ResolvedConfig, secret: string, shared?: TenantClientState) {
     this.#secret = secret;
-    this.scheduler = new Scheduler(cfg.concurrency, shared?.pacer ?? cfg.rateLimitPerMinute);
+    this.scheduler = new Scheduler(cfg.concurrency, shared?.pacer ?? cfg.rateLimitPerMinute, cfg.requestBudget);
     this.tokens = shared?.tokens ?? new TokenCache(() => this.requestToken(), cfg.now, cfg.tokenRefreshSkewMs);
   }
 

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import type { DataSource } from 'typeorm';
+import { ThreadedPax8Client } from '../../../src/pax8/client/threaded-client.js';
+import { startSandbox } from '../../../src/pax8/sandbox/index.js';
+import { pax8ClientConfigFor } from '../../../src/tenants/pax8-client.js';
+import { DbRequestBudget, SLICE_MS } from '../../../src/tenants/request-budget.js';
+import { TenantService } from '../../../src/tenants/service.js';
+import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
+
+/** Issue 22 point 5: the tenant's Pax8 request budget is shared by every process through the database. */
+describe('Pax8 request budget shared through the database', function () {
+  this.timeout(30_000);
+  let ds: DataSource;
+  before(async () => {
+    ds = await freshDatabase();
+  });
+  after(() => ds.destroy());
+
+  const T = Math.floor(Date.parse('2026-11-16T09:00:00Z') / SLICE_MS) * SLICE_MS;
+
+  it('four processes together start no more than the slice allows; the next start waits for the next slice', async () => {
+    const tenant = await insertTenant(ds, 'budget-a');
+    let now = T;
+    // 130 a minute: 10 per 5 s slice (a 60 s window overlaps at most 13 slices).
+    const processes = [1, 2, 3, 4].map(() => new DbRequestBudget(ds, tenant.id, 130, () => now));
+    let started = 0;
+    const takes = processes.flatMap((p) => [1, 2, 3, 4].map(() => p.take().then(() => { started++; })));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(started).to.equal(10);
+    const [row] = await ds.query('SELECT used FROM pax8_request_budget WHERE tenantId = ? AND sliceStart = ?', [tenant.id, T]);
+    expect(Number(row.used)).to.equal(10);
+    now = T + SLICE_MS; // the next slice: 6 more may start
+    await Promise.all(takes);
+    expect(started).to.equal(16);
+    await new TenantService(ds, testSecretBox()).remove(tenant.id);
+    expect(await ds.query('SELECT * FROM pax8_request_budget WHERE tenantId = ?', [tenant.id])).to.deep.equal([]);
+  });
+
+  it("another tenant's budget is its own", async () => {
+    const a = await insertTenant(ds, 'budget-b');
+    const b = await insertTenant(ds, 'budget-c');
+    const now = () => T;
+    const ba = new DbRequestBudget(ds, a.id, 13, now); // 1 per slice
+    const bb = new DbRequestBudget(ds, b.id, 13, now);
+    await ba.take();
+    await bb.take();
+    const ac = new AbortController();
+    const waiting = ba.take(ac.signal);
+    setTimeout(() => ac.abort(), 300);
+    const err = await waiting.then(() => null, (e: Error) => e);
+    expect(err?.name).to.equal('AbortError');
+  });
+
+  it("a tenant's client (the import's thread too) takes each request start from the budget", async () => {
+    const sb = await startSandbox({ seed: 3, companies: 3, rateLimitPerMinute: null });
+    try {
+      const tenants = new TenantService(ds, testSecretBox());
+      const tenant = await tenants.create({ name: 'budget-client', clientId: sb.clientId, clientSecret: sb.clientSecret, tokenUrl: sb.tokenUrl, apiUrl: sb.baseUrl, audience: sb.audience });
+      const config = pax8ClientConfigFor(tenants, tenant, { rateLimitPerMinute: 6000 });
+      expect(config.requestBudget).to.be.instanceOf(DbRequestBudget);
+      let taken = 0;
+      const budget = config.requestBudget!;
+      const counting = { take: async (s?: AbortSignal) => { taken++; await budget.take(s); } };
+      const threaded = new ThreadedPax8Client({ ...config, requestBudget: counting });
+      try {
+        const before = sb.stats().requests;
+        for await (const _ of threaded.companies()) void _;
+        await threaded.product(sb.data.products[0]!.id);
+        expect(taken).to.equal(sb.stats().requests - before); // the token request too
+        expect(taken).to.be.greaterThan(1);
+      } finally {
+        threaded.close();
+      }
+      const rows = await ds.query('SELECT SUM(used) AS n FROM pax8_request_budget WHERE tenantId = ?', [tenant.id]);
+      expect(Number(rows[0].n)).to.be.at.least(taken);
+      expect(pax8ClientConfigFor(tenants, tenant, { rateLimitPerMinute: null }).requestBudget).to.equal(undefined);
+    } finally {
+      await sb.close();
+    }
+  });
+});
