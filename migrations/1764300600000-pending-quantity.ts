@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { addColumns, col, decimalCol, instantCol } from './helpers.js';
+import { addColumns, col, decimalCol, dropColumns, instantCol } from './helpers.js';
 
 /**
  * A quantity change Pax8 accepted but has not provisioned yet (issue 22): `subscriptions.pendingQuantity`,
@@ -14,6 +14,6 @@ export class PendingQuantity1764300600000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const c of ['pendingSince', 'pendingStatus', 'pendingQuantity']) await qr.dropColumn('subscriptions', c);
+    await dropColumns(qr, 'subscriptions', ['pendingSince', 'pendingStatus', 'pendingQuantity']);
   }
 }

@@ -33,8 +33,25 @@ export function instantCol(qr: QueryRunner, name: string, nullable = false): Tab
     : { name, type: 'datetime', precision: 3, isNullable: nullable };
 }
 
+/**
+ * Runs a schema change of `table` and puts back the triggers on it that the change removed: TypeORM adds and drops
+ * SQLite columns by copying the table into a new one, which drops the old table's triggers (the input-version
+ * triggers of 1764200000000 among them). MariaDB alters in place and keeps them.
+ */
+export async function keepingTriggers(qr: QueryRunner, table: string, change: () => Promise<void>): Promise<void> {
+  if (!isSqlite(qr)) return change();
+  const triggers: Array<{ name: string; sql: string }> = await qr.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table]);
+  await change();
+  const left = new Set(((await qr.query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", [table])) as Array<{ name: string }>).map((t) => t.name));
+  for (const t of triggers) if (!left.has(t.name)) await qr.query(t.sql);
+}
+
 export function addColumns(qr: QueryRunner, table: string, columns: TableColumnOptions[]): Promise<void> {
-  return qr.addColumns(table, columns.map((c) => new TableColumn(c)));
+  return keepingTriggers(qr, table, () => qr.addColumns(table, columns.map((c) => new TableColumn(c))));
+}
+
+export function dropColumns(qr: QueryRunner, table: string, columns: string[]): Promise<void> {
+  return keepingTriggers(qr, table, () => qr.dropColumns(table, columns));
 }
 
 export interface IndexSpec {
