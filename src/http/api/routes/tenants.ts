@@ -169,7 +169,7 @@ defineRoute({
     + 'word with the tenant\'s display name, name or `match`; any other company may still be chosen by id. `candidatesError` says why '
     + 'Pax8 could not be read (candidates then empty).',
   params: tenantParams,
-  query: z.object({ match: z.string().trim().max(200).optional() }),
+  query: z.strictObject({ match: z.string().trim().max(200).optional() }),
   response: partnerCompanyStateSchema.extend({
     candidates: z.array(z.object({ pax8CompanyId: z.string(), name: z.string(), matched: z.array(z.string()) })),
     candidatesError: z.string().nullable(),
