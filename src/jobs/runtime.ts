@@ -5,7 +5,7 @@ import { serviceJobHandlers } from './wiring.js';
 
 function configuredOptions(rt: Runtime): SchedulerOptions {
   const c = rt.config.scheduler;
-  return { ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency };
+  return { ds: rt.ds, logger: rt.logger, lockLifetimeMs: c.lockLifetimeMs, processEveryMs: c.processEveryMs, maxConcurrency: c.maxConcurrency, clock: rt.clock };
 }
 
 /**
@@ -13,7 +13,7 @@ function configuredOptions(rt: Runtime): SchedulerOptions {
  * Not started: `recurra sync` and a web-only `recurra start` use it to queue jobs and to show them.
  */
 export function createScheduler(rt: Runtime, overrides: Partial<SchedulerOptions> = {}): Scheduler {
-  registerJobHandlers(serviceJobHandlers({ ds: rt.ds, secrets: rt.secrets }));
+  registerJobHandlers(serviceJobHandlers({ ds: rt.ds, secrets: rt.secrets, clock: rt.clock }));
   const scheduler = new Scheduler({ ...configuredOptions(rt), ...overrides });
   // Even a process that runs no jobs (web only) keeps tenants' schedules in step with its tenant changes.
   scheduler.followTenantChanges();

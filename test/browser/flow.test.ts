@@ -5,6 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { ImportRun, Subscription } from '../../src/db/entities/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/http/pdf.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
+import { clockFrom } from '../../src/common/clock.js';
+
+const NOW = '2026-11-20T10:00:00Z';
 import { REPO_ROOT } from '../support/cli.js';
 import { addUser, startApp, type TestApp, type TestUser } from '../integration/http/support.js';
 import { waitFor } from '../integration/jobs/helpers.js';
@@ -31,9 +34,10 @@ describe('browser: the whole flow in headless Chromium', function () {
       this.skip();
     }
     mkdirSync(SHOTS, { recursive: true });
-    sandbox = await startSandbox({ port: 0, companies: 6, rateLimitPerMinute: null, seed: 7 });
+    // One business clock for the sandbox and the app (its imports ask Pax8 for the days up to its today).
+    sandbox = await startSandbox({ port: 0, companies: 12, rateLimitPerMinute: null, seed: 7, now: NOW });
     // The app runs the scheduler, as `recurra start` does: Sync now queues jobs that it runs.
-    app = await startApp({}, { scheduler: true });
+    app = await startApp({}, { scheduler: true, clock: clockFrom(NOW) });
     admin = await addUser(app, 'admin');
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
@@ -81,6 +85,11 @@ describe('browser: the whole flow in headless Chromium', function () {
     await page.waitForURL(/notice=/);
     expect(await notice()).to.include('Connection OK');
     await snap('connection-ok');
+    // Imports wait until the partner's own company is chosen (it must never become a customer).
+    await page.fill('#partner-company-form input[name=otherPax8CompanyId]', sandbox.data.partnerCompanyId);
+    await page.click('#partner-company-form button[type=submit]');
+    await page.waitForURL(/notice=/);
+    expect(await notice()).to.include('Partner company set');
   });
 
   it('queues a sync from Pax8, which the scheduler runs, and shows the run', async () => {
