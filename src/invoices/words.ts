@@ -15,13 +15,16 @@ export function dateRange(from: CalendarDate, toExclusive: CalendarDate): string
   return `${longDate(from)} – ${longDate(addDays(toExclusive, -1))}`;
 }
 
-/** "USD 1,234.50", "USD -25.55": grouping without touching the digits (string work only). */
-export function moneyText(amount: Decimal, currency: string): string {
-  const plain = formatMoney(amount, currency);
+/** "-1234.5" → "-1,234.5": thousands separators on a plain decimal, without touching the digits (string work only). */
+export function groupDigits(plain: string): string {
   const negative = plain.startsWith('-');
   const [int, frac] = (negative ? plain.slice(1) : plain).split('.');
-  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${currency} ${negative ? '-' : ''}${grouped}${frac === undefined ? '' : `.${frac}`}`;
+  return `${negative ? '-' : ''}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac === undefined ? '' : `.${frac}`}`;
+}
+
+/** "USD 1,234.50", "USD -25.55". */
+export function moneyText(amount: Decimal, currency: string): string {
+  return `${currency} ${groupDigits(formatMoney(amount, currency))}`;
 }
 
 export { formatMoney, formatQuantity, formatUnitPrice };

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { isCalendarDate } from '../../billing/dates.js';
 import { formatQuantity, formatUnitPrice } from '../../billing/money.js';
-import { dateRange, longDate, moneyText } from '../../invoices/words.js';
+import { dateRange, groupDigits, longDate, moneyText } from '../../invoices/words.js';
 
 /**
  * How the web pages show values to people (the API keeps the raw values): money with its currency code, the
@@ -34,9 +34,7 @@ export function unitPrice(amount: unknown, currency: unknown): string {
   const d = decimalOf(amount);
   if (d === null) return amount === null || amount === undefined ? '' : String(amount);
   const code = typeof currency === 'string' && CURRENCY.test(currency) ? currency : 'USD';
-  const text = formatUnitPrice(d, code);
-  const [int, frac] = text.replace(/^-/, '').split('.');
-  const grouped = `${text.startsWith('-') ? '-' : ''}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac === undefined ? '' : `.${frac}`}`;
+  const grouped = groupDigits(formatUnitPrice(d, code));
   return code === currency ? `${code} ${grouped}` : grouped;
 }
 
@@ -57,8 +55,7 @@ export function rate(v: unknown): string {
 export function percent(v: unknown): string {
   const d = decimalOf(v);
   if (d === null) return v === null || v === undefined ? '' : String(v);
-  const [int, frac] = d.toDecimalPlaces(2).toString().replace(/^-/, '').split('.');
-  return `${d.isNegative() ? '-' : ''}${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac === undefined ? '' : `.${frac}`}%`;
+  return `${groupDigits(d.toDecimalPlaces(2).toString())}%`;
 }
 
 /** "2026-12-07" → "7 Dec 2026". */
