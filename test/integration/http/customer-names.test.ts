@@ -4,7 +4,7 @@ import { Customer, Invoice } from '../../../src/db/entities/index.js';
 import { bulkInsert } from '../../../src/db/bulk-insert.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
-import { addUser, call, startApp, type TestApp, type TestUser } from './support.js';
+import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
 
 /**
  * Pages name the customers they list however many the tenant has (they read only the first 200 before), and the customer
@@ -43,13 +43,6 @@ describe('http: customer names and pickers with 20,000 customers', function () {
     expect(bad.status).to.equal(400);
   });
 
-  const signIn = async () => {
-    const login = await fetch(`${app.url}/login`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: admin.email, password: admin.password, next: '/' }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${app.url}/login` },
-    });
-    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  };
   const page = async (cookie: string, path: string) => {
     const res = await fetch(app.url + path, { headers: { cookie } });
     expect(res.status, path).to.equal(200);
@@ -57,7 +50,7 @@ describe('http: customer names and pickers with 20,000 customers', function () {
   };
 
   it('names the 20,000th customer on the invoices page and the invoice', async () => {
-    const cookie = await signIn();
+    const cookie = await webSessionCookie(app.url, admin);
     for (const path of [`/t/${A.tenant.id}/invoices`, `/t/${A.tenant.id}/invoices/${A.ids.invoiceId}`]) {
       const html = await page(cookie, path);
       expect(html, path).to.include('Customer 19999');
@@ -66,7 +59,7 @@ describe('http: customer names and pickers with 20,000 customers', function () {
   });
 
   it('finds any customer by part of its name in the pickers, says how many match, and tells same-name customers apart', async () => {
-    const cookie = await signIn();
+    const cookie = await webSessionCookie(app.url, admin);
     const t = A.tenant.id;
     const first = await page(cookie, `/t/${t}/recurring-invoices`);
     expect(first).to.include('100 of 20004 customers listed');

@@ -4,7 +4,7 @@ import { createHttpApp } from '../../../src/http/app.js';
 import { listen } from '../../../src/http/server.js';
 import { jobsRouter } from '../../../src/http/jobs-dashboard.js';
 import { insertTenant } from '../../support/database.js';
-import { addUser, call, startApp, type TestApp, type TestUser } from './support.js';
+import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
 
 /** A browser gets an HTML error page with a way back; scripts keep the API's JSON error shape. */
 describe('http: error pages for browsers', function () {
@@ -24,15 +24,6 @@ describe('http: error pages for browsers', function () {
     await app?.close();
   });
 
-  const signIn = async (u: TestUser): Promise<string> => {
-    const res = await fetch(`${server.url}/login`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: u.email, password: u.password, next: '/' }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${server.url}/login` },
-    });
-    expect(res.status).to.equal(303);
-    return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  };
-
   it('answers an unknown address with a 404 page to a browser and JSON to a script', async () => {
     const page = await fetch(`${server.url}/no/such/page`, { headers: BROWSER });
     expect(page.status).to.equal(404);
@@ -49,7 +40,7 @@ describe('http: error pages for browsers', function () {
   });
 
   it('refuses the jobs dashboard to a finance user with a 403 page, and to a script with JSON', async () => {
-    const cookie = await signIn(finance);
+    const cookie = await webSessionCookie(server.url, finance);
     const page = await fetch(`${server.url}/admin/jobs/`, { headers: { ...BROWSER, cookie } });
     expect(page.status).to.equal(403);
     expect(page.headers.get('content-type')).to.match(/^text\/html/);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { seedTenant, type SeededTenant } from './fixtures.js';
-import { addUser, startApp, type TestApp, type TestUser } from './support.js';
+import { addUser, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
 
 /** The menu reaches every page a role may use and shows none it may not (the server refuses those anyway). */
 describe('http: navigation per role', function () {
@@ -15,11 +15,7 @@ describe('http: navigation per role', function () {
   after(async () => { await app?.close(); });
 
   const menuOf = async (u: TestUser, path: string): Promise<string[]> => {
-    const login = await fetch(`${app.url}/login`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: u.email, password: u.password, next: '/' }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${app.url}/login` },
-    });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = await webSessionCookie(app.url, u);
     const res = await fetch(app.url + path, { headers: { cookie }, redirect: 'manual' });
     expect(res.status, path).to.equal(200);
     const nav = /<nav>([\s\S]*?)<\/nav>/.exec(await res.text())![1]!;

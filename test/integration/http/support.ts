@@ -143,3 +143,13 @@ export class OpenApiValidator {
     return [`${key}: ${this.ajv.errorsText(validate.errors)} in ${String(JSON.stringify(body)).slice(0, 300)}`];
   }
 }
+
+/** Signs `user` in through the web form at `baseUrl` (the app's own or a server wrapping it); answers the session cookie. */
+export async function webSessionCookie(baseUrl: string, user: { email: string; password: string }): Promise<string> {
+  const res = await fetch(`${baseUrl}/login`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ email: user.email, password: user.password, next: '/' }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', referer: `${baseUrl}/login` },
+  });
+  if (res.status !== 303) throw new Error(`signing in ${user.email} answered ${res.status}, not 303`);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
