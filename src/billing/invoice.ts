@@ -37,6 +37,9 @@ export interface InvoiceLine {
   exact: Exact;
   /** exact, rounded once to the minor unit. */
   amount: Decimal;
+  /** The line's own tax rate (a pro-rata adjustment carries its line's), else the context's. */
+  taxRate: Decimal;
+  /** amount × taxRate, rounded once. */
   tax: Decimal;
   review: string[];
   provenance: LineProvenance;
@@ -55,7 +58,7 @@ export interface Invoice {
   needsReview: boolean;
 }
 
-type UnpricedLine = Omit<InvoiceLine, 'amount' | 'tax'>;
+type UnpricedLine = Omit<InvoiceLine, 'amount' | 'tax' | 'taxRate'>;
 
 function subscriptionsOf(line: RecurringLineSpec): string[] {
   return line.links.map((l) => l.subscription);
@@ -187,9 +190,11 @@ export function buildInvoice(ctx: BillingContext, date: CalendarDate, opts: Buil
   }
   adjustments.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 
+  const rates = new Map(ctx.lines.map((l) => [l.id, l.taxRate ?? ctx.taxRate]));
   const lines = [...main, ...adjustments].map((l) => {
     const amount = roundMoney(l.exact, ctx.currency);
-    return { ...l, amount, tax: lineTax(amount, ctx.taxRate, ctx.currency) };
+    const taxRate = rates.get(l.line) ?? ctx.taxRate;
+    return { ...l, amount, taxRate, tax: lineTax(amount, taxRate, ctx.currency) };
   });
   const subtotal = sum(lines.map((l) => l.amount));
   const tax = sum(lines.map((l) => l.tax));

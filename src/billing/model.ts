@@ -21,6 +21,8 @@ export interface RecurringLineSpec {
   prorata: ProrataRule;
   price: Decimal | 'follow';
   links: readonly Link[];
+  /** This line's tax rate, for it and its pro-rata adjustments; the context's taxRate when absent. */
+  taxRate?: Decimal;
 }
 
 export interface UsageLineSpec {
@@ -28,6 +30,8 @@ export interface UsageLineSpec {
   description?: string;
   timing: 'usage';
   usageSummary: string;
+  /** This line's tax rate; the context's taxRate when absent. */
+  taxRate?: Decimal;
 }
 
 export type LineSpec = RecurringLineSpec | UsageLineSpec;
@@ -42,6 +46,7 @@ export interface UsageSnapshot {
 /** Everything the engine needs to build a recurring invoice's invoices. */
 export interface BillingContext {
   currency: string;
+  /** The fallback tax rate: lines without their own `taxRate` use it. */
   taxRate: Decimal;
   schedule: Schedule;
   /** First invoice date (a period start); nothing before it was billed. */

@@ -17,6 +17,12 @@ export function changeDate(change: Change, zone: string): string | undefined {
   return change.timestamp === undefined ? undefined : localDateOf(change.timestamp, zone);
 }
 
+function checkRate(rate: string | undefined, path: (string | number)[], errors: string[]): void {
+  if (rate !== undefined && dec(rate).greaterThan(1)) {
+    errors.push(issue(path, `${rate} would be ${dec(rate).mul(100).toString()}%; write a rate as a fraction, e.g. "0.10" for 10%`));
+  }
+}
+
 function checkCalendar(input: ScenarioInput, errors: string[]): void {
   if (input.timezone !== undefined && !isTimeZone(input.timezone)) {
     errors.push(issue(['timezone'], `unknown IANA time zone ${JSON.stringify(input.timezone)} (e.g. "UTC", "Europe/London", "America/New_York")`));
@@ -26,9 +32,7 @@ function checkCalendar(input: ScenarioInput, errors: string[]): void {
     const period = periodContaining(schedule, input.startDate);
     errors.push(issue(['startDate'], `${input.startDate} is not a period start for anchorDay ${input.anchorDay}; the nearest period starts are ${period.start} and ${nextPeriod(schedule, input.startDate).start}`));
   }
-  if (input.taxRate !== undefined && dec(input.taxRate).greaterThan(1)) {
-    errors.push(issue(['taxRate'], `${input.taxRate} would be ${dec(input.taxRate).mul(100).toString()}%; write a rate as a fraction, e.g. "0.10" for 10%`));
-  }
+  checkRate(input.taxRate, ['taxRate'], errors);
   if (input.through < input.startDate) errors.push(issue(['through'], `${input.through} is before startDate ${input.startDate}`));
 }
 
@@ -70,6 +74,7 @@ function checkLines(input: ScenarioInput, errors: string[]): void {
     const first = ids.get(line.id);
     if (first !== undefined) errors.push(issue(at('id'), `"${line.id}" is already used by lines[${first}]`));
     else ids.set(line.id, l);
+    checkRate(line.taxRate, at('taxRate'), errors);
 
     if (line.timing === 'usage') {
       if (line.usageSummary === undefined) errors.push(issue(at('usageSummary'), 'is required for a usage line (the usage summary whose monthly charges it bills)'));

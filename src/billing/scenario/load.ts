@@ -16,10 +16,12 @@ export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; err
 function linesOf(input: ScenarioInput): LineSpec[] {
   return input.lines.map((line): LineSpec => {
     const description = line.description === undefined ? {} : { description: line.description };
-    if (line.timing === 'usage') return { id: line.id, ...description, timing: 'usage', usageSummary: line.usageSummary! };
+    const tax = line.taxRate === undefined ? {} : { taxRate: dec(line.taxRate) };
+    if (line.timing === 'usage') return { id: line.id, ...description, timing: 'usage', usageSummary: line.usageSummary!, ...tax };
     return {
       id: line.id,
       ...description,
+      ...tax,
       timing: line.timing,
       // An arrears line's option is accepted and ignored; without one it has none to mention.
       prorata: line.prorata ?? (line.timing === 'arrears' ? 'none' : 'from_change_date'),

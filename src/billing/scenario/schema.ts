@@ -52,6 +52,8 @@ const line = z.strictObject({
   followPrice: z.boolean(expecting('true or false')).optional(),
   links: z.array(link, expecting('a list of links')).optional(),
   usageSummary: text.optional(),
+  /** This line's own rate (and its pro-rata adjustments'); the scenario's taxRate is the fallback. */
+  taxRate: rate.optional(),
 });
 
 const change = z.strictObject({

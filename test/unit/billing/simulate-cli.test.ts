@@ -35,6 +35,15 @@ describe('recurra simulate (CLI)', function () {
     expect(JSON.parse(r.stdout)).to.deep.equal(expected);
   });
 
+  it('exit 0: a line\'s own taxRate applies to it and its pro-rata adjustment; the scenario\'s rate stays the fallback', () => {
+    const scenario = JSON.parse(readFileSync(examplePath, 'utf8'));
+    scenario.lines[0].taxRate = '0.20';
+    const r = simulate(['-'], JSON.stringify(scenario));
+    expect(r.status, r.stderr).to.equal(0);
+    // 1 Jan: 220.00 × 20% = 44.00 + 118.40 × 10% = 11.84; 1 Feb: (330.00 + 74.52) × 20% = 66.00 + 14.90, + 13.11
+    expect(JSON.parse(r.stdout).invoices.map((i: { tax: string; total: string }) => [i.tax, i.total])).to.deep.equal([['55.84', '394.24'], ['94.01', '629.60']]);
+  });
+
   it('exit 1: a scenario that breaks the rules, with messages naming the fields on stderr', () => {
     const scenario = JSON.parse(readFileSync(examplePath, 'utf8'));
     scenario.lines[0].links[0].free = -1;
