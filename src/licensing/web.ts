@@ -5,7 +5,7 @@ import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import type { Runtime } from '../app/runtime.js';
 import { Tenant } from '../db/entities/index.js';
-import { HttpError } from '../http/api/errors.js';
+import { HttpError, problemOf, type Problem } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
@@ -48,7 +48,7 @@ export function licensingWebRouter(rt: Runtime): Router {
     res.status(status).type('html').send(views.render(pageName(page), { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
   }
 
-  function errorPage(req: Request, res: Response, err: HttpError): void {
+  function errorPage(req: Request, res: Response, err: Problem): void {
     const title = err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error';
     res.status(err.status).type('html').send(views.render('error', {
       title, message: err.message, me: viewUser(req.auth!.user), csrf: req.auth?.session?.csrfToken ?? '', nav: null,
@@ -78,14 +78,15 @@ export function licensingWebRouter(rt: Runtime): Router {
       }
       if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
       if (req.method === 'POST' && !csrfOk(req)) {
-        return errorPage(req, res, new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.'));
+        return errorPage(req, res, { status: 403, code: 'csrf', message: 'This form expired or came from another site. Go back, reload and try again.' });
       }
       try {
         await fn(req, res);
       } catch (err) {
-        if (err instanceof HttpError) {
-          if (req.method === 'POST' && back && err.status < 500 && err.status !== 403 && err.status !== 404) return redirect(res, back(req), 'error', err.message);
-          return errorPage(req, res, err);
+        const p = problemOf(err);
+        if (p) {
+          if (req.method === 'POST' && back && p.status < 500 && p.status !== 403 && p.status !== 404) return redirect(res, back(req), 'error', p.message);
+          return errorPage(req, res, p);
         }
         next(err);
       }

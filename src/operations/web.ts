@@ -4,7 +4,7 @@ import type { Runtime } from '../app/runtime.js';
 import { Customer, Subscription } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../events/query.js';
-import { HttpError } from '../http/api/errors.js';
+import { HttpError, problemOf } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
@@ -45,9 +45,10 @@ export function operationsWebRouter(rt: Runtime): Router {
       if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
       await fn(req, res);
     } catch (err) {
-      if (err instanceof HttpError) {
-        return res.status(err.status).type('html').send(views.render('error', {
-          title: err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error', message: err.message,
+      const p = problemOf(err);
+      if (p) {
+        return res.status(p.status).type('html').send(views.render('error', {
+          title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message,
           me: viewUser(req.auth.user), csrf: req.auth.session?.csrfToken ?? '', nav: null,
         }));
       }
@@ -97,8 +98,9 @@ export function operationsWebRouter(rt: Runtime): Router {
       const text = r.operation.status === 'applied' ? `${kind} applied` : `${kind} ${r.operation.status}: ${r.operation.failureReason ?? ''}`;
       res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ [r.operation.status === 'applied' ? 'notice' : 'error']: text })}`);
     } catch (err) {
-      if (err instanceof HttpError && err.status < 500 && err.status !== 403 && err.status !== 404) {
-        return res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ error: err.message })}`);
+      const p = problemOf(err);
+      if (p && p.status < 500 && p.status !== 403 && p.status !== 404) {
+        return res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ error: p.message })}`);
       }
       throw err;
     }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Runtime } from '../app/runtime.js';
-import { HttpError } from '../http/api/errors.js';
+import { HttpError, problemOf } from '../http/api/errors.js';
 import { invokeRoute, routeById, type Input } from '../http/api/route.js';
 import { clearSessionCookie, csrfOk } from '../http/auth.js';
 import { Views, WEB_TEMPLATES } from '../http/web/render.js';
@@ -43,12 +43,13 @@ export function reconcileWebRouter(rt: Runtime): Router {
       if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
       await fn(req, res);
     } catch (err) {
-      if (!(err instanceof HttpError)) return next(err);
+      const p = problemOf(err);
+      if (!p) return next(err);
       const month = typeof req.body?.month === 'string' ? req.body.month : '';
-      if (req.method === 'POST' && err.status !== 403 && err.status < 500) {
-        return res.redirect(303, `/t/${req.params.tenantId}/reconcile?month=${encodeURIComponent(month)}&error=${encodeURIComponent(err.message)}`);
+      if (req.method === 'POST' && p.status !== 403 && p.status < 500) {
+        return res.redirect(303, `/t/${req.params.tenantId}/reconcile?month=${encodeURIComponent(month)}&error=${encodeURIComponent(p.message)}`);
       }
-      render(req, res, 'error', { title: err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error', message: err.message }, err.status);
+      render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
     }
   };
 

@@ -1,23 +1,61 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { AppError, apiCodeOf, type ErrorKind, type FieldError } from '../../common/app-error.js';
+import { Pax8Error } from '../../pax8/client/errors.js';
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError } from '../../common/app-error.js';
 
-/** Every error the API answers has this one shape: {error: {code, message, fields?, requestId}}. */
-export class HttpError extends Error {
+/** The one mapping of error kinds onto HTTP statuses (API answers and web pages alike). */
+export const KIND_STATUS = {
+  invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, rate_limited: 429,
+  internal: 500, upstream: 502, unavailable: 503,
+} as const satisfies Record<ErrorKind, number>;
+export type HttpStatus = (typeof KIND_STATUS)[ErrorKind];
+const STATUS_KIND = Object.fromEntries(Object.entries(KIND_STATUS).map(([k, s]) => [s, k])) as Record<HttpStatus, ErrorKind>;
+
+/** An error the HTTP layer itself raises (sign-in, roles, CSRF, request shape), with the API code it answers. */
+export class HttpError extends AppError {
   override name = 'HttpError';
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: HttpStatus,
+    code: string,
     message: string,
-    readonly fields?: FieldError[],
+    fields?: FieldError[],
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    super(STATUS_KIND[status], message, { code, apiCode: code, fields });
   }
+
+  get status(): number {
+    return KIND_STATUS[this.kind];
+  }
+}
+
+/** What the API answers for a known error, and what a web page shows: status, code, message, fields, headers. */
+export interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  fields?: FieldError[];
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one place errors become HTTP answers: an AppError by its kind (internal ones are not told: null), a Pax8
+ * failure as 502 pax8_error. Null for anything else (a real server error, logged by the caller).
+ */
+export function problemOf(err: unknown): Problem | null {
+  if (err instanceof AppError) {
+    if (err.kind === 'internal' && !(err instanceof HttpError)) return null;
+    const headers = err instanceof HttpError ? err.headers : undefined;
+    return {
+      status: KIND_STATUS[err.kind], code: apiCodeOf(err), message: err.publicMessage ?? err.message,
+      ...(err.fields?.length ? { fields: err.fields } : {}),
+      ...(headers ? { headers } : err.retryAfterSeconds !== undefined ? { headers: { 'Retry-After': String(err.retryAfterSeconds) } } : {}),
+    };
+  }
+  if (err instanceof Pax8Error) return { status: KIND_STATUS.upstream, code: 'pax8_error', message: err.message };
+  return null;
 }
 
 export const notFound = (what = 'not found') => new HttpError(404, 'not_found', what);
@@ -64,11 +102,12 @@ export function requestProblem(err: unknown): { status: number; code: string; me
   }
 }
 
-/** Express error handler for the API: known errors in the one shape, anything else a logged 500. */
+/** Express error handler for the API: known errors (problemOf, requestProblem) in the one shape, anything else a logged 500. */
 export function apiErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  if (err instanceof HttpError) {
-    if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-    res.status(err.status).json(errorBody(req, err.code, err.message, err.fields));
+  const known = problemOf(err);
+  if (known) {
+    if (known.headers) for (const [k, v] of Object.entries(known.headers)) res.setHeader(k, v);
+    res.status(known.status).json(errorBody(req, known.code, known.message, known.fields));
     return;
   }
   const problem = requestProblem(err);

@@ -7,7 +7,7 @@ import { clearSessionCookie, csrfOk, secureCookies, SESSION_COOKIE, setSessionCo
 import { Tenant } from '../../db/entities/index.js';
 import { tenantDate } from '../../imports/local-date.js';
 import { systemClock } from '../../common/clock.js';
-import { HttpError } from '../api/errors.js';
+import { problemOf } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import '../api/index.js';
 import { Views } from './render.js';
@@ -52,7 +52,7 @@ export function webRouter(rt: Runtime): Router {
     try {
       return await api(req, id, input);
     } catch (err) {
-      if (err instanceof HttpError && err.status === 403) return null;
+      if (problemOf(err)?.status === 403) return null;
       throw err;
     }
   };
@@ -76,17 +76,18 @@ export function webRouter(rt: Runtime): Router {
     try {
       await fn(req, res);
     } catch (err) {
-      if (err instanceof HttpError) {
+      const p = problemOf(err);
+      if (p) {
         const back = req.get('referer');
         const url = urlOrNull(back);
-        if (req.method === 'POST' && err.status < 500 && url) {
+        if (req.method === 'POST' && p.status < 500 && url) {
           if (url.host === req.get('host')) {
             url.searchParams.delete('notice');
-            url.searchParams.set('error', err.message);
+            url.searchParams.set('error', p.message);
             return res.redirect(303, url.pathname + url.search);
           }
         }
-        return render(req, res, 'error', { title: err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error', message: err.message }, err.status);
+        return render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
       }
       next(err);
     }
@@ -153,9 +154,10 @@ export function webRouter(rt: Runtime): Router {
     try {
       ended = await api(req, 'changePassword', { body: { currentPassword, newPassword } });
     } catch (err) {
-      if (err instanceof HttpError && err.status === 400) {
-        const why = err.fields?.map((f) => `${f.path === 'body.currentPassword' ? 'Current password' : 'New password'}: ${f.message}`).join('. ');
-        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: why || err.message }, 400);
+      const p = problemOf(err);
+      if (p?.status === 400) {
+        const why = p.fields?.map((f) => `${f.path === 'body.currentPassword' ? 'Current password' : 'New password'}: ${f.message}`).join('. ');
+        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: why || p.message }, 400);
       }
       throw err;
     }
@@ -270,6 +272,18 @@ export function webRouter(rt: Runtime): Router {
     await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
     back(res, `/t/${req.params.tenantId}/integration`, 'Settings saved.');
   }));
+  // Seller details and default payment terms on invoices (settings `invoicing`), a form of its own on the Integration page.
+  router.post('/t/:tenantId/integration/invoicing', page(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const body = {
+      invoicing: {
+        sellerName: b.sellerName ?? null, sellerAddress: b.sellerAddress ?? null, sellerTaxNumber: b.sellerTaxNumber ?? null,
+        sellerBankDetails: b.sellerBankDetails ?? null, paymentTermsDays: Number((b.paymentTermsDays ?? '').trim() || 'NaN'),
+      },
+    };
+    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
+    back(res, `/t/${req.params.tenantId}/integration#invoicing`, 'Invoicing settings saved.');
+  }));
   router.post('/t/:tenantId/integration/connection', page(async (req, res) => {
     await api(req, 'updateTenantConnection', { params: { tenantId: req.params.tenantId }, body: clean(req.body as Record<string, unknown>) });
     back(res, `/t/${req.params.tenantId}/integration`, 'Connection saved.');
@@ -290,8 +304,9 @@ export function webRouter(rt: Runtime): Router {
       const notice = `Sync queued (${names}). The Jobs table shows its progress; each finished sync appears in the import history.`;
       res.redirect(303, `${to}?notice=${encodeURIComponent(notice)}#jobs`);
     } catch (err) {
-      if (!(err instanceof HttpError && err.status === 409)) throw err;
-      res.redirect(303, `${to}?error=${encodeURIComponent(`Not queued: ${err.message}`)}#jobs`);
+      const p = problemOf(err);
+      if (p?.status !== 409) throw err;
+      res.redirect(303, `${to}?error=${encodeURIComponent(`Not queued: ${p.message}`)}#jobs`);
     }
   }));
   router.post('/t/:tenantId/integration/preview', page(async (req, res) => {
@@ -371,7 +386,11 @@ export function webRouter(rt: Runtime): Router {
     const id = (v: string | undefined) => (v ? v : null);
     await api(req, 'updateCustomer', {
       params: p,
-      body: { monthlyRecurringInvoiceId: id(b.monthlyRecurringInvoiceId), annualRecurringInvoiceId: id(b.annualRecurringInvoiceId), noAutomaticInvoiceLines: b.noAutomaticInvoiceLines === 'on' },
+      body: {
+        monthlyRecurringInvoiceId: id(b.monthlyRecurringInvoiceId), annualRecurringInvoiceId: id(b.annualRecurringInvoiceId), noAutomaticInvoiceLines: b.noAutomaticInvoiceLines === 'on',
+        // Blank: the tenant's default terms; anything else goes to the API as a number, which checks it.
+        ...(b.paymentTermsDays !== undefined ? { paymentTermsDays: b.paymentTermsDays.trim() === '' ? null : Number(b.paymentTermsDays) } : {}),
+      },
     });
     back(res, `/t/${p.tenantId}/customers/${p.customerId}`, 'Customer settings saved.');
   }));
@@ -485,8 +504,9 @@ export function webRouter(rt: Runtime): Router {
     try {
       preview = await maybe(req, 'previewRecurringInvoice', { params: p });
     } catch (err) {
-      if (!(err instanceof HttpError) || err.status !== 409) throw err;
-      previewError = err.message;
+      const p = problemOf(err);
+      if (p?.status !== 409) throw err;
+      previewError = p.message;
     }
     const role = req.auth!.user.role;
     render(req, res, 'recurring-invoice', {
