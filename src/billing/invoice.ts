@@ -2,7 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { arrearsCharge } from './arrears.js';
 import { type CalendarDate, monthBounds } from './dates.js';
 import { dec, sum } from './decimal.js';
-import type { BillingContext, ProrataRule, RecurringLineSpec } from './model.js';
+import type { BillingContext, ProrataRule, RecurringLineSpec, UsageSnapshotReview } from './model.js';
 import { type Exact, exactOf, lineTax, roundMoney, roundRatio } from './money.js';
 import { type Period, periodContaining, previousPeriod } from './periods.js';
 import { currencyReview, unitPriceFor } from './price.js';
@@ -21,7 +21,7 @@ export interface LineProvenance {
   price: { source: string; asOf: CalendarDate };
   factor?: { days: number; periodDays: number };
   adjustment?: { quantityBefore: string; quantityAfter: string; highWaterMark?: string };
-  usage?: { usageSummary: string; month: string };
+  usage?: { usageSummary: string; month: string; review?: UsageSnapshotReview };
   /** An arrears line's pro-rata option when not `none`: kept to say that it is ignored (billed by the day already). */
   prorataIgnored?: ProrataRule;
 }
@@ -147,11 +147,11 @@ function usageLines(ctx: BillingContext, lineId: string, usageSummary: string, p
       exact: exactOf(s.charges),
       review: [],
       provenance: {
-        rule: 'usage: final charges of the month, quantity 1',
+        rule: s.review?.decision === 'adjusted' ? 'usage: the month\'s charges as adjusted in usage review, quantity 1' : 'usage: final charges of the month, quantity 1',
         subscriptions: [],
         quantities: [{ from: month.from, to: month.to, quantity: '1' }],
         price: { source: `usage summary ${usageSummary}`, asOf: s.month },
-        usage: { usageSummary, month: s.month },
+        usage: { usageSummary, month: s.month, ...(s.review ? { review: s.review } : {}) },
       },
     };
   });

@@ -41,6 +41,16 @@ export interface UsageSnapshot {
   usageSummary: string;
   month: CalendarMonth;
   charges: Decimal;
+  /** A reviewer's decision on the month (src/usage-review), when it holds for these charges: `charges` is then what it bills. */
+  review?: UsageSnapshotReview;
+}
+
+export interface UsageSnapshotReview {
+  decision: 'approved' | 'adjusted';
+  /** The month's charges as imported (an adjusted snapshot bills other charges). */
+  importedCharges: string;
+  note: string | null;
+  by: string;
 }
 
 /** Everything the engine needs to build a recurring invoice's invoices. */

@@ -100,7 +100,8 @@ export function composeMainLines(
     const review = [...l.review, ...(rows.get(l.line)?.reviewRequired ? [USER_REVIEW] : [])];
     const notFinal = l.kind === 'usage' && policy.today !== undefined && l.to > policy.today;
     if (notFinal) review.push(`usage line: the month is not over (it ends ${l.to}); these are the charges so far, not the final charges`);
-    else if (l.kind === 'usage' && policy.reviewUsageLines) review.push('usage line: check the month\'s final charges before issuing');
+    // A month a reviewer approved or adjusted (src/usage-review) is reviewed already.
+    else if (l.kind === 'usage' && policy.reviewUsageLines && !l.provenance.usage?.review) review.push('usage line: check the month\'s final charges before issuing');
     const provenance = notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance;
     return {
       recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,

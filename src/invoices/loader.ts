@@ -5,7 +5,7 @@ import { historyOf, type SubscriptionChange as EngineChange, type SubscriptionHi
 import type { BillingContext, LineSpec, UsageSnapshot } from '../billing/model.js';
 import type { Schedule } from '../billing/periods.js';
 import {
-  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UsageMonthlyCharge,
+  RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UsageMonthlyCharge, UsageReview,
 } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 
@@ -144,6 +144,18 @@ export function recurringInvoicesByIds(scope: TenantScope, ids: readonly string[
     .getMany());
 }
 
+/**
+ * A month's usage snapshot: its imported charges, or what a reviewer adjusted them to (src/usage-review) while the
+ * decision was made on the charges imported now (a later import of other charges undoes it: it needs a new look).
+ */
+function usageSnapshot(u: UsageMonthlyCharge, r: UsageReview | undefined): UsageSnapshot {
+  const charges = toDec(u.charges);
+  const base = { usageSummary: u.usageSummaryId, month: u.month, charges };
+  if (!r || !toDec(r.importedCharges).eq(charges)) return base;
+  const review = { decision: r.decision, importedCharges: charges.toString(), note: r.note, by: r.decidedByEmail };
+  return r.decision === 'adjusted' && r.adjustedCharges ? { ...base, charges: toDec(r.adjustedCharges), review } : { ...base, review };
+}
+
 /** Reads recurring invoices, their lines and links, the linked subscriptions' histories and usage snapshots. */
 export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOptions = {}): Promise<LoadedRecurringInvoice[]> {
   const statuses = [...(opts.statuses ?? ['active'])];
@@ -188,6 +200,8 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
     all ? undefined : { column: 'subscriptionId', ids: subscriptionIds });
   const summaryIds = [...new Set(lines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
   const usage = await inChunks(summaryIds, (chunk) => scope.repo(UsageMonthlyCharge).findBy({ usageSummaryId: In(chunk) }));
+  const reviews = new Map((await inChunks(summaryIds, (chunk) => scope.repo(UsageReview).findBy({ usageSummaryId: In(chunk) })))
+    .map((r) => [`${r.usageSummaryId}|${r.month}`, r]));
 
   const rowsBySub = new Map<string, Raw[]>();
   for (const r of changeRows) {
@@ -215,7 +229,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
     }
     return h;
   };
-  const snapshots: UsageSnapshot[] = usage.map((u) => ({ usageSummary: u.usageSummaryId, month: u.month, charges: toDec(u.charges) }));
+  const snapshots: UsageSnapshot[] = usage.map((u) => usageSnapshot(u, reviews.get(`${u.usageSummaryId}|${u.month}`)));
   const snapshotsBySummary = new Map<string, UsageSnapshot[]>();
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
     const list = m.get(k);

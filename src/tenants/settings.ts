@@ -64,6 +64,9 @@ export const tenantSettingsSchema = z.strictObject({
   /** Base of Pax8's webhooks API; null = derived from the tenant's API base (…/v1 → …/api/v2). */
   pax8WebhooksApiUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
+  /** Usage review (src/usage-review): a month whose usage grew by more than this percentage over the month before is flagged a spike. */
+  usageSpikePercent: z.preprocess((v) => (typeof v === 'number' ? String(v) : v),
+    z.string().regex(/^\d{1,6}(\.\d{1,2})?$/, 'a percentage such as "50" or "12.5"')).default('50'),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

@@ -6,6 +6,7 @@ import { Product } from './product.js';
 import { Subscription } from './subscription.js';
 import { SubscriptionChange } from './subscription-change.js';
 import { UsageSummary, UsageMonthlyCharge, UsageLine } from './usage.js';
+import { UsageReview } from './usage-review.js';
 import { ImportRun, ImportError } from './import-run.js';
 import { User, UserLoginAttempt } from './user.js';
 import { Session } from './session.js';
@@ -43,6 +44,8 @@ export {
 export { OPERATION_TYPES, type OperationType, type OperationStatus } from './operation.js';
 export { CHANGE_KINDS, type ChangeKind, type NoticeChannel } from './notice-delivery.js';
 export type { WebhookDeliveryStatus } from './webhook.js';
+export { UsageReview };
+export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review.js';
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
@@ -54,5 +57,5 @@ export const ALL_ENTITIES = [
   LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
   Pax8Invoice, Pax8InvoiceItem, LeakageNotice,
   LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
-  SubscriptionWatch, NoticeSecret,
+  SubscriptionWatch, NoticeSecret, UsageReview,
 ];

@@ -13,6 +13,7 @@ import './routes/operations.js';
 import './routes/events.js';
 import './routes/webhooks.js';
 import './routes/notices.js';
+import './routes/usage-review.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';
