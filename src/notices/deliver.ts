@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { In, type DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { ChangeNotice, NoticeDelivery, NoticeSecret, Tenant, type NoticeChannel } from '../db/entities/index.js';
+import { ChangeNotice, NoticeDelivery, Tenant, type NoticeChannel } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import { adminUsers } from './detect.js';
 import { outboundUrlProblem } from '../app/outbound-url.js';
+import { openSmtpTransport } from '../mail/smtp.js';
 
 /**
  * Sends queued notice deliveries (the outbox written by detection): e-mail through the tenant's SMTP
@@ -16,30 +16,6 @@ import { outboundUrlProblem } from '../app/outbound-url.js';
  */
 
 export const MAX_ATTEMPTS = 5;
-
-function secretContext(tenantId: string): string {
-  return `tenant:${tenantId}:smtpPassword`;
-}
-
-/** Stores (or with null removes) the tenant's SMTP password, sealed. It is never returned or logged. */
-export async function setSmtpPassword(ds: DataSource, secrets: SecretBox, tenantId: string, password: string | null): Promise<void> {
-  const scope = new TenantScope(ds.manager, tenantId);
-  const sealed = password === null ? null : secrets.encrypt(password, secretContext(tenantId));
-  const now = new Date();
-  const row = await scope.repo(NoticeSecret).findOneBy({});
-  if (row) await scope.repo(NoticeSecret).update({ id: row.id }, { smtpPasswordSealed: sealed, updatedAt: now });
-  else await scope.repo(NoticeSecret).insert([{ id: randomUUID(), smtpPasswordSealed: sealed, createdAt: now, updatedAt: now }]);
-}
-
-export async function hasSmtpPassword(ds: DataSource, tenantId: string): Promise<boolean> {
-  const row = await new TenantScope(ds.manager, tenantId).repo(NoticeSecret).findOneBy({});
-  return !!row?.smtpPasswordSealed;
-}
-
-async function smtpPassword(ds: DataSource, secrets: SecretBox, tenantId: string): Promise<string | null> {
-  const row = await new TenantScope(ds.manager, tenantId).repo(NoticeSecret).findOneBy({});
-  return row?.smtpPasswordSealed ? secrets.decrypt(row.smtpPasswordSealed, secretContext(tenantId)) : null;
-}
 
 export function noticeText(n: ChangeNotice): string {
   return `${n.message}\n\nNext invoice: ${n.invoiceEffect}`;
@@ -86,7 +62,7 @@ export async function deliverPending(ds: DataSource, secrets: SecretBox, tenantI
     if (pending.length === 0) continue;
     const notices = new Map((await scope.repo(ChangeNotice).findBy({ id: In([...new Set(pending.map((p) => p.noticeId))]) })).map((n) => [n.id, n]));
     const settings = tenantSettings(tenant).notices;
-    const mail: { transport: Transporter | null } = { transport: null };
+    const mail: { smtp: { transport: Transporter; from: string } | null } = { smtp: null };
     let recipients: string[] | null = null;
     try {
       for (const d of pending) {
@@ -107,7 +83,7 @@ export async function deliverPending(ds: DataSource, secrets: SecretBox, tenantI
         }
       }
     } finally {
-      mail.transport?.close();
+      mail.smtp?.transport.close();
     }
 
     async function send(channel: NoticeChannel, n: ChangeNotice): Promise<void> {
@@ -119,18 +95,10 @@ export async function deliverPending(ds: DataSource, secrets: SecretBox, tenantI
         if (!settings.slackWebhookUrl) throw new Error('no Slack webhook URL configured');
         return postJson(settings.slackWebhookUrl, slackPayload(n));
       }
-      if (!settings.smtpHost || !settings.smtpFrom) throw new Error('no SMTP server configured');
-      if (!mail.transport) {
-        const pass = await smtpPassword(ds, secrets, tenant.id);
-        mail.transport = nodemailer.createTransport({
-          host: settings.smtpHost, port: settings.smtpPort, secure: settings.smtpSecure,
-          ...(settings.smtpUser ? { auth: { user: settings.smtpUser, pass: pass ?? '' } } : {}),
-          connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
-        });
-      }
+      mail.smtp ??= await openSmtpTransport(ds, secrets, tenant);
       recipients ??= settings.adminRecipients.length ? settings.adminRecipients : (await adminUsers(scope, tenant)).map((u) => u.email);
       if (recipients.length === 0) throw new Error('no recipients: set notices.adminRecipients or add an admin user');
-      await mail.transport.sendMail({ from: settings.smtpFrom, to: recipients.join(', '), subject: n.subject, text: noticeText(n) });
+      await mail.smtp.transport.sendMail({ from: mail.smtp.from, to: recipients.join(', '), subject: n.subject, text: noticeText(n) });
     }
   }
   return result;

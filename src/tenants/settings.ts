@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { templateProblem } from '../common/text-template.js';
 
 export const PRODUCT_IMPORT_MODES = ['none', 'products', 'products_and_lines'] as const;
 export type ProductImportMode = (typeof PRODUCT_IMPORT_MODES)[number];
@@ -8,6 +9,20 @@ export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
 const regex = z.string().max(500)
   .refine((s) => { try { new RegExp(s, 'i'); return true; } catch { return false; } }, 'a valid regular expression (empty: not set)');
+
+/** The placeholders an invoice e-mail's subject and body may use (src/invoice-delivery/message.ts fills them). */
+export const INVOICE_MAIL_PLACEHOLDERS = ['customer', 'number', 'invoiceDate', 'dueDate', 'period', 'total', 'currency', 'seller'] as const;
+const mailTemplate = (max: number) => z.string().min(1).max(max).superRefine((t, ctx) => {
+  const problem = templateProblem(t, INVOICE_MAIL_PLACEHOLDERS);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const DEFAULT_INVOICE_SUBJECT = 'Invoice {{number}} from {{seller}}';
+export const DEFAULT_INVOICE_BODY = [
+  'Dear {{customer}},', '',
+  'Please find attached invoice {{number}} dated {{invoiceDate}} for {{period}}.', 'Amount due: {{total}}.', '',
+  'Kind regards,', '{{seller}}',
+].join('\n');
 
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression, e.g. "0 */4 * * *"');
 
@@ -61,6 +76,15 @@ export const tenantSettingsSchema = z.strictObject({
     teamsWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
     slackWebhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   }).prefault({}),
+  /** Invoices by e-mail (src/invoice-delivery): over the SMTP server of `notices`; templates are Handlebars text. */
+  invoiceDelivery: z.strictObject({
+    /** Queue an invoice for sending as soon as it is issued (approved, or issued by the run without review). */
+    autoSend: z.boolean().default(false),
+    subjectTemplate: mailTemplate(500).default(DEFAULT_INVOICE_SUBJECT),
+    bodyTemplate: mailTemplate(20_000).default(DEFAULT_INVOICE_BODY),
+    /** Reply-To of the invoice e-mails (null: the SMTP sender). */
+    replyTo: z.email().nullable().default(null),
+  }).prefault({}),
   /** Base of Pax8's webhooks API; null = derived from the tenant's API base (…/v1 → …/api/v2). */
   pax8WebhooksApiUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
@@ -92,7 +116,7 @@ export function mergeTenantSettings(current: TenantSettings, patch: unknown): Te
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be an object');
   const p = patch as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...current, ...p };
-  for (const group of ['imports', 'schedule', 'notices'] as const) {
+  for (const group of ['imports', 'schedule', 'notices', 'invoiceDelivery'] as const) {
     if (p[group] !== undefined) {
       if (typeof p[group] !== 'object' || p[group] === null) throw new SettingsError(`${group} must be an object`);
       merged[group] = { ...current[group], ...(p[group] as object) };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import express from 'express';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/http/pdf.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/invoices/pdf.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
 import { jobsRouter } from '../../src/http/jobs-dashboard.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { ImportRun, Subscription } from '../../src/db/entities/index.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/http/pdf.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/invoices/pdf.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 import { clockFrom } from '../../src/common/clock.js';
 

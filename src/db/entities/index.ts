@@ -24,6 +24,7 @@ import { LicenceOperation, LicencesInUse } from './operation.js';
 import { EventLogEntry, EventLogCursor } from './event-log.js';
 import { WebhookEndpoint, WebhookDelivery } from './webhook.js';
 import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from './notice-delivery.js';
+import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export {
@@ -44,6 +45,8 @@ export {
 export { OPERATION_TYPES, type OperationType, type OperationStatus } from './operation.js';
 export { CHANGE_KINDS, type ChangeKind, type NoticeChannel } from './notice-delivery.js';
 export type { WebhookDeliveryStatus } from './webhook.js';
+export { CustomerBillingContact, InvoiceDelivery };
+export { INVOICE_DELIVERY_STATUSES, type InvoiceDeliveryStatus, type BillingContactKind } from './invoice-delivery.js';
 export { UsageReview };
 export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review.js';
 
@@ -57,5 +60,5 @@ export const ALL_ENTITIES = [
   LicensingSettings, LicensingSubscriptionRule, LicensingChangeRequest, LicensingNotice,
   Pax8Invoice, Pax8InvoiceItem, LeakageNotice,
   LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
-  SubscriptionWatch, NoticeSecret, UsageReview,
+  SubscriptionWatch, NoticeSecret, UsageReview, CustomerBillingContact, InvoiceDelivery,
 ];

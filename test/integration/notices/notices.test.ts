@@ -6,7 +6,8 @@ import {
   ChangeNotice, EventLogEntry, LicensingNotice, NoticeDelivery, NoticeSecret, RecurringInvoiceAdjustment, Subscription, User,
 } from '../../../src/db/entities/index.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
-import { deliverPending, setSmtpPassword } from '../../../src/notices/deliver.js';
+import { deliverPending } from '../../../src/notices/deliver.js';
+import { setSmtpPassword } from '../../../src/mail/smtp.js';
 import { detectChanges } from '../../../src/notices/detect.js';
 import { afterSubscriptionSync } from '../../../src/notices/after-sync.js';
 import { TenantService } from '../../../src/tenants/service.js';

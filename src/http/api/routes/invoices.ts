@@ -7,7 +7,7 @@ import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { systemClock } from '../../../common/clock.js';
-import { htmlToPdf, pdfAvailable } from '../../pdf.js';
+import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import { HttpError, notFound } from '../errors.js';
 import { listQuery, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';

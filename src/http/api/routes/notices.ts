@@ -1,7 +1,8 @@
 import { In } from 'typeorm';
 import { z } from 'zod';
 import { ChangeNotice, NoticeDelivery } from '../../../db/entities/index.js';
-import { deliverPending, hasSmtpPassword, setSmtpPassword } from '../../../notices/deliver.js';
+import { deliverPending } from '../../../notices/deliver.js';
+import { hasSmtpPassword, setSmtpPassword } from '../../../mail/smtp.js';
 import { detectChanges } from '../../../notices/detect.js';
 import { listMyNotices, markAllMyNoticesRead, markMyNoticeRead } from '../../../notices/in-app.js';
 import { tenantSettings } from '../../../tenants/service.js';
