@@ -33,6 +33,8 @@ export interface ImportContext {
    * other (on SQLite all queries share one connection, so a concurrent write would join an open transaction).
    */
   writes: Mutex;
+  /** Read every usage summary's open months in full (`recurra import --full`), not only what can still change. */
+  fullUsage: boolean;
   /** Records per write transaction (default 5,000). */
   batchSize: number;
   progress(e: ProgressEvent): void;

@@ -31,6 +31,8 @@ export interface ImportOptions {
   /** Local customer ids: import subscriptions/usage of these customers only (default: every mapped customer). */
   customers?: string[];
   dryRun?: boolean;
+  /** Usage: read every summary's open months in full instead of only the days that can still change (usage-plan.ts). */
+  fullUsage?: boolean;
   /** 'cli', 'http', 'schedule', 'webhook'. */
   trigger: string;
   /** A user name, or the job/process that started the run. */
@@ -78,7 +80,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const client = opts.pax8Client ?? threaded ?? new Pax8Client(config!);
   const ctx: ImportContext = {
     scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today, zone: tenant.timeZone,
-    signal: opts.signal, writes: new Mutex(), batchSize: Math.max(1, opts.batchSize ?? 5000), progress: (e) => opts.onProgress?.(e),
+    signal: opts.signal, writes: new Mutex(), fullUsage: opts.fullUsage ?? false, batchSize: Math.max(1, opts.batchSize ?? 5000), progress: (e) => opts.onProgress?.(e),
   };
   let failure: string | undefined;
   try {

@@ -19,6 +19,8 @@ export interface RunDetails {
   invoiceLines: Array<{ subscriptionPax8Id: string; added: boolean; recurringInvoiceId?: string; reason?: string }>;
   /** Subscriptions whose product has no Recurra SKU (src/pax8/sku.ts cannot map its terms): imported without a product. */
   unmappedSkus: Array<{ pax8ProductId: string; billingTerm: string | null; commitmentTerm: string | null; reason: string }>;
+  /** Usage summaries by why their days were read or not (usage-plan.ts: new, full, month_close, weekly, changed, unchanged) and the days asked for. */
+  usageReads?: { reasons: Record<string, number>; days: number };
   /** What a dry run would change, per record (capped). */
   planned?: Array<{ entity: ImportEntity; pax8Id: string; outcome: Outcome; fields?: string[] }>;
 }

@@ -15,7 +15,7 @@ import { round6 } from './rounding.js';
 import type { CompanyScope } from './scope-companies.js';
 import { activeFromStatus, historyChanges } from './subscription-state.js';
 import type { UsageCarrier } from './subscriptions-import.js';
-import { usageDates } from './usage-days.js';
+import { planUsageDays, usageToday, type StoredUsageState, type UsagePlan, type UsagePlanSettings } from './usage-plan.js';
 import { chargeMonth, linesTotal, sameLine, toLineFields, type LineFields } from './usage-lines.js';
 import { usageOwner } from './usage-rules.js';
 
@@ -39,7 +39,16 @@ interface Fetched {
   summary: Pax8UsageSummary;
   customerId: string | null;
   mappedBy: string | null;
+  /** Which days were read (plan.days), and the lines Pax8 answered for them. */
+  plan: UsagePlan;
   lines: LineFields[];
+}
+
+/** What is stored of a summary: its row's id, hash, flag and what its last clean import read. */
+interface StoredSummary extends StoredUsageState {
+  id: string;
+  contentHash: string;
+  linesMismatch: boolean;
 }
 
 /**
@@ -52,9 +61,16 @@ interface Fetched {
  */
 export async function importUsage(ctx: ImportContext, companies: CompanyScope, carriers: Feed<UsageCarrier>): Promise<void> {
   const { rec } = ctx;
-  const dates = usageDates(ctx.now, ctx.today);
+  const today = usageToday(ctx.now, ctx.today);
+  const planSettings: UsagePlanSettings = {
+    revisionDays: ctx.settings.usageRevisionDays, monthCloseDays: ctx.settings.usageMonthCloseDays, fullRefreshDays: ctx.settings.usageFullRefreshDays,
+  };
   const fallbackMonth = ctx.now.toISOString().slice(0, 7);
   const writes = ctx.writes;
+  // What each stored summary's last import read decides which of its days are asked for (usage-plan.ts).
+  const known = await writes.run(() => storedSummaries(ctx.scope));
+  const reads = { reasons: {} as Record<string, number>, days: 0 };
+  rec.details.usageReads = reads;
   const queue: Fetched[] = [];
   const roomWaiters: Array<() => void> = [];
   let writer: Promise<void> | null = null;
@@ -62,7 +78,7 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
   let done = 0;
   const groupReady = () => queue.length >= GROUP || (!fetching && queue.length > 0);
 
-  const fetchLines = async (summaryId: string): Promise<Pax8UsageLine[] | null> => {
+  const fetchLines = async (summaryId: string, dates: string[]): Promise<Pax8UsageLine[] | null> => {
     const perDay = await readDays(ctx, summaryId, dates);
     const lines: Pax8UsageLine[] = [];
     let bad = false;
@@ -94,11 +110,17 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
       rec.count('usage', 'skipped');
       return;
     }
-    const raw = await fetchLines(summary.id);
+    const plan = planUsageDays({
+      today, stored: known.get(summary.id) ?? null, charges: round6(summary.currentCharges ?? new Decimal(0)),
+      partnerTotal: round6(summary.partnerTotal ?? new Decimal(0)), full: ctx.fullUsage, settings: planSettings,
+    });
+    reads.reasons[plan.reason] = (reads.reasons[plan.reason] ?? 0) + 1;
+    reads.days += plan.days.length;
+    const raw = plan.days.length > 0 ? await fetchLines(summary.id, plan.days) : [];
     if (raw === null) return; // errors recorded; the summary stays untouched until its lines read cleanly
     const currency = (summary.currencyCode ?? 'USD').slice(0, 3).toUpperCase();
     const fetched: Fetched = {
-      carrier, summary, lines: toLineFields(raw, currency),
+      carrier, summary, plan, lines: toLineFields(raw, currency),
       customerId: owner.kind === 'customer' ? owner.customerId : null,
       mappedBy: owner.kind === 'customer' ? owner.mappedBy : null,
     };
@@ -176,43 +198,38 @@ export async function importUsage(ctx: ImportContext, companies: CompanyScope, c
 
 interface Prepared {
   f: Fetched;
-  month: string;
   charges: Decimal;
   partnerTotal: Decimal;
-  summaryFields: Omit<UsageSummary, 'id' | 'tenantId' | 'contentHash' | 'createdAt' | 'updatedAt'>;
+  summaryFields: Omit<UsageSummary, 'id' | 'tenantId' | 'contentHash' | 'createdAt' | 'updatedAt' | 'linesMismatch' | 'linesFinalThrough' | 'lastFullRead' | 'closedMonth'>;
   subFields: {
     name: string; pax8CompanyId: string | null; customerId: string | null; pax8ProductId: string | null; vendorName: string | null;
     quantity: Decimal; status: string; billingTerm: string; price: Decimal; cost: Decimal; currency: string;
   };
   subHash: string;
-  hash: string;
 }
 
-/** Pure: the rows a fetched summary should have, and their hashes. */
-function prepare(ctx: ImportContext, f: Fetched, fallbackMonth: string): Prepared {
+/** Pure: the rows a fetched summary should have (its lines and month are settled against the stored ones when written). */
+function prepare(f: Fetched): Prepared {
   const s = f.summary;
   const currency = (s.currencyCode ?? 'USD').slice(0, 3).toUpperCase();
   const charges = round6(s.currentCharges ?? new Decimal(0));
   const partnerTotal = round6(s.partnerTotal ?? new Decimal(0));
-  const month = chargeMonth(f.lines, fallbackMonth);
-  const total = linesTotal(f.lines, month);
-  const mismatch = f.lines.length > 0 && !total.eq(charges);
-  if (mismatch) ctx.rec.note('linesMismatch', { usageSummaryId: s.id, charges: charges.toFixed(), linesTotal: total.toFixed(), month });
-
   const summaryFields = {
     pax8Id: s.id, pax8SubscriptionId: f.carrier.pax8SubscriptionId, pax8CompanyId: s.companyId ?? null, pax8ProductId: s.productId ?? null,
     resourceGroup: s.resourceGroup?.slice(0, 255) ?? null, vendorName: s.vendorName?.slice(0, 120) ?? null, customerId: f.customerId,
-    mappedBy: f.mappedBy, currentCharges: charges, partnerTotal, currency, isTrial: s.isTrial ?? false, linesMismatch: mismatch,
+    mappedBy: f.mappedBy, currentCharges: charges, partnerTotal, currency, isTrial: s.isTrial ?? false,
   };
   const subFields = {
     name: `${f.carrier.productName} (Usage Summary)`.slice(0, 255), pax8CompanyId: s.companyId ?? f.carrier.pax8CompanyId, customerId: f.customerId,
     pax8ProductId: s.productId ?? null, vendorName: s.vendorName?.slice(0, 120) ?? null, quantity: new Decimal(1), status: f.carrier.status.slice(0, 40),
     billingTerm: 'Monthly', price: charges, cost: partnerTotal, currency,
   };
-  const subHash = contentHash(subFields);
-  // One hash over the summary, its month, its lines and its subscription: an unchanged summary costs no read of its rows.
-  const hash = contentHash({ summaryFields, month, lines: f.lines, subHash });
-  return { f, month, charges, partnerTotal, summaryFields, subFields, subHash, hash };
+  return { f, charges, partnerTotal, summaryFields, subFields, subHash: contentHash(subFields) };
+}
+
+/** The summary row's hash: its fields, its lines-mismatch flag and its usage subscription (not its lines, read a few days at a time). */
+function summaryHash(p: Prepared, linesMismatch: boolean): string {
+  return contentHash({ summaryFields: p.summaryFields, linesMismatch, subHash: p.subHash });
 }
 
 /** Rows of one summary to write, gathered so that a group's inserts go out as multi-row statements. */
@@ -234,22 +251,23 @@ interface Rows {
 async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: string): Promise<void> {
   const { rec, scope } = ctx;
   let prepared: Prepared[];
-  let storedByPax8: Map<string, { id: string; contentHash: string }>;
+  let storedByPax8: Map<string, StoredSummary>;
   try {
-    prepared = group.map((f) => prepare(ctx, f, fallbackMonth));
+    prepared = group.map((f) => prepare(f));
     storedByPax8 = await storedSummaries(scope, prepared.map((p) => p.f.summary.id));
   } catch (err) {
     for (const f of group) rec.error('usage', f.summary.id, `could not save usage summary ${f.summary.id}: ${(err as Error).message}`, f.summary);
     return;
   }
-  const toWrite: Array<{ p: Prepared; storedId: string | undefined }> = [];
+  const toWrite: Array<{ p: Prepared; stored: StoredSummary | undefined }> = [];
   for (const p of prepared) {
     const stored = storedByPax8.get(p.f.summary.id);
-    if (stored && stored.contentHash === p.hash) {
+    // A summary whose lines were not read and whose fields are as stored costs no further read.
+    if (stored && p.f.plan.days.length === 0 && stored.contentHash === summaryHash(p, stored.linesMismatch)) {
       if (ctx.dryRun) rec.plan('usage', p.f.summary.id, 'unchanged');
       rec.count('usage', 'unchanged');
     } else {
-      toWrite.push({ p, storedId: stored?.id });
+      toWrite.push({ p, stored });
     }
   }
   if (toWrite.length === 0) return;
@@ -258,7 +276,7 @@ async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: st
     const after: Array<() => void> = [];
     const created: Array<{ sub: Subscription }> = [];
     for (const it of items) {
-      after.push(await writeSummary(ctx, tx, it.p, it.storedId, rows, created));
+      after.push(await writeSummary(ctx, tx, it.p, it.stored, fallbackMonth, rows, created));
     }
     await bulkInsert(tx, UsageSummary, rows.summaries);
     await bulkInsert(tx, UsageMonthlyCharge, rows.months);
@@ -286,70 +304,106 @@ async function saveGroup(ctx: ImportContext, group: Fetched[], fallbackMonth: st
   await writeBatch(scope, toWrite, one, (it, err) => fail(it.p, err));
 }
 
-/** Stored summaries of the given Pax8 ids: id and content hash only. */
-async function storedSummaries(scope: TenantScope, pax8Ids: string[]): Promise<Map<string, { id: string; contentHash: string }>> {
-  const out = new Map<string, { id: string; contentHash: string }>();
-  if (pax8Ids.length === 0) return out;
-  const rows: Array<Record<string, unknown>> = await scope.repo(UsageSummary).query('u')
-    .select('u.id', 'id').addSelect('u.pax8Id', 'pax8Id').addSelect('u.contentHash', 'contentHash')
-    .andWhere('u.pax8Id IN (:...ids)', { ids: pax8Ids }).getRawMany();
-  for (const r of rows) out.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash) });
+/** Stored summaries (of the given Pax8 ids, or all of the tenant's): what saving and planning a read compare against. */
+async function storedSummaries(scope: TenantScope, pax8Ids?: string[]): Promise<Map<string, StoredSummary>> {
+  const out = new Map<string, StoredSummary>();
+  if (pax8Ids?.length === 0) return out;
+  const q = scope.repo(UsageSummary).query('u')
+    .select('u.id', 'id').addSelect('u.pax8Id', 'pax8Id').addSelect('u.contentHash', 'contentHash').addSelect('u.linesMismatch', 'linesMismatch')
+    .addSelect('u.currentCharges', 'currentCharges').addSelect('u.partnerTotal', 'partnerTotal').addSelect('u.linesFinalThrough', 'linesFinalThrough')
+    .addSelect('u.lastFullRead', 'lastFullRead').addSelect('u.closedMonth', 'closedMonth');
+  if (pax8Ids) q.andWhere('u.pax8Id IN (:...ids)', { ids: pax8Ids });
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  for (const r of await q.getRawMany<Record<string, unknown>>()) {
+    out.set(String(r.pax8Id), {
+      id: String(r.id), contentHash: String(r.contentHash), linesMismatch: r.linesMismatch === true || Number(r.linesMismatch) === 1,
+      currentCharges: new Decimal(String(r.currentCharges)), partnerTotal: new Decimal(String(r.partnerTotal)),
+      finalThrough: text(r.linesFinalThrough), lastFullRead: text(r.lastFullRead), closedMonth: text(r.closedMonth),
+    });
+  }
   return out;
 }
 
 /**
- * One summary whose content changed (or that is new): updates are made at once on `tx`, inserts are
- * added to `rows` for the group's multi-row statements. In a dry run nothing is written; the outcome
- * is planned. Returns what to count once the transaction commits.
+ * One summary that was read (or whose fields changed, or that is new): updates are made at once on `tx`, inserts are
+ * added to `rows` for the group's multi-row statements. The days read replace the stored lines of those days; the
+ * charges' month and the lines-mismatch check see the stored lines of the open months' other days, as a read of every
+ * day would. In a dry run nothing is written; the outcome is planned. Returns what to count once the transaction commits.
  */
 async function writeSummary(
-  ctx: ImportContext, tx: TenantScope, p: Prepared, storedId: string | undefined, rows: Rows, created: Array<{ sub: Subscription }>,
+  ctx: ImportContext, tx: TenantScope, p: Prepared, stored: StoredSummary | undefined, fallbackMonth: string, rows: Rows,
+  created: Array<{ sub: Subscription }>,
 ): Promise<() => void> {
   const s = p.f.summary;
-  const { charges, partnerTotal, month, summaryFields, subFields, subHash, hash } = p;
-  const stored = storedId ? await tx.repo(UsageSummary).findOneBy({ id: storedId }) : null;
-  const storedMonth = stored ? await tx.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
-  const storedLines = stored
-    ? await tx.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id })
-      .andWhere('l.usageDate >= :from', { from: p.f.lines.length ? minDate(p.f.lines) : '9999-12-31' }).getMany()
-    : [];
+  const { plan } = p.f;
+  const { charges, partnerTotal, summaryFields, subFields, subHash } = p;
+  const read = plan.days.length > 0;
+  let linesMismatch = stored?.linesMismatch ?? false;
+  let month: string | null = null;
+  let storedMonth: UsageMonthlyCharge | null = null;
+  let newLines: LineFields[] = [];
+  let changedLines: Array<{ old: UsageLine; line: LineFields }> = [];
+  let mismatch: { usageSummaryId: string; charges: string; linesTotal: string; month: string } | null = null;
+  if (read) {
+    const loadFrom = plan.days[0]! < plan.openFrom ? plan.days[0]! : plan.openFrom;
+    const storedLines = stored
+      ? await tx.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id }).andWhere('l.usageDate >= :from', { from: loadFrom }).getMany()
+      : [];
+    const readDays = new Set(plan.days);
+    const current = [...storedLines.filter((l) => !readDays.has(l.usageDate)) as unknown as LineFields[], ...p.f.lines]
+      .filter((l) => l.usageDate >= plan.openFrom);
+    month = chargeMonth(current, fallbackMonth);
+    const total = linesTotal(current, month);
+    linesMismatch = current.length > 0 && !total.eq(charges);
+    if (linesMismatch) mismatch = { usageSummaryId: s.id, charges: charges.toFixed(), linesTotal: total.toFixed(), month };
+    storedMonth = stored ? await tx.repo(UsageMonthlyCharge).findOneBy({ usageSummaryId: stored.id, month }) : null;
+    const storedByKey = new Map(storedLines.map((l) => [`${l.usageDate}|${l.lineKey}`, l]));
+    newLines = p.f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));
+    changedLines = p.f.lines.flatMap((line) => {
+      const old = storedByKey.get(`${line.usageDate}|${line.lineKey}`);
+      return old !== undefined && !sameLine(old as unknown as LineFields, line) ? [{ old, line }] : [];
+    });
+  }
+  const hash = summaryHash(p, linesMismatch);
+  const state = read ? plan.next : { finalThrough: stored?.finalThrough ?? null, lastFullRead: stored?.lastFullRead ?? null, closedMonth: stored?.closedMonth ?? null };
   const usageSub = stored ? await tx.repo(Subscription).findOneBy({ kind: 'usage_summary', pax8Id: s.id }) : null;
 
-  const storedByKey = new Map(storedLines.map((l) => [`${l.usageDate}|${l.lineKey}`, l]));
-  const newLines = p.f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));
-  const changedLines = p.f.lines.filter((l) => {
-    const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`);
-    return old !== undefined && !sameLine(old as unknown as LineFields, l);
-  });
-  const monthChanged = !storedMonth || !storedMonth.charges.eq(charges) || !storedMonth.partnerTotal.eq(partnerTotal);
+  const monthChanged = month !== null && (!storedMonth || !storedMonth.charges.eq(charges) || !storedMonth.partnerTotal.eq(partnerTotal));
   const summaryChanged = !stored || stored.contentHash !== hash;
+  const stateChanged = !stored || stored.finalThrough !== state.finalThrough || stored.lastFullRead !== state.lastFullRead || stored.closedMonth !== state.closedMonth;
   const subChanged = !usageSub || usageSub.contentHash !== subHash;
   const anything = summaryChanged || monthChanged || newLines.length > 0 || changedLines.length > 0 || subChanged;
   const outcome: Outcome = !stored ? 'created' : anything ? 'updated' : 'unchanged';
-  const counted = () => ctx.rec.count('usage', outcome);
+  const counted = () => {
+    ctx.rec.count('usage', outcome);
+    if (mismatch) ctx.rec.note('linesMismatch', mismatch);
+  };
   if (ctx.dryRun) {
     ctx.rec.plan('usage', s.id, outcome);
     return counted;
   }
-  if (!anything) return counted;
+  if (!anything && !stateChanged) return counted;
 
   const now = new Date();
+  const readState = { linesFinalThrough: state.finalThrough, lastFullRead: state.lastFullRead, closedMonth: state.closedMonth };
   let summaryId = stored?.id;
   if (!stored) {
     summaryId = timeOrderedId();
-    rows.summaries.push(tx.repo(UsageSummary).create({ id: summaryId, ...summaryFields, contentHash: hash, createdAt: now, updatedAt: now }));
-  } else if (summaryChanged) {
-    await tx.repo(UsageSummary).update({ id: stored.id }, { ...summaryFields, contentHash: hash, updatedAt: now });
+    rows.summaries.push(tx.repo(UsageSummary).create({
+      id: summaryId, ...summaryFields, linesMismatch, ...readState, contentHash: hash, createdAt: now, updatedAt: now,
+    }));
+  } else if (summaryChanged || stateChanged) {
+    // What was read is recorded with what it changed; a read that changed nothing moves only the read state.
+    await tx.repo(UsageSummary).update({ id: stored.id }, summaryChanged
+      ? { ...summaryFields, linesMismatch, ...readState, contentHash: hash, updatedAt: now }
+      : readState);
   }
   if (monthChanged) {
     if (storedMonth) await tx.repo(UsageMonthlyCharge).update({ id: storedMonth.id }, { charges, partnerTotal, updatedAt: now });
-    else rows.months.push(tx.repo(UsageMonthlyCharge).create({ id: timeOrderedId(), usageSummaryId: summaryId!, month, charges, partnerTotal, createdAt: now, updatedAt: now }));
+    else rows.months.push(tx.repo(UsageMonthlyCharge).create({ id: timeOrderedId(), usageSummaryId: summaryId!, month: month!, charges, partnerTotal, createdAt: now, updatedAt: now }));
   }
   for (const l of newLines) rows.lines.push(tx.repo(UsageLine).create({ id: timeOrderedId(), usageSummaryId: summaryId!, ...l, createdAt: now, updatedAt: now }));
-  for (const l of changedLines) {
-    const old = storedByKey.get(`${l.usageDate}|${l.lineKey}`)!;
-    await tx.repo(UsageLine).update({ id: old.id }, { ...l, updatedAt: now });
-  }
+  for (const { old, line } of changedLines) await tx.repo(UsageLine).update({ id: old.id }, { ...line, updatedAt: now });
   if (subChanged) {
     const active = usageSub?.activeOverride ?? activeFromStatus(subFields.status);
     if (!usageSub) {
@@ -384,10 +438,4 @@ function changeOf(tx: TenantScope, ctx: ImportContext, sub: Subscription, fields
 function errorPayload(err: unknown): unknown {
   const e = err as { kind?: unknown; endpoint?: unknown; status?: unknown; body?: unknown };
   return { kind: e.kind ?? null, endpoint: e.endpoint ?? null, status: e.status ?? null, body: e.body ?? null };
-}
-
-function minDate(lines: LineFields[]): string {
-  let m = '9999-12-31';
-  for (const l of lines) if (l.usageDate < m) m = l.usageDate;
-  return m;
 }

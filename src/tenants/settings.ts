@@ -51,6 +51,14 @@ export const tenantSettingsSchema = z.strictObject({
      * subscription|usage" or null mean not set; any other value still limits usage to the products it matches.
      */
     usageProductPattern: regex.nullable().default(null),
+    /**
+     * Which usage days a daily import reads (src/imports/usage-plan.ts): Pax8 may revise a day for this many days
+     * after it; the previous month stays open through this day of the month (read, then refreshed in full once); the
+     * open months are read in full at least every this many days.
+     */
+    usageRevisionDays: z.number().int().min(0).max(31).default(3),
+    usageMonthCloseDays: z.number().int().min(1).max(28).default(5),
+    usageFullRefreshDays: z.number().int().min(1).max(31).default(7),
     /** Usage lines hold invoices for review before they are issued. */
     reviewUsageLines: z.boolean().default(true),
   }).prefault({}).refine((i) => !(i.ownCompanyPax8Id && i.ownCompanyDeclined), {

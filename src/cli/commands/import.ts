@@ -11,6 +11,7 @@ interface ImportCliOptions {
   entities?: string;
   customers?: string;
   dryRun?: boolean;
+  full?: boolean;
   json?: boolean;
 }
 
@@ -29,6 +30,10 @@ export function summarize(run: ImportRunView): string {
   const d = run.details;
   if (d.error) lines.push(`  failed: ${d.error.split('\n')[0]}`);
   if (d.unmappedUsage?.length) lines.push(`  usage summaries without a customer: ${d.unmappedUsage.length} (recurra imports show ${run.id})`);
+  if (d.usageReads) {
+    const r = Object.entries(d.usageReads.reasons).map(([k, n]) => `${k.replace('_', ' ')} ${n}`).join(', ');
+    lines.push(`  usage days asked for: ${d.usageReads.days}${r ? ` (summaries: ${r})` : ''}`);
+  }
   if (d.linesMismatch?.length) lines.push(`  usage summaries whose lines do not add up: ${d.linesMismatch.length}`);
   if (d.unmappedSkus?.length) lines.push(`  subscriptions without a SKU: ${d.unmappedSkus.length}`);
   if (d.planned?.length) for (const p of d.planned.slice(0, 50)) lines.push(`  would ${p.outcome === 'created' ? 'create' : p.outcome === 'deactivated' ? 'deactivate' : 'update'} ${p.entity} ${p.pax8Id}${p.fields ? ` (${p.fields.join(', ')})` : ''}`);
@@ -43,11 +48,12 @@ export function register(program: Command): void {
     .option('--entities <list>', 'comma-separated: customers,products,subscriptions,usage (default all)')
     .option('--customers <ids>', 'comma-separated local customer ids: only their subscriptions and usage')
     .option('--dry-run', 'show what would change without writing')
+    .option('--full', 'usage: read every day of the open months, not only the days that can still change')
     .option('--json', 'print the run record as JSON')
     .action(async (opts: ImportCliOptions) => {
       await withTenant(opts.tenant, async (rt, tenant) => {
         const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
-          tenantId: tenant.id, entities: opts.entities, customers: splitList(opts.customers), dryRun: !!opts.dryRun,
+          tenantId: tenant.id, entities: opts.entities, customers: splitList(opts.customers), dryRun: !!opts.dryRun, fullUsage: !!opts.full,
           trigger: 'cli', startedBy: process.env.USER ? `cli:${process.env.USER}` : 'cli', onProgress: opts.json ? undefined : progressPrinter(),
         });
         const errors = await runErrors(rt.ds, tenant.id, run.id);

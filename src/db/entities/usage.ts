@@ -22,6 +22,12 @@ export class UsageSummary extends TenantOwnedEntity {
   /** True when the imported lines do not add up to currentCharges. */
   @BoolColumn() linesMismatch: boolean;
   @TextColumn(64) contentHash: string;
+  /** What its last clean import read (src/imports/usage-plan.ts): days of the open months final through this date. */
+  @DateColumn({ nullable: true }) linesFinalThrough: string | null;
+  /** Date of the last full read of the open months. */
+  @DateColumn({ nullable: true }) lastFullRead: string | null;
+  /** The latest month ('YYYY-MM') whose close refresh was made. */
+  @TextColumn(7, { nullable: true }) closedMonth: string | null;
 }
 
 /** A summary's charges per calendar month, so the month's final figure survives Pax8's reset on the 1st. */
