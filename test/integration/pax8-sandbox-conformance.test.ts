@@ -151,7 +151,9 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
       await check('/products/{productId}', `/products/${p.id}`);
       await check('/products/{productId}/pricing', `/products/${p.id}/pricing`);
       await check('/products/{productId}/provision-details', `/products/${p.id}/provision-details`);
+      await check('/products/{productId}/dependencies', `/products/${p.id}/dependencies`);
     }
+    await check('/products/{productId}/dependencies', '/products/nope/dependencies', '404');
     await check('/products', '/products?search=Microsoft&sort=name');
     await check('/products/{productId}', '/products/nope', '404');
   });
@@ -168,7 +170,9 @@ describe('Pax8 sandbox conforms to the published OpenAPI', function () {
     await check('/subscriptions/{subscriptionId}', '/subscriptions/nope', '404');
     await check('/subscriptions/{subscriptionId}', '/subscriptions/nope', '404', 'put', { body: JSON.stringify({ quantity: 3 }) });
     await check('/subscriptions', '/subscriptions?companyId=00000000-0000-4000-8000-000000000000', '403');
-    const del = await fetch(`${sb.baseUrl}/subscriptions/${target.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
+    // Inside a commitment that forbids leaving early, Pax8 takes a cancellation dated at the term's end.
+    const at = target.commitment ? `?cancelDate=${new Date(target.commitment.endMs).toISOString()}` : '';
+    const del = await fetch(`${sb.baseUrl}/subscriptions/${target.id}${at}`, { method: 'DELETE', headers: { authorization: `Bearer ${tok}` } });
     expect(del.status).to.equal(204);
     await check('/subscriptions/{subscriptionId}', `/subscriptions/nope`, '404', 'delete');
   });

@@ -21,8 +21,9 @@ async function client(sb: RunningSandbox) {
   return { get: (p: string) => call('GET', p), put: (p: string, b: unknown) => call('PUT', p, b) };
 }
 
+/** Active, whole-quantity subscriptions of products that need no details and no commitment (other vendors' 1-Year terms allow increases). */
 function plain(sb: RunningSandbox, skip = 0): SandboxSubscription {
-  return sb.data.subscriptions.filter((x) => x.status === 'Active' && !x.commitment && x.quantity < 50 && Number.isInteger(x.quantity)
+  return sb.data.subscriptions.filter((x) => x.status === 'Active' && !sb.data.productById.get(x.productId)!.requiresCommitment && x.quantity < 50 && Number.isInteger(x.quantity)
     && sb.data.productById.get(x.productId)!.provisioningDetails.length === 0 && !sb.data.productById.get(x.productId)!.usageBased)[skip]!;
 }
 

@@ -53,9 +53,9 @@ describe('Pax8 sandbox units', () => {
     expect(new Date(addMonths(start, 1)).toISOString()).to.equal('2024-02-29T08:30:00.000Z');
   });
 
-  it('allows a commitment decrease only in the first 7 days of the term', () => {
+  it('Microsoft NCE: a commitment decrease only in the first 7 days of the term (its commitment record)', () => {
     const data = new SandboxData({ seed: 1, companies: 20, subscriptions: 100, usageSummaries: 5, now: '2026-11-15T12:00:00Z' });
-    const s = data.subscriptions.find((x) => x.commitment && x.commitment.term === '1-Year')!;
+    const s = data.subscriptions.find((x) => x.commitment && x.commitment.term === '1-Year' && data.productById.get(x.productId)!.vendorName === 'Microsoft')!;
     s.commitment!.endMs = addMonths(data.clock.nowMs(), 12) - 3 * 86_400_000; // term began 3 days ago
     expect(data.inCommitment(s)).to.equal(false);
     s.commitment!.endMs = addMonths(data.clock.nowMs(), 12) - 8 * 86_400_000; // began 8 days ago

@@ -3,7 +3,8 @@ import { SandboxClock } from './clock.js';
 import { DAY_MS, addMonths } from './dates.js';
 import { Rng } from './prng.js';
 import { generateData } from './generator/index.js';
-import { COMMITMENT_MONTHS, inCurrency, unitRate } from './generator/subscriptions.js';
+import { COMMITMENT_MONTHS, commitmentRefusedUntil, commitmentTermOf, ruleOf, type CommitmentChange } from './commitments.js';
+import { commitmentId, inCurrency, unitRate } from './generator/subscriptions.js';
 import { usageLinesFor, usageToDate } from './generator/usage.js';
 import { InvoiceBook } from './invoices.js';
 import type {
@@ -44,8 +45,6 @@ export interface NewSubscription {
   billingTerm?: BillingTerm;
   status?: SubscriptionStatus;
 }
-
-const NCE_DECREASE_WINDOW_MS = 7 * DAY_MS;
 
 /**
  * The sandbox's live in-memory data set: generated once from the seed, then mutated by the
@@ -165,8 +164,8 @@ export class SandboxData {
 
   /**
    * Changes a subscription's quantity. With `asPartner` Pax8's rules apply: quantities must be
-   * positive integers, cancelled subscriptions cannot change, and a decrease is refused while a
-   * commitment runs, except in the first 7 days of the term (NCE cancellation window).
+   * positive integers, cancelled subscriptions cannot change, and inside a commitment the product's
+   * commitment record decides (commitments.ts: per vendor, from the product data).
    */
   setQuantity(id: string, quantity: number, asPartner: boolean): SandboxSubscription {
     const s = this.requireSubscription(id);
@@ -193,11 +192,19 @@ export class SandboxData {
     if (s.status === 'Cancelled' || s.status === 'PendingCancel') {
       throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Subscription is cancelled', [`Subscription ${id} is ${s.status} and cannot be changed`]);
     }
-    if (quantity < s.quantity && this.inCommitment(s)) {
-      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Quantity decrease not allowed during commitment term', [
-        `Cannot decrease quantity of subscription ${id} from ${s.quantity} to ${quantity} before the commitment term ends on ${new Date(s.commitment!.endMs).toISOString().slice(0, 10)}`,
+    const change = quantity < s.quantity ? 'decrease' : 'increase';
+    const until = quantity === s.quantity ? null : this.commitmentRefusedUntil(s, change);
+    if (until) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', `Quantity ${change} not allowed during commitment term`, [
+        `Cannot ${change} quantity of subscription ${id} from ${s.quantity} to ${quantity} before the commitment term ends on ${until}`,
       ]);
     }
+  }
+
+  /** The term's end (YYYY-MM-DD) when the subscription's commitment record refuses `change` now, else null. */
+  commitmentRefusedUntil(s: SandboxSubscription, change: CommitmentChange, atMs?: number): string | null {
+    const now = this.clock.nowMs();
+    return commitmentRefusedUntil(ruleOf(this.productById.get(s.productId), s), s, change, now, atMs ?? now);
   }
 
   /** A quantity change on a tiered product reprices the subscription. */
@@ -275,20 +282,25 @@ export class SandboxData {
     return this.pendingChanges.get(id);
   }
 
-  /** True while a commitment term runs and the 7-day window after its start has passed. */
+  /** True while the subscription's commitment record refuses a decrease (a term runs, outside its windows). */
   inCommitment(s: SandboxSubscription): boolean {
-    if (!s.commitment) return false;
-    const now = this.clock.nowMs();
-    if (now >= s.commitment.endMs) return false;
-    const termStart = addMonths(s.commitment.endMs, -COMMITMENT_MONTHS[s.commitment.term]);
-    return now - termStart > NCE_DECREASE_WINDOW_MS;
+    return this.commitmentRefusedUntil(s, 'decrease') !== null;
   }
 
-  /** Cancels now (Cancelled) or at a future date (PendingCancel with that endDate). */
-  cancel(id: string, cancelDateMs?: number): SandboxSubscription {
+  /**
+   * Cancels now (Cancelled) or at a future date (PendingCancel with that endDate). With `asPartner` the commitment
+   * record decides whether a cancellation before the term's end is allowed (422 `{errors}` otherwise).
+   */
+  cancel(id: string, cancelDateMs?: number, asPartner = false): SandboxSubscription {
     const s = this.requireSubscription(id);
     const now = this.clock.nowMs();
     const at = cancelDateMs ?? now;
+    const until = asPartner ? this.commitmentRefusedUntil(s, 'cancel', at) : null;
+    if (until) {
+      throw new SandboxError(422, 'UNPROCESSABLE_ENTITY', 'Cancellation not allowed during commitment term', [
+        `Cannot cancel subscription ${id} before the commitment term ends on ${until}`,
+      ]);
+    }
     this.record(s);
     s.status = at <= now ? 'Cancelled' : 'PendingCancel';
     s.endMs = at;
@@ -359,8 +371,9 @@ export class SandboxData {
       styleVariant: rng.int(0, 5),
       initialQuantity: quantity,
     };
-    if (pricing.commitmentTerm) {
-      s.commitment = { id: rng.uuid(), term: pricing.commitmentTerm, endMs: addMonths(now, COMMITMENT_MONTHS[pricing.commitmentTerm]) };
+    const commitmentTerm = commitmentTermOf(product, pricing.billingTerm, pricing.commitmentTerm);
+    if (commitmentTerm) {
+      s.commitment = { id: commitmentId(product, commitmentTerm), term: commitmentTerm, endMs: addMonths(now, COMMITMENT_MONTHS[commitmentTerm]) };
     }
     this.subscriptions.push(s);
     this.index(s);

@@ -157,6 +157,23 @@ export interface SandboxProduct {
   pricing: SandboxPricing[];
   /** Details a quantity PUT must carry (`provisioningDetails`); empty for most products. */
   provisioningDetails: SandboxProvisioningDetail[];
+  /** Its commitment terms as `GET /products/{id}/dependencies` lists them (Pax8's Commitment); empty without one. */
+  commitments: SandboxCommitmentRule[];
+}
+
+/** One commitment term of a product (Pax8's `Commitment` of the product dependencies): what Pax8 allows during the term. */
+export interface SandboxCommitmentRule {
+  /** The commitment term's id; a subscription on this term carries it as `commitment.id`. */
+  id: string;
+  term: CommitmentTerm;
+  autoRenew: boolean;
+  renewalWindowDaysBeforeTermEnd: number;
+  renewalWindowDaysAfterTermEnd: number;
+  allowForQuantityIncrease: boolean;
+  allowForQuantityDecrease: boolean;
+  allowForEarlyCancellation: boolean;
+  cancellationFeeApplied: boolean;
+  isTransferable: boolean;
 }
 
 export interface SandboxCommitment {

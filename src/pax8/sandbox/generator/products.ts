@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { Rng } from '../prng.js';
 import type { SandboxPricing, SandboxProduct, SandboxProvisioningDetail, SandboxRate } from '../types.js';
+import { commitmentRulesFor } from '../commitments.js';
 import { PRODUCT_TEMPLATES, type ProductTemplate } from './catalog.js';
 
 function rate(buy: Decimal, retail: Decimal, start = 0, end?: number, chargeType: SandboxRate['chargeType'] = 'Per Unit'): SandboxRate {
@@ -76,6 +77,7 @@ export function generateProducts(seed: number): SandboxProduct[] {
       usageBased: t.usageBased === true,
       pricing: pricingFor(t),
       provisioningDetails: t.provisioning ? [...ADOBE_DETAILS] : [],
+      commitments: commitmentRulesFor(seed, i, t),
     };
   });
 }

@@ -4,6 +4,7 @@ import { DAY_MS, addMonths } from '../dates.js';
 import type {
   BillingTerm, CommitmentTerm, SandboxCompany, SandboxPricing, SandboxProduct, SandboxSubscription, SubscriptionStatus,
 } from '../types.js';
+import { COMMITMENT_MONTHS, commitmentTermOf } from '../commitments.js';
 import { templateOf } from './catalog.js';
 
 const FX: Record<string, string> = { USD: '1', CAD: '1.36', GBP: '0.79', EUR: '0.92', AUD: '1.52' };
@@ -16,7 +17,7 @@ const NCE_TERMS: readonly (readonly [readonly [BillingTerm, CommitmentTerm], num
   [['Monthly', 'Monthly'], 45], [['Monthly', '1-Year'], 30], [['Annual', '1-Year'], 15], [['Annual', '3-Year'], 6], [['3-Year', '3-Year'], 4],
 ];
 
-export const COMMITMENT_MONTHS: Record<CommitmentTerm, number> = { Monthly: 1, '1-Year': 12, '3-Year': 36 };
+export { COMMITMENT_MONTHS } from '../commitments.js';
 
 /** Unit price for a quantity under a pricing entry (tiered rates pick the matching range). */
 export function unitRate(p: SandboxPricing, quantity: number): { buy: Decimal; retail: Decimal } {
@@ -109,7 +110,8 @@ export function generateSubscription(plan: SubscriptionPlan): SandboxSubscriptio
   if (plan.parentSubscriptionId) sub.parentSubscriptionId = plan.parentSubscriptionId;
   if (choice.pricing.commitmentTerm) {
     const term = choice.pricing.commitmentTerm;
-    sub.commitment = { id: rng.uuid(), term, endMs: commitmentEnd(startMs, term, plan.startMs) };
+    rng.uuid(); // the draw that once gave the commitment its own id: kept so every later value stays as it was
+    sub.commitment = { id: commitmentId(product, term), term, endMs: commitmentEnd(startMs, term, plan.startMs) };
   }
   if (rng.chance(0.6)) {
     sub.updatedMs = Math.min(plan.startMs - DAY_MS, createdMs + rng.int(1, 400) * DAY_MS);
@@ -128,5 +130,16 @@ export function generateSubscription(plan: SubscriptionPlan): SandboxSubscriptio
   else if (status === 'PendingCancel') sub.endMs = plan.startMs + rng.int(1, 30) * DAY_MS;
   else if (sub.commitment && sub.commitment.term !== 'Monthly') sub.endMs = sub.commitment.endMs;
   if (sub.endMs !== undefined && sub.endMs < sub.startMs) sub.endMs = sub.startMs + DAY_MS;
+  // Annual plans of vendors with a 1-Year commitment (src/pax8/sandbox/commitments.ts) run one; set last, without a
+  // draw, so the rest of the record is as before (whole quantities only: fractional ones come without a commitment).
+  const vendorTerm = choice.pricing.commitmentTerm ? undefined : commitmentTermOf(product, choice.pricing.billingTerm, undefined);
+  if (vendorTerm && Number.isInteger(sub.quantity) && status !== 'Trial' && status !== 'Converted') {
+    sub.commitment = { id: commitmentId(product, vendorTerm), term: vendorTerm, endMs: commitmentEnd(startMs, vendorTerm, plan.startMs) };
+  }
   return sub;
+}
+
+/** A subscription's `commitment.id` is its product's commitment term id (Pax8's CLI reuses it as `commitmentTermId`). */
+export function commitmentId(product: SandboxProduct, term: CommitmentTerm): string {
+  return product.commitments.find((c) => c.term === term)?.id ?? `${product.id}:${term}`;
 }

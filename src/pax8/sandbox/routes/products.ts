@@ -37,6 +37,17 @@ export function productRoutes(r: Router, state: SandboxState): void {
     sendJson(res, 200, { content: x.provisioningDetails.map((d) => ({ ...d, ...(d.possibleValues ? { possibleValues: [...d.possibleValues] } : {}) })) });
   }));
 
+  /**
+   * `{commitmentDependencies: [Commitment], productDependencies: []}` (Pax8's Dependencies): the product's commitment
+   * terms and what each allows (src/pax8/sandbox/commitments.ts); no product requires another here.
+   */
+  r.get('/products/:productId/dependencies', handle((req, res) => {
+    const id = param(req, 'productId');
+    const x = state.data.productById.get(id);
+    if (!x) return notFound(req, res, 'Product', id);
+    sendJson(res, 200, { commitmentDependencies: x.commitments.map((c) => ({ ...c })), productDependencies: [] });
+  }));
+
   /** No page block here (live and spec agree). `companyId`, if given, must be a known company. */
   r.get('/products/:productId/pricing', handle((req, res) => {
     const id = param(req, 'productId');

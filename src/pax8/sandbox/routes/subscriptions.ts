@@ -67,8 +67,8 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
   }));
 
   /**
-   * PUT: `quantity` (Pax8's rules, see SandboxData.setQuantity: a decrease during a commitment
-   * answers 422 `{errors: [...]}`) and `price`. By default a quantity change is answered pending
+   * PUT: `quantity` (Pax8's rules, see SandboxData.setQuantity: a change the subscription's commitment record
+   * refuses answers 422 `{errors: [...]}`) and `price`. By default a quantity change is answered pending
    * (SandboxData.requestQuantity) and, for a product with provisioning details, refused with 400 unless
    * `provisioningDetails` carries each of them. Other fields are accepted and ignored.
    */
@@ -97,6 +97,7 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
     sendJson(res, 200, renderSubscription(data.requireSubscription(id), true));
   }));
 
+  /** DELETE: cancels now or at `cancelDate`; inside a commitment the product's commitment record decides (422 `{errors}`). */
   r.delete('/subscriptions/:subscriptionId', handle((req, res) => {
     const id = param(req, 'subscriptionId');
     if (!data.subscriptionById.has(id)) return notFound(req, res, 'Subscription', id);
@@ -106,7 +107,7 @@ export function subscriptionRoutes(r: Router, state: SandboxState): void {
       at = Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
       if (Number.isNaN(at)) throw new BadRequest(`invalid cancelDate ${raw}`);
     }
-    state.webhooks.emit(subscriptionEvent(data.cancel(id, at), 'CANCELLED'));
+    state.webhooks.emit(subscriptionEvent(data.cancel(id, at, true), 'CANCELLED'));
     res.status(204).end();
   }));
 
