@@ -5,15 +5,18 @@ import { pax8PortalUrl } from './portal-link.js';
 
 /**
  * A customer's settings for automatic recurring-invoice lines (what `invoices/auto-lines.ts` honours): its monthly and
- * annual recurring invoice, and "no automatic lines". Checked here, for the API and the CLI alike.
+ * annual recurring invoice, and "no automatic lines"; and its payment terms (`invoices/terms.ts`). Checked here, for
+ * the API and the CLI alike.
  */
 export interface CustomerBillingPatch {
   monthlyRecurringInvoiceId?: string | null;
   annualRecurringInvoiceId?: string | null;
   noAutomaticInvoiceLines?: boolean;
+  /** Days from invoice date to due date on this customer's invoices; null: the tenant's default (settings invoicing.paymentTermsDays). */
+  paymentTermsDays?: number | null;
 }
 
-export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines'] as const;
+export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines', 'paymentTermsDays'] as const;
 
 /** `not_found`: no such customer in the tenant; `invalid`: a setting's value is refused (`field` names it). */
 export class CustomerSettingsError extends Error {
@@ -59,10 +62,15 @@ export async function updateCustomerBilling(scope: TenantScope, customerId: stri
     }
     if (ri.status === 'ended') throw new CustomerSettingsError('invalid', `recurring invoice "${ri.name}" has ended`, field);
   }
+  const days = patch.paymentTermsDays;
+  if (days !== undefined && days !== null && (!Number.isInteger(days) || days < 0 || days > 365)) {
+    throw new CustomerSettingsError('invalid', 'payment terms are a whole number of days from 0 to 365 (none: the tenant\'s default)', 'paymentTermsDays');
+  }
   const changes: Partial<Customer> = {
     ...(patch.monthlyRecurringInvoiceId !== undefined ? { monthlyRecurringInvoiceId: patch.monthlyRecurringInvoiceId } : {}),
     ...(patch.annualRecurringInvoiceId !== undefined ? { annualRecurringInvoiceId: patch.annualRecurringInvoiceId } : {}),
     ...(patch.noAutomaticInvoiceLines !== undefined ? { noAutomaticInvoiceLines: patch.noAutomaticInvoiceLines } : {}),
+    ...(days !== undefined ? { paymentTermsDays: days } : {}),
   };
   if (Object.keys(changes).length > 0) {
     await scope.repo(Customer).update({ id: customer.id }, { ...changes, updatedAt: now });

@@ -3,10 +3,11 @@ import { Between, In, type DataSource } from 'typeorm';
 import { addDays, dateParts, type CalendarDate } from '../billing/dates.js';
 import { dec } from '../billing/decimal.js';
 import { formatMoney, formatQuantity, formatUnitPrice, roundMoney } from '../billing/money.js';
-import { Customer, Invoice, InvoiceLine } from '../db/entities/index.js';
+import { Customer, Invoice, InvoiceLine, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { csvSafeRow } from './csv-safe.js';
 import { invoiceNumberText } from './queries.js';
+import { invoiceTerms, termsText } from './terms.js';
 
 export const CSV_LAYOUTS = ['xero', 'qbo'] as const;
 export type CsvLayout = (typeof CSV_LAYOUTS)[number];
@@ -16,7 +17,7 @@ export interface CsvExportOptions {
   /** Invoice dates from / to, inclusive. */
   from?: CalendarDate;
   to?: CalendarDate;
-  /** Days from invoice date to due date (default 30). */
+  /** Days from invoice date to due date for invoices created before due dates were stored (default: the customer's, else the tenant's terms). */
   dueDays?: number;
   /** Xero: sales account code and tax type for every line (defaults 200 and "Tax on Sales"). */
   accountCode?: string;
@@ -78,12 +79,17 @@ export async function exportInvoicesCsv(ds: DataSource, tenantId: string, opts: 
   }
   const linesOf = new Map<string, InvoiceLine[]>();
   for (const l of lines) linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), l]);
-  const dueDays = opts.dueDays ?? 30;
+  const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
+  if (!tenant) throw new Error(`tenant ${tenantId} not found`);
   const rows: string[][] = [];
   for (const inv of invoices) {
     const c = customers.get(inv.customerId);
     const number = invoiceNumberText(inv);
-    const due = addDays(inv.invoiceDate, dueDays);
+    // The invoice's own due date and terms (fixed at creation); `dueDays` only for invoices from before they were stored.
+    const terms = opts.dueDays !== undefined && inv.dueDate === null
+      ? { dueDate: addDays(inv.invoiceDate, opts.dueDays), paymentTermsDays: opts.dueDays } : invoiceTerms(inv, tenant, c ?? null);
+    const due = terms.dueDate;
+    const dueDays = terms.paymentTermsDays;
     const reference = `${inv.periodStart} to ${addDays(inv.periodEnd, -1)}`;
     for (const l of (linesOf.get(inv.id) ?? []).sort((a, b) => a.position - b.position)) {
       const { quantity, unit, note } = priced(l, inv.currency);
@@ -97,7 +103,7 @@ export async function exportInvoicesCsv(ds: DataSource, tenantId: string, opts: 
         ]));
       } else {
         rows.push(csvSafeRow([
-          number, c?.name ?? inv.customerId, mdy(inv.invoiceDate), mdy(due), `Net ${dueDays}`, '', reference,
+          number, c?.name ?? inv.customerId, mdy(inv.invoiceDate), mdy(due), termsText(dueDays), '', reference,
           l.description.split(': ')[0], description, quantity, unit, formatMoney(dec(l.amount.toString()), inv.currency),
           dec(inv.taxRate.toString()).isZero() ? 'N' : 'Y', `${dec(inv.taxRate.toString()).mul(100).toString()}%`, mdy(l.fromDate), inv.currency,
         ]));

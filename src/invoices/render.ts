@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import type { DataSource } from 'typeorm';
 import { dec } from '../billing/decimal.js';
 import { invoiceNumberText, loadInvoiceDocument, type InvoiceDocument } from './queries.js';
+import { invoiceTerms, termsText } from './terms.js';
 import { dateRange, formatQuantity, formatUnitPrice, longDate, moneyText } from './words.js';
 
 const TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
@@ -29,8 +30,11 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
     ? [customer.siteStreet, customer.siteStreet2, [customer.siteCity, customer.siteStateOrProvince, customer.sitePostalCode].filter(Boolean).join(' '), customer.siteCountry]
       .filter((s): s is string => typeof s === 'string' && s.trim() !== '')
     : [];
+  const terms = invoiceTerms(inv, doc.tenant, customer);
   return {
-    seller: { name: doc.tenant.displayName },
+    seller: terms.seller,
+    dueDate: longDate(terms.dueDate),
+    paymentTerms: termsText(terms.paymentTermsDays),
     customer: { name: customer?.name ?? inv.customerId, address },
     number: invoiceNumberText(inv),
     draft: inv.status === 'draft',

@@ -12,6 +12,7 @@ import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices } from './loader.js';
 import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';
+import { termsForNewInvoices } from './terms.js';
 import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming, type IssuableUpcoming } from './upcoming.js';
 import { BillingDateError, tenantToday } from './billing-date.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -88,7 +89,9 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
         total: inv.total.toString(), review: inv.review,
       };
     });
+    const termsOf = await termsForNewInvoices(tx, items.map(({ ri }) => ri.customerId));
     const invoiceRows = items.map(({ ri, inv }, k) => ({
+      ...termsOf(ri.customerId, inv.date),
       id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
       periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
       subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),

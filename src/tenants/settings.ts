@@ -26,6 +26,10 @@ export const DEFAULT_INVOICE_BODY = [
 
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression, e.g. "0 */4 * * *"');
 
+/** Free text of a seller detail: a number given on the command line (a tax number) is taken as its text; empty is null. */
+const sellerText = (max: number) => z.preprocess((v) => (typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() === '' ? null : v),
+  z.string().trim().max(max).nullable());
+
 /** A tenant's import, mapping and schedule settings (stored as JSON on the tenant; every key has a default). */
 export const tenantSettingsSchema = z.strictObject({
   imports: z.strictObject({
@@ -95,6 +99,19 @@ export const tenantSettingsSchema = z.strictObject({
   }).prefault({}),
   /** Base of Pax8's webhooks API; null = derived from the tenant's API base (…/v1 → …/api/v2). */
   pax8WebhooksApiUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  /**
+   * The seller on every invoice (its name falls back to the tenant's display name) and the default payment terms
+   * (days from invoice date to due date; a customer's own paymentTermsDays wins). Read when an invoice is created.
+   */
+  invoicing: z.strictObject({
+    sellerName: sellerText(200).default(null),
+    /** Lines separated by newlines. */
+    sellerAddress: sellerText(1000).default(null),
+    sellerTaxNumber: sellerText(100).default(null),
+    /** Lines separated by newlines (bank, IBAN / account number, …). */
+    sellerBankDetails: sellerText(1000).default(null),
+    paymentTermsDays: z.number().int().min(0).max(365).default(30),
+  }).prefault({}),
   leakageNoticeThreshold: z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal amount').nullable().default(null),
   /** Usage review (src/usage-review): a month whose usage grew by more than this percentage over the month before is flagged a spike. */
   usageSpikePercent: z.preprocess((v) => (typeof v === 'number' ? String(v) : v),
@@ -119,12 +136,12 @@ export function parseTenantSettings(input: unknown): TenantSettings {
   return r.data;
 }
 
-/** Applies a partial update (deep for the imports, schedule and notices groups) and validates the result. */
+/** Applies a partial update (deep for the imports, schedule, notices and invoicing groups) and validates the result. */
 export function mergeTenantSettings(current: TenantSettings, patch: unknown): TenantSettings {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be an object');
   const p = patch as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...current, ...p };
-  for (const group of ['imports', 'schedule', 'notices', 'invoiceDelivery'] as const) {
+  for (const group of ['imports', 'schedule', 'notices', 'invoicing', 'invoiceDelivery'] as const) {
     if (p[group] !== undefined) {
       if (typeof p[group] !== 'object' || p[group] === null) throw new SettingsError(`${group} must be an object`);
       merged[group] = { ...current[group], ...(p[group] as object) };

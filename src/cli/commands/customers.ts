@@ -8,7 +8,7 @@ import {
 import { systemClock } from '../../common/clock.js';
 import { CliFailure } from '../errors.js';
 
-/** `key=value` pairs for `customers set`: a recurring invoice id or `none`; `true`/`false` for noAutomaticInvoiceLines. */
+/** `key=value` pairs for `customers set`: a recurring invoice id or `none`; `true`/`false` for noAutomaticInvoiceLines; days or `none` for paymentTermsDays. */
 export function parseBillingSettings(pairs: readonly string[]): CustomerBillingPatch {
   const patch: CustomerBillingPatch = {};
   if (pairs.length === 0) throw new UsageError(`give at least one key=value (keys: ${BILLING_SETTING_KEYS.join(', ')})`);
@@ -25,6 +25,9 @@ export function parseBillingSettings(pairs: readonly string[]): CustomerBillingP
     } else if (key === 'noAutomaticInvoiceLines') {
       if (value !== 'true' && value !== 'false') throw new UsageError(`noAutomaticInvoiceLines must be true or false, got "${value}"`);
       patch.noAutomaticInvoiceLines = value === 'true';
+    } else if (key === 'paymentTermsDays') {
+      if (value !== 'none' && !/^\d{1,3}$/.test(value)) throw new UsageError(`paymentTermsDays must be a number of days or none (the tenant's default), got "${value}"`);
+      patch.paymentTermsDays = value === 'none' ? null : Number(value);
     } else {
       throw new UsageError(`unknown setting "${key}" (keys: ${BILLING_SETTING_KEYS.join(', ')})`);
     }
@@ -38,7 +41,7 @@ async function showCustomer(rt: { config: { pax8: { portalCompanyUrl: string } }
   const view = {
     id: c.id, name: c.name, active: c.active, source: c.source, pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl,
     monthlyRecurringInvoiceId: c.monthlyRecurringInvoiceId, annualRecurringInvoiceId: c.annualRecurringInvoiceId,
-    noAutomaticInvoiceLines: c.noAutomaticInvoiceLines,
+    noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays,
   };
   if (json) return printJson(view);
   process.stdout.write(table(['setting', 'value'], Object.entries(view).map(([k, v]) => [k, v as string | boolean | null])));
@@ -71,7 +74,7 @@ export function register(program: Command): void {
     });
 
   c.command('show')
-    .description('one customer: its Pax8 company and Open-in-Pax8 link, and its automatic-line settings')
+    .description('one customer: its Pax8 company and Open-in-Pax8 link, its automatic-line settings and payment terms')
     .argument('<id>', 'customer id')
     .option(...TENANT_OPTION)
     .option('--json', 'print JSON')
@@ -80,7 +83,7 @@ export function register(program: Command): void {
     }));
 
   c.command('set')
-    .description('change the automatic-line settings: monthlyRecurringInvoiceId=ID|none annualRecurringInvoiceId=ID|none noAutomaticInvoiceLines=true|false')
+    .description('change the automatic-line settings: monthlyRecurringInvoiceId=ID|none annualRecurringInvoiceId=ID|none noAutomaticInvoiceLines=true|false paymentTermsDays=DAYS|none')
     .argument('<id>', 'customer id')
     .argument('<settings...>', 'key=value pairs')
     .option(...TENANT_OPTION)

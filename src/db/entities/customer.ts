@@ -1,5 +1,5 @@
 import { Entity } from 'typeorm';
-import { BoolColumn, IdColumn, TextColumn } from '../columns.js';
+import { BoolColumn, IdColumn, IntColumn, TextColumn } from '../columns.js';
 import { TenantOwnedEntity } from './tenant-owned.js';
 
 @Entity('customers')
@@ -28,4 +28,6 @@ export class Customer extends TenantOwnedEntity {
   @IdColumn({ nullable: true }) monthlyRecurringInvoiceId: string | null;
   @IdColumn({ nullable: true }) annualRecurringInvoiceId: string | null;
   @BoolColumn() noAutomaticInvoiceLines: boolean;
+  /** Days from invoice date to due date; null: the tenant's invoicing.paymentTermsDays (migration 1764301100000). */
+  @IntColumn({ nullable: true }) paymentTermsDays: number | null;
 }

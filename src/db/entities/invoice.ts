@@ -27,6 +27,11 @@ export class Invoice extends TenantOwnedEntity {
   @TextColumn(255, { nullable: true }) approvedBy: string | null;
   /** Created by a run dated after that day in the tenant's zone (`--allow-future`); migration 1764300400000. */
   @BoolColumn({ default: false }) forwardDated: boolean;
+  /** Invoice date + paymentTermsDays (the customer's, else the tenant's), set at creation; migration 1764301100000 (null before it). */
+  @DateColumn({ nullable: true }) dueDate: string | null;
+  @IntColumn({ nullable: true }) paymentTermsDays: number | null;
+  /** The seller details (tenant settings `invoicing`) as they were when the invoice was created (JSON, src/invoices/terms.ts). */
+  @JsonTextColumn({ nullable: true }) sellerJson: string | null;
 }
 
 @Entity('invoice_lines')

@@ -17,13 +17,16 @@ export const DOCUMENT = 'document' as const;
 const fields = (names: string): Shape => Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, true as const]));
 const pageOf = (item: Shape): Shape => ({ items: [item], page: fields('number size totalElements totalPages') });
 
-const customer = fields('id name topLevel active source siteStreet siteCity sitePostalCode siteCountry monthlyRecurringInvoiceId annualRecurringInvoiceId noAutomaticInvoiceLines createdAt updatedAt');
+const customer = fields('id name topLevel active source siteStreet siteCity sitePostalCode siteCountry monthlyRecurringInvoiceId annualRecurringInvoiceId noAutomaticInvoiceLines paymentTermsDays createdAt updatedAt');
 /** Not `cost`. */
 const subscription = fields('id kind pax8Id name vendorName customerId productId quantity status active billingTerm commitmentTerm startDate endDate price currency deletedInPax8 updatedAt pendingQuantity pendingStatus pendingSince');
 /** Not `partnerTotal`. */
 const usageSummary = fields('id pax8Id pax8SubscriptionId pax8CompanyId resourceGroup vendorName customerId mappedBy currentCharges currency isTrial linesMismatch updatedAt');
 const usageLine = fields('id usageDate productName pax8ProductId unitOfMeasure quantity unitPrice charges currency');
-const invoice = fields('id number status recurringInvoiceId customerId invoiceDate periodStart periodEnd currency subtotal tax total review issuedAt approvedBy');
+const invoice: Shape = {
+  ...fields('id number status recurringInvoiceId customerId invoiceDate periodStart periodEnd currency subtotal tax total review issuedAt approvedBy dueDate paymentTermsDays'),
+  seller: fields('name address taxNumber bankDetails'),
+};
 const invoiceLine = fields('id position kind description fromDate toDate quantity unitPrice amount tax review');
 const recurring = fields('id customerId name frequency anchorDay startDate currency taxRate status nextInvoiceDate');
 const recurringLine: Shape = {

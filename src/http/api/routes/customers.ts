@@ -38,14 +38,16 @@ defineRoute({
 
 defineRoute({
   id: 'updateCustomer', method: 'patch', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ['admin', 'finance'],
-  summary: 'Change a customer\'s automatic-line settings',
+  summary: 'Change a customer\'s automatic-line settings and payment terms',
   description: 'The monthly and annual recurring invoice that automatic lines for new subscriptions go to (one of this customer\'s, '
-    + 'not ended, of that frequency; null clears it), and noAutomaticInvoiceLines (no lines are added for this customer).',
+    + 'not ended, of that frequency; null clears it), noAutomaticInvoiceLines (no lines are added for this customer), and '
+    + 'paymentTermsDays (the due date of its next invoices; null: the tenant\'s default).',
   params: customerParams,
   body: z.strictObject({
     monthlyRecurringInvoiceId: uuid.nullable().optional(),
     annualRecurringInvoiceId: uuid.nullable().optional(),
     noAutomaticInvoiceLines: z.boolean().optional(),
+    paymentTermsDays: z.number().int().min(0).max(365).nullable().optional().describe('days from invoice date to due date; null: the tenant\'s default'),
   }).refine((b) => Object.keys(b).length > 0, 'give at least one setting'),
   example: { noAutomaticInvoiceLines: true },
   errors: { 400: 'a recurring invoice of another customer, of the wrong frequency, ended, or not in this tenant' },

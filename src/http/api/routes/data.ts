@@ -38,13 +38,14 @@ export const customerSchema = z.object({
   id: z.string(), name: z.string(), topLevel: z.string().nullable(), active: z.boolean(), source: z.string(),
   siteStreet: z.string().nullable(), siteCity: z.string().nullable(), sitePostalCode: z.string().nullable(), siteCountry: z.string().nullable(),
   monthlyRecurringInvoiceId: z.string().nullable(), annualRecurringInvoiceId: z.string().nullable(), noAutomaticInvoiceLines: z.boolean(),
+  paymentTermsDays: z.number().int().nullable().describe('null: the tenant\'s default payment terms'),
   createdAt: z.string(), updatedAt: z.string(),
 });
 export function viewCustomer(c: Customer): z.input<typeof customerSchema> {
   return {
     id: c.id, name: c.name, topLevel: c.topLevel, active: c.active, source: c.source, siteStreet: c.siteStreet, siteCity: c.siteCity,
     sitePostalCode: c.sitePostalCode, siteCountry: c.siteCountry, monthlyRecurringInvoiceId: c.monthlyRecurringInvoiceId,
-    annualRecurringInvoiceId: c.annualRecurringInvoiceId, noAutomaticInvoiceLines: c.noAutomaticInvoiceLines,
+    annualRecurringInvoiceId: c.annualRecurringInvoiceId, noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays,
     createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
   };
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
+import { Customer, Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
 import { approveInvoice } from '../../../invoices/approve.js';
 import { billingDate, BillingDateError } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
 import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
 import { runInvoices } from '../../../invoices/run.js';
+import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
 import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import { HttpError, notFound } from '../errors.js';
@@ -43,13 +44,18 @@ export const invoiceSchema = z.object({
   invoiceDate: z.string(), periodStart: z.string(), periodEnd: z.string(), currency: z.string(), subtotal: z.string(), tax: z.string(),
   total: z.string(), review: z.array(z.string()), issuedAt: z.string().nullable(), approvedBy: z.string().nullable(),
   forwardDated: z.boolean().describe('created by a run dated after that day in the tenant\'s zone (allowFuture)'),
+  dueDate: z.string().nullable().describe('invoice date + paymentTermsDays, fixed at creation (null in lists for invoices created before due dates were stored; one invoice gives it from the current terms)'),
+  paymentTermsDays: z.number().int().nullable().describe('the customer\'s payment terms, else the tenant\'s default (settings invoicing.paymentTermsDays)'),
+  seller: z.object({ name: z.string(), address: z.array(z.string()), taxNumber: z.string().nullable(), bankDetails: z.array(z.string()) }).nullable()
+    .describe('the seller details (settings invoicing) as they were when the invoice was created'),
 });
 function viewInvoice(i: Invoice): z.input<typeof invoiceSchema> {
   return {
     id: i.id, number: invoiceNumberText(i), status: i.status, recurringInvoiceId: i.recurringInvoiceId, customerId: i.customerId,
     invoiceDate: i.invoiceDate, periodStart: i.periodStart, periodEnd: i.periodEnd, currency: i.currency, subtotal: i.subtotal.toFixed(),
     tax: i.tax.toFixed(), total: i.total.toFixed(), review: reviewList(i.reviewJson), issuedAt: i.issuedAt?.toISOString() ?? null, approvedBy: i.approvedBy,
-    forwardDated: i.forwardDated,
+    forwardDated: i.forwardDated, dueDate: i.dueDate, paymentTermsDays: i.paymentTermsDays,
+    seller: i.sellerJson ? (JSON.parse(i.sellerJson) as SellerDetails) : null,
   };
 }
 
@@ -94,8 +100,9 @@ defineRoute({
   async handler(ctx) {
     const inv = await ownInvoice(ctx);
     const lines = await ctx.scope.repo(InvoiceLine).find({ where: { invoiceId: inv.id }, order: { position: 'ASC' } });
+    const terms = invoiceTerms(inv, ctx.tenant, await ctx.scope.repo(Customer).findOneBy({ id: inv.customerId }));
     return {
-      ...viewInvoice(inv),
+      ...viewInvoice(inv), dueDate: terms.dueDate, paymentTermsDays: terms.paymentTermsDays, seller: terms.seller,
       lines: lines.map((l) => ({
         id: l.id, position: l.position, kind: l.kind, description: l.description, fromDate: l.fromDate, toDate: l.toDate, quantity: l.quantity.toFixed(),
         unitPrice: l.unitPrice.toFixed(), amount: l.amount.toFixed(), tax: l.tax.toFixed(), review: reviewList(l.reviewJson),

@@ -91,12 +91,13 @@ defineRoute({
 
 defineRoute({
   id: 'updateTenantSettings', method: 'patch', path: '/tenants/:tenantId/settings', tag: 'Tenants', roles: ['admin'],
-  summary: 'Change import, mapping and schedule settings (partial update)',
+  summary: 'Change import, mapping, schedule and invoicing settings (partial update)',
   params: tenantParams,
   body: z.strictObject({
     imports: z.record(z.string(), z.unknown()).optional(),
     schedule: z.record(z.string(), z.string()).optional(),
     leakageNoticeThreshold: z.string().nullable().optional(),
+    invoicing: z.record(z.string(), z.unknown()).optional().describe('seller details and default payment terms (days) on invoices'),
   }),
   example: { imports: { allowQuantityIncrease: true }, schedule: { customers: '0 */6 * * *' } },
   response: tenantSettingsSchema,
