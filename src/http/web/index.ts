@@ -15,6 +15,7 @@ import { fromThisSite, urlOrNull } from '../same-origin.js';
 import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
+import { usageReviewWebRouter } from './pages/usage-review.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -588,6 +589,7 @@ export function webRouter(rt: Runtime): Router {
 
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
+  router.use(usageReviewWebRouter(rt));
 
   return router;
 }

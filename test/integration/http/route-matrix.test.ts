@@ -33,6 +33,8 @@ const WRITE_STATUS: Record<string, Expected> = {
   updateTenantConnection: { admin: 200, tenantAdmin: 200 },
   testTenantConnection: { admin: 200, tenantAdmin: 200 },
   setTenantPartnerCompany: { admin: 200, tenantAdmin: 200 },
+  decideUsageReview: { admin: 200, tenantAdmin: 200, reviewer: 200 },
+  setUsageSpikePercent: { admin: 200, tenantAdmin: 200 },
   updateLicensingApproval: { admin: 200, tenantAdmin: 200 },
   updateLicensingSelfService: { admin: 200, tenantAdmin: 200 },
   updateLicensingCatalog: { admin: 200, tenantAdmin: 200 },

@@ -8,7 +8,7 @@ import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { insertTenant } from '../../support/database.js';
 import { insertCustomer, insertLine, insertRecurringInvoice } from '../invoices/fixtures.js';
-import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
+import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from '../http/support.js';
 
 const D = (v: string) => new Decimal(v);
 // "Today" is 7 December 2026: November's usage is final.
@@ -65,7 +65,7 @@ describe('usage review: queue, decisions and what the invoice bills', function (
   });
 
   const queuePath = () => `/api/v1/tenants/${tenant.id}/usage-review`;
-  const decidePath = (summaryId: string, month = '2026-11') => `/api/v1/tenants/${tenant.id}/usage-summaries/${summaryId}/review/${month}`;
+  const decidePath = (summaryId: string) => `/api/v1/tenants/${tenant.id}/usage-summaries/${summaryId}/review`;
 
   it('lists the latest month with last month beside it and the flags; finance reads, clients are refused', async () => {
     const r = await call(app, 'get', queuePath(), { token: reviewer.token });
@@ -85,13 +85,13 @@ describe('usage review: queue, decisions and what the invoice bills', function (
   });
 
   it('only reviewers and admins decide; an adjustment needs an amount and a note', async () => {
-    const body = { decision: 'approved' };
+    const body = { month: '2026-11', decision: 'approved' };
     expect((await call(app, 'put', decidePath(web), { token: finance.token, body })).status).to.equal(403);
     expect((await call(app, 'put', decidePath(web), { token: client.token, body })).status).to.equal(403);
-    const noNote = await call(app, 'put', decidePath(web), { token: reviewer.token, body: { decision: 'adjusted', adjustedCharges: '150' } });
+    const noNote = await call(app, 'put', decidePath(web), { token: reviewer.token, body: { month: '2026-11', decision: 'adjusted', adjustedCharges: '150' } });
     expect(noNote.status).to.equal(400);
     expect(noNote.body.error.fields[0].path).to.equal('body.note');
-    expect((await call(app, 'put', decidePath(web, '2026-09'), { token: reviewer.token, body })).status).to.equal(404);
+    expect((await call(app, 'put', decidePath(web), { token: reviewer.token, body: { ...body, month: '2026-09' } })).status).to.equal(404);
     expect(await scope.repo(UsageReview).count()).to.equal(0);
   });
 
@@ -100,7 +100,7 @@ describe('usage review: queue, decisions and what the invoice bills', function (
     expect((await runInvoices(app.ds, tenant.id, '2026-11-01', { clock: DEC_7 })).created).to.have.length(1);
     await runDailyPass(app.ds, tenant.id, '2026-11-30');
     expect(await scope.repo(UpcomingInvoice).count()).to.equal(1);
-    const r = await call(app, 'put', decidePath(web), { token: reviewer.token, body: { decision: 'adjusted', adjustedCharges: '150.5', note: 'Test VM left running; credited' } });
+    const r = await call(app, 'put', decidePath(web), { token: reviewer.token, body: { month: '2026-11', decision: 'adjusted', adjustedCharges: '150.5', note: 'Test VM left running; credited' } });
     expect(r.status).to.equal(200);
     expect(r.body).to.include({ decision: 'adjusted', status: 'adjusted', importedCharges: '180', adjustedCharges: '150.5', decidedBy: reviewer.email });
     const stored = (await scope.repo(UsageReview).findOneBy({ usageSummaryId: web, month: '2026-11' }))!;
@@ -127,7 +127,7 @@ describe('usage review: queue, decisions and what the invoice bills', function (
   });
 
   it('a decision no longer holds once the month is imported with other charges', async () => {
-    await call(app, 'put', decidePath(fresh), { token: admin.token, body: { decision: 'approved' } });
+    await call(app, 'put', decidePath(fresh), { token: admin.token, body: { month: '2026-11', decision: 'approved' } });
     let row = (await call(app, 'get', `${queuePath()}?summaryId=${fresh}`, { token: reviewer.token })).body.items[0];
     expect(row.status).to.equal('approved');
     await scope.repo(UsageMonthlyCharge).update({ usageSummaryId: fresh, month: '2026-11' }, { charges: D('31') });
@@ -159,5 +159,34 @@ describe('usage review: queue, decisions and what the invoice bills', function (
     expect(r.body.customer.series[0].values.slice(-2)).to.deep.equal(['100', '211']);
     expect(r.body.trends.labels).to.have.length(6);
     expect(r.body.trends.series.map((s: { label: string }) => s.label)).to.deep.equal(['Billed', 'Margin']);
+  });
+
+  it('the web page: reviewers decide from the queue, finance only reads, clients are refused; Chart.js comes from our origin', async () => {
+    const page = `/t/${tenant.id}/usage-review?month=2026-11&status=all`;
+    const rev = await webSessionCookie(app.url, reviewer);
+    const html = (await call(app, 'get', page, { cookie: rev })).text;
+    expect(html).to.contain('Usage review: November 2026').and.contain('October 2026').and.contain('USD 180.00').and.contain('USD 100.00')
+      .and.contain('spike: +80%').and.contain('new product: Storage').and.contain('negative charge USD -10.00').and.contain('bills USD 150.50')
+      .and.contain('>Approve</button>').and.contain('href="/t/' + tenant.id + '/usage-review"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const form = new URLSearchParams({ _csrf: csrf, summaryId: web, month: '2026-11', currency: 'USD', decision: 'approved', note: 'checked with the customer', back: page });
+    const posted = await fetch(`${app.url}/t/${tenant.id}/usage-review/decide`, {
+      method: 'POST', redirect: 'manual', body: form.toString(), headers: { cookie: rev, 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
+    });
+    expect(posted.status).to.equal(303);
+    expect(new URL(posted.headers.get('location')!, app.url).searchParams.get('notice')).to.equal('Usage November 2026 approved at USD 180.00.');
+    expect((await scope.repo(UsageReview).findOneBy({ usageSummaryId: web, month: '2026-11' }))!.decision).to.equal('approved');
+
+    const fin = (await call(app, 'get', page, { cookie: await webSessionCookie(app.url, finance) })).text;
+    expect(fin).to.contain('USD 180.00').and.not.contain('>Approve</button>');
+    const cli = await call(app, 'get', page, { cookie: await webSessionCookie(app.url, client) });
+    expect(cli.status).to.equal(403);
+    expect(cli.text).to.not.contain('USD 180.00');
+
+    const detail = (await call(app, 'get', `/t/${tenant.id}/usage-review/${web}?month=2026-11`, { cookie: rev })).text;
+    expect(detail).to.contain('id="chart-daily"').and.contain('data-chart="{&quot;kind&quot;:&quot;bar&quot;').and.contain('/static/vendor/chartjs/chart.umd.min.js');
+    const js = await fetch(`${app.url}/static/vendor/chartjs/chart.umd.min.js`);
+    expect(js.status).to.equal(200);
+    expect(js.headers.get('content-type')).to.contain('javascript');
   });
 });

@@ -64,20 +64,20 @@ defineRoute({
 });
 
 defineRoute({
-  id: 'decideUsageReview', method: 'put', path: '/tenants/:tenantId/usage-summaries/:summaryId/review/:month', tag: 'Usage review', roles: DECIDERS,
+  id: 'decideUsageReview', method: 'put', path: '/tenants/:tenantId/usage-summaries/:summaryId/review', tag: 'Usage review', roles: DECIDERS,
   summary: 'Approve or adjust a usage summary\'s month',
   description: 'approved: the month is billed as imported. adjusted: the month\'s invoice line bills adjustedCharges instead (a note saying '
     + 'why is required). A decision holds while the month\'s imported charges stay those it was made on; it replaces an earlier one and is audited.',
-  params: tenantParams.extend({ summaryId: uuid, month }),
-  body: z.strictObject({ decision: z.enum(['approved', 'adjusted']), adjustedCharges: amount.nullable().optional(), note: z.string().max(1000).nullable().optional() }),
-  example: { decision: 'adjusted', adjustedCharges: '120.50', note: 'Test VM left running; credited as agreed' },
+  params: tenantParams.extend({ summaryId: uuid }),
+  body: z.strictObject({ month, decision: z.enum(['approved', 'adjusted']), adjustedCharges: amount.nullable().optional(), note: z.string().max(1000).nullable().optional() }),
+  example: { month: '2026-11', decision: 'adjusted', adjustedCharges: '120.50', note: 'Test VM left running; credited as agreed' },
   response: z.object({
     summaryId: z.string(), month: z.string(), decision: z.enum(['approved', 'adjusted']), status: z.enum(['pending', 'approved', 'adjusted', 'changed']),
     importedCharges: z.string(), adjustedCharges: z.string().nullable(), note: z.string().nullable(), decidedBy: z.string(), decidedAt: z.string(),
   }),
   async handler({ rt, scope, auth, params, body }) {
     return decideUsage(scope, { id: auth.user.id, email: auth.user.email }, {
-      summaryId: params.summaryId, month: params.month, decision: body.decision,
+      summaryId: params.summaryId, month: body.month, decision: body.decision,
       adjustedCharges: body.adjustedCharges ? new Decimal(body.adjustedCharges) : null, note: body.note ?? null,
     }, rt.clock ?? systemClock).catch(reviewError);
   },

@@ -1,0 +1,156 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Runtime } from '../../../app/runtime.js';
+import { previousMonth } from '../../../reconcile/scheduled.js';
+import { flagText, type UsageFlag } from '../../../usage-review/flags.js';
+import { clearSessionCookie, csrfOk } from '../../auth.js';
+import { HttpError, problemOf } from '../../api/errors.js';
+import { invokeRoute, routeById, type Input } from '../../api/route.js';
+import '../../api/index.js';
+import { money } from '../format.js';
+import { layoutContext } from '../layout.js';
+import { Views } from '../render.js';
+
+/**
+ * The usage review pages (templates/web/pages/usage-review*.hbs): the month's queue with last month beside this one,
+ * flags and a decision form per summary; a summary's month with its daily usage and its customer's months charted; and
+ * billed and margin by month. Every figure and decision goes through the API's routes (roles and tenant rules are
+ * theirs). Charts: Chart.js from node_modules served under /static/vendor/chartjs (our origin, no CDN) and drawn by
+ * public/usage-charts.js from each canvas's data-chart attribute (JSON, HTML-escaped like every other value), so no
+ * inline script is needed under the app's CSP.
+ */
+const CHARTJS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../node_modules/chart.js/dist');
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+/** "2026-11" → "November 2026". */
+export function monthWords(month: string | null | undefined): string {
+  if (!month || !MONTH.test(month)) return month ?? '';
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
+}
+
+/** A flag for people, amounts as money. */
+function flagView(f: UsageFlag, currency: string): { kind: string; text: string } {
+  return { kind: f.kind, text: f.kind === 'negative' ? `negative charge ${money(f.amount, currency)}` : flagText(f) };
+}
+
+const STATUS_TEXT: Record<string, string> = { pending: 'to review', approved: 'approved', adjusted: 'adjusted', changed: 'charges changed since the decision' };
+
+export function usageReviewWebRouter(rt: Runtime): Router {
+  const views = new Views(undefined, rt.config.env !== 'development');
+  const router = Router();
+  router.use('/static/vendor/chartjs', express.static(CHARTJS_DIR, { maxAge: '1h', index: false }));
+  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
+
+  function render(req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200): void {
+    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
+  }
+
+  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
+    if (!req.auth) {
+      if (req.staleSession) clearSessionCookie(rt, req, res);
+      return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/usage-review`)}`);
+    }
+    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
+    try {
+      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
+      await fn(req, res);
+    } catch (err) {
+      const p = problemOf(err);
+      if (!p) return next(err);
+      if (req.method === 'POST' && p.status !== 403 && p.status < 500) return res.redirect(303, withParam(backOf(req), 'error', p.message));
+      render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
+    }
+  };
+  /** Where a form returns to: the page it came from (this tenant's usage review only). */
+  const backOf = (req: Request) => {
+    const b = typeof req.body?.back === 'string' ? req.body.back : '';
+    return b.startsWith(`/t/${req.params.tenantId}/usage-review`) && !b.startsWith('//') ? b : `/t/${req.params.tenantId}/usage-review`;
+  };
+  const withParam = (to: string, key: string, value: string) => {
+    const u = new URL(to, 'http://x');
+    u.searchParams.delete('notice');
+    u.searchParams.delete('error');
+    u.searchParams.set(key, value);
+    return u.pathname + u.search;
+  };
+  const rowView = (r: any, req: Request) => ({
+    ...r, flags: (r.flags as UsageFlag[]).map((f) => flagView(f, r.currency)), statusText: STATUS_TEXT[r.status] ?? r.status,
+    open: r.status === 'pending' || r.status === 'changed', adjusted: r.billedCharges !== r.charges,
+    chartUrl: `/t/${req.params.tenantId}/usage-review/${r.summaryId}?month=${r.month}`,
+  });
+
+  router.get('/t/:tenantId/usage-review', page(async (req, res) => {
+    const q = req.query as Record<string, string | undefined>;
+    const query: Record<string, string> = { status: ['pending', 'decided', 'all'].includes(q.status ?? '') ? q.status! : 'pending', size: '200' };
+    if (q.month && MONTH.test(q.month)) query.month = q.month;
+    if (q.flag) query.flag = q.flag;
+    if (q.flagged === 'true') query.flagged = 'true';
+    if (q.page && /^\d+$/.test(q.page)) query.page = q.page;
+    const list = await api(req, 'listUsageReview', { params: { tenantId: req.params.tenantId }, query });
+    const role = req.auth!.user.role;
+    const root = `/t/${req.params.tenantId}/usage-review`;
+    render(req, res, 'usage-review', {
+      title: `Usage review ${monthWords(list.month)}`, tenant: { id: req.params.tenantId }, list, query,
+      monthText: monthWords(list.month), previousMonthText: monthWords(list.previousMonth),
+      items: (list.items as any[]).map((r) => rowView(r, req)),
+      canDecide: role === 'admin' || role === 'reviewer', canSet: role === 'admin',
+      back: req.originalUrl,
+      links: list.month ? {
+        previous: `${root}?month=${previousMonth(list.month)}&status=${query.status}`, previousText: monthWords(previousMonth(list.month)),
+        next: `${root}?month=${nextMonth(list.month)}&status=${query.status}`, nextText: monthWords(nextMonth(list.month)),
+        trends: `${root}/trends?month=${list.month}`,
+      } : null,
+      statuses: [['pending', 'to review'], ['decided', 'decided'], ['all', 'all']].map(([value, text]) => ({ value, text, selected: value === query.status })),
+      flagKinds: [['spike', 'spike'], ['new_resource_group', 'new resource group'], ['new_product', 'new product'], ['negative', 'negative charge'], ['first_month', 'first month']]
+        .map(([value, text]) => ({ value, text, selected: value === q.flag })),
+      pageInfo: { ...list.page, prev: list.page.number > 0 ? withParam(req.originalUrl, 'page', String(list.page.number - 1)) : null,
+        next: list.page.number + 1 < list.page.totalPages ? withParam(req.originalUrl, 'page', String(list.page.number + 1)) : null },
+    });
+  }));
+
+  router.post('/t/:tenantId/usage-review/decide', page(async (req, res) => {
+    const b = req.body as Record<string, string>;
+    const decision = b.decision === 'adjusted' ? 'adjusted' : 'approved';
+    const r = await api(req, 'decideUsageReview', {
+      params: { tenantId: req.params.tenantId, summaryId: b.summaryId },
+      body: { month: b.month, decision, ...(decision === 'adjusted' ? { adjustedCharges: (b.adjustedCharges ?? '').trim().replace(/,/g, '') } : {}), note: b.note || null },
+    });
+    const what = r.decision === 'adjusted' ? `adjusted to ${money(r.adjustedCharges, b.currency)} (imported ${money(r.importedCharges, b.currency)})` : `approved at ${money(r.importedCharges, b.currency)}`;
+    res.redirect(303, withParam(backOf(req), 'notice', `${b.label || 'Usage'} ${monthWords(r.month)} ${what}.`));
+  }));
+
+  router.post('/t/:tenantId/usage-review/settings', page(async (req, res) => {
+    const r = await api(req, 'setUsageSpikePercent', { params: { tenantId: req.params.tenantId }, body: { spikePercent: String(req.body.spikePercent ?? '').trim() } });
+    res.redirect(303, withParam(backOf(req), 'notice', `Spikes are now months up by more than ${r.spikePercent}% on the month before.`));
+  }));
+
+  router.get('/t/:tenantId/usage-review/trends', page(async (req, res) => {
+    const month = typeof req.query.month === 'string' && MONTH.test(req.query.month) ? req.query.month : undefined;
+    const charts = await api(req, 'getUsageCharts', { params: { tenantId: req.params.tenantId }, query: { trends: 'true', ...(month ? { month } : {}) } });
+    render(req, res, 'usage-review-trends', { title: 'Recurring revenue and margin', tenant: { id: req.params.tenantId }, charts, monthText: monthWords(charts.month) });
+  }));
+
+  router.get('/t/:tenantId/usage-review/:summaryId', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const month = typeof req.query.month === 'string' && MONTH.test(req.query.month) ? req.query.month : undefined;
+    const summaryId = String(req.params.summaryId);
+    const list = await api(req, 'listUsageReview', { params: p, query: { summaryId, status: 'all', ...(month ? { month } : {}) } });
+    const row = list.items[0];
+    const charts = await api(req, 'getUsageCharts', { params: p, query: { summaryId, ...(list.month ? { month: list.month } : {}) } });
+    const role = req.auth!.user.role;
+    render(req, res, 'usage-review-summary', {
+      title: `Usage ${row?.customerName ?? 'unmapped'} ${monthWords(list.month)}`, tenant: { id: p.tenantId }, row: row ? rowView(row, req) : null,
+      monthText: monthWords(list.month), previousMonthText: monthWords(list.previousMonth), charts, canDecide: role === 'admin' || role === 'reviewer',
+      back: req.originalUrl, queueUrl: `/t/${p.tenantId}/usage-review?month=${list.month ?? ''}&status=all`, usageUrl: `/t/${p.tenantId}/usage/${summaryId}?month=${list.month ?? ''}`,
+    });
+  }));
+
+  return router;
+}
