@@ -14,7 +14,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { Rng } from './prng.js';
 import { SandboxWebhooks } from './webhooks.js';
-import { AUDIENCES, type SandboxState, type SandboxStats } from './state.js';
+import { AUDIENCES, countRequest, type SandboxState, type SandboxStats } from './state.js';
 import type { FaultConfig, SandboxOptions } from './types.js';
 
 export interface RunningSandbox {
@@ -78,7 +78,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     tokenIssuePerMinute: opts.tokenIssuePerMinute === undefined ? 30 : opts.tokenIssuePerMinute,
     faults: null,
     oversizePage: opts.oversizePage ?? 'clamp',
-    stats: { requests: 0, faultsInjected: 0, rateLimited: 0, tokensIssued: 0, tokensRefused: 0 },
+    stats: { requests: 0, faultsInjected: 0, rateLimited: 0, tokensIssued: 0, tokensRefused: 0, requestsByKind: {} },
     webhooks: new SandboxWebhooks(Rng.from(opts.seed ?? 42, 'partner-account').uuid(), data.clock, { retryDelayMs: opts.webhookRetryDelayMs }),
   };
   const tokens = new TokenStore(state);
@@ -93,8 +93,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   app.use('/admin', express.json({ limit: '1mb' }), adminRouter(state, faults, tokens));
 
   const v1 = express.Router();
-  v1.use((_req, _res, next) => {
-    state.stats.requests++;
+  v1.use((req, _res, next) => {
+    countRequest(state.stats, req.originalUrl);
     settleDue(state);
     next();
   });
@@ -114,8 +114,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
   // The webhooks API lives beside the partner API, like https://api.pax8.com/api/v2/webhooks.
   const v2 = express.Router();
-  v2.use((_req, _res, next) => {
-    state.stats.requests++;
+  v2.use((req, _res, next) => {
+    countRequest(state.stats, req.originalUrl);
     settleDue(state);
     next();
   });
@@ -124,7 +124,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
   v2.use((req: Request, res: Response) => sendError(req, res, 404, 'NOT_FOUND', `No endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
   app.use('/api/v2', v2);
   // The older token URL some clients use.
-  app.post('/oauth/token', (_req, _res, next) => { state.stats.requests++; next(); }, faults.middleware(true), tokenLimiter, ...parse, tokenHandler(state, tokens));
+  app.post('/oauth/token', (req, _res, next) => { countRequest(state.stats, req.originalUrl); next(); }, faults.middleware(true), tokenLimiter, ...parse, tokenHandler(state, tokens));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
@@ -154,7 +154,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     },
     expireTokens: () => tokens.expireAll(),
     settlePending: (o) => settleDue(state, o?.all ?? true),
-    stats: () => ({ ...state.stats }),
+    stats: () => ({ ...state.stats, requestsByKind: { ...state.stats.requestsByKind } }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         state.webhooks.closed = true;

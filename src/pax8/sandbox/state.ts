@@ -19,7 +19,28 @@ export interface SandboxState {
   webhooks: SandboxWebhooks;
 }
 
-/** Counters since start: every request, injected faults, rate-limit 429s, tokens issued and token requests refused. */
-export interface SandboxStats { requests: number; faultsInjected: number; rateLimited: number; tokensIssued: number; tokensRefused: number }
+/**
+ * Counters since start: every request, injected faults, rate-limit 429s, tokens issued and token requests refused; and
+ * the requests by kind (`requestKind`: token, companies, products, subscriptions, usage-summaries, usage-lines, …).
+ */
+export interface SandboxStats {
+  requests: number; faultsInjected: number; rateLimited: number; tokensIssued: number; tokensRefused: number;
+  requestsByKind: Record<string, number>;
+}
+
+/** What a request asks for, by its path under /v1 or /api/v2 (a summaries listing under a subscription is usage-summaries). */
+export function requestKind(path: string): string {
+  const parts = path.split('?')[0]!.split('/').filter((p) => p !== '' && p !== 'v1' && p !== 'api' && p !== 'v2');
+  if (parts.includes('usage-lines')) return 'usage-lines';
+  if (parts.includes('usage-summaries')) return 'usage-summaries';
+  if (parts[0] === 'token' || parts[0] === 'oauth') return 'token';
+  return parts[0] ?? 'other';
+}
+
+export function countRequest(stats: SandboxStats, path: string): void {
+  stats.requests++;
+  const kind = requestKind(path);
+  stats.requestsByKind[kind] = (stats.requestsByKind[kind] ?? 0) + 1;
+}
 
 export const AUDIENCES = ['https://api.pax8.com', 'api://p8p.client'];

@@ -69,7 +69,7 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     rateLimitPerMinute: state.rateLimitPerMinute,
     rateLimitRetryAfter: state.rateLimitRetryAfter,
     tokenIssuePerMinute: state.tokenIssuePerMinute,
-    stats: { ...state.stats },
+    stats: { ...state.stats, requestsByKind: { ...state.stats.requestsByKind } },
   });
 
   r.get('/state', adminHandle((_req, res) => sendJson(res, 200, summary())));
@@ -181,6 +181,6 @@ export function adminRouter(state: SandboxState, faults: FaultInjector, tokens: 
     logs: state.webhooks.logs.map(renderLog),
   })));
 
-  r.get('/stats', adminHandle((_req, res) => sendJson(res, 200, { ...state.stats })));
+  r.get('/stats', adminHandle((_req, res) => sendJson(res, 200, { ...state.stats, requestsByKind: { ...state.stats.requestsByKind } })));
   return r;
 }
