@@ -171,7 +171,8 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   return result;
 }
 
-function computeDay(
+/** One day of the pass, computed without writing (the next-invoice preview runs it too: preview.ts). */
+export function computeDay(
   scope: TenantScope,
   loaded: readonly LoadedRecurringInvoice[],
   day: CalendarDate,
@@ -292,7 +293,7 @@ async function commitDay(scope: TenantScope, ops: DayOps, previous: CalendarDate
   });
 }
 
-function applyDay(ops: DayOps, current: Map<string, Decimal>, adjustmentsByLine: Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>): void {
+export function applyDay(ops: DayOps, current: Map<string, Decimal>, adjustmentsByLine: Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>): void {
   for (const q of ops.quantities) current.set(q.lineId, q.quantity);
   for (const row of [...ops.inserts, ...ops.updates]) {
     let m = adjustmentsByLine.get(row.lineId);

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { IsNull } from 'typeorm';
 import { z } from 'zod';
 import {
-  Customer, Product, RecurringInvoice, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
+  Customer, Product, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
 } from '../../../db/entities/index.js';
 import { isCalendarDate } from '../../../billing/dates.js';
-import { loadRecurringInvoices } from '../../../invoices/loader.js';
-import { composeInvoice, reviewPolicyOf } from '../../../invoices/compose.js';
+import { previewNextInvoice } from '../../../invoices/preview.js';
+import { InvoiceError } from '../../../invoices/queries.js';
+import { tenantToday } from '../../../invoices/billing-date.js';
+import { systemClock } from '../../../common/clock.js';
 import type { TenantScope } from '../../../db/tenant-scope.js';
 import { HttpError, notFound } from '../errors.js';
 import { defineRoute, okSchema, tenantParams, uuid } from '../route.js';
@@ -230,28 +231,36 @@ defineRoute({
   roles: ['admin', 'finance', 'reviewer'],
   summary: 'Preview the next invoice (nothing is stored)',
   errors: { '409': 'the next invoice cannot be computed yet (for example a following line without a linked subscription)' },
-  description: 'Computed by the invoices module for the next invoice date from the subscription histories recorded so far.',
+  description: 'Computed by the invoices module for the next invoice date from the subscription history as recorded now, up to today '
+    + '(tenant time) or the eve of the invoice date: changes the daily pass has not processed yet are included (`changes`, `processed: false`).',
   params: riParams,
   response: z.object({
     date: z.string(), periodStart: z.string(), periodEnd: z.string(), currency: z.string(), subtotal: z.string(), tax: z.string(), total: z.string(),
     review: z.array(z.string()),
     lines: z.array(z.object({ kind: z.string(), description: z.string(), from: z.string(), to: z.string(), quantity: z.string(), unitPrice: z.string(), amount: z.string() })),
+    historyThrough: z.string().describe('the history is read up to this day'),
+    dailyPassThrough: z.string().nullable().describe('the last day the daily pass processed'),
+    changes: z.array(z.object({
+      lineId: z.string(), line: z.string(), date: z.string(), quantityBefore: z.string(), quantityAfter: z.string(),
+      processed: z.boolean().describe('false: recorded in the history, not yet processed by the daily pass (this preview includes it)'),
+    })).describe('quantity changes of the lines after the start of the period this invoice bills adjustments and arrears for'),
+    problems: z.array(z.string()),
   }),
-  async handler({ scope, params, tenant }) {
+  async handler({ rt, scope, params, tenant }) {
     const ri = await loadRi(scope, params.recurringInvoiceId);
-    const [loaded] = await loadRecurringInvoices(scope, { ids: [ri.id], statuses: ['active', 'paused', 'ended'] });
-    if (!loaded) throw notFound('recurring invoice not found');
-    const pending = await scope.repo(RecurringInvoiceAdjustment).findBy({ recurringInvoiceId: ri.id, invoicedInvoiceId: IsNull() });
-    let inv;
+    let p;
     try {
-      inv = composeInvoice(loaded, ri.nextInvoiceDate, pending, reviewPolicyOf(tenant));
+      p = await previewNextInvoice(scope, tenant, ri.id, tenantToday(tenant, rt.clock ?? systemClock));
     } catch (err) {
+      if (err instanceof InvoiceError) throw notFound('recurring invoice not found');
       throw new HttpError(409, 'cannot_preview', `the next invoice cannot be computed yet: ${(err as Error).message}`);
     }
+    const inv = p.invoice;
     return {
       date: inv.date, periodStart: inv.periodStart, periodEnd: inv.periodEnd, currency: inv.currency, subtotal: inv.subtotal.toFixed(), tax: inv.tax.toFixed(),
       total: inv.total.toFixed(), review: inv.review,
       lines: inv.lines.map((l) => ({ kind: l.kind, description: l.description, from: l.from, to: l.to, quantity: l.quantity.toFixed(), unitPrice: l.unitPrice.toFixed(), amount: l.amount.toFixed() })),
+      historyThrough: p.historyThrough, dailyPassThrough: p.dailyPassThrough, changes: p.changes, problems: p.problems,
     };
   },
 });
