@@ -2,6 +2,7 @@ import { Customer, CustomerMapping, RecurringInvoice } from '../db/entities/inde
 import type { RecurringFrequency } from '../db/entities/recurring-invoice.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { pax8PortalUrl } from './portal-link.js';
+import { customerTaxCodeId } from '../tax/service.js';
 
 /**
  * A customer's settings for automatic recurring-invoice lines (what `invoices/auto-lines.ts` honours): its monthly and
@@ -12,11 +13,13 @@ export interface CustomerBillingPatch {
   monthlyRecurringInvoiceId?: string | null;
   annualRecurringInvoiceId?: string | null;
   noAutomaticInvoiceLines?: boolean;
+  /** Its exemption or reverse charge: a tax code's id or name of kind exempt or reverse_charge (src/tax); null: none. */
+  taxCodeId?: string | null;
   /** Days from invoice date to due date on this customer's invoices; null: the tenant's default (settings invoicing.paymentTermsDays). */
   paymentTermsDays?: number | null;
 }
 
-export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines', 'paymentTermsDays'] as const;
+export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines', 'paymentTermsDays', 'taxCodeId'] as const;
 
 /** `not_found`: no such customer in the tenant; `invalid`: a setting's value is refused (`field` names it). */
 export class CustomerSettingsError extends Error {
@@ -66,10 +69,12 @@ export async function updateCustomerBilling(scope: TenantScope, customerId: stri
   if (days !== undefined && days !== null && (!Number.isInteger(days) || days < 0 || days > 365)) {
     throw new CustomerSettingsError('invalid', 'payment terms are a whole number of days from 0 to 365 (none: the tenant\'s default)', 'paymentTermsDays');
   }
+  const taxCodeId = patch.taxCodeId === undefined ? undefined : await customerTaxCodeId(scope, patch.taxCodeId);
   const changes: Partial<Customer> = {
     ...(patch.monthlyRecurringInvoiceId !== undefined ? { monthlyRecurringInvoiceId: patch.monthlyRecurringInvoiceId } : {}),
     ...(patch.annualRecurringInvoiceId !== undefined ? { annualRecurringInvoiceId: patch.annualRecurringInvoiceId } : {}),
     ...(patch.noAutomaticInvoiceLines !== undefined ? { noAutomaticInvoiceLines: patch.noAutomaticInvoiceLines } : {}),
+    ...(taxCodeId !== undefined ? { taxCodeId } : {}),
     ...(days !== undefined ? { paymentTermsDays: days } : {}),
   };
   if (Object.keys(changes).length > 0) {

@@ -3,6 +3,7 @@ import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
 import { buildInvoice } from '../billing/invoice.js';
 import { lineTax, roundMoney, type Exact } from '../billing/money.js';
+import type { TaxKind } from '../billing/tax.js';
 import type { RecurringInvoiceAdjustment, Tenant } from '../db/entities/index.js';
 import { tenantSettings } from '../tenants/service.js';
 import { timeOrderedId } from '../db/row-ids.js';
@@ -22,6 +23,10 @@ export interface ComposedLine {
   quantity: Decimal;
   unitPrice: Decimal;
   amount: Decimal;
+  /** The rate this line is taxed at, and its tax code and kind (null code: the recurring invoice's rate). */
+  taxRate: Decimal;
+  taxCode: string | null;
+  taxKind: TaxKind;
   tax: Decimal;
   review: string[];
   provenance: Record<string, unknown>;
@@ -66,6 +71,7 @@ export function lineRow(l: ComposedLine, position: number, now: Date) {
   return {
     id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId, kind: l.kind, description: l.description.slice(0, 255),
     fromDate: l.from, toDate: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax,
+    taxRate: l.taxRate, taxCode: l.taxCode, taxKind: l.taxKind,
     reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review), provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
   };
 }
@@ -80,10 +86,18 @@ export interface LineInfo {
   position: number;
   description: string;
   reviewRequired: boolean;
+  /** The line's tax, which its adjustments bill too (absent in upcoming invoices stored before tax codes: the invoice's rate). */
+  tax?: { rate: string; code: string | null; kind: TaxKind };
 }
 
 export function lineInfoOf(loaded: LoadedRecurringInvoice): LineInfo[] {
-  return loaded.lines.map((l) => ({ id: l.id, position: l.position, description: l.description, reviewRequired: l.reviewRequired }));
+  return loaded.lines.map((l) => {
+    const t = loaded.tax.get(l.id);
+    return {
+      id: l.id, position: l.position, description: l.description, reviewRequired: l.reviewRequired,
+      ...(t ? { tax: { rate: t.rate.toString(), code: t.code, kind: t.kind } } : {}),
+    };
+  });
 }
 
 const USER_REVIEW = 'line flagged for review by a user';
@@ -103,9 +117,11 @@ export function composeMainLines(
     // A month a reviewer approved or adjusted (src/usage-review) is reviewed already.
     else if (l.kind === 'usage' && policy.reviewUsageLines && !l.provenance.usage?.review) review.push('usage line: check the month\'s final charges before issuing');
     const provenance = notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance;
+    const tax = loaded.tax.get(l.line);
     return {
       recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
       from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
+      taxRate: l.taxRate, taxCode: tax?.code ?? null, taxKind: tax?.kind ?? 'standard',
       provenance: { ...provenance, exact: exactJson(l.exact) },
     };
   });
@@ -143,6 +159,8 @@ export function composeAdjustmentLines(
     const amount = roundMoney(exact, currency);
     const provenance = JSON.parse(a.provenanceJson) as Record<string, unknown> & { review?: string[]; correction?: CorrectionFacts };
     const description = info.get(a.lineId)?.description ?? a.lineId;
+    const lineTaxInfo = info.get(a.lineId)?.tax; // an adjustment is taxed as its line
+    const rate = lineTaxInfo ? dec(lineTaxInfo.rate) : taxRate;
     return {
       recurringInvoiceLineId: a.lineId, adjustmentId: a.id, kind: 'prorata',
       // A late correction (late-corrections.ts) carries its facts in its provenance and is described from them.
@@ -150,7 +168,8 @@ export function composeAdjustmentLines(
         description, rule: a.rule, quantity, quantityBefore: a.quantityBefore.toString(), quantityAfter: a.quantityAfter.toString(),
         unitPrice, currency, from: a.changeDate, to: a.periodEnd, days: a.days, periodDays: a.periodDays,
       }),
-      from: a.changeDate, to: a.periodEnd, quantity, unitPrice, amount, tax: lineTax(amount, taxRate, currency),
+      from: a.changeDate, to: a.periodEnd, quantity, unitPrice, amount, tax: lineTax(amount, rate, currency),
+      taxRate: rate, taxCode: lineTaxInfo?.code ?? null, taxKind: lineTaxInfo?.kind ?? 'standard',
       review: [...(provenance.review ?? []), ...(info.get(a.lineId)?.reviewRequired ? [USER_REVIEW] : [])],
       provenance: { ...provenance, exact: exactJson(exact), billedPeriod: { start: a.periodStart, end: a.periodEnd } },
     };

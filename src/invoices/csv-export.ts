@@ -7,6 +7,7 @@ import { Customer, Invoice, InvoiceLine, Tenant } from '../db/entities/index.js'
 import { TenantScope } from '../db/tenant-scope.js';
 import { csvSafeRow } from './csv-safe.js';
 import { invoiceNumberText } from './queries.js';
+import { lineTaxFacts } from './tax-words.js';
 import { invoiceTerms, termsText } from './terms.js';
 
 export const CSV_LAYOUTS = ['xero', 'qbo'] as const;
@@ -19,7 +20,7 @@ export interface CsvExportOptions {
   to?: CalendarDate;
   /** Days from invoice date to due date for invoices created before due dates were stored (default: the customer's, else the tenant's terms). */
   dueDays?: number;
-  /** Xero: sales account code and tax type for every line (defaults 200 and "Tax on Sales"). */
+  /** Xero: sales account code for every line (default 200), and the tax type of lines without a tax code (default "Tax on Sales"). */
   accountCode?: string;
   taxType?: string;
 }
@@ -35,7 +36,7 @@ export const XERO_COLUMNS = [
 /** QuickBooks Online's invoice import columns. */
 export const QBO_COLUMNS = [
   'InvoiceNo', 'Customer', 'InvoiceDate', 'DueDate', 'Terms', 'Location', 'Memo', 'Item(Product/Service)', 'ItemDescription',
-  'ItemQuantity', 'ItemRate', 'ItemAmount', 'Taxable', 'TaxRate', 'Service Date', 'Currency',
+  'ItemQuantity', 'ItemRate', 'ItemAmount', 'Taxable', 'TaxRate', 'Service Date', 'Currency', 'ItemTaxCode',
 ] as const;
 
 function dmy(date: CalendarDate): string {
@@ -94,18 +95,19 @@ export async function exportInvoicesCsv(ds: DataSource, tenantId: string, opts: 
     for (const l of (linesOf.get(inv.id) ?? []).sort((a, b) => a.position - b.position)) {
       const { quantity, unit, note } = priced(l, inv.currency);
       const description = `${l.description}${note}`;
+      const tax = lineTaxFacts(l, inv.taxRate); // each line's own rate and code (a line without a code: the invoice's rate)
       if (opts.layout === 'xero') {
         rows.push(csvSafeRow([
           c?.name ?? inv.customerId, '', c?.siteStreet, c?.siteStreet2, '', '', c?.siteCity, c?.siteStateOrProvince, c?.sitePostalCode,
           c?.siteCountry, number, reference, dmy(inv.invoiceDate), dmy(due), formatMoney(dec(inv.total.toString()), inv.currency), '',
-          description, quantity, unit, '', opts.accountCode ?? '200', opts.taxType ?? 'Tax on Sales',
+          description, quantity, unit, '', opts.accountCode ?? '200', tax.code ?? opts.taxType ?? 'Tax on Sales',
           formatMoney(dec(l.tax.toString()), inv.currency), '', '', '', '', inv.currency, '',
         ]));
       } else {
         rows.push(csvSafeRow([
           number, c?.name ?? inv.customerId, mdy(inv.invoiceDate), mdy(due), termsText(dueDays), '', reference,
           l.description.split(': ')[0], description, quantity, unit, formatMoney(dec(l.amount.toString()), inv.currency),
-          dec(inv.taxRate.toString()).isZero() ? 'N' : 'Y', `${dec(inv.taxRate.toString()).mul(100).toString()}%`, mdy(l.fromDate), inv.currency,
+          tax.rate.isZero() ? 'N' : 'Y', `${tax.rate.mul(100).toString()}%`, mdy(l.fromDate), inv.currency, tax.code ?? '',
         ]));
       }
     }

@@ -5,6 +5,7 @@ import { Invoice, type InvoiceLine } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { type CorrectionFacts, invoiceRefText, periodLabel } from './correction-words.js';
 import { invoiceNumberText, loadInvoiceDocument } from './queries.js';
+import { lineTaxFacts, lineTaxText, reverseChargeNote } from './tax-words.js';
 import { dateRange, formatMoney, formatQuantity, formatUnitPrice, longDate, moneyText } from './words.js';
 
 interface Provenance {
@@ -62,7 +63,7 @@ function exactWords(p: Provenance, amount: string): string {
   return ` The exact amount ${shown}${exact.div(p.exact.denominator).equals(dec(shown)) ? '' : '…'} is rounded once, half away from zero, to ${amount}.`;
 }
 
-function explainLine(line: InvoiceLine, currency: string, names: Map<string, string>, index: number, numbers: Map<string, number | null>): string {
+function explainLine(line: InvoiceLine, currency: string, names: Map<string, string>, index: number, numbers: Map<string, number | null>, invoiceRate: string): string {
   const p = JSON.parse(line.provenanceJson) as Provenance;
   const amount = formatMoney(dec(line.amount.toString()), currency);
   const unitPrice = formatUnitPrice(dec(line.unitPrice.toString()), currency);
@@ -95,6 +96,8 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
   }
   out.push(`   ${priceWords(p, names, unitPrice)}${exactWords(p, amount)}`);
   if (p.rule) out.push(`   Rule: ${p.rule}.`);
+  const tax = lineTaxFacts(line, invoiceRate);
+  if (tax.code !== null) out.push(`   Tax: ${lineTaxText(tax)}, tax ${formatMoney(dec(line.tax.toString()), currency)}.`);
   const review = JSON.parse(line.reviewJson) as string[];
   if (review.length > 0) out.push(`   Needs review: ${review.join('; ')}.`);
   return out.join('\n');
@@ -122,12 +125,18 @@ export async function explainInvoice(ds: DataSource, tenantId: string, invoiceId
     '',
   ];
   const numbers = await correctedInvoiceNumbers(ds, tenantId, doc.lines);
-  const body = doc.lines.map((l, i) => explainLine(l, c, doc.subscriptionNames, i + 1, numbers));
-  const taxPercent = dec(inv.taxRate.toString()).mul(100).toString();
+  const body = doc.lines.map((l, i) => explainLine(l, c, doc.subscriptionNames, i + 1, numbers, inv.taxRate.toString()));
+  const taxes = doc.lines.map((l) => lineTaxFacts(l, inv.taxRate));
+  const rates = [...new Set(taxes.map(lineTaxText))];
+  const note = reverseChargeNote(taxes);
   const foot = [
     '',
     `Subtotal ${moneyText(dec(inv.subtotal.toString()), c)} (the sum of the rounded line amounts).`,
-    `Tax ${moneyText(dec(inv.tax.toString()), c)} (${taxPercent}% of each line, each rounded to the cent, then added).`,
+    rates.length <= 1 && taxes.every((t) => t.code === null)
+      ? `Tax ${moneyText(dec(inv.tax.toString()), c)} (${dec(inv.taxRate.toString()).mul(100).toString()}% of each line, each rounded to the cent, then added).`
+      : `Tax ${moneyText(dec(inv.tax.toString()), c)} (each line at its own tax, shown with it — ${rates.join(', ')} — each rounded to the cent, then added; `
+        + `a customer's exemption or reverse charge comes first, then the product group's tax code, else the recurring invoice's ${dec(inv.taxRate.toString()).mul(100).toString()}%).`,
+    ...(note ? [note] : []),
     `Total ${moneyText(dec(inv.total.toString()), c)}.`,
   ];
   const review = JSON.parse(inv.reviewJson) as string[];

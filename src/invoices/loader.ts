@@ -8,6 +8,8 @@ import {
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UsageMonthlyCharge, UsageReview,
 } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
+import { resolveLineTax, type LineTaxRule } from '../billing/tax.js';
+import { customersTaxCodeIds, loadTaxSettings, productGroupsOf } from '../tax/service.js';
 
 /** A recurring invoice with its rows and the engine context built from them. */
 export interface LoadedRecurringInvoice {
@@ -16,6 +18,8 @@ export interface LoadedRecurringInvoice {
   lines: RecurringInvoiceLine[];
   links: Map<string, RecurringInvoiceLink[]>;
   ctx: BillingContext;
+  /** Each line's tax (rate, code, kind): the customer's exemption or reverse charge, its product group's code, or the recurring invoice's rate. */
+  tax: Map<string, LineTaxRule>;
 }
 
 const CHUNK = 500;
@@ -112,12 +116,14 @@ function decOf(v: unknown): Decimal {
   return dec(text(v));
 }
 
-function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[]): LineSpec {
+function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[], tax: LineTaxRule): LineSpec {
+  const own = tax.source === 'recurring invoice' ? {} : { taxRate: tax.rate };
   if (line.timing === 'usage') {
-    return { id: line.id, description: line.description, timing: 'usage', usageSummary: line.usageSummaryId ?? `none:${line.id}` };
+    return { id: line.id, description: line.description, timing: 'usage', usageSummary: line.usageSummaryId ?? `none:${line.id}`, ...own };
   }
   return {
     id: line.id,
+    ...own,
     description: line.description,
     timing: line.timing,
     prorata: line.prorata,
@@ -229,6 +235,11 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
     }
     return h;
   };
+  // Tax settings: none for most tenants (every line bills its recurring invoice's rate), so nothing more is read then.
+  const taxSettings = await loadTaxSettings(scope);
+  const customerCodes = taxSettings.codes.size === 0 ? new Map<string, string>() : await customersTaxCodeIds(scope, [...new Set(ris.map((r) => r.customerId))]);
+  const productGroups = taxSettings.groups.size === 0 ? new Map<string, string>()
+    : await productGroupsOf(scope, lines.flatMap((l) => (l.productId ? [l.productId] : [])));
   const snapshots: UsageSnapshot[] = usage.map((u) => usageSnapshot(u, reviews.get(`${u.usageSummaryId}|${u.month}`)));
   const snapshotsBySummary = new Map<string, UsageSnapshot[]>();
   const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
@@ -253,15 +264,20 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
       for (const ls of riLinks.values()) for (const l of ls) histories.set(l.subscriptionId, historyFor(l.subscriptionId));
       const summaries = [...new Set(riLines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
       const usageFor = summaries.flatMap((id) => snapshotsBySummary.get(id) ?? []);
+      const fallbackRate = toDec(ri.taxRate);
+      const customerCode = taxSettings.codes.get(customerCodes.get(ri.customerId) ?? '');
+      const tax = new Map(riLines.map((l) => [l.id, resolveLineTax({
+        customer: customerCode, productGroup: l.productId ? taxSettings.groups.get(productGroups.get(l.productId) ?? '') : undefined, fallbackRate,
+      })]));
       const ctx: BillingContext = {
         currency: ri.currency,
-        taxRate: toDec(ri.taxRate),
+        taxRate: fallbackRate,
         schedule: scheduleOf(ri),
         billingStart: ri.startDate,
-        lines: riLines.map((l) => lineSpec(l, riLinks.get(l.id) ?? [])),
+        lines: riLines.map((l) => lineSpec(l, riLinks.get(l.id) ?? [], tax.get(l.id)!)),
         histories,
         usage: usageFor,
       };
-      return { ri, lines: riLines, links: riLinks, ctx };
+      return { ri, lines: riLines, links: riLinks, ctx, tax };
     });
 }

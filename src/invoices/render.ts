@@ -5,6 +5,7 @@ import Handlebars from 'handlebars';
 import type { DataSource } from 'typeorm';
 import { dec } from '../billing/decimal.js';
 import { invoiceNumberText, loadInvoiceDocument, type InvoiceDocument } from './queries.js';
+import { invoiceTaxLabel, lineTaxFacts, lineTaxText, reverseChargeNote } from './tax-words.js';
 import { invoiceTerms, termsText } from './terms.js';
 import { dateRange, formatQuantity, formatUnitPrice, longDate, moneyText } from './words.js';
 
@@ -57,11 +58,14 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
         quantity: formatQuantity(dec(l.quantity.toString())),
         unitPrice: formatUnitPrice(dec(l.unitPrice.toString()), c),
         amount: moneyText(dec(l.amount.toString()), c),
+        tax: lineTaxText(lineTaxFacts(l, inv.taxRate)),
       };
     }),
     subtotal: moneyText(dec(inv.subtotal.toString()), c),
     tax: moneyText(dec(inv.tax.toString()), c),
     taxPercent: dec(inv.taxRate.toString()).mul(100).toString(),
+    taxLabel: invoiceTaxLabel(doc.lines.map((l) => lineTaxFacts(l, inv.taxRate)), inv.taxRate.toString()),
+    taxNote: reverseChargeNote(doc.lines.map((l) => lineTaxFacts(l, inv.taxRate))) ?? '',
     total: moneyText(dec(inv.total.toString()), c),
   };
 }

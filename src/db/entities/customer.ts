@@ -28,6 +28,8 @@ export class Customer extends TenantOwnedEntity {
   @IdColumn({ nullable: true }) monthlyRecurringInvoiceId: string | null;
   @IdColumn({ nullable: true }) annualRecurringInvoiceId: string | null;
   @BoolColumn() noAutomaticInvoiceLines: boolean;
+  /** An exempt or reverse-charge tax code for all its lines (src/tax); null: none (migration 1764301000000). */
+  @IdColumn({ nullable: true }) taxCodeId: string | null;
   /** Days from invoice date to due date; null: the tenant's invoicing.paymentTermsDays (migration 1764301100000). */
   @IntColumn({ nullable: true }) paymentTermsDays: number | null;
 }

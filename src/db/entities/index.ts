@@ -6,6 +6,7 @@ import { Product } from './product.js';
 import { Subscription } from './subscription.js';
 import { SubscriptionChange } from './subscription-change.js';
 import { UsageSummary, UsageMonthlyCharge, UsageLine } from './usage.js';
+import { TaxCode, ProductGroupTaxCode } from './tax.js';
 import { UsageReview } from './usage-review.js';
 import { ImportRun, ImportError } from './import-run.js';
 import { User, UserLoginAttempt } from './user.js';
@@ -27,6 +28,7 @@ import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from '.
 import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
+export { TaxCode, ProductGroupTaxCode };
 export {
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
@@ -52,6 +54,7 @@ export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
+  TaxCode, ProductGroupTaxCode,
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
   UsageMonthlyCharge, UsageLine, ImportRun, ImportError,
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, RecurringInvoiceLineChange, RecurringInvoiceAdjustment,

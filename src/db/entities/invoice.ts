@@ -49,6 +49,10 @@ export class InvoiceLine extends TenantOwnedEntity {
   @DecimalColumn() unitPrice: Decimal;
   @DecimalColumn() amount: Decimal;
   @DecimalColumn() tax: Decimal;
+  /** The rate, tax code and kind this line was billed at (migration 1764301000000; lines before it: their invoice's rate, no code). */
+  @DecimalColumn({ nullable: true }) taxRate: Decimal | null;
+  @TextColumn(60, { nullable: true }) taxCode: string | null;
+  @TextColumn(20, { nullable: true }) taxKind: string | null;
   /** JSON array of review reasons (empty when none). */
   @JsonTextColumn() reviewJson: string;
   /** Where the figures came from: the engine's provenance plus the exact amount (JSON). */

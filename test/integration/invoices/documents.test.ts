@@ -112,7 +112,7 @@ describe('invoices: review, numbering, explain, render, CSV', function () {
     expect(xrows[3]).to.include(',1,-25.55,');
     const qbo = await exportInvoicesCsv(ds, tenantId, { layout: 'qbo' });
     const qrows = qbo.trim().split('\n');
-    expect(qrows[0]).to.equal(stringify([['InvoiceNo', 'Customer', 'InvoiceDate', 'DueDate', 'Terms', 'Location', 'Memo', 'Item(Product/Service)', 'ItemDescription', 'ItemQuantity', 'ItemRate', 'ItemAmount', 'Taxable', 'TaxRate', 'Service Date', 'Currency']]).trim());
+    expect(qrows[0]).to.equal(stringify([['InvoiceNo', 'Customer', 'InvoiceDate', 'DueDate', 'Terms', 'Location', 'Memo', 'Item(Product/Service)', 'ItemDescription', 'ItemQuantity', 'ItemRate', 'ItemAmount', 'Taxable', 'TaxRate', 'Service Date', 'Currency', 'ItemTaxCode']]).trim());
     expect(qrows).to.have.length(5);
     expect(qrows[1]).to.match(/^INV-000001,'@evil,01\/01\/2026,01\/31\/2026,Net 30,/);
   });
