@@ -14,6 +14,7 @@ import './routes/events.js';
 import './routes/webhooks.js';
 import './routes/notices.js';
 import './routes/usage-review.js';
+import './routes/dashboard.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';

@@ -204,6 +204,7 @@ export function webRouter(rt: Runtime): Router {
         due: due ? (due.items as Data[]).filter((r) => r.nextInvoiceDate <= today).length : null,
         mismatch: mismatch?.page.totalElements ?? null,
         unmapped: unmapped?.page.totalElements ?? null,
+        todo: await maybe(req, 'getDashboard', { params: p }),
       });
     }
     render(req, res, 'dashboard', { title: 'Dashboard', rows });
