@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppError, fieldError } from '../common/app-error.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull, Not } from 'typeorm';
 import { ApiToken, AuditEvent, Customer, Session, Tenant, User, ROLES, type Role } from '../db/entities/index.js';
@@ -6,10 +7,12 @@ import { LOGIN_ACCOUNT_FREE_FAILURES, LOGIN_FREE_FAILURES, LoginThrottle } from 
 import { passwordProblem } from './password-policy.js';
 import { dummyHash, generatePassword, hashPassword, verifyPassword } from './passwords.js';
 
-export class UserError extends Error {
+/** An invalid message of the form `field: why` names that request field (body.field). */
+export class UserError extends AppError {
   override name = 'UserError';
-  constructor(message: string, readonly code: 'invalid' | 'not_found' | 'conflict') {
-    super(message);
+  constructor(message: string, override readonly code: 'invalid' | 'not_found' | 'conflict') {
+    const m = /^(\w+): (.*)$/.exec(message);
+    super(code, message, { code, fields: code === 'invalid' ? fieldError(m ? `body.${m[1]}` : 'body', m ? m[2]! : message) : undefined });
   }
 }
 

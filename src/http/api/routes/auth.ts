@@ -30,17 +30,6 @@ const newPassword = z.string()
 
 const accessEnded = { sessionsEnded: z.number().int(), tokensRevoked: z.number().int() };
 
-/** Maps the user service's errors onto HTTP. */
-export function userHttpError(err: unknown): never {
-  if (err instanceof UserError) {
-    if (err.code === 'not_found') throw notFound(err.message);
-    if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
-    const m = /^(\w+): (.*)$/.exec(err.message);
-    throw new HttpError(400, 'validation_failed', err.message, [{ path: m ? `body.${m[1]}` : 'body', message: m ? m[2]! : err.message }]);
-  }
-  throw err;
-}
-
 defineRoute({
   id: 'login', method: 'post', path: '/auth/login', tag: 'Auth', public: true, roles: [],
   summary: 'Sign in with e-mail and password (sets the session cookie)',
@@ -95,8 +84,7 @@ defineRoute({
   response: okSchema.extend(accessEnded),
   async handler({ rt, auth, body }) {
     const ended: AccessEnded = await new UserService(rt.ds)
-      .changePassword(auth.user.id, body.currentPassword, body.newPassword, auth.via === 'session' ? auth.session!.tokenHash : null)
-      .catch(userHttpError);
+      .changePassword(auth.user.id, body.currentPassword, body.newPassword, auth.via === 'session' ? auth.session!.tokenHash : null);
     return { ok: true as const, ...ended };
   },
 });
@@ -134,7 +122,7 @@ defineRoute({
   response: tokenSchema.extend({ token: z.string() }),
   async handler({ rt, auth, body }) {
     const days = body.expiresInDays === undefined ? TOKEN_DEFAULT_DAYS : body.expiresInDays;
-    const { token, record } = await new UserService(rt.ds).createToken(auth.user.id, body.name, days).catch(userHttpError);
+    const { token, record } = await new UserService(rt.ds).createToken(auth.user.id, body.name, days);
     return { ...viewToken(record), token };
   },
 });
@@ -177,7 +165,7 @@ defineRoute({
   example: { email: 'finance@example.com', role: 'finance' },
   response: z.object({ user: userSchema, oneTimePassword: z.string().nullable() }),
   async handler({ rt, auth, body }) {
-    const r = await new UserService(rt.ds).create(body, auth.user.id).catch(userHttpError);
+    const r = await new UserService(rt.ds).create(body, auth.user.id);
     return { user: viewUser(r.user), oneTimePassword: r.generatedPassword };
   },
 });
@@ -192,7 +180,7 @@ defineRoute({
   response: userSchema.extend(accessEnded),
   async handler({ rt, auth, params, body }) {
     if (params.userId === auth.user.id && body.disabled) throw new HttpError(409, 'conflict', 'you cannot disable yourself');
-    const r = await new UserService(rt.ds).setDisabled(params.userId, body.disabled, auth.user.id).catch(userHttpError);
+    const r = await new UserService(rt.ds).setDisabled(params.userId, body.disabled, auth.user.id);
     return { ...viewUser(r.user), sessionsEnded: r.sessionsEnded, tokensRevoked: r.tokensRevoked };
   },
 });
