@@ -58,3 +58,11 @@ export function apiCodeOf(err: AppError): string {
 export function fieldError(path: string, message: string): FieldError[] {
   return [{ path, message }];
 }
+
+/** The fields of a message made of `path: why` parts joined by '; ' (zod issues as the services format them), under `prefix`. */
+export function issueFields(message: string, prefix: string): FieldError[] {
+  return message.split('; ').map((part) => {
+    const m = /^([\w.]+): (.*)$/.exec(part);
+    return m ? { path: `${prefix}.${m[1]}`, message: m[2]! } : { path: prefix, message: part };
+  });
+}

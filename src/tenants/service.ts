@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { AppError, fieldError, issueFields, type ErrorKind } from '../common/app-error.js';
 import { Tenant } from '../db/entities/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { isValidTimeZone } from './time-zone.js';
@@ -8,10 +9,19 @@ import { defaultTenantSettings, mergeTenantSettings, parseTenantSettings, type T
 import { notifyTenantChange } from './events.js';
 import type { Pax8ClientConfig } from '../pax8/client/config.js';
 
-export class TenantError extends Error {
+/**
+ * Invalid: the message's `field: why` parts name the request fields; not found: the API says only "tenant not found";
+ * secret_required: the API's own code, on body.clientSecret. `kind` overrides for one case (no Pax8 credentials: 409).
+ */
+export class TenantError extends AppError {
   override name = 'TenantError';
-  constructor(message: string, readonly code: 'invalid' | 'not_found' | 'conflict' | 'secret_required') {
-    super(message);
+  constructor(message: string, override readonly code: 'invalid' | 'not_found' | 'conflict' | 'secret_required', opts: { kind?: ErrorKind; apiCode?: string } = {}) {
+    super(opts.kind ?? (code === 'secret_required' ? 'invalid' : code), message, {
+      code,
+      apiCode: opts.apiCode ?? (code === 'secret_required' ? 'secret_required' : undefined),
+      publicMessage: code === 'not_found' ? 'tenant not found' : undefined,
+      fields: opts.kind ? undefined : code === 'secret_required' ? fieldError('body.clientSecret', message) : code === 'invalid' ? issueFields(message, 'body') : undefined,
+    });
   }
 }
 
@@ -180,7 +190,7 @@ export class TenantService {
   /** Decrypted Pax8 credentials for the API client; never log or return these. */
   credentials(t: Tenant): Pax8Credentials {
     if (!t.pax8ClientId || !t.pax8ClientSecretSealed) {
-      throw new TenantError(`tenant "${t.name}" has no Pax8 credentials`, 'invalid');
+      throw new TenantError(`tenant "${t.name}" has no Pax8 credentials`, 'invalid', { kind: 'conflict', apiCode: 'no_credentials' });
     }
     return {
       tenantId: t.id, tenantName: t.name, clientId: t.pax8ClientId,

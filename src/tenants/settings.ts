@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError, issueFields } from '../common/app-error.js';
 import { templateProblem } from '../common/text-template.js';
 
 export const PRODUCT_IMPORT_MODES = ['none', 'products', 'products_and_lines'] as const;
@@ -124,8 +125,12 @@ export function defaultTenantSettings(): TenantSettings {
   return tenantSettingsSchema.parse({});
 }
 
-export class SettingsError extends Error {
+/** Invalid settings; the message's `path: why` parts name the fields under body.settings. */
+export class SettingsError extends AppError {
   override name = 'SettingsError';
+  constructor(message: string) {
+    super('invalid', message, { fields: issueFields(message, 'body.settings') });
+  }
 }
 
 export function parseTenantSettings(input: unknown): TenantSettings {

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
 import { partnerCompanyCandidates, setPartnerCompany, tenantPartnerCompany } from '../../../tenants/partner-company.js';
 import { TenantError, TenantService, viewTenant } from '../../../tenants/service.js';
-import { SettingsError, tenantSettingsSchema } from '../../../tenants/settings.js';
+import { tenantSettingsSchema } from '../../../tenants/settings.js';
 import { Tenant } from '../../../db/entities/index.js';
-import { HttpError, notFound } from '../errors.js';
 import { defineRoute, noInput, okSchema, tenantParams } from '../route.js';
 import { STAFF } from './auth.js';
 
@@ -23,25 +22,6 @@ export const tenantSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-
-/** Maps the tenant service's errors onto HTTP. */
-export function tenantHttpError(err: unknown): never {
-  if (err instanceof TenantError) {
-    if (err.code === 'not_found') throw notFound('tenant not found');
-    if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
-    if (err.code === 'secret_required') throw new HttpError(400, 'secret_required', err.message, [{ path: 'body.clientSecret', message: err.message }]);
-    throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message));
-  }
-  if (err instanceof SettingsError) throw new HttpError(400, 'validation_failed', err.message, splitIssues(err.message, 'body.settings'));
-  throw err;
-}
-
-function splitIssues(message: string, prefix = 'body'): Array<{ path: string; message: string }> {
-  return message.split('; ').map((part) => {
-    const m = /^([\w.]+): (.*)$/.exec(part);
-    return m ? { path: `${prefix}.${m[1]}`, message: m[2]! } : { path: prefix, message: part };
-  });
-}
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -75,7 +55,7 @@ defineRoute({
   example: { name: 'acme', displayName: 'Acme MSP', timeZone: 'Europe/London', clientId: 'pax8-client-id', clientSecret: 'pax8-client-secret' },
   response: tenantSchema,
   async handler({ rt, body }) {
-    return viewTenant(await new TenantService(rt.ds, rt.secrets).create(body).catch(tenantHttpError));
+    return viewTenant(await new TenantService(rt.ds, rt.secrets).create(body));
   },
 });
 
@@ -102,7 +82,7 @@ defineRoute({
   example: { imports: { allowQuantityIncrease: true }, schedule: { customers: '0 */6 * * *' } },
   response: tenantSettingsSchema,
   async handler({ rt, tenant, body }) {
-    return new TenantService(rt.ds, rt.secrets).updateSettings(tenant.id, body).catch(tenantHttpError);
+    return new TenantService(rt.ds, rt.secrets).updateSettings(tenant.id, body);
   },
 });
 
@@ -128,8 +108,8 @@ defineRoute({
   async handler({ rt, tenant, body }) {
     const svc = new TenantService(rt.ds, rt.secrets);
     const { enabled, ...connection } = body;
-    if (Object.keys(connection).length > 0) await svc.updateConnection(tenant.id, connection).catch(tenantHttpError);
-    if (enabled !== undefined) await svc.setEnabled(tenant.id, enabled).catch(tenantHttpError);
+    if (Object.keys(connection).length > 0) await svc.updateConnection(tenant.id, connection);
+    if (enabled !== undefined) await svc.setEnabled(tenant.id, enabled);
     return viewTenant(await svc.byId(tenant.id));
   },
 });
@@ -199,7 +179,7 @@ defineRoute({
   example: { pax8CompanyId: '0b9a3f0e-5d4c-4a39-9d0e-2f1d3c4b5a69' },
   response: partnerCompanyStateSchema,
   async handler({ rt, tenant, body }) {
-    return setPartnerCompany(new TenantService(rt.ds, rt.secrets), tenant.id, body.pax8CompanyId).catch(tenantHttpError);
+    return setPartnerCompany(new TenantService(rt.ds, rt.secrets), tenant.id, body.pax8CompanyId);
   },
 });
 
@@ -209,7 +189,7 @@ defineRoute({
   params: tenantParams,
   response: okSchema,
   async handler({ rt, tenant }) {
-    await new TenantService(rt.ds, rt.secrets).remove(tenant.id).catch(tenantHttpError);
+    await new TenantService(rt.ds, rt.secrets).remove(tenant.id);
     return { ok: true as const };
   },
 });
