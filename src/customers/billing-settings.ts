@@ -1,3 +1,4 @@
+import { AppError, fieldError } from '../common/app-error.js';
 import { Customer, CustomerMapping, RecurringInvoice } from '../db/entities/index.js';
 import type { RecurringFrequency } from '../db/entities/recurring-invoice.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -22,10 +23,10 @@ export interface CustomerBillingPatch {
 export const BILLING_SETTING_KEYS = ['monthlyRecurringInvoiceId', 'annualRecurringInvoiceId', 'noAutomaticInvoiceLines', 'paymentTermsDays', 'taxCodeId'] as const;
 
 /** `not_found`: no such customer in the tenant; `invalid`: a setting's value is refused (`field` names it). */
-export class CustomerSettingsError extends Error {
+export class CustomerSettingsError extends AppError {
   override name = 'CustomerSettingsError';
-  constructor(readonly kind: 'not_found' | 'invalid', message: string, readonly field?: keyof CustomerBillingPatch) {
-    super(message);
+  constructor(override readonly kind: 'not_found' | 'invalid', message: string, readonly field?: keyof CustomerBillingPatch) {
+    super(kind, message, kind === 'invalid' ? { fields: fieldError(`body.${field ?? ''}`, message) } : { publicMessage: 'customer not found' });
   }
 }
 

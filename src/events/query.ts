@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { Decimal } from 'decimal.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import { whereContains } from '../common/like.js';
 import { EventLogEntry } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -41,8 +42,12 @@ export interface EventQuery {
   size?: number;
 }
 
-export class EventQueryError extends Error {
+/** A query the event log cannot answer (unknown or repeated column, unsortable column): the request's query is at fault. */
+export class EventQueryError extends AppError {
   override name = 'EventQueryError';
+  constructor(message: string) {
+    super('invalid', message, { fields: fieldError('query', message) });
+  }
 }
 
 export type EventRow = Partial<Record<EventColumn, string>>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { systemClock } from '../../../common/clock.js';
-import { CustomerSettingsError, customerWithPax8, updateCustomerBilling } from '../../../customers/billing-settings.js';
-import { HttpError, notFound } from '../errors.js';
+import { customerWithPax8, updateCustomerBilling } from '../../../customers/billing-settings.js';
+import { notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 import { ALL_ROLES } from './auth.js';
 import { customerSchema, viewCustomer } from './data.js';
@@ -13,15 +13,6 @@ const customerDetailSchema = customerSchema.extend({
   pax8PortalUrl: z.string().nullable().describe('opens the company in the Pax8 portal (config pax8.portalCompanyUrl)'),
 });
 
-/** The service's error kinds as HTTP answers. */
-function customerError(err: unknown): never {
-  if (err instanceof CustomerSettingsError) {
-    if (err.kind === 'not_found') throw notFound('customer not found');
-    throw new HttpError(400, 'validation_failed', err.message, [{ path: `body.${err.field ?? ''}`, message: err.message }]);
-  }
-  throw err;
-}
-
 const customerParams = tenantParams.extend({ customerId: uuid });
 
 defineRoute({
@@ -31,7 +22,7 @@ defineRoute({
   response: customerDetailSchema,
   async handler({ rt, scope, params, onlyCustomerId }) {
     if (onlyCustomerId && onlyCustomerId !== params.customerId) throw notFound('customer not found');
-    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl).catch(customerError);
+    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl);
     return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
   },
 });
@@ -53,8 +44,8 @@ defineRoute({
   errors: { 400: 'a recurring invoice of another customer, of the wrong frequency, ended, or not in this tenant' },
   response: customerDetailSchema,
   async handler({ rt, scope, params, body }) {
-    await updateCustomerBilling(scope, params.customerId, body, (rt.clock ?? systemClock)()).catch(customerError);
-    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl).catch(customerError);
+    await updateCustomerBilling(scope, params.customerId, body, (rt.clock ?? systemClock)());
+    const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl);
     return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
   },
 });

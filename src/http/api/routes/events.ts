@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ALL_EVENT_COLUMNS, EventQueryError, exportEventsCsv, queryEvents, type EventColumn, type EventQuery } from '../../../events/query.js';
-import { HttpError } from '../errors.js';
+import { ALL_EVENT_COLUMNS, exportEventsCsv, queryEvents, type EventColumn, type EventQuery } from '../../../events/query.js';
 import { queryBool } from '../paging.js';
 import { defineRoute, tenantParams } from '../route.js';
 
@@ -17,15 +16,6 @@ const viewQuery = {
   columns: columnList.optional().describe(`comma-separated, in display order; any of ${ALL_EVENT_COLUMNS.join(', ')}`),
 };
 
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof EventQueryError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'query', message: err.message }]);
-    throw err;
-  }
-}
-
 function toQuery(q: { search?: string; type?: string; sort?: EventColumn; dir?: 'asc' | 'desc'; columns?: string[] }): EventQuery {
   return { search: q.search, type: q.type, sort: q.sort, dir: q.dir, columns: q.columns as EventColumn[] | undefined };
 }
@@ -39,7 +29,7 @@ defineRoute({
     page: z.number().int(), size: z.number().int(), total: z.number().int(),
   }),
   async handler(ctx) {
-    return mapped(() => queryEvents(ctx.scope, { ...toQuery(ctx.query), page: ctx.query.page, size: ctx.query.size }));
+    return queryEvents(ctx.scope, { ...toQuery(ctx.query), page: ctx.query.page, size: ctx.query.size });
   },
 });
 
@@ -49,7 +39,7 @@ defineRoute({
   params: tenantParams, query: z.strictObject({ ...viewQuery, all: queryBool.optional() }),
   produces: 'text/csv', response: z.string(),
   async handler(ctx) {
-    const csv = await mapped(() => exportEventsCsv(ctx.scope, toQuery(ctx.query), ctx.query.all ?? false));
+    const csv = await exportEventsCsv(ctx.scope, toQuery(ctx.query), ctx.query.all ?? false);
     ctx.res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="events-${ctx.tenant.name}${ctx.query.all ? '-all' : ''}.csv"`);
     ctx.res?.send(csv);
     return csv;
