@@ -1,13 +1,16 @@
 import { isCalendarDate, type CalendarDate } from '../billing/dates.js';
 import { localDateOf } from '../billing/localdate.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Tenant } from '../db/entities/index.js';
 
-export class BillingDateError extends Error {
+export class BillingDateError extends AppError {
   override name = 'BillingDateError';
-  /** `invalid_date`: not a calendar date; `future_date`: a run dated after today without allowing it. */
-  constructor(message: string, readonly code: 'invalid_date' | 'future_date' = 'invalid_date') {
-    super(message);
+  /** `invalid_date`: not a calendar date (body.date); `future_date`: a run dated after today without allowing it (its own API code). */
+  constructor(message: string, override readonly code: 'invalid_date' | 'future_date' = 'invalid_date') {
+    super('invalid', message, code === 'future_date'
+      ? { code, apiCode: 'future_date', fields: fieldError('body.allowFuture', message) }
+      : { code, fields: fieldError('body.date', message) });
   }
 }
 

@@ -1,12 +1,13 @@
 import type { DataSource } from 'typeorm';
+import { AppError } from '../common/app-error.js';
 import { Customer, Invoice, InvoiceLine, RecurringInvoice, Subscription, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { In } from 'typeorm';
 
-export class InvoiceError extends Error {
+export class InvoiceError extends AppError {
   override name = 'InvoiceError';
-  constructor(message: string, readonly code: 'not_found' | 'conflict') {
-    super(message);
+  constructor(message: string, override readonly code: 'not_found' | 'conflict') {
+    super(code, message, code === 'not_found' ? { publicMessage: 'invoice not found' } : {});
   }
 }
 

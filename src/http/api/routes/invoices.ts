@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { Customer, Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
 import { approveInvoice } from '../../../invoices/approve.js';
-import { billingDate, BillingDateError } from '../../../invoices/billing-date.js';
+import { billingDate } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
-import { InvoiceError, invoiceNumberText } from '../../../invoices/queries.js';
+import { invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
@@ -17,18 +17,6 @@ import { pageOf } from './data.js';
 
 const FINANCE = ['admin', 'finance'] as const;
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
-
-function invoiceError(err: unknown): never {
-  if (err instanceof InvoiceError) {
-    if (err.code === 'not_found') throw notFound('invoice not found');
-    throw new HttpError(409, 'conflict', err.message);
-  }
-  if (err instanceof BillingDateError) {
-    if (err.code === 'future_date') throw new HttpError(400, 'future_date', err.message, [{ path: 'body.allowFuture', message: err.message }]);
-    throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.date', message: err.message }]);
-  }
-  throw err;
-}
 
 const reviewList = (json: string): string[] => {
   try {
@@ -128,8 +116,8 @@ defineRoute({
     failed: z.array(z.object({ recurringInvoiceId: z.string(), periodStart: z.string(), message: z.string() })),
   }),
   async handler({ rt, tenant, body }) {
-    const d = (() => { try { return billingDate(tenant, body.date, rt.clock ?? systemClock); } catch (err) { return invoiceError(err); } })();
-    const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock }).catch(invoiceError);
+    const d = billingDate(tenant, body.date, rt.clock ?? systemClock);
+    const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock });
     return { date: r.date, created: r.created as unknown as Array<{ id: string; status: string }>, alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
   },
 });
@@ -142,7 +130,7 @@ defineRoute({
   response: invoiceSchema,
   async handler(ctx) {
     await ownInvoice(ctx);
-    await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email).catch(invoiceError);
+    await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email);
     return viewInvoice((await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId }))!);
   },
 });
@@ -155,7 +143,7 @@ defineRoute({
   response: z.string(),
   async handler(ctx) {
     await ownInvoice(ctx);
-    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId).catch(invoiceError);
+    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId);
     ctx.res?.type('html').setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     ctx.res?.send(html);
     return html;
@@ -172,7 +160,7 @@ defineRoute({
   async handler(ctx) {
     const inv = await ownInvoice(ctx);
     if (!pdfAvailable()) throw new HttpError(503, 'pdf_unavailable', 'PDF needs Chromium on the server (apt-get install chromium); the HTML invoice is available');
-    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, inv.id).catch(invoiceError);
+    const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, inv.id);
     const pdf = await htmlToPdf(html);
     ctx.res?.type('application/pdf').setHeader('Content-Disposition', `attachment; filename="${invoiceNumberText(inv)}.pdf"`);
     ctx.res?.send(pdf);
@@ -188,7 +176,7 @@ defineRoute({
   produces: 'text/csv',
   response: z.string(),
   async handler({ rt, tenant, query, res }) {
-    const csv = await exportInvoicesCsv(rt.ds, tenant.id, { layout: query.layout, from: query.from, to: query.to }).catch(invoiceError);
+    const csv = await exportInvoicesCsv(rt.ds, tenant.id, { layout: query.layout, from: query.from, to: query.to });
     res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="invoices-${tenant.name}-${query.layout}.csv"`);
     res?.send(csv);
     return csv;
