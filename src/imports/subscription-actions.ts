@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AppError, fieldError } from '../common/app-error.js';
 import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -12,10 +13,12 @@ import { tenantDate } from './local-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { activeFromStatus } from './subscription-state.js';
 
-export class SubscriptionActionError extends Error {
+/** disabled and refused are conflicts answered with their own code; pax8: Pax8 refused or failed. */
+export class SubscriptionActionError extends AppError {
   override name = 'SubscriptionActionError';
-  constructor(message: string, readonly code: 'not_found' | 'disabled' | 'refused' | 'invalid' | 'pax8') {
-    super(message);
+  constructor(message: string, override readonly code: 'not_found' | 'disabled' | 'refused' | 'invalid' | 'pax8') {
+    const kind = code === 'pax8' ? 'upstream' : code === 'disabled' || code === 'refused' ? 'conflict' : code;
+    super(kind, message, { code, fields: code === 'invalid' ? fieldError('body', message) : undefined });
   }
 }
 

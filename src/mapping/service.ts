@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { AppError, fieldError } from '../common/app-error.js';
 import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { pax8PortalUrl } from '../customers/portal-link.js';
 import { matchByName, type MatchResult } from './match.js';
 
-export class MappingError extends Error {
+export class MappingError extends AppError {
   override name = 'MappingError';
-  constructor(message: string, readonly code: 'not_found' | 'conflict' | 'invalid') {
-    super(message);
+  constructor(message: string, override readonly code: 'not_found' | 'conflict' | 'invalid') {
+    super(code, message, code === 'invalid' ? { fields: fieldError('body', message) } : {});
   }
 }
 

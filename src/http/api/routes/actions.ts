@@ -1,29 +1,13 @@
 import { z } from 'zod';
 import { runImport } from '../../../imports/run-import.js';
 import { IMPORT_ENTITIES } from '../../../imports/counts.js';
-import { setSubscriptionActive, setSubscriptionQuantity, SubscriptionActionError } from '../../../imports/subscription-actions.js';
-import { generateMappings, MappingError, setMapping, unsetMapping } from '../../../mapping/service.js';
-import { TenantError } from '../../../tenants/service.js';
+import { setSubscriptionActive, setSubscriptionQuantity } from '../../../imports/subscription-actions.js';
+import { generateMappings, setMapping, unsetMapping } from '../../../mapping/service.js';
 import { Subscription } from '../../../db/entities/index.js';
-import { HttpError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 import { customerSchema, subscriptionSchema, viewCustomer, viewSubscription } from './data.js';
 import { createCustomer } from '../../../customers/service.js';
-
-function actionError(err: unknown): never {
-  if (err instanceof MappingError || err instanceof SubscriptionActionError) {
-    if (err.code === 'not_found') throw notFound(err.message);
-    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body', message: err.message }]);
-    if (err.code === 'pax8') throw new HttpError(502, 'pax8_error', err.message);
-    throw new HttpError(409, err.code, err.message);
-  }
-  if (err instanceof TenantError) {
-    if (err.code === 'not_found') throw notFound('tenant not found');
-    throw new HttpError(409, 'no_credentials', err.message);
-  }
-  if (err instanceof RangeError) throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.entities', message: err.message }]);
-  throw err;
-}
 
 function by(auth: { user: { email: string } }): string {
   return `web:${auth.user.email}`;
@@ -50,7 +34,7 @@ defineRoute({
   async handler({ rt, tenant, auth, body }) {
     const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, entities: body.entities, customers: body.customers, dryRun: true, trigger: 'http', startedBy: by(auth),
-    }).catch(actionError);
+    });
     return { ...run, counts: run.counts as Record<string, unknown>, details: run.details as Record<string, unknown> };
   },
 });
@@ -62,7 +46,7 @@ defineRoute({
   body: z.strictObject({ pax8CompanyId: z.string().min(1).max(64), customerId: uuid, resourceGroup: z.string().max(255).nullable().optional() }),
   response: z.object({ id: z.string(), pax8CompanyId: z.string(), customerId: z.string(), resourceGroup: z.string().nullable(), source: z.string() }),
   async handler({ scope, body }) {
-    const m = await setMapping(scope, body).catch(actionError);
+    const m = await setMapping(scope, body);
     return { id: m.id, pax8CompanyId: m.pax8CompanyId, customerId: m.customerId, resourceGroup: m.resourceGroup, source: m.source };
   },
 });
@@ -73,7 +57,7 @@ defineRoute({
   params: tenantParams.extend({ pax8CompanyId: z.string().min(1).max(64) }),
   response: z.object({ removed: z.number().int() }),
   async handler({ scope, params }) {
-    const removed = await unsetMapping(scope, { pax8CompanyId: params.pax8CompanyId }).catch(actionError);
+    const removed = await unsetMapping(scope, { pax8CompanyId: params.pax8CompanyId });
     if (removed === 0) throw notFound('mapping not found');
     return { removed };
   },
@@ -87,7 +71,7 @@ defineRoute({
   example: { dryRun: true },
   response: z.object({ linked: z.number().int(), exact: z.array(z.unknown()), suggestions: z.array(z.unknown()), ambiguous: z.array(z.unknown()) }).loose(),
   async handler({ scope, body }) {
-    const r = await generateMappings(scope, { dryRun: body.dryRun }).catch(actionError);
+    const r = await generateMappings(scope, { dryRun: body.dryRun });
     return r as unknown as { linked: number; exact: unknown[]; suggestions: unknown[]; ambiguous: unknown[] };
   },
 });
@@ -108,7 +92,7 @@ defineRoute({
     if (!s) throw notFound('subscription not found');
     const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, quantity: body.quantity, by: by(auth),
-    }).catch(actionError);
+    });
     return viewSubscription(r);
   },
 });
@@ -125,7 +109,7 @@ defineRoute({
     if (!s) throw notFound('subscription not found');
     return viewSubscription(await setSubscriptionActive({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, active: body.active, by: by(auth),
-    }).catch(actionError));
+    }));
   },
 });
 
