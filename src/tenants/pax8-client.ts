@@ -1,7 +1,7 @@
-import { PAX8_DEFAULTS, Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/client/index.js';
+import { Pax8Client, type Pax8ClientConfig, type Pax8Logger } from '../pax8/client/index.js';
 import type { Tenant } from '../db/entities/index.js';
 import { requestBudgetFor } from './request-budget.js';
-import type { TenantService } from './service.js';
+import { tenantSettings, type TenantService } from './service.js';
 
 /** Client settings a caller may choose (pacing, retries, timeouts — tests and benchmarks): never credentials. */
 export type ClientOverrides = Partial<Omit<Pax8ClientConfig, 'tenantId' | 'tenantName' | 'clientId' | 'clientSecret'>> & { logger?: Pax8Logger };
@@ -21,10 +21,12 @@ export function pax8ClientFor(tenants: TenantService, tenant: Tenant, options: C
  */
 export function pax8ClientConfigFor(tenants: TenantService, tenant: Tenant, options: ClientOverrides = {}): Pax8ClientConfig {
   const c = tenants.credentials(tenant);
-  const rate = options.rateLimitPerMinute === undefined ? PAX8_DEFAULTS.rateLimitPerMinute : options.rateLimitPerMinute;
+  // The tenant's own limit (its settings) unless the caller paces otherwise (tests, the demo's unpaced sandbox).
+  const rate = options.rateLimitPerMinute === undefined ? tenantSettings(tenant).pax8RateLimitPerMinute : options.rateLimitPerMinute;
   return {
     requestBudget: rate === null ? undefined : requestBudgetFor(tenants.ds, tenant.id, rate),
     ...options,
+    rateLimitPerMinute: rate,
     tenantId: c.tenantId,
     tenantName: c.tenantName,
     clientId: c.clientId,

@@ -98,6 +98,11 @@ export const tenantSettingsSchema = z.strictObject({
     /** Reply-To of the invoice e-mails (null: the SMTP sender). */
     replyTo: z.email().nullable().default(null),
   }).prefault({}),
+  /**
+   * The partner account's Pax8 request limit per minute (Pax8 publishes about 1000). Every process's requests for this
+   * tenant together stay within it (src/pax8/client/README.md); lower it when other tools share the account's budget.
+   */
+  pax8RateLimitPerMinute: z.number().int().min(1).max(100_000).default(1000),
   /** Base of Pax8's webhooks API; null = derived from the tenant's API base (…/v1 → …/api/v2). */
   pax8WebhooksApiUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   /**

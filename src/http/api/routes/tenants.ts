@@ -77,6 +77,7 @@ defineRoute({
     imports: z.record(z.string(), z.unknown()).optional(),
     schedule: z.record(z.string(), z.string()).optional(),
     leakageNoticeThreshold: z.string().nullable().optional(),
+    pax8RateLimitPerMinute: z.number().int().optional().describe("the partner account's Pax8 requests per minute, shared by every process (default 1000)"),
     invoicing: z.record(z.string(), z.unknown()).optional().describe('seller details and default payment terms (days) on invoices'),
   }),
   example: { imports: { allowQuantityIncrease: true }, schedule: { customers: '0 */6 * * *' } },
