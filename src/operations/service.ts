@@ -3,6 +3,7 @@ import dayjs from 'dayjs';
 import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import { formatMoney, roundMoney } from '../billing/index.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import {
   Customer, LicenceOperation, LicencesInUse, Subscription, type OperationStatus, type OperationType, type Tenant,
 } from '../db/entities/index.js';
@@ -19,14 +20,19 @@ import { markSeen } from '../notices/watch.js';
  * src/subscriptions/push-quantity.ts. Decisions are in src/operations/README.md.
  */
 
-export class OperationError extends Error {
+/** invalid names the request field at fault (`field`, default body); confirm_required and refused are conflicts. */
+export class OperationError extends AppError {
   override name = 'OperationError';
   constructor(
-    readonly code: 'not_found' | 'invalid' | 'confirm_required' | 'refused',
+    override readonly code: 'not_found' | 'invalid' | 'confirm_required' | 'refused',
     message: string,
     readonly field?: string,
   ) {
-    super(message);
+    super(code === 'not_found' || code === 'invalid' ? code : 'conflict', message, {
+      code,
+      apiCode: code === 'confirm_required' ? 'confirmation_required' : undefined,
+      fields: code === 'invalid' ? fieldError(field ?? 'body', message) : undefined,
+    });
   }
 }
 

@@ -2,10 +2,9 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import type { Runtime } from '../../../app/runtime.js';
 import type { LicenceOperation, Tenant } from '../../../db/entities/index.js';
-import { OperationError, OperationsService, type Actor } from '../../../operations/service.js';
+import { OperationsService, type Actor } from '../../../operations/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
 import { TenantService } from '../../../tenants/service.js';
-import { HttpError, notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
 
 /** Licence operations (issue 9): purchase, decrease and transfer with previews; licences in use. Admins only. */
@@ -21,18 +20,6 @@ export function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
   return { label: ctx.auth.user.email };
 }
 
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof OperationError) {
-      if (err.code === 'not_found') throw notFound(err.message);
-      if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: err.field ?? 'body', message: err.message }]);
-      throw new HttpError(409, err.code === 'confirm_required' ? 'confirmation_required' : 'refused', err.message);
-    }
-    throw err;
-  }
-}
 
 const count = z.union([z.string().regex(/^\d{1,9}$/, 'a whole number'), z.number().int().min(0).max(999_999_999)]).transform((v) => new Decimal(String(v)));
 
@@ -89,7 +76,7 @@ for (const [kind, body, example] of [
     async handler(ctx) {
       const svc = operationsService(ctx.rt);
       const b = ctx.body as never;
-      return mapped(() => kind === 'purchase' ? svc.previewPurchase(ctx.tenant, b) : kind === 'decrease' ? svc.previewDecrease(ctx.tenant, b) : svc.previewTransfer(ctx.tenant, b));
+      return (kind === 'purchase' ? svc.previewPurchase(ctx.tenant, b) : kind === 'decrease' ? svc.previewDecrease(ctx.tenant, b) : svc.previewTransfer(ctx.tenant, b));
     },
   });
   defineRoute({
@@ -103,7 +90,7 @@ for (const [kind, body, example] of [
       const svc = operationsService(ctx.rt);
       const b = ctx.body as never;
       const actor = actorOf(ctx as never);
-      const r = await mapped(() => kind === 'purchase' ? svc.purchase(ctx.tenant, actor, b) : kind === 'decrease' ? svc.decrease(ctx.tenant, actor, b) : svc.transfer(ctx.tenant, actor, b));
+      const r = await (kind === 'purchase' ? svc.purchase(ctx.tenant, actor, b) : kind === 'decrease' ? svc.decrease(ctx.tenant, actor, b) : svc.transfer(ctx.tenant, actor, b));
       return { operation: viewOperation(r.operation), preview: r.preview };
     },
   });
@@ -125,7 +112,7 @@ defineRoute({
   id: 'getLicencesInUse', method: 'get', path: '/tenants/:tenantId/subscriptions/:subscriptionId/licences-in-use', tag: TAG, roles: ADMIN,
   summary: 'Licences in use on a subscription', params: tenantParams.extend({ subscriptionId: uuid }), response: inUseSchema,
   async handler(ctx) {
-    const r = await mapped(() => operationsService(ctx.rt).inUseRecord(ctx.tenant, ctx.params.subscriptionId));
+    const r = await operationsService(ctx.rt).inUseRecord(ctx.tenant, ctx.params.subscriptionId);
     return { subscriptionId: ctx.params.subscriptionId, inUse: r.inUse.toString(), note: r.note, updatedBy: r.updatedBy };
   },
 });
@@ -135,7 +122,7 @@ defineRoute({
   summary: 'Set the licences in use (assigned users or devices)', params: tenantParams.extend({ subscriptionId: uuid }),
   body: z.strictObject({ inUse: count, note: z.string().max(255).nullable().optional() }), example: { inUse: 12 }, response: inUseSchema,
   async handler(ctx) {
-    const row = await mapped(() => operationsService(ctx.rt).setInUse(ctx.tenant, actorOf(ctx as never), ctx.params.subscriptionId, ctx.body.inUse, ctx.body.note ?? null));
+    const row = await operationsService(ctx.rt).setInUse(ctx.tenant, actorOf(ctx as never), ctx.params.subscriptionId, ctx.body.inUse, ctx.body.note ?? null);
     return { subscriptionId: row.subscriptionId, inUse: new Decimal(row.inUse.toString()).toString(), note: row.note, updatedBy: row.updatedBy };
   },
 });
