@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { IsNull, type DataSource } from 'typeorm';
 import { formatMoney } from '../billing/index.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import { fmtMoney, fmtQuantity as formatQuantity } from './format.js';
 import { LeakageNotice, LicensingNotice, Subscription, User, type Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -138,10 +139,11 @@ export type FixResult =
   | { applied: true; message: string; recurringInvoiceId?: string; lineId?: string; mappingId?: string }
   | { applied: false; message: string };
 
-export class FixError extends Error {
+/** invalid: the customer chosen for the fix (body.customerId); no_fix: a conflict with its own code. */
+export class FixError extends AppError {
   override name = 'FixError';
-  constructor(readonly code: 'not_found' | 'no_fix' | 'invalid', message: string) {
-    super(message);
+  constructor(override readonly code: 'not_found' | 'no_fix' | 'invalid', message: string) {
+    super(code === 'no_fix' ? 'conflict' : code, message, { code, fields: code === 'invalid' ? fieldError('body.customerId', message) : undefined });
   }
 }
 

@@ -7,11 +7,9 @@ import { importPax8Billing } from '../../../pax8-billing/import.js';
 import { CSV_PARTS, reportCsv } from '../../../reconcile/csv.js';
 import { reportHtml } from '../../../reconcile/html.js';
 import { FINDING_KINDS } from '../../../reconcile/model.js';
-import { applyFix, FixError, notifyLeakage, reconcileMonth, viewReport } from '../../../reconcile/service.js';
+import { applyFix, notifyLeakage, reconcileMonth, viewReport } from '../../../reconcile/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
-import { TenantError, TenantService } from '../../../tenants/service.js';
-import { Pax8Error } from '../../../pax8/client/index.js';
-import { HttpError, notFound } from '../errors.js';
+import { TenantService } from '../../../tenants/service.js';
 import { defineRoute, tenantParams } from '../route.js';
 
 /** Margin and leakage (issue 11): admin and finance see a month's reconciliation; admins apply fixes. */
@@ -124,17 +122,8 @@ defineRoute({
   example: { key: 'unbilled:00000000-0000-0000-0000-000000000000' },
   response: z.object({ applied: z.boolean(), message: z.string() }),
   async handler({ rt, tenant, body }) {
-    try {
-      const r = await applyFix(rt.ds, tenant, monthOf(tenant, body.month), body.key, { customerId: body.customerId });
-      return { applied: r.applied, message: r.message };
-    } catch (err) {
-      if (err instanceof FixError) {
-        if (err.code === 'not_found') throw notFound(err.message);
-        if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body.customerId', message: err.message }]);
-        throw new HttpError(409, 'no_fix', err.message);
-      }
-      throw err;
-    }
+    const r = await applyFix(rt.ds, tenant, monthOf(tenant, body.month), body.key, { customerId: body.customerId });
+    return { applied: r.applied, message: r.message };
   },
 });
 
@@ -149,20 +138,9 @@ defineRoute({
     draftMonths: z.array(z.string()), errors: z.array(z.string()),
   }),
   async handler({ rt, tenant, body }) {
-    let client;
-    try {
-      client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
-    } catch (err) {
-      if (err instanceof TenantError) throw new HttpError(409, 'no_credentials', err.message);
-      throw err;
-    }
-    try {
-      return await importPax8Billing(new TenantScope(rt.ds.manager, tenant.id), client, {
-        today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC'), skipDrafts: body.skipDrafts,
-      });
-    } catch (err) {
-      if (err instanceof Pax8Error) throw new HttpError(502, 'pax8_error', err.message);
-      throw err;
-    }
+    const client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
+    return importPax8Billing(new TenantScope(rt.ds.manager, tenant.id), client, {
+      today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC'), skipDrafts: body.skipDrafts,
+    });
   },
 });
