@@ -12,8 +12,14 @@
  * of the two bare passes the ratio is taken against (their mean: the machine's speed drifts).
  * Peak memory is sampled during 1 and 2 only; with BENCH_DB=both the MariaDB figure follows the SQLite run in the
  * same process, so measure memory with one database per run.
- * Prints full-import time, bare time, their ratio (target <= 1.5), re-import time and rows written, and the
- * importer's peak RSS (target <= 400 MB).
+ *   4. the next day's sync (the sandbox clock one day on): usage asks only for what can still change
+ *      (src/imports/usage-plan.ts).
+ * Prints full-import time, bare time, their ratio (target <= 1.5), re-import time and rows written, the
+ * importer's peak RSS (target <= 400 MB), and the Pax8 requests of the full import and of the next day's sync per
+ * entity, as the sandbox counted them (target: the next day's sync at most 12,000 at full size).
+ * BENCH_RATE_LIMITED=1 adds a sync one more day on with the sandbox enforcing 1,000 requests a minute and the import
+ * paced as in production: its wall time against its request floor (requests / 1,000 a minute; target <= 1.1). At full
+ * size that takes about 10 minutes per database.
  *
  * Sizes: BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
@@ -53,6 +59,8 @@ const USAGE_PATTERN = 'azure plan|acronis|wasabi|amazon web services';
 const CLIENT = { rateLimitPerMinute: null, concurrency: CONCURRENCY, prefetchPages: 2 } as const;
 /** BENCH_CPU_PROFILE=FILE writes a CPU profile of the full import. */
 const PROFILE = process.env.BENCH_CPU_PROFILE;
+const RATE_LIMITED = process.env.BENCH_RATE_LIMITED === '1';
+const NEXT_DAY_TARGET = 12_000;
 
 interface Sandbox {
   child: ChildProcess;
@@ -63,6 +71,8 @@ interface Sandbox {
   clientSecret: string;
   audience: string;
   partnerCompanyId: string;
+  /** The sandbox clock when a database's run starts (each database's run moves it on a day or two). */
+  now: string;
 }
 
 async function startSandboxProcess(): Promise<Sandbox> {
@@ -78,10 +88,34 @@ async function startSandboxProcess(): Promise<Sandbox> {
     child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
   });
   const url = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)![1]!;
-  const sb = { child, baseUrl: url('API base URL:'), tokenUrl: url('Token URL:'), adminUrl: url('Admin URL:'), clientId: url('Client id:'), clientSecret: 'sandbox-secret', audience: url('Audience:'), partnerCompanyId: '' };
-  const state = await (await fetch(`${sb.adminUrl}/state`, { headers: { 'x-sandbox-client-id': sb.clientId, 'x-sandbox-client-secret': sb.clientSecret } })).json() as { partnerCompanyId: string };
+  const sb = { child, baseUrl: url('API base URL:'), tokenUrl: url('Token URL:'), adminUrl: url('Admin URL:'), clientId: url('Client id:'), clientSecret: 'sandbox-secret', audience: url('Audience:'), partnerCompanyId: '', now: SANDBOX_NOW };
+  const state = await admin(sb, 'GET', '/state') as { partnerCompanyId: string };
   sb.partnerCompanyId = state.partnerCompanyId;
   return sb;
+}
+
+async function admin(sb: Omit<Sandbox, 'child'>, method: string, p: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${sb.adminUrl}${p}`, {
+    method, headers: { 'content-type': 'application/json', 'x-sandbox-client-id': sb.clientId, 'x-sandbox-client-secret': sb.clientSecret },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`sandbox admin ${method} ${p}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+type Kinds = Record<string, number>;
+const requestsByKind = async (sb: Sandbox): Promise<Kinds> => ((await admin(sb, 'GET', '/stats')) as { requestsByKind: Kinds }).requestsByKind;
+
+/** The requests the sandbox answered between two of its counts, per import entity (as `requestKind` names them). */
+function requestsLine(before: Kinds, after: Kinds): { text: string; total: number } {
+  const n = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  const total = Object.keys(after).reduce((t, k) => t + n(k), 0);
+  const usage = n('usage-summaries') + n('usage-lines');
+  return {
+    total,
+    text: `customers ${n('companies')}, subscriptions ${n('subscriptions') + n('products')}, usage ${usage} (summary listings ${n('usage-summaries')}, `
+      + `lines ${n('usage-lines')}); total ${total} (tokens ${n('token')})`,
+  };
 }
 
 class PeakMemory {
@@ -117,7 +151,7 @@ async function bareClientPass(sb: Omit<Sandbox, 'child'>): Promise<BarePass> {
   for await (const _ of client.companies()) records++;
   const tCompanies = performance.now() - t0;
   // As the import does: each usage-carrying subscription's usage is paged as soon as the listing finds it.
-  const dates = usageDates(new Date(SANDBOX_NOW));
+  const dates = usageDates(new Date(sb.now));
   const carriers = new Feed<string>();
   const usage = feedPool(carriers, CARRIER_CONCURRENCY, async (subId) => {
     const summaries: string[] = [];
@@ -237,12 +271,12 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   });
   /** Each step's end, as time since the run started (printed next to the bare pass's). */
   const steps = new Map<string, string>();
-  const run = (startedBy: string) => {
+  const run = (startedBy: string, now = sb.now, client: typeof CLIENT | { rateLimitPerMinute: number; concurrency: number; prefetchPages: number } = CLIENT) => {
     const t0 = performance.now();
     let last = t0;
     const ends: string[] = [];
     return runImport({ ds, secrets }, {
-      tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(SANDBOX_NOW), client: CLIENT,
+      tenantId: tenant.id, trigger: 'cli', startedBy, now: new Date(now), client,
       onProgress: (e) => {
         if (e.total !== undefined) {
           const now = performance.now();
@@ -262,10 +296,12 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   const bareBefore = await childBarePass(sb);
   const mem = new PeakMemory();
   const fullCost = new ProcessCost(sb.child.pid, serverPid);
+  const fullRequests = await requestsByKind(sb);
   const t1 = performance.now();
   const full = PROFILE ? await profiled(PROFILE, () => run('bench:full')) : await run('bench:full');
   const fullMs = performance.now() - t1;
   const fullCpu = fullCost.stop();
+  const fullCounted = requestsLine(fullRequests, await requestsByKind(sb));
   const before = await tableState(ds);
   const since = new Date();
   const t2 = performance.now();
@@ -277,6 +313,34 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   const bare = await bareClientPass(sb);
   const bareCpu = bareCost.stop();
   process.stderr.write(`  ${label}: bare client pass ${fmt(bare.ms)}\n`);
+  // The next day: the sandbox's running totals move on a day (and revise the days it revises late).
+  const nextDay = new Date(Date.parse(sb.now) + 86_400_000).toISOString();
+  await admin(sb, 'POST', '/clock/advance', { to: nextDay });
+  const nextBefore = await tableState(ds);
+  const nextSince = new Date();
+  const nextRequests = await requestsByKind(sb);
+  const t3 = performance.now();
+  const next = await run('bench:next-day', nextDay);
+  const nextMs = performance.now() - t3;
+  const nextCounted = requestsLine(nextRequests, await requestsByKind(sb));
+  const nextWritten = await rowsWritten(ds, nextBefore, nextSince);
+  let limited: string | null = null;
+  if (RATE_LIMITED) {
+    // One day more, Pax8's limit enforced by the sandbox and the import paced as in production (its client and the
+    // tenant's request budget on the database).
+    const day = new Date(Date.parse(nextDay) + 86_400_000).toISOString();
+    await admin(sb, 'POST', '/clock/advance', { to: day });
+    await admin(sb, 'PUT', '/rate-limit', { perMinute: 1000 });
+    const r0 = await requestsByKind(sb);
+    const t4 = performance.now();
+    const paced = await run('bench:rate-limited', day, { rateLimitPerMinute: 1000, concurrency: CONCURRENCY, prefetchPages: 2 });
+    const wall = performance.now() - t4;
+    await admin(sb, 'PUT', '/rate-limit', { perMinute: null });
+    const counted = requestsLine(r0, await requestsByKind(sb));
+    const floor = (counted.total / 1000) * 60_000;
+    limited = `  next day's sync at 1,000 requests/min: wall ${fmt(wall)}, floor ${fmt(floor)} (${counted.total} requests at 1,000 a minute), `
+      + `wall/floor ${(wall / floor).toFixed(3)} (target <= 1.1); status ${paced.status}`;
+  }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const c = full.counts;
   process.stdout.write([
@@ -287,6 +351,10 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     `  ratio:                  ${(fullMs / ((bareBefore.ms + bare.ms) / 2)).toFixed(2)} against their mean (target <= 1.5); ${(fullMs / bareBefore.ms).toFixed(2)} / ${(fullMs / bare.ms).toFixed(2)} against before / after`,
     `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
     `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= 400 MB; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+    `  requests, full import ${sb.now.slice(0, 10)}:     ${fullCounted.text}`,
+    `  requests, next day's sync ${nextDay.slice(0, 10)}: ${nextCounted.text} (target <= ${NEXT_DAY_TARGET})`,
+    `  next day's sync:        ${fmt(nextMs)} (${steps.get('bench:next-day')}), rows written ${nextWritten}; usage days asked for ${next.details.usageReads?.days ?? '?'}; status ${next.status}`,
+    ...(limited ? [limited] : []),
     `  ${await environmentNote(ds)}`,
     '',
   ].join('\n'));
@@ -305,6 +373,7 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
       const ds = await freshDatabase({ url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
       try {
+        sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
         await benchOne('SQLite', ds, sb);
       } finally {
         await ds.destroy();
@@ -314,6 +383,7 @@ async function main(): Promise<void> {
       await ensureMariaDbDatabase(MARIADB_URL);
       const ds = await freshDatabase({ url: MARIADB_URL, sqlitePath: '' });
       try {
+        sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
         await benchOne(`MariaDB (${new URL(MARIADB_URL).host}${new URL(MARIADB_URL).pathname})`, ds, sb);
       } finally {
         await ds.destroy();

@@ -41,6 +41,12 @@ export const BENCHES: Bench[] = [
       { name: 'ratio import/bare beside its target', re: /^\s+ratio:\s+(\S+) against their mean \(target [^)]*\d[^)]*\)/m },
       { name: 'unchanged re-import and rows written beside the target', re: /^\s+unchanged re-import:\s+(\S+) s .*rows written (\S+) \(target [^)]*\d[^)]*\)/m },
       { name: 'peak RSS beside its target', re: /^\s+peak memory \(RSS\):\s+(\S+) MB \(target [^;)]*\d/m },
+      { name: 'requests of the full import per entity', re: /^\s+requests, full import \S+:\s+customers (\d+), subscriptions (\d+), usage (\d+) .*; total (\d+)/m },
+      {
+        name: 'requests of the next day\'s sync per entity beside the target',
+        re: /^\s+requests, next day's sync \S+:\s+customers (\d+), subscriptions (\d+), usage (\d+) .*; total (\d+) .*\(target [^)]*\d[^)]*\)$/m,
+      },
+      { name: 'next day\'s sync time and rows written', re: /^\s+next day's sync:\s+(\S+) s .*rows written (\d+); usage days asked for (\d+)/m },
     ],
   },
   {
