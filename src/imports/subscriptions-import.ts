@@ -16,6 +16,7 @@ import {
 import { usageCarrierRule } from './usage-rules.js';
 import { NOTHING_PENDING, pendingAware } from '../subscriptions/pending.js';
 import { settleProvisioningRequests } from '../licensing/settle.js';
+import { settleProvisioningOperations } from '../operations/settle.js';
 
 const BATCH = 200;
 
@@ -136,6 +137,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       }
       if (pa.settled) {
         await settleProvisioningRequests(tx, { subscriptionId: current.id, quantity: pa.fields.quantity, status: pa.fields.status, changeId }, observedAt);
+        await settleProvisioningOperations(tx, { subscriptionId: current.id, changeId }, observedAt);
       }
       const outcome: Outcome = current.active && !cs.active ? 'deactivated' : 'updated';
       after.push(() => {

@@ -209,6 +209,7 @@ export class OperationsService {
     const minimumToAdd = Decimal.max(s.inUse.sub(before), 0);
     const problems: string[] = [];
     if (!s.sub.active) problems.push(`the subscription is not active (${s.sub.status})`);
+    problems.push(...stillProvisioning(s.sub));
     if (add.lt(minimumToAdd)) {
       problems.push(`${s.inUse.toString()} licences are in use but only ${before.toString()} are held: purchase at least ${minimumToAdd.toString()}`);
     }
@@ -236,6 +237,7 @@ export class OperationsService {
   private decreaseProblems(s: Side, after: Decimal, today: string): string[] {
     const problems: string[] = [];
     if (!s.sub.active) problems.push(`the subscription is not active (${s.sub.status})`);
+    problems.push(...stillProvisioning(s.sub));
     if (after.lt(1)) problems.push(`${s.sub.name} would have no licences left: cancel the subscription in Pax8 instead`);
     if (after.lt(s.inUse)) problems.push(`${s.inUse.toString()} licences are in use: ${s.sub.name} cannot go below ${s.inUse.toString()} (asked ${after.toString()})`);
     const block = commitmentBlock(s.sub, today);
@@ -253,6 +255,7 @@ export class OperationsService {
     const toAfter = D(to.sub.quantity).add(n);
     const problems = this.decreaseProblems(from, fromAfter, date);
     if (!to.sub.active) problems.push(`${to.sub.name} of ${to.customerName} is not active (${to.sub.status})`);
+    problems.push(...stillProvisioning(to.sub));
     problems.push(...transferMismatch(from.sub, to.sub));
     const effect = await this.effectLines(tenant, [
       { subscriptionId: from.sub.id, quantity: Decimal.max(fromAfter, 0) }, { subscriptionId: to.sub.id, quantity: toAfter },
@@ -293,12 +296,15 @@ export class OperationsService {
     const opId = randomUUID();
     const side = preview.sides[0]!;
     const at = this.now();
+    let status: OperationStatus = 'applied';
     const r = await pushQuantity(this.ds.manager, client, {
       tenant, subscriptionId, quantity, source: 'operation', initiatedBy: actor.label, now: at, event: 'recorded_by_caller',
       onRecorded: async (tx, rec) => {
         await markSeen(tx, rec.subscription);
+        // Pax8 answered the change pending: not completed until a sync or webhook sees it provisioned (settle.ts).
+        if (rec.pending) status = 'provisioning';
         await this.insertOperation(tx, {
-          id: opId, type, status: 'applied', preview, at, actor,
+          id: opId, type, status, preview, at, actor,
           ...(type === 'purchase'
             ? { targetSubscriptionId: subscriptionId, targetCustomerId: side.customerId, targetBefore: rec.before, targetAfter: requested(rec) }
             : { sourceSubscriptionId: subscriptionId, sourceCustomerId: side.customerId, sourceBefore: rec.before, sourceAfter: requested(rec) }),
@@ -308,11 +314,12 @@ export class OperationsService {
         await recordEvent(tx, {
           occurredAt: at, type, source: type === 'purchase' ? 'Pax8' : label, target: type === 'purchase' ? label : 'Pax8',
           licenceCount: D(preview.licenceCount), initiatedBy: actor.label, subscriptionId, customerId: side.customerId,
-          refKind: 'operation', refId: opId, detail: { before: rec.before, after: rec.subscription.quantity, invoice: preview.invoice.summary },
+          refKind: 'operation', refId: opId,
+          detail: { before: rec.before, after: requested(rec), ...(rec.pending ? { pax8Status: rec.pending.status } : {}), invoice: preview.invoice.summary },
         });
       },
     });
-    if (r.ok) return { operation: (await this.scope(tenant).repo(LicenceOperation).findOneBy({ id: opId }))!, preview, status: 'applied', failureReason: null };
+    if (r.ok) return { operation: (await this.scope(tenant).repo(LicenceOperation).findOneBy({ id: opId }))!, preview, status, failureReason: null };
     return this.failed(tenant, actor, opId, type, preview, r, at);
   }
 
@@ -367,9 +374,10 @@ export class OperationsService {
       sourceSubscriptionId: from.subscriptionId, sourceCustomerId: from.customerId, targetSubscriptionId: to.subscriptionId, targetCustomerId: to.customerId,
     };
     if (b.ok) {
+      const status: OperationStatus = a.pending || b.pending ? 'provisioning' : 'applied';
       await this.scope(tenant).transaction(async (tx) => {
         await this.insertOperation(tx, {
-          ...base, status: 'applied', changeIds: changeIds(a, b), failureReason: null,
+          ...base, status, changeIds: changeIds(a, b), failureReason: null,
           sourceBefore: a.before, sourceAfter: requested(a), targetBefore: b.before, targetAfter: requested(b),
         });
         await recordEvent(tx, {
@@ -378,7 +386,7 @@ export class OperationsService {
           refKind: 'operation', refId: opId, detail: { source: [a.before, a.subscription.quantity], target: [b.before, b.subscription.quantity], invoice: preview.invoice.summary },
         });
       });
-      return { operation: (await this.scope(tenant).repo(LicenceOperation).findOneBy({ id: opId }))!, preview, status: 'applied', failureReason: null };
+      return { operation: (await this.scope(tenant).repo(LicenceOperation).findOneBy({ id: opId }))!, preview, status, failureReason: null };
     }
     // Compensation: the source goes back to what it had.
     const undo = await push(from.subscriptionId, a.before, 'operation');
@@ -439,6 +447,13 @@ function sameDec(a: Decimal | null, b: Decimal | null): boolean {
 /** The billing history rows of pushed changes; a change Pax8 still provisions (pending) has none yet. */
 function changeIds(...pushed: Array<{ change: { id: string } | null }>): string[] {
   return pushed.flatMap((p) => (p.change ? [p.change.id] : []));
+}
+
+/** A change Pax8 still provisions would be replaced by another (one pending change per subscription, as for licensing requests). */
+function stillProvisioning(sub: Subscription): string[] {
+  if (sub.pendingStatus === null || sub.pendingQuantity === null) return [];
+  return [`Pax8 is still provisioning an earlier change of ${sub.name} to ${sub.pendingQuantity.toString()} licences (${sub.pendingStatus}): `
+    + 'wait until it is settled (the next subscriptions sync or Pax8 webhook)'];
 }
 
 /** The quantity a pushed change asked Pax8 for: the new one, or the one Pax8 is still provisioning (pending). */

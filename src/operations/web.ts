@@ -74,7 +74,9 @@ export function operationsWebRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/licences', page(async (req, res) => {
     const params = { tenantId: req.params.tenantId };
     const ops = await api(req, 'listLicenceOperations', { params, query: { limit: '50' } });
-    render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: await subscriptionChoices(String(params.tenantId)), operations: ops.items });
+    // An operation Pax8 still provisions says so where a failed one says why.
+    const operations = (ops.items as Data[]).map((o) => ({ ...o, reason: o.status === 'provisioning' ? 'Pax8 is provisioning it: billed at the last provisioned quantity until Pax8 confirms' : o.failureReason }));
+    render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: await subscriptionChoices(String(params.tenantId)), operations });
   }));
 
   router.post('/t/:tenantId/licences/:kind/preview', page(async (req, res) => {
@@ -95,8 +97,11 @@ export function operationsWebRouter(rt: Runtime): Router {
     const Kind = kind[0]!.toUpperCase() + kind.slice(1);
     try {
       const r = await api(req, `complete${Kind}`, { params: { tenantId: req.params.tenantId }, body: bodyOf(kind, req.body as Record<string, unknown>) });
-      const text = r.operation.status === 'applied' ? `${kind} applied` : `${kind} ${r.operation.status}: ${r.operation.failureReason ?? ''}`;
-      res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ [r.operation.status === 'applied' ? 'notice' : 'error']: text })}`);
+      const status = String(r.operation.status);
+      const text = status === 'applied' ? `${kind} applied`
+        : status === 'provisioning' ? `${kind} accepted by Pax8, which is provisioning it: billing keeps the current quantity until Pax8 confirms it`
+          : `${kind} ${status}: ${r.operation.failureReason ?? ''}`;
+      res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ [status === 'applied' || status === 'provisioning' ? 'notice' : 'error']: text })}`);
     } catch (err) {
       const p = problemOf(err);
       if (p && p.status < 500 && p.status !== 403 && p.status !== 404) {

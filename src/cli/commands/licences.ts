@@ -45,7 +45,10 @@ export function printPreview(p: Preview): void {
 
 function printOutcome(o: OperationOutcome): void {
   process.stdout.write(`${o.operation.type} ${o.status}${o.failureReason ? `: ${o.failureReason}` : ''} (operation ${o.operation.id})\n`);
-  if (o.status !== 'applied') process.exitCode = 1;
+  if (o.status === 'provisioning') {
+    process.stdout.write('Pax8 accepted the change and is provisioning it: billing keeps the current quantity until the next subscriptions sync '
+      + 'or Pax8 webhook sees it provisioned (then applied, or failed) — see `recurra licences operations`\n');
+  } else if (o.status !== 'applied') process.exitCode = 1;
 }
 
 export function register(program: Command): void {

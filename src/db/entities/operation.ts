@@ -7,11 +7,14 @@ export const OPERATION_TYPES = ['purchase', 'decrease', 'transfer'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 /**
- * applied: every side reached Pax8 and was recorded. failed: Pax8 refused the (first) change, nothing changed.
+ * applied: every side reached Pax8 and was recorded. failed: Pax8 refused the (first) change, nothing changed, or did
+ * not provision a change it had accepted. provisioning: Pax8 accepted a side but answered it pending (PendingAutomated /
+ * PendingManual): billing keeps the last provisioned quantity until a subscriptions sync or webhook sees Pax8 settle it
+ * (src/operations/settle.ts: then applied or failed).
  * reverted: a transfer's second side failed and its first side was pushed back (compensation).
  * revert_failed: the compensation failed too — an admin must look (the notice says so).
  */
-export type OperationStatus = 'applied' | 'failed' | 'reverted' | 'revert_failed';
+export type OperationStatus = 'applied' | 'provisioning' | 'failed' | 'reverted' | 'revert_failed';
 
 /** One licence operation by an admin (purchase, decrease, transfer), with its preview and outcome. */
 @Entity('licence_operations')

@@ -47,10 +47,21 @@ describe('recurra licences / events (CLI)', function () {
     expect(preview.stdout).to.include('purchase of 2 licence(s)').and.include('next invoice:');
     expect(sandbox.data.subscriptionById.get(src.id)!.quantity).to.equal(q);
 
+    // The sandbox's default: Pax8 answers the change pending (issue 22), so the purchase is provisioning, not applied.
+    sandbox.data.pending.failureRate = 0;
     const done = await runCli(['licences', 'purchase', sub.id, '2', '--tenant', 'acme', '--yes'], env);
     expect(done.code, done.stderr).to.equal(0);
-    expect(done.stdout).to.match(/^purchase applied/);
+    expect(done.stdout).to.match(/^purchase provisioning \(operation /).and.include('Pax8 accepted the change and is provisioning it');
     expect(sandbox.data.subscriptionById.get(src.id)!.quantity).to.equal(q + 2);
+    const opsLine = async () => {
+      const ops = await runCli(['licences', 'operations', '--tenant', 'acme'], env);
+      expect(ops.code, ops.stderr).to.equal(0);
+      return ops.stdout.split('\n').find((l) => l.includes(' purchase '))!;
+    };
+    expect(await opsLine()).to.match(/ purchase\s+provisioning\s+2 /);
+    sandbox.settlePending();
+    expect((await runCli(['import', '--tenant', 'acme', '--entities', 'subscriptions'], env)).code).to.equal(0);
+    expect(await opsLine()).to.match(/ purchase\s+applied\s+2 /);
 
     const refused = await runCli(['licences', 'decrease', sub.id, String(q + 2), '--tenant', 'acme', '--yes'], env);
     expect(refused.code).to.not.equal(0);

@@ -7,6 +7,7 @@ import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { OperationsService } from '../../../src/operations/service.js';
 import { pax8ClientFor } from '../../../src/tenants/pax8-client.js';
 import type { QuantityUpdater } from '../../../src/subscriptions/push-quantity.js';
+import type { SandboxOptions } from '../../../src/pax8/sandbox/index.js';
 import { harness, type Harness } from '../imports/harness.js';
 
 /** The operations' clock: mid-November 2026 (the sandbox's clock starts 2026-11-15T12:00Z). */
@@ -22,8 +23,11 @@ export interface OpsWorld {
   close(): Promise<void>;
 }
 
-export async function opsWorld(): Promise<OpsWorld> {
-  const h = await harness({ companies: 20, subscriptions: 80, usageSummaries: 0, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ }, { productImportMode: 'none' });
+/** `sandbox` overrides the sandbox's options: `{}` keeps its default (pending) quantity changes, see pending.test.ts. */
+export async function opsWorld(sandbox: SandboxOptions = { quantityChanges: 'instant' }): Promise<OpsWorld> {
+  // By default quantity changes are instant: approvals and operations, not Pax8's provisioning delay (see pending.test.ts
+  // and test/integration/imports/pending-quantity.test.ts).
+  const h = await harness({ companies: 20, subscriptions: 80, usageSummaries: 0, ...sandbox }, { productImportMode: 'none' });
   await h.run({ entities: 'customers,subscriptions' });
   const scope = new TenantScope(h.ds.manager, h.tenant.id);
   const client = pax8ClientFor(h.tenants, h.tenant, { rateLimitPerMinute: null, maxRetries: 0, retryBaseMs: 1, retryMaxDelayMs: 5 });

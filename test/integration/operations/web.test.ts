@@ -93,4 +93,27 @@ describe('licence management pages', function () {
     const csv = await (await get((href[1] ?? href[2])!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='))).text(); // HTML entities as a browser decodes them
     expect(csv).to.equal('Initiated by,Event type,Licence count\nboss@msp.example,purchase,2\n');
   });
+
+  it('a purchase Pax8 answers pending (issue 22) is shown provisioning on the page and in the API, then applied after the next sync', async () => {
+    const sb = w.h.sandbox.data;
+    sb.pending.mode = 'pending';
+    sb.pending.failureRate = 0;
+    try {
+      const sub = await pickSubscription(w, false);
+      const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, count: '1' });
+      expect(decodeURIComponent(done.headers.get('location')!.replace(/\+/g, ' ')))
+        .to.include('notice=purchase accepted by Pax8, which is provisioning it: billing keeps the current quantity until Pax8 confirms it');
+      const row = async () => cells(await (await get(`/t/${w.h.tenant.id}/licences`)).text(), 'operations')[0]!;
+      const shown = await row(); // when, type, status, by, reason (the licence count cell has a class)
+      expect([shown[1], shown[2], shown[4]]).to.deep.equal(['purchase', 'provisioning', 'Pax8 is provisioning it: billed at the last provisioned quantity until Pax8 confirms']);
+      const listed = async () => (await json(await api('GET', '/licences/operations'))).items[0];
+      expect(await listed()).to.deep.include({ type: 'purchase', status: 'provisioning', targetAfter: String(sub.quantity.toNumber() + 1) });
+      w.h.sandbox.settlePending();
+      await w.h.run({ entities: 'subscriptions' });
+      expect(await listed()).to.deep.include({ status: 'applied' });
+      expect((await row()).filter((_, i) => i === 2 || i === 4)).to.deep.equal(['applied', '']);
+    } finally {
+      sb.pending.mode = 'instant';
+    }
+  });
 });
