@@ -39,6 +39,8 @@ export interface TodoItem {
   /** Needs doing (count above zero, or a problem). */
   attention: boolean;
   detail: string | null;
+  /** The month the item is about ('YYYY-MM'), when it is about one. */
+  month: string | null;
   href: string;
 }
 
@@ -89,8 +91,8 @@ export async function whatNeedsDoing(ds: DataSource, tenant: Tenant, role: Exclu
   const month = today.slice(0, 7);
   const base = `/t/${tenant.id}`;
   const items = new Map<TodoKey, TodoItem>();
-  const item = (key: TodoKey, label: string, count: number, href: string, amounts: Amount[] = [], detail: string | null = null, attention = count > 0) => {
-    items.set(key, { key, label, count, amounts, attention, detail, href });
+  const item = (key: TodoKey, label: string, count: number, href: string, amounts: Amount[] = [], detail: string | null = null, attention = count > 0, about: string | null = null) => {
+    items.set(key, { key, label, count, amounts, attention, detail, month: about, href });
   };
 
   if (keys.has('drafts')) {
@@ -101,7 +103,7 @@ export async function whatNeedsDoing(ds: DataSource, tenant: Tenant, role: Exclu
     const q = await loadQueue(scope, tenant, { status: 'pending' });
     item('usage_review', 'Usage to review', q.counts.pending, `${base}/usage-review${q.month ? `?month=${q.month}` : ''}`,
       sumBy(q.rows.map((r) => ({ currency: r.currency, amount: new Decimal(r.charges) }))),
-      q.month ? `${q.counts.flagged} flagged of ${q.counts.total} in ${q.month}` : null);
+      q.month ? `${q.counts.flagged} flagged of ${q.counts.total}` : null, q.counts.pending > 0, q.month);
   }
   if (keys.has('unmapped_companies') || keys.has('unmapped_usage') || keys.has('leakage')) {
     const report = await reconcileMonth(ds, tenant, month);
@@ -116,8 +118,8 @@ export async function whatNeedsDoing(ds: DataSource, tenant: Tenant, role: Exclu
     }
     if (keys.has('leakage')) {
       const leaks = report.totals.filter((t) => !t.leakage.isZero());
-      item('leakage', `Leakage found this month (${month})`, report.findings.length, `${base}/reconcile?month=${month}`,
-        leaks.map((t) => ({ currency: t.currency, amount: t.leakage.toString() })), null, leaks.length > 0);
+      item('leakage', 'Leakage found this month', report.findings.length, `${base}/reconcile?month=${month}`,
+        leaks.map((t) => ({ currency: t.currency, amount: t.leakage.toString() })), null, leaks.length > 0, month);
     }
   }
   const syncs = keys.has('syncs') ? await syncStates(scope, now) : [];

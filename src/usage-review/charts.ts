@@ -41,7 +41,7 @@ export async function dailyUsageChart(scope: TenantScope, summary: UsageSummary,
   const labels: string[] = [];
   for (let d = from; d < to; d = addDays(d, 1)) labels.push(d);
   return {
-    kind: 'bar', title: `Daily usage, ${month}`, currency: summary.currency, labels,
+    kind: 'bar', title: 'Daily usage', currency: summary.currency, labels,
     series: [{ label: 'Charges', values: labels.map((d) => (byDay.get(d) ?? new Decimal(0)).toString()) }],
   };
 }

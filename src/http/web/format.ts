@@ -63,6 +63,13 @@ export function day(v: unknown): string {
   return typeof v === 'string' && isCalendarDate(v) ? longDate(v) : v === null || v === undefined ? '' : String(v);
 }
 
+/** A calendar month in words: "2026-11" → "November 2026". */
+export function monthName(v: unknown): string {
+  if (typeof v !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(v)) return v === null || v === undefined ? '' : String(v);
+  const [y, m] = v.split('-').map(Number) as [number, number];
+  return new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
+}
+
 /** An instant in words in a zone (UTC unless given): "7 Dec 2026, 06:21 UTC". A calendar date is shown as a day. */
 export function when(v: unknown, zone?: unknown): string {
   if (typeof v === 'string' && isCalendarDate(v)) return day(v);

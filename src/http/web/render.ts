@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { day, money, percent, period, quantity, rate, unitPrice, when, words } from './format.js';
+import { day, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from './format.js';
 
 export const WEB_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates/web');
 
@@ -27,6 +27,7 @@ export class Views {
     // Values for people (src/http/web/format.ts); a helper's last argument is Handlebars' options object.
     this.hb.registerHelper('date', (v: unknown, zone: unknown) => when(v, typeof zone === 'string' ? zone : undefined));
     this.hb.registerHelper('day', (v: unknown) => day(v));
+    this.hb.registerHelper('monthName', (v: unknown) => monthName(v));
     this.hb.registerHelper('period', (from: unknown, to: unknown) => period(from, to));
     this.hb.registerHelper('money', (v: unknown, currency: unknown) => money(v, typeof currency === 'string' ? currency : undefined));
     this.hb.registerHelper('unitPrice', (v: unknown, currency: unknown) => unitPrice(v, typeof currency === 'string' ? currency : undefined));

@@ -76,7 +76,7 @@ describe('dashboard: what needs doing, per role', function () {
     const k = byKey(t);
     expect(k.drafts).to.include({ count: 1, attention: true, href: `/t/${tenant.id}/invoices?status=draft` });
     expect(k.drafts!.amounts).to.have.length(1);
-    expect(k.usage_review).to.include({ count: 2, href: `/t/${tenant.id}/usage-review?month=2026-12` });
+    expect(k.usage_review).to.include({ count: 2, month: '2026-12', detail: '0 flagged of 2', href: `/t/${tenant.id}/usage-review?month=2026-12` });
     // Unmapped companies come from Pax8's invoice items (none here): a panel with nothing to do.
     expect(k.unmapped_companies).to.include({ count: 0, attention: false, href: `/t/${tenant.id}/customers` });
     expect(k.unmapped_usage!.count).to.equal(1);
@@ -105,6 +105,6 @@ describe('dashboard: what needs doing, per role', function () {
       .and.not.contain('data-todo="client_requests"').and.not.contain('data-todo="leakage"');
     const admin = await addUser(app, 'admin', { tenant });
     const adminHtml = (await call(app, 'get', '/', { cookie: await webSessionCookie(app.url, admin) })).text;
-    expect(adminHtml).to.contain('data-todo="client_requests"').and.contain('1 Jan 2027');
+    expect(adminHtml).to.contain('data-todo="client_requests"').and.contain('1 Jan 2027').and.contain('Leakage found this month <span class="muted">(December 2026)</span>');
   });
 });

@@ -24,7 +24,7 @@ describe('http: navigation per role', function () {
 
   it('gives an admin of all tenants every page, the licence pages and the jobs dashboard, on every kind of page', async () => {
     const admin = await addUser(app, 'admin');
-    const expected = ['Dashboard', 'Integrations', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Licensing',
+    const expected = ['Dashboard', 'Integrations', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Licensing',
       'Margin', 'Licence management', 'Event log', 'Notices', 'Jobs', 'API'];
     expect(await menuOf(admin, `/t/${A.tenant.id}/customers`)).to.deep.equal(expected);
     expect(await menuOf(admin, `/t/${A.tenant.id}/licences/events`), 'the licence pages share the menu').to.deep.equal(expected);
@@ -42,5 +42,12 @@ describe('http: navigation per role', function () {
     const adminMenu = await menuOf(bound, `/t/${A.tenant.id}/invoices`);
     expect(adminMenu).to.include('Licence management');
     expect(adminMenu).to.not.include('Jobs');
+  });
+
+  it('gives reviewers and finance the usage review, clients not', async () => {
+    expect(await menuOf(await addUser(app, 'reviewer', { tenant: A.tenant }), `/t/${A.tenant.id}/usage`)).to.include('Usage review');
+    expect(await menuOf(await addUser(app, 'finance', { tenant: A.tenant }), `/t/${A.tenant.id}/usage`)).to.include('Usage review');
+    const client = await addUser(app, 'client', { tenant: A.tenant, customerId: A.ids.customerId });
+    expect(await menuOf(client, `/t/${A.tenant.id}/subscriptions`)).to.not.include('Usage review');
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
-import { day, money, percent, period, quantity, rate, unitPrice, when, words } from '../../../src/http/web/format.js';
+import { day, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from '../../../src/http/web/format.js';
 
 describe('web formatting: values as people read them', () => {
   it('shows money with its currency code, minor units and thousands separators', () => {
@@ -57,5 +57,12 @@ describe('web formatting: values as people read them', () => {
       const shown = money(amount.toString(), 'USD');
       expect(new Decimal(shown.replace(/^USD /, '').replace(/,/g, '')).equals(amount)).to.equal(true);
     }));
+  });
+
+  it('shows a calendar month in words, anything else as it is', () => {
+    expect(monthName('2026-11')).to.equal('November 2026');
+    expect(monthName('2027-01')).to.equal('January 2027');
+    expect(monthName('2026-13')).to.equal('2026-13');
+    expect(monthName(null)).to.equal('');
   });
 });

@@ -17,7 +17,7 @@ defineRoute({
   response: z.object({
     tenantId: z.string(), today: z.string(), month: z.string(), nextRunDate: z.string().nullable(),
     items: z.array(z.object({
-      key: z.enum(TODO_KEYS), label: z.string(), count: z.number().int(), amounts: z.array(amount), attention: z.boolean(), detail: z.string().nullable(), href: z.string(),
+      key: z.enum(TODO_KEYS), label: z.string(), count: z.number().int(), amounts: z.array(amount), attention: z.boolean(), detail: z.string().nullable(), month: z.string().nullable(), href: z.string(),
     })),
     syncs: z.array(z.object({
       entity: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastSuccessAt: z.string().nullable(), failed: z.boolean(), late: z.boolean(),

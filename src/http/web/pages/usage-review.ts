@@ -8,7 +8,7 @@ import { clearSessionCookie, csrfOk } from '../../auth.js';
 import { HttpError, problemOf } from '../../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../../api/route.js';
 import '../../api/index.js';
-import { money } from '../format.js';
+import { money, monthName } from '../format.js';
 import { layoutContext } from '../layout.js';
 import { Views } from '../render.js';
 
@@ -26,13 +26,6 @@ const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 function nextMonth(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-}
-
-/** "2026-11" → "November 2026". */
-export function monthWords(month: string | null | undefined): string {
-  if (!month || !MONTH.test(month)) return month ?? '';
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
 }
 
 /** A flag for people, amounts as money. */
@@ -97,14 +90,14 @@ export function usageReviewWebRouter(rt: Runtime): Router {
     const role = req.auth!.user.role;
     const root = `/t/${req.params.tenantId}/usage-review`;
     render(req, res, 'usage-review', {
-      title: `Usage review ${monthWords(list.month)}`, tenant: { id: req.params.tenantId }, list, query,
-      monthText: monthWords(list.month), previousMonthText: monthWords(list.previousMonth),
+      title: `Usage review ${monthName(list.month)}`, tenant: { id: req.params.tenantId }, list, query,
+      monthText: monthName(list.month), previousMonthText: monthName(list.previousMonth),
       items: (list.items as any[]).map((r) => rowView(r, req)),
       canDecide: role === 'admin' || role === 'reviewer', canSet: role === 'admin',
       back: req.originalUrl,
       links: list.month ? {
-        previous: `${root}?month=${previousMonth(list.month)}&status=${query.status}`, previousText: monthWords(previousMonth(list.month)),
-        next: `${root}?month=${nextMonth(list.month)}&status=${query.status}`, nextText: monthWords(nextMonth(list.month)),
+        previous: `${root}?month=${previousMonth(list.month)}&status=${query.status}`, previousText: monthName(previousMonth(list.month)),
+        next: `${root}?month=${nextMonth(list.month)}&status=${query.status}`, nextText: monthName(nextMonth(list.month)),
         trends: `${root}/trends?month=${list.month}`,
       } : null,
       statuses: [['pending', 'to review'], ['decided', 'decided'], ['all', 'all']].map(([value, text]) => ({ value, text, selected: value === query.status })),
@@ -123,7 +116,7 @@ export function usageReviewWebRouter(rt: Runtime): Router {
       body: { month: b.month, decision, ...(decision === 'adjusted' ? { adjustedCharges: (b.adjustedCharges ?? '').trim().replace(/,/g, '') } : {}), note: b.note || null },
     });
     const what = r.decision === 'adjusted' ? `adjusted to ${money(r.adjustedCharges, b.currency)} (imported ${money(r.importedCharges, b.currency)})` : `approved at ${money(r.importedCharges, b.currency)}`;
-    res.redirect(303, withParam(backOf(req), 'notice', `${b.label || 'Usage'} ${monthWords(r.month)} ${what}.`));
+    res.redirect(303, withParam(backOf(req), 'notice', `${b.label || 'Usage'} ${monthName(r.month)} ${what}.`));
   }));
 
   router.post('/t/:tenantId/usage-review/settings', page(async (req, res) => {
@@ -134,7 +127,7 @@ export function usageReviewWebRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/usage-review/trends', page(async (req, res) => {
     const month = typeof req.query.month === 'string' && MONTH.test(req.query.month) ? req.query.month : undefined;
     const charts = await api(req, 'getUsageCharts', { params: { tenantId: req.params.tenantId }, query: { trends: 'true', ...(month ? { month } : {}) } });
-    render(req, res, 'usage-review-trends', { title: 'Recurring revenue and margin', tenant: { id: req.params.tenantId }, charts, monthText: monthWords(charts.month) });
+    render(req, res, 'usage-review-trends', { title: 'Recurring revenue and margin', tenant: { id: req.params.tenantId }, charts, monthText: monthName(charts.month) });
   }));
 
   router.get('/t/:tenantId/usage-review/:summaryId', page(async (req, res) => {
@@ -146,8 +139,8 @@ export function usageReviewWebRouter(rt: Runtime): Router {
     const charts = await api(req, 'getUsageCharts', { params: p, query: { summaryId, ...(list.month ? { month: list.month } : {}) } });
     const role = req.auth!.user.role;
     render(req, res, 'usage-review-summary', {
-      title: `Usage ${row?.customerName ?? 'unmapped'} ${monthWords(list.month)}`, tenant: { id: p.tenantId }, row: row ? rowView(row, req) : null,
-      monthText: monthWords(list.month), previousMonthText: monthWords(list.previousMonth), charts, canDecide: role === 'admin' || role === 'reviewer',
+      title: `Usage ${row?.customerName ?? 'unmapped'} ${monthName(list.month)}`, tenant: { id: p.tenantId }, row: row ? rowView(row, req) : null,
+      monthText: monthName(list.month), previousMonthText: monthName(list.previousMonth), charts, canDecide: role === 'admin' || role === 'reviewer',
       back: req.originalUrl, queueUrl: `/t/${p.tenantId}/usage-review?month=${list.month ?? ''}&status=all`, usageUrl: `/t/${p.tenantId}/usage/${summaryId}?month=${list.month ?? ''}`,
     });
   }));
