@@ -7,6 +7,7 @@ import {
 } from '../../customers/billing-settings.js';
 import { systemClock } from '../../common/clock.js';
 import { CliFailure } from '../errors.js';
+import { customerTaxCode, TaxSettingsError } from '../../tax/service.js';
 
 /** `key=value` pairs for `customers set`: a recurring invoice id or `none`; `true`/`false` for noAutomaticInvoiceLines; days or `none` for paymentTermsDays. */
 export function parseBillingSettings(pairs: readonly string[]): CustomerBillingPatch {
@@ -28,6 +29,9 @@ export function parseBillingSettings(pairs: readonly string[]): CustomerBillingP
     } else if (key === 'paymentTermsDays') {
       if (value !== 'none' && !/^\d{1,3}$/.test(value)) throw new UsageError(`paymentTermsDays must be a number of days or none (the tenant's default), got "${value}"`);
       patch.paymentTermsDays = value === 'none' ? null : Number(value);
+    } else if (key === 'taxCode' || key === 'taxCodeId') {
+      if (value === '') throw new UsageError('taxCode must be a tax code (exempt or reverse charge) or none');
+      patch.taxCodeId = value === 'none' ? null : value;
     } else {
       throw new UsageError(`unknown setting "${key}" (keys: ${BILLING_SETTING_KEYS.join(', ')})`);
     }
@@ -41,7 +45,7 @@ async function showCustomer(rt: { config: { pax8: { portalCompanyUrl: string } }
   const view = {
     id: c.id, name: c.name, active: c.active, source: c.source, pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl,
     monthlyRecurringInvoiceId: c.monthlyRecurringInvoiceId, annualRecurringInvoiceId: c.annualRecurringInvoiceId,
-    noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays,
+    noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, taxCode: (await customerTaxCode(scope, c))?.code ?? null, paymentTermsDays: c.paymentTermsDays,
   };
   if (json) return printJson(view);
   process.stdout.write(table(['setting', 'value'], Object.entries(view).map(([k, v]) => [k, v as string | boolean | null])));
@@ -49,6 +53,7 @@ async function showCustomer(rt: { config: { pax8: { portalCompanyUrl: string } }
 
 function failure(err: unknown): never {
   if (err instanceof CustomerSettingsError) throw new CliFailure(err.field ? `${err.field}: ${err.message}` : err.message);
+  if (err instanceof TaxSettingsError) throw new CliFailure(`taxCode: ${err.message}`);
   throw err;
 }
 
@@ -83,7 +88,7 @@ export function register(program: Command): void {
     }));
 
   c.command('set')
-    .description('change the automatic-line settings: monthlyRecurringInvoiceId=ID|none annualRecurringInvoiceId=ID|none noAutomaticInvoiceLines=true|false paymentTermsDays=DAYS|none')
+    .description('change the automatic-line settings: monthlyRecurringInvoiceId=ID|none annualRecurringInvoiceId=ID|none noAutomaticInvoiceLines=true|false paymentTermsDays=DAYS|none taxCode=CODE|none')
     .argument('<id>', 'customer id')
     .argument('<settings...>', 'key=value pairs')
     .option(...TENANT_OPTION)

@@ -13,6 +13,7 @@ import { register as importCmd } from './import.js';
 import { register as imports } from './imports.js';
 import { register as mappings } from './mappings.js';
 import { register as customers } from './customers.js';
+import { register as tax } from './tax.js';
 import { register as subscriptions } from './subscriptions.js';
 import { register as licensing } from './licensing.js';
 import { register as reconcile } from './reconcile.js';
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   imports(program);
   mappings(program);
   customers(program);
+  tax(program);
   subscriptions(program);
   licensing(program);
   reconcile(program);

@@ -27,7 +27,7 @@ const invoice: Shape = {
   ...fields('id number status recurringInvoiceId customerId invoiceDate periodStart periodEnd currency subtotal tax total review issuedAt approvedBy dueDate paymentTermsDays'),
   seller: fields('name address taxNumber bankDetails'),
 };
-const invoiceLine = fields('id position kind description fromDate toDate quantity unitPrice amount tax review');
+const invoiceLine = fields('id position kind description fromDate toDate quantity unitPrice amount tax review taxRate taxCode taxKind');
 const recurring = fields('id customerId name frequency anchorDay startDate currency taxRate status nextInvoiceDate');
 const recurringLine: Shape = {
   ...fields('id position description productId timing priceMode unitPrice prorata reviewRequired currentQuantity'),

@@ -3,6 +3,7 @@ import './routes/auth.js';
 import './routes/tenants.js';
 import './routes/data.js';
 import './routes/customers.js';
+import './routes/tax.js';
 import './routes/licensing.js';
 import './routes/actions.js';
 import './routes/invoices.js';

@@ -15,6 +15,7 @@ import { fromThisSite, urlOrNull } from '../same-origin.js';
 import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
+import { taxWebRouter } from './tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
@@ -380,6 +381,8 @@ export function webRouter(rt: Runtime): Router {
     render(req, res, 'customer', {
       title: customer.name, tenant: { id: p.tenantId }, customer, canEdit,
       monthly: ris.filter((r) => r.frequency === 'monthly'), annual: ris.filter((r) => r.frequency === 'annual'),
+      // A customer's tax code is an exemption or a reverse charge (src/tax).
+      taxCodes: canEdit ? ((await api(req, 'listTaxCodes', { params: { tenantId: p.tenantId } })).items as Data[]).filter((c) => c.kind !== 'standard') : [],
     });
   }));
   router.post('/t/:tenantId/customers/:customerId/settings', page(async (req, res) => {
@@ -590,6 +593,7 @@ export function webRouter(rt: Runtime): Router {
 
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
+  router.use(taxWebRouter(rt));
   router.use(usageReviewWebRouter(rt));
 
   return router;

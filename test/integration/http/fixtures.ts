@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import {
   Customer, CustomerMapping, ImportError, Invoice, InvoiceLine, LicensingChangeRequest, LicensingNotice, RecurringInvoice, RecurringInvoiceLine,
-  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, SubscriptionChange, UsageLine, UsageMonthlyCharge, UsageSummary,
+  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, SubscriptionChange, TaxCode, UsageLine, UsageMonthlyCharge, UsageSummary,
   type Tenant,
 } from '../../../src/db/entities/index.js';
 import { insertTenant } from '../../support/database.js';
@@ -103,6 +103,8 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
       amount: new Decimal('110'), tax: new Decimal('22'), reviewJson: '[]', provenanceJson: '{}' });
     return { recurringInvoiceId: ri.id, invoiceId: inv.id, lineId: line.id };
   };
+  const taxCode = { ...base(), code: 'Exempt', rate: new Decimal('0'), kind: 'exempt' as const };
+  await m.insert(TaxCode, taxCode);
   const b1 = await billing(c1.id, s1.id);
   const b2 = await billing(c2.id, s2.id);
   return {
@@ -110,7 +112,7 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     ids: {
       ...b1,
       tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id,
-      requestId: r1.id, noticeId: n1.id,
+      requestId: r1.id, noticeId: n1.id, taxCodeId: taxCode.id,
     },
     otherCustomer: { ...b2, customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },
   };

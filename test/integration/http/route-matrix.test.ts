@@ -51,6 +51,10 @@ const WRITE_STATUS: Record<string, Expected> = {
   setSubscriptionActive: { admin: 200, tenantAdmin: 200 },
   createCustomer: { admin: 201, tenantAdmin: 201 },
   updateCustomer: { admin: 200, tenantAdmin: 200, finance: 200 },
+  createTaxCode: { admin: 201, tenantAdmin: 409, finance: 409 }, // the admin's GST exists then
+  updateTaxCode: { admin: 200, tenantAdmin: 200, finance: 200 },
+  setProductGroupTaxCode: { admin: 200, tenantAdmin: 200, finance: 200 },
+  deleteTaxCode: { admin: 200, tenantAdmin: 404, finance: 404 }, // removed by the admin before
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
   approveInvoice: { admin: 200, tenantAdmin: 409, finance: 409, reviewer: 409 }, // issued by the admin before
   createRecurringInvoice: { admin: 201, tenantAdmin: 201, finance: 201 },

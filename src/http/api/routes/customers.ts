@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { systemClock } from '../../../common/clock.js';
 import { customerWithPax8, updateCustomerBilling } from '../../../customers/billing-settings.js';
+import { customerTaxCode } from '../../../tax/service.js';
 import { notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 import { ALL_ROLES } from './auth.js';
@@ -11,9 +12,16 @@ import { customerSchema, viewCustomer } from './data.js';
 const customerDetailSchema = customerSchema.extend({
   pax8CompanyId: z.string().nullable().describe('the mapped Pax8 company (null when not mapped)'),
   pax8PortalUrl: z.string().nullable().describe('opens the company in the Pax8 portal (config pax8.portalCompanyUrl)'),
+  taxCodeId: z.string().nullable().describe('its exemption or reverse charge (a tax code); null: its lines\' own tax'),
+  taxCode: z.string().nullable(),
 });
 
 const customerParams = tenantParams.extend({ customerId: uuid });
+
+async function taxOf(scope: Parameters<typeof customerTaxCode>[0], c: Parameters<typeof customerTaxCode>[1]) {
+  const t = await customerTaxCode(scope, c);
+  return { taxCodeId: t?.id ?? null, taxCode: t?.code ?? null };
+}
 
 defineRoute({
   id: 'getCustomer', method: 'get', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
@@ -23,7 +31,7 @@ defineRoute({
   async handler({ rt, scope, params, onlyCustomerId }) {
     if (onlyCustomerId && onlyCustomerId !== params.customerId) throw notFound('customer not found');
     const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl);
-    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
+    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl, ...(await taxOf(scope, d.customer)) };
   },
 });
 
@@ -38,6 +46,7 @@ defineRoute({
     monthlyRecurringInvoiceId: uuid.nullable().optional(),
     annualRecurringInvoiceId: uuid.nullable().optional(),
     noAutomaticInvoiceLines: z.boolean().optional(),
+    taxCodeId: uuid.nullable().optional().describe('an exempt or reverse-charge tax code for all its lines; null: none'),
     paymentTermsDays: z.number().int().min(0).max(365).nullable().optional().describe('days from invoice date to due date; null: the tenant\'s default'),
   }).refine((b) => Object.keys(b).length > 0, 'give at least one setting'),
   example: { noAutomaticInvoiceLines: true },
@@ -46,6 +55,6 @@ defineRoute({
   async handler({ rt, scope, params, body }) {
     await updateCustomerBilling(scope, params.customerId, body, (rt.clock ?? systemClock)());
     const d = await customerWithPax8(scope, params.customerId, rt.config.pax8.portalCompanyUrl);
-    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl };
+    return { ...viewCustomer(d.customer), pax8CompanyId: d.pax8CompanyId, pax8PortalUrl: d.pax8PortalUrl, ...(await taxOf(scope, d.customer)) };
   },
 });

@@ -5,6 +5,7 @@ import { billingDate } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
 import { invoiceNumberText } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
+import { lineTaxFacts, lineTaxJson } from '../../../invoices/tax-words.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
@@ -78,6 +79,8 @@ defineRoute({
 const invoiceLineSchema = z.object({
   id: z.string(), position: z.number().int(), kind: z.string(), description: z.string(), fromDate: z.string(), toDate: z.string(),
   quantity: z.string(), unitPrice: z.string(), amount: z.string(), tax: z.string(), review: z.array(z.string()),
+  taxRate: z.string().describe('the rate this line was taxed at (a fraction)'), taxCode: z.string().nullable().describe('its tax code; null: the recurring invoice\'s rate'),
+  taxKind: z.enum(['standard', 'exempt', 'reverse_charge']),
 });
 
 defineRoute({
@@ -94,6 +97,7 @@ defineRoute({
       lines: lines.map((l) => ({
         id: l.id, position: l.position, kind: l.kind, description: l.description, fromDate: l.fromDate, toDate: l.toDate, quantity: l.quantity.toFixed(),
         unitPrice: l.unitPrice.toFixed(), amount: l.amount.toFixed(), tax: l.tax.toFixed(), review: reviewList(l.reviewJson),
+        ...lineTaxJson(lineTaxFacts(l, inv.taxRate)),
       })),
     };
   },
