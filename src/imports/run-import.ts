@@ -28,7 +28,10 @@ export interface ImportOptions {
   tenantId: string;
   /** Default: all of customers, products, subscriptions, usage. */
   entities?: ImportEntity[] | string;
-  /** Local customer ids: import subscriptions/usage of these customers only (default: every mapped customer). */
+  /**
+   * Local customer ids: import subscriptions/usage of these customers only (default: the tenant's
+   * imports.subscriptionCustomers, else every mapped customer).
+   */
   customers?: string[];
   dryRun?: boolean;
   /** Usage: read every summary's open months in full instead of only the days that can still change (usage-plan.ts). */
@@ -88,7 +91,9 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
     if (entities.includes('customers')) await importCustomers(ctx);
     const wantsListing = entities.some((e) => e === 'products' || e === 'subscriptions' || e === 'usage');
     if (wantsListing) {
-      const companies = await companyScope(ctx, opts.customers);
+      const companies = opts.customers?.length
+        ? await companyScope(ctx, opts.customers)
+        : await companyScope(ctx, settings.subscriptionCustomers ?? undefined, { skipUnmapped: true });
       const createProducts = settings.productImportMode !== 'none' && (entities.includes('products') || entities.includes('subscriptions'));
       const products = await ProductResolver.load(ctx, createProducts);
       // Usage runs alongside the listing, on each usage-carrying subscription as it is found: its requests wait on

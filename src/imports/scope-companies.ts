@@ -21,7 +21,7 @@ export class ImportInputError extends Error {
  * All mapped companies, or those of the chosen customers; plus the partner's own company when
  * includeOwnCompany is on (its customer may be null), and never the own company when it is off.
  */
-export async function companyScope(ctx: ImportContext, customerIds?: string[]): Promise<CompanyScope> {
+export async function companyScope(ctx: ImportContext, customerIds?: readonly string[], opts: { skipUnmapped?: boolean } = {}): Promise<CompanyScope> {
   const mappings = await ctx.scope.repo(CustomerMapping).find();
   const customerByCompany = new Map(mappings.map((m) => [m.pax8CompanyId, m.customerId]));
   const customerByResourceGroup = new Map(mappings.filter((m) => m.resourceGroup).map((m) => [m.resourceGroup!, m.customerId]));
@@ -30,8 +30,9 @@ export async function companyScope(ctx: ImportContext, customerIds?: string[]): 
   if (customerIds && customerIds.length > 0) {
     const byCustomer = new Map(mappings.map((m) => [m.customerId, m.pax8CompanyId]));
     const missing = customerIds.filter((id) => !byCustomer.has(id));
-    if (missing.length > 0) throw new ImportInputError(`customer(s) without a Pax8 mapping: ${missing.join(', ')}`);
-    for (const id of customerIds) companies.set(byCustomer.get(id)!, id);
+    // The tenant's setting may name a customer whose mapping was removed since: that one is skipped, not the run.
+    if (missing.length > 0 && !opts.skipUnmapped) throw new ImportInputError(`customer(s) without a Pax8 mapping: ${missing.join(', ')}`);
+    for (const id of customerIds) if (byCustomer.has(id)) companies.set(byCustomer.get(id)!, id);
   } else {
     for (const [company, customer] of customerByCompany) companies.set(company, customer);
     if (own && ctx.settings.includeOwnCompany && !companies.has(own)) companies.set(own, null);

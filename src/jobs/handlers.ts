@@ -10,6 +10,8 @@ export interface JobContext {
   jobId: string;
   trigger: JobTrigger;
   startedBy: string;
+  /** A 'sync now' for chosen customers: import only their subscriptions and usage (local customer ids). */
+  customers?: readonly string[];
   logger: Logger;
   /** Aborted when the scheduler shuts down and cannot wait any longer: stop at the next safe point. */
   signal: AbortSignal;

@@ -31,6 +31,9 @@ export type ScheduledKind = (typeof SCHEDULED_KINDS)[number];
 export const jobNameFor = (kind: ScheduledKind): string =>
   (kind === 'billing' ? BILLING_JOB : kind === 'reconcile' ? RECONCILE_JOB : syncJobName(kind));
 const cronFor = (kind: ScheduledKind, settings: TenantSettings): string => settings.schedule[kind === 'reconcile' ? 'usage' : kind];
+/** Whether the tenant's regular schedule runs this kind: every sync entity in imports.scheduledEntities, billing and reconcile always. */
+const isScheduled = (kind: ScheduledKind, settings: TenantSettings): boolean =>
+  kind === 'billing' || kind === 'reconcile' || settings.imports.scheduledEntities.includes(kind);
 /** Every recurring job's name. */
 export const SCHEDULED_JOB_NAMES: readonly string[] = SCHEDULED_KINDS.map(jobNameFor);
 
@@ -41,6 +44,8 @@ export interface SyncJobData {
   startedBy: string;
   /** true on a tenant's recurring job; absent on a 'sync now' job. */
   scheduled?: true;
+  /** 'sync now' for chosen customers: only their subscriptions and usage (local customer ids). */
+  customers?: string[];
 }
 
 export interface BillingJobData {
@@ -120,6 +125,12 @@ function postpone(job: Job<unknown>, waitMs: number): Date {
   job.attrs.nextRunAt = retryAt;
   return retryAt;
 }
+
+/** A 'sync now' job's chosen customers, for its context. */
+const chosenCustomers = (data: unknown): { customers?: string[] } => {
+  const customers = (data as { customers?: unknown } | null)?.customers;
+  return Array.isArray(customers) && customers.length > 0 ? { customers: customers.map(String) } : {};
+};
 
 const isStarted = (j: JobParameters): boolean =>
   !!j.lastRunAt && (!j.lastFinishedAt || j.lastRunAt.getTime() > j.lastFinishedAt.getTime());
@@ -291,6 +302,14 @@ export class Scheduler {
       const name = jobNameFor(kind);
       const cron = cronFor(kind, settings);
       const current = existing.find((j) => j.name === name);
+      if (!isScheduled(kind, settings)) {
+        // Left out of the regular schedule (imports.scheduledEntities): no recurring job; "sync now" still runs it.
+        if (current) {
+          await this.agenda.cancel({ name, data: { tenantId, scheduled: true } });
+          this.log.info({ tenant: tenant.name, job: name }, 'job left out of the schedule');
+        }
+        continue;
+      }
       if (current && current.repeatInterval === cron && current.repeatTimezone === tenant.timeZone && !!current.disabled === !tenant.enabled) {
         continue;
       }
@@ -350,7 +369,9 @@ export class Scheduler {
    * when any of them is already running or queued for that tenant, and (SyncRefusedError) for an unknown or
    * disabled tenant.
    */
-  async syncNow(tenantName: string, entities: readonly SyncEntity[], trigger: JobTrigger, startedBy: string): Promise<QueuedSync[]> {
+  async syncNow(
+    tenantName: string, entities: readonly SyncEntity[], trigger: JobTrigger, startedBy: string, opts: { customers?: readonly string[] } = {},
+  ): Promise<QueuedSync[]> {
     const tenant = await this.opts.ds.manager.findOneBy(Tenant, { name: tenantName });
     if (!tenant) throw new SyncRefusedError(`no tenant named "${tenantName}"`, 'not_found');
     if (!tenant.enabled) throw new SyncRefusedError(`tenant "${tenantName}" is disabled; enable it to sync`, 'disabled');
@@ -360,11 +381,11 @@ export class Scheduler {
     if (busy.length > 0) throw new SyncAlreadyRunningError(tenant.name, busy);
     const queued: QueuedSync[] = [];
     for (const entity of wanted) {
-      const data: SyncJobData = { tenantId: tenant.id, entity, trigger, startedBy };
+      const data: SyncJobData = { tenantId: tenant.id, entity, trigger, startedBy, ...(opts.customers?.length ? { customers: [...opts.customers] } : {}) };
       const job = await this.agenda.create(syncJobName(entity), data).schedule(new Date()).save();
       queued.push({ entity, jobId: String(job.attrs._id) });
     }
-    this.log.info({ tenant: tenant.name, entities: wanted, trigger, startedBy }, 'sync queued');
+    this.log.info({ tenant: tenant.name, entities: wanted, customers: opts.customers?.length ?? 'all', trigger, startedBy }, 'sync queued');
     return queued;
   }
 
@@ -421,6 +442,7 @@ export class Scheduler {
       jobId: String(job.attrs._id),
       trigger: job.attrs.data.trigger ?? 'schedule',
       startedBy: job.attrs.data.startedBy ?? 'scheduler',
+      ...chosenCustomers(job.attrs.data),
       logger,
       signal: controller.signal,
       progress: async (p: number) => {

@@ -36,7 +36,8 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
         message: JSON.stringify({ error: 'interrupted (the worker stopped before the run finished); the job ran again' }),
       });
       const run = await runImport(deps, {
-        tenantId, entities: [entity], trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal, now: (deps.clock ?? systemClock)(),
+        tenantId, entities: [entity], customers: ctx.customers ? [...ctx.customers] : undefined,
+        trigger: ctx.trigger, startedBy: ctx.startedBy, jobId: ctx.jobId, signal: ctx.signal, now: (deps.clock ?? systemClock)(),
         onProgress: (e) => {
           if (e.total) void ctx.progress(Math.min(99, (100 * e.done) / e.total));
         },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppError, fieldError, issueFields, type ErrorKind } from '../common/app-error.js';
-import { Tenant } from '../db/entities/index.js';
+import { Customer, Tenant } from '../db/entities/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { isValidTimeZone } from './time-zone.js';
 import { defaultTenantSettings, mergeTenantSettings, parseTenantSettings, type TenantSettings } from './settings.js';
@@ -142,6 +142,12 @@ export class TenantService {
       settings = mergeTenantSettings(tenantSettings(t), patch);
     } catch (err) {
       throw new TenantError((err as Error).message, 'invalid');
+    }
+    const chosen = settings.imports.subscriptionCustomers;
+    if (chosen) {
+      const found = await this.ds.manager.find(Customer, { select: { id: true }, where: { tenantId: t.id, id: In(chosen) } });
+      const unknown = chosen.filter((id) => !found.some((c) => c.id === id));
+      if (unknown.length > 0) throw new TenantError(`imports.subscriptionCustomers: no customer ${unknown.join(', ')} in this tenant`, 'invalid');
     }
     await this.ds.manager.update(Tenant, { id: t.id }, { settingsJson: JSON.stringify(settings), updatedAt: new Date() });
     await notifyTenantChange({ kind: 'updated', tenantId: t.id });

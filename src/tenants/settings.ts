@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronSchedule } from './sync-schedule.js';
 import { AppError, issueFields } from '../common/app-error.js';
 import { templateProblem } from '../common/text-template.js';
 
@@ -7,6 +8,9 @@ export type ProductImportMode = (typeof PRODUCT_IMPORT_MODES)[number];
 
 export const SYNC_ENTITIES = ['customers', 'products', 'subscriptions', 'usage'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
+
+/** "a,b" -> ["a", "b"] (the CLI's --set passes a plain list as text). */
+const commaList = (v: unknown) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v);
 
 const regex = z.string().max(500)
   .refine((s) => { try { new RegExp(s, 'i'); return true; } catch { return false; } }, 'a valid regular expression (empty: not set)');
@@ -24,8 +28,6 @@ export const DEFAULT_INVOICE_BODY = [
   'Please find attached invoice {{number}} dated {{invoiceDate}} for {{period}}.', 'Amount due: {{total}}.', '',
   'Kind regards,', '{{seller}}',
 ].join('\n');
-
-const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression, e.g. "0 */4 * * *"');
 
 /** Free text of a seller detail: a number given on the command line (a tax number) is taken as its text; empty is null. */
 const sellerText = (max: number) => z.preprocess((v) => (typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() === '' ? null : v),
@@ -66,15 +68,27 @@ export const tenantSettingsSchema = z.strictObject({
     usageFullRefreshDays: z.number().int().min(1).max(31).default(7),
     /** Usage lines hold invoices for review before they are issued. */
     reviewUsageLines: z.boolean().default(true),
+    /**
+     * The entities the regular schedule syncs (each on its schedule.* cron); one left out is not scheduled but can
+     * still be synced now. A comma-separated string is read as the list.
+     */
+    scheduledEntities: z.preprocess(commaList, z.array(z.enum(SYNC_ENTITIES)).max(SYNC_ENTITIES.length)
+      .transform((l) => SYNC_ENTITIES.filter((e) => l.includes(e)))).default([...SYNC_ENTITIES]),
+    /**
+     * Whose subscriptions and usage the syncs import (Halo's "Customer Subscriptions to Import"): null for every
+     * mapped customer, else these local customer ids (ones without a Pax8 mapping are skipped). "all" reads as null.
+     */
+    subscriptionCustomers: z.preprocess((v) => (v === 'all' ? null : commaList(v)),
+      z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'a customer id')).min(1).max(500).transform((l) => [...new Set(l)]).nullable()).default(null),
   }).prefault({}).refine((i) => !(i.ownCompanyPax8Id && i.ownCompanyDeclined), {
     message: 'ownCompanyPax8Id and ownCompanyDeclined exclude each other (choose the partner company or decline)', path: ['ownCompanyDeclined'],
   }),
   schedule: z.strictObject({
-    customers: cron.default('0 */4 * * *'),
-    subscriptions: cron.default('0 * * * *'),
-    products: cron.default('0 3 * * *'),
-    usage: cron.default('0 4 * * *'),
-    billing: cron.default('15 0 * * *'),
+    customers: cronSchedule.default('0 */4 * * *'),
+    subscriptions: cronSchedule.default('0 * * * *'),
+    products: cronSchedule.default('0 3 * * *'),
+    usage: cronSchedule.default('0 4 * * *'),
+    billing: cronSchedule.default('15 0 * * *'),
   }).prefault({}),
   /** Change notices (src/notices): e-mail over the tenant's SMTP server, Teams and Slack incoming webhooks. The SMTP password is sealed elsewhere. */
   notices: z.strictObject({

@@ -5,6 +5,8 @@ import { createScheduler } from '../../jobs/runtime.js';
 import { SyncAlreadyRunningError, SyncRefusedError } from '../../jobs/scheduler.js';
 import { SYNC_ENTITIES, type SyncEntity } from '../../tenants/settings.js';
 import { CliFailure, UsageError } from '../errors.js';
+import { Tenant } from '../../db/entities/index.js';
+import { unsyncableCustomers } from '../../imports/sync-customers.js';
 
 export function parseSyncEntities(list: string | undefined): SyncEntity[] {
   if (list === undefined) return [...SYNC_ENTITIES];
@@ -30,12 +32,20 @@ export function register(program: Command): void {
     .description("sync now: queue an import of a tenant's entities from Pax8 (a worker or `recurra start` runs it)")
     .requiredOption('--tenant <name>', 'tenant name')
     .option('--entities <list>', `comma-separated: ${SYNC_ENTITIES.join(', ')} (default: all)`)
+    .option('--customers <ids>', 'comma-separated local customer ids: the subscriptions and usage syncs import only theirs')
     .option('--json', 'print the queued jobs as JSON')
-    .action(async (opts: { tenant: string; entities?: string; json?: boolean }) => {
+    .action(async (opts: { tenant: string; entities?: string; customers?: string; json?: boolean }) => {
       const entities = parseSyncEntities(opts.entities);
+      const customers = opts.customers?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (opts.customers !== undefined && !customers?.length) throw new UsageError('--customers: a comma-separated list of customer ids');
       const rt = await openRuntime();
       try {
-        const jobs = await createScheduler(rt).syncNow(opts.tenant, entities, 'cli', whoAmI());
+        if (customers) {
+          const tenant = await rt.ds.manager.findOneBy(Tenant, { name: opts.tenant });
+          const problem = tenant ? await unsyncableCustomers(rt.ds.manager, tenant.id, customers) : null;
+          if (problem) throw new CliFailure(`--customers: ${problem}`);
+        }
+        const jobs = await createScheduler(rt).syncNow(opts.tenant, entities, 'cli', whoAmI(), { customers });
         if (opts.json) process.stdout.write(JSON.stringify({ tenant: opts.tenant, jobs }) + '\n');
         else {
           process.stdout.write(`Queued for tenant "${opts.tenant}":\n${jobs.map((j) => `  ${j.entity} sync (job ${j.jobId})\n`).join('')}`);

@@ -14,6 +14,8 @@ import { Views } from './render.js';
 import { fromThisSite, urlOrNull } from '../same-origin.js';
 import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
+import { SYNC_ENTITIES } from '../../tenants/settings.js';
+import { schedulePatchFromForm, scheduleRows } from './sync-settings.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
 import { taxWebRouter } from './tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
@@ -234,8 +236,38 @@ export function webRouter(rt: Runtime): Router {
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
     render(req, res, 'integration', {
       title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: jobs?.items ?? [],
-      partnerCompany: await partnerCompanyView(req, tenant),
+      partnerCompany: await partnerCompanyView(req, tenant), sync: await syncView(req, tenant),
     });
+  }));
+  /**
+   * Sync choices: the regular schedule per entity (in words), whose subscriptions the syncs import, and the customers
+   * *Sync now* and that setting can choose from (found by part of a name with ?syncQ=, the chosen ones always listed).
+   */
+  const syncView = async (req: Request, tenant: Data) => {
+    const chosenIds = (tenant.settings.imports.subscriptionCustomers ?? []) as string[];
+    const picker = await customerChoices(req, tenant.id, (req.query as Data).syncQ);
+    const names = await namesOf(req, tenant.id, chosenIds);
+    const chosen = chosenIds.map((id) => ({ id, name: names.get(id) ?? `${id} (no longer a customer)` }));
+    const others = (picker.options as Data[]).filter((o) => !chosenIds.includes(o.id));
+    return {
+      rows: scheduleRows(tenant.settings, tenant.timeZone, now()), entities: SYNC_ENTITIES,
+      allCustomers: chosenIds.length === 0, chosen, others, picker,
+    };
+  };
+  router.post('/t/:tenantId/integration/schedule', page(async (req, res) => {
+    const body = schedulePatchFromForm(req.body as Record<string, unknown>);
+    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
+    const off = SYNC_ENTITIES.filter((e) => !body.imports.scheduledEntities.includes(e));
+    back(res, `/t/${req.params.tenantId}/integration`, `Schedule saved.${off.length ? ` Not in the regular sync (sync now only): ${off.join(', ')}.` : ''}`);
+  }));
+  router.post('/t/:tenantId/integration/subscription-customers', page(async (req, res) => {
+    const b = req.body as Record<string, string | string[]>;
+    const ids = ([] as string[]).concat(b.customers ?? []).filter(Boolean);
+    const all = b.which !== 'chosen';
+    if (!all && ids.length === 0) return res.redirect(303, `/t/${req.params.tenantId}/integration?error=${encodeURIComponent('Choose at least one customer, or "every mapped customer".')}#subscription-customers`);
+    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body: { imports: { subscriptionCustomers: all ? null : ids } } });
+    back(res, `/t/${req.params.tenantId}/integration`,
+      all ? 'The syncs import the subscriptions of every mapped customer.' : `The syncs import the subscriptions and usage of ${ids.length} chosen customer${ids.length === 1 ? '' : 's'}.`);
   }));
   /** The partner's own company: its state, and for admins the Pax8 companies to choose from (read from Pax8 while not chosen, or on ?partnerCompany=change). */
   const partnerCompanyView = async (req: Request, tenant: Data) => {
@@ -269,7 +301,6 @@ export function webRouter(rt: Runtime): Router {
         deactivateDeletedSubscriptions: bool('deactivateDeletedSubscriptions'), allowQuantityIncrease: bool('allowQuantityIncrease'),
         usageExcludePattern: text('usageExcludePattern'), usageProductPattern: text('usageProductPattern'), reviewUsageLines: bool('reviewUsageLines'),
       },
-      schedule: { customers: b.scheduleCustomers, subscriptions: b.scheduleSubscriptions, products: b.scheduleProducts, usage: b.scheduleUsage, billing: b.scheduleBilling },
       leakageNoticeThreshold: text('leakageNoticeThreshold'),
     };
     await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
@@ -300,11 +331,16 @@ export function webRouter(rt: Runtime): Router {
   // Sync now queues the syncs through the scheduler (the Jobs table shows them); a preview runs a dry run at once.
   router.post('/t/:tenantId/integration/sync', page(async (req, res) => {
     const to = `/t/${req.params.tenantId}/integration`;
-    const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
+    const b = req.body as Record<string, string | string[]>;
+    const entities = ([] as string[]).concat(b.entities ?? []);
+    const customers = ([] as string[]).concat(b.customers ?? []).filter(Boolean);
     try {
-      const r = await api(req, 'syncNow', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
+      const r = await api(req, 'syncNow', {
+        params: { tenantId: req.params.tenantId }, body: { ...(entities.length ? { entities } : {}), ...(customers.length ? { customers } : {}) },
+      });
       const names = (r.jobs as Array<{ entity: string }>).map((j) => j.entity).join(', ');
-      const notice = `Sync queued (${names}). The Jobs table shows its progress; each finished sync appears in the import history.`;
+      const whose = customers.length ? ` for ${customers.length} chosen customer${customers.length === 1 ? '' : 's'}` : '';
+      const notice = `Sync queued (${names})${whose}. The Jobs table shows its progress; each finished sync appears in the import history.`;
       res.redirect(303, `${to}?notice=${encodeURIComponent(notice)}#jobs`);
     } catch (err) {
       const p = problemOf(err);

@@ -3,8 +3,9 @@ import { TypeormJobRepository } from '../../../jobs/typeorm-repository.js';
 import { jobQueue } from '../../../jobs/runtime.js';
 import { SyncAlreadyRunningError, SyncRefusedError } from '../../../jobs/scheduler.js';
 import { SYNC_ENTITIES } from '../../../tenants/settings.js';
-import { HttpError, notFound } from '../errors.js';
-import { defineRoute, tenantParams } from '../route.js';
+import { HttpError, notFound, validationError } from '../errors.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
+import { unsyncableCustomers } from '../../../imports/sync-customers.js';
 
 const jobSchema = z.object({
   id: z.string(), name: z.string(), state: z.string(), scheduled: z.boolean(), repeatInterval: z.string().nullable(),
@@ -50,17 +51,27 @@ defineRoute({
     + 'retries for this tenant, and with 409 tenant_disabled for a disabled tenant. A preview that writes nothing: '
     + 'POST /tenants/{tenantId}/imports/preview.',
   params: tenantParams,
-  body: z.strictObject({ entities: z.array(z.enum(SYNC_ENTITIES)).min(1).optional() }),
+  body: z.strictObject({
+    entities: z.array(z.enum(SYNC_ENTITIES)).min(1).optional(),
+    customers: z.array(uuid).min(1).max(500).optional()
+      .describe('local customer ids: the subscriptions and usage syncs import only theirs (default: the tenant\'s imports.subscriptionCustomers, else every mapped customer)'),
+  }),
   example: { entities: ['customers', 'products', 'subscriptions', 'usage'] },
-  errors: { '409': 'sync_running: a sync of one of these entities runs, waits or retries for this tenant; tenant_disabled: the tenant is disabled' },
+  errors: {
+    '400': 'validation_failed: a customer is not the tenant\'s or has no Pax8 mapping',
+    '409': 'sync_running: a sync of one of these entities runs, waits or retries for this tenant; tenant_disabled: the tenant is disabled',
+  },
   response: z.object({
     tenant: z.string().describe('the tenant\'s name'),
     jobs: z.array(z.object({ entity: z.enum(SYNC_ENTITIES), jobId: z.string() })),
+    customers: z.array(z.string()).nullable().describe('the chosen customers, or null for the tenant\'s setting'),
   }),
   async handler({ rt, tenant, auth, body }) {
+    const problem = body.customers ? await unsyncableCustomers(rt.ds.manager, tenant.id, body.customers) : null;
+    if (problem) throw validationError([{ path: 'body.customers', message: problem }]);
     try {
-      const jobs = await jobQueue(rt).syncNow(tenant.name, body.entities ?? SYNC_ENTITIES, 'http', auth.user.email);
-      return { tenant: tenant.name, jobs };
+      const jobs = await jobQueue(rt).syncNow(tenant.name, body.entities ?? SYNC_ENTITIES, 'http', auth.user.email, { customers: body.customers });
+      return { tenant: tenant.name, jobs, customers: body.customers ?? null };
     } catch (err) {
       if (err instanceof SyncAlreadyRunningError) throw new HttpError(409, 'sync_running', err.message);
       if (err instanceof SyncRefusedError) {
