@@ -45,7 +45,7 @@ export function viewCustomer(c: Customer): z.input<typeof customerSchema> {
   return {
     id: c.id, name: c.name, topLevel: c.topLevel, active: c.active, source: c.source, siteStreet: c.siteStreet, siteCity: c.siteCity,
     sitePostalCode: c.sitePostalCode, siteCountry: c.siteCountry, monthlyRecurringInvoiceId: c.monthlyRecurringInvoiceId,
-    annualRecurringInvoiceId: c.annualRecurringInvoiceId, noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays,
+    annualRecurringInvoiceId: c.annualRecurringInvoiceId, noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays ?? null,
     createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
   };
 }
