@@ -11,6 +11,8 @@ export interface SubscriptionChange {
   quantity?: Decimal;
   status?: SubscriptionStatus;
   price?: Decimal;
+  /** The partner's Pax8 unit cost; billing never reads it (a line's cost follows it: src/invoices/line-cost.ts). */
+  cost?: Decimal;
 }
 
 /** A subscription's dated changes, in date order (same-date changes in the order they happened). */

@@ -67,7 +67,7 @@ export async function addLineForNewSubscription(scope: TenantScope, subscription
   await lines.insert([{
     id: lineId, recurringInvoiceId: ri.id, position, description: subscription.name, productId: subscription.productId,
     timing: usage ? 'usage' : 'advance', priceMode: follow ? 'follow' : 'own', unitPrice: follow ? null : new Decimal(0),
-    cost: subscription.cost, prorata: usage ? 'none' : 'from_change_date', reviewRequired: !follow,
+    costMode: usage ? 'own' : 'follow', cost: subscription.cost, prorata: usage ? 'none' : 'from_change_date', reviewRequired: !follow,
     usageSummaryId: usage ? subscription.usageSummaryId : null, currentQuantity: new Decimal(0), quantityDate: null,
     createdAt: now, updatedAt: now,
   }]);

@@ -2,6 +2,7 @@ import type { Decimal } from 'decimal.js';
 import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
 import { buildInvoice } from '../billing/invoice.js';
+import { previousPeriod } from '../billing/periods.js';
 import { lineTax, roundMoney, type Exact } from '../billing/money.js';
 import type { TaxKind } from '../billing/tax.js';
 import type { RecurringInvoiceAdjustment, Tenant } from '../db/entities/index.js';
@@ -10,6 +11,7 @@ import { timeOrderedId } from '../db/row-ids.js';
 import type { LoadedRecurringInvoice } from './loader.js';
 import { describeCorrection, type CorrectionFacts } from './correction-words.js';
 import { describeProrata } from './words.js';
+import { costOf, unitCostFor } from './line-cost.js';
 
 /* Composing an invoice from a loaded recurring invoice and its pending adjustments: pure, no database. */
 
@@ -30,6 +32,9 @@ export interface ComposedLine {
   tax: Decimal;
   review: string[];
   provenance: Record<string, unknown>;
+  /** The unit cost and cost of the line (line-cost.ts); null or absent: not known. */
+  unitCost?: Decimal | null;
+  cost?: Decimal | null;
 }
 
 export interface ComposedInvoice {
@@ -71,7 +76,7 @@ export function lineRow(l: ComposedLine, position: number, now: Date) {
   return {
     id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId, kind: l.kind, description: l.description.slice(0, 255),
     fromDate: l.from, toDate: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax,
-    taxRate: l.taxRate, taxCode: l.taxCode, taxKind: l.taxKind,
+    taxRate: l.taxRate, taxCode: l.taxCode, taxKind: l.taxKind, unitCost: l.unitCost ?? null, cost: l.cost ?? null,
     reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review), provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,
   };
 }
@@ -88,14 +93,21 @@ export interface LineInfo {
   reviewRequired: boolean;
   /** The line's tax, which its adjustments bill too (absent in upcoming invoices stored before tax codes: the invoice's rate). */
   tax?: { rate: string; code: string | null; kind: TaxKind };
+  /** The line's unit cost for the period starting `periodStart` (the one before the invoice date), for its adjustments of that period. */
+  cost?: { periodStart: CalendarDate; unitCost: string | null };
 }
 
-export function lineInfoOf(loaded: LoadedRecurringInvoice): LineInfo[] {
+/** `date`: the invoice date, whose previous period's unit cost the adjustments carry (none without it). */
+export function lineInfoOf(loaded: LoadedRecurringInvoice, date?: CalendarDate): LineInfo[] {
+  const billed = date === undefined ? undefined : previousPeriod(loaded.ctx.schedule, date).start;
+  const specs = new Map(loaded.ctx.lines.map((s) => [s.id, s]));
   return loaded.lines.map((l) => {
     const t = loaded.tax.get(l.id);
+    const c = billed === undefined ? undefined : unitCostFor(l, specs.get(l.id), loaded.ctx.histories, billed).unitCost;
     return {
       id: l.id, position: l.position, description: l.description, reviewRequired: l.reviewRequired,
       ...(t ? { tax: { rate: t.rate.toString(), code: t.code, kind: t.kind } } : {}),
+      ...(billed === undefined ? {} : { cost: { periodStart: billed, unitCost: c?.toString() ?? null } }),
     };
   });
 }
@@ -110,6 +122,7 @@ export function composeMainLines(
 ): { periodStart: CalendarDate; periodEnd: CalendarDate; lines: ComposedLine[] } {
   const engine = buildInvoice(loaded.ctx, date, { adjustments: false }); // the persisted adjustments are billed at the run
   const rows = new Map(loaded.lines.map((l) => [l.id, l]));
+  const specs = new Map(loaded.ctx.lines.map((s) => [s.id, s]));
   const lines = engine.lines.filter((l) => l.kind !== 'prorata').map((l): ComposedLine => {
     const review = [...l.review, ...(rows.get(l.line)?.reviewRequired ? [USER_REVIEW] : [])];
     const notFinal = l.kind === 'usage' && policy.today !== undefined && l.to > policy.today;
@@ -118,7 +131,11 @@ export function composeMainLines(
     else if (l.kind === 'usage' && policy.reviewUsageLines && !l.provenance.usage?.review) review.push('usage line: check the month\'s final charges before issuing');
     const provenance = notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance;
     const tax = loaded.tax.get(l.line);
+    const row = rows.get(l.line);
+    // An arrears line's period start is its billed period's, as for its price.
+    const unitCost = row ? unitCostFor(row, specs.get(l.line), loaded.ctx.histories, l.from).unitCost : null;
     return {
+      unitCost, cost: costOf(unitCost, l.quantity, loaded.ctx.currency),
       recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
       from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
       taxRate: l.taxRate, taxCode: tax?.code ?? null, taxKind: tax?.kind ?? 'standard',
@@ -161,7 +178,10 @@ export function composeAdjustmentLines(
     const description = info.get(a.lineId)?.description ?? a.lineId;
     const lineTaxInfo = info.get(a.lineId)?.tax; // an adjustment is taxed as its line
     const rate = lineTaxInfo ? dec(lineTaxInfo.rate) : taxRate;
+    const lineCost = info.get(a.lineId)?.cost;
+    const unitCost = lineCost?.periodStart === a.periodStart && lineCost.unitCost !== null ? dec(lineCost.unitCost) : null;
     return {
+      unitCost, cost: costOf(unitCost, quantity, currency, { days: a.days, periodDays: a.periodDays }),
       recurringInvoiceLineId: a.lineId, adjustmentId: a.id, kind: 'prorata',
       // A late correction (late-corrections.ts) carries its facts in its provenance and is described from them.
       description: provenance.correction ? describeCorrection(description, provenance.correction) : describeProrata({
@@ -195,7 +215,7 @@ export function composeInvoice(
 ): ComposedInvoice {
   const { ctx } = loaded;
   const main = composeMainLines(loaded, date, policy);
-  const adjustments = composeAdjustmentLines(loaded.ri.id, lineInfoOf(loaded), ctx.currency, ctx.taxRate, date, pending);
+  const adjustments = composeAdjustmentLines(loaded.ri.id, lineInfoOf(loaded, date), ctx.currency, ctx.taxRate, date, pending);
   const lines = [...main.lines, ...adjustments.lines];
   const subtotal = sum(lines.map((l) => l.amount));
   const tax = sum(lines.map((l) => l.tax));

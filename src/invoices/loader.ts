@@ -51,6 +51,7 @@ export function engineChange(row: ChangeRow): EngineChange {
     quantity: dec(row.quantity.toString()),
     status,
     ...(row.price === null ? {} : { price: dec(row.price.toString()) }),
+    ...(row.cost === null || row.cost === undefined ? {} : { cost: dec(row.cost.toString()) }),
   };
 }
 
@@ -58,6 +59,7 @@ export function engineChange(row: ChangeRow): EngineChange {
 export type ChangeRow = Pick<SubscriptionChange, 'subscriptionId' | 'effectiveDate' | 'status' | 'active'> & {
   quantity: Decimal | string;
   price: Decimal | string | null;
+  cost?: Decimal | string | null;
 };
 
 type Raw = Record<string, unknown>;
@@ -180,14 +182,14 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   const riIds = ris.map((r) => r.id);
 
   const lineRows = await rawRows(scope, RecurringInvoiceLine, [
-    'id', 'recurringInvoiceId', 'position', 'description', 'productId', 'timing', 'priceMode', 'unitPrice', 'cost', 'prorata',
+    'id', 'recurringInvoiceId', 'position', 'description', 'productId', 'timing', 'priceMode', 'unitPrice', 'costMode', 'cost', 'prorata',
     'reviewRequired', 'usageSummaryId', 'currentQuantity', 'quantityDate',
   ], all ? undefined : { column: 'recurringInvoiceId', ids: riIds });
   const lines = lineRows.map((r) => Object.assign(new RecurringInvoiceLine(), {
     id: text(r.id), tenantId: scope.tenantId, recurringInvoiceId: text(r.recurringInvoiceId), position: r.position as number,
     description: text(r.description), productId: textOrNull(r.productId), timing: text(r.timing) as RecurringInvoiceLine['timing'],
     priceMode: text(r.priceMode) as RecurringInvoiceLine['priceMode'], unitPrice: r.unitPrice === null ? null : decOf(r.unitPrice),
-    cost: r.cost === null ? null : decOf(r.cost), prorata: text(r.prorata) as RecurringInvoiceLine['prorata'],
+    costMode: text(r.costMode) as RecurringInvoiceLine['costMode'], cost: r.cost === null ? null : decOf(r.cost), prorata: text(r.prorata) as RecurringInvoiceLine['prorata'],
     reviewRequired: bool(r.reviewRequired), usageSummaryId: textOrNull(r.usageSummaryId), currentQuantity: decOf(r.currentQuantity),
     quantityDate: textOrNull(r.quantityDate),
   }));
@@ -202,7 +204,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   }));
   const currencyOf = new Map(linkRows.map((r) => [text(r.subscriptionId), textOrNull(r.subscriptionCurrency)]));
   const subscriptionIds = [...currencyOf.keys()];
-  const changeRows = await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price', 'observedAt', 'createdAt', 'id'],
+  const changeRows = await rawRows(scope, SubscriptionChange, ['subscriptionId', 'effectiveDate', 'quantity', 'status', 'active', 'price', 'cost', 'observedAt', 'createdAt', 'id'],
     all ? undefined : { column: 'subscriptionId', ids: subscriptionIds });
   const summaryIds = [...new Set(lines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
   const usage = await inChunks(summaryIds, (chunk) => scope.repo(UsageMonthlyCharge).findBy({ usageSummaryId: In(chunk) }));
@@ -223,7 +225,7 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
       || compareRaw(a.createdAt, b.createdAt) || compareRaw(a.id, b.id));
     changesBySub.set(id, list.map((r) => ({
       subscriptionId: id, effectiveDate: text(r.effectiveDate), quantity: text(r.quantity), status: text(r.status),
-      active: bool(r.active), price: textOrNull(r.price),
+      active: bool(r.active), price: textOrNull(r.price), cost: textOrNull(r.cost),
     })));
   }
   const historyCache = new Map<string, SubscriptionHistory>();

@@ -85,7 +85,7 @@ export async function prepareUpcomingInvoices(
       heads.push(scope.repo(UpcomingInvoice).create({
         id, recurringInvoiceId: l.ri.id, periodStart: main.periodStart, periodEnd: main.periodEnd, currency: l.ctx.currency,
         taxRate: l.ctx.taxRate, subtotal, tax: sum(main.lines.map((x) => x.tax)), reviewJson: JSON.stringify(invoiceReview(main.lines)),
-        linesJson: JSON.stringify(lineInfoOf(l)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
+        linesJson: JSON.stringify(lineInfoOf(l, l.ri.nextInvoiceDate)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
         reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
       }));
       main.lines.forEach((x, position) => lines.push({ ...lineRow(x, position, now), invoiceId: id }));

@@ -55,6 +55,10 @@ export class InvoiceLine extends TenantOwnedEntity {
   @TextColumn(20, { nullable: true }) taxKind: string | null;
   /** JSON array of review reasons (empty when none). */
   @JsonTextColumn() reviewJson: string;
+  /** The unit cost this line was billed against (the followed subscription's Pax8 cost for its period, or the line's own) and the
+   * cost of the line (unit cost × quantity, by the same days as the amount for pro-rata lines); null: not known. Migration 1764301110000. */
+  @DecimalColumn({ nullable: true }) unitCost: Decimal | null;
+  @DecimalColumn({ nullable: true }) cost: Decimal | null;
   /** Where the figures came from: the engine's provenance plus the exact amount (JSON). */
   @JsonTextColumn() provenanceJson: string;
 }

@@ -7,6 +7,7 @@ export type RecurringFrequency = 'monthly' | 'quarterly' | 'annual';
 export type RecurringInvoiceStatus = 'active' | 'paused' | 'ended';
 export type RecurringLineTiming = 'advance' | 'arrears' | 'usage';
 export type RecurringLinePriceMode = 'own' | 'follow';
+export type RecurringLineCostMode = 'own' | 'follow';
 export type RecurringLineProrata = 'none' | 'from_change_date' | 'increases_only';
 
 /** A customer's recurring invoice: a schedule (frequency, anchor day, start date), currency and tax rate. */
@@ -45,6 +46,9 @@ export class RecurringInvoiceLine extends TenantOwnedEntity {
   /** 'own': unitPrice; 'follow': the primary (first-linked) subscription's price as of the period start. */
   @TextColumn(10) priceMode: RecurringLinePriceMode;
   @DecimalColumn({ nullable: true }) unitPrice: Decimal | null;
+  /** 'follow': the unit cost is the primary subscription's Pax8 cost as of each period start; 'own': `cost` (migration 1764301110000). */
+  @TextColumn(10, { default: 'own' }) costMode: RecurringLineCostMode;
+  /** The own unit cost (null: not known); kept as copied from the subscription when the line follows. */
   @DecimalColumn({ nullable: true }) cost: Decimal | null;
   @TextColumn(20) prorata: RecurringLineProrata;
   /** A user asked to review this line before each invoice is issued. */

@@ -57,6 +57,8 @@ export interface ChangeSpec {
   quantity: Decimal.Value;
   status?: string;
   price?: Decimal.Value | null;
+  /** The partner's Pax8 unit cost (default: none recorded). */
+  cost?: Decimal.Value | null;
   /** When the change was recorded (default: noon of its date); a later observation of the same date wins. */
   observedAt?: Date;
 }
@@ -68,7 +70,7 @@ export async function insertChanges(scope: TenantScope, subscriptionId: string, 
     const at = c.observedAt ?? new Date(Date.parse(`${c.date}T12:00:00Z`) + i++);
     return {
       id: randomUUID(), subscriptionId, effectiveDate: c.date, observedAt: at, fields: 'quantity', quantity: D(c.quantity),
-      status, active: status === 'Active', price: c.price === undefined || c.price === null ? null : D(c.price), cost: null,
+      status, active: status === 'Active', price: c.price === undefined || c.price === null ? null : D(c.price), cost: c.cost === undefined || c.cost === null ? null : D(c.cost),
       source: 'import', importRunId: null, initiatedBy: null, createdAt: at, updatedAt: at,
     };
   }));
@@ -101,6 +103,9 @@ export interface LineSpecRow {
   timing?: RecurringLineTiming;
   unitPrice?: Decimal.Value;
   followPrice?: boolean;
+  /** Default own (with `cost`, default none). */
+  costMode?: 'own' | 'follow';
+  cost?: Decimal.Value;
   prorata?: RecurringLineProrata;
   reviewRequired?: boolean;
   usageSummaryId?: string | null;
@@ -112,7 +117,8 @@ export async function insertLine(scope: TenantScope, ri: RecurringInvoice, posit
   const line = scope.repo(RecurringInvoiceLine).create({
     id: randomUUID(), recurringInvoiceId: ri.id, position, description: spec.description, productId: null,
     timing: spec.timing ?? 'advance', priceMode: spec.followPrice ? 'follow' : 'own',
-    unitPrice: spec.followPrice || spec.unitPrice === undefined ? null : D(spec.unitPrice), cost: null,
+    unitPrice: spec.followPrice || spec.unitPrice === undefined ? null : D(spec.unitPrice),
+    costMode: spec.costMode ?? 'own', cost: spec.cost === undefined ? null : D(spec.cost),
     prorata: spec.prorata ?? 'from_change_date', reviewRequired: spec.reviewRequired ?? false,
     usageSummaryId: spec.usageSummaryId ?? null, currentQuantity: D(0), quantityDate: null, createdAt: now, updatedAt: now,
   });

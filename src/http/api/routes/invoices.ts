@@ -79,6 +79,8 @@ defineRoute({
 const invoiceLineSchema = z.object({
   id: z.string(), position: z.number().int(), kind: z.string(), description: z.string(), fromDate: z.string(), toDate: z.string(),
   quantity: z.string(), unitPrice: z.string(), amount: z.string(), tax: z.string(), review: z.array(z.string()),
+  unitCost: z.string().nullable().describe('the unit cost billed against (a followed Pax8 cost of its period, or the line\'s own); null: not known. Never sent to clients'),
+  cost: z.string().nullable().describe('unit cost × quantity (by the days of a pro-rata line), rounded'), margin: z.string().nullable().describe('amount − cost'),
   taxRate: z.string().describe('the rate this line was taxed at (a fraction)'), taxCode: z.string().nullable().describe('its tax code; null: the recurring invoice\'s rate'),
   taxKind: z.enum(['standard', 'exempt', 'reverse_charge']),
 });
@@ -97,6 +99,7 @@ defineRoute({
       lines: lines.map((l) => ({
         id: l.id, position: l.position, kind: l.kind, description: l.description, fromDate: l.fromDate, toDate: l.toDate, quantity: l.quantity.toFixed(),
         unitPrice: l.unitPrice.toFixed(), amount: l.amount.toFixed(), tax: l.tax.toFixed(), review: reviewList(l.reviewJson),
+        unitCost: l.unitCost?.toFixed() ?? null, cost: l.cost?.toFixed() ?? null, margin: l.cost === null ? null : l.amount.minus(l.cost).toFixed(),
         ...lineTaxJson(lineTaxFacts(l, inv.taxRate)),
       })),
     };
@@ -225,6 +228,8 @@ defineRoute({
     lines: z.array(z.object({
       id: z.string(), position: z.number().int(), description: z.string(), productId: z.string().nullable(), timing: z.string(), priceMode: z.string(),
       unitPrice: z.string().nullable(), prorata: z.string(), reviewRequired: z.boolean(), currentQuantity: z.string(),
+      costMode: z.enum(['follow', 'own']).describe('follow: the unit cost is the primary subscription\'s Pax8 cost as of each period start'),
+      cost: z.string().nullable().describe('the own unit cost (null: not known)'),
       links: z.array(z.object({ id: z.string(), subscriptionId: z.string(), freeQuantity: z.string(), minimumQuantity: z.string() })),
     })),
   }),
@@ -238,6 +243,7 @@ defineRoute({
       lines: lines.map((l) => ({
         id: l.id, position: l.position, description: l.description, productId: l.productId, timing: l.timing, priceMode: l.priceMode,
         unitPrice: l.unitPrice?.toFixed() ?? null, prorata: l.prorata, reviewRequired: l.reviewRequired, currentQuantity: l.currentQuantity.toFixed(),
+        costMode: l.costMode, cost: l.cost?.toFixed() ?? null,
         links: links.filter((k) => k.lineId === l.id).map((k) => ({
           id: k.id, subscriptionId: k.subscriptionId, freeQuantity: k.freeQuantity.toFixed(), minimumQuantity: k.minimumQuantity.toFixed(),
         })),

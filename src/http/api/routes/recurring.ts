@@ -102,6 +102,8 @@ const lineBody = {
   unitPrice: decimalText.nullable().optional().describe('required when priceMode is own'),
   prorata: z.enum(['none', 'from_change_date', 'increases_only']).default('from_change_date'),
   reviewRequired: z.boolean().default(false),
+  costMode: z.enum(['own', 'follow']).optional().describe('follow (default for a line linked to a subscription): the unit cost is its Pax8 cost as of each period start; own: cost'),
+  cost: decimalText.nullable().optional().describe('the own unit cost (default: the linked subscription\'s cost now)'),
 };
 
 defineRoute({
@@ -136,7 +138,8 @@ defineRoute({
       const id = randomUUID();
       await tx.repo(RecurringInvoiceLine).insert([{
         id, recurringInvoiceId: ri.id, position: last.length ? last[0]!.position + 1 : 0, description: body.description, productId: body.productId ?? sub?.productId ?? null,
-        timing: body.timing, priceMode: body.priceMode, unitPrice: body.priceMode === 'own' ? new Decimal(body.unitPrice!) : null, cost: sub?.cost ?? null,
+        timing: body.timing, priceMode: body.priceMode, unitPrice: body.priceMode === 'own' ? new Decimal(body.unitPrice!) : null,
+        costMode: body.costMode ?? (sub && !usage ? 'follow' : 'own'), cost: body.cost ? new Decimal(body.cost) : sub?.cost ?? null,
         prorata: usage ? 'none' : body.prorata, reviewRequired: body.reviewRequired, usageSummaryId: usage ? sub!.usageSummaryId : null,
         currentQuantity: new Decimal(0), quantityDate: null, createdAt: now, updatedAt: now,
       }]);
@@ -154,11 +157,12 @@ defineRoute({
 defineRoute({
   id: 'updateRecurringInvoiceLine', method: 'patch', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId', tag: TAG,
   roles: FINANCE,
-  summary: 'Change a line: description, price, pro-rata option, review flag',
+  summary: 'Change a line: description, price, cost (follow or own), pro-rata option, review flag',
   params: lineParams,
   body: z.strictObject({
     description: lineBody.description.optional(), priceMode: z.enum(['own', 'follow']).optional(), unitPrice: decimalText.nullable().optional(),
     prorata: z.enum(['none', 'from_change_date', 'increases_only']).optional(), reviewRequired: z.boolean().optional(),
+    costMode: lineBody.costMode, cost: lineBody.cost,
   }),
   example: { prorata: 'increases_only' },
   response: okSchema,
@@ -173,7 +177,9 @@ defineRoute({
     await scope.repo(RecurringInvoiceLine).update({ id: line.id }, {
       ...(body.description !== undefined ? { description: body.description } : {}), priceMode, unitPrice: priceMode === 'own' ? unitPrice : null,
       ...(body.prorata !== undefined && line.timing !== 'usage' ? { prorata: body.prorata } : {}),
-      ...(body.reviewRequired !== undefined ? { reviewRequired: body.reviewRequired } : {}), updatedAt: new Date(),
+      ...(body.reviewRequired !== undefined ? { reviewRequired: body.reviewRequired } : {}),
+      ...(body.costMode !== undefined ? { costMode: body.costMode } : {}),
+      ...(body.cost !== undefined ? { cost: body.cost === null ? null : new Decimal(body.cost) } : {}), updatedAt: new Date(),
     });
     return { ok: true as const };
   },
