@@ -3,6 +3,7 @@ import { Product } from '../db/entities/index.js';
 import type { Product as Pax8Product } from '../pax8/schemas/product.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { recurraSku } from '../pax8/sku.js';
+import { CommitmentRulesImport } from './commitment-rules-import.js';
 import type { ImportContext } from './context.js';
 
 export interface ResolvedProduct {
@@ -15,13 +16,16 @@ export interface ResolvedProduct {
  * Finds the local product of a subscription by Recurra's SKU (src/pax8/sku.ts: vendor part number
  * + commitment term + billing period) and, when the tenant's product mode is not 'none', creates a
  * missing one in the tenant's product group for new products. Pax8 products are fetched once per
- * run (GET /products/{id}); each SKU is counted once per run under `products`.
+ * run (GET /products/{id}), with the commitment terms of those sold on a commitment (CommitmentRulesImport);
+ * each SKU is counted once per run under `products`.
  */
 export class ProductResolver {
   private readonly pax8 = new Map<string, Promise<Pax8Product | null>>();
   private readonly bySku = new Map<string, string>();
   private readonly counted = new Set<string>();
   private readonly creating = new Map<string, Promise<string | null>>();
+  /** The product's commitment terms, read with it (issue 22, point 2). */
+  private commitments!: CommitmentRulesImport;
 
   private constructor(private readonly ctx: ImportContext, private readonly createProducts: boolean) {}
 
@@ -29,6 +33,7 @@ export class ProductResolver {
     const r = new ProductResolver(ctx, createProducts);
     const rows = await ctx.scope.repo(Product).query('p').select(['p.id', 'p.sku']).getMany();
     for (const p of rows) r.bySku.set(p.sku, p.id);
+    r.commitments = await CommitmentRulesImport.load(ctx);
     return r;
   }
 
@@ -50,6 +55,7 @@ export class ProductResolver {
   async resolve(s: Pax8Subscription): Promise<ResolvedProduct> {
     const product = await this.pax8Product(s.productId);
     if (!product) return { productId: null, vendorName: null, sku: null };
+    if (s.commitment?.term || product.requiresCommitment) await this.commitments.sync(product.id);
     let sku: string;
     try {
       sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: s.commitment?.term, billingTerm: s.billingTerm });

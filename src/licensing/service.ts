@@ -6,6 +6,8 @@ import {
   type ChangeRequestStatus, type Tenant, type User,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
+import { tenantDate } from '../imports/local-date.js';
+import { checkCommitment } from '../subscriptions/commitment-check.js';
 import { pushQuantity, type QuantityUpdater } from '../subscriptions/push-quantity.js';
 import { auditLicensing } from './audit.js';
 import {
@@ -272,6 +274,9 @@ export class LicensingService {
       const rule = effectiveRule(cfg.selfService, overrideOf(await this.rule(tenant, sub.id, tx.manager)));
       const v = validateRequest(rule, sub.quantity, requested);
       if (!v.ok) throw new LicensingError('invalid', v.message, 'body.quantity', v.code);
+      // The commitment rule licence operations use: a change its record refuses is never asked of Pax8.
+      const refused = await this.commitmentRefusal(tenant, sub, requested, tx.manager);
+      if (refused) throw new LicensingError('invalid', `This change cannot be made now. ${refused}`, 'body.quantity', 'commitment');
       const open = await tx.repo(LicensingChangeRequest).findOneBy({ subscriptionId: sub.id, status: In(['pending', 'approved', 'provisioning']) });
       if (open) {
         throw new LicensingError('conflict', `a request for ${open.requestedQuantity.toFixed()} licences is already ${open.status === 'pending' ? 'waiting for approval' : 'being applied'}`);
@@ -349,8 +354,21 @@ export class LicensingService {
     });
   }
 
-  /** Sends an approved request to Pax8 and records the outcome (applied or failed), its notice and audit. */
+  /** Why the subscription's commitment record refuses changing it to `requested` today, or null (an unknown rule leaves it to Pax8). */
+  private async commitmentRefusal(tenant: Tenant, sub: Subscription, requested: Decimal, m?: EntityManager): Promise<string | null> {
+    if (requested.eq(sub.quantity)) return null;
+    const v = await checkCommitment(this.scope(tenant, m), sub, requested.gt(sub.quantity) ? 'increase' : 'decrease', tenantDate(this.now(), tenant.timeZone));
+    return v.allowed ? null : v.reason;
+  }
+
+  /**
+   * Sends an approved request to Pax8 and records the outcome (applied or failed), its notice and audit. A change the
+   * subscription's commitment record refuses today fails with that reason without asking Pax8.
+   */
   private async apply(tenant: Tenant, req: LicensingChangeRequest, initiatedBy: string | null): Promise<LicensingChangeRequest> {
+    const sub = await this.scope(tenant).repo(Subscription).findOneBy({ id: req.subscriptionId });
+    const refused = sub ? await this.commitmentRefusal(tenant, sub, req.requestedQuantity) : null;
+    if (refused) return this.fail(tenant, req, initiatedBy, { kind: 'commitment', reason: refused, reasons: [refused] });
     let client: QuantityUpdater;
     try {
       client = this.pax8For(tenant);
@@ -424,7 +442,7 @@ export class LicensingService {
         before: { status: 'approved' }, after: { status: 'failed', reason }, pax8: { kind: result.kind, status: result.status ?? null },
       }, now);
       await this.notify(tx, req, 'request_failed',
-        `Your request to change ${req.productName} to ${req.requestedQuantity.toFixed()} licences could not be applied by Pax8: ${reason}`, now);
+        `Your request to change ${req.productName} to ${req.requestedQuantity.toFixed()} licences could not be applied${result.kind === 'commitment' ? '' : ' by Pax8'}: ${reason}`, now);
     });
     return req;
   }

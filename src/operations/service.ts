@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import dayjs from 'dayjs';
 import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import { formatMoney, roundMoney } from '../billing/index.js';
 import { AppError, fieldError } from '../common/app-error.js';
 import {
-  Customer, LicenceOperation, LicencesInUse, Subscription, type OperationStatus, type OperationType, type Tenant,
+  Customer, LicenceOperation, LicencesInUse, Subscription, type CommitmentRule, type OperationStatus, type OperationType, type Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantDate } from '../imports/local-date.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { pushQuantity, type PushQuantityResult, type QuantityUpdater } from '../subscriptions/push-quantity.js';
+import { commitmentRuleOf } from '../subscriptions/commitment-check.js';
+import { commitmentVerdict, type CommitmentAction } from '../subscriptions/commitment-rules.js';
 import { estimatePrice, invoiceEffect, type HypotheticalChange, type InvoiceEffect } from './invoice-effect.js';
 import { markSeen } from '../notices/watch.js';
 
@@ -90,26 +91,16 @@ interface Side {
   sub: Subscription;
   customerName: string;
   inUse: Decimal;
+  /** Its product's commitment record for its term (src/subscriptions/commitment-rules.ts); null when not synced. */
+  commitment: CommitmentRule | null;
 }
 
 const D = (v: Decimal | string | number) => new Decimal(v.toString());
 
-/** The whole-term lengths Pax8 commitments run for (months). */
-const TERM_MONTHS: Record<string, number> = { Monthly: 1, '1-Year': 12, Annual: 12, '2-Year': 24, '3-Year': 36 };
-/** Pax8 (NCE) lets a decrease through in the first days of a term. */
-const DECREASE_WINDOW_DAYS = 7;
-
-/** Why Pax8's commitment rules forbid a decrease today, or null. Pax8 keeps the final word. */
-export function commitmentBlock(sub: Pick<Subscription, 'commitmentTerm' | 'commitmentEndDate'>, today: string): string | null {
-  if (!sub.commitmentEndDate || !sub.commitmentTerm || today >= sub.commitmentEndDate) return null;
-  const months = TERM_MONTHS[sub.commitmentTerm];
-  if (months !== undefined) {
-    const termStart = dayjs(sub.commitmentEndDate).subtract(months, 'month').format('YYYY-MM-DD');
-    const windowEnd = dayjs(termStart).add(DECREASE_WINDOW_DAYS, 'day').format('YYYY-MM-DD');
-    if (today < windowEnd) return null;
-  }
-  return `Pax8 does not allow a decrease during a commitment: the ${sub.commitmentTerm} term runs until ${sub.commitmentEndDate} `
-    + `(a decrease is only possible in the first ${DECREASE_WINDOW_DAYS} days of a term)`;
+/** Why the subscription's commitment record refuses `action` today (the one commitment rule), or none; unknown rules leave it to Pax8. */
+function commitmentProblems(s: Side, action: CommitmentAction, today: string): string[] {
+  const v = commitmentVerdict(action, s.sub, s.commitment, today);
+  return v.allowed ? [] : [`${s.sub.name} of ${s.customerName}: ${v.reason}`];
 }
 
 export class OperationsService {
@@ -161,7 +152,7 @@ export class OperationsService {
   private async side(tenant: Tenant, id: string, field: string): Promise<Side> {
     const sub = await this.subscription(tenant, id, field);
     const c = sub.customerId ? await this.scope(tenant).repo(Customer).findOneBy({ id: sub.customerId }) : null;
-    return { sub, customerName: c?.name ?? 'unmapped company', inUse: await this.inUse(tenant, sub.id) };
+    return { sub, customerName: c?.name ?? 'unmapped company', inUse: await this.inUse(tenant, sub.id), commitment: await commitmentRuleOf(this.scope(tenant), sub) };
   }
 
   private today(tenant: Tenant): string {
@@ -213,6 +204,7 @@ export class OperationsService {
     if (add.lt(minimumToAdd)) {
       problems.push(`${s.inUse.toString()} licences are in use but only ${before.toString()} are held: purchase at least ${minimumToAdd.toString()}`);
     }
+    problems.push(...commitmentProblems(s, 'increase', date));
     return {
       type: 'purchase', date, licenceCount: add.toString(), sides: [side], minimumToAdd: minimumToAdd.toString(),
       estimatedAddedPrice: OperationsService.money(add, side), costAboveMinimum: OperationsService.money(Decimal.max(add.sub(minimumToAdd), 0), side),
@@ -240,8 +232,7 @@ export class OperationsService {
     problems.push(...stillProvisioning(s.sub));
     if (after.lt(1)) problems.push(`${s.sub.name} would have no licences left: cancel the subscription in Pax8 instead`);
     if (after.lt(s.inUse)) problems.push(`${s.inUse.toString()} licences are in use: ${s.sub.name} cannot go below ${s.inUse.toString()} (asked ${after.toString()})`);
-    const block = commitmentBlock(s.sub, today);
-    if (block) problems.push(block);
+    problems.push(...commitmentProblems(s, 'decrease', today));
     return problems;
   }
 
@@ -256,6 +247,7 @@ export class OperationsService {
     const problems = this.decreaseProblems(from, fromAfter, date);
     if (!to.sub.active) problems.push(`${to.sub.name} of ${to.customerName} is not active (${to.sub.status})`);
     problems.push(...stillProvisioning(to.sub));
+    problems.push(...commitmentProblems(to, 'increase', date));
     problems.push(...transferMismatch(from.sub, to.sub));
     const effect = await this.effectLines(tenant, [
       { subscriptionId: from.sub.id, quantity: Decimal.max(fromAfter, 0) }, { subscriptionId: to.sub.id, quantity: toAfter },

@@ -246,8 +246,18 @@ describe('pax8 client against the sandbox (HTTP)', function () {
       }
     });
 
+    it('reads a product\'s commitment terms (GET /products/{id}/dependencies)', async () => {
+      const p = sb.data.products.find((x) => x.requiresCommitment)!;
+      const d = await make().productDependencies(p.id);
+      expect(d.commitmentDependencies!.map((c) => [c.id, c.term, c.allowForQuantityDecrease, c.renewalWindowDaysAfterTermEnd]))
+        .to.deep.equal(p.commitments.map((c) => [c.id, c.term, false, 7]));
+      const err = await make().productDependencies('nope').catch((e) => e);
+      expect(err).to.include({ kind: 'not_found' });
+    });
+
     it("surfaces Pax8's refusal of a quantity decrease during a commitment", async () => {
-      const s = sb.data.subscriptions.find((x) => x.commitment && x.status === 'Active' && x.quantity > 1 && x.commitment.endMs > Date.parse('2026-11-15T12:00:00Z'));
+      // A subscription whose commitment record refuses a decrease now (the sandbox plays Pax8's per-vendor rules).
+      const s = sb.data.subscriptions.find((x) => x.status === 'Active' && x.quantity > 1 && Number.isInteger(x.quantity) && sb.data.inCommitment(x));
       expect(s, 'a committed subscription').to.not.equal(undefined);
       const before = s!.quantity;
       const err = await make().updateSubscription(s!.id, { quantity: before - 1 }).catch((e) => e);

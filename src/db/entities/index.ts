@@ -3,6 +3,7 @@ import { Customer } from './customer.js';
 import { Pax8Company } from './pax8-company.js';
 import { CustomerMapping } from './customer-mapping.js';
 import { Product } from './product.js';
+import { CommitmentRule } from './commitment-rule.js';
 import { Subscription } from './subscription.js';
 import { SubscriptionChange } from './subscription-change.js';
 import { UsageSummary, UsageMonthlyCharge, UsageLine } from './usage.js';
@@ -28,6 +29,7 @@ import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from '.
 import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
+export { CommitmentRule };
 export { TaxCode, ProductGroupTaxCode };
 export {
   Tenant, Customer, Pax8Company, CustomerMapping, Product, Subscription, SubscriptionChange, UsageSummary,
@@ -64,4 +66,5 @@ export const ALL_ENTITIES = [
   Pax8Invoice, Pax8InvoiceItem, LeakageNotice,
   LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
   SubscriptionWatch, NoticeSecret, UsageReview, CustomerBillingContact, InvoiceDelivery,
+  CommitmentRule,
 ];

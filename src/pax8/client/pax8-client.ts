@@ -3,7 +3,9 @@ import type { Decimal } from 'decimal.js';
 import type { z } from 'zod';
 import { companySchema, type Company } from '../schemas/company.js';
 import { invoiceItemSchema, invoiceSchema, type Invoice, type InvoiceItem } from '../schemas/invoice.js';
-import { pricingSchema, productSchema, provisioningDetailSchema, type Pricing, type Product, type ProvisioningDetail } from '../schemas/product.js';
+import {
+  dependenciesSchema, pricingSchema, productSchema, provisioningDetailSchema, type Dependencies, type Pricing, type Product, type ProvisioningDetail,
+} from '../schemas/product.js';
 import { subscriptionSchema, type Subscription } from '../schemas/subscription.js';
 import { usageLineSchema, usageSummarySchema, type UsageLine, type UsageSummary } from '../schemas/usage.js';
 import { topicDefinitionSchema, webhookSchema, type TopicDefinition, type Webhook } from '../schemas/webhook.js';
@@ -98,6 +100,10 @@ export class Pax8Client {
       if (item.record) out.push(item.record);
     }
     return out;
+  }
+  /** GET /products/{id}/dependencies: the product's commitment terms (what each allows during the term) and the products it requires. */
+  productDependencies(id: string, opts: ListOptions = {}): Promise<Dependencies> {
+    return this.#one(`/products/${seg(id)}/dependencies`, dependenciesSchema, opts);
   }
   subscriptions(filters: SubscriptionFilters = {}): Pax8List<Subscription> {
     return this.#list('/subscriptions', filters, subscriptionSchema);

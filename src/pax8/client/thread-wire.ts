@@ -13,7 +13,7 @@ import { Pax8RecordError, type Pax8Item } from './paging.js';
 
 /** The client methods an import reads through (all of them reads). */
 export const LIST_METHODS = ['companies', 'subscriptions', 'usageSummaries'] as const;
-export const CALL_METHODS = ['product', 'usageLinesOfDays'] as const;
+export const CALL_METHODS = ['product', 'productDependencies', 'usageLinesOfDays'] as const;
 export type ListMethod = (typeof LIST_METHODS)[number];
 export type CallMethod = (typeof CALL_METHODS)[number];
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { Company } from '../schemas/company.js';
-import type { Product } from '../schemas/product.js';
+import type { Dependencies, Product } from '../schemas/product.js';
 import type { Subscription } from '../schemas/subscription.js';
 import type { UsageLine, UsageSummary } from '../schemas/usage.js';
 import { resolveConfig, sharesTenantState, type Pax8ClientConfig, type RequestBudget } from './config.js';
@@ -14,7 +14,9 @@ import type {
 import { decodeError, decodeItem, decodeResult, type CallMethod, type FromThread, type ListMethod, type ToThread } from './thread-wire.js';
 
 /** The reads an import makes; a Pax8Client and a ThreadedPax8Client both offer them. */
-export type Pax8Reader = Pick<Pax8Client, 'tenantId' | 'tenantName' | 'companies' | 'product' | 'subscriptions' | 'usageSummaries' | 'usageLinesOfDays'>;
+export type Pax8Reader = Pick<Pax8Client, 'tenantId' | 'tenantName' | 'companies' | 'product' | 'subscriptions' | 'usageSummaries' | 'usageLinesOfDays'>
+  /** The product's commitment terms (read by the product sync when offered; stand-ins in tests may leave it out). */
+  & Partial<Pick<Pax8Client, 'productDependencies'>>;
 
 type Listener = (m: FromThread) => void;
 
@@ -165,6 +167,10 @@ export class ThreadedPax8Client implements Pax8Reader {
 
   product(id: string, opts: ListOptions = {}): Promise<Product> {
     return this.#call('product', [id], opts) as Promise<Product>;
+  }
+
+  productDependencies(id: string, opts: ListOptions = {}): Promise<Dependencies> {
+    return this.#call('productDependencies', [id], opts) as Promise<Dependencies>;
   }
 
   /** Drops the client's state in the thread; later reads fail. */

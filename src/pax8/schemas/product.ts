@@ -43,7 +43,32 @@ export const provisioningDetailSchema = z.object({
   possibleValues: opt(z.array(z.string()).nullable()),
 });
 
+/**
+ * One commitment term of a product (Pax8's `Commitment`, in GET /products/{id}/dependencies): what Pax8 allows while a
+ * subscription's term runs. Every field but the term is optional in the spec; a missing flag is "unknown" to Recurra.
+ */
+export const commitmentSchema = z.object({
+  id: opt(z.string().max(64)),
+  term: text(40).min(1),
+  autoRenew: opt(z.boolean()),
+  renewalWindowDaysBeforeTermEnd: opt(z.number().nonnegative().max(3660)),
+  renewalWindowDaysAfterTermEnd: opt(z.number().nonnegative().max(3660)),
+  allowForQuantityIncrease: opt(z.boolean()),
+  allowForQuantityDecrease: opt(z.boolean()),
+  allowForEarlyCancellation: opt(z.boolean()),
+  cancellationFeeApplied: opt(z.boolean()),
+  isTransferable: opt(z.boolean()),
+});
+
+/** GET /products/{id}/dependencies (Pax8's `Dependencies`); the product dependencies are not read. */
+export const dependenciesSchema = z.object({
+  commitmentDependencies: opt(z.array(commitmentSchema)),
+  productDependencies: opt(z.array(z.unknown())),
+});
+
 export type ProvisioningDetail = z.output<typeof provisioningDetailSchema>;
+export type Commitment = z.output<typeof commitmentSchema>;
+export type Dependencies = z.output<typeof dependenciesSchema>;
 export type Product = z.output<typeof productSchema>;
 export type Pricing = z.output<typeof pricingSchema>;
 export type Rate = z.output<typeof rateSchema>;

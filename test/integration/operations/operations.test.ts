@@ -99,7 +99,7 @@ describe('licence operations against the sandbox', function () {
 
     const committed = await pickSubscription(w, true);
     const c = await w.ops.previewDecrease(w.h.tenant, { subscriptionId: committed.id, remove: new Decimal(1) });
-    expect(c.problems.join()).to.match(/does not allow a decrease during a commitment: the .* term runs until \d{4}-\d{2}-\d{2}/);
+    expect(c.problems.join()).to.match(/Pax8 does not allow fewer licences during this subscription's .* commitment, which runs until \d{4}-\d{2}-\d{2}\./);
     await expectError(w.ops.decrease(w.h.tenant, alice, { subscriptionId: committed.id, remove: new Decimal(1) }), 'refused', /commitment/);
     expect(w.h.sandbox.data.subscriptionById.get(committed.pax8Id)!.quantity).to.equal(committed.quantity.toNumber());
   });

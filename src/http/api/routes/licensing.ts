@@ -31,7 +31,7 @@ const TAG = 'Licensing';
 
 export function licensingService(rt: Runtime): LicensingService {
   const tenants = new TenantService(rt.ds, rt.secrets);
-  return new LicensingService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t));
+  return new LicensingService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t), rt.clock);
 }
 
 /** Maps the licensing service's errors onto HTTP. */

@@ -13,7 +13,7 @@ const ADMIN = ['admin'] as const;
 
 export function operationsService(rt: Runtime): OperationsService {
   const tenants = new TenantService(rt.ds, rt.secrets);
-  return new OperationsService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t));
+  return new OperationsService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t), rt.clock);
 }
 
 export function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
