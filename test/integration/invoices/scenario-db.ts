@@ -9,6 +9,8 @@ import { formatMoney, formatQuantity, formatUnitPrice } from '../../../src/billi
 import { dec } from '../../../src/billing/decimal.js';
 import type { TenantScope } from '../../../src/db/tenant-scope.js';
 import { insertChanges, insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, insertUsageSummary } from './fixtures.js';
+import { Product, RecurringInvoiceLine } from '../../../src/db/entities/index.js';
+import { createTaxCode, findTaxCode, setProductGroupTax } from '../../../src/tax/service.js';
 
 /** The scenario file format of the billing rules (the subset these tests use: dates, not timestamps). */
 export interface ScenarioJson {
@@ -22,6 +24,8 @@ export interface ScenarioJson {
     id: string; description?: string; timing: 'advance' | 'arrears' | 'usage'; unitPrice?: string; followPrice?: boolean;
     prorata?: 'none' | 'from_change_date' | 'increases_only'; usageSummary?: string;
     links?: Array<{ subscription: string; free?: number; minimum?: number }>;
+    /** Loaded as a tax code of that rate given to a product group of this line's own product. */
+    taxRate?: string;
   }>;
   subscriptions?: Array<{ id: string; currency?: string; changes: Array<{ date: string; quantity?: number | string; status?: string; price?: string }> }>;
   usage?: Array<{ usageSummary: string; month: string; charges: string }>;
@@ -83,8 +87,22 @@ export async function loadScenarioIntoDb(scope: TenantScope, s: ScenarioJson, cu
       links: (l.links ?? []).map((k) => ({ subscriptionId: subIds.get(k.subscription)!, free: k.free ?? 0, minimum: k.minimum ?? 0 })),
     });
     lineNames.set(row.id, l.id);
+    if (l.taxRate !== undefined) await taxLineAt(scope, row, l.taxRate);
   }
   return { recurringInvoiceId: ri.id, customerId: customer.id, lineNames };
+}
+
+/** A line's own rate as the database has it: its own product, in its own product group, whose tax code has that rate. */
+async function taxLineAt(scope: TenantScope, line: RecurringInvoiceLine, rate: string): Promise<void> {
+  const now = new Date();
+  const code = `rate ${rate}`;
+  await findTaxCode(scope, code).catch(() => createTaxCode(scope, { code, rate, kind: 'standard' }, now));
+  const group = `scenario line ${line.id}`;
+  const product = { id: randomUUID(), sku: group, name: group, vendorName: null, category: null, pax8ProductId: null, pax8Sku: null, vendorSku: null,
+    productGroup: group, retailPrice: null, visible: true, featured: false, createdAt: now, updatedAt: now };
+  await scope.repo(Product).insert([product]);
+  await scope.repo(RecurringInvoiceLine).update({ id: line.id }, { productId: product.id });
+  await setProductGroupTax(scope, group, code, now);
 }
 
 /** What `recurra simulate` prints for the scenario (review notes left out: the database holds them separately). */

@@ -15,6 +15,7 @@ import { runInvoices } from '../../../src/invoices/run.js';
 import { createTaxCode, removeTaxCode, setProductGroupTax, TaxSettingsError, updateTaxCode } from '../../../src/tax/service.js';
 import { freshDatabase, insertTenant, undoMigrationsThrough } from '../../support/database.js';
 import { insertChanges, insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, scopeOf } from './fixtures.js';
+import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type ScenarioJson } from './scenario-db.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const FEB_1 = clockFrom('2026-02-01T10:00:00Z');
@@ -121,6 +122,30 @@ describe('tax per line: customer exemption and reverse charge, product group cod
     expect(abroadQbo).to.have.length(3);
     expect(abroadQbo.every((l) => /,N,0%,\d\d\/\d\d\/\d{4},USD,EU-RC$/.test(l))).to.equal(true);
     expect(qbo.filter((l) => l.includes(',Plain Ltd,')).map((l) => l.split(',').slice(-4, -3)[0] + ' ' + l.split(',').at(-1))).to.deep.equal(['5% Reduced', '20% ', '5% Reduced']);
+  });
+
+  it('a scenario whose lines carry their own taxRate: the database run bills what `recurra simulate` prints, to the cent', async () => {
+    const s: ScenarioJson = {
+      currency: 'USD', frequency: 'monthly', anchorDay: 1, startDate: '2026-01-01', through: '2026-03-01', taxRate: '0.10',
+      lines: [
+        { id: 'm365', timing: 'advance', unitPrice: '22.00', taxRate: '0.075', links: [{ subscription: 's1' }] },
+        { id: 'backup', timing: 'advance', unitPrice: '3.33', prorata: 'increases_only', links: [{ subscription: 's2' }] },
+        { id: 'seats', timing: 'arrears', unitPrice: '7.77', taxRate: '0', links: [{ subscription: 's2' }] },
+        { id: 'azure', timing: 'usage', usageSummary: 'u1', taxRate: '0.2' },
+      ],
+      subscriptions: [
+        { id: 's1', changes: [{ date: '2026-01-01', quantity: 10 }, { date: '2026-01-11', quantity: 15 }, { date: '2026-02-20', quantity: 7 }] },
+        { id: 's2', changes: [{ date: '2026-01-01', quantity: 3 }, { date: '2026-01-17', quantity: 5 }] },
+      ],
+      usage: [{ usageSummary: 'u1', month: '2025-12', charges: '118.45' }, { usageSummary: 'u1', month: '2026-01', charges: '131.07' }],
+    };
+    const loaded = await loadScenarioIntoDb(scope, s);
+    await runInvoices(ds, tenantId, '2026-03-01', { clock: clockFrom('2026-03-01T10:00:00Z') });
+    const expected = simulated(s);
+    // 1 Jan: 220.00 × 7.5 % = 16.50, 9.99 × 10 % = 1.00, 118.45 × 20 % = 23.69. 1 Feb: 24.75 + 1.67 + 0 (arrears at 0) + 26.21
+    // + the m365 adjustment 74.52 × 7.5 % = 5.59 + backup's 3.22 × 10 % = 0.32. 1 Mar: 11.55 + 1.67 + 0 − 56.57 × 7.5 % = −4.24.
+    expect(expected.map((i) => i.tax)).to.deep.equal(['41.19', '58.54', '8.98']);
+    expectSame(await storedAsScenario(scope, loaded), expected);
   });
 
   it('a change of tax settings after the eve\'s daily pass is billed at the run (the upcoming invoice is composed again)', async () => {
