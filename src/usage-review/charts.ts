@@ -4,6 +4,7 @@ import { addDays, monthBounds } from '../billing/dates.js';
 import { UsageLine, UsageMonthlyCharge, UsageSummary, type Tenant } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { previousMonth } from '../reconcile/scheduled.js';
+import type { ReconcileReport } from '../reconcile/model.js';
 import { reconcileMonth } from '../reconcile/service.js';
 
 /**
@@ -71,7 +72,7 @@ export async function customerMonthlyChart(scope: TenantScope, customerId: strin
  */
 export async function revenueMarginChart(ds: DataSource, tenant: Tenant, last: string, months = 6): Promise<Chart> {
   const labels = monthsEnding(last, months);
-  const reports = [];
+  const reports: ReconcileReport[] = [];
   for (const m of labels) reports.push(await reconcileMonth(ds, tenant, m));
   const billedBy = new Map<string, Decimal>();
   for (const r of reports) for (const t of r.totals) billedBy.set(t.currency, (billedBy.get(t.currency) ?? new Decimal(0)).plus(t.billed));

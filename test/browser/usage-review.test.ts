@@ -128,8 +128,11 @@ describe('browser: a reviewer works through the usage review queue', function ()
     await daily.waitFor();
     await page.locator('#chart-customer[data-rendered="true"]').waitFor();
     // Chart.js drew on the canvas: some pixels are not transparent.
-    const painted = await daily.evaluate((c: HTMLCanvasElement) => {
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    // (The tests compile without the DOM's types: the canvas is typed by hand.)
+    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+    const painted = await daily.evaluate((el) => {
+      const c = el as unknown as Canvas;
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
       return n;
