@@ -4,7 +4,7 @@ import { Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, Subscript
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { insertTenant } from '../../support/database.js';
-import { addUser, call, startApp, type TestApp } from '../http/support.js';
+import { addUser, call, startApp, webSessionCookie, type TestApp } from '../http/support.js';
 import { insertChanges, insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, scopeOf } from './fixtures.js';
 
 /**
@@ -65,6 +65,9 @@ describe('invoices: line cost follows the Pax8 cost per period (or is the line\'
     const got = await call(app, 'get', `/api/v1/tenants/${tenant.id}/invoices/${f.inv.id}`, { token: admin.token });
     expect(got.status, got.text).to.equal(200);
     expect(got.body.lines.map((l: { margin: string | null }) => l.margin)).to.deep.equal(['36', '50', '6.78']);
+    const cookie = await webSessionCookie(app.url, admin);
+    const page = await (await fetch(`${app.url}/t/${tenant.id}/invoices/${f.inv.id}`, { headers: { cookie } })).text();
+    expect(page).to.contain('margin USD 36.00 on cost USD 204.00');
     const client = await addUser(app, 'client', { tenant, customerId: customer.id });
     const theirs = await call(app, 'get', `/api/v1/tenants/${tenant.id}/invoices/${f.inv.id}`, { token: client.token });
     expect(theirs.status).to.equal(200);
