@@ -2,8 +2,23 @@
 // figures as JSON: {kind, title, currency, labels, series: [{label, values}]}; amounts are decimal text.
 (() => {
   const COLORS = ['#1d5fb0', '#2e9d5b', '#c77700', '#8a3ab9'];
-  function draw(canvas) {
-    const chart = JSON.parse(canvas.dataset.chart);
+  // A canvas with data-chart-src fetches its figures (the API's JSON, field data-chart-key) instead.
+  async function load(canvas) {
+    const status = canvas.parentElement && canvas.parentElement.querySelector('.chart-status');
+    try {
+      const res = await fetch(canvas.dataset.chartSrc, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      const body = await res.json();
+      if (!res.ok) throw new Error((body.error && body.error.message) || `HTTP ${res.status}`);
+      const chart = body[canvas.dataset.chartKey];
+      if (!chart) { if (status) status.textContent = 'No usage has been imported yet.'; return; }
+      draw(canvas, chart);
+      if (status) status.textContent = '';
+    } catch (err) {
+      if (status) status.textContent = `The figures could not be loaded: ${err.message}`;
+    }
+  }
+  function draw(canvas, given) {
+    const chart = given || JSON.parse(canvas.dataset.chart);
     const currency = chart.currency ? `${chart.currency} ` : '';
     // eslint-disable-next-line no-undef
     new Chart(canvas, {
@@ -28,6 +43,7 @@
   function drawAll() {
     if (typeof window.Chart !== 'function') return;
     for (const c of document.querySelectorAll('canvas[data-chart]')) draw(c);
+    for (const c of document.querySelectorAll('canvas[data-chart-src]')) load(c);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', drawAll);
   else drawAll();

@@ -185,6 +185,14 @@ describe('usage review: queue, decisions and what the invoice bills', function (
 
     const detail = (await call(app, 'get', `/t/${tenant.id}/usage-review/${web}?month=2026-11`, { cookie: rev })).text;
     expect(detail).to.contain('id="chart-daily"').and.contain('data-chart="{&quot;kind&quot;:&quot;bar&quot;').and.contain('/static/vendor/chartjs/chart.umd.min.js');
+    const finCookie = await webSessionCookie(app.url, finance);
+    const trends = await call(app, 'get', `/t/${tenant.id}/usage-review/trends?month=2026-11`, { cookie: finCookie });
+    expect(trends.text).to.contain(`data-chart-src="/api/v1/tenants/${tenant.id}/usage-review/charts?trends&#x3D;true&amp;month&#x3D;2026-11"`)
+      .and.contain('six months to November 2026');
+    // What the page's script fetches answers the session's own role.
+    expect((await call(app, 'get', `/api/v1/tenants/${tenant.id}/usage-review/charts?trends=true&month=2026-11`, { cookie: finCookie })).body.trends.labels)
+      .to.have.length(6);
+    expect((await call(app, 'get', `/t/${tenant.id}/usage-review/trends`, { cookie: await webSessionCookie(app.url, client) })).status).to.equal(403);
     const js = await fetch(`${app.url}/static/vendor/chartjs/chart.umd.min.js`);
     expect(js.status).to.equal(200);
     expect(js.headers.get('content-type')).to.contain('javascript');

@@ -126,8 +126,13 @@ export function usageReviewWebRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/usage-review/trends', page(async (req, res) => {
     const month = typeof req.query.month === 'string' && MONTH.test(req.query.month) ? req.query.month : undefined;
-    const charts = await api(req, 'getUsageCharts', { params: { tenantId: req.params.tenantId }, query: { trends: 'true', ...(month ? { month } : {}) } });
-    render(req, res, 'usage-review-trends', { title: 'Recurring revenue and margin', tenant: { id: req.params.tenantId }, charts, monthText: monthName(charts.month) });
+    // Six months of reconciliation take seconds: the page answers at once and public/usage-charts.js fetches the figures
+    // from the API (same origin, the session's cookie), so the refusal for other roles is the API's.
+    const latest = await api(req, 'getUsageCharts', { params: { tenantId: req.params.tenantId }, query: month ? { month } : {} });
+    render(req, res, 'usage-review-trends', {
+      title: 'Recurring revenue and margin', tenant: { id: req.params.tenantId }, monthText: monthName(latest.month), hasUsage: latest.month !== null,
+      src: `/api/v1/tenants/${req.params.tenantId}/usage-review/charts?trends=true${month ? `&month=${month}` : ''}`,
+    });
   }));
 
   router.get('/t/:tenantId/usage-review/:summaryId', page(async (req, res) => {
