@@ -1,3 +1,4 @@
+import { AppError, fieldError } from '../common/app-error.js';
 import { CustomerMapping } from '../db/entities/index.js';
 import type { ImportContext } from './context.js';
 
@@ -13,8 +14,12 @@ export interface CompanyScope {
   chosen: boolean;
 }
 
-export class ImportInputError extends Error {
+/** The import's input names what it cannot import (customers without a Pax8 mapping). */
+export class ImportInputError extends AppError {
   override name = 'ImportInputError';
+  constructor(message: string) {
+    super('invalid', message, { fields: fieldError('body.customers', message) });
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import {
   LicensingChangeRequest, LicensingNotice, LicensingSettings, LicensingSubscriptionRule, Product, Subscription,
@@ -15,17 +16,17 @@ import {
   type SelfServiceDefaults, type SubscriptionOverride,
 } from './policy.js';
 
-export class LicensingError extends Error {
+export class LicensingError extends AppError {
   override name = 'LicensingError';
   constructor(
-    readonly code: 'not_found' | 'invalid' | 'conflict',
+    override readonly code: 'not_found' | 'invalid' | 'conflict',
     message: string,
-    /** For validation errors: the request field at fault, e.g. 'body.quantity'. */
+    /** For validation errors: the request field at fault, e.g. 'body.quantity' (default body). */
     readonly field?: string,
     /** For validation errors: src/licensing/policy.ts ValidationCode. */
     readonly reason?: string,
   ) {
-    super(message);
+    super(code, message, code === 'invalid' ? { fields: fieldError(field ?? 'body', message) } : {});
   }
 }
 

@@ -1,3 +1,4 @@
+import { AppError } from '../common/app-error.js';
 import type { Tenant } from '../db/entities/index.js';
 import type { Pax8Client } from '../pax8/client/index.js';
 import type { TenantSettings } from './settings.js';
@@ -26,10 +27,10 @@ export function partnerCompanyHint(tenantName: string): string {
 }
 
 /** Raised by an import while the tenant's partner company is not chosen (run recorded as failed with this message). */
-export class PartnerCompanyNotChosen extends Error {
+export class PartnerCompanyNotChosen extends AppError {
   override name = 'PartnerCompanyNotChosen';
   constructor(tenantName: string) {
-    super(`tenant "${tenantName}": the partner's own Pax8 company is not chosen yet, so the import could bill it as a customer; ${partnerCompanyHint(tenantName)}`);
+    super('conflict', `tenant "${tenantName}": the partner's own Pax8 company is not chosen yet, so the import could bill it as a customer; ${partnerCompanyHint(tenantName)}`, { code: 'partner_company_not_chosen' });
   }
 }
 

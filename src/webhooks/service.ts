@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LessThan, type DataSource } from 'typeorm';
 import { z } from 'zod';
+import { AppError, fieldError } from '../common/app-error.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { CustomerMapping, Subscription, Tenant, WebhookDelivery, WebhookEndpoint } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -34,11 +35,13 @@ export const MAX_ATTEMPTS = 5;
 /** A delivery 'processing' for longer than this belongs to a dead worker. */
 export const STALE_MS = 15 * 60_000;
 
-export class WebhookError extends Error {
+const WEBHOOK_ERROR_KINDS = { not_found: 'not_found', unauthorized: 'unauthenticated', invalid: 'invalid', no_credentials: 'conflict', pax8: 'upstream' } as const;
+
+export class WebhookError extends AppError {
   override name = 'WebhookError';
-  /** For 'invalid': the input at fault (registration: topics unless said otherwise). */
-  constructor(readonly code: 'not_found' | 'unauthorized' | 'invalid' | 'no_credentials' | 'pax8', message: string, readonly field?: string) {
-    super(message);
+  /** For 'invalid': the request field at fault (registration: body.topics unless said otherwise). */
+  constructor(override readonly code: keyof typeof WEBHOOK_ERROR_KINDS, message: string, readonly field?: string) {
+    super(WEBHOOK_ERROR_KINDS[code], message, { code, fields: code === 'invalid' ? fieldError(field ?? 'body.topics', message) : undefined });
   }
 }
 
@@ -144,10 +147,10 @@ export async function registerEndpoint(ds: DataSource, secrets: SecretBox, tenan
   try {
     parsedBase = new URL(opts.baseUrl);
   } catch {
-    throw new WebhookError('invalid', 'the base URL must be an absolute http(s) URL', 'baseUrl');
+    throw new WebhookError('invalid', 'the base URL must be an absolute http(s) URL', 'body.baseUrl');
   }
   if (!/^https?:$/.test(parsedBase.protocol) || parsedBase.search || parsedBase.hash || opts.baseUrl.includes('?')) {
-    throw new WebhookError('invalid', 'the base URL must be http(s) without query string or fragment (Pax8 refuses query strings on webhook URLs)', 'baseUrl');
+    throw new WebhookError('invalid', 'the base URL must be http(s) without query string or fragment (Pax8 refuses query strings on webhook URLs)', 'body.baseUrl');
   }
   const scope = new TenantScope(ds.manager, tenant.id);
   const client = webhookClient(ds, secrets, tenant, opts.client);
@@ -304,7 +307,7 @@ export async function receiveWebhook(
   const expected = secrets.decrypt(ep.authorizationSealed, context(input.tenantId));
   if (!input.authorization || !same(input.authorization, expected)) throw new WebhookError('unauthorized', 'wrong or missing Authorization header');
   const parsed = webhookPayloadSchema.safeParse(input.body);
-  if (!parsed.success) throw new WebhookError('invalid', `not a Pax8 webhook payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new WebhookError('invalid', `not a Pax8 webhook payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'body');
   const p = parsed.data;
   if (ep.pax8WebhookId && p.webhookId !== ep.pax8WebhookId) throw new WebhookError('unauthorized', 'the delivery names another webhook');
   if (ep.pax8AccountId && p.accountId !== ep.pax8AccountId) throw new WebhookError('unauthorized', 'the delivery names another Pax8 account');
