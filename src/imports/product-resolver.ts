@@ -29,8 +29,10 @@ export class ProductResolver {
 
   private constructor(private readonly ctx: ImportContext, private readonly createProducts: boolean) {}
 
-  static async load(ctx: ImportContext, createProducts: boolean): Promise<ProductResolver> {
+  /** `counted`: SKUs this run has counted already (the catalog step), not counted again here. */
+  static async load(ctx: ImportContext, createProducts: boolean, counted?: ReadonlySet<string>): Promise<ProductResolver> {
     const r = new ProductResolver(ctx, createProducts);
+    for (const sku of counted ?? []) r.counted.add(sku);
     const rows = await ctx.scope.repo(Product).query('p').select(['p.id', 'p.sku']).getMany();
     for (const p of rows) r.bySku.set(p.sku, p.id);
     r.commitments = await CommitmentRulesImport.load(ctx);

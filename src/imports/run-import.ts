@@ -15,6 +15,7 @@ import { ProductResolver } from './product-resolver.js';
 import { RunRecorder } from './run-record.js';
 import { Feed, Mutex } from './mutex.js';
 import { companyScope } from './scope-companies.js';
+import { importCatalog, type CatalogReader } from './catalog-import.js';
 import { importSubscriptions, type UsageCarrier } from './subscriptions-import.js';
 import { importUsage } from './usage-import.js';
 import { viewRun, type ImportRunView } from './run-view.js';
@@ -95,7 +96,10 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
         ? await companyScope(ctx, opts.customers)
         : await companyScope(ctx, settings.subscriptionCustomers ?? undefined, { skipUnmapped: true });
       const createProducts = settings.productImportMode !== 'none' && (entities.includes('products') || entities.includes('subscriptions'));
-      const products = await ProductResolver.load(ctx, createProducts);
+      // The product sync reads the whole Pax8 catalog with its prices first, then the products of the subscriptions.
+      const catalog = entities.includes('products') ? catalogReaderOf(client) ?? (config ? new Pax8Client(config) : null) : null;
+      const catalogSkus = catalog ? await importCatalog(ctx, catalog) : undefined;
+      const products = await ProductResolver.load(ctx, createProducts, catalogSkus);
       // Usage runs alongside the listing, on each usage-carrying subscription as it is found: its requests wait on
       // Pax8 while the listing's batches are written.
       const carriers = new Feed<UsageCarrier>();
@@ -121,6 +125,12 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const status = failure ? 'failed' : rec.errors.length > 0 ? 'partial' : 'succeeded';
   const run = await rec.finish(status, failure);
   return viewRun(run);
+}
+
+/** The client itself when it reads the catalog (a threaded client does not: the catalog step then opens one here). */
+function catalogReaderOf(client: unknown): CatalogReader | null {
+  const c = client as Partial<CatalogReader>;
+  return typeof c.products === 'function' && typeof c.productPricing === 'function' ? (client as CatalogReader) : null;
 }
 
 function isExpected(err: unknown): boolean {

@@ -225,12 +225,13 @@ export function licensingWebRouter(rt: Runtime): Router {
     const zone = await zoneOf(req);
     const requests = await api(req, 'listMyLicensingRequests', { params: p, query: { size: '50' } });
     const notices = await api(req, 'listMyLicensingNotices', { params: p, query: { size: '50' } });
-    const catalog = await api(req, 'listMyLicensingCatalog', { params: p, query: { size: '200' } });
+    const catalogQuery = { q: str(req.query.q) ?? '' };
+    const catalog = await api(req, 'listMyLicensingCatalog', { params: p, query: clean({ ...catalogQuery, page: req.query.page, size: '50' }) });
     render(req, res, 'my', {
       title: 'My licences', tenantId: p.tenantId, subscriptions: subs.items,
       requests: (requests.items as Data[]).map((r) => ({ ...r, requestedAt: local(r.requestedAt, zone) })),
       notices: (notices.items as Data[]).map((n) => ({ ...n, createdAt: local(n.createdAt, zone) })),
-      catalog: catalog.items,
+      catalog: catalog.items, catalogQuery, catalogTotal: catalog.page.totalElements, pager: pager(req, catalog.page),
     });
   }));
 

@@ -12,6 +12,11 @@ export const productSchema = z.object({
   vendorSku: opt(text(120)),
   altVendorSku: opt(z.string()),
   requiresCommitment: opt(z.boolean()),
+  /**
+   * Not in Pax8's published Product schema (nor its CLI's): read when an account's answer carries one, so the catalog
+   * shows it; otherwise a product's category stays as it is. A guess (src/imports/catalog-import.ts).
+   */
+  category: opt(z.string()),
 });
 
 export const rateSchema = z.object({

@@ -162,10 +162,10 @@ const viewCatalog = (p: Product): z.input<typeof catalogItem> => ({
 
 defineRoute({
   id: 'listLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/catalog', tag: TAG, roles: MANAGE,
-  summary: 'List the synced products with their catalog flags',
+  summary: 'List the products of the Pax8 catalog (every one the product sync read, not only those on subscriptions) with their catalog flags',
   params: tenantParams,
   query: listQuery(['name', 'vendorName', 'category'], {
-    q: z.string().max(100).optional().describe('product name contains'),
+    q: z.string().max(100).optional().describe('product name, vendor, category or SKU contains'),
     vendor: z.string().max(120).optional(),
     category: z.string().max(120).optional(),
     visible: queryBool.optional(),
@@ -174,7 +174,7 @@ defineRoute({
   response: pageSchema(catalogItem),
   async handler({ scope, query }) {
     const qb = scope.repo(Product).query('p');
-    whereContains(qb, 'p.name', query.q);
+    whereContains(qb, ['p.name', 'p.vendorName', 'p.category', 'p.sku'], query.q);
     if (query.vendor) qb.andWhere('p.vendorName = :v', { v: query.vendor });
     if (query.category) qb.andWhere('p.category = :c', { c: query.category });
     if (query.visible !== undefined) qb.andWhere('p.visible = :vis', { vis: query.visible });
@@ -518,13 +518,19 @@ defineRoute({
   id: 'listMyLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/my/catalog', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'The product catalog shown to clients: visible products, featured first',
   params: tenantParams,
-  query: listQuery(['name', 'vendorName', 'category'], { q: z.string().max(100).optional(), vendor: z.string().max(120).optional() }, 'name,asc'),
+  description: 'Retail prices only (the suggested retail price of Pax8\'s first tier); never the partner\'s cost.',
+  query: listQuery(['name', 'vendorName', 'category'], {
+    q: z.string().max(100).optional().describe('product name, vendor or category contains'),
+    vendor: z.string().max(120).optional(),
+    category: z.string().max(120).optional(),
+  }, 'name,asc'),
   response: pageSchema(catalogItem.omit({ visible: true })),
   async handler(ctx) {
     ownCustomer(ctx as never);
     const qb = ctx.scope.repo(Product).query('p').andWhere('p.visible = :v', { v: true });
-    whereContains(qb, 'p.name', ctx.query.q);
+    whereContains(qb, ['p.name', 'p.vendorName', 'p.category'], ctx.query.q);
     if (ctx.query.vendor) qb.andWhere('p.vendorName = :vn', { vn: ctx.query.vendor });
+    if (ctx.query.category) qb.andWhere('p.category = :c', { c: ctx.query.category });
     return pageOf(qb, 'p', ctx.query, (p) => {
       const { visible: _v, ...rest } = viewCatalog(p);
       return rest;
