@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger.js';
 import type { SyncEntity } from '../tenants/settings.js';
 
 /** Who asked for a run: the schedule, or a person through the CLI or the HTTP API. */
-export type JobTrigger = 'schedule' | 'cli' | 'http';
+export type JobTrigger = 'schedule' | 'cli' | 'http' | 'webhook';
 
 /** What every job handler gets besides its arguments. */
 export interface JobContext {
@@ -68,6 +68,13 @@ export interface JobHandlers {
    * Throwing (e.g. Pax8 unreachable) fails the run: it is retried with backoff.
    */
   reconcileMonth(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
+  /**
+   * Processes the queued Pax8 webhook deliveries of one tenant (null: every tenant), each claimed so it is processed
+   * once whichever worker runs the job (webhooks:process).
+   */
+  processWebhooks(tenantId: string | null, ctx: JobContext): Promise<{ processed: number; failed: number; notices: number; imports: number }>;
+  /** Sends the pending change-notice deliveries of one tenant (null: every tenant), each claimed (notices:deliver). */
+  deliverNotices(tenantId: string | null, ctx: JobContext): Promise<{ sent: number; failed: number; retrying: number }>;
 }
 
 /** A job ran but nothing is wired to do its work: fails once, without retries, and says so. */

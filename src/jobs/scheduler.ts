@@ -6,6 +6,7 @@ import { ImportRun, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantDate } from '../imports/local-date.js';
 import type { Logger } from '../logging/logger.js';
+import { AppError } from '../common/app-error.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { onTenantChange } from '../tenants/events.js';
 import { tenantSettings } from '../tenants/service.js';
@@ -19,6 +20,13 @@ export const SYNC_JOB_PREFIX = 'sync:';
 export const BILLING_JOB = 'billing:daily';
 /** Imports Pax8's bill to the partner and reconciles the month (src/reconcile/scheduled.ts), after the nightly sync. */
 export const RECONCILE_JOB = 'reconcile:month';
+/**
+ * Processes Pax8 webhook deliveries: one-off per tenant, queued when a delivery is received (Scheduler.queueWebhookProcessing);
+ * and one for every tenant each `operationsEveryMs`, which takes up retries and deliveries left by a dead worker.
+ */
+export const WEBHOOK_JOB = 'webhooks:process';
+/** Sends the change-notice outbox (src/notices/deliver.ts) of every tenant each `operationsEveryMs`. */
+export const NOTICE_JOB = 'notices:deliver';
 export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
 export const SYNC_JOB_NAMES: readonly string[] = SYNC_ENTITIES.map(syncJobName);
 
@@ -90,23 +98,32 @@ export interface SchedulerOptions {
   syncOrderWaitMs?: number;
   /** The business clock: the tenant-local date a billing or reconciliation run works for (default: the system clock). */
   clock?: Clock;
+  /** How often the webhook queue and the notice outbox of every tenant are worked through (default 60 s). */
+  operationsEveryMs?: number;
+}
+
+/** A webhook or notice job: one tenant's, or (no tenantId) every tenant's. */
+export interface OperationsJobData {
+  tenantId?: string;
+  trigger: JobTrigger;
+  startedBy: string;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, delayMs: 60_000 };
 
 /** A 'sync now' that overlaps the same sync for the same tenant. */
-export class SyncAlreadyRunningError extends Error {
+export class SyncAlreadyRunningError extends AppError {
   override name = 'SyncAlreadyRunningError';
   constructor(readonly tenantName: string, readonly entities: SyncEntity[]) {
-    super(`a ${entities.join(', ')} sync for tenant "${tenantName}" is already running or queued; please try again when it has finished`);
+    super('conflict', `a ${entities.join(', ')} sync for tenant "${tenantName}" is already running or queued; please try again when it has finished`, { code: 'sync_running' });
   }
 }
 
 /** A 'sync now' for a tenant that cannot run (unknown or disabled). */
-export class SyncRefusedError extends Error {
+export class SyncRefusedError extends AppError {
   override name = 'SyncRefusedError';
-  constructor(message: string, readonly code: 'not_found' | 'disabled') {
-    super(message);
+  constructor(message: string, override readonly code: 'not_found' | 'disabled') {
+    super(code === 'not_found' ? 'not_found' : 'conflict', message, code === 'not_found' ? { publicMessage: 'tenant not found' } : { code, apiCode: 'tenant_disabled' });
   }
 }
 
@@ -200,6 +217,8 @@ export class Scheduler {
     }
     this.agenda.define<BillingJobData>(BILLING_JOB, asErrors((job) => this.runBilling(job)), common);
     this.agenda.define<ReconcileJobData>(RECONCILE_JOB, asErrors((job) => this.runReconcile(job)), common);
+    this.agenda.define<OperationsJobData>(WEBHOOK_JOB, asErrors((job) => this.runOperations(job, 'processWebhooks')), common);
+    this.agenda.define<OperationsJobData>(NOTICE_JOB, asErrors((job) => this.runOperations(job, 'deliverNotices')), common);
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -213,6 +232,9 @@ export class Scheduler {
     await this.agenda.start();
     this.followTenantChanges();
     await this.reconcileAll();
+    // One job each for every tenant (type single: however many workers start, there is one of each).
+    const sweep: OperationsJobData = { trigger: 'schedule', startedBy: 'scheduler' };
+    await this.agenda.every(this.opts.operationsEveryMs ?? 60_000, [WEBHOOK_JOB, NOTICE_JOB], sweep, { skipImmediate: true });
     this.reconcileTimer = setInterval(() => {
       this.reconcileAll().catch((err) => this.log.error({ err }, 'periodic job reconcile failed'));
     }, this.opts.reconcileEveryMs ?? 60_000);
@@ -532,6 +554,36 @@ export class Scheduler {
       await ctx.progress(100);
     });
     logger.info('daily billing pass and invoice run finished');
+  }
+
+  /**
+   * Has a tenant's queued webhook deliveries processed now (the receiver calls this), unless a processing job of the
+   * tenant is already due and not yet started: each delivery is claimed, so an extra job would only find nothing to do.
+   * Returns the job's id, or null when one was already due.
+   */
+  async queueWebhookProcessing(tenantId: string): Promise<string | null> {
+    const { jobs } = await this.repository.queryJobs({ names: [WEBHOOK_JOB], data: { tenantId }, includeDisabled: false });
+    if (jobs.some((j) => !j.lockedAt && !!j.nextRunAt && j.nextRunAt.getTime() <= Date.now())) return null;
+    const data: OperationsJobData = { tenantId, trigger: 'webhook', startedBy: 'pax8' };
+    const job = await this.agenda.create(WEBHOOK_JOB, data).schedule(new Date()).save();
+    return String(job.attrs._id);
+  }
+
+  /** A webhook or notice job: its tenant's (skipped when removed or disabled) or every tenant's. */
+  private async runOperations(job: Job<OperationsJobData>, handler: 'processWebhooks' | 'deliverNotices'): Promise<void> {
+    const { tenantId } = job.attrs.data;
+    let tenant: Tenant | null = null;
+    if (tenantId) {
+      tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+      if (!tenant?.enabled) {
+        this.log.info({ job: job.attrs.name, tenantId }, 'the tenant is removed or disabled: nothing to run');
+        return;
+      }
+    }
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), ...(tenant ? { tenant: tenant.name } : {}) });
+    const work: (tenantId: string | null, ctx: JobContext) => Promise<Record<string, number>> = jobHandler(handler);
+    const outcome = await this.withContext(job, logger, (ctx) => work(tenant?.id ?? null, ctx));
+    if (Object.values(outcome).some((n) => n > 0)) logger.info({ outcome }, handler === 'processWebhooks' ? 'webhook deliveries processed' : 'notices sent');
   }
 
   /** How long a sync waits for the syncs of the entities before it (see syncOrderWaitMs). */

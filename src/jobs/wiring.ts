@@ -8,6 +8,8 @@ import { runInvoices } from '../invoices/run.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
 import { runScheduledReconciliation } from '../reconcile/scheduled.js';
+import { processWebhookQueue } from '../webhooks/service.js';
+import { deliverPending } from '../notices/deliver.js';
 import type { ClientOverrides } from '../tenants/pax8-client.js';
 import { systemClock, type Clock } from '../common/clock.js';
 
@@ -18,6 +20,8 @@ export interface ServiceDeps {
   pax8Client?: ClientOverrides;
   /** The business clock (default: the system clock); the scheduler passes the dates, this dates the notices. */
   clock?: Clock;
+  /** Pax8 client settings for the syncs that webhook deliveries trigger (tests: no pacing); credentials come from the tenant. */
+  webhookClient?: ClientOverrides;
 }
 
 /**
@@ -49,6 +53,8 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
     invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock }),
+    processWebhooks: (tenantId) => processWebhookQueue({ ds: deps.ds, secrets: deps.secrets, ...(deps.webhookClient ? { client: deps.webhookClient } : {}) }, tenantId ?? undefined),
+    deliverNotices: (tenantId) => deliverPending(deps.ds, deps.secrets, tenantId ?? undefined),
     async reconcileMonth(tenantId, date, ctx) {
       const r = await runScheduledReconciliation(deps, tenantId, date, { signal: ctx.signal, now: (deps.clock ?? systemClock)() });
       if (r.importErrors.length > 0) ctx.logger.warn({ problems: r.importErrors.slice(0, 20), count: r.importErrors.length }, 'Pax8 bill import: some records were not imported');

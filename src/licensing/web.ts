@@ -214,7 +214,8 @@ export function licensingWebRouter(rt: Runtime): Router {
 
   router.post('/t/:tenantId/licensing/sync', page(async (req, res) => {
     const r = await api(req, 'syncLicensing', { params: { tenantId: req.params.tenantId } });
-    redirect(res, approvals(req), r.status === 'failed' ? 'error' : 'notice', `Sync ${r.status}.`);
+    const names = (r.jobs as Array<{ entity: string }>).map((j) => j.entity).join(', ');
+    redirect(res, approvals(req), 'notice', `Sync queued (${names}); the Integration page's Jobs table shows its progress.`);
   }, approvals));
 
   // --- client: my licences --------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import { ensureFirstAdmin } from '../../users/bootstrap.js';
 import { startDemo } from '../../http/demo.js';
 import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
 import { jobsRouter } from '../../http/jobs-dashboard.js';
-import { startOperationsWorker } from '../../webhooks/worker.js';
 
 export function register(program: Command): void {
   program
@@ -32,8 +31,6 @@ export function register(program: Command): void {
       if (opts.scheduler && rt.config.scheduler.enabled) {
         await scheduler.start();
         stoppers.push(() => scheduler.stop());
-        // Pax8 webhook queue and change-notice outbox (src/webhooks/worker.ts).
-        stoppers.push(startOperationsWorker(rt));
       }
       const app = express().disable('x-powered-by').set('trust proxy', rt.config.http.trustProxy);
       app.use(jobsRouter(rt, scheduler), createHttpApp(rt, { scheduler }));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import {
-  AuditEvent, LicensingChangeRequest, Subscription, SubscriptionChange, type Customer, type Tenant,
+  AuditEvent, ImportRun, LicensingChangeRequest, Subscription, SubscriptionChange, type Customer, type Tenant,
 } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
@@ -431,11 +431,16 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
   });
 
   describe('sync', () => {
-    it('a manual sync imports from Pax8 for manage_licensing users', async () => {
+    it('a manual sync is queued through the scheduler (not run in the request), under its "sync already running" guard', async () => {
+      const runsBefore = await scope.repo(ImportRun).count();
       const r = await call(app, 'post', `${base()}/sync`, { token: admin.token });
-      expect(r.status).to.equal(200);
-      expect(r.body.status).to.be.oneOf(['succeeded', 'partial']);
-      expect((await audits('licensing.sync')).at(-1)!.detail.after.runId).to.equal(r.body.runId);
+      expect(r.status, r.text).to.equal(202);
+      expect(r.body.jobs.map((j: { entity: string }) => j.entity)).to.deep.equal(['customers', 'products', 'subscriptions']);
+      expect((await audits('licensing.sync')).at(-1)!.detail.after.jobs).to.deep.equal(r.body.jobs);
+      // This app runs no jobs (as `recurra start --no-scheduler`): nothing was imported here, the jobs wait for a worker.
+      expect(await scope.repo(ImportRun).count()).to.equal(runsBefore);
+      const again = await call(app, 'post', `${base()}/sync`, { token: admin.token });
+      expect([again.status, again.body.error?.code]).to.deep.equal([409, 'sync_running']);
     });
   });
 });

@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/logging/logger.js';
 import { detectChanges } from '../../../src/notices/detect.js';
 import { UserService } from '../../../src/users/service.js';
 import { registerEndpoint, unregisterEndpoint, WebhookError } from '../../../src/webhooks/service.js';
-import { startOperationsWorker } from '../../../src/webhooks/worker.js';
+import { createScheduler } from '../../../src/jobs/runtime.js';
 import { opsWorld, pickSubscription, type OpsWorld } from '../operations/setup.js';
 
 /**
@@ -162,7 +162,9 @@ describe('Pax8 webhooks: registration with Pax8 and end-to-end delivery', functi
   });
 
   it('end to end: register → Pax8 changes a subscription → Recurra receives, verifies, queues, syncs, detects and notifies', async () => {
-    const stop = startOperationsWorker(rt, 60_000);
+    // Processing runs as the scheduler's webhooks:process job (here as in a `recurra worker`); the receiver only queues it.
+    const scheduler = createScheduler(rt, { processEveryMs: 100 });
+    await scheduler.start();
     try {
       await detectChanges(w.scope, w.h.tenant); // the detection baseline
       await logImportChanges(w.scope);
@@ -196,7 +198,7 @@ describe('Pax8 webhooks: registration with Pax8 and end-to-end delivery', functi
       expect((await w.scope.repo(Subscription).findOneBy({ id: sub.id }))!.status).to.equal('Cancelled');
       expect(await w.scope.repo(WebhookDelivery).count({ where: { status: 'done' } })).to.equal(2);
     } finally {
-      await stop();
+      await scheduler.stop();
     }
   });
 });

@@ -6,13 +6,14 @@ import {
   Customer, LicensingChangeRequest, LicensingNotice, LicensingSubscriptionRule, Product, Subscription, CHANGE_REQUEST_STATUSES,
   type Tenant,
 } from '../../../db/entities/index.js';
-import { runImport } from '../../../imports/run-import.js';
+import { jobQueue } from '../../../jobs/runtime.js';
+import { SYNC_ENTITIES } from '../../../tenants/settings.js';
 import { whereContains } from '../../../common/like.js';
 import { auditLicensing } from '../../../licensing/audit.js';
 import { LICENSING_PERMISSIONS } from '../../../licensing/permissions.js';
 import { effectiveRule, type EffectiveRule } from '../../../licensing/policy.js';
 import {
-  CATALOG_ACTIONS, LicensingError, LicensingService, overrideOf, reasonTexts, type LicensingConfig,
+  CATALOG_ACTIONS, LicensingService, overrideOf, reasonTexts, type LicensingConfig,
 } from '../../../licensing/service.js';
 import { TenantService } from '../../../tenants/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
@@ -32,20 +33,6 @@ const TAG = 'Licensing';
 export function licensingService(rt: Runtime): LicensingService {
   const tenants = new TenantService(rt.ds, rt.secrets);
   return new LicensingService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t), rt.clock);
-}
-
-/** Maps the licensing service's errors onto HTTP. */
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof LicensingError) {
-      if (err.code === 'not_found') throw notFound(err.message);
-      if (err.code === 'conflict') throw new HttpError(409, 'conflict', err.message);
-      throw new HttpError(400, 'validation_failed', err.message, [{ path: err.field ?? 'body', message: err.message }]);
-    }
-    throw err;
-  }
 }
 
 const decimalText = /^\d{1,12}(\.\d{1,6})?$/;
@@ -127,7 +114,7 @@ defineRoute({
   response: configSchema,
   async handler({ rt, tenant, auth, body }) {
     const svc = licensingService(rt);
-    const c = await mapped(() => svc.updateApproval(tenant, auth.user, body));
+    const c = await svc.updateApproval(tenant, auth.user, body);
     return viewConfig(c, await svc.vendors(tenant));
   },
 });
@@ -145,7 +132,7 @@ defineRoute({
   response: configSchema,
   async handler({ rt, tenant, auth, body }) {
     const svc = licensingService(rt);
-    const c = await mapped(() => svc.updateSelfService(tenant, auth.user, body));
+    const c = await svc.updateSelfService(tenant, auth.user, body);
     return viewConfig(c, await svc.vendors(tenant));
   },
 });
@@ -204,7 +191,7 @@ defineRoute({
   example: { action: 'feature', productIds: ['00000000-0000-0000-0000-000000000000'] },
   response: z.object({ changed: z.number().int() }),
   async handler({ rt, tenant, auth, body }) {
-    return { changed: await mapped(() => licensingService(rt).setCatalogFlags(tenant, auth.user, body.productIds, body.action)) };
+    return { changed: await licensingService(rt).setCatalogFlags(tenant, auth.user, body.productIds, body.action) };
   },
 });
 
@@ -296,7 +283,7 @@ defineRoute({
   example: { allowQuantityChanges: true, alwaysRequireApproval: false, minQuantity: 5, maxQuantity: 50 },
   response: licSubSchema,
   async handler(ctx) {
-    await mapped(() => licensingService(ctx.rt).setRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId, ctx.body));
+    await licensingService(ctx.rt).setRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId, ctx.body);
     const row = await licensableQuery(ctx as never).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
     return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
   },
@@ -309,7 +296,7 @@ defineRoute({
   response: z.object({ removed: z.boolean() }),
   async handler(ctx) {
     const svc = licensingService(ctx.rt);
-    await mapped(() => svc.licensable(ctx.tenant, ctx.params.subscriptionId, null));
+    await svc.licensable(ctx.tenant, ctx.params.subscriptionId, null);
     return { removed: await svc.clearRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId) };
   },
 });
@@ -372,7 +359,7 @@ defineRoute({
   params: reqParams,
   response: requestSchema,
   async handler(ctx) {
-    await mapped(() => licensingService(ctx.rt).approve(ctx.tenant, ctx.auth.user, ctx.params.requestId));
+    await licensingService(ctx.rt).approve(ctx.tenant, ctx.auth.user, ctx.params.requestId);
     return oneRequest(ctx as never, null);
   },
 });
@@ -385,7 +372,7 @@ defineRoute({
   example: { reason: 'Budget frozen until the next quarter' },
   response: requestSchema,
   async handler(ctx) {
-    await mapped(() => licensingService(ctx.rt).reject(ctx.tenant, ctx.auth.user, ctx.params.requestId, ctx.body?.reason ?? null));
+    await licensingService(ctx.rt).reject(ctx.tenant, ctx.auth.user, ctx.params.requestId, ctx.body?.reason ?? null);
     return oneRequest(ctx as never, null);
   },
 });
@@ -393,22 +380,26 @@ defineRoute({
 // --- sync ------------------------------------------------------------------------------------
 
 defineRoute({
-  id: 'syncLicensing', method: 'post', path: '/tenants/:tenantId/licensing/sync', tag: TAG, roles: MANAGE,
-  summary: 'Sync companies, products and subscriptions from Pax8 now',
-  description: 'Runs the import (customers, products, subscriptions) at once; only mapped companies\' subscriptions are imported. The schedule of the tenant applies otherwise.',
+  id: 'syncLicensing', method: 'post', path: '/tenants/:tenantId/licensing/sync', tag: TAG, roles: MANAGE, status: 202,
+  summary: 'Sync companies, products and subscriptions from Pax8 now (queued through the scheduler)',
+  description: 'Queues "sync now" jobs for customers, products and subscriptions, as POST /tenants/{tenantId}/sync does, and answers them at once (202); '
+    + 'the process running the scheduler runs them, one after the other. Only mapped companies\' subscriptions are imported. '
+    + '409 pax8_not_configured without Pax8 credentials, sync_running while one of these syncs runs, waits or retries, tenant_disabled for a disabled tenant.',
   params: tenantParams,
-  response: z.object({ runId: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().nullable() }),
+  errors: { '409': 'pax8_not_configured, sync_running or tenant_disabled' },
+  response: z.object({
+    tenant: z.string().describe('the tenant\'s name'),
+    jobs: z.array(z.object({ entity: z.enum(SYNC_ENTITIES), jobId: z.string() })),
+  }),
   async handler({ rt, tenant, auth }) {
     if (!tenant.pax8ClientId || !tenant.pax8ClientSecretSealed) {
       throw new HttpError(409, 'pax8_not_configured', `tenant "${tenant.name}" has no Pax8 credentials; set them up first`);
     }
-    const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
-      tenantId: tenant.id, entities: ['customers', 'products', 'subscriptions'], trigger: 'http', startedBy: auth.user.email,
-    });
+    const jobs = await jobQueue(rt).syncNow(tenant.name, ['customers', 'products', 'subscriptions'], 'http', auth.user.email);
     await auditLicensing(rt.ds.manager, {
-      tenantId: tenant.id, userId: auth.user.id, action: 'licensing.sync', before: null, after: { runId: run.id, status: run.status },
+      tenantId: tenant.id, userId: auth.user.id, action: 'licensing.sync', before: null, after: { jobs },
     });
-    return { runId: run.id, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt };
+    return { tenant: tenant.name, jobs };
   },
 });
 
@@ -462,7 +453,7 @@ defineRoute({
   response: requestSchema,
   async handler(ctx) {
     const own = ownCustomer(ctx as never);
-    const r = await mapped(() => licensingService(ctx.rt).requestChange(ctx.tenant, { id: ctx.auth.user.id, customerId: own }, ctx.params.subscriptionId, ctx.body.quantity));
+    const r = await licensingService(ctx.rt).requestChange(ctx.tenant, { id: ctx.auth.user.id, customerId: own }, ctx.params.subscriptionId, ctx.body.quantity);
     return oneRequest({ ...ctx, params: { ...ctx.params, requestId: r.id } } as never, own);
   },
 });
@@ -509,7 +500,7 @@ defineRoute({
   response: z.object({ ok: z.literal(true) }),
   async handler(ctx) {
     const own = ownCustomer(ctx as never);
-    await mapped(() => licensingService(ctx.rt).markNoticeRead(ctx.tenant, ctx.params.noticeId, own));
+    await licensingService(ctx.rt).markNoticeRead(ctx.tenant, ctx.params.noticeId, own);
     return { ok: true as const };
   },
 });

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { WebhookDelivery } from '../../../db/entities/index.js';
 import {
-  endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, unregisterEndpoint, WebhookError,
+  endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, unregisterEndpoint,
 } from '../../../webhooks/service.js';
-import { queueKick } from '../../../webhooks/worker.js';
-import { HttpError, notFound } from '../errors.js';
+import { jobQueue } from '../../../jobs/runtime.js';
 import { defineRoute, tenantParams } from '../route.js';
 import { queryBool } from '../paging.js';
 
@@ -16,7 +15,7 @@ defineRoute({
   id: 'receivePax8Webhook', method: 'post', path: '/webhooks/pax8/:tenantId', tag: TAG, roles: [], public: true,
   summary: 'Receive a Pax8 webhook delivery',
   description: 'Verified by the Authorization header registered with Pax8 alone (the URL has no query string: Pax8 refuses them); '
-    + 'the delivery is queued and answered 202 at once. A replay answers 202 with duplicate: true and changes nothing. '
+    + 'the delivery is queued, with a webhooks:process job to process it, and answered 202 at once. A replay answers 202 with duplicate: true and changes nothing. '
     + 'The `token` query parameter of URLs registered before issue 22 is accepted and ignored.',
   params: z.strictObject({ tenantId: z.string().max(64) }),
   query: z.strictObject({ token: z.string().max(200).optional() }),
@@ -24,20 +23,12 @@ defineRoute({
   status: 202,
   response: z.object({ accepted: z.literal(true), duplicate: z.boolean(), deliveryId: z.string() }),
   async handler(ctx) {
-    try {
-      const r = await receiveWebhook(ctx.rt.ds, ctx.rt.secrets, {
-        tenantId: ctx.params.tenantId, authorization: ctx.req?.get('authorization'), body: ctx.body,
-      });
-      if (!r.duplicate) queueKick(ctx.params.tenantId);
-      return { accepted: true as const, duplicate: r.duplicate, deliveryId: r.deliveryId };
-    } catch (err) {
-      if (err instanceof WebhookError) {
-        if (err.code === 'not_found') throw notFound(err.message);
-        if (err.code === 'unauthorized') throw new HttpError(401, 'unauthenticated', err.message);
-        throw new HttpError(400, 'validation_failed', err.message, [{ path: 'body', message: err.message }]);
-      }
-      throw err;
-    }
+    const r = await receiveWebhook(ctx.rt.ds, ctx.rt.secrets, {
+      tenantId: ctx.params.tenantId, authorization: ctx.req?.get('authorization'), body: ctx.body,
+    });
+    // Processed by whichever process runs jobs (recurra start with its scheduler, or a recurra worker), never here.
+    if (!r.duplicate) await jobQueue(ctx.rt).queueWebhookProcessing(ctx.params.tenantId);
+    return { accepted: true as const, duplicate: r.duplicate, deliveryId: r.deliveryId };
   },
 });
 
@@ -57,17 +48,6 @@ defineRoute({
   },
 });
 
-/** Registration failures: no credentials 409, a topic Pax8 does not offer 400, Pax8 refusing or unreachable 502. */
-function registrationError(err: unknown): never {
-  if (err instanceof WebhookError) {
-    if (err.code === 'not_found') throw notFound(err.message);
-    if (err.code === 'invalid') throw new HttpError(400, 'validation_failed', err.message, [{ path: `body.${err.field ?? 'topics'}`, message: err.message }]);
-    if (err.code === 'no_credentials') throw new HttpError(409, 'no_credentials', err.message);
-    if (err.code === 'pax8') throw new HttpError(502, 'pax8_error', err.message);
-  }
-  throw err;
-}
-
 defineRoute({
   id: 'registerPax8WebhookEndpoint', method: 'post', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
   summary: 'Register (or rotate) the tenant\'s webhook with Pax8',
@@ -84,11 +64,7 @@ defineRoute({
   }),
   async handler(ctx) {
     const base = ctx.body.baseUrl ?? (ctx.req ? `${ctx.req.protocol}://${ctx.req.get('host')}` : 'http://localhost');
-    try {
-      return await registerEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { baseUrl: base, topics: ctx.body.topics });
-    } catch (err) {
-      registrationError(err);
-    }
+    return registerEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { baseUrl: base, topics: ctx.body.topics });
   },
 });
 
@@ -101,11 +77,7 @@ defineRoute({
   errors: { 404: 'no endpoint is registered', 502: 'Pax8 refused or could not be reached (the endpoint is kept)' },
   response: z.object({ removed: z.literal(true), pax8Deleted: z.boolean(), warnings: z.array(z.string()) }),
   async handler(ctx) {
-    try {
-      return await unregisterEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { force: ctx.query.force === true });
-    } catch (err) {
-      registrationError(err);
-    }
+    return unregisterEndpoint(ctx.rt.ds, ctx.rt.secrets, ctx.tenant, { force: ctx.query.force === true });
   },
 });
 
