@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { TypeormJobRepository } from '../../../jobs/typeorm-repository.js';
 import { jobQueue } from '../../../jobs/runtime.js';
-import { SyncAlreadyRunningError, SyncRefusedError } from '../../../jobs/scheduler.js';
 import { SYNC_ENTITIES } from '../../../tenants/settings.js';
-import { HttpError, notFound, validationError } from '../errors.js';
+import { validationError } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 import { unsyncableCustomers } from '../../../imports/sync-customers.js';
 
@@ -69,16 +68,7 @@ defineRoute({
   async handler({ rt, tenant, auth, body }) {
     const problem = body.customers ? await unsyncableCustomers(rt.ds.manager, tenant.id, body.customers) : null;
     if (problem) throw validationError([{ path: 'body.customers', message: problem }]);
-    try {
-      const jobs = await jobQueue(rt).syncNow(tenant.name, body.entities ?? SYNC_ENTITIES, 'http', auth.user.email, { customers: body.customers });
-      return { tenant: tenant.name, jobs, customers: body.customers ?? null };
-    } catch (err) {
-      if (err instanceof SyncAlreadyRunningError) throw new HttpError(409, 'sync_running', err.message);
-      if (err instanceof SyncRefusedError) {
-        if (err.code === 'not_found') throw notFound('tenant not found');
-        throw new HttpError(409, 'tenant_disabled', err.message);
-      }
-      throw err;
-    }
+    const jobs = await jobQueue(rt).syncNow(tenant.name, body.entities ?? SYNC_ENTITIES, 'http', auth.user.email, { customers: body.customers });
+    return { tenant: tenant.name, jobs, customers: body.customers ?? null };
   },
 });
