@@ -88,6 +88,14 @@ describe('billing/tax', () => {
       expect(inv.tax.toString()).to.equal('10');
     });
 
+    it('a reverse-charged customer\'s lines bill 0 tax at the resolved rate, whatever the group\'s and the invoice\'s', () => {
+      const hs = histories(history('s1', [['2026-01-01', 4]]));
+      const rule = resolveLineTax({ customer: code('RC', '0.2', 'reverse_charge'), productGroup: code('GST', '0.15'), fallbackRate: new Decimal('0.2') });
+      const inv = buildInvoice(context({ taxRate: new Decimal('0.2'), lines: [{ ...advance('m', '12.34', [link('s1')]), taxRate: rule.rate }], histories: hs }), '2026-01-01');
+      expect([inv.subtotal, inv.tax, inv.total].map(String)).to.deep.equal(['49.36', '0', '49.36']);
+      expect(rule.kind).to.equal('reverse_charge');
+    });
+
     it('a usage line takes its own rate', () => {
       const ctx = context({
         taxRate: new Decimal('0.1'),
