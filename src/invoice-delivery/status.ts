@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
-import { InvoiceDelivery, type InvoiceDeliveryStatus } from '../db/entities/index.js';
+import { Invoice, InvoiceDelivery, type InvoiceDeliveryStatus } from '../db/entities/index.js';
+import { InvoiceDeliveryError } from './errors.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 
 /** One sending of an invoice as the API, the pages and the CLI show it. */
@@ -26,8 +27,9 @@ export function deliveryView(d: InvoiceDelivery): DeliveryView {
   };
 }
 
-/** Every sending of one invoice, the latest first. */
+/** Every sending of one invoice of the tenant, the latest first. */
 export async function invoiceDeliveries(scope: TenantScope, invoiceId: string): Promise<DeliveryView[]> {
+  if (!(await scope.repo(Invoice).findOneBy({ id: invoiceId }))) throw new InvoiceDeliveryError('not_found', 'invoice not found');
   return (await scope.repo(InvoiceDelivery).find({ where: { invoiceId }, order: { sequence: 'DESC' } })).map(deliveryView);
 }
 

@@ -75,6 +75,8 @@ export interface JobHandlers {
   processWebhooks(tenantId: string | null, ctx: JobContext): Promise<{ processed: number; failed: number; notices: number; imports: number }>;
   /** Sends the pending change-notice deliveries of one tenant (null: every tenant), each claimed (notices:deliver). */
   deliverNotices(tenantId: string | null, ctx: JobContext): Promise<{ sent: number; failed: number; retrying: number }>;
+  /** Sends the tenant's queued invoice e-mails; says when the earliest one waiting for another attempt is due. */
+  deliverInvoices(tenantId: string, ctx: JobContext): Promise<{ sent: number; failed: number; retrying: number; nextAttemptAt: Date | null }>;
 }
 
 /** A job ran but nothing is wired to do its work: fails once, without retries, and says so. */

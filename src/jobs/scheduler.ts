@@ -27,6 +27,8 @@ export const RECONCILE_JOB = 'reconcile:month';
 export const WEBHOOK_JOB = 'webhooks:process';
 /** Sends the change-notice outbox (src/notices/deliver.ts) of every tenant each `operationsEveryMs`. */
 export const NOTICE_JOB = 'notices:deliver';
+/** Sends a tenant's queued invoice e-mails (src/invoice-delivery); queued when invoices are queued for sending. */
+export const INVOICE_DELIVERY_JOB = 'invoices:deliver';
 export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
 export const SYNC_JOB_NAMES: readonly string[] = SYNC_ENTITIES.map(syncJobName);
 
@@ -54,6 +56,12 @@ export interface SyncJobData {
   scheduled?: true;
   /** 'sync now' for chosen customers: only their subscriptions and usage (local customer ids). */
   customers?: string[];
+}
+
+export interface DeliveryJobData {
+  tenantId: string;
+  trigger?: JobTrigger;
+  startedBy?: string;
 }
 
 export interface BillingJobData {
@@ -219,6 +227,7 @@ export class Scheduler {
     this.agenda.define<ReconcileJobData>(RECONCILE_JOB, asErrors((job) => this.runReconcile(job)), common);
     this.agenda.define<OperationsJobData>(WEBHOOK_JOB, asErrors((job) => this.runOperations(job, 'processWebhooks')), common);
     this.agenda.define<OperationsJobData>(NOTICE_JOB, asErrors((job) => this.runOperations(job, 'deliverNotices')), common);
+    this.agenda.define<DeliveryJobData>(INVOICE_DELIVERY_JOB, asErrors((job) => this.runInvoiceDelivery(job)), common);
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -554,6 +563,28 @@ export class Scheduler {
       await ctx.progress(100);
     });
     logger.info('daily billing pass and invoice run finished');
+    // The run may have queued invoices for sending (the tenant's invoiceDelivery.autoSend).
+    await this.queueInvoiceDelivery(tenant.id);
+  }
+
+  /**
+   * Has the tenant's queued invoice e-mails sent at `at` (default now), unless a delivery job of the tenant is already
+   * due by then: each sending is claimed, so an extra job would only find nothing to do.
+   */
+  async queueInvoiceDelivery(tenantId: string, at: Date = new Date(), exceptJobId?: string): Promise<void> {
+    const { jobs } = await this.repository.queryJobs({ names: [INVOICE_DELIVERY_JOB], data: { tenantId }, includeDisabled: false });
+    const due = jobs.some((j) => String(j._id) !== exceptJobId && !j.lockedAt && !!j.nextRunAt && j.nextRunAt.getTime() <= at.getTime());
+    if (!due) await this.agenda.create<DeliveryJobData>(INVOICE_DELIVERY_JOB, { tenantId }).schedule(at).save();
+  }
+
+  private async runInvoiceDelivery(job: Job<DeliveryJobData>): Promise<void> {
+    const deliver = jobHandler('deliverInvoices');
+    const tenant = await this.loadRunnableTenant(job);
+    if (!tenant) return;
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
+    const outcome = await this.withContext(job, logger, (ctx) => deliver(tenant.id, ctx));
+    logger.info({ sent: outcome.sent, failed: outcome.failed, retrying: outcome.retrying }, 'invoice e-mails sent');
+    if (outcome.nextAttemptAt) await this.queueInvoiceDelivery(tenant.id, outcome.nextAttemptAt, String(job.attrs._id));
   }
 
   /**

@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { ImportRun } from '../db/entities/index.js';
+import { ImportRun, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { runImport } from '../imports/run-import.js';
 import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
+import { queueIssuedInvoices } from '../invoice-delivery/queue.js';
+import { sendQueuedInvoices } from '../invoice-delivery/send.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
 import { runScheduledReconciliation } from '../reconcile/scheduled.js';
@@ -52,7 +54,14 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
       return { importRunId: run.id, status: run.status === 'partial' ? 'partial' : 'succeeded', counts: { ...run.counts[entity] } };
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
-    invoiceRun: (tenantId, date) => runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock }),
+    async invoiceRun(tenantId, date) {
+      const run = await runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock });
+      const tenant = await deps.ds.manager.findOneByOrFail(Tenant, { id: tenantId });
+      const issued = run.created.filter((c) => c.status === 'issued').map((c) => c.id);
+      await queueIssuedInvoices(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
+      return run;
+    },
+    deliverInvoices: (tenantId) => sendQueuedInvoices(deps, tenantId),
     processWebhooks: (tenantId) => processWebhookQueue({ ds: deps.ds, secrets: deps.secrets, ...(deps.webhookClient ? { client: deps.webhookClient } : {}) }, tenantId ?? undefined),
     deliverNotices: (tenantId) => deliverPending(deps.ds, deps.secrets, tenantId ?? undefined),
     async reconcileMonth(tenantId, date, ctx) {

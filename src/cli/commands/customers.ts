@@ -6,6 +6,7 @@ import {
   BILLING_SETTING_KEYS, CustomerSettingsError, customerWithPax8, updateCustomerBilling, type CustomerBillingPatch,
 } from '../../customers/billing-settings.js';
 import { systemClock } from '../../common/clock.js';
+import { billingContacts, setBillingContacts } from '../../invoice-delivery/contacts.js';
 import { CliFailure } from '../errors.js';
 import { customerTaxCode, TaxSettingsError } from '../../tax/service.js';
 
@@ -86,6 +87,25 @@ export function register(program: Command): void {
     .action((id: string, opts: { tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, _t, scope) => {
       await showCustomer(rt, scope, id, opts.json === true).catch(failure);
     }));
+
+  c.command('contacts')
+    .description('who receives the customer\'s invoices by e-mail: shows them, or replaces them with --to (and --cc); --to "" clears them')
+    .argument('<id>', 'customer id')
+    .option('--to <addresses>', 'comma-separated e-mail addresses the invoices are sent to')
+    .option('--cc <addresses>', 'comma-separated e-mail addresses that get a copy')
+    .option(...TENANT_OPTION)
+    .option('--json', 'print JSON')
+    .action((id: string, opts: { to?: string; cc?: string; tenant?: string; json?: boolean }) => {
+      if (opts.to === undefined && opts.cc !== undefined) throw new UsageError('--cc needs --to (the contacts are replaced together)');
+      const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      return withTenant(opts.tenant, async (rt, _t, scope) => {
+        const contacts = opts.to === undefined
+          ? await billingContacts(scope, id)
+          : await setBillingContacts(scope, id, { to: list(opts.to), cc: list(opts.cc) }, (rt.clock ?? systemClock)());
+        if (opts.json) printJson(contacts);
+        else process.stdout.write(`to: ${contacts.to.join(', ') || '(none: its invoices cannot be sent)'}\ncc: ${contacts.cc.join(', ') || '(none)'}\n`);
+      });
+    });
 
   c.command('set')
     .description('change the automatic-line settings: monthlyRecurringInvoiceId=ID|none annualRecurringInvoiceId=ID|none noAutomaticInvoiceLines=true|false paymentTermsDays=DAYS|none taxCode=CODE|none')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliActor } from '../who-am-i.js';
 import { CliFailure } from '../errors.js';
 import { printJson, splitList, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { runImport } from '../../imports/run-import.js';
@@ -54,7 +55,7 @@ export function register(program: Command): void {
       await withTenant(opts.tenant, async (rt, tenant) => {
         const run = await runImport({ ds: rt.ds, secrets: rt.secrets }, {
           tenantId: tenant.id, entities: opts.entities, customers: splitList(opts.customers), dryRun: !!opts.dryRun, fullUsage: !!opts.full,
-          trigger: 'cli', startedBy: process.env.USER ? `cli:${process.env.USER}` : 'cli', onProgress: opts.json ? undefined : progressPrinter(),
+          trigger: 'cli', startedBy: cliActor(), onProgress: opts.json ? undefined : progressPrinter(),
         });
         const errors = await runErrors(rt.ds, tenant.id, run.id);
         if (opts.json) printJson({ ...run, errors });

@@ -12,6 +12,11 @@ import { renderInvoiceHtml } from '../../invoices/render.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../invoices/run.js';
 import { isCalendarDate } from '../../billing/dates.js';
 import { UsageError } from '../errors.js';
+import { queueInvoiceDeliveries } from '../../invoice-delivery/queue.js';
+import { sendQueuedInvoices } from '../../invoice-delivery/send.js';
+import { invoiceDeliveries } from '../../invoice-delivery/status.js';
+import { createScheduler } from '../../jobs/runtime.js';
+import { cliActor } from '../who-am-i.js';
 import { TENANT_OPTION, withTenant } from '../tenant-command.js';
 
 async function output(text: string, out: string | undefined): Promise<void> {
@@ -73,6 +78,43 @@ export function register(program: Command): void {
     .action((id: string, opts: { by: string; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant) => {
       const r = await approveInvoice(rt.ds, tenant.id, id, opts.by);
       process.stdout.write(`approved ${id}: ${invoiceNumberText({ number: r.number, status: 'issued' })}\n`);
+    }));
+
+  invoices
+    .command('send')
+    .description('send issued invoices to their customers\' billing contacts by e-mail, with the PDF (queued; the scheduler of recurra start or a recurra worker sends them, or --now here)')
+    .argument('<ids...>', 'invoice ids')
+    .option('--resend', 'send again an invoice that was already sent')
+    .option('--now', 'send in this process now instead of leaving it to the scheduler')
+    .option(...TENANT_OPTION)
+    .action((ids: string[], opts: { resend?: boolean; now?: boolean; tenant?: string }) => withTenant(opts.tenant, async (rt, tenant, scope) => {
+      const clock = rt.clock ?? systemClock;
+      const results = await queueInvoiceDeliveries(scope, ids, { by: cliActor(), resend: opts.resend === true, now: clock() });
+      for (const r of results) process.stdout.write(`${r.outcome}\t${r.invoiceId}\t${r.message}\n`);
+      if (results.some((r) => r.outcome === 'queued')) {
+        if (opts.now) {
+          const o = await sendQueuedInvoices({ ds: rt.ds, secrets: rt.secrets, clock }, tenant.id);
+          process.stdout.write(`sent ${o.sent}, failed ${o.failed}, to be tried again ${o.retrying}\n`);
+          if (o.retrying > 0) await createScheduler(rt).queueInvoiceDelivery(tenant.id, o.nextAttemptAt ?? undefined);
+          if (o.failed > 0) process.exitCode = 1;
+        } else {
+          await createScheduler(rt).queueInvoiceDelivery(tenant.id);
+        }
+      }
+      if (results.some((r) => !['queued', 'already_queued', 'already_sent'].includes(r.outcome))) process.exitCode = 1;
+    }));
+
+  invoices
+    .command('deliveries')
+    .description('every sending of an invoice by e-mail, the latest first: queued, sending, sent or failed (with the reason)')
+    .argument('<id>', 'invoice id')
+    .option(...TENANT_OPTION)
+    .option('--json', 'print as JSON')
+    .action((id: string, opts: { tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (_rt, _tenant, scope) => {
+      const rows = await invoiceDeliveries(scope, id);
+      if (opts.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else if (rows.length === 0) process.stdout.write('never sent\n');
+      else for (const d of rows) process.stdout.write(`#${d.sequence}\t${d.status}\t${d.sentAt ?? d.queuedAt}\tto ${d.to.join(', ')}${d.cc.length ? ` cc ${d.cc.join(', ')}` : ''}${d.lastError ? `\t${d.lastError}` : ''}\n`);
     }));
 
   invoices

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { Command } from 'commander';
+import { cliActor } from '../who-am-i.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { OperationError, OperationsService, type OperationOutcome, type Preview } from '../../operations/service.js';
@@ -9,7 +10,7 @@ import type { Runtime } from '../../app/runtime.js';
 
 /** `recurra licences purchase|decrease|transfer|in-use|operations` (issue 9): previews unless --yes. */
 
-const who = () => ({ label: `cli:${process.env.USER ?? 'unknown'}` });
+const who = () => ({ label: cliActor() });
 
 function service(rt: Runtime): OperationsService {
   const tenants = new TenantService(rt.ds, rt.secrets);

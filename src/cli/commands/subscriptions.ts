@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliActor } from '../who-am-i.js';
 import { UsageError } from '../errors.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 import { setSubscriptionActive, setSubscriptionQuantity } from '../../imports/subscription-actions.js';
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .action(async (id: string, quantity: string, opts: { tenant?: string; json?: boolean }) => {
       if (!/^\d+$/.test(quantity)) throw new UsageError(`quantity must be a whole number, got "${quantity}"`);
       await withTenant(opts.tenant, async (rt, tenant) => {
-        const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, { tenantId: tenant.id, subscriptionId: id, quantity, by: `cli:${process.env.USER ?? 'unknown'}` });
+        const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, { tenantId: tenant.id, subscriptionId: id, quantity, by: cliActor() });
         const pending = r.pendingQuantity ? { pendingQuantity: r.pendingQuantity.toFixed(), pendingStatus: r.pendingStatus } : {};
         if (opts.json) return printJson({ id: r.id, pax8Id: r.pax8Id, quantity: r.quantity.toFixed(), ...pending });
         process.stdout.write(r.pendingQuantity
@@ -44,7 +45,7 @@ export function register(program: Command): void {
       if (!['active', 'inactive', 'auto'].includes(state)) throw new UsageError('state must be active, inactive or auto');
       await withTenant(opts.tenant, async (rt, tenant) => {
         const r = await setSubscriptionActive({ ds: rt.ds, secrets: rt.secrets }, {
-          tenantId: tenant.id, subscriptionId: id, active: state === 'auto' ? null : state === 'active', by: `cli:${process.env.USER ?? 'unknown'}`,
+          tenantId: tenant.id, subscriptionId: id, active: state === 'auto' ? null : state === 'active', by: cliActor(),
         });
         process.stdout.write(`"${r.name}" is ${r.active ? 'active' : 'inactive'}${r.activeOverride === null ? ' (follows its Pax8 status)' : ' (set by hand)'}\n`);
       });

@@ -1,7 +1,7 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { createScheduler } from '../../jobs/runtime.js';
+import { whoAmI } from '../who-am-i.js';
 import { SyncAlreadyRunningError, SyncRefusedError } from '../../jobs/scheduler.js';
 import { SYNC_ENTITIES, type SyncEntity } from '../../tenants/settings.js';
 import { CliFailure, UsageError } from '../errors.js';
@@ -16,14 +16,6 @@ export function parseSyncEntities(list: string | undefined): SyncEntity[] {
     throw new UsageError(`--entities: ${bad.length > 0 ? `unknown ${bad.join(', ')}; ` : ''}use a comma-separated list of ${SYNC_ENTITIES.join(', ')}`);
   }
   return [...new Set(items)] as SyncEntity[];
-}
-
-function whoAmI(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
-  }
 }
 
 export function register(program: Command): void {

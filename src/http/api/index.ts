@@ -7,6 +7,7 @@ import './routes/tax.js';
 import './routes/licensing.js';
 import './routes/actions.js';
 import './routes/invoices.js';
+import './routes/invoice-delivery.js';
 import './routes/recurring.js';
 import './routes/jobs.js';
 import './routes/reconcile.js';

@@ -19,6 +19,7 @@ import { schedulePatchFromForm, scheduleRows } from './sync-settings.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
 import { taxWebRouter } from './tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
+import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -416,6 +417,7 @@ export function webRouter(rt: Runtime): Router {
       : [];
     render(req, res, 'customer', {
       title: customer.name, tenant: { id: p.tenantId }, customer, canEdit,
+      contacts: await maybe(req, 'getBillingContacts', { params: p }),
       monthly: ris.filter((r) => r.frequency === 'monthly'), annual: ris.filter((r) => r.frequency === 'annual'),
       // A customer's tax code is an exemption or a reverse charge (src/tax).
       taxCodes: canEdit ? ((await api(req, 'listTaxCodes', { params: { tenantId: p.tenantId } })).items as Data[]).filter((c) => c.kind !== 'standard') : [],
@@ -563,9 +565,13 @@ export function webRouter(rt: Runtime): Router {
     const list = await api(req, 'listInvoices', { params: p, query: q });
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((i) => i.customerId));
     const role = req.auth!.user.role;
+    const ids = (list.items as Data[]).map((i) => i.id as string);
+    const sent = ids.length === 0 ? null : await maybe(req, 'listLatestInvoiceDeliveries', { params: p, query: { invoiceIds: ids.join(',') } });
+    const delivery = new Map(((sent?.items ?? []) as Data[]).map((d) => [d.invoiceId as string, d]));
     render(req, res, 'invoices', {
       title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
-      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId })),
+      canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null,
+      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null })),
     });
   }));
   router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
@@ -582,6 +588,8 @@ export function webRouter(rt: Runtime): Router {
     render(req, res, 'invoice-view', {
       title: `Invoice ${inv.number}`, tenant: { id: p.tenantId }, inv, customerName: names.get(inv.customerId) ?? inv.customerId,
       canApprove: inv.status === 'draft' && role !== 'client',
+      canSend: inv.status === 'issued' && (role === 'admin' || role === 'finance'),
+      deliveries: (await maybe(req, 'listInvoiceDeliveries', { params: p }))?.items ?? null,
       htmlUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/html`, pdfUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/pdf`,
     });
   }));
@@ -631,6 +639,7 @@ export function webRouter(rt: Runtime): Router {
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
   router.use(usageReviewWebRouter(rt));
+  router.use(invoiceDeliveryWebRouter(rt));
 
   return router;
 }

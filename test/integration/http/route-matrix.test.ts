@@ -56,6 +56,8 @@ const WRITE_STATUS: Record<string, Expected> = {
   setProductGroupTaxCode: { admin: 200, tenantAdmin: 200, finance: 200 },
   deleteTaxCode: { admin: 200, tenantAdmin: 404, finance: 404 }, // removed by the admin before
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
+  setBillingContacts: { admin: 200, tenantAdmin: 200, finance: 200 },
+  sendInvoices: { admin: 202, tenantAdmin: 202, finance: 202 }, // the example's invoice id is no invoice: each answer lists it not_found
   approveInvoice: { admin: 200, tenantAdmin: 409, finance: 409, reviewer: 409 }, // issued by the admin before
   createRecurringInvoice: { admin: 201, tenantAdmin: 201, finance: 201 },
   updateRecurringInvoice: { admin: 200, tenantAdmin: 200, finance: 200 },

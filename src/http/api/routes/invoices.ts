@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Customer, Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../db/entities/index.js';
+import { Customer, Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, type Tenant } from '../../../db/entities/index.js';
 import { approveInvoice } from '../../../invoices/approve.js';
 import { billingDate } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
@@ -10,6 +10,10 @@ import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
 import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { TenantScope } from '../../../db/tenant-scope.js';
+import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
+import { jobQueue } from '../../../jobs/runtime.js';
 import { HttpError, notFound } from '../errors.js';
 import { listQuery, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
@@ -17,6 +21,12 @@ import { ALL_ROLES } from './auth.js';
 import { pageOf } from './data.js';
 
 const FINANCE = ['admin', 'finance'] as const;
+
+/** Invoices just issued go out by e-mail when the tenant sends automatically (settings invoiceDelivery.autoSend). */
+async function sendIfAutomatic(rt: Runtime, tenant: Tenant, invoiceIds: string[]): Promise<void> {
+  const queued = await queueIssuedInvoices(new TenantScope(rt.ds.manager, tenant.id), tenant, invoiceIds, (rt.clock ?? systemClock)());
+  if (queued.some((q) => q.outcome === 'queued')) await jobQueue(rt).queueInvoiceDelivery(tenant.id);
+}
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
 const reviewList = (json: string): string[] => {
@@ -125,6 +135,7 @@ defineRoute({
   async handler({ rt, tenant, body }) {
     const d = billingDate(tenant, body.date, rt.clock ?? systemClock);
     const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock });
+    await sendIfAutomatic(rt, tenant, r.created.filter((c) => c.status === 'issued').map((c) => c.id));
     return { date: r.date, created: r.created as unknown as Array<{ id: string; status: string }>, alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
   },
 });
@@ -138,6 +149,7 @@ defineRoute({
   async handler(ctx) {
     await ownInvoice(ctx);
     await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email);
+    await sendIfAutomatic(ctx.rt, ctx.tenant, [ctx.params.invoiceId]);
     return viewInvoice((await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId }))!);
   },
 });
