@@ -4,7 +4,7 @@ import { Product } from '../db/entities/index.js';
 import type { Pax8Client } from '../pax8/client/pax8-client.js';
 import type { Pricing, Product as Pax8Product } from '../pax8/schemas/product.js';
 import { recurraSku } from '../pax8/sku.js';
-import { checkAborted, type ImportContext } from './context.js';
+import { checkAborted, ImportAborted, type ImportContext } from './context.js';
 
 /** The catalog reads (the threaded client offers only what the subscription listing needs). */
 export type CatalogReader = Pick<Pax8Client, 'products' | 'productPricing'>;
@@ -32,10 +32,22 @@ const sameDecimal = (a: Decimal | null, b: Decimal | null) => (a === null || b =
  * 'none'. Returns the SKUs it counted, so the subscription listing after it does not count them again.
  */
 export async function importCatalog(ctx: ImportContext, client: CatalogReader): Promise<Set<string>> {
+  const counted = new Set<string>();
+  try {
+    await readCatalog(ctx, client, counted);
+  } catch (err) {
+    // The catalog enriches the product sync; the products of the subscriptions are still imported after it. A Pax8
+    // answer without a product list (404: stand-ins that serve only some endpoints) reads as no catalog.
+    if (err instanceof ImportAborted || (err as Error).name === 'AbortError' || ctx.signal?.aborted) throw err;
+    if ((err as { kind?: string }).kind !== 'not_found') ctx.rec.error('products', null, `the Pax8 catalog could not be read: ${(err as Error).message}`, null);
+  }
+  return counted;
+}
+
+async function readCatalog(ctx: ImportContext, client: CatalogReader, counted: Set<string>): Promise<void> {
   const repo = ctx.scope.repo(Product);
   const rows: Row[] = await repo.query('p').select(['p.id', 'p.sku', 'p.category', 'p.retailPrice', 'p.pax8ProductId', 'p.vendorName']).getMany();
   const bySku = new Map(rows.map((r) => [r.sku, r]));
-  const counted = new Set<string>();
   const create = ctx.settings.productImportMode !== 'none';
   const pending: Product[] = [];
   const flush = async () => {
@@ -44,38 +56,40 @@ export async function importCatalog(ctx: ImportContext, client: CatalogReader): 
     await ctx.writes.run(() => repo.insert(batch));
   };
   let done = 0;
-  for await (const item of client.products({ signal: ctx.signal })) {
-    checkAborted(ctx);
-    if (item.error) {
-      ctx.rec.error('products', null, `catalog product: ${item.error.message}`, item.error.raw ?? null);
-      continue;
-    }
-    const product = item.record;
-    const pricing = await readPricing(ctx, client, product.id);
-    for (const entry of pricing) {
-      let sku: string;
-      try {
-        sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: entry.commitmentTerm, billingTerm: entry.billingTerm });
-      } catch {
-        continue; // a billing or commitment term Recurra has no SKU for (src/pax8/sku.ts); the subscription listing notes those it meets
+  try {
+    for await (const item of client.products({ signal: ctx.signal })) {
+      checkAborted(ctx);
+      if (item.error) {
+        ctx.rec.error('products', null, `catalog product: ${item.error.message}`, item.error.raw ?? null);
+        continue;
       }
-      if (counted.has(sku)) continue;
-      counted.add(sku);
-      const retailPrice = firstTierRetailPrice(entry);
-      const category = product.category?.trim().slice(0, 120) || null;
-      const existing = bySku.get(sku);
-      if (existing) await refresh(ctx, existing, product, { category, retailPrice });
-      else if (create) {
-        ctx.rec.count('products', 'created');
-        ctx.rec.plan('products', sku, 'created');
-        pending.push(newProduct(ctx, sku, product, category, retailPrice));
-        if (pending.length >= ctx.batchSize) await flush();
-      } else ctx.rec.count('products', 'skipped');
+      const product = item.record;
+      const pricing = await readPricing(ctx, client, product.id);
+      for (const entry of pricing) {
+        let sku: string;
+        try {
+          sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: entry.commitmentTerm, billingTerm: entry.billingTerm });
+        } catch {
+          continue; // a billing or commitment term Recurra has no SKU for (src/pax8/sku.ts); the subscription listing notes those it meets
+        }
+        if (counted.has(sku)) continue;
+        counted.add(sku);
+        const retailPrice = firstTierRetailPrice(entry);
+        const category = product.category?.trim().slice(0, 120) || null;
+        const existing = bySku.get(sku);
+        if (existing) await refresh(ctx, existing, product, { category, retailPrice });
+        else if (create) {
+          ctx.rec.count('products', 'created');
+          ctx.rec.plan('products', sku, 'created');
+          pending.push(newProduct(ctx, sku, product, category, retailPrice));
+          if (pending.length >= ctx.batchSize) await flush();
+        } else ctx.rec.count('products', 'skipped');
+      }
+      ctx.progress({ entity: 'products', done: ++done, message: 'catalog' });
     }
-    ctx.progress({ entity: 'products', done: ++done, message: 'catalog' });
+  } finally {
+    await flush(); // what was read is written, also when Pax8 fails part-way
   }
-  await flush();
-  return counted;
 }
 
 async function readPricing(ctx: ImportContext, client: CatalogReader, productId: string): Promise<Pricing[]> {
