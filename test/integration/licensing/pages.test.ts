@@ -104,4 +104,21 @@ describe('licensing pages (HTML)', function () {
     expect((await call(app, 'get', view('settings'), { token: clientA.token })).status).to.equal(403);
     expect((await call(app, 'get', view('my'), { token: admin.token })).status).to.equal(403);
   });
+
+  it('a client pages through the whole catalog and searches it by name, vendor or category (issue 23)', async () => {
+    const env = { ds: app.ds, sb, tenant } as unknown as LicensingEnv;
+    for (let i = 0; i < 60; i++) await addProduct(env, { name: `Catalog item ${String(i).padStart(2, '0')}`, vendorName: i % 2 ? 'Wasabi' : 'Dropsuite', category: i % 3 ? 'Storage' : 'Email security', retailPrice: `${i}.50` });
+    const first = await call(app, 'get', view('my'), { token: clientA.token });
+    expect(first.text).to.include('61 products');
+    expect((first.text.match(/<tr><td>(★ )?[^<]*<\/td><td>/g) ?? []).length, 'one page').to.be.at.most(50);
+    const second = await call(app, 'get', `${view('my')}?page=1`, { token: clientA.token });
+    expect(second.text).to.include('Catalog item 59');
+    expect(first.text).to.not.include('Catalog item 59');
+    const found = await call(app, 'get', `${view('my')}?q=${encodeURIComponent('email SEC')}`, { token: clientA.token });
+    expect(found.text).to.include('20 products');
+    expect(found.text).to.include('Catalog item 03').and.not.include('Catalog item 01');
+    const byVendor = await call(app, 'get', `${view('my')}?q=wasabi`, { token: clientA.token });
+    expect(byVendor.text).to.include('30 products');
+    expect(found.text).to.not.include('Hidden Thing');
+  });
 });
