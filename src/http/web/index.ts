@@ -15,7 +15,7 @@ import { fromThisSite, urlOrNull } from '../same-origin.js';
 import { layoutContext, pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
-import { schedulePatchFromForm, scheduleRows } from './sync-settings.js';
+import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';
 import { taxWebRouter } from './tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
@@ -236,7 +236,7 @@ export function webRouter(rt: Runtime): Router {
     const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
     render(req, res, 'integration', {
-      title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: jobs?.items ?? [],
+      title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: withScheduleWords(jobs?.items ?? []),
       partnerCompany: await partnerCompanyView(req, tenant), sync: await syncView(req, tenant),
     });
   }));

@@ -68,3 +68,8 @@ export function schedulePatchFromForm(body: Record<string, unknown>): { schedule
   const scheduledEntities = SYNC_ENTITIES.filter((e) => field(e, 'scheduled') === 'on' || field(e, 'scheduled') === 'true');
   return { schedule, imports: { scheduledEntities } };
 }
+
+/** The Jobs table's rows with each recurring job's schedule in words (the cron stays in the tooltip). */
+export function withScheduleWords<T extends { repeatInterval?: string | null }>(jobs: T[]): Array<T & { scheduleWords: string }> {
+  return jobs.map((j) => ({ ...j, scheduleWords: j.repeatInterval ? describeSchedule(j.repeatInterval) : '' }));
+}
