@@ -1,10 +1,11 @@
 /**
- * npm run bench:invoices — on SQLite (a temporary file) and MariaDB: N recurring invoices with L lines each (one
- * subscription per line), a share of the subscriptions changing during January. Prints the daily-pass time
- * (catching up January day by day, then composing the upcoming February invoices), the invoice-run time for 1 February (N invoices; once with one transaction per
- * invoice when BENCH_SINGLE=1, and with the default groups), and in
- * the same run the time of a raw bulk insert of the same number of invoice lines (with random ids, and with the
- * time-ordered ids the run writes), with the ratio against the faster of the two (target ≤ 3) and the load average.
+ * npm run bench:invoices — month-end billing, on SQLite (a temporary file) and MariaDB: N recurring invoices with L
+ * lines each (one subscription per line), a share of the subscriptions changing during January. Prints the daily
+ * pass catching up January to the 30th, the eve pass alone (31 January: composes and writes the upcoming 1 February
+ * invoices), the invoice run of 1 February (issuing them), eve + run, and, timed in the same run, an independent floor
+ * of writing the same lines (./write-floor.ts: LOAD DATA LOCAL INFILE on MariaDB, a prepared better-sqlite3 insert in
+ * one transaction on SQLite) with the ratio eve + run / floor (target ≤ 3), the daily pass of a day without changes
+ * (target < 1 s at the default size), and the load average. Figures: docs/benchmarks.md.
  * Env: BENCH_RECURRING_INVOICES (10000), BENCH_LINES (10), BENCH_CHANGE_SHARE (0.05),
  * BENCH_DB (both | sqlite | mariadb), BENCH_SINGLE (0), BENCH_BATCH (invoices per transaction, default DEFAULT_BATCH_SIZE), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench),
  * BENCH_CPU_PROFILE (a file: CPU profile of the timed run).
@@ -30,6 +31,7 @@ import { runDailyPass } from '../../src/invoices/daily-pass.js';
 import { timeOrderedId } from '../../src/db/row-ids.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
 import { freshDatabase, insertTenant } from '../support/database.js';
+import { writeFloor } from './write-floor.js';
 
 const N = Number(process.env.BENCH_RECURRING_INVOICES ?? 10000);
 const L = Number(process.env.BENCH_LINES ?? 10);
@@ -108,7 +110,7 @@ async function seed(ds: DataSource, tenantId: string): Promise<{ changing: numbe
       lines.push({
         id: lineId, recurringInvoiceId: riId, position: k, description: `Product ${k}`, productId: null, timing: 'advance',
         priceMode: k % 2 === 0 ? 'own' : 'follow', unitPrice: k % 2 === 0 ? new Decimal('15.00') : null, cost: null,
-        prorata: k % 3 === 0 ? 'increases_only' : 'from_change_date', reviewRequired: false, usageSummaryId: null,
+        prorata: k % 3 === 0 ? 'increases_only' : 'from_change_date', reviewRequired: false, usageSummaryId: null, costMode: 'follow',
         currentQuantity: new Decimal(quantity), quantityDate: '2025-12-15', ...stamp,
       });
       links.push({ id: randomUUID(), recurringInvoiceId: riId, lineId, subscriptionId: subId, position: 0, freeQuantity: new Decimal(0), minimumQuantity: new Decimal(0), ...stamp });
@@ -125,8 +127,8 @@ async function seed(ds: DataSource, tenantId: string): Promise<{ changing: numbe
 }
 
 /**
- * The baseline: the same number of invoice lines as plain multi-row INSERTs (the writer's own bulk path), one transaction.
- * `newId` makes the row ids: random v4 (the original baseline) or the time-ordered ids the invoice run itself writes.
+ * The same number of invoice lines as plain multi-row INSERTs (the application's own bulk path), one transaction: printed
+ * beside the floor, not the floor itself. `newId` makes the row ids (the run writes time-ordered ones).
  */
 async function rawInsert(ds: DataSource, tenantId: string, count: number, newId: () => string = randomUUID): Promise<number> {
   const now = new Date();
@@ -150,9 +152,14 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     const { changing } = await seed(ds, tenant.id);
     const seedMs = performance.now() - s0;
 
+    // January caught up to the 30th (nothing due the next day, so nothing composed), then the eve: the pass of
+    // 31 January, which composes and writes the upcoming 1 February invoices; then the run issues them.
     const d0 = performance.now();
-    const daily = await runDailyPass(ds, tenant.id, '2026-01-31');
-    const dailyMs = performance.now() - d0;
+    const catchUp = await runDailyPass(ds, tenant.id, '2026-01-30');
+    const catchUpMs = performance.now() - d0;
+    const e0 = performance.now();
+    const eve = await runDailyPass(ds, tenant.id, '2026-01-31');
+    const eveMs = performance.now() - e0;
 
     // The same invoice run twice: one transaction per invoice, then the default groups; undone in between (untimed).
     const timedRun = async (batchSize: number) => {
@@ -174,21 +181,32 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
     const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
     const run = grouped.run;
     const runMs = grouped.ms;
-    const rawMs = await rawInsert(ds, tenant.id, lineCount);
-    // The same insert with the ids the run writes (time-ordered: appends to the primary-key index), so the run's own id
-    // scheme is not an advantage the baseline lacks; the ratio is reported against the faster of the two.
-    const rawOrderedMs = await rawInsert(ds, tenant.id, lineCount, timeOrderedId);
-    const baseMs = Math.min(rawMs, rawOrderedMs);
+
+    // An ordinary day: 1 February's pass (untimed; the invoice date), then 2 February's, a day without any change.
+    await runDailyPass(ds, tenant.id, '2026-02-01');
+    const q0 = performance.now();
+    const quiet = await runDailyPass(ds, tenant.id, '2026-02-02');
+    const quietMs = performance.now() - q0;
+
+    // The floor: the same lines written again through the database's own fastest client path, in this run.
+    const floor = await writeFloor(ds, tenant.id, MARIADB_URL);
+    if (floor.rows !== lineCount) throw new Error(`floor wrote ${floor.rows} lines, the run ${lineCount}`);
+    // The application's own multi-row insert of as many lines (time-ordered ids, as the run writes), for comparison.
+    const ownMs = await rawInsert(ds, tenant.id, lineCount, timeOrderedId);
+    const billingMs = eveMs + runMs;
 
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
     console.log(`  seed                         ${s(seedMs)}`);
-    console.log(`  daily pass (31 days caught up) ${s(dailyMs)}  (${(dailyMs / daily.days.length).toFixed(0)} ms/day; ${daily.lineChanges} quantity changes, ${daily.adjustmentsCreated} adjustments; then ${daily.upcomingPrepared} upcoming invoices composed)`);
-    if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}  (ratio to the raw insert ${(single.ms / baseMs).toFixed(2)})`);
+    console.log(`  daily pass catch-up 2026-01-01..30  ${s(catchUpMs)}  (${(catchUpMs / Math.max(1, catchUp.days.length)).toFixed(0)} ms/day; ${catchUp.lineChanges} quantity changes, ${catchUp.adjustmentsCreated} adjustments)`);
+    console.log(`  eve pass 2026-01-31          ${s(eveMs)}  (${eve.upcomingPrepared} upcoming invoices composed and written, ${eve.lineChanges} quantity changes)`);
+    if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}`);
     console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${run.fromUpcoming} of them issued from upcoming invoices; ${lineCount} invoice lines)`);
-    console.log(`  daily pass + invoice run  ${s(dailyMs + runMs)}`);
-    console.log(`  raw bulk insert of ${lineCount} invoice lines  ${s(rawMs)} (random ids)  ${s(rawOrderedMs)} (time-ordered ids)`);
-    console.log(`  ratio invoice run / raw insert: ${(runMs / baseMs).toFixed(2)} (target ≤ 3; against the random-id insert alone ${(runMs / rawMs).toFixed(2)})`);
+    console.log(`  eve + run                    ${s(billingMs)}`);
+    console.log(`  floor: ${floor.how} of the same ${floor.rows} invoice lines  ${s(floor.ms)}`);
+    console.log(`  own multi-row insert (bulkInsert) of ${lineCount} invoice lines  ${s(ownMs)}`);
+    console.log(`  ratio eve + run / floor: ${(billingMs / floor.ms).toFixed(2)} (target ≤ 3); run alone / floor ${(runMs / floor.ms).toFixed(2)}`);
+    console.log(`  daily pass of a day without changes (2026-02-02)  ${s(quietMs)} (target < 1 s; ${quiet.lineChanges} quantity changes, ${quiet.upcomingPrepared} upcoming composed)`);
     console.log(`  ${await environmentNote(ds)}`);
   } finally {
     await ds.destroy();

@@ -54,11 +54,14 @@ export const BENCHES: Bench[] = [
     env: { BENCH_RECURRING_INVOICES: '200' },
     sections: DATABASES,
     figures: [
-      { name: 'daily pass', re: /^\s+daily pass \(31 days caught up\) (\S+) s/m },
+      { name: 'daily pass catch-up', re: /^\s+daily pass catch-up \S+\s+(\S+) s/m },
+      { name: 'eve pass alone', re: /^\s+eve pass \S+\s+(\S+) s\s+\((\d+) upcoming invoices/m },
       { name: 'invoice run', re: /^\s+invoice run 2026-02-01, groups of \d+\s+(\S+) s/m },
-      { name: 'daily pass + invoice run', re: /^\s+daily pass \+ invoice run\s+(\S+) s/m },
-      { name: 'raw bulk insert', re: /^\s+raw bulk insert of \d+ invoice lines\s+(\S+) s \(random ids\)\s+(\S+) s/m },
-      { name: 'ratio run/raw insert beside its target', re: /^\s+ratio invoice run \/ raw insert: (\S+) \(target [^;)]*\d/m },
+      { name: 'eve + run', re: /^\s+eve \+ run\s+(\S+) s/m },
+      { name: 'floor of writing the same lines', re: /^\s+floor: .* of the same (\d+) invoice lines\s+(\S+) s$/m },
+      { name: 'own multi-row insert', re: /^\s+own multi-row insert \(bulkInsert\) of \d+ invoice lines\s+(\S+) s/m },
+      { name: 'ratio eve + run / floor beside its target', re: /^\s+ratio eve \+ run \/ floor: (\S+) \(target [^;)]*\d/m },
+      { name: 'daily pass of a day without changes beside its target', re: /^\s+daily pass of a day without changes \(\S+\)\s+(\S+) s \(target [^;)]*\d/m },
     ],
   },
   {
