@@ -14,14 +14,17 @@
  * same process, so measure memory with one database per run.
  *   4. the next day's sync (the sandbox clock one day on): usage asks only for what can still change
  *      (src/imports/usage-plan.ts).
- * Prints full-import time, bare time, their ratio (target <= 1.5), re-import time and rows written, the
+ * Prints full-import time, bare time, their ratio (target <= 1.3), re-import time and rows written, the
  * importer's peak RSS (target <= 400 MB), and the Pax8 requests of the full import and of the next day's sync per
  * entity, as the sandbox counted them (target: the next day's sync at most 12,000 at full size).
  * BENCH_RATE_LIMITED=1 adds a sync one more day on with the sandbox enforcing 1,000 requests a minute and the import
  * paced as in production: its wall time against its request floor (requests / 1,000 a minute; target <= 1.1). At full
  * size that takes about 10 minutes per database.
  *
- * Sizes: BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
+ * Sizes: BENCH_SCALE=10k|100k|1m (subscriptions; default 100k, the sizes above; companies 1 per 20 subscriptions, usage
+ * summaries 1 per 50), or each of BENCH_COMPANIES, BENCH_SUBSCRIPTIONS, BENCH_USAGE; BENCH_DB=sqlite|mariadb|both (default both).
+ * Targets (issue 26): import / bare <= 1.3 at 100k, peak RSS <= 400 MB at every size, the 1m import at most 11x the 100k
+ * one (BENCH_TIME_100K=seconds of a 100k run on the same database prints the multiple). Figures: docs/benchmarks.md.
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
  * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
  */
@@ -47,9 +50,20 @@ import { TenantService } from '../../src/tenants/service.js';
 import { freshDatabase, ensureMariaDbDatabase } from '../support/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 5000);
-const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100_000);
-const USAGE = Number(process.env.BENCH_USAGE ?? 2000);
+/** BENCH_SCALE: the data set's size by its subscriptions; companies (1 per 20) and usage summaries (1 per 50) in proportion. */
+const SCALES: Record<string, number> = { '10k': 10_000, '100k': 100_000, '1m': 1_000_000 };
+const SCALE = (process.env.BENCH_SCALE ?? '100k').toLowerCase();
+if (!(SCALE in SCALES)) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')}, got "${process.env.BENCH_SCALE}"`);
+const SCALED = SCALES[SCALE]!;
+/** The size as printed: the scale's name, or "custom" when a size is set on its own. */
+const SIZE_NAME = process.env.BENCH_COMPANIES || process.env.BENCH_SUBSCRIPTIONS || process.env.BENCH_USAGE ? 'custom' : SCALE;
+const COMPANIES = Number(process.env.BENCH_COMPANIES ?? SCALED / 20);
+const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? SCALED);
+const USAGE = Number(process.env.BENCH_USAGE ?? SCALED / 50);
+/** BENCH_TIME_100K: seconds of a 100k full import on the same database and machine, to print this size's multiple of it. */
+const TIME_100K = process.env.BENCH_TIME_100K ? Number(process.env.BENCH_TIME_100K) : null;
+const RATIO_TARGET = 1.3;
+const RSS_TARGET_MB = 400;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WHICH = (process.env.BENCH_DB ?? 'both').toLowerCase();
 const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
@@ -348,9 +362,11 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     `  imported: ${c.customers?.created ?? 0} customers, ${c.subscriptions?.created ?? 0} subscriptions, ${c.products?.created ?? 0} products, ${c.usage?.created ?? 0} usage summaries (${[...before.entries()].map(([t, n]) => `${t} ${n}`).join(', ')}); status ${full.status}`,
     `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')}); ${fullCpu}`,
     `  bare client, same endpoints: before the import ${fmt(bareBefore.ms)} (${bareBefore.steps}); after it ${fmt(bare.ms)} (${bare.requests} requests; ${bare.steps}); ${bareCpu}`,
-    `  ratio:                  ${(fullMs / ((bareBefore.ms + bare.ms) / 2)).toFixed(2)} against their mean (target <= 1.5); ${(fullMs / bareBefore.ms).toFixed(2)} / ${(fullMs / bare.ms).toFixed(2)} against before / after`,
+    `  ratio:                  ${(fullMs / ((bareBefore.ms + bare.ms) / 2)).toFixed(2)} against their mean (target <= ${RATIO_TARGET} at 100k); ${(fullMs / bareBefore.ms).toFixed(2)} / ${(fullMs / bare.ms).toFixed(2)} against before / after`,
     `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
-    `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= 400 MB; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+    `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= ${RSS_TARGET_MB} MB at every size; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+    `  ${`scale ${SIZE_NAME}:`.padEnd(24)}full import ${fmt(fullMs)} for ${SUBSCRIPTIONS} subscriptions, ${(fullMs / (SUBSCRIPTIONS / 1000)).toFixed(0)} ms per 1,000 `
+      + `(target: 1m at most 11x the 100k time${TIME_100K === null ? '; set BENCH_TIME_100K to print the multiple' : `; ${(fullMs / 1000 / TIME_100K).toFixed(2)}x the 100k time of ${TIME_100K} s`})`,
     `  requests, full import ${sb.now.slice(0, 10)}:     ${fullCounted.text}`,
     `  requests, next day's sync ${nextDay.slice(0, 10)}: ${nextCounted.text} (target <= ${NEXT_DAY_TARGET})`,
     `  next day's sync:        ${fmt(nextMs)} (${steps.get('bench:next-day')}), rows written ${nextWritten}; usage days asked for ${next.details.usageReads?.days ?? '?'}; status ${next.status}`,
@@ -362,7 +378,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
 
 async function main(): Promise<void> {
   limitHeapGrowth(); // as `recurra import` does
-  process.stdout.write(`Import benchmark: ${COMPANIES} companies, ${SUBSCRIPTIONS} subscriptions, ${USAGE} usage summaries x 30 days of lines; ${CONCURRENCY} requests in flight\n`);
+  process.stdout.write(`Import benchmark (BENCH_SCALE ${SIZE_NAME}): ${COMPANIES} companies, ${SUBSCRIPTIONS} subscriptions, ${USAGE} usage summaries x 30 days of lines; ${CONCURRENCY} requests in flight\n`);
   const sb = await startSandboxProcess();
   try {
     // The sandbox renders each record's JSON once and caches it, so the first pass over it costs the sandbox more

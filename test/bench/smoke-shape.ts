@@ -41,6 +41,7 @@ export const BENCHES: Bench[] = [
       { name: 'ratio import/bare beside its target', re: /^\s+ratio:\s+(\S+) against their mean \(target [^)]*\d[^)]*\)/m },
       { name: 'unchanged re-import and rows written beside the target', re: /^\s+unchanged re-import:\s+(\S+) s .*rows written (\S+) \(target [^)]*\d[^)]*\)/m },
       { name: 'peak RSS beside its target', re: /^\s+peak memory \(RSS\):\s+(\S+) MB \(target [^;)]*\d/m },
+      { name: 'time at this scale beside the linear-growth target', re: /^\s+scale \S+\s*:\s+full import (\S+) s for (\d+) subscriptions, (\d+) ms per 1,000 \(target:? [^)]*\d/m },
       { name: 'requests of the full import per entity', re: /^\s+requests, full import \S+:\s+customers (\d+), subscriptions (\d+), usage (\d+) .*; total (\d+)/m },
       {
         name: 'requests of the next day\'s sync per entity beside the target',
