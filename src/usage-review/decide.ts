@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { AppError, fieldError } from '../common/app-error.js';
 import { AuditEvent, UsageMonthlyCharge, UsageReview, UsageSummary } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { Clock } from '../common/clock.js';
 import { statusOf, type ReviewStatus } from './queue.js';
 
-export class UsageReviewError extends Error {
+/** invalid names the decision's field at fault (body.<field>, default body.decision). */
+export class UsageReviewError extends AppError {
   override name = 'UsageReviewError';
-  constructor(message: string, readonly code: 'not_found' | 'invalid', readonly field?: string) {
-    super(message);
+  constructor(message: string, override readonly code: 'not_found' | 'invalid', readonly field?: string) {
+    const path = `body.${field ?? 'decision'}`;
+    super(code, message, code === 'invalid' ? { fields: fieldError(path, message), publicMessage: `invalid request: ${path}: ${message}` } : {});
   }
 }
 

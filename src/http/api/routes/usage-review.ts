@@ -4,10 +4,10 @@ import { UsageSummary } from '../../../db/entities/index.js';
 import { systemClock } from '../../../common/clock.js';
 import { TenantService } from '../../../tenants/service.js';
 import { customerMonthlyChart, dailyUsageChart, revenueMarginChart } from '../../../usage-review/charts.js';
-import { decideUsage, UsageReviewError } from '../../../usage-review/decide.js';
+import { decideUsage } from '../../../usage-review/decide.js';
 import { FLAG_KINDS } from '../../../usage-review/flags.js';
 import { latestUsageMonth, loadQueue } from '../../../usage-review/queue.js';
-import { notFound, validationError } from '../errors.js';
+import { notFound } from '../errors.js';
 import { MAX_PAGE_SIZE, paged, pageSchema, queryBool } from '../paging.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 
@@ -31,14 +31,6 @@ const rowSchema = z.object({
   charges: z.string(), previousCharges: z.string().nullable(), changePercent: z.string().nullable(), flags: z.array(flagSchema),
   status: z.enum(['pending', 'approved', 'adjusted', 'changed']), decision: decisionSchema.nullable(), billedCharges: z.string(),
 });
-
-const reviewError = (err: unknown): never => {
-  if (err instanceof UsageReviewError) {
-    if (err.code === 'not_found') throw notFound(err.message);
-    throw validationError([{ path: `body.${err.field ?? 'decision'}`, message: err.message }]);
-  }
-  throw err;
-};
 
 defineRoute({
   id: 'listUsageReview', method: 'get', path: '/tenants/:tenantId/usage-review', tag: 'Usage review', roles: READERS,
@@ -79,7 +71,7 @@ defineRoute({
     return decideUsage(scope, { id: auth.user.id, email: auth.user.email }, {
       summaryId: params.summaryId, month: body.month, decision: body.decision,
       adjustedCharges: body.adjustedCharges ? new Decimal(body.adjustedCharges) : null, note: body.note ?? null,
-    }, rt.clock ?? systemClock).catch(reviewError);
+    }, rt.clock ?? systemClock);
   },
 });
 
