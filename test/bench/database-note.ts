@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 /**
  * What a benchmark's figures depend on besides the code: the database server and its cache, and the machine's load.
  * InnoDB's default 128 MB buffer pool is smaller than the benchmarks' data (~600 MB for bench:invoices), so with it
- * every run reads from disk (O_DIRECT); the README says which size the published figures used.
+ * every run reads from disk (O_DIRECT); docs/benchmarks.md says which size the published figures used.
  */
 export async function environmentNote(ds: DataSource): Promise<string> {
   const load = `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs`;

@@ -3,7 +3,7 @@
  * after another through its own `npm run bench:<name>`, so none can rot unnoticed. Checks the SHAPE of what each
  * prints: every figure line is present (once per database where the bench runs on both), its figures are numbers and
  * the target is printed beside it. Figures are never compared with their targets: at this size, on a shared CI
- * machine, they mean nothing; the full-size runs in the README do. Exits non-zero, saying which bench and which
+ * machine, they mean nothing; the full-size runs in docs/benchmarks.md do. Exits non-zero, saying which bench and which
  * line, when a bench crashes, hangs past the timeout, or leaves a figure out. A benchmark that changes what it prints
  * updates its entry below; a new benchmark adds one (a *.bench.ts without an entry fails the run).
  * The sizes and the expected lines are in ./smoke-shape.ts. A database named recurra_bench_smoke* is dropped first, so the
