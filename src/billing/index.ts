@@ -11,5 +11,6 @@ export * from './prorata.js';
 export * from './arrears.js';
 export * from './usage.js';
 export * from './invoice.js';
+export { LINE_KINDS, isLineKind, unreachable } from './line-kinds.js';
 export * from './simulate.js';
 export { localDateOf, isTimeZone } from './localdate.js';

@@ -10,7 +10,9 @@ import { prorataAdjustments } from './prorata.js';
 import { lineQuantityOn, linkQuantitiesOn, type LinkQuantity } from './quantity.js';
 import { usageSnapshotsFor } from './usage.js';
 
-export type LineKind = 'recurring' | 'arrears' | 'usage' | 'prorata';
+import type { LineKind } from './line-kinds.js';
+
+export type { LineKind };
 
 /** Where a line's figures come from. */
 export interface LineProvenance {

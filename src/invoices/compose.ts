@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
-import { buildInvoice } from '../billing/invoice.js';
+import { buildInvoice, type LineKind } from '../billing/invoice.js';
 import { previousPeriod } from '../billing/periods.js';
 import { lineTax, roundMoney, type Exact } from '../billing/money.js';
 import type { TaxKind } from '../billing/tax.js';
@@ -18,7 +18,7 @@ import { costOf, unitCostFor } from './line-cost.js';
 export interface ComposedLine {
   recurringInvoiceLineId: string | null;
   adjustmentId: string | null;
-  kind: string;
+  kind: LineKind;
   description: string;
   from: CalendarDate;
   to: CalendarDate;

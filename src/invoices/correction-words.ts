@@ -2,12 +2,13 @@ import type { Decimal } from 'decimal.js';
 import type { CorrectionFactors, QuantityDifference } from '../billing/correction.js';
 import { dateParts, type CalendarDate } from '../billing/dates.js';
 import { dec } from '../billing/decimal.js';
+import type { LineKind } from '../billing/line-kinds.js';
 import { dateRange, formatMoney, formatQuantity, formatUnitPrice, longDate } from './words.js';
 
 /** The facts a late correction carries in its provenance (`correction`), from which its words are built. */
 export interface CorrectionFacts {
   /** recurring: the period's in-advance charge; prorata: the adjustment of `date`; arrears: the period's arrears charge. */
-  item: 'recurring' | 'prorata' | 'arrears';
+  item: Exclude<LineKind, 'usage'>;
   /** The invoice the item was (or should have been) billed on. */
   corrects: { invoiceId: string; number: number | null; invoiceDate: CalendarDate };
   period: { start: CalendarDate; end: CalendarDate };

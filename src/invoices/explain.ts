@@ -1,5 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { dec } from '../billing/decimal.js';
+import { unreachable } from '../billing/line-kinds.js';
 import { roundRatio } from '../billing/money.js';
 import { Invoice, type InvoiceLine } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
@@ -69,30 +70,36 @@ function explainLine(line: InvoiceLine, currency: string, names: Map<string, str
   const unitPrice = formatUnitPrice(dec(line.unitPrice.toString()), currency);
   const quantity = formatQuantity(dec(line.quantity.toString()));
   const out: string[] = [`${index}. ${line.description} — ${moneyText(dec(line.amount.toString()), currency)}`];
-  if (line.kind === 'recurring') {
-    out.push(`   Billed in advance for ${dateRange(line.fromDate, line.toDate)}: quantity ${quantity} on ${longDate(line.fromDate)} × ${unitPrice} = ${amount}.`);
-    for (const l of p.quantities?.[0]?.links ?? []) {
-      out.push(`   - subscription ${subName(names, l.subscription)}: ${l.active ? `active, quantity ${l.quantity}` : 'not active'}, counts ${l.billable} (after free and minimum quantities).`);
-    }
-  } else if (line.kind === 'arrears') {
-    out.push(`   Billed in arrears for ${dateRange(line.fromDate, line.toDate)}, by the day: ${unitPrice} × the quantity on each day ÷ the ${p.factor?.periodDays ?? ''} days of the period.`.replace(' the  days', ' the days'));
-    for (const q of p.quantities ?? []) out.push(`   - ${dateRange(q.from, q.to)}: quantity ${q.quantity}.`);
-    out.push(`   Average quantity ${quantity}.`);
-    if (p.prorataIgnored) out.push(`   The line's pro-rata option (${p.prorataIgnored.replace(/_/g, ' ')}) is ignored: an arrears line is billed by the day already.`);
-  } else if (line.kind === 'usage') {
-    out.push(p.usage?.final === false
-      ? `   Usage for ${dateRange(line.fromDate, line.toDate)}: the charges so far, quantity 1 — not the final charges: the month was not over when the invoice was run (${p.usage.capturedBy ?? 'before its end'}).`
-      : `   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
-  } else if (line.kind === 'prorata' && p.correction) {
-    out.push(...correctionWords(p.correction, line, currency, numbers));
-  } else if (line.kind === 'prorata') {
-    const a = p.adjustment;
-    const f = p.factor;
-    if (a && f) {
-      const credit = dec(line.quantity.toString()).isNegative();
-      out.push(`   Pro-rata (${(p.rule ?? '').replace(/^pro-rata ([a-z_]+).*$/, '$1').replace(/_/g, ' ')}): on ${longDate(line.fromDate)} the quantity went from ${a.quantityBefore} to ${a.quantityAfter}${a.highWaterMark !== undefined ? ` (highest already billed this period: ${a.highWaterMark})` : ''}.`);
-      out.push(`   ${credit ? 'Credit' : 'Charge'} for the ${f.days} remaining of ${f.periodDays} days (${dateRange(line.fromDate, line.toDate)}): ${quantity} × ${unitPrice} × ${f.days}/${f.periodDays} = ${amount}.`);
-    }
+  switch (line.kind) {
+    case 'recurring':
+      out.push(`   Billed in advance for ${dateRange(line.fromDate, line.toDate)}: quantity ${quantity} on ${longDate(line.fromDate)} × ${unitPrice} = ${amount}.`);
+      for (const l of p.quantities?.[0]?.links ?? []) {
+        out.push(`   - subscription ${subName(names, l.subscription)}: ${l.active ? `active, quantity ${l.quantity}` : 'not active'}, counts ${l.billable} (after free and minimum quantities).`);
+      }
+      break;
+    case 'arrears':
+      out.push(`   Billed in arrears for ${dateRange(line.fromDate, line.toDate)}, by the day: ${unitPrice} × the quantity on each day ÷ the ${p.factor?.periodDays ?? ''} days of the period.`.replace(' the  days', ' the days'));
+      for (const q of p.quantities ?? []) out.push(`   - ${dateRange(q.from, q.to)}: quantity ${q.quantity}.`);
+      out.push(`   Average quantity ${quantity}.`);
+      if (p.prorataIgnored) out.push(`   The line's pro-rata option (${p.prorataIgnored.replace(/_/g, ' ')}) is ignored: an arrears line is billed by the day already.`);
+      break;
+    case 'usage':
+      out.push(p.usage?.final === false
+        ? `   Usage for ${dateRange(line.fromDate, line.toDate)}: the charges so far, quantity 1 — not the final charges: the month was not over when the invoice was run (${p.usage.capturedBy ?? 'before its end'}).`
+        : `   Usage for ${dateRange(line.fromDate, line.toDate)}: the month's final charges, quantity 1.`);
+      break;
+    case 'prorata':
+      if (p.correction) out.push(...correctionWords(p.correction, line, currency, numbers));
+      else if (p.adjustment && p.factor) {
+        const a = p.adjustment;
+        const f = p.factor;
+        const credit = dec(line.quantity.toString()).isNegative();
+        out.push(`   Pro-rata (${(p.rule ?? '').replace(/^pro-rata ([a-z_]+).*$/, '$1').replace(/_/g, ' ')}): on ${longDate(line.fromDate)} the quantity went from ${a.quantityBefore} to ${a.quantityAfter}${a.highWaterMark !== undefined ? ` (highest already billed this period: ${a.highWaterMark})` : ''}.`);
+        out.push(`   ${credit ? 'Credit' : 'Charge'} for the ${f.days} remaining of ${f.periodDays} days (${dateRange(line.fromDate, line.toDate)}): ${quantity} × ${unitPrice} × ${f.days}/${f.periodDays} = ${amount}.`);
+      }
+      break;
+    default:
+      unreachable(line.kind, 'line kind');
   }
   out.push(`   ${priceWords(p, names, unitPrice)}${exactWords(p, amount)}`);
   if (p.rule) out.push(`   Rule: ${p.rule}.`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import type { DataSource } from 'typeorm';
 import { dec } from '../billing/decimal.js';
+import { unreachable } from '../billing/line-kinds.js';
 import { invoiceNumberText, loadInvoiceDocument, type InvoiceDocument } from './queries.js';
 import { invoiceTaxLabel, lineTaxFacts, lineTaxText, reverseChargeNote } from './tax-words.js';
 import { invoiceTerms, termsText } from './terms.js';
@@ -49,11 +50,10 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
       // A pro-rata line's description is already a sentence ("Seats: 5 more from …"); show the line name and the words.
       // A correction's reads "Correction to INV-… (January 2026): Seats went from …": the reference, then the words.
       const [name, ...rest] = l.description.split(': ');
-      const usageFinal = l.kind !== 'usage' || (JSON.parse(l.provenanceJson) as { usage?: { final?: boolean } }).usage?.final !== false;
       return {
         kind: correction ? 'correction' : l.kind,
         description: correction ? name : prorata ? `${name} (pro-rata adjustment)` : l.description,
-        words: prorata ? rest.join(': ') : l.kind === 'usage' ? (usageFinal ? 'usage: final charges of the month' : 'usage: charges so far (the month was not over; not final)') : l.kind === 'arrears' ? 'in arrears, by the day (average quantity)' : '',
+        words: lineWords(l, rest.join(': ')),
         period: dateRange(l.fromDate, l.toDate),
         quantity: formatQuantity(dec(l.quantity.toString())),
         unitPrice: formatUnitPrice(dec(l.unitPrice.toString()), c),
@@ -68,6 +68,19 @@ export function invoiceView(doc: InvoiceDocument): Record<string, unknown> {
     taxNote: reverseChargeNote(doc.lines.map((l) => lineTaxFacts(l, inv.taxRate))) ?? '',
     total: moneyText(dec(inv.total.toString()), c),
   };
+}
+
+/** The words under a line's description, by its kind (a pro-rata line's are the rest of its description). */
+function lineWords(l: InvoiceDocument['lines'][number], prorataWords: string): string {
+  switch (l.kind) {
+    case 'prorata': return prorataWords;
+    case 'usage':
+      return (JSON.parse(l.provenanceJson) as { usage?: { final?: boolean } }).usage?.final !== false
+        ? 'usage: final charges of the month' : 'usage: charges so far (the month was not over; not final)';
+    case 'arrears': return 'in arrears, by the day (average quantity)';
+    case 'recurring': return '';
+    default: return unreachable(l.kind, 'line kind');
+  }
 }
 
 export function renderInvoiceDocument(doc: InvoiceDocument): string {

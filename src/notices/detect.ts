@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { IsNull, Or } from 'typeorm';
+import { Equal, IsNull, Or } from 'typeorm';
 import {
   ChangeNotice, Customer, LicensingNotice, NoticeDelivery, Subscription, SubscriptionChange, SubscriptionWatch, User,
   type ChangeKind, type NoticeChannel, type Tenant,
@@ -126,7 +126,7 @@ export async function channelsFor(scope: TenantScope, tenant: Tenant): Promise<N
 }
 
 export async function adminUsers(scope: TenantScope, tenant: Tenant): Promise<User[]> {
-  return scope.manager.find(User, { where: { role: 'admin', disabled: false, tenantId: Or(IsNull(), tenant.id as never) as never } });
+  return scope.manager.find(User, { where: { role: 'admin', disabled: false, tenantId: Or(IsNull(), Equal(tenant.id)) } });
 }
 
 /** Runs detection for one tenant. Safe to run concurrently and repeatedly. */

@@ -1,6 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import { Entity } from 'typeorm';
 import { BoolColumn, DateColumn, DecimalColumn, IdColumn, InstantColumn, IntColumn, JsonTextColumn, TextColumn } from '../columns.js';
+import type { LineKind } from '../../billing/line-kinds.js';
 import { TenantOwnedEntity } from './tenant-owned.js';
 
 export type InvoiceStatus = 'draft' | 'issued';
@@ -40,8 +41,8 @@ export class InvoiceLine extends TenantOwnedEntity {
   @IntColumn() position: number;
   @IdColumn({ nullable: true }) recurringInvoiceLineId: string | null;
   @IdColumn({ nullable: true }) adjustmentId: string | null;
-  /** 'recurring', 'arrears', 'usage' or 'prorata'. */
-  @TextColumn(20) kind: string;
+  /** One of LINE_KINDS (src/billing/line-kinds.ts). */
+  @TextColumn(20) kind: LineKind;
   @TextColumn(255) description: string;
   @DateColumn() fromDate: string;
   @DateColumn() toDate: string;

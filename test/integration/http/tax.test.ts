@@ -66,7 +66,7 @@ describe('tax settings: API, web and CLI', function () {
       reviewJson: '[]', issuedAt: now, approvedBy: null, createdAt: now, updatedAt: now };
     await scope.repo(Invoice).insert([inv]);
     const line = (position: number, tax: Partial<InvoiceLine>) => ({ id: randomUUID(), invoiceId: inv.id, position, recurringInvoiceLineId: null, adjustmentId: null,
-      kind: 'recurring', description: `Line ${position}`, fromDate: '2026-11-01', toDate: '2026-12-01', quantity: D('1'), unitPrice: D('10'), amount: D('10'),
+      kind: 'recurring' as const, description: `Line ${position}`, fromDate: '2026-11-01', toDate: '2026-12-01', quantity: D('1'), unitPrice: D('10'), amount: D('10'),
       tax: D('0'), reviewJson: '[]', provenanceJson: '{}', createdAt: now, updatedAt: now, taxRate: null, taxCode: null, taxKind: null, ...tax });
     await scope.repo(InvoiceLine).insert([line(0, { taxRate: D('0'), taxCode: 'Exempt', taxKind: 'exempt' }), line(1, { tax: D('2') })]);
     for (const token of [finance.token, client.token]) {

@@ -28,7 +28,7 @@ export async function pageOf<T extends ObjectLiteral, V>(
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const dec = (d: { toString(): string } | null | undefined) => (d === null || d === undefined ? null : d.toString());
-function onlyOwn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, ctx: RouteContext<unknown, unknown, unknown>) {
+function onlyOwn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, ctx: Pick<RouteContext<unknown, unknown, unknown>, 'onlyCustomerId'>) {
   if (ctx.onlyCustomerId) qb.andWhere(`${column} = :__own`, { __own: ctx.onlyCustomerId });
 }
 
@@ -64,7 +64,7 @@ defineRoute({
     whereContains(qb, 'c.name', ctx.query.q);
     if (ctx.query.ids !== undefined) qb.andWhere('c.id IN (:...ids)', { ids: [...new Set(ctx.query.ids.split(','))].slice(0, 200) });
     if (ctx.query.active !== undefined) qb.andWhere('c.active = :active', { active: ctx.query.active });
-    onlyOwn(qb, 'c.id', ctx as never);
+    onlyOwn(qb, 'c.id', ctx);
     return pageOf(qb, 'c', ctx.query, viewCustomer);
   },
 });
@@ -206,7 +206,7 @@ defineRoute({
     if (ctx.query.active !== undefined) qb.andWhere('s.active = :ac', { ac: ctx.query.active });
     if (ctx.query.kind) qb.andWhere('s.kind = :k', { k: ctx.query.kind });
     if (ctx.query.billingTerm) qb.andWhere('s.billingTerm = :bt', { bt: ctx.query.billingTerm });
-    onlyOwn(qb, 's.customerId', ctx as never);
+    onlyOwn(qb, 's.customerId', ctx);
     return pageOf(qb, 's', ctx.query, viewSubscription);
   },
 });
@@ -256,7 +256,7 @@ defineRoute({
     if (ctx.query.unmapped === true) qb.andWhere('u.customerId IS NULL');
     if (ctx.query.unmapped === false) qb.andWhere('u.customerId IS NOT NULL');
     if (ctx.query.mismatch !== undefined) qb.andWhere('u.linesMismatch = :mm', { mm: ctx.query.mismatch });
-    onlyOwn(qb, 'u.customerId', ctx as never);
+    onlyOwn(qb, 'u.customerId', ctx);
     return pageOf(qb, 'u', ctx.query, viewSummary);
   },
 });

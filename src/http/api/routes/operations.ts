@@ -16,7 +16,7 @@ export function operationsService(rt: Runtime): OperationsService {
   return new OperationsService(rt.ds, (t: Tenant) => pax8ClientFor(tenants, t), rt.clock);
 }
 
-export function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
+export function actorOf(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'auth'>): Actor {
   return { label: ctx.auth.user.email };
 }
 
@@ -89,7 +89,7 @@ for (const [kind, body, example] of [
     async handler(ctx) {
       const svc = operationsService(ctx.rt);
       const b = ctx.body as never;
-      const actor = actorOf(ctx as never);
+      const actor = actorOf(ctx);
       const r = await (kind === 'purchase' ? svc.purchase(ctx.tenant, actor, b) : kind === 'decrease' ? svc.decrease(ctx.tenant, actor, b) : svc.transfer(ctx.tenant, actor, b));
       return { operation: viewOperation(r.operation), preview: r.preview };
     },
@@ -122,7 +122,7 @@ defineRoute({
   summary: 'Set the licences in use (assigned users or devices)', params: tenantParams.extend({ subscriptionId: uuid }),
   body: z.strictObject({ inUse: count, note: z.string().max(255).nullable().optional() }), example: { inUse: 12 }, response: inUseSchema,
   async handler(ctx) {
-    const row = await operationsService(ctx.rt).setInUse(ctx.tenant, actorOf(ctx as never), ctx.params.subscriptionId, ctx.body.inUse, ctx.body.note ?? null);
+    const row = await operationsService(ctx.rt).setInUse(ctx.tenant, actorOf(ctx), ctx.params.subscriptionId, ctx.body.inUse, ctx.body.note ?? null);
     return { subscriptionId: row.subscriptionId, inUse: new Decimal(row.inUse.toString()).toString(), note: row.note, updatedBy: row.updatedBy };
   },
 });
