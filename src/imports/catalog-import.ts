@@ -9,6 +9,9 @@ import { checkAborted, ImportAborted, type ImportContext } from './context.js';
 /** The catalog reads (the threaded client offers only what the subscription listing needs). */
 export type CatalogReader = Pick<Pax8Client, 'products' | 'productPricing'>;
 
+/** How many products' pricing the catalog step reads at once. */
+const PRICING_READS_AT_ONCE = 8;
+
 type Row = Pick<Product, 'id' | 'sku' | 'category' | 'retailPrice' | 'pax8ProductId' | 'vendorName'>;
 
 /**
@@ -56,6 +59,38 @@ async function readCatalog(ctx: ImportContext, client: CatalogReader, counted: S
     await ctx.writes.run(() => repo.insert(batch));
   };
   let done = 0;
+  const store = async (product: Pax8Product, pricing: Pricing[]) => {
+    for (const entry of pricing) {
+      let sku: string;
+      try {
+        sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: entry.commitmentTerm, billingTerm: entry.billingTerm });
+      } catch {
+        continue; // a billing or commitment term Recurra has no SKU for (src/pax8/sku.ts); the subscription listing notes those it meets
+      }
+      if (counted.has(sku)) continue;
+      counted.add(sku);
+      const retailPrice = firstTierRetailPrice(entry);
+      const category = product.category?.trim().slice(0, 120) || null;
+      const existing = bySku.get(sku);
+      if (existing) await refresh(ctx, existing, product, { category, retailPrice });
+      else if (create) {
+        ctx.rec.count('products', 'created');
+        ctx.rec.plan('products', sku, 'created');
+        pending.push(newProduct(ctx, sku, product, category, retailPrice));
+        if (pending.length >= ctx.batchSize) await flush();
+      } else ctx.rec.count('products', 'skipped');
+    }
+    ctx.progress({ entity: 'products', done: ++done, message: 'catalog' });
+  };
+  // A few products' pricing is read at once (the tenant's pacing still spaces the requests), so a catalog of thousands
+  // does not wait on each round trip in turn.
+  let waiting: Pax8Product[] = [];
+  const drain = async () => {
+    const batch = waiting;
+    waiting = [];
+    const prices = await Promise.all(batch.map((p) => readPricing(ctx, client, p.id)));
+    for (let i = 0; i < batch.length; i++) await store(batch[i]!, prices[i]!);
+  };
   try {
     for await (const item of client.products({ signal: ctx.signal })) {
       checkAborted(ctx);
@@ -63,30 +98,10 @@ async function readCatalog(ctx: ImportContext, client: CatalogReader, counted: S
         ctx.rec.error('products', null, `catalog product: ${item.error.message}`, item.error.raw ?? null);
         continue;
       }
-      const product = item.record;
-      const pricing = await readPricing(ctx, client, product.id);
-      for (const entry of pricing) {
-        let sku: string;
-        try {
-          sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: entry.commitmentTerm, billingTerm: entry.billingTerm });
-        } catch {
-          continue; // a billing or commitment term Recurra has no SKU for (src/pax8/sku.ts); the subscription listing notes those it meets
-        }
-        if (counted.has(sku)) continue;
-        counted.add(sku);
-        const retailPrice = firstTierRetailPrice(entry);
-        const category = product.category?.trim().slice(0, 120) || null;
-        const existing = bySku.get(sku);
-        if (existing) await refresh(ctx, existing, product, { category, retailPrice });
-        else if (create) {
-          ctx.rec.count('products', 'created');
-          ctx.rec.plan('products', sku, 'created');
-          pending.push(newProduct(ctx, sku, product, category, retailPrice));
-          if (pending.length >= ctx.batchSize) await flush();
-        } else ctx.rec.count('products', 'skipped');
-      }
-      ctx.progress({ entity: 'products', done: ++done, message: 'catalog' });
+      waiting.push(item.record);
+      if (waiting.length >= PRICING_READS_AT_ONCE) await drain();
     }
+    await drain();
   } finally {
     await flush(); // what was read is written, also when Pax8 fails part-way
   }
