@@ -1,18 +1,16 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../app/runtime.js';
 import { UserService, viewUser } from '../../users/service.js';
-import { clearSessionCookie, csrfOk, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
 import { Tenant } from '../../db/entities/index.js';
 import { tenantDate } from '../../imports/local-date.js';
 import { systemClock } from '../../common/clock.js';
 import { problemOf } from '../api/errors.js';
-import { invokeRoute, routeById, type Input } from '../api/route.js';
-import '../api/index.js';
-import { Views } from './render.js';
-import { fromThisSite, urlOrNull } from '../same-origin.js';
-import { layoutContext, pager } from './layout.js';
+import { pageKit } from './page-kit.js';
+import { fromThisSite } from '../same-origin.js';
+import { pager } from './layout.js';
 import { licensingWebRouter } from '../../licensing/web.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
@@ -26,13 +24,6 @@ const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 type Data = Record<string, any>;
 
-function qs(params: Record<string, unknown>): string {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
-  const s = u.toString();
-  return s ? `?${s}` : '';
-}
-
 /** Only same-site relative paths are followed after sign-in. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : '/';
@@ -45,58 +36,10 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 
 export function webRouter(rt: Runtime): Router {
   const now = rt.clock ?? systemClock;
-  const views = new Views(undefined, rt.config.env !== 'development');
   const users = new UserService(rt.ds);
   const router = Router();
   router.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   router.use(express.urlencoded({ extended: false, limit: '200kb' }));
-
-  const api = (req: Request, id: string, input: Input = {}) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-  /** The same call, or null when this role may not make it. */
-  const maybe = async (req: Request, id: string, input: Input = {}) => {
-    try {
-      return await api(req, id, input);
-    } catch (err) {
-      if (problemOf(err)?.status === 403) return null;
-      throw err;
-    }
-  };
-
-  function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
-    const tenantId = ((data.tenant as { id?: string } | undefined)?.id ?? req.params?.tenantId ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null) as string | null;
-    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) }));
-  }
-
-  /** Wraps a page: sign-in, one-time password, CSRF on posts, errors as pages. */
-  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
-    if (!req.auth) {
-      if (req.auth === undefined && req.staleSession) clearSessionCookie(rt, req, res);
-      return res.redirect(303, `/login${qs({ next: req.method === 'GET' ? req.originalUrl : undefined })}`);
-    }
-    if (req.auth.user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
-    await rememberTenant(req, res);
-    if (req.method === 'POST' && !csrfOk(req)) {
-      return render(req, res, 'error', { title: 'Form expired', message: 'This form expired or came from another site. Go back, reload and try again.' }, 403);
-    }
-    try {
-      await fn(req, res);
-    } catch (err) {
-      const p = problemOf(err);
-      if (p) {
-        const back = req.get('referer');
-        const url = urlOrNull(back);
-        if (req.method === 'POST' && p.status < 500 && url) {
-          if (url.host === req.get('host')) {
-            url.searchParams.delete('notice');
-            url.searchParams.set('error', p.message);
-            return res.redirect(303, url.pathname + url.search);
-          }
-        }
-        return render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
-      }
-      next(err);
-    }
-  };
 
   /** The tenant the menu links to: the one in the path (remembered in a cookie), else the last one, else the first. */
   async function rememberTenant(req: Request, res: Response): Promise<void> {
@@ -113,7 +56,7 @@ export function webRouter(rt: Runtime): Router {
     if (t) res.locals.navTenant = t.id;
   }
 
-  const back = (res: Response, to: string, notice: string) => res.redirect(303, `${to}${to.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}`);
+  const { api, maybe, render, page, back } = pageKit(rt, { beforePage: rememberTenant });
 
   // --- sign-in ----------------------------------------------------------------------------------
 

@@ -8,6 +8,22 @@ import { layoutContext } from './layout.js';
 import { Views } from './render.js';
 import '../api/index.js';
 
+/** How one page (or every page of a router, as pageKit's defaults) answers what the wrapper cannot guess. */
+export interface PageOptions {
+  /**
+   * Where a refused form (a 4xx other than 403) goes back to with `?error=`; null shows the error page instead.
+   * Default: the page the form came from (the referer, on this site only).
+   */
+  backTo?: (req: Request, status: number) => string | null;
+  /** Where sign-in returns to after a form posted without a session (a GET returns to its own page). Default: `/`. */
+  signInTo?: (req: Request) => string;
+}
+
+export interface PageKitOptions extends PageOptions {
+  /** Runs before every signed-in page handler (the main router remembers the tenant the menu links to). */
+  beforePage?: (req: Request, res: Response) => Promise<void>;
+}
+
 /**
  * What every web page is built with: the templates, a call into the API's own routes (their roles, tenant rules and
  * checks), rendering inside the layout, and `page()`, which wraps a handler with sign-in, the one-time password, CSRF
@@ -20,20 +36,30 @@ export interface PageKit {
   /** The same call, or null when the user's role may not make it. */
   maybe(req: Request, routeId: string, input?: Input): Promise<any>;
   render(req: Request, res: Response, page: string, data: Record<string, unknown>, status?: number): void;
-  page(fn: (req: Request, res: Response) => Promise<void>): RequestHandler;
+  page(fn: (req: Request, res: Response) => Promise<void>, options?: PageOptions): RequestHandler;
   /** Redirects (303) to `to` with a notice shown on the page. */
   back(res: Response, to: string, notice: string): void;
+  /** Redirects (303) to `to` with `?notice=` or `?error=` (replacing any the URL had). */
+  redirect(res: Response, to: string, key: 'notice' | 'error', text: string): void;
 }
 
-function withParam(to: string, key: string, value: string): string {
+/** `to` with `key=value` last in its query (any notice or error it had dropped), the value percent-encoded. */
+export function withParam(to: string, key: string, value: string): string {
   const u = new URL(to, 'http://x');
   u.searchParams.delete('notice');
   u.searchParams.delete('error');
-  u.searchParams.set(key, value);
-  return u.pathname + u.search;
+  u.searchParams.delete(key);
+  const rest = u.searchParams.toString();
+  return `${u.pathname}?${rest ? `${rest}&` : ''}${key}=${encodeURIComponent(value)}${u.hash}`;
 }
 
-export function pageKit(rt: Runtime): PageKit {
+/** The referer when it is a page of this site. */
+function refererOnThisSite(req: Request): string | null {
+  const from = urlOrNull(req.get('referer'));
+  return from && from.host === req.get('host') ? from.pathname + from.search : null;
+}
+
+export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
   const views = new Views(undefined, rt.config.env !== 'development');
   const api = (req: Request, id: string, input: Input = {}) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
   const maybe = async (req: Request, id: string, input: Input = {}) => {
@@ -45,28 +71,34 @@ export function pageKit(rt: Runtime): PageKit {
     }
   };
   const render = (req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200) => {
-    const tenantId = typeof req.params?.tenantId === 'string' ? req.params.tenantId : req.auth?.user.tenantId ?? null;
+    const tenantId = (data.tenant as { id?: string } | undefined)?.id
+      ?? (typeof req.params?.tenantId === 'string' ? req.params.tenantId : undefined)
+      ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
     res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) }));
   };
-  const page = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler => async (req: Request, res: Response, next: NextFunction) => {
-    if (!req.auth) {
-      if (req.staleSession) clearSessionCookie(rt, req, res);
-      return res.redirect(303, `/login${req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : ''}`);
-    }
-    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
-    try {
-      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
-      await fn(req, res);
-    } catch (err) {
-      const p = problemOf(err);
-      if (!p) return next(err);
-      const from = urlOrNull(req.get('referer'));
-      if (req.method === 'POST' && p.status !== 403 && p.status < 500 && from && from.host === req.get('host')) {
-        return res.redirect(303, withParam(from.pathname + from.search, 'error', p.message));
+  const page = (fn: (req: Request, res: Response) => Promise<void>, options: PageOptions = {}): RequestHandler =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      const backTo = options.backTo ?? defaults.backTo ?? refererOnThisSite;
+      const signInTo = options.signInTo ?? defaults.signInTo;
+      if (!req.auth) {
+        if (req.staleSession) clearSessionCookie(rt, req, res);
+        const to = req.method === 'GET' ? req.originalUrl : signInTo?.(req);
+        return res.redirect(303, `/login${to ? `?next=${encodeURIComponent(to)}` : ''}`);
       }
-      render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
-    }
-  };
-  const back = (res: Response, to: string, notice: string) => res.redirect(303, withParam(to, 'notice', notice));
-  return { views, api, maybe, render, page, back };
+      if (req.auth.user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
+      try {
+        await defaults.beforePage?.(req, res);
+        if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
+        await fn(req, res);
+      } catch (err) {
+        const p = problemOf(err);
+        if (!p) return next(err);
+        const to = req.method === 'POST' && p.status !== 403 && p.status < 500 ? backTo(req, p.status) : null;
+        if (to) return res.redirect(303, withParam(to, 'error', p.message));
+        render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
+      }
+    };
+  const redirect = (res: Response, to: string, key: 'notice' | 'error', text: string) => res.redirect(303, withParam(to, key, text));
+  const back = (res: Response, to: string, notice: string) => redirect(res, to, 'notice', notice);
+  return { views, api, maybe, render, page, back, redirect };
 }
