@@ -1,16 +1,11 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request } from 'express';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../../app/runtime.js';
 import { previousMonth } from '../../../reconcile/scheduled.js';
 import { flagText, type UsageFlag } from '../../../usage-review/flags.js';
-import { clearSessionCookie, csrfOk } from '../../auth.js';
-import { HttpError, problemOf } from '../../api/errors.js';
-import { invokeRoute, routeById, type Input } from '../../api/route.js';
-import '../../api/index.js';
 import { money, monthName } from '../format.js';
-import { layoutContext } from '../layout.js';
-import { Views } from '../render.js';
+import { pageKit, withParam } from '../page-kit.js';
 
 /**
  * The usage review pages (templates/web/pages/usage-review*.hbs): the month's queue with last month beside this one,
@@ -36,43 +31,14 @@ function flagView(f: UsageFlag, currency: string): { kind: string; text: string 
 const STATUS_TEXT: Record<string, string> = { pending: 'to review', approved: 'approved', adjusted: 'adjusted', changed: 'charges changed since the decision' };
 
 export function usageReviewWebRouter(rt: Runtime): Router {
-  const views = new Views(undefined, rt.config.env !== 'development');
-  const router = Router();
-  router.use('/static/vendor/chartjs', express.static(CHARTJS_DIR, { maxAge: '1h', index: false }));
-  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-
-  function render(req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200): void {
-    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
-  }
-
-  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
-    if (!req.auth) {
-      if (req.staleSession) clearSessionCookie(rt, req, res);
-      return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/usage-review`)}`);
-    }
-    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
-    try {
-      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
-      await fn(req, res);
-    } catch (err) {
-      const p = problemOf(err);
-      if (!p) return next(err);
-      if (req.method === 'POST' && p.status !== 403 && p.status < 500) return res.redirect(303, withParam(backOf(req), 'error', p.message));
-      render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
-    }
-  };
   /** Where a form returns to: the page it came from (this tenant's usage review only). */
   const backOf = (req: Request) => {
     const b = typeof req.body?.back === 'string' ? req.body.back : '';
     return b.startsWith(`/t/${req.params.tenantId}/usage-review`) && !b.startsWith('//') ? b : `/t/${req.params.tenantId}/usage-review`;
   };
-  const withParam = (to: string, key: string, value: string) => {
-    const u = new URL(to, 'http://x');
-    u.searchParams.delete('notice');
-    u.searchParams.delete('error');
-    u.searchParams.set(key, value);
-    return u.pathname + u.search;
-  };
+  const { api, render, page } = pageKit(rt, { backTo: backOf, signInTo: (req) => `/t/${req.params.tenantId}/usage-review` });
+  const router = Router();
+  router.use('/static/vendor/chartjs', express.static(CHARTJS_DIR, { maxAge: '1h', index: false }));
   const rowView = (r: any, req: Request) => ({
     ...r, flags: (r.flags as UsageFlag[]).map((f) => flagView(f, r.currency)), statusText: STATUS_TEXT[r.status] ?? r.status,
     open: r.status === 'pending' || r.status === 'changed', adjusted: r.billedCharges !== r.charges,
