@@ -1,14 +1,10 @@
 import path from 'node:path';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Runtime } from '../app/runtime.js';
-import { HttpError, problemOf } from '../http/api/errors.js';
-import { invokeRoute, routeById, type Input } from '../http/api/route.js';
-import { clearSessionCookie, csrfOk } from '../http/auth.js';
-import { Views, WEB_TEMPLATES } from '../http/web/render.js';
-import { layoutContext } from '../http/web/layout.js';
+import { pageKit } from '../http/web/page-kit.js';
+import { WEB_TEMPLATES } from '../http/web/render.js';
 import type { ReportView } from './service.js';
 import { kindTitle, SOURCE_TEXT } from './text.js';
-import '../http/api/index.js';
 
 /**
  * The reconciliation month view in the web app's layout (page body templates/reconcile/page.hbs): totals,
@@ -25,33 +21,11 @@ function shiftMonth(month: string, by: number): string {
 }
 
 export function reconcileWebRouter(rt: Runtime): Router {
-  const views = new Views(undefined, rt.config.env !== 'development');
+  const home = (req: Request) => `/t/${req.params.tenantId}/reconcile`;
+  /** A refused fix goes back to its month. */
+  const monthPage = (req: Request) => `${home(req)}?month=${encodeURIComponent(typeof req.body?.month === 'string' ? req.body.month : '')}`;
+  const { api, render, page } = pageKit(rt, { backTo: monthPage, signInTo: home });
   const router = Router();
-  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-
-  function render(req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200): void {
-    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
-  }
-
-  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
-    if (!req.auth) {
-      if (req.staleSession) clearSessionCookie(rt, req, res);
-      return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/reconcile`)}`);
-    }
-    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
-    try {
-      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
-      await fn(req, res);
-    } catch (err) {
-      const p = problemOf(err);
-      if (!p) return next(err);
-      const month = typeof req.body?.month === 'string' ? req.body.month : '';
-      if (req.method === 'POST' && p.status !== 403 && p.status < 500) {
-        return res.redirect(303, `/t/${req.params.tenantId}/reconcile?month=${encodeURIComponent(month)}&error=${encodeURIComponent(p.message)}`);
-      }
-      render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
-    }
-  };
 
   router.get('/t/:tenantId/reconcile', page(async (req, res) => {
     const month = typeof req.query.month === 'string' && req.query.month !== '' ? req.query.month : undefined;
