@@ -1,16 +1,12 @@
 import path from 'node:path';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Runtime } from '../app/runtime.js';
 import { Customer, Subscription } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../events/query.js';
 import { HttpError, problemOf } from '../http/api/errors.js';
-import { invokeRoute, routeById, type Input } from '../http/api/route.js';
-import { clearSessionCookie, csrfOk } from '../http/auth.js';
-import { Views, WEB_TEMPLATES } from '../http/web/render.js';
-import { layoutContext } from '../http/web/layout.js';
-import { viewUser } from '../users/service.js';
-import '../http/api/index.js';
+import { pageKit } from '../http/web/page-kit.js';
+import { WEB_TEMPLATES } from '../http/web/render.js';
 
 /**
  * Licence management pages (issue 9), in the web app's layout with bodies in templates/operations and
@@ -25,36 +21,12 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 type Data = Record<string, any>;
 
 export function operationsWebRouter(rt: Runtime): Router {
-  const views = new Views(undefined, rt.config.env !== 'development');
+  // A refused form shows the error page: the forms here post to their own previews and handle Pax8's refusals.
+  const kit = pageKit(rt, { backTo: () => null, signInTo: (req) => `/t/${req.params.tenantId}/licences` });
+  const { api, page } = kit;
   const router = Router();
   router.use('/t/:tenantId/licences', express.urlencoded({ extended: false, limit: '200kb' }));
-  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-
-  function render(req: Request, res: Response, dir: string, page: string, data: Data, status = 200): void {
-    const layout = layoutContext(req, str(req.params.tenantId) ?? null, data.error);
-    res.status(status).type('html').send(views.render(pageName(dir, page), { ...data, ...layout }));
-  }
-
-  const page = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
-    if (!req.auth) {
-      if (req.staleSession) clearSessionCookie(rt, req, res);
-      return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/licences`)}`);
-    }
-    if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
-    try {
-      if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
-      await fn(req, res);
-    } catch (err) {
-      const p = problemOf(err);
-      if (p) {
-        return res.status(p.status).type('html').send(views.render('error', {
-          title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message,
-          me: viewUser(req.auth.user), csrf: req.auth.session?.csrfToken ?? '', nav: null,
-        }));
-      }
-      next(err);
-    }
-  };
+  const render = (req: Request, res: Response, dir: string, name: string, data: Data, status = 200) => kit.render(req, res, pageName(dir, name), data, status);
 
   async function subscriptionChoices(tenantId: string) {
     const scope = new TenantScope(rt.ds.manager, tenantId);
