@@ -1,17 +1,14 @@
 import path from 'node:path';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import dayjs from 'dayjs';
 import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import type { Runtime } from '../app/runtime.js';
 import { Tenant } from '../db/entities/index.js';
-import { HttpError, problemOf, type Problem } from '../http/api/errors.js';
-import { invokeRoute, routeById, type Input } from '../http/api/route.js';
-import { clearSessionCookie, csrfOk } from '../http/auth.js';
-import { Views, WEB_TEMPLATES } from '../http/web/render.js';
-import { layoutContext, pager } from '../http/web/layout.js';
-import { viewUser } from '../users/service.js';
-import '../http/api/index.js';
+import { HttpError } from '../http/api/errors.js';
+import { pageKit } from '../http/web/page-kit.js';
+import { WEB_TEMPLATES } from '../http/web/render.js';
+import { pager } from '../http/web/layout.js';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -40,20 +37,12 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 const orNull = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 export function licensingWebRouter(rt: Runtime): Router {
-  const views = new Views(undefined, rt.config.env !== 'development');
   const router = Router();
-  const api = (req: Request, id: string, input: Input) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-
-  function render(req: Request, res: Response, page: string, data: Data, status = 200): void {
-    res.status(status).type('html').send(views.render(pageName(page), { ...data, ...layoutContext(req, String(req.params.tenantId)) }));
-  }
-
-  function errorPage(req: Request, res: Response, err: Problem): void {
-    const title = err.status === 404 ? 'Not found' : err.status === 403 ? 'Not allowed' : 'Error';
-    res.status(err.status).type('html').send(views.render('error', {
-      title, message: err.message, me: viewUser(req.auth!.user), csrf: req.auth?.session?.csrfToken ?? '', nav: null,
-    }));
-  }
+  const { api, page: kitPage, render: kitRender, redirect } = pageKit(rt, { backTo: () => null, signInTo: (req) => `/t/${req.params.tenantId}/licensing` });
+  const render = (req: Request, res: Response, page: string, data: Data, status = 200) => kitRender(req, res, pageName(page), data, status);
+  /** A refused form goes back to `back` with the API's message (a 404 shows the error page). */
+  const page = (fn: (req: Request, res: Response) => Promise<void>, back?: (req: Request) => string) =>
+    kitPage(fn, back ? { backTo: (req, status) => (status === 404 ? null : back(req)) } : {});
 
   /** Where a form goes back to: a page of this tenant's licensing section, else `fallback`. */
   function backTo(req: Request, fallback: string): string {
@@ -61,37 +50,6 @@ export function licensingWebRouter(rt: Runtime): Router {
     const root = `/t/${req.params.tenantId}/licensing/`;
     return b && b.startsWith(root) && /^[\w\-/?=&.%+]*$/.test(b) ? b : fallback;
   }
-  const redirect = (res: Response, to: string, key: 'notice' | 'error', text: string) => {
-    const u = new URL(to, 'http://x');
-    u.searchParams.delete('notice');
-    u.searchParams.delete('error');
-    u.searchParams.set(key, text);
-    res.redirect(303, u.pathname + u.search);
-  };
-
-  /** Sign-in, one-time password, CSRF on posts; a refused POST goes back with the API's message. */
-  const page = (fn: (req: Request, res: Response) => Promise<void>, back?: (req: Request) => string) =>
-    async (req: Request, res: Response, next: NextFunction) => {
-      if (!req.auth) {
-        if (req.staleSession) clearSessionCookie(rt, req, res);
-        return res.redirect(303, `/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : `/t/${req.params.tenantId}/licensing`)}`);
-      }
-      if (req.auth.user.mustChangePassword) return res.redirect(303, '/account/password');
-      if (req.method === 'POST' && !csrfOk(req)) {
-        return errorPage(req, res, { status: 403, code: 'csrf', message: 'This form expired or came from another site. Go back, reload and try again.' });
-      }
-      try {
-        await fn(req, res);
-      } catch (err) {
-        const p = problemOf(err);
-        if (p) {
-          if (req.method === 'POST' && back && p.status < 500 && p.status !== 403 && p.status !== 404) return redirect(res, back(req), 'error', p.message);
-          return errorPage(req, res, p);
-        }
-        next(err);
-      }
-    };
-
   const base = (req: Request) => `/t/${req.params.tenantId}/licensing`;
   const local = (iso: string | null, zone: string) => (iso ? dayjs.utc(iso).tz(zone).format('YYYY-MM-DD HH:mm') : null);
   /** The tenant's zone for showing times (the page's API calls have already checked access). */
