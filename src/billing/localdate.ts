@@ -1,10 +1,9 @@
 import dayjs from 'dayjs';
-import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
+import { tenantDate } from '../common/tenant-date.js';
 import type { CalendarDate } from './dates.js';
 
 dayjs.extend(utc);
-dayjs.extend(timezone);
 
 /** ISO 8601 instant with an explicit offset or Z, e.g. 2026-01-10T23:30:00Z or 2026-01-10T18:30:00-05:00. */
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -22,8 +21,11 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-/** The calendar date on which an instant falls in `zone` (an instant, not a wall-clock reading). */
+/**
+ * The calendar date on which an instant falls in `zone` (an instant, not a wall-clock reading): strict about its
+ * input (an offset or Z is required), then the one tenant-date conversion in src/common/tenant-date.ts.
+ */
 export function localDateOf(instant: string, zone: string): CalendarDate {
   if (!isInstant(instant)) throw new Error(`not an ISO 8601 instant with an offset: ${instant}`);
-  return dayjs.utc(instant).tz(zone).format('YYYY-MM-DD');
+  return tenantDate(instant, zone);
 }

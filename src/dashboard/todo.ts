@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock.js';
 import { ImportRun, Invoice, LicensingChangeRequest, RecurringInvoice, type Role, type Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { tenantDate } from '../imports/local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { reconcileMonth } from '../reconcile/service.js';
 import { SYNC_ENTITIES } from '../tenants/settings.js';
 import { loadQueue } from '../usage-review/queue.js';

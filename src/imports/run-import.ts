@@ -8,7 +8,7 @@ import { TenantService, tenantSettings } from '../tenants/service.js';
 import { ImportAborted, type ImportContext, type ProgressEvent } from './context.js';
 import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
-import { tenantDate } from './local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { pax8ClientConfigFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { assertPartnerCompanyDecided } from '../tenants/partner-company.js';
 import { ProductResolver } from './product-resolver.js';

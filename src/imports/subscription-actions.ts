@@ -9,7 +9,7 @@ import type { Pax8Client } from '../pax8/client/index.js';
 import { pushQuantity } from '../subscriptions/push-quantity.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
-import { tenantDate } from './local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { activeFromStatus } from './subscription-state.js';
 

@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { contentHash } from './hash.js';
-import { pax8DateToTenantDate } from './local-date.js';
+import { pax8DateToTenantDate } from '../common/tenant-date.js';
 import { round6, round6OrNull, sameDecimal } from './rounding.js';
 
 /**

@@ -1,7 +1,7 @@
 import { isCalendarDate, type CalendarDate } from '../billing/dates.js';
-import { localDateOf } from '../billing/localdate.js';
 import { AppError, fieldError } from '../common/app-error.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { tenantToday } from '../common/tenant-date.js';
 import type { Tenant } from '../db/entities/index.js';
 
 export class BillingDateError extends AppError {
@@ -12,11 +12,6 @@ export class BillingDateError extends AppError {
       ? { code, apiCode: 'future_date', fields: fieldError('body.allowFuture', message) }
       : { code, fields: fieldError('body.date', message) });
   }
-}
-
-/** Today in the tenant's zone, by `clock`. */
-export function tenantToday(tenant: Pick<Tenant, 'timeZone'>, clock: Clock = systemClock): CalendarDate {
-  return localDateOf(clock().toISOString(), tenant.timeZone || 'UTC');
 }
 
 /** The given billing date, checked, or today in the tenant's zone. */

@@ -14,7 +14,8 @@ import { loadRecurringInvoices } from './loader.js';
 import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';
 import { termsForNewInvoices } from './terms.js';
 import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming, type IssuableUpcoming } from './upcoming.js';
-import { BillingDateError, tenantToday } from './billing-date.js';
+import { tenantToday } from '../common/tenant-date.js';
+import { BillingDateError } from './billing-date.js';
 import { systemClock, type Clock } from '../common/clock.js';
 
 /** Takes the tenant's next `count` invoice numbers; call inside the transaction that issues them (gapless). Returns the first. */

@@ -4,7 +4,7 @@ import { Agenda, type BackoffStrategy, type Job, type JobParameters } from 'agen
 import type { DataSource } from 'typeorm';
 import { ImportRun, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { tenantDate } from '../imports/local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import type { Logger } from '../logging/logger.js';
 import { AppError } from '../common/app-error.js';
 import { systemClock, type Clock } from '../common/clock.js';

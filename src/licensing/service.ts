@@ -7,7 +7,7 @@ import {
   type ChangeRequestStatus, type Tenant, type User,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { tenantDate } from '../imports/local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { checkCommitment } from '../subscriptions/commitment-check.js';
 import { pushQuantity, type QuantityUpdater } from '../subscriptions/push-quantity.js';
 import { auditLicensing } from './audit.js';

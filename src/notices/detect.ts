@@ -9,7 +9,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { recordEvent } from '../events/log.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
 import { invoiceEffect, type HypotheticalChange } from '../operations/invoice-effect.js';
-import { tenantDate } from '../imports/local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { tenantSettings } from '../tenants/service.js';
 import { planChange } from './plan.js';
 import { markSeen } from './watch.js';

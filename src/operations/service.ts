@@ -7,7 +7,7 @@ import {
   Customer, LicenceOperation, LicencesInUse, Subscription, type CommitmentRule, type OperationStatus, type OperationType, type Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { tenantDate } from '../imports/local-date.js';
+import { tenantDate } from '../common/tenant-date.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { pushQuantity, type PushQuantityResult, type QuantityUpdater } from '../subscriptions/push-quantity.js';
 import { commitmentRuleOf } from '../subscriptions/commitment-check.js';

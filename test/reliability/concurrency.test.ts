@@ -8,7 +8,7 @@ import { SecretBox } from '../../src/crypto/secret-box.js';
 import { ImportRun, Invoice, InvoiceLine, RecurringInvoiceAdjustment } from '../../src/db/entities/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { BILLING_JOB, Scheduler, syncJobName, type BillingJobData } from '../../src/jobs/scheduler.js';
-import { tenantDate } from '../../src/imports/local-date.js';
+import { tenantDate } from '../../src/common/tenant-date.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
 import { TenantService } from '../../src/tenants/service.js';
 import { SYNC_ENTITIES, type SyncEntity } from '../../src/tenants/settings.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { localDateOf } from '../../billing/localdate.js';
+import { systemClock } from '../../common/clock.js';
+import { tenantToday } from '../../common/tenant-date.js';
 import { importPax8Billing } from '../../pax8-billing/import.js';
 import { CSV_PARTS, reportCsv, type CsvPart } from '../../reconcile/csv.js';
 import { isMonth } from '../../reconcile/load.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       await withTenant(o.tenant, async (rt, tenant, scope) => {
         if (o.import) {
           const client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
-          const r = await importPax8Billing(scope, client, { today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC') });
+          const r = await importPax8Billing(scope, client, { today: tenantToday(tenant, rt.clock ?? systemClock) });
           process.stderr.write(`imported ${r.invoicesImported} of ${r.invoicesSeen} Pax8 invoice(s), ${r.items} item(s), ${r.draftItems} draft item(s)`
             + `${r.errors.length ? `; ${r.errors.length} problem(s): ${r.errors.slice(0, 3).join('; ')}` : ''}\n`);
         }

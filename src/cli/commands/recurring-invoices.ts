@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../common/clock.js';
 import { Customer, RecurringInvoice, RecurringInvoiceLine } from '../../db/entities/index.js';
-import { tenantToday } from '../../invoices/billing-date.js';
+import { tenantToday } from '../../common/tenant-date.js';
 import { setLineCost } from '../../invoices/line-cost-setting.js';
 import { previewNextInvoice } from '../../invoices/preview.js';
 import { InvoiceError } from '../../invoices/queries.js';

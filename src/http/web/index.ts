@@ -5,7 +5,7 @@ import type { Runtime } from '../../app/runtime.js';
 import { UserService, viewUser } from '../../users/service.js';
 import { clearSessionCookie, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
 import { Tenant } from '../../db/entities/index.js';
-import { tenantDate } from '../../imports/local-date.js';
+import { tenantDate } from '../../common/tenant-date.js';
 import { systemClock } from '../../common/clock.js';
 import { problemOf } from '../api/errors.js';
 import { pageKit } from './page-kit.js';

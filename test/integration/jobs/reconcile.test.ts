@@ -7,7 +7,7 @@ import { ImportRun, LeakageNotice, LicensingNotice, Pax8Invoice, type Tenant } f
 import { TenantService } from '../../../src/tenants/service.js';
 import { UserService } from '../../../src/users/service.js';
 import { RECONCILE_JOB, Scheduler, syncJobName } from '../../../src/jobs/scheduler.js';
-import { tenantDate } from '../../../src/imports/local-date.js';
+import { tenantDate } from '../../../src/common/tenant-date.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { serviceJobHandlers } from '../../../src/jobs/wiring.js';
 import { monthsToReconcile } from '../../../src/reconcile/scheduled.js';

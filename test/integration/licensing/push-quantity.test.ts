@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { EventLogEntry, Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { tenantDate } from '../../../src/imports/local-date.js';
+import { tenantDate } from '../../../src/common/tenant-date.js';
 import { pushQuantity } from '../../../src/subscriptions/push-quantity.js';
 import { addCustomer, addSubscription, licensingEnv, sandboxSubs, type LicensingEnv } from './env.js';
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Runtime } from '../../../src/app/runtime.js';
+import { clockFrom } from '../../../src/common/clock.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createHttpApp } from '../../../src/http/app.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
@@ -10,7 +11,7 @@ import { createLogger } from '../../../src/logging/logger.js';
 import { UserService } from '../../../src/users/service.js';
 import { runCli } from '../../support/cli.js';
 import { sharedTestTarget } from '../../support/database.js';
-import { MONTH, reconcileHarness, type ReconcileHarness } from './harness.js';
+import { MONTH, reconcileHarness, SANDBOX_NOW, type ReconcileHarness } from './harness.js';
 
 /** The CLI, the API (JSON and CSV) and the web view show the same month. */
 describe('reconcile: CLI, API and web view agree', function () {
@@ -35,7 +36,7 @@ describe('reconcile: CLI, API and web view agree', function () {
     const target = sharedTestTarget();
     h = await reconcileHarness({ target, importInactiveCompanies: false });
     await h.importBilling();
-    const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: h.ds, secrets: h.secrets, close: async () => {} };
+    const rt: Runtime = { config: loadConfig({ RECURRA_ENV: 'test' }), logger: createLogger('silent'), ds: h.ds, secrets: h.secrets, clock: clockFrom(SANDBOX_NOW), close: async () => {} };
     server = await listen(createHttpApp(rt), '127.0.0.1', 0);
     const users = new UserService(h.ds);
     for (const role of ['admin', 'finance', 'reviewer'] as const) {
@@ -52,6 +53,14 @@ describe('reconcile: CLI, API and web view agree', function () {
   after(async () => {
     await server?.close();
     await h?.close();
+  });
+
+  it('without a month, the API reconciles the current month in the tenant\'s zone by the runtime\'s clock', async () => {
+    const r = await get(`/api/v1/tenants/${h.tenant.id}/reconcile`);
+    expect(r.status, r.text).to.equal(200);
+    const current = JSON.parse(r.text);
+    expect(current.month).to.equal(MONTH);
+    expect(current.totals).to.deep.equal(api.totals);
   });
 
   it('the API answers the month with findings, and only admin and finance may see it', async () => {

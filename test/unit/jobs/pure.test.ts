@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { containsData, uniqueKeyFor } from '../../../src/jobs/typeorm-repository.js';
-import { tenantDate } from '../../../src/imports/local-date.js';
+import { tenantDate } from '../../../src/common/tenant-date.js';
 import { parseSyncEntities } from '../../../src/cli/commands/sync.js';
 import { UsageError } from '../../../src/cli/errors.js';
 import { HandlerNotRegisteredError, clearJobHandlers, jobHandler, registerJobHandlers, registeredJobHandlers } from '../../../src/jobs/handlers.js';

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { localDateOf } from '../../../billing/localdate.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { systemClock } from '../../../common/clock.js';
+import { monthOf, tenantToday } from '../../../common/tenant-date.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
 import type { Tenant } from '../../../db/entities/index.js';
 import { importPax8Billing } from '../../../pax8-billing/import.js';
@@ -17,8 +19,8 @@ const SEE = ['admin', 'finance'] as const;
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month YYYY-MM');
 const monthQuery = z.strictObject({ month: month.optional().describe('YYYY-MM; default the current month in the tenant\'s time zone') });
 
-function monthOf(tenant: Tenant, m: string | undefined): string {
-  return m ?? localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC').slice(0, 7);
+function monthOrCurrent(rt: Runtime, tenant: Tenant, m: string | undefined): string {
+  return m ?? monthOf(tenantToday(tenant, rt.clock ?? systemClock));
 }
 
 const money = z.string().describe('amount with the currency\'s minor-unit places');
@@ -59,7 +61,7 @@ defineRoute({
   query: monthQuery,
   response: reconcileReportSchema,
   async handler({ rt, tenant, query }) {
-    return viewReport(await reconcileMonth(rt.ds, tenant, monthOf(tenant, query.month)));
+    return viewReport(await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, query.month)));
   },
 });
 
@@ -71,7 +73,7 @@ defineRoute({
   produces: 'text/csv',
   response: z.string(),
   async handler({ rt, tenant, query, res }) {
-    const m = monthOf(tenant, query.month);
+    const m = monthOrCurrent(rt, tenant, query.month);
     const csv = reportCsv(viewReport(await reconcileMonth(rt.ds, tenant, m)), query.part);
     res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="reconcile-${tenant.name}-${m}-${query.part}.csv"`);
     res?.send(csv);
@@ -88,7 +90,7 @@ defineRoute({
   response: z.string(),
   async handler({ rt, tenant, query, res, auth }) {
     const nonce = randomBytes(16).toString('base64');
-    const view = viewReport(await reconcileMonth(rt.ds, tenant, monthOf(tenant, query.month)));
+    const view = viewReport(await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, query.month)));
     const html = reportHtml(view, { id: tenant.id, name: tenant.displayName || tenant.name }, { csrf: auth.session?.csrfToken ?? '', nonce });
     res?.type('html').setHeader('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'`);
     res?.send(html);
@@ -107,7 +109,7 @@ defineRoute({
     notices: z.array(z.object({ currency: z.string(), leakage: money, threshold: money, recipients: z.number().int() })),
   }),
   async handler({ rt, tenant, body }) {
-    const report = await reconcileMonth(rt.ds, tenant, monthOf(tenant, body.month));
+    const report = await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, body.month));
     const notices = await notifyLeakage(rt.ds, tenant, report);
     return { report: viewReport(report), notices };
   },
@@ -122,7 +124,7 @@ defineRoute({
   example: { key: 'unbilled:00000000-0000-0000-0000-000000000000' },
   response: z.object({ applied: z.boolean(), message: z.string() }),
   async handler({ rt, tenant, body }) {
-    const r = await applyFix(rt.ds, tenant, monthOf(tenant, body.month), body.key, { customerId: body.customerId });
+    const r = await applyFix(rt.ds, tenant, monthOrCurrent(rt, tenant, body.month), body.key, { customerId: body.customerId });
     return { applied: r.applied, message: r.message };
   },
 });
@@ -140,7 +142,7 @@ defineRoute({
   async handler({ rt, tenant, body }) {
     const client = pax8ClientFor(new TenantService(rt.ds, rt.secrets), tenant);
     return importPax8Billing(new TenantScope(rt.ds.manager, tenant.id), client, {
-      today: localDateOf(new Date().toISOString(), tenant.timeZone || 'UTC'), skipDrafts: body.skipDrafts,
+      today: tenantToday(tenant, rt.clock ?? systemClock), skipDrafts: body.skipDrafts,
     });
   },
 });

@@ -7,7 +7,7 @@ import {
 import { isCalendarDate } from '../../../billing/dates.js';
 import { previewNextInvoice } from '../../../invoices/preview.js';
 import { InvoiceError } from '../../../invoices/queries.js';
-import { tenantToday } from '../../../invoices/billing-date.js';
+import { tenantToday } from '../../../common/tenant-date.js';
 import { systemClock } from '../../../common/clock.js';
 import type { TenantScope } from '../../../db/tenant-scope.js';
 import { HttpError, notFound } from '../errors.js';

@@ -1,7 +1,9 @@
+import { type Clock, systemClock } from './clock.js';
+
 /**
- * Tenant-local calendar dates. Intl.DateTimeFormat per zone (built once and cached): the import
- * converts a few dates of every subscription, and a dayjs timezone conversion per value cost more
- * than the rest of planning together (see the benchmark in README.md).
+ * Tenant-local calendar dates: the one implementation. Intl.DateTimeFormat per zone (built once and cached): the
+ * import converts a few dates of every subscription, and a dayjs timezone conversion per value cost more than the
+ * rest of planning together (see the import benchmark in README.md).
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -40,11 +42,16 @@ function instantOf(instant: Date | string): number {
   return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(instant) ? instant : `${instant}Z`);
 }
 
-/** The calendar date ('YYYY-MM-DD') on which an instant falls in the tenant's IANA zone. */
+/** The calendar date ('YYYY-MM-DD') on which an instant falls in the IANA zone. */
 export function tenantDate(instant: Date | string, zone: string): string {
   const ms = instantOf(instant);
   if (Number.isNaN(ms)) throw new RangeError(`not a date: ${String(instant)}`);
   return formatDate(ms, zone);
+}
+
+/** Today in the tenant's zone (UTC when it has none), by the given clock: the runtime's (`rt.clock ?? systemClock`) or a test's. */
+export function tenantToday(tenant: { timeZone: string | null | undefined }, clock: Clock = systemClock): string {
+  return tenantDate(clock(), tenant.timeZone || 'UTC');
 }
 
 /**
