@@ -7,6 +7,7 @@ import { bulkInsert } from '../db/bulk-insert.js';
 import { checkAborted, type ImportContext } from './context.js';
 import { companyFields, companyHash, customerPatch, siteFrom, type CompanyFields } from './company-fields.js';
 import type { Outcome } from './counts.js';
+import { exactNameKey, matchByName } from '../mapping/match.js';
 
 
 interface Plan {
@@ -37,9 +38,9 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
   const unmappedByName = new Map<string, Customer[]>();
   for (const c of customers.values()) {
     if (mappedCustomerIds.has(c.id)) continue;
-    const list = unmappedByName.get(c.name.trim()) ?? [];
+    const list = unmappedByName.get(exactNameKey(c.name)) ?? [];
     list.push(c);
-    unmappedByName.set(c.name.trim(), list);
+    unmappedByName.set(exactNameKey(c.name), list);
   }
 
   const own = settings.ownCompanyPax8Id;
@@ -61,9 +62,12 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     let existing = mapping ? customers.get(mapping.customerId) : undefined;
     let link = false;
     if (!existing) {
-      const sameName = (unmappedByName.get(fields.name.trim()) ?? []).filter((c) => !mappedCustomerIds.has(c.id) && !claimed.has(c.id));
-      if (sameName.length === 1) {
-        existing = sameName[0]!;
+      // The mapping's matcher decides, among the customers still free of the same exact name (indexed by its key).
+      const free = (unmappedByName.get(exactNameKey(fields.name)) ?? []).filter((c) => !mappedCustomerIds.has(c.id) && !claimed.has(c.id));
+      const match = free.length === 0 ? undefined
+        : matchByName([{ pax8CompanyId: company.id, name: fields.name }], free.map((c) => ({ customerId: c.id, name: c.name }))).exact[0];
+      if (match) {
+        existing = free.find((c) => c.id === match.customerId)!;
         link = true;
         claimed.add(existing.id);
       }

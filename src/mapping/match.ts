@@ -34,6 +34,11 @@ export interface MatchResult {
   unmatched: NamedPax8Company[];
 }
 
+/** The key two names are the same exact name by: byte-equal after trimming outer white space. */
+export function exactNameKey(name: string): string {
+  return name.trim();
+}
+
 function group<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const it of items) {
@@ -52,7 +57,7 @@ function group<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
  */
 export function matchByName(companies: NamedPax8Company[], customers: NamedCustomer[]): MatchResult {
   const result: MatchResult = { exact: [], suggestions: [], ambiguous: [], unmatched: [] };
-  const exactKey = (s: string) => s.trim();
+  const exactKey = exactNameKey;
   const customersByExact = group(customers, (c) => exactKey(c.name));
   const customersByNorm = group(customers, (c) => normalizeCompanyName(c.name));
   const companiesByExact = group(companies, (c) => exactKey(c.name));

@@ -96,4 +96,15 @@ describe('import customers', function () {
     expect(await scope.repo(Customer).count({ where: { name: company.name } })).to.equal(1);
     expect((await scope.repo(CustomerMapping).findOneBy({ pax8CompanyId: company.id }))!.source).to.equal('generated');
   });
+
+  it('links a customer whose name differs only by outer spaces, and none when two customers share the exact name', async () => {
+    const [a, b] = h.sandbox.data.companies.filter((c, i) => i > 0 && c.status === 'Active' && h.sandbox.data.companies.filter((o) => o.name === c.name).length === 1);
+    const padded = await createCustomer(scope, { name: `  ${a!.name} ` });
+    const twins = [await createCustomer(scope, { name: b!.name }), await createCustomer(scope, { name: b!.name })];
+    await h.run({ entities: 'customers' });
+    expect((await customerOf(a!.id))!.id).to.equal(padded.id);
+    const linked = (await customerOf(b!.id))!;
+    expect(twins.map((t) => t.id)).not.to.include(linked.id);
+    expect(await scope.repo(Customer).count({ where: { name: b!.name } })).to.equal(3);
+  });
 });
