@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
 import type { DataSource } from 'typeorm';
 import { CustomerMapping, ImportRun, Subscription, Tenant } from '../../../src/db/entities/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
@@ -59,6 +60,37 @@ describe(`jobs: sync choices (${DB})`, function () {
 
       await tenants.updateSettings(t.id, { imports: { scheduledEntities: ['customers', 'products', 'subscriptions', 'usage'] } });
       expect((await scheduledJobs(t.id)).find((j) => j.name === syncJobName('products'))?.repeatInterval).to.equal('0 3 * * *');
+    });
+
+    it('under a moved clock, the entities left in the schedule run when their (changed) schedule comes due, the left-out one never', async () => {
+      // The process clock (Date only; timers stay real) set to Monday 4 January 2027, 02:58:30 in Berlin.
+      const clock = sinon.useFakeTimers({ now: new Date('2027-01-04T01:58:30Z'), toFake: ['Date'], shouldAdvanceTime: true });
+      try {
+        await scheduler.stop();
+        clearJobHandlers();
+        const ran: Array<{ tenantId: string; entity: string }> = [];
+        registerJobHandlers({ syncEntity: async (tenantId, entity) => { ran.push({ tenantId, entity }); return {}; } });
+        scheduler = new Scheduler({ ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4, retry: { retries: 0, delayMs: 10 }, syncOrderWaitMs: 50 });
+        await scheduler.repository.purgeAllJobs();
+        const t = await tenants.create({ name: 'clocked', clientId: 'c', clientSecret: 's', timeZone: 'Europe/Berlin' });
+        await tenants.updateSettings(t.id, {
+          imports: { scheduledEntities: ['customers', 'subscriptions', 'usage'] },
+          // customers moved from every 4 hours to 03:00; products (left out) keeps its 03:00; subscriptions moved to 05:00.
+          schedule: { customers: '0 3 * * *', subscriptions: '0 5 * * *' },
+        });
+        await scheduler.start();
+        const jobs = await scheduledJobs(t.id);
+        expect(jobs.find((j) => j.name === syncJobName('customers'))!.nextRunAt!.toISOString()).to.equal('2027-01-04T02:00:00.000Z');
+        expect(jobs.find((j) => j.name === syncJobName('subscriptions'))!.nextRunAt!.toISOString()).to.equal('2027-01-04T04:00:00.000Z');
+        expect(jobs.map((j) => j.name)).to.not.include(syncJobName('products'));
+        clock.setSystemTime(new Date('2027-01-04T02:00:05Z')); // 03:00:05 in Berlin: customers (and products, were it scheduled) due
+        const ranHere = () => ran.filter((r) => r.tenantId === t.id).map((r) => r.entity);
+        await waitFor(() => ranHere().includes('customers'), 'the customers sync at 03:00');
+        await new Promise((r) => setTimeout(r, 500));
+        expect(ranHere()).to.deep.equal(['customers']);
+      } finally {
+        clock.restore();
+      }
     });
 
     it('a changed schedule moves the job\'s next run (computed as for any clock), and an invalid one is refused', async () => {
