@@ -358,8 +358,18 @@ export function webRouter(rt: Runtime): Router {
       ? ((await api(req, 'listRecurringInvoices', { params: { tenantId: p.tenantId }, query: { customerId: p.customerId, size: '200' } })).items as Data[])
         .filter((r) => r.status !== 'ended')
       : [];
+    // Its latest rows of each kind, read through the API as this user: a list the role may not read is not shown.
+    const own = { params: { tenantId: p.tenantId } };
+    const latest = { customerId: p.customerId, size: '10' };
+    const [mappings, subscriptions, recurring, invoices, usage] = await Promise.all([
+      maybe(req, 'listMappings', { ...own, query: { customerId: p.customerId, size: '50' } }),
+      maybe(req, 'listSubscriptions', { ...own, query: { ...latest, sort: 'name,asc' } }),
+      maybe(req, 'listRecurringInvoices', { ...own, query: latest }),
+      maybe(req, 'listInvoices', { ...own, query: latest }),
+      maybe(req, 'listUsageSummaries', { ...own, query: latest }),
+    ]);
     render(req, res, 'customer', {
-      title: customer.name, tenant: { id: p.tenantId }, customer, canEdit,
+      title: customer.name, tenant: { id: p.tenantId }, customer, canEdit, mappings, subscriptions, recurring, invoices, usage,
       contacts: await maybe(req, 'getBillingContacts', { params: p }),
       monthly: ris.filter((r) => r.frequency === 'monthly'), annual: ris.filter((r) => r.frequency === 'annual'),
       // A customer's tax code is an exemption or a reverse charge (src/tax).
