@@ -100,7 +100,7 @@ export class TenantRepository<T extends TenantOwned> {
 
   async insert(rows: DeepPartial<T>[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.manager.insert(this.entity, rows.map((r) => this.claim(r)) as never);
+    await this.manager.insert(this.entity, rows.map((r) => this.claim(r)) as QueryDeepPartialEntity<T>[]);
   }
 
   /** Returns the number of rows changed; rows of other tenants are never touched. */
@@ -108,7 +108,7 @@ export class TenantRepository<T extends TenantOwned> {
     if ((patch as Record<string, unknown>).tenantId !== undefined) {
       throw new TenantIsolationError('tenantId cannot be changed');
     }
-    const res = await this.manager.update(this.entity, this.scopeOne(where), patch as never);
+    const res = await this.manager.update(this.entity, this.scopeOne(where), patch as QueryDeepPartialEntity<T>);
     return res.affected ?? 0;
   }
 

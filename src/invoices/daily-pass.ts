@@ -180,7 +180,7 @@ export function computeDay(
   current: ReadonlyMap<string, Decimal>,
   adjustmentsByLine: ReadonlyMap<string, ReadonlyMap<CalendarDate, RecurringInvoiceAdjustment>>,
   changeDatesBySub: ReadonlyMap<string, ReadonlySet<CalendarDate>>,
-  result: DailyPassResult,
+  result: Pick<DailyPassResult, 'problems'>,
 ): DayOps {
   const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [], corrections: { inserts: [], updates: [], deletes: [] } };
   const now = new Date();

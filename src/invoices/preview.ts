@@ -70,7 +70,7 @@ export async function previewNextInvoice(scope: TenantScope, tenant: Tenant, rec
     }
     const current = new Map<string, Decimal>(loaded.lines.map((l) => [l.id, dec(l.currentQuantity.toString())]));
     const changeDatesBySub = new Map([...loaded.ctx.histories].map(([id, h]) => [id, new Set(h.changes.map((c) => c.date))]));
-    const result = { problems: [] } as unknown as DailyPassResult;
+    const result: Pick<DailyPassResult, 'problems'> = { problems: [] };
     const removed = new Set<string>();
     for (let day = start; day <= through; day = addDays(day, 1)) {
       const ops = computeDay(scope, [loaded], day, day === start, current, byLine, changeDatesBySub, result);
