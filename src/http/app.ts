@@ -7,7 +7,7 @@ import { securityHeaders } from './security-headers.js';
 import { authenticate } from './auth.js';
 import { apiRouter } from './api/index.js';
 import { webRouter } from './web/index.js';
-import { operationsWebRouter } from '../operations/web.js';
+import { operationsWebRouter } from './web/pages/operations.js';
 import { UserService } from '../users/service.js';
 import { errorBody, requestProblem } from './api/errors.js';
 import { errorPageSender, errorTitle } from './web/error-page.js';
@@ -32,7 +32,7 @@ export function createHttpApp(runtime: Runtime, opts: HttpAppOptions = {}): Expr
   app.use(cookieParser());
   app.use(authenticate(rt, new UserService(rt.ds)));
   app.use(apiRouter(rt));
-  app.use(operationsWebRouter(rt)); // licence management pages (src/operations/web.ts)
+  app.use(operationsWebRouter(rt)); // licence management pages (src/http/web/pages/operations.ts)
   app.use(webRouter(rt));
   const errorPage = errorPageSender(rt);
   // A browser (it asks for HTML first) outside the API gets the web app's error page with a way back; scripts get JSON.

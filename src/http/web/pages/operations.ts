@@ -1,12 +1,12 @@
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import type { Runtime } from '../app/runtime.js';
-import { Customer, Subscription } from '../db/entities/index.js';
-import { TenantScope } from '../db/tenant-scope.js';
-import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../events/query.js';
-import { HttpError, problemOf } from '../http/api/errors.js';
-import { pageKit } from '../http/web/page-kit.js';
-import { WEB_TEMPLATES } from '../http/web/render.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { Customer, Subscription } from '../../../db/entities/index.js';
+import { TenantScope } from '../../../db/tenant-scope.js';
+import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../../../events/query.js';
+import { HttpError, problemOf } from '../../api/errors.js';
+import { pageKit } from '../page-kit.js';
+import { WEB_TEMPLATES } from '../render.js';
 
 /**
  * Licence management pages (issue 9), in the web app's layout with bodies in templates/operations and
