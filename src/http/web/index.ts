@@ -11,7 +11,7 @@ import { problemOf } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
 import { fromThisSite } from '../same-origin.js';
 import { pager } from './layout.js';
-import { licensingWebRouter } from '../../licensing/web.js';
+import { licensingWebRouter } from './pages/licensing.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
 import { reconcileWebRouter } from '../../reconcile/web.js';

@@ -3,12 +3,12 @@ import { Router, type Request, type Response } from 'express';
 import dayjs from 'dayjs';
 import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
-import type { Runtime } from '../app/runtime.js';
-import { Tenant } from '../db/entities/index.js';
-import { HttpError } from '../http/api/errors.js';
-import { pageKit } from '../http/web/page-kit.js';
-import { WEB_TEMPLATES } from '../http/web/render.js';
-import { pager } from '../http/web/layout.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { Tenant } from '../../../db/entities/index.js';
+import { HttpError } from '../../api/errors.js';
+import { pageKit } from '../page-kit.js';
+import { WEB_TEMPLATES } from '../render.js';
+import { pager } from '../layout.js';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
