@@ -14,7 +14,7 @@ import { pager } from './layout.js';
 import { licensingWebRouter } from './pages/licensing.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
-import { reconcileWebRouter } from '../../reconcile/web.js';
+import { reconcileWebRouter } from './pages/reconcile.js';
 import { taxWebRouter } from './tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';

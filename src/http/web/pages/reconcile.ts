@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
-import type { Runtime } from '../app/runtime.js';
-import { pageKit } from '../http/web/page-kit.js';
-import { WEB_TEMPLATES } from '../http/web/render.js';
-import type { ReportView } from './service.js';
-import { kindTitle, SOURCE_TEXT } from './text.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { pageKit } from '../page-kit.js';
+import { WEB_TEMPLATES } from '../render.js';
+import type { ReportView } from '../../../reconcile/service.js';
+import { kindTitle, SOURCE_TEXT } from '../../../reconcile/text.js';
 
 /**
  * The reconciliation month view in the web app's layout (page body templates/reconcile/page.hbs): totals,
