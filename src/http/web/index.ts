@@ -15,7 +15,7 @@ import { licensingWebRouter } from './pages/licensing.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
 import { reconcileWebRouter } from './pages/reconcile.js';
-import { taxWebRouter } from './tax.js';
+import { taxWebRouter } from './pages/tax.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
-import type { Runtime } from '../../app/runtime.js';
-import { pageKit } from './page-kit.js';
+import type { Runtime } from '../../../app/runtime.js';
+import { pageKit } from '../page-kit.js';
 
 /**
  * The Tax settings page (templates/web/pages/tax.hbs): tax codes and each product group's code, and the customer
