@@ -9,7 +9,7 @@ const hb = Handlebars.create();
 
 /** Why `source` is not a usable template (a syntax error, an unknown variable, a helper or block), or null. */
 export function templateProblem(source: string, allowed: readonly string[]): string | null {
-  let ast: Handlebars.AST.Program;
+  let ast: hbs.AST.Program;
   try {
     ast = hb.parse(source);
   } catch (err) {
@@ -18,8 +18,8 @@ export function templateProblem(source: string, allowed: readonly string[]): str
   for (const node of ast.body) {
     if (node.type === 'ContentStatement' || node.type === 'CommentStatement') continue;
     if (node.type !== 'MustacheStatement') return `only {{variable}} placeholders are allowed (found a ${node.type.replace('Statement', '').toLowerCase()})`;
-    const m = node as Handlebars.AST.MustacheStatement;
-    const path = m.path as Handlebars.AST.PathExpression;
+    const m = node as hbs.AST.MustacheStatement;
+    const path = m.path as hbs.AST.PathExpression;
     if (m.params.length > 0 || m.hash || path.type !== 'PathExpression' || path.parts.length !== 1) {
       return 'only {{variable}} placeholders are allowed, without helpers or arguments';
     }
