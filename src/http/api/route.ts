@@ -39,9 +39,10 @@ export interface RouteDef<
   Q extends AnyObj = AnyObj,
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
+  I extends string = string,
 > {
   /** OpenAPI operationId. */
-  id: string;
+  id: I;
   method: Method;
   /** Express-style path under /api/v1, e.g. /tenants/:tenantId/customers/:customerId */
   path: string;
@@ -74,9 +75,9 @@ export interface RouteDef<
 const registry: RouteDef[] = [];
 
 /** Declares a route; both the express routes and the OpenAPI document come from the registry. */
-export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType>(
-  def: RouteDef<P, Q, B, R>,
-): RouteDef<P, Q, B, R> {
+export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType, const I extends string>(
+  def: RouteDef<P, Q, B, R, I>,
+): RouteDef<P, Q, B, R, I> {
   if (def.roles.includes('client') && !def.customerScoped) {
     throw new Error(`route ${def.id}: the client role is only allowed on customer-scoped routes`);
   }

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../../app/runtime.js';
 import { HttpError, problemOf } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
+import type { InputOf, ResponseOf } from '../api/typed-routes.js';
 import { clearSessionCookie, csrfOk } from '../auth.js';
 import { urlOrNull } from '../same-origin.js';
 import { layoutContext } from './layout.js';
@@ -31,10 +32,13 @@ export interface PageKitOptions extends PageOptions {
  */
 export interface PageKit {
   views: Views;
-  /** Calls an API route as the signed-in user. */
-  api(req: Request, routeId: string, input?: Input): Promise<any>;
+  /**
+   * Calls an API route as the signed-in user. For a route of the typed registry (src/http/api/typed-routes.ts) the
+   * params and body are checked and the answer is its response schema's output; other routes still answer `any`.
+   */
+  api<I extends string>(req: Request, routeId: I, input?: InputOf<I>): Promise<ResponseOf<I>>;
   /** The same call, or null when the user's role may not make it. */
-  maybe(req: Request, routeId: string, input?: Input): Promise<any>;
+  maybe<I extends string>(req: Request, routeId: I, input?: InputOf<I>): Promise<ResponseOf<I> | null>;
   render(req: Request, res: Response, page: string, data: Record<string, unknown>, status?: number): void;
   page(fn: (req: Request, res: Response) => Promise<void>, options?: PageOptions): RequestHandler;
   /** Redirects (303) to `to` with a notice shown on the page. */
@@ -61,8 +65,9 @@ function refererOnThisSite(req: Request): string | null {
 
 export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
   const views = new Views(undefined, rt.config.env !== 'development');
-  const api = (req: Request, id: string, input: Input = {}) => invokeRoute(rt, routeById(id), req.auth!, input) as Promise<any>;
-  const maybe = async (req: Request, id: string, input: Input = {}) => {
+  const api = <I extends string>(req: Request, id: I, input?: InputOf<I>) =>
+    invokeRoute(rt, routeById(id), req.auth!, (input ?? {}) as Input) as Promise<ResponseOf<I>>;
+  const maybe = async <I extends string>(req: Request, id: I, input?: InputOf<I>): Promise<ResponseOf<I> | null> => {
     try {
       return await api(req, id, input);
     } catch (err) {

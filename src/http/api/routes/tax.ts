@@ -31,7 +31,7 @@ async function viewOf(scope: Parameters<typeof listTaxCodes>[0], id: string) {
   return (await listTaxCodes(scope)).find((c) => c.id === id)!;
 }
 
-defineRoute({
+export const listTaxCodesRoute = defineRoute({
   id: 'listTaxCodes', method: 'get', path: '/tenants/:tenantId/tax-codes', tag: TAG, roles: READ,
   summary: 'The tenant\'s tax codes',
   description: 'A line\'s tax: the customer\'s exemption or reverse charge, else its product group\'s code, else the recurring invoice\'s rate.',
@@ -42,7 +42,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const createTaxCodeRoute = defineRoute({
   id: 'createTaxCode', method: 'post', path: '/tenants/:tenantId/tax-codes', tag: TAG, roles: WRITE, status: 201,
   summary: 'Add a tax code',
   description: 'Name it as the accounting system knows it: the CSV exports carry it per line (Xero\'s TaxType, QuickBooks\' ItemTaxCode).',
@@ -57,7 +57,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateTaxCodeRoute = defineRoute({
   id: 'updateTaxCode', method: 'patch', path: '/tenants/:tenantId/tax-codes/:taxCodeId', tag: TAG, roles: WRITE,
   summary: 'Rename a tax code or change its rate or kind',
   description: 'Invoices already created keep the rate and code they were billed at; the next invoices use the new ones.',
@@ -73,7 +73,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const deleteTaxCodeRoute = defineRoute({
   id: 'deleteTaxCode', method: 'delete', path: '/tenants/:tenantId/tax-codes/:taxCodeId', tag: TAG, roles: WRITE,
   summary: 'Remove a tax code no product group or customer names',
   params: codeParams,
@@ -85,7 +85,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listProductGroupTaxCodesRoute = defineRoute({
   id: 'listProductGroupTaxCodes', method: 'get', path: '/tenants/:tenantId/product-groups', tag: TAG, roles: READ,
   summary: 'Product groups (products.productGroup) with their tax code',
   params: tenantParams,
@@ -95,7 +95,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setProductGroupTaxCodeRoute = defineRoute({
   id: 'setProductGroupTaxCode', method: 'put', path: '/tenants/:tenantId/product-groups/tax-code', tag: TAG, roles: WRITE,
   summary: 'Give a product group a tax code (null: its lines bill the recurring invoice\'s rate)',
   params: tenantParams,

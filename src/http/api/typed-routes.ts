@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import type { Input, RouteDef } from './route.js';
+import type * as taxRoutes from './routes/tax.js';
+
+/**
+ * The route registry as types: a route file that exports its definitions (`export const x = defineRoute({...})`)
+ * adds its ids to `TypedRouteId`, and a web page's `api(req, id, input)` for one of them is checked against the
+ * route's params and body and returns the output of its response schema. Ids of route files that do not export
+ * their definitions yet stay untyped (`any`); add a file's module below when it does.
+ */
+type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string>>;
+
+export type TypedRoute = DefsOf<typeof taxRoutes>;
+export type TypedRouteId = TypedRoute['id'];
+type RouteOf<I extends string> = Extract<TypedRoute, { id: I }>;
+
+/** What the route answers: the output of its response schema. */
+export type ResponseOf<I extends string> = I extends TypedRouteId ? z.output<RouteOf<I>['response']> : any;
+
+/**
+ * Field names as the schema has them (required ones required), values left to the route: a page passes form strings
+ * and the route's schema validates them, as it does for an API client.
+ */
+type Fields<T> = { [K in keyof T]: unknown };
+
+/** What the route takes: its params' and body's fields (a misspelt or missing field does not compile). */
+export type InputOf<I extends string> = I extends TypedRouteId
+  ? RouteOf<I> extends RouteDef<infer P, any, infer B, any, any>
+    ? { params?: Fields<z.input<P>>; query?: Record<string, unknown>; body?: Fields<z.input<B>> }
+    : Input
+  : Input;
