@@ -72,7 +72,7 @@ defineRoute({
   response: z.object({ linked: z.number().int(), exact: z.array(z.unknown()), suggestions: z.array(z.unknown()), ambiguous: z.array(z.unknown()) }).loose(),
   async handler({ scope, body }) {
     const r = await generateMappings(scope, { dryRun: body.dryRun });
-    return r as unknown as { linked: number; exact: unknown[]; suggestions: unknown[]; ambiguous: unknown[] };
+    return { ...r };
   },
 });
 

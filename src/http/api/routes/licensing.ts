@@ -53,7 +53,7 @@ async function pageOf<T extends ObjectLiteral, V>(qb: SelectQueryBuilder<T>, ali
 }
 
 /** Client routes need a bound customer; a client user without one sees nothing. */
-function ownCustomer(ctx: RouteContext<unknown, unknown, unknown>): string {
+function ownCustomer(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'onlyCustomerId'>): string {
   if (!ctx.onlyCustomerId) throw notFound('no company is linked to this user');
   return ctx.onlyCustomerId;
 }
@@ -218,7 +218,7 @@ const licSubSchema = z.object({
 });
 
 /** Licensable subscriptions (licences of mapped companies) with their customer and rule. */
-function licensableQuery(ctx: RouteContext<unknown, unknown, unknown>) {
+function licensableQuery(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'scope'>) {
   return ctx.scope.repo(Subscription).query('s')
     .leftJoinAndMapOne('s.customer', Customer, 'c', 'c.tenantId = s.tenantId AND c.id = s.customerId')
     .leftJoinAndMapOne('s.rule', LicensingSubscriptionRule, 'r', 'r.tenantId = s.tenantId AND r.subscriptionId = s.id')
@@ -245,7 +245,7 @@ defineRoute({
   response: pageSchema(licSubSchema),
   async handler(ctx) {
     const { rt, tenant, query } = ctx;
-    const qb = licensableQuery(ctx as never);
+    const qb = licensableQuery(ctx);
     whereContains(qb, ['s.name', 's.vendorName', 'c.name'], query.q);
     if (query.customerId) qb.andWhere('s.customerId = :cid', { cid: query.customerId });
     if (query.overridden === true) qb.andWhere('r.id IS NOT NULL');
@@ -263,7 +263,7 @@ defineRoute({
   params: subParams,
   response: licSubSchema,
   async handler(ctx) {
-    const row = await licensableQuery(ctx as never).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
+    const row = await licensableQuery(ctx).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
     if (!row) throw notFound('subscription not found');
     return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
   },
@@ -284,7 +284,7 @@ defineRoute({
   response: licSubSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).setRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId, ctx.body);
-    const row = await licensableQuery(ctx as never).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
+    const row = await licensableQuery(ctx).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
     return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
   },
 });
@@ -320,7 +320,7 @@ export function viewRequest(r: ReqJoined, customerName?: string | null): z.input
     failureReason: r.failureReason, appliedAt: iso(r.appliedAt), subscriptionChangeId: r.subscriptionChangeId,
   };
 }
-function requestsQuery(ctx: RouteContext<unknown, unknown, unknown>) {
+function requestsQuery(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'scope'>) {
   return ctx.scope.repo(LicensingChangeRequest).query('q').leftJoinAndMapOne('q.customer', Customer, 'c', 'c.tenantId = q.tenantId AND c.id = q.customerId');
 }
 const requestListQuery = listQuery(['requestedAt', 'productName', 'status'], {
@@ -335,7 +335,7 @@ defineRoute({
   query: requestListQuery,
   response: pageSchema(requestSchema),
   async handler(ctx) {
-    const qb = requestsQuery(ctx as never);
+    const qb = requestsQuery(ctx);
     if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
     if (ctx.query.customerId) qb.andWhere('q.customerId = :cid', { cid: ctx.query.customerId });
     return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
@@ -344,8 +344,8 @@ defineRoute({
 
 const reqParams = tenantParams.extend({ requestId: uuid });
 
-async function oneRequest(ctx: RouteContext<{ requestId: string }, unknown, unknown>, onlyCustomerId: string | null) {
-  const qb = requestsQuery(ctx as never).andWhere('q.id = :id', { id: ctx.params.requestId });
+async function oneRequest(ctx: Pick<RouteContext<{ requestId: string }, unknown, unknown>, 'scope' | 'params'>, onlyCustomerId: string | null) {
+  const qb = requestsQuery(ctx).andWhere('q.id = :id', { id: ctx.params.requestId });
   if (onlyCustomerId) qb.andWhere('q.customerId = :own', { own: onlyCustomerId });
   const r = await qb.getOne();
   if (!r) throw notFound('request not found');
@@ -360,7 +360,7 @@ defineRoute({
   response: requestSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).approve(ctx.tenant, ctx.auth.user, ctx.params.requestId);
-    return oneRequest(ctx as never, null);
+    return oneRequest(ctx, null);
   },
 });
 
@@ -373,7 +373,7 @@ defineRoute({
   response: requestSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).reject(ctx.tenant, ctx.auth.user, ctx.params.requestId, ctx.body?.reason ?? null);
-    return oneRequest(ctx as never, null);
+    return oneRequest(ctx, null);
   },
 });
 
@@ -418,8 +418,8 @@ defineRoute({
   query: listQuery(['name', 'vendorName'], { q: z.string().max(100).optional().describe('product or vendor contains') }, 'name,asc'),
   response: pageSchema(mySubSchema),
   async handler(ctx) {
-    const own = ownCustomer(ctx as never);
-    const qb = licensableQuery(ctx as never).andWhere('s.customerId = :own', { own }).andWhere('s.active = :act', { act: true });
+    const own = ownCustomer(ctx);
+    const qb = licensableQuery(ctx).andWhere('s.customerId = :own', { own }).andWhere('s.active = :act', { act: true });
     whereContains(qb, ['s.name', 's.vendorName'], ctx.query.q);
     const cfg = await licensingService(ctx.rt).config(ctx.tenant);
     const page = await pageOf(qb, 's', ctx.query, (s) => s as Joined);
@@ -452,9 +452,9 @@ defineRoute({
   example: { quantity: 6 },
   response: requestSchema,
   async handler(ctx) {
-    const own = ownCustomer(ctx as never);
+    const own = ownCustomer(ctx);
     const r = await licensingService(ctx.rt).requestChange(ctx.tenant, { id: ctx.auth.user.id, customerId: own }, ctx.params.subscriptionId, ctx.body.quantity);
-    return oneRequest({ ...ctx, params: { ...ctx.params, requestId: r.id } } as never, own);
+    return oneRequest({ scope: ctx.scope, params: { requestId: r.id } }, own);
   },
 });
 
@@ -465,8 +465,8 @@ defineRoute({
   query: requestListQuery.omit({ customerId: true }),
   response: pageSchema(requestSchema),
   async handler(ctx) {
-    const own = ownCustomer(ctx as never);
-    const qb = requestsQuery(ctx as never).andWhere('q.customerId = :own', { own });
+    const own = ownCustomer(ctx);
+    const qb = requestsQuery(ctx).andWhere('q.customerId = :own', { own });
     if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
     return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
   },
@@ -483,7 +483,7 @@ defineRoute({
   query: listQuery(['createdAt'], { unread: queryBool.optional() }, 'createdAt,desc'),
   response: pageSchema(noticeSchema),
   async handler(ctx) {
-    const own = ownCustomer(ctx as never);
+    const own = ownCustomer(ctx);
     const qb = ctx.scope.repo(LicensingNotice).query('n').andWhere('n.customerId = :own', { own });
     if (ctx.query.unread === true) qb.andWhere('n.readAt IS NULL');
     if (ctx.query.unread === false) qb.andWhere('n.readAt IS NOT NULL');
@@ -499,7 +499,7 @@ defineRoute({
   params: tenantParams.extend({ noticeId: uuid }),
   response: z.object({ ok: z.literal(true) }),
   async handler(ctx) {
-    const own = ownCustomer(ctx as never);
+    const own = ownCustomer(ctx);
     await licensingService(ctx.rt).markNoticeRead(ctx.tenant, ctx.params.noticeId, own);
     return { ok: true as const };
   },
@@ -517,7 +517,7 @@ defineRoute({
   }, 'name,asc'),
   response: pageSchema(catalogItem.omit({ visible: true })),
   async handler(ctx) {
-    ownCustomer(ctx as never);
+    ownCustomer(ctx);
     const qb = ctx.scope.repo(Product).query('p').andWhere('p.visible = :v', { v: true });
     whereContains(qb, ['p.name', 'p.vendorName', 'p.category'], ctx.query.q);
     if (ctx.query.vendor) qb.andWhere('p.vendorName = :vn', { vn: ctx.query.vendor });

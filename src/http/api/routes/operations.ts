@@ -62,21 +62,22 @@ const transferBody = z.strictObject({ fromSubscriptionId: uuid, toSubscriptionId
 const exampleId = '00000000-0000-4000-8000-000000000001';
 const exampleId2 = '00000000-0000-4000-8000-000000000002';
 
-for (const [kind, body, example] of [
-  ['purchase', purchaseBody, { subscriptionId: exampleId, add: 5 }],
-  ['decrease', decreaseBody, { subscriptionId: exampleId, remove: 2 }],
-  ['transfer', transferBody, { fromSubscriptionId: exampleId, toSubscriptionId: exampleId2, quantity: 3 }],
-] as const) {
+type Preview = Awaited<ReturnType<OperationsService['previewPurchase']>>;
+type Outcome = Awaited<ReturnType<OperationsService['purchase']>>;
+
+/** The preview and completion routes of one kind of licence operation, typed by its body schema. */
+function operationRoutes<B extends z.ZodType>(kind: 'purchase' | 'decrease' | 'transfer', body: B, example: z.input<B>, run: {
+  preview(svc: OperationsService, tenant: Tenant, b: z.output<B>): Promise<Preview>;
+  complete(svc: OperationsService, tenant: Tenant, actor: Actor, b: z.output<B>): Promise<Outcome>;
+}): void {
   const Kind = kind[0]!.toUpperCase() + kind.slice(1);
   defineRoute({
     id: `preview${Kind}`, method: 'post', path: `/tenants/:tenantId/licences/${kind}/preview`, tag: TAG, roles: ADMIN,
     summary: `Preview a licence ${kind}`,
     description: 'Shows totals, licences in use and available, the estimates and what the change does to the next invoice; `problems` says why it cannot be completed.',
-    params: tenantParams, body: body as z.ZodType, example: example as never, response: previewSchema,
+    params: tenantParams, body, example, response: previewSchema,
     async handler(ctx) {
-      const svc = operationsService(ctx.rt);
-      const b = ctx.body as never;
-      return (kind === 'purchase' ? svc.previewPurchase(ctx.tenant, b) : kind === 'decrease' ? svc.previewDecrease(ctx.tenant, b) : svc.previewTransfer(ctx.tenant, b));
+      return run.preview(operationsService(ctx.rt), ctx.tenant, ctx.body);
     },
   });
   defineRoute({
@@ -85,16 +86,23 @@ for (const [kind, body, example] of [
     description: kind === 'transfer'
       ? 'Decreases the source, then increases the target; if Pax8 fails the target, the source is restored (status reverted). Different customers need confirmCrossCustomer (409 without).'
       : 'Sends the new quantity to Pax8 and records it; Pax8\'s refusal is recorded as status failed with its reason.',
-    params: tenantParams, body: body as z.ZodType, example: example as never, response: outcomeSchema,
+    params: tenantParams, body, example, response: outcomeSchema,
     async handler(ctx) {
-      const svc = operationsService(ctx.rt);
-      const b = ctx.body as never;
-      const actor = actorOf(ctx);
-      const r = await (kind === 'purchase' ? svc.purchase(ctx.tenant, actor, b) : kind === 'decrease' ? svc.decrease(ctx.tenant, actor, b) : svc.transfer(ctx.tenant, actor, b));
+      const r = await run.complete(operationsService(ctx.rt), ctx.tenant, actorOf(ctx), ctx.body);
       return { operation: viewOperation(r.operation), preview: r.preview };
     },
   });
 }
+
+operationRoutes('purchase', purchaseBody, { subscriptionId: exampleId, add: 5 }, {
+  preview: (svc, tenant, b) => svc.previewPurchase(tenant, b), complete: (svc, tenant, actor, b) => svc.purchase(tenant, actor, b),
+});
+operationRoutes('decrease', decreaseBody, { subscriptionId: exampleId, remove: 2 }, {
+  preview: (svc, tenant, b) => svc.previewDecrease(tenant, b), complete: (svc, tenant, actor, b) => svc.decrease(tenant, actor, b),
+});
+operationRoutes('transfer', transferBody, { fromSubscriptionId: exampleId, toSubscriptionId: exampleId2, quantity: 3 }, {
+  preview: (svc, tenant, b) => svc.previewTransfer(tenant, b), complete: (svc, tenant, actor, b) => svc.transfer(tenant, actor, b),
+});
 
 defineRoute({
   id: 'listLicenceOperations', method: 'get', path: '/tenants/:tenantId/licences/operations', tag: TAG, roles: ADMIN,
