@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type { Input, RouteDef } from './route.js';
+import type * as authRoutes from './routes/auth.js';
+import type * as customersRoutes from './routes/customers.js';
+import type * as dashboardRoutes from './routes/dashboard.js';
+import type * as eventsRoutes from './routes/events.js';
+import type * as invoiceDeliveryRoutes from './routes/invoice-delivery.js';
+import type * as invoicesRoutes from './routes/invoices.js';
+import type * as jobsRoutes from './routes/jobs.js';
+import type * as noticesRoutes from './routes/notices.js';
+import type * as reconcileRoutes from './routes/reconcile.js';
 import type * as taxRoutes from './routes/tax.js';
+import type * as tenantsRoutes from './routes/tenants.js';
+import type * as usageReviewRoutes from './routes/usage-review.js';
+import type * as webhooksRoutes from './routes/webhooks.js';
 
 /**
  * The route registry as types: a route file that exports its definitions (`export const x = defineRoute({...})`)
@@ -10,7 +22,20 @@ import type * as taxRoutes from './routes/tax.js';
  */
 type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string>>;
 
-export type TypedRoute = DefsOf<typeof taxRoutes>;
+export type TypedRoute =
+  | DefsOf<typeof authRoutes>
+  | DefsOf<typeof customersRoutes>
+  | DefsOf<typeof dashboardRoutes>
+  | DefsOf<typeof eventsRoutes>
+  | DefsOf<typeof invoiceDeliveryRoutes>
+  | DefsOf<typeof invoicesRoutes>
+  | DefsOf<typeof jobsRoutes>
+  | DefsOf<typeof noticesRoutes>
+  | DefsOf<typeof reconcileRoutes>
+  | DefsOf<typeof taxRoutes>
+  | DefsOf<typeof tenantsRoutes>
+  | DefsOf<typeof usageReviewRoutes>
+  | DefsOf<typeof webhooksRoutes>;
 export type TypedRouteId = TypedRoute['id'];
 type RouteOf<I extends string> = Extract<TypedRoute, { id: I }>;
 

@@ -30,7 +30,7 @@ const newPassword = z.string()
 
 const accessEnded = { sessionsEnded: z.number().int(), tokensRevoked: z.number().int() };
 
-defineRoute({
+export const loginRoute = defineRoute({
   id: 'login', method: 'post', path: '/auth/login', tag: 'Auth', public: true, roles: [],
   summary: 'Sign in with e-mail and password (sets the session cookie)',
   description: 'Answers the CSRF token to send as X-CSRF-Token on state-changing requests. Repeated failures for one account and address are slowed down and then locked out for a while (429).',
@@ -53,7 +53,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const logoutRoute = defineRoute({
   id: 'logout', method: 'post', path: '/auth/logout', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, allowWithOneTimePassword: true,
   summary: 'Sign out (ends this session)',
   response: okSchema,
@@ -65,7 +65,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const meRoute = defineRoute({
   id: 'me', method: 'get', path: '/me', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, allowWithOneTimePassword: true,
   summary: 'Who am I',
   response: z.object({ user: userSchema, csrfToken: z.string().nullable() }),
@@ -74,7 +74,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const changePasswordRoute = defineRoute({
   id: 'changePassword', method: 'post', path: '/me/password', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, allowWithOneTimePassword: true,
   summary: 'Change my password',
   description: `At least ${MIN_PASSWORD_LENGTH} characters, not a common or easily guessed password, not containing the e-mail address. `
@@ -101,7 +101,7 @@ function viewToken(t: ApiToken, now = new Date()) {
   };
 }
 
-defineRoute({
+export const listTokensRoute = defineRoute({
   id: 'listTokens', method: 'get', path: '/me/tokens', tag: 'Auth', roles: ALL_ROLES, customerScoped: true,
   summary: 'List my API tokens (never their values), expired ones included until revoked',
   response: z.object({ items: z.array(tokenSchema) }),
@@ -110,7 +110,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const createTokenRoute = defineRoute({
   id: 'createToken', method: 'post', path: '/me/tokens', tag: 'Auth', roles: ALL_ROLES, customerScoped: true, status: 201,
   summary: 'Create an API token (its value is shown only in this answer)',
   description: `The token expires after \`expiresInDays\` (default ${TOKEN_DEFAULT_DAYS}; \`null\`: never); an expired token answers 401.`,
@@ -127,7 +127,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const revokeTokenRoute = defineRoute({
   id: 'revokeToken', method: 'delete', path: '/me/tokens/:tokenId', tag: 'Auth', roles: ALL_ROLES, customerScoped: true,
   summary: 'Revoke one of my API tokens',
   params: z.strictObject({ tokenId: uuid }),
@@ -140,7 +140,7 @@ defineRoute({
 
 // --- user administration (admins with access to every tenant) --------------------------------
 
-defineRoute({
+export const listUsersRoute = defineRoute({
   id: 'listUsers', method: 'get', path: '/users', tag: 'Users', roles: ['admin'], globalOnly: true,
   summary: 'List users',
   query: noInput,
@@ -150,7 +150,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const createUserRoute = defineRoute({
   id: 'createUser', method: 'post', path: '/users', tag: 'Users', roles: ['admin'], globalOnly: true, status: 201,
   summary: 'Create a user',
   description: 'Without a password a one-time password is generated, answered once, and must be changed at first sign-in.',
@@ -170,7 +170,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateUserRoute = defineRoute({
   id: 'updateUser', method: 'patch', path: '/users/:userId', tag: 'Users', roles: ['admin'], globalOnly: true,
   summary: 'Disable or enable a user',
   description: 'Disabling ends every session of the user and revokes all their API tokens (enabling again does not revive them); the answer says how many.',

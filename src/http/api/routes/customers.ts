@@ -23,7 +23,7 @@ async function taxOf(scope: Parameters<typeof customerTaxCode>[0], c: Parameters
   return { taxCodeId: t?.id ?? null, taxCode: t?.code ?? null };
 }
 
-defineRoute({
+export const getCustomerRoute = defineRoute({
   id: 'getCustomer', method: 'get', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
   summary: 'One customer, with its Pax8 company and an Open-in-Pax8 link',
   params: customerParams,
@@ -35,7 +35,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateCustomerRoute = defineRoute({
   id: 'updateCustomer', method: 'patch', path: '/tenants/:tenantId/customers/:customerId', tag: 'Customers', roles: ['admin', 'finance'],
   summary: 'Change a customer\'s automatic-line settings and payment terms',
   description: 'The monthly and annual recurring invoice that automatic lines for new subscriptions go to (one of this customer\'s, '

@@ -6,7 +6,7 @@ import { STAFF } from './auth.js';
 
 const amount = z.object({ currency: z.string(), amount: z.string() });
 
-defineRoute({
+export const getDashboardRoute = defineRoute({
   id: 'getDashboard', method: 'get', path: '/tenants/:tenantId/dashboard', tag: 'Dashboard', roles: STAFF,
   summary: 'What needs doing in a tenant, for the caller\'s role',
   description: 'Panels by role (admin: all; finance: drafts, next run, leakage, unmapped companies and usage, usage review, syncs; reviewer: '

@@ -20,7 +20,7 @@ function toQuery(q: { search?: string; type?: string; sort?: EventColumn; dir?: 
   return { search: q.search, type: q.type, sort: q.sort, dir: q.dir, columns: q.columns as EventColumn[] | undefined };
 }
 
-defineRoute({
+export const listEventsRoute = defineRoute({
   id: 'listEvents', method: 'get', path: '/tenants/:tenantId/events', tag: TAG, roles: ROLES,
   summary: 'The licence event log (searchable, sortable, chosen columns)', params: tenantParams,
   query: z.strictObject({ ...viewQuery, page: z.coerce.number().int().min(0).default(0), size: z.coerce.number().int().min(1).max(500).default(50) }),
@@ -33,7 +33,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const exportEventsRoute = defineRoute({
   id: 'exportEvents', method: 'get', path: '/tenants/:tenantId/events/export', tag: TAG, roles: ROLES,
   summary: 'The event log as CSV: the current view (search, sort, columns) or all columns',
   params: tenantParams, query: z.strictObject({ ...viewQuery, all: queryBool.optional() }),

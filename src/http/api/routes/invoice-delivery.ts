@@ -13,7 +13,7 @@ const TAG = 'Invoice delivery';
 const contactsSchema = z.object({ to: z.array(z.string()), cc: z.array(z.string()) });
 const addresses = z.array(z.string().max(254)).max(MAX_CONTACTS);
 
-defineRoute({
+export const getBillingContactsRoute = defineRoute({
   id: 'getBillingContacts', method: 'get', path: '/tenants/:tenantId/customers/:customerId/billing-contacts', tag: TAG,
   roles: ['admin', 'finance', 'reviewer'],
   summary: 'Who receives the customer\'s invoices by e-mail (to) and who gets a copy (cc)',
@@ -22,7 +22,7 @@ defineRoute({
   handler: ({ scope, params }) => billingContacts(scope, params.customerId),
 });
 
-defineRoute({
+export const setBillingContactsRoute = defineRoute({
   id: 'setBillingContacts', method: 'put', path: '/tenants/:tenantId/customers/:customerId/billing-contacts', tag: TAG, roles: FINANCE,
   summary: 'Replace the customer\'s billing contacts',
   description: 'Addresses are kept in lower case, once each; an address in both lists stays in `to`. Empty lists clear them.',
@@ -41,7 +41,7 @@ const deliverySchema = z.object({
   nextAttemptAt: z.string().nullable(), sentAt: z.string().nullable(),
 });
 
-defineRoute({
+export const sendInvoicesRoute = defineRoute({
   id: 'sendInvoices', method: 'post', path: '/tenants/:tenantId/invoices/send', tag: TAG, roles: FINANCE, status: 202,
   summary: 'Send issued invoices to their customers\' billing contacts by e-mail (with the PDF)',
   description: 'Queues each invoice once and answers at once (202); the process running the scheduler sends them, retrying '
@@ -63,7 +63,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listInvoiceDeliveriesRoute = defineRoute({
   id: 'listInvoiceDeliveries', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId/deliveries', tag: TAG,
   roles: ['admin', 'finance', 'reviewer'],
   summary: 'Every sending of an invoice by e-mail, the latest first: queued, sending, sent or failed (with the reason)',
@@ -72,7 +72,7 @@ defineRoute({
   handler: async ({ scope, params }) => ({ items: await invoiceDeliveries(scope, params.invoiceId) }),
 });
 
-defineRoute({
+export const listLatestInvoiceDeliveriesRoute = defineRoute({
   id: 'listLatestInvoiceDeliveries', method: 'get', path: '/tenants/:tenantId/invoice-deliveries', tag: TAG,
   roles: ['admin', 'finance', 'reviewer'],
   summary: 'The latest sending of each of the given invoices (an invoice never sent is absent)',

@@ -64,7 +64,7 @@ async function ownInvoice(ctx: RouteContext<{ invoiceId: string }, unknown, unkn
   return inv;
 }
 
-defineRoute({
+export const listInvoicesRoute = defineRoute({
   id: 'listInvoices', method: 'get', path: '/tenants/:tenantId/invoices', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
   summary: 'List invoices',
   params: tenantParams,
@@ -95,7 +95,7 @@ const invoiceLineSchema = z.object({
   taxKind: z.enum(['standard', 'exempt', 'reverse_charge']),
 });
 
-defineRoute({
+export const getInvoiceRoute = defineRoute({
   id: 'getInvoice', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
   summary: 'One invoice with its lines',
   params: tenantParams.extend({ invoiceId: uuid }),
@@ -116,7 +116,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const runInvoicesRoute = defineRoute({
   id: 'runInvoices', method: 'post', path: '/tenants/:tenantId/invoices/run', tag: 'Invoices', roles: FINANCE,
   summary: 'Run invoices: create every invoice due up to a date (after catching up the daily pass)',
   description: 'Exactly once per recurring invoice and period; invoices needing review are created as drafts.',
@@ -140,7 +140,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const approveInvoiceRoute = defineRoute({
   id: 'approveInvoice', method: 'post', path: '/tenants/:tenantId/invoices/:invoiceId/approve', tag: 'Invoices', roles: ['admin', 'finance', 'reviewer'],
   summary: 'Approve a draft: issue it with the next invoice number',
   description: 'Drafts are held for review (usage lines, flagged lines); finance and reviewers approve them.',
@@ -154,7 +154,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const renderInvoiceRoute = defineRoute({
   id: 'renderInvoice', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId/html', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
   summary: 'The rendered invoice (HTML)',
   params: tenantParams.extend({ invoiceId: uuid }),
@@ -169,7 +169,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const invoicePdfRoute = defineRoute({
   id: 'invoicePdf', method: 'get', path: '/tenants/:tenantId/invoices/:invoiceId/pdf', tag: 'Invoices', roles: ALL_ROLES, customerScoped: true,
   summary: 'The rendered invoice as PDF (headless Chromium)',
   description: 'Answers 503 when Chromium is not installed on the server.',
@@ -187,7 +187,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const exportInvoicesCsvRoute = defineRoute({
   id: 'exportInvoicesCsv', method: 'get', path: '/tenants/:tenantId/invoice-exports/csv', tag: 'Invoices', roles: FINANCE,
   summary: 'Issued invoices as CSV for Xero or QuickBooks Online',
   params: tenantParams,
@@ -215,7 +215,7 @@ function viewRecurring(r: RecurringInvoice): z.input<typeof recurringSchema> {
   };
 }
 
-defineRoute({
+export const listRecurringInvoicesRoute = defineRoute({
   id: 'listRecurringInvoices', method: 'get', path: '/tenants/:tenantId/recurring-invoices', tag: 'Recurring invoices', roles: ALL_ROLES,
   customerScoped: true,
   summary: 'List recurring invoices',
@@ -231,7 +231,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const getRecurringInvoiceRoute = defineRoute({
   id: 'getRecurringInvoice', method: 'get', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId', tag: 'Recurring invoices',
   roles: ALL_ROLES, customerScoped: true,
   summary: 'One recurring invoice with its lines and their subscription links',

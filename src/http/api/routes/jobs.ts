@@ -14,7 +14,7 @@ const jobSchema = z.object({
 
 const iso = (d: Date | string | undefined | null) => (d ? new Date(d).toISOString() : null);
 
-defineRoute({
+export const listJobsRoute = defineRoute({
   id: 'listJobs', method: 'get', path: '/tenants/:tenantId/jobs', tag: 'Jobs', roles: ['admin', 'reviewer'],
   summary: 'The tenant\'s scheduled and queued jobs (syncs, daily billing, nightly Pax8-bill import and reconciliation) with their state',
   description: 'Queue a sync through the scheduler with POST /tenants/{tenantId}/sync (202). A "sync now" job is removed once it '
@@ -41,7 +41,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const syncNowRoute = defineRoute({
   id: 'syncNow', method: 'post', path: '/tenants/:tenantId/sync', tag: 'Jobs', roles: ['admin'], status: 202,
   summary: 'Sync now: queue an import from Pax8 through the scheduler',
   description: 'Queues one "sync now" job per entity (default all) and answers them at once (202); the process running the scheduler '

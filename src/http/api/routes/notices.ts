@@ -21,7 +21,7 @@ const noticeSchema = z.object({
   deliveries: z.array(z.object({ channel: z.string(), status: z.string(), attempts: z.number().int(), lastError: z.string().nullable() })),
 });
 
-defineRoute({
+export const listChangeNoticesRoute = defineRoute({
   id: 'listChangeNotices', method: 'get', path: '/tenants/:tenantId/change-notices', tag: TAG, roles: ADMIN,
   summary: 'Change notices (newest first) with their e-mail/Teams/Slack deliveries', params: tenantParams,
   query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -39,7 +39,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listMyChangeNoticesRoute = defineRoute({
   id: 'listMyChangeNotices', method: 'get', path: '/tenants/:tenantId/change-notices/in-app', tag: TAG, roles: ADMIN,
   summary: 'My in-app notices (changes detected, leakage above the threshold), newest first',
   params: tenantParams,
@@ -55,7 +55,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const readMyChangeNoticeRoute = defineRoute({
   id: 'readMyChangeNotice', method: 'post', path: '/tenants/:tenantId/change-notices/in-app/:noticeId/read', tag: TAG, roles: ADMIN,
   summary: 'Mark one of my in-app notices read',
   description: 'Only the signed-in user\'s own notices: another user\'s, a client\'s or another tenant\'s notice answers 404. Marking a read notice again changes nothing.',
@@ -67,7 +67,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const readAllMyChangeNoticesRoute = defineRoute({
   id: 'readAllMyChangeNotices', method: 'post', path: '/tenants/:tenantId/change-notices/in-app/read-all', tag: TAG, roles: ADMIN,
   summary: 'Mark all my in-app notices read', params: tenantParams, body: z.strictObject({}).optional(), example: {},
   response: z.object({ marked: z.number().int() }),
@@ -81,7 +81,7 @@ const settingsSchema = z.object({
   adminRecipients: z.array(z.string()), teamsWebhookUrl: z.string().nullable(), slackWebhookUrl: z.string().nullable(), hasSmtpPassword: z.boolean(),
 });
 
-defineRoute({
+export const getNoticeSettingsRoute = defineRoute({
   id: 'getNoticeSettings', method: 'get', path: '/tenants/:tenantId/change-notices/settings', tag: TAG, roles: ADMIN,
   summary: 'Notice channels (change them with PATCH settings.notices; the SMTP password is never shown)', params: tenantParams, response: settingsSchema,
   async handler(ctx) {
@@ -89,7 +89,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setSmtpPasswordRoute = defineRoute({
   id: 'setSmtpPassword', method: 'put', path: '/tenants/:tenantId/change-notices/smtp-password', tag: TAG, roles: ADMIN,
   summary: 'Set or clear the SMTP password (stored sealed)', params: tenantParams,
   body: z.strictObject({ password: z.string().min(1).max(500).nullable() }), example: { password: 'example-password' },
@@ -100,7 +100,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const detectChangesRoute = defineRoute({
   id: 'detectChanges', method: 'post', path: '/tenants/:tenantId/change-notices/detect', tag: TAG, roles: ADMIN,
   summary: 'Detect changes now and send the notices', params: tenantParams, body: z.strictObject({}).optional(), example: {},
   response: z.object({ baseline: z.boolean(), notices: z.number().int(), sent: z.number().int(), failed: z.number().int() }),

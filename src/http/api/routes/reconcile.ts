@@ -53,7 +53,7 @@ export const reconcileReportSchema = z.object({
   })),
 });
 
-defineRoute({
+export const getReconciliationRoute = defineRoute({
   id: 'getReconciliation', method: 'get', path: '/tenants/:tenantId/reconcile', tag: 'Reconciliation', roles: SEE,
   summary: 'Reconcile a month: Pax8 cost, amount billed, margin and leakage findings',
   description: 'Per currency totals (equal to the sum of their customers), customers, findings newest first, and every subscription with its explanation.',
@@ -65,7 +65,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const reconciliationCsvRoute = defineRoute({
   id: 'reconciliationCsv', method: 'get', path: '/tenants/:tenantId/reconcile/csv', tag: 'Reconciliation', roles: SEE,
   summary: 'A month\'s reconciliation as CSV (subscriptions, findings or customers)',
   params: tenantParams,
@@ -81,7 +81,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const reconciliationPageRoute = defineRoute({
   id: 'reconciliationPage', method: 'get', path: '/tenants/:tenantId/reconcile/view', tag: 'Reconciliation', roles: SEE,
   summary: 'The month view of the web app (HTML)',
   params: tenantParams,
@@ -98,7 +98,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const runReconciliationRoute = defineRoute({
   id: 'runReconciliation', method: 'post', path: '/tenants/:tenantId/reconcile/run', tag: 'Reconciliation', roles: SEE,
   summary: 'Reconcile a month and notify admins when its leakage exceeds the tenant\'s threshold',
   params: tenantParams,
@@ -115,7 +115,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const fixReconciliationFindingRoute = defineRoute({
   id: 'fixReconciliationFinding', method: 'post', path: '/tenants/:tenantId/reconcile/fix', tag: 'Reconciliation', roles: ['admin'],
   summary: 'Apply a finding\'s one-click fix',
   description: 'add_to_recurring_invoice adds the subscription to the customer\'s recurring invoice (invoices engine); map_company maps the Pax8 company to customerId (mapping service). 404 when the finding no longer exists.',
@@ -129,7 +129,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const importPax8BillingRoute = defineRoute({
   id: 'importPax8Billing', method: 'post', path: '/tenants/:tenantId/pax8-billing/import', tag: 'Reconciliation', roles: ['admin'],
   summary: 'Import Pax8\'s invoices to the partner and the current month\'s draft items',
   params: tenantParams,

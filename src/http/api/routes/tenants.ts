@@ -25,7 +25,7 @@ export const tenantSchema = z.object({
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-defineRoute({
+export const listTenantsRoute = defineRoute({
   id: 'listTenants', method: 'get', path: '/tenants', tag: 'Tenants', roles: STAFF,
   summary: 'List the Pax8 tenants I can see',
   query: noInput,
@@ -36,7 +36,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const createTenantRoute = defineRoute({
   id: 'createTenant', method: 'post', path: '/tenants', tag: 'Tenants', roles: ['admin'], globalOnly: true, status: 201,
   summary: 'Connect a Pax8 tenant',
   description: 'The client secret is stored encrypted and never answered.',
@@ -59,7 +59,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const getTenantRoute = defineRoute({
   id: 'getTenant', method: 'get', path: '/tenants/:tenantId', tag: 'Tenants', roles: STAFF,
   summary: 'One tenant with its settings',
   params: tenantParams,
@@ -69,7 +69,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateTenantSettingsRoute = defineRoute({
   id: 'updateTenantSettings', method: 'patch', path: '/tenants/:tenantId/settings', tag: 'Tenants', roles: ['admin'],
   summary: 'Change import, mapping, schedule and invoicing settings (partial update)',
   params: tenantParams,
@@ -88,7 +88,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateTenantConnectionRoute = defineRoute({
   id: 'updateTenantConnection', method: 'patch', path: '/tenants/:tenantId/connection', tag: 'Tenants', roles: ['admin'],
   summary: 'Change credentials, endpoints, time zone or display name; enable or disable',
   description: 'Changing tokenUrl, apiUrl or audience (to another value, or null) needs clientSecret in the same request: '
@@ -116,7 +116,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const testTenantConnectionRoute = defineRoute({
   id: 'testTenantConnection', method: 'post', path: '/tenants/:tenantId/test-connection', tag: 'Tenants', roles: ['admin'],
   summary: 'Test the Pax8 connection (token and one companies request)',
   params: tenantParams,
@@ -145,7 +145,7 @@ const partnerCompanyStateSchema = z.object({
   pax8CompanyId: z.string().optional(),
 });
 
-defineRoute({
+export const getTenantPartnerCompanyRoute = defineRoute({
   id: 'getTenantPartnerCompany', method: 'get', path: '/tenants/:tenantId/partner-company', tag: 'Tenants', roles: ['admin'],
   summary: 'The partner\'s own Pax8 company: chosen, declined or not yet chosen, with the companies whose names match',
   description: 'Imports refuse to run while it is not_chosen. `candidates` are read from Pax8 at once: the companies whose names share a '
@@ -173,7 +173,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setTenantPartnerCompanyRoute = defineRoute({
   id: 'setTenantPartnerCompany', method: 'put', path: '/tenants/:tenantId/partner-company', tag: 'Tenants', roles: ['admin'],
   summary: 'Choose the partner\'s own Pax8 company (never imported as a customer), or decline (null: the account has none)',
   params: tenantParams,
@@ -185,7 +185,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const deleteTenantRoute = defineRoute({
   id: 'deleteTenant', method: 'delete', path: '/tenants/:tenantId', tag: 'Tenants', roles: ['admin'], globalOnly: true,
   summary: 'Remove a tenant and everything imported for it',
   params: tenantParams,

@@ -32,7 +32,7 @@ const rowSchema = z.object({
   status: z.enum(['pending', 'approved', 'adjusted', 'changed']), decision: decisionSchema.nullable(), billedCharges: z.string(),
 });
 
-defineRoute({
+export const listUsageReviewRoute = defineRoute({
   id: 'listUsageReview', method: 'get', path: '/tenants/:tenantId/usage-review', tag: 'Usage review', roles: READERS,
   summary: 'The usage review queue of a month',
   description: 'Every usage summary with charges in the month (default: the latest month with usage), its charges beside the month '
@@ -55,7 +55,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const decideUsageReviewRoute = defineRoute({
   id: 'decideUsageReview', method: 'put', path: '/tenants/:tenantId/usage-summaries/:summaryId/review', tag: 'Usage review', roles: DECIDERS,
   summary: 'Approve or adjust a usage summary\'s month',
   description: 'approved: the month is billed as imported. adjusted: the month\'s invoice line bills adjustedCharges instead (a note saying '
@@ -75,7 +75,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setUsageSpikePercentRoute = defineRoute({
   id: 'setUsageSpikePercent', method: 'put', path: '/tenants/:tenantId/usage-review/settings', tag: 'Usage review', roles: ['admin'],
   summary: 'Set the usage spike percentage',
   description: 'A month whose usage grew by more than this percentage over the month before is flagged a spike (tenant setting usageSpikePercent).',
@@ -94,7 +94,7 @@ const chartSchema = z.object({
   series: z.array(z.object({ label: z.string(), values: z.array(z.string()) })),
 });
 
-defineRoute({
+export const getUsageChartsRoute = defineRoute({
   id: 'getUsageCharts', method: 'get', path: '/tenants/:tenantId/usage-review/charts', tag: 'Usage review', roles: READERS,
   summary: 'Figures for the usage review charts',
   description: 'summaryId: its daily usage in the month, and its customer\'s usage by month (12 months). trends=true: billed and margin by month '

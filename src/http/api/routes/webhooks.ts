@@ -11,7 +11,7 @@ import { queryBool } from '../paging.js';
 const TAG = 'Webhooks';
 const ADMIN = ['admin'] as const;
 
-defineRoute({
+export const receivePax8WebhookRoute = defineRoute({
   id: 'receivePax8Webhook', method: 'post', path: '/webhooks/pax8/:tenantId', tag: TAG, roles: [], public: true,
   summary: 'Receive a Pax8 webhook delivery',
   description: 'Verified by the Authorization header registered with Pax8 alone (the URL has no query string: Pax8 refuses them); '
@@ -40,7 +40,7 @@ const endpointSchema = z.object({
   active: z.boolean(), topics: z.array(z.string()), pax8WebhookId: z.string().nullable(), pax8AccountId: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
 }).nullable();
 
-defineRoute({
+export const getPax8WebhookEndpointRoute = defineRoute({
   id: 'getPax8WebhookEndpoint', method: 'get', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
   summary: 'The tenant\'s Pax8 webhook endpoint (never its secrets)', params: tenantParams, response: endpointSchema,
   async handler(ctx) {
@@ -48,7 +48,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const registerPax8WebhookEndpointRoute = defineRoute({
   id: 'registerPax8WebhookEndpoint', method: 'post', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
   summary: 'Register (or rotate) the tenant\'s webhook with Pax8',
   description: 'Creates the webhook at Pax8 (POST /api/v2/webhooks) with Recurra\'s receiver URL and a new Authorization secret, '
@@ -68,7 +68,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const unregisterPax8WebhookEndpointRoute = defineRoute({
   id: 'unregisterPax8WebhookEndpoint', method: 'delete', path: '/tenants/:tenantId/webhooks/pax8', tag: TAG, roles: ADMIN,
   summary: 'Unregister the tenant\'s webhook (delete it at Pax8, then here)',
   description: 'A webhook Pax8 no longer has counts as deleted. If Pax8 refuses (502) the endpoint is kept, unless force=true removes it here anyway.',
@@ -81,7 +81,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listPax8WebhookDeliveriesRoute = defineRoute({
   id: 'listPax8WebhookDeliveries', method: 'get', path: '/tenants/:tenantId/webhooks/pax8/deliveries', tag: TAG, roles: ADMIN,
   summary: 'Received Pax8 webhook deliveries (newest first)', params: tenantParams,
   query: z.strictObject({ status: z.enum(['queued', 'processing', 'done', 'failed']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -98,7 +98,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const processPax8WebhookQueueRoute = defineRoute({
   id: 'processPax8WebhookQueue', method: 'post', path: '/tenants/:tenantId/webhooks/pax8/process', tag: TAG, roles: ADMIN,
   summary: 'Process the queued Pax8 webhook deliveries now', params: tenantParams, body: z.strictObject({}).optional(), example: {},
   response: z.object({ processed: z.number().int(), failed: z.number().int(), notices: z.number().int(), imports: z.number().int() }),
