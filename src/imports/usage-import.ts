@@ -350,7 +350,7 @@ async function writeSummary(
       ? await tx.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: stored.id }).andWhere('l.usageDate >= :from', { from: loadFrom }).getMany()
       : [];
     const readDays = new Set(plan.days);
-    const current = [...storedLines.filter((l) => !readDays.has(l.usageDate)) as unknown as LineFields[], ...p.f.lines]
+    const current = [...storedLines.filter((l) => !readDays.has(l.usageDate)), ...p.f.lines]
       .filter((l) => l.usageDate >= plan.openFrom);
     month = chargeMonth(current, fallbackMonth);
     const total = linesTotal(current, month);
@@ -361,7 +361,7 @@ async function writeSummary(
     newLines = p.f.lines.filter((l) => !storedByKey.has(`${l.usageDate}|${l.lineKey}`));
     changedLines = p.f.lines.flatMap((line) => {
       const old = storedByKey.get(`${line.usageDate}|${line.lineKey}`);
-      return old !== undefined && !sameLine(old as unknown as LineFields, line) ? [{ old, line }] : [];
+      return old !== undefined && !sameLine(old, line) ? [{ old, line }] : [];
     });
   }
   const hash = summaryHash(p, linesMismatch);

@@ -196,7 +196,7 @@ export class LicensingService {
       const changing = rows.filter((p) => p[field] !== value);
       const now = this.now();
       if (changing.length > 0) {
-        await repo.update({ id: In(changing.map((p) => p.id)) }, { [field]: value, updatedAt: now } as never);
+        await repo.update({ id: In(changing.map((p) => p.id)) }, field === 'visible' ? { visible: value, updatedAt: now } : { featured: value, updatedAt: now });
         await auditLicensing(tx.manager, {
           tenantId: tenant.id, userId: actor.id, action: `licensing.catalog.${action}`,
           before: changing.map((p) => ({ productId: p.id, name: p.name, [field]: p[field] })),
