@@ -164,7 +164,7 @@ export function webRouter(rt: Runtime): Router {
   }));
   router.post('/integrations', page(async (req, res) => {
     const b = clean(req.body as Record<string, unknown>);
-    const t = await api(req, 'createTenant', { body: { name: b.name, clientId: b.clientId, clientSecret: b.clientSecret, ...b } });
+    const t = await api(req, 'createTenant', { body: b });
     back(res, `/t/${t.id}/integration`, `Tenant "${t.name}" added. Choose the partner's own company (imports wait for it), test the connection, then sync.`);
   }));
 

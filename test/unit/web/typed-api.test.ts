@@ -15,12 +15,17 @@ async function typeChecks(kit: PageKit, req: Request): Promise<void> {
   const rate: string = codes.items[0]!.rate;
   // @ts-expect-error a tax code has no `price`
   void codes.items[0]!.price;
-  // @ts-expect-error createTaxCode's body needs a code
-  await kit.api(req, 'createTaxCode', { params: { tenantId: 't' }, body: { rate: '0.2' } });
+  // @ts-expect-error createTaxCode's body has no `rat`
+  await kit.api(req, 'createTaxCode', { params: { tenantId: 't' }, body: { code: 'VAT', rat: '0.2' } });
+  // @ts-expect-error a tax code's params name it
+  await kit.api(req, 'updateTaxCode', { params: { tenantId: 't' }, body: { code: 'VAT' } });
   const maybe = await kit.maybe(req, 'listProductGroupTaxCodes', { params: { tenantId: 't' } });
   // @ts-expect-error maybe() answers null when the role may not call the route
   void maybe.items;
   void rate;
+  // @ts-expect-error an id no exported route has is not typed (were one route's id a plain string, every id would be)
+  const notAnId: TypedRouteId = 'noSuchRoute';
+  void notAnId;
 }
 
 describe('web: typed calls into the route registry', () => {

@@ -18,7 +18,7 @@ const runViewSchema = z.object({
   status: z.string(), dryRun: z.boolean(), counts: z.record(z.string(), z.unknown()), details: z.record(z.string(), z.unknown()),
 });
 
-defineRoute({
+export const previewImportRoute = defineRoute({
   id: 'previewImport', method: 'post', path: '/tenants/:tenantId/imports/preview', tag: 'Imports', roles: ['admin'],
   summary: 'Preview an import from Pax8 (dry run)',
   description: 'Runs the import of the given entities (default all) as a dry run, at once: it writes no data rows, records the run with '
@@ -39,7 +39,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setMappingRoute = defineRoute({
   id: 'setMapping', method: 'put', path: '/tenants/:tenantId/mappings', tag: 'Mappings', roles: ['admin'],
   summary: 'Map a Pax8 company to a customer (with an optional usage resource group)',
   params: tenantParams,
@@ -51,7 +51,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const unsetMappingRoute = defineRoute({
   id: 'unsetMapping', method: 'delete', path: '/tenants/:tenantId/mappings/:pax8CompanyId', tag: 'Mappings', roles: ['admin'],
   summary: 'Remove the mapping of a Pax8 company',
   params: tenantParams.extend({ pax8CompanyId: z.string().min(1).max(64) }),
@@ -63,7 +63,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const generateMappingsRoute = defineRoute({
   id: 'generateMappings', method: 'post', path: '/tenants/:tenantId/mappings/generate', tag: 'Mappings', roles: ['admin'],
   summary: 'Generate mappings by exact name; list suggestions and ambiguous names',
   params: tenantParams,
@@ -76,7 +76,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setSubscriptionQuantityRoute = defineRoute({
   id: 'setSubscriptionQuantity', method: 'post', path: '/tenants/:tenantId/subscriptions/:subscriptionId/quantity', tag: 'Subscriptions',
   roles: ['admin'],
   summary: 'Increase a subscription\'s quantity in Pax8',
@@ -97,7 +97,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setSubscriptionActiveRoute = defineRoute({
   id: 'setSubscriptionActive', method: 'post', path: '/tenants/:tenantId/subscriptions/:subscriptionId/active', tag: 'Subscriptions', roles: ['admin'],
   summary: 'Set a subscription active or inactive by hand (null: follow its Pax8 status)',
   params: tenantParams.extend({ subscriptionId: uuid }),
@@ -113,7 +113,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const createCustomerRoute = defineRoute({
   id: 'createCustomer', method: 'post', path: '/tenants/:tenantId/customers', tag: 'Customers', roles: ['admin'], status: 201,
   summary: 'Create a customer by hand (no Pax8 link; map it to a Pax8 company afterwards)',
   params: tenantParams,

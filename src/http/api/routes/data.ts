@@ -50,7 +50,7 @@ export function viewCustomer(c: Customer): z.input<typeof customerSchema> {
   };
 }
 
-defineRoute({
+export const listCustomersRoute = defineRoute({
   id: 'listCustomers', method: 'get', path: '/tenants/:tenantId/customers', tag: 'Customers', roles: ALL_ROLES, customerScoped: true,
   summary: 'List customers',
   params: tenantParams,
@@ -78,7 +78,7 @@ const companySchema = z.object({
   isPartnerOwn: z.boolean(), customerId: z.string().nullable(), resourceGroup: z.string().nullable(), mappingSource: z.string().nullable(),
 });
 
-defineRoute({
+export const listPax8CompaniesRoute = defineRoute({
   id: 'listPax8Companies', method: 'get', path: '/tenants/:tenantId/pax8-companies', tag: 'Mappings', roles: STAFF,
   summary: 'List imported Pax8 companies with their mapping',
   params: tenantParams,
@@ -105,7 +105,7 @@ const mappingSchema = z.object({
   createdAt: z.string(), updatedAt: z.string(),
 });
 
-defineRoute({
+export const listMappingsRoute = defineRoute({
   id: 'listMappings', method: 'get', path: '/tenants/:tenantId/mappings', tag: 'Mappings', roles: STAFF,
   summary: 'List company-to-customer mappings',
   params: tenantParams,
@@ -135,7 +135,7 @@ function viewProduct(p: Product): z.input<typeof productSchema> {
   };
 }
 
-defineRoute({
+export const listProductsRoute = defineRoute({
   id: 'listProducts', method: 'get', path: '/tenants/:tenantId/products', tag: 'Products', roles: STAFF,
   summary: 'List products',
   params: tenantParams,
@@ -152,7 +152,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const getProductRoute = defineRoute({
   id: 'getProduct', method: 'get', path: '/tenants/:tenantId/products/:productId', tag: 'Products', roles: STAFF,
   summary: 'One product',
   params: tenantParams.extend({ productId: uuid }),
@@ -185,7 +185,7 @@ export function viewSubscription(s: Subscription): z.input<typeof subscriptionSc
   };
 }
 
-defineRoute({
+export const listSubscriptionsRoute = defineRoute({
   id: 'listSubscriptions', method: 'get', path: '/tenants/:tenantId/subscriptions', tag: 'Subscriptions', roles: ALL_ROLES, customerScoped: true,
   summary: 'List subscriptions',
   params: tenantParams,
@@ -211,7 +211,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const getSubscriptionRoute = defineRoute({
   id: 'getSubscription', method: 'get', path: '/tenants/:tenantId/subscriptions/:subscriptionId', tag: 'Subscriptions', roles: ALL_ROLES,
   customerScoped: true,
   summary: 'One subscription',
@@ -239,7 +239,7 @@ function viewSummary(u: UsageSummary): z.input<typeof usageSummarySchema> {
   };
 }
 
-defineRoute({
+export const listUsageSummariesRoute = defineRoute({
   id: 'listUsageSummaries', method: 'get', path: '/tenants/:tenantId/usage-summaries', tag: 'Usage', roles: ['admin', 'reviewer', 'finance', 'client'],
   customerScoped: true,
   summary: 'List usage summaries',
@@ -266,7 +266,7 @@ const usageLineSchema = z.object({
   unitOfMeasure: z.string().nullable(), quantity: z.string(), unitPrice: z.string(), charges: z.string(), partnerTotal: z.string(), currency: z.string(),
 });
 
-defineRoute({
+export const getUsageSummaryRoute = defineRoute({
   id: 'getUsageSummary', method: 'get', path: '/tenants/:tenantId/usage-summaries/:summaryId', tag: 'Usage',
   roles: ['admin', 'reviewer', 'finance', 'client'], customerScoped: true,
   summary: 'One usage summary with its monthly charges',
@@ -280,7 +280,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listUsageLinesRoute = defineRoute({
   id: 'listUsageLines', method: 'get', path: '/tenants/:tenantId/usage-summaries/:summaryId/lines', tag: 'Usage',
   roles: ['admin', 'reviewer', 'finance', 'client'], customerScoped: true,
   summary: 'Lines of a usage summary by day and product',
@@ -319,7 +319,7 @@ function viewRun(r: ImportRun): z.input<typeof importRunSchema> {
   };
 }
 
-defineRoute({
+export const listImportRunsRoute = defineRoute({
   id: 'listImportRuns', method: 'get', path: '/tenants/:tenantId/import-runs', tag: 'Imports', roles: ['admin', 'reviewer'],
   summary: 'Import history',
   params: tenantParams,
@@ -332,7 +332,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const getImportRunRoute = defineRoute({
   id: 'getImportRun', method: 'get', path: '/tenants/:tenantId/import-runs/:runId', tag: 'Imports', roles: ['admin', 'reviewer'],
   summary: 'One import run with its per-record errors',
   params: tenantParams.extend({ runId: uuid }),

@@ -89,7 +89,7 @@ function viewConfig(c: LicensingConfig, vendors: string[]): z.input<typeof confi
   };
 }
 
-defineRoute({
+export const getLicensingSettingsRoute = defineRoute({
   id: 'getLicensingSettings', method: 'get', path: '/tenants/:tenantId/licensing/settings', tag: TAG, roles: MANAGE,
   summary: 'Licensing settings (approval and self-service defaults)',
   params: tenantParams,
@@ -100,7 +100,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateLicensingApprovalRoute = defineRoute({
   id: 'updateLicensingApproval', method: 'put', path: '/tenants/:tenantId/licensing/settings/approval', tag: TAG, roles: MANAGE,
   summary: 'Change the approval settings',
   description: 'A change of |requested − current| / current × 100 percent at most autoApproveThresholdPercent auto-approves (10 → 15 at 50% does, 10 → 16 does not; 0% holds every change), unless approval is required by default, the vendor is listed, or the subscription always requires approval.',
@@ -119,7 +119,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateLicensingSelfServiceRoute = defineRoute({
   id: 'updateLicensingSelfService', method: 'put', path: '/tenants/:tenantId/licensing/settings/self-service', tag: TAG, roles: MANAGE,
   summary: 'Change the self-service defaults',
   params: tenantParams,
@@ -147,7 +147,7 @@ const viewCatalog = (p: Product): z.input<typeof catalogItem> => ({
   id: p.id, name: p.name, vendorName: p.vendorName, category: p.category, retailPrice: dec(p.retailPrice), visible: p.visible, featured: p.featured,
 });
 
-defineRoute({
+export const listLicensingCatalogRoute = defineRoute({
   id: 'listLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/catalog', tag: TAG, roles: MANAGE,
   summary: 'List the products of the Pax8 catalog (every one the product sync read, not only those on subscriptions) with their catalog flags',
   params: tenantParams,
@@ -170,7 +170,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const licensingCatalogFacetsRoute = defineRoute({
   id: 'licensingCatalogFacets', method: 'get', path: '/tenants/:tenantId/licensing/catalog/facets', tag: TAG, roles: MANAGE,
   summary: 'Vendors and categories for the catalog filters',
   params: tenantParams,
@@ -182,7 +182,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateLicensingCatalogRoute = defineRoute({
   id: 'updateLicensingCatalog', method: 'post', path: '/tenants/:tenantId/licensing/catalog/actions', tag: TAG, roles: MANAGE,
   summary: 'Show, hide, feature or unfeature products',
   description: 'One product or a selection. Hiding a product only hides it from the client catalog: existing subscriptions are not touched.',
@@ -233,7 +233,7 @@ function viewLicSub(cfg: LicensingConfig) {
   });
 }
 
-defineRoute({
+export const listLicensingSubscriptionsRoute = defineRoute({
   id: 'listLicensingSubscriptions', method: 'get', path: '/tenants/:tenantId/licensing/subscriptions', tag: TAG, roles: MANAGE,
   summary: 'List subscriptions of mapped companies with their self-service rules',
   params: tenantParams,
@@ -257,7 +257,7 @@ defineRoute({
 
 const subParams = tenantParams.extend({ subscriptionId: uuid });
 
-defineRoute({
+export const getLicensingSubscriptionRoute = defineRoute({
   id: 'getLicensingSubscription', method: 'get', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId', tag: TAG, roles: MANAGE,
   summary: 'One subscription with its current quantity and self-service rule',
   params: subParams,
@@ -269,7 +269,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setLicensingRuleRoute = defineRoute({
   id: 'setLicensingRule', method: 'put', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId/rule', tag: TAG, roles: MANAGE,
   summary: 'Set the self-service rule of one subscription',
   description: 'Fields left out keep their value; null inherits the global default. The answer shows the current quantity and the effective rule.',
@@ -289,7 +289,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const clearLicensingRuleRoute = defineRoute({
   id: 'clearLicensingRule', method: 'delete', path: '/tenants/:tenantId/licensing/subscriptions/:subscriptionId/rule', tag: TAG, roles: MANAGE,
   summary: 'Remove the rule of one subscription (the defaults apply again)',
   params: subParams,
@@ -328,7 +328,7 @@ const requestListQuery = listQuery(['requestedAt', 'productName', 'status'], {
   customerId: uuid.optional(),
 }, 'requestedAt,desc');
 
-defineRoute({
+export const listLicensingRequestsRoute = defineRoute({
   id: 'listLicensingRequests', method: 'get', path: '/tenants/:tenantId/licensing/requests', tag: TAG, roles: MANAGE,
   summary: 'List quantity change requests (status=pending for the approvals queue)',
   params: tenantParams,
@@ -352,7 +352,7 @@ async function oneRequest(ctx: Pick<RouteContext<{ requestId: string }, unknown,
   return viewRequest(r as ReqJoined);
 }
 
-defineRoute({
+export const approveLicensingRequestRoute = defineRoute({
   id: 'approveLicensingRequest', method: 'post', path: '/tenants/:tenantId/licensing/requests/:requestId/approve', tag: TAG, roles: MANAGE,
   summary: 'Approve a pending request and apply it in Pax8',
   description: 'The answer is the request afterwards: "applied", or "failed" with Pax8\'s reason when Pax8 refused the change (nothing else changes). 409 when the request is no longer pending.',
@@ -364,7 +364,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const rejectLicensingRequestRoute = defineRoute({
   id: 'rejectLicensingRequest', method: 'post', path: '/tenants/:tenantId/licensing/requests/:requestId/reject', tag: TAG, roles: MANAGE,
   summary: 'Reject a pending request, with an optional reason for the client',
   params: reqParams,
@@ -379,7 +379,7 @@ defineRoute({
 
 // --- sync ------------------------------------------------------------------------------------
 
-defineRoute({
+export const syncLicensingRoute = defineRoute({
   id: 'syncLicensing', method: 'post', path: '/tenants/:tenantId/licensing/sync', tag: TAG, roles: MANAGE, status: 202,
   summary: 'Sync companies, products and subscriptions from Pax8 now (queued through the scheduler)',
   description: 'Queues "sync now" jobs for customers, products and subscriptions, as POST /tenants/{tenantId}/sync does, and answers them at once (202); '
@@ -411,7 +411,7 @@ const mySubSchema = z.object({
   openRequest: z.object({ id: z.string(), requestedQuantity: z.string(), status: z.string() }).nullable(),
 });
 
-defineRoute({
+export const listMyLicensingSubscriptionsRoute = defineRoute({
   id: 'listMyLicensingSubscriptions', method: 'get', path: '/tenants/:tenantId/licensing/my/subscriptions', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'My company\'s active subscriptions, with what I may request',
   params: tenantParams,
@@ -442,7 +442,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const requestLicensingChangeRoute = defineRoute({
   id: 'requestLicensingChange', method: 'post', path: '/tenants/:tenantId/licensing/my/subscriptions/:subscriptionId/requests', tag: TAG,
   roles: WRITE, customerScoped: true, status: 201,
   summary: 'Request a new quantity for one of my subscriptions',
@@ -458,7 +458,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listMyLicensingRequestsRoute = defineRoute({
   id: 'listMyLicensingRequests', method: 'get', path: '/tenants/:tenantId/licensing/my/requests', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'My company\'s change requests',
   params: tenantParams,
@@ -476,7 +476,7 @@ const noticeSchema = z.object({
   id: z.string(), kind: z.string(), message: z.string(), requestId: z.string().nullable(), createdAt: z.string(), readAt: z.string().nullable(),
 });
 
-defineRoute({
+export const listMyLicensingNoticesRoute = defineRoute({
   id: 'listMyLicensingNotices', method: 'get', path: '/tenants/:tenantId/licensing/my/notices', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'My company\'s licensing notices (newest first)',
   params: tenantParams,
@@ -493,7 +493,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const readMyLicensingNoticeRoute = defineRoute({
   id: 'readMyLicensingNotice', method: 'post', path: '/tenants/:tenantId/licensing/my/notices/:noticeId/read', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'Mark a notice read',
   params: tenantParams.extend({ noticeId: uuid }),
@@ -505,7 +505,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const listMyLicensingCatalogRoute = defineRoute({
   id: 'listMyLicensingCatalog', method: 'get', path: '/tenants/:tenantId/licensing/my/catalog', tag: TAG, roles: WRITE, customerScoped: true,
   summary: 'The product catalog shown to clients: visible products, featured first',
   params: tenantParams,

@@ -104,7 +104,7 @@ operationRoutes('transfer', transferBody, { fromSubscriptionId: exampleId, toSub
   preview: (svc, tenant, b) => svc.previewTransfer(tenant, b), complete: (svc, tenant, actor, b) => svc.transfer(tenant, actor, b),
 });
 
-defineRoute({
+export const listLicenceOperationsRoute = defineRoute({
   id: 'listLicenceOperations', method: 'get', path: '/tenants/:tenantId/licences/operations', tag: TAG, roles: ADMIN,
   summary: 'Recent licence operations', params: tenantParams,
   query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -116,7 +116,7 @@ defineRoute({
 
 const inUseSchema = z.object({ subscriptionId: z.string(), inUse: z.string(), note: z.string().nullable(), updatedBy: z.string().nullable() });
 
-defineRoute({
+export const getLicencesInUseRoute = defineRoute({
   id: 'getLicencesInUse', method: 'get', path: '/tenants/:tenantId/subscriptions/:subscriptionId/licences-in-use', tag: TAG, roles: ADMIN,
   summary: 'Licences in use on a subscription', params: tenantParams.extend({ subscriptionId: uuid }), response: inUseSchema,
   async handler(ctx) {
@@ -125,7 +125,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const setLicencesInUseRoute = defineRoute({
   id: 'setLicencesInUse', method: 'put', path: '/tenants/:tenantId/subscriptions/:subscriptionId/licences-in-use', tag: TAG, roles: ADMIN,
   summary: 'Set the licences in use (assigned users or devices)', params: tenantParams.extend({ subscriptionId: uuid }),
   body: z.strictObject({ inUse: count, note: z.string().max(255).nullable().optional() }), example: { inUse: 12 }, response: inUseSchema,

@@ -48,7 +48,7 @@ async function checkSubscription(scope: TenantScope, ri: RecurringInvoice, subsc
 
 const createdSchema = z.object({ id: z.string() });
 
-defineRoute({
+export const createRecurringInvoiceRoute = defineRoute({
   id: 'createRecurringInvoice', method: 'post', path: '/tenants/:tenantId/recurring-invoices', tag: TAG, roles: FINANCE, status: 201,
   summary: 'Create a recurring invoice for a customer',
   description: 'The schedule is anchored on the start date (its day of the month, and its month for quarterly and annual invoices).',
@@ -80,7 +80,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateRecurringInvoiceRoute = defineRoute({
   id: 'updateRecurringInvoice', method: 'patch', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId', tag: TAG, roles: FINANCE,
   summary: 'Rename, pause, resume or end a recurring invoice',
   params: riParams,
@@ -106,7 +106,7 @@ const lineBody = {
   cost: decimalText.nullable().optional().describe('the own unit cost (default: the linked subscription\'s cost now)'),
 };
 
-defineRoute({
+export const addRecurringInvoiceLineRoute = defineRoute({
   id: 'addRecurringInvoiceLine', method: 'post', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/lines', tag: TAG, roles: FINANCE,
   status: 201,
   summary: 'Add a line, optionally linked to a subscription (with free and minimum quantities)',
@@ -154,7 +154,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const updateRecurringInvoiceLineRoute = defineRoute({
   id: 'updateRecurringInvoiceLine', method: 'patch', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId', tag: TAG,
   roles: FINANCE,
   summary: 'Change a line: description, price, cost (follow or own), pro-rata option, review flag',
@@ -185,7 +185,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const deleteRecurringInvoiceLineRoute = defineRoute({
   id: 'deleteRecurringInvoiceLine', method: 'delete', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId', tag: TAG,
   roles: FINANCE,
   summary: 'Remove a line and its links',
@@ -202,7 +202,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const linkSubscriptionRoute = defineRoute({
   id: 'linkSubscription', method: 'put', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId/links', tag: TAG,
   roles: FINANCE,
   summary: 'Link a subscription to a line, or change its free and minimum quantities',
@@ -232,7 +232,7 @@ defineRoute({
   },
 });
 
-defineRoute({
+export const previewRecurringInvoiceRoute = defineRoute({
   id: 'previewRecurringInvoice', method: 'get', path: '/tenants/:tenantId/recurring-invoices/:recurringInvoiceId/preview', tag: TAG,
   roles: ['admin', 'finance', 'reviewer'],
   summary: 'Preview the next invoice (nothing is stored)',
