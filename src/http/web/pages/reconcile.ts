@@ -3,7 +3,6 @@ import { Router, type Request } from 'express';
 import type { Runtime } from '../../../app/runtime.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
-import type { ReportView } from '../../../reconcile/service.js';
 import { kindTitle, SOURCE_TEXT } from '../../../reconcile/text.js';
 
 /**
@@ -29,7 +28,7 @@ export function reconcileWebRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/reconcile', page(async (req, res) => {
     const month = typeof req.query.month === 'string' && req.query.month !== '' ? req.query.month : undefined;
-    const view = (await api(req, 'getReconciliation', { params: { tenantId: req.params.tenantId }, query: month ? { month } : {} })) as ReportView;
+    const view = await api(req, 'getReconciliation', { params: { tenantId: req.params.tenantId }, query: month ? { month } : {} });
     const root = `/t/${req.params.tenantId}/reconcile`;
     const csv = (part: string) => `/api/v1/tenants/${req.params.tenantId}/reconcile/csv?month=${view.month}&part=${part}`;
     render(req, res, pageName, {
