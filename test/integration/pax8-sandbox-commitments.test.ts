@@ -1,26 +1,10 @@
 import { expect } from 'chai';
 import { addMonths, DAY_MS } from '../../src/pax8/sandbox/dates.js';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
+import { sandboxClient as client, type Json } from '../support/sandbox-client.js';
 import type { SandboxProduct, SandboxSubscription } from '../../src/pax8/sandbox/types.js';
 
 /** Issue 22, point 2: per-vendor commitment rules from the product data, which the partner PUT and DELETE follow. */
-type Json = Record<string, any>;
-
-async function client(sb: RunningSandbox) {
-  const t = await fetch(sb.tokenUrl, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: sb.clientId, client_secret: sb.clientSecret, audience: sb.audience, grant_type: 'client_credentials' }),
-  });
-  const tok = ((await t.json()) as Json)['access_token'] as string;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${sb.baseUrl}${path}`, {
-      method, headers: { authorization: `Bearer ${tok}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : null) as Json };
-  };
-  return { get: (p: string) => call('GET', p), put: (p: string, b: unknown) => call('PUT', p, b), del: (p: string) => call('DELETE', p) };
-}
 
 describe('Pax8 sandbox: per-vendor commitment rules (issue 22)', function () {
   this.timeout(30000);

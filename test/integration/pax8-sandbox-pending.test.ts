@@ -1,25 +1,9 @@
 import { expect } from 'chai';
 import { startSandbox, type RunningSandbox } from '../../src/pax8/sandbox/index.js';
+import { sandboxClient as client, type Json } from '../support/sandbox-client.js';
 import type { SandboxOptions, SandboxSubscription } from '../../src/pax8/sandbox/types.js';
 
 /** Issue 22, point 1: quantity PUTs answered pending, settled later (or failed); provisioning details required. */
-type Json = Record<string, any>;
-
-async function client(sb: RunningSandbox) {
-  const t = await fetch(sb.tokenUrl, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: sb.clientId, client_secret: sb.clientSecret, audience: sb.audience, grant_type: 'client_credentials' }),
-  });
-  const tok = ((await t.json()) as Json)['access_token'] as string;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${sb.baseUrl}${path}`, {
-      method, headers: { authorization: `Bearer ${tok}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await r.text();
-    return { status: r.status, body: (text ? JSON.parse(text) : null) as Json };
-  };
-  return { get: (p: string) => call('GET', p), put: (p: string, b: unknown) => call('PUT', p, b) };
-}
 
 /** Active, whole-quantity subscriptions of products that need no details and no commitment (other vendors' 1-Year terms allow increases). */
 function plain(sb: RunningSandbox, skip = 0): SandboxSubscription {

@@ -1,9 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'bin/recurra.js');
+
+/**
+ * The environment that points a `recurra` process at a test database (sharedTestTarget): the SQLite file's folder as
+ * its data folder, or on MariaDB the database URL and a data folder of its own.
+ */
+export function cliEnvFor(target: { url: string | null; sqlitePath: string }): NodeJS.ProcessEnv {
+  const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
+  return { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+}
 
 export interface CliResult {
   code: number | null;

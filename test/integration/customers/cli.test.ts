@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Customer } from '../../../src/db/entities/index.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { insertCustomer, insertRecurringInvoice, scopeOf } from '../invoices/fixtures.js';
 
@@ -21,8 +19,7 @@ describe('customers: CLI show and set (automatic-line settings), invoices run --
       const monthly = await insertRecurringInvoice(scope, { customerId: contoso.id, startDate: '2026-01-01', frequency: 'monthly' });
       const annual = await insertRecurringInvoice(scope, { customerId: contoso.id, startDate: '2026-01-01', frequency: 'annual' });
       const theirs = await insertRecurringInvoice(scope, { customerId: other.id, startDate: '2026-01-01', frequency: 'monthly' });
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
       const cli = (...args: string[]) => runCli([...args, '--tenant', 'acme'], env);
 
       const set = await cli('customers', 'set', contoso.id, `monthlyRecurringInvoiceId=${monthly.id}`, `annualRecurringInvoiceId=${annual.id}`, 'noAutomaticInvoiceLines=true', '--json');

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Customer } from '../../../src/db/entities/index.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { insertCustomer, scopeOf } from '../invoices/fixtures.js';
 
@@ -17,8 +15,7 @@ describe('CLI: payment terms and seller details (customers set paymentTermsDays,
       const tenantId = (await insertTenant(ds, 'acme')).id;
       const scope = scopeOf(ds, tenantId);
       const contoso = await insertCustomer(scope, 'Contoso');
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
 
       const set = await runCli(['customers', 'set', contoso.id, 'paymentTermsDays=14', '--json', '--tenant', 'acme'], env);
       expect(set.code, set.stderr).to.equal(0);

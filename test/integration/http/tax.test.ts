@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { Invoice, InvoiceLine, Product } from '../../../src/db/entities/index.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { insertCustomer, scopeOf } from '../invoices/fixtures.js';
 import { addUser, call, startApp, webSessionCookie, type TestApp } from './support.js';
@@ -127,8 +125,7 @@ describe('tax settings: API, web and CLI', function () {
     try {
       const tenantId = (await insertTenant(ds, 'acme')).id;
       const customer = await insertCustomer(scopeOf(ds, tenantId), 'Charity');
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
       const cli = (...args: string[]) => runCli([...args, '--tenant', 'acme'], env);
       const add = await cli('tax', 'add', 'GST', '--rate', '0.15');
       expect(add.code, add.stderr).to.equal(0);

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { scopeOf, setTenantSettings } from '../invoices/fixtures.js';
 import { loadScenarioIntoDb, type ScenarioJson } from '../invoices/scenario-db.js';
@@ -27,8 +25,7 @@ describe('invoice delivery: CLI', function () {
       await setTenantSettings(ds, tenantId, { notices: { smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpFrom: 'billing@msp.example' } });
       const { customerId } = await loadScenarioIntoDb(scopeOf(ds, tenantId), seats, 'Seats Co');
       const [invoice] = (await runInvoices(ds, tenantId, '2026-02-01')).created.filter((c) => c.status === 'issued');
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
       const cli = (...args: string[]) => runCli([...args, '--tenant', 'acme'], env);
 
       const none = await cli('invoices', 'send', invoice!.id);

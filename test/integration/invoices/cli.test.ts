@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { scopeOf } from './fixtures.js';
 import { loadScenarioIntoDb, type ScenarioJson } from './scenario-db.js';
@@ -26,8 +26,7 @@ describe('invoices: CLI', function () {
     try {
       const tenantId = (await insertTenant(ds, 'acme')).id;
       await loadScenarioIntoDb(scopeOf(ds, tenantId), scenario);
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
       const cli = (...args: string[]) => runCli([...args, '--tenant', 'acme'], env);
 
       const daily = await cli('billing', 'daily', '--date', '2026-01-15', '--json');

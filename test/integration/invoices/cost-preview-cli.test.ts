@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { clockFrom } from '../../../src/common/clock.js';
 import { RecurringInvoiceAdjustment, RecurringInvoiceLine } from '../../../src/db/entities/index.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { insertChanges, insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, scopeOf } from './fixtures.js';
 
@@ -27,8 +25,7 @@ describe('CLI: recurring-invoices lines, set-cost and preview (issue 23)', funct
       await runInvoices(ds, tenantId, '2021-01-01', { clock: clockFrom('2021-01-01T12:00:00Z') });
       await runDailyPass(ds, tenantId, '2021-01-10');
       await insertChanges(scope, sub.id, [{ date: '2021-01-15', quantity: 15, cost: '15.00' }]);
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
       const cli = (...args: string[]) => runCli([...args, '--tenant', 'acme'], env);
 
       const lines = await cli('recurring-invoices', 'lines', ri.id, '--json');

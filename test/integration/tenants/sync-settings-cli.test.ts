@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../support/cli.js';
+import { runCli, cliEnvFor } from '../../support/cli.js';
 import { freshDatabase, insertTenant, sharedTestTarget } from '../../support/database.js';
 import { insertCustomer, scopeOf } from '../invoices/fixtures.js';
 
@@ -15,8 +13,7 @@ describe('CLI: sync choices (tenants settings imports.scheduledEntities, subscri
     try {
       const tenantId = (await insertTenant(ds, 'acme')).id;
       const contoso = await insertCustomer(scopeOf(ds, tenantId), 'Contoso');
-      const dataDir = target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath);
-      const env = { RECURRA_DATA_DIR: dataDir, ...(target.url ? { DATABASE_URL: target.url } : {}) };
+      const env = cliEnvFor(target);
 
       const set = await runCli(['tenants', 'settings', 'acme', '--set', 'imports.scheduledEntities=subscriptions,customers',
         `imports.subscriptionCustomers=${contoso.id}`, 'schedule.subscriptions=30 */2 * * *'], env);
