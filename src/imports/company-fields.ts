@@ -1,6 +1,6 @@
 import type { Company } from '../pax8/schemas/company.js';
 import type { Customer } from '../db/entities/index.js';
-import { contentHash } from './hash.js';
+import { contentHash } from '../common/content-hash.js';
 
 export interface CompanyFields {
   pax8Id: string;

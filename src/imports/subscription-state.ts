@@ -1,8 +1,8 @@
 import type { Decimal } from 'decimal.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
-import { contentHash } from './hash.js';
+import { contentHash } from '../common/content-hash.js';
 import { pax8DateToTenantDate } from '../common/tenant-date.js';
-import { round6, round6OrNull, sameDecimal } from './rounding.js';
+import { round6, round6OrNull, sameDecimal } from '../common/rounding.js';
 
 /**
  * Statuses that bill. Pending* / WaitingForDetails are not started yet, Trial is free, Converted is a

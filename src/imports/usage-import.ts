@@ -6,12 +6,12 @@ import type { UsageLine as Pax8UsageLine, UsageSummary as Pax8UsageSummary } fro
 import { writeBatch } from './batch-writer.js';
 import { checkAborted, type ImportContext } from './context.js';
 import type { Outcome } from './counts.js';
-import { contentHash } from './hash.js';
+import { contentHash } from '../common/content-hash.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { offerInvoiceLine } from './invoice-lines.js';
 import { feedPool, pool, type Feed } from './mutex.js';
 import { isStopping, readDays } from './usage-read.js';
-import { round6 } from './rounding.js';
+import { round6 } from '../common/rounding.js';
 import type { CompanyScope } from './scope-companies.js';
 import { activeFromStatus, historyChanges } from './subscription-state.js';
 import type { UsageCarrier } from './subscriptions-import.js';

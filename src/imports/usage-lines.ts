@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { UsageLine as Pax8UsageLine } from '../pax8/schemas/usage.js';
-import { round6 } from './rounding.js';
+import { round6 } from '../common/rounding.js';
 
 export interface LineFields {
   usageDate: string;

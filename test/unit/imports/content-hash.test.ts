@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
-import { contentHash } from '../../../src/imports/hash.js';
+import { contentHash } from '../../../src/common/content-hash.js';
 
 /** The first implementation (a sorted copy, then JSON.stringify): the hashes stored by earlier imports were made with it. */
 function storedHash(value: unknown): string {

@@ -5,7 +5,7 @@ import { defaultTenantSettings, parseTenantSettings } from '../../../src/tenants
 import { activeFromStatus, effectiveDateOf, historyChanges } from '../../../src/imports/subscription-state.js';
 import { usageDates } from '../../../src/imports/usage-days.js';
 import { chargeMonth, linesTotal, toLineFields } from '../../../src/imports/usage-lines.js';
-import { round6 } from '../../../src/imports/rounding.js';
+import { round6 } from '../../../src/common/rounding.js';
 
 const base: UsageOwnerInput = {
   summaryCompanyId: null, resourceGroup: null, subscriptionCompanyId: 'sub-co', ownCompanyId: 'own', includeOwnCompany: true,
