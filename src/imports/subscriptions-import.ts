@@ -12,7 +12,7 @@ import type { ProductResolver } from './product-resolver.js';
 import type { CompanyScope } from './scope-companies.js';
 import {
   activeFromStatus, effectiveDateOf, fieldsHash, historyChanges, licenseFields, type SubscriptionFields,
-} from './subscription-state.js';
+} from '../subscriptions/state.js';
 import { usageCarrierRule } from './usage-rules.js';
 import { NOTHING_PENDING, pendingAware } from '../subscriptions/pending.js';
 import { settleProvisioningRequests } from '../licensing/settle.js';

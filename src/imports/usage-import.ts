@@ -13,7 +13,7 @@ import { feedPool, pool, type Feed } from './mutex.js';
 import { isStopping, readDays } from './usage-read.js';
 import { round6 } from '../common/rounding.js';
 import type { CompanyScope } from './scope-companies.js';
-import { activeFromStatus, historyChanges } from './subscription-state.js';
+import { activeFromStatus, historyChanges } from '../subscriptions/state.js';
 import type { UsageCarrier } from './subscriptions-import.js';
 import { planUsageDays, usageToday, type StoredUsageState, type UsagePlan, type UsagePlanSettings } from './usage-plan.js';
 import { chargeMonth, linesTotal, sameLine, toLineFields, type LineFields } from './usage-lines.js';

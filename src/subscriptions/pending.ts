@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { activeFromStatus, type SubscriptionFields } from '../imports/subscription-state.js';
+import { activeFromStatus, type SubscriptionFields } from './state.js';
 
 /**
  * "Pax8 accepted a change but has not provisioned it yet" (issue 22). Pax8 answers a quantity change, and lists the

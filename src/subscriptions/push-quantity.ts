@@ -7,7 +7,7 @@ import { Pax8Error, type Pax8ErrorKind } from '../pax8/client/errors.js';
 import type { Pax8Client } from '../pax8/client/pax8-client.js';
 import type { Subscription as Pax8Subscription } from '../pax8/schemas/subscription.js';
 import { tenantDate } from '../common/tenant-date.js';
-import { activeFromStatus, fieldsHash, licenseFields } from '../imports/subscription-state.js';
+import { activeFromStatus, fieldsHash, licenseFields } from './state.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { pendingAware } from './pending.js';
 

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { cliActor } from '../who-am-i.js';
 import { UsageError } from '../errors.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
-import { setSubscriptionActive, setSubscriptionQuantity } from '../../imports/subscription-actions.js';
-import { listSubscriptions } from '../../imports/subscription-queries.js';
+import { setSubscriptionActive, setSubscriptionQuantity } from '../../subscriptions/actions.js';
+import { listSubscriptions } from '../../subscriptions/queries.js';
 
 export function register(program: Command): void {
   const s = program.command('subscriptions').description('imported Pax8 subscriptions');

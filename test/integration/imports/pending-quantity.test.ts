@@ -4,7 +4,7 @@ import {
   ChangeNotice, CustomerMapping, LicensingChangeRequest, LicensingNotice, Subscription, SubscriptionChange,
 } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { setSubscriptionQuantity } from '../../../src/imports/subscription-actions.js';
+import { setSubscriptionQuantity } from '../../../src/subscriptions/actions.js';
 import { LicensingService } from '../../../src/licensing/service.js';
 import { detectChanges } from '../../../src/notices/detect.js';
 import { pushQuantity } from '../../../src/subscriptions/push-quantity.js';

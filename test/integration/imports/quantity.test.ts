@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CustomerMapping, Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { setSubscriptionQuantity } from '../../../src/imports/subscription-actions.js';
+import { setSubscriptionQuantity } from '../../../src/subscriptions/actions.js';
 import { harness, type Harness } from './harness.js';
 
 describe('quantity changes from Recurra', function () {

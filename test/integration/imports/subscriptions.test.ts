@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Customer, CustomerMapping, Subscription, SubscriptionChange } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { setSubscriptionActive } from '../../../src/imports/subscription-actions.js';
+import { setSubscriptionActive } from '../../../src/subscriptions/actions.js';
 import { harness, type Harness } from './harness.js';
 import { writeSnapshot } from './snapshot.js';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { LEGACY_USAGE_PRODUCT_PATTERN, carriesUsage, usageCarrierRule, usageOwner, type UsageOwnerInput } from '../../../src/imports/usage-rules.js';
 import { defaultTenantSettings, parseTenantSettings } from '../../../src/tenants/settings.js';
-import { activeFromStatus, effectiveDateOf, historyChanges } from '../../../src/imports/subscription-state.js';
+import { activeFromStatus, effectiveDateOf, historyChanges } from '../../../src/subscriptions/state.js';
 import { usageDates } from '../../../src/imports/usage-days.js';
 import { chargeMonth, linesTotal, toLineFields } from '../../../src/imports/usage-lines.js';
 import { round6 } from '../../../src/common/rounding.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { runImport } from '../../../imports/run-import.js';
 import { IMPORT_ENTITIES } from '../../../imports/counts.js';
-import { setSubscriptionActive, setSubscriptionQuantity } from '../../../imports/subscription-actions.js';
+import { setSubscriptionActive, setSubscriptionQuantity } from '../../../subscriptions/actions.js';
 import { generateMappings, setMapping, unsetMapping } from '../../../mapping/service.js';
 import { Subscription } from '../../../db/entities/index.js';
 import { notFound } from '../errors.js';

@@ -6,12 +6,12 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import type { Pax8Client } from '../pax8/client/index.js';
-import { pushQuantity } from '../subscriptions/push-quantity.js';
+import { pushQuantity } from './push-quantity.js';
 import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { TenantService, tenantSettings } from '../tenants/service.js';
 import { tenantDate } from '../common/tenant-date.js';
 import { pax8ClientFor, type ClientOverrides } from '../tenants/pax8-client.js';
-import { activeFromStatus } from './subscription-state.js';
+import { activeFromStatus } from './state.js';
 
 /** disabled and refused are conflicts answered with their own code; pax8: Pax8 refused or failed. */
 export class SubscriptionActionError extends AppError {
