@@ -16,7 +16,7 @@ export interface Runtime {
   secrets: SecretBox;
   /**
    * The process's scheduler, when the process made one (`recurra start` passes it to createHttpApp). Code that
-   * only queues jobs uses `jobQueue(rt)` (src/jobs/runtime.ts), which falls back to a queue-only scheduler:
+   * only queues jobs uses `jobQueue(rt)` (src/app/scheduler.ts), which falls back to a queue-only scheduler:
    * jobs live in the database, so whichever process runs the scheduler (`recurra start`, `recurra worker`) runs them.
    */
   scheduler?: Scheduler;

@@ -16,7 +16,7 @@ import type { Scheduler } from '../jobs/scheduler.js';
 export interface HttpAppOptions {
   /**
    * The process's scheduler (`recurra start` makes one). "Sync now" queues through it; without one it queues
-   * through a queue-only scheduler (src/jobs/runtime.ts jobQueue), and a process running the scheduler runs the jobs.
+   * through a queue-only scheduler (src/app/scheduler.ts jobQueue), and a process running the scheduler runs the jobs.
    */
   scheduler?: Scheduler;
 }

@@ -15,7 +15,7 @@ import { UsageError } from '../errors.js';
 import { queueInvoiceDeliveries } from '../../invoice-delivery/queue.js';
 import { sendQueuedInvoices } from '../../invoice-delivery/send.js';
 import { invoiceDeliveries } from '../../invoice-delivery/status.js';
-import { createScheduler } from '../../jobs/runtime.js';
+import { createScheduler } from '../../app/scheduler.js';
 import { cliActor } from '../who-am-i.js';
 import { TENANT_OPTION, withTenant } from '../tenant-command.js';
 

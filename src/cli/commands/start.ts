@@ -8,7 +8,7 @@ import { describeTarget } from '../../db/data-source.js';
 import { databaseTarget } from '../../app/runtime.js';
 import { ensureFirstAdmin } from '../../users/bootstrap.js';
 import { startDemo } from '../../http/demo.js';
-import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
+import { createScheduler, exitAfterShutdown } from '../../app/scheduler.js';
 import { jobsRouter } from '../../http/jobs-dashboard.js';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
-import { createScheduler } from '../../jobs/runtime.js';
+import { createScheduler } from '../../app/scheduler.js';
 import { whoAmI } from '../who-am-i.js';
 import { SyncAlreadyRunningError, SyncRefusedError } from '../../jobs/scheduler.js';
 import { SYNC_ENTITIES, type SyncEntity } from '../../tenants/settings.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { onShutdown } from '../../app/lifecycle.js';
-import { createScheduler, exitAfterShutdown } from '../../jobs/runtime.js';
+import { createScheduler, exitAfterShutdown } from '../../app/scheduler.js';
 
 export function register(program: Command): void {
   program

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { Runtime } from '../../../src/app/runtime.js';
 import { createHttpApp } from '../../../src/http/app.js';
-import { createScheduler } from '../../../src/jobs/runtime.js';
+import { createScheduler } from '../../../src/app/scheduler.js';
 import type { Scheduler } from '../../../src/jobs/scheduler.js';
 import { clearJobHandlers } from '../../../src/jobs/handlers.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';

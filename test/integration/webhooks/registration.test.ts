@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/logging/logger.js';
 import { detectChanges } from '../../../src/notices/detect.js';
 import { UserService } from '../../../src/users/service.js';
 import { registerEndpoint, unregisterEndpoint, WebhookError } from '../../../src/webhooks/service.js';
-import { createScheduler } from '../../../src/jobs/runtime.js';
+import { createScheduler } from '../../../src/app/scheduler.js';
 import { opsWorld, pickSubscription, type OpsWorld } from '../operations/setup.js';
 
 /**

@@ -3,7 +3,7 @@ import { systemClock } from '../../../common/clock.js';
 import { billingContacts, MAX_CONTACTS, setBillingContacts } from '../../../invoice-delivery/contacts.js';
 import { queueInvoiceDeliveries } from '../../../invoice-delivery/queue.js';
 import { invoiceDeliveries, latestDeliveries } from '../../../invoice-delivery/status.js';
-import { jobQueue } from '../../../jobs/runtime.js';
+import { jobQueue } from '../../../app/scheduler.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 
 /* Invoices by e-mail (issue 27): customers' billing contacts, sending issued invoices, and each invoice's sendings. */

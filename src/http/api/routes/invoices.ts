@@ -13,7 +13,7 @@ import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
 import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
-import { jobQueue } from '../../../jobs/runtime.js';
+import { jobQueue } from '../../../app/scheduler.js';
 import { HttpError, notFound } from '../errors.js';
 import { listQuery, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';

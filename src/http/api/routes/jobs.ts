@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TypeormJobRepository } from '../../../jobs/typeorm-repository.js';
-import { jobQueue } from '../../../jobs/runtime.js';
+import { jobQueue } from '../../../app/scheduler.js';
 import { SYNC_ENTITIES } from '../../../tenants/settings.js';
 import { validationError } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';

@@ -6,7 +6,7 @@ import {
   Customer, LicensingChangeRequest, LicensingNotice, LicensingSubscriptionRule, Product, Subscription, CHANGE_REQUEST_STATUSES,
   type Tenant,
 } from '../../../db/entities/index.js';
-import { jobQueue } from '../../../jobs/runtime.js';
+import { jobQueue } from '../../../app/scheduler.js';
 import { SYNC_ENTITIES } from '../../../tenants/settings.js';
 import { whereContains } from '../../../common/like.js';
 import { auditLicensing } from '../../../licensing/audit.js';

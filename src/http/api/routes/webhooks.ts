@@ -3,7 +3,7 @@ import { WebhookDelivery } from '../../../db/entities/index.js';
 import {
   endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, unregisterEndpoint,
 } from '../../../webhooks/service.js';
-import { jobQueue } from '../../../jobs/runtime.js';
+import { jobQueue } from '../../../app/scheduler.js';
 import { defineRoute, tenantParams } from '../route.js';
 import { queryBool } from '../paging.js';
 

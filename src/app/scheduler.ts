@@ -1,7 +1,7 @@
-import type { Runtime } from '../app/runtime.js';
-import { registerJobHandlers } from './handlers.js';
-import { Scheduler, type SchedulerOptions } from './scheduler.js';
-import { serviceJobHandlers } from './wiring.js';
+import type { Runtime } from './runtime.js';
+import { registerJobHandlers } from '../jobs/handlers.js';
+import { Scheduler, type SchedulerOptions } from '../jobs/scheduler.js';
+import { serviceJobHandlers } from '../jobs/wiring.js';
 
 function configuredOptions(rt: Runtime): SchedulerOptions {
   const c = rt.config.scheduler;
