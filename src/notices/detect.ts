@@ -8,7 +8,7 @@ import {
 import { TenantScope } from '../db/tenant-scope.js';
 import { recordEvent } from '../events/log.js';
 import { isUniqueViolation } from '../invoices/db-errors.js';
-import { invoiceEffect, type HypotheticalChange } from '../operations/invoice-effect.js';
+import { invoiceEffect, type HypotheticalChange } from '../invoices/invoice-effect.js';
 import { tenantDate } from '../common/tenant-date.js';
 import { tenantSettings } from '../tenants/service.js';
 import { planChange } from './plan.js';

@@ -12,7 +12,7 @@ import { recordEvent, subscriptionLabel } from '../events/log.js';
 import { pushQuantity, type PushQuantityResult, type QuantityUpdater } from '../subscriptions/push-quantity.js';
 import { commitmentRuleOf } from '../subscriptions/commitment-check.js';
 import { commitmentVerdict, type CommitmentAction } from '../subscriptions/commitment-rules.js';
-import { estimatePrice, invoiceEffect, type HypotheticalChange, type InvoiceEffect } from './invoice-effect.js';
+import { estimatePrice, invoiceEffect, type HypotheticalChange, type InvoiceEffect } from '../invoices/invoice-effect.js';
 import { markSeen } from '../notices/watch.js';
 
 /**

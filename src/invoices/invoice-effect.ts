@@ -6,7 +6,7 @@ import {
 } from '../billing/index.js';
 import { RecurringInvoiceLink, type Subscription } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { loadRecurringInvoices } from '../invoices/loader.js';
+import { loadRecurringInvoices } from './loader.js';
 
 /**
  * What a change of one or more subscriptions on `date` does to the recurring invoices they are linked to,
