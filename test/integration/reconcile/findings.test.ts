@@ -5,6 +5,7 @@ import {
   InvoiceLine, LeakageNotice, LicensingNotice, Pax8Company, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, UsageSummary,
 } from '../../../src/db/entities/index.js';
 import type { ReconcileReport } from '../../../src/reconcile/model.js';
+import { listFindings } from '../../../src/reconcile/findings-list.js';
 import { applyFix, notifyLeakage, viewReport } from '../../../src/reconcile/service.js';
 import { UserService } from '../../../src/users/service.js';
 import { MONTH, reconcileHarness, type ReconcileHarness } from './harness.js';
@@ -230,6 +231,29 @@ describe('reconcile: every kind of leakage, built on sandbox data', function () 
     const since = report.findings.map((f) => f.since).filter((x): x is string => x !== null);
     expect(since).to.deep.equal([...since].sort().reverse());
     checkTotals(report);
+  });
+
+  it('lists the findings a page at a time by kind and customer, or largest amount first (what the Margin page shows)', () => {
+    const all = report.findings;
+    const kinds = new Set(all.map((f) => f.kind));
+    expect(kinds.size).to.be.greaterThan(2);
+    const newest = { field: 'since', dir: 'DESC' } as const;
+    for (const kind of kinds) {
+      const r = listFindings(all, { kind, sort: newest, page: 0, size: 200 });
+      expect(r.items.map((f) => f.key)).to.deep.equal(all.filter((f) => f.kind === kind).map((f) => f.key));
+      expect(r.total).to.equal(r.items.length);
+    }
+    const customerId = picked.unbilled.sub.customerId!;
+    const mine = listFindings(all, { customerId, sort: newest, page: 0, size: 200 }).items;
+    expect(mine.map((f) => f.key)).to.include(`unbilled:${picked.unbilled.sub.id}`);
+    expect(mine.every((f) => f.customerId === customerId)).to.equal(true);
+    expect(mine.length).to.be.lessThan(all.length);
+    const pages = [0, 1, 2].map((page) => listFindings(all, { sort: newest, page, size: 2 }));
+    expect(pages.flatMap((p) => p.items.map((f) => f.key))).to.deep.equal(all.slice(0, 6).map((f) => f.key));
+    expect(pages[0]!.total).to.equal(all.length);
+    const byAmount = listFindings(all, { sort: { field: 'amount', dir: 'DESC' }, page: 0, size: 200 }).items.map((f) => f.amount);
+    expect(byAmount.map(String)).to.deep.equal([...all.map((f) => f.amount)].sort((a, b) => b.comparedTo(a)).map(String));
+    expect(byAmount[0]!.greaterThanOrEqualTo(byAmount[byAmount.length - 1]!)).to.equal(true);
   });
 
   it('sends admins one notice when the month\'s leakage exceeds the tenant\'s threshold, and not again for the same leakage', async () => {

@@ -9,9 +9,11 @@ import { importPax8Billing } from '../../../pax8-billing/import.js';
 import { CSV_PARTS, reportCsv } from '../../../reconcile/csv.js';
 import { reportHtml } from '../../../reconcile/html.js';
 import { FINDING_KINDS } from '../../../reconcile/model.js';
-import { applyFix, notifyLeakage, reconcileMonth, viewReport } from '../../../reconcile/service.js';
+import { FINDING_SORT_FIELDS, listFindings, type FindingSortField } from '../../../reconcile/findings-list.js';
+import { applyFix, notifyLeakage, reconcileMonth, viewFinding, viewReport } from '../../../reconcile/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
 import { TenantService } from '../../../tenants/service.js';
+import { listQuery, pageSchema, paged, parseSort } from '../paging.js';
 import { defineRoute, tenantParams } from '../route.js';
 
 /** Margin and leakage (issue 11): admin and finance see a month's reconciliation; admins apply fixes. */
@@ -35,16 +37,17 @@ const fixSchema = z.union([
     suggestedCustomerId: z.string().nullable(),
   }),
 ]);
+const findingSchema = z.object({
+  key: z.string(), kind: z.enum(FINDING_KINDS), subscriptionId: z.string().nullable(), usageSummaryId: z.string().nullable(),
+  pax8CompanyId: z.string().nullable(), customerId: z.string().nullable(), customerName: z.string(), subject: z.string(), currency: z.string(),
+  amount: money, detail: z.string(), since: z.string().nullable(), fix: fixSchema.nullable(), manual: z.string().nullable(),
+});
 export const reconcileReportSchema = z.object({
   month: z.string(),
   pax8Source: z.enum(['invoice', 'draft', 'none']),
   totals: z.array(totalsSchema),
   customers: z.array(totalsSchema.extend({ customerId: z.string().nullable(), customerName: z.string() })),
-  findings: z.array(z.object({
-    key: z.string(), kind: z.enum(FINDING_KINDS), subscriptionId: z.string().nullable(), usageSummaryId: z.string().nullable(),
-    pax8CompanyId: z.string().nullable(), customerId: z.string().nullable(), customerName: z.string(), subject: z.string(), currency: z.string(),
-    amount: money, detail: z.string(), since: z.string().nullable(), fix: fixSchema.nullable(), manual: z.string().nullable(),
-  })),
+  findings: z.array(findingSchema),
   rows: z.array(z.object({
     key: z.string(), subscriptionId: z.string().nullable(), usageSummaryId: z.string().nullable(), pax8SubscriptionId: z.string().nullable(),
     customerId: z.string().nullable(), customerName: z.string(), name: z.string(), currency: z.string(), heldQuantity: z.string().nullable(),
@@ -62,6 +65,25 @@ export const getReconciliationRoute = defineRoute({
   response: reconcileReportSchema,
   async handler({ rt, tenant, query }) {
     return viewReport(await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, query.month)));
+  },
+});
+
+export const listReconciliationFindingsRoute = defineRoute({
+  id: 'listReconciliationFindings', method: 'get', path: '/tenants/:tenantId/reconcile/findings', tag: 'Reconciliation', roles: SEE,
+  summary: 'A month\'s findings, one page at a time, by kind and customer',
+  description: 'The findings of GET /reconcile (same month, same keys) filtered and sorted; sort=since,desc is the report\'s newest-first order. The month totals stay on GET /reconcile.',
+  params: tenantParams,
+  query: listQuery(FINDING_SORT_FIELDS, {
+    month: month.optional().describe('YYYY-MM; default the current month in the tenant\'s time zone'),
+    kind: z.enum(FINDING_KINDS).optional(),
+    customerId: z.string().max(36).optional(),
+  }, 'since,desc'),
+  response: pageSchema(findingSchema),
+  async handler({ rt, tenant, query }) {
+    const report = await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, query.month));
+    const sort = parseSort(query.sort) as { field: FindingSortField; dir: 'ASC' | 'DESC' };
+    const r = listFindings(report.findings, { kind: query.kind, customerId: query.customerId, sort, page: query.page, size: query.size });
+    return paged(r.items.map(viewFinding), query.page, query.size, r.total);
   },
 });
 

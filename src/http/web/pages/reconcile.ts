@@ -1,17 +1,33 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { Runtime } from '../../../app/runtime.js';
+import { pager } from '../layout.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
+import { FINDING_KINDS } from '../../../reconcile/model.js';
 import { kindTitle, SOURCE_TEXT } from '../../../reconcile/text.js';
 
 /**
  * The reconciliation month view in the web app's layout (page body templates/reconcile/page.hbs): totals,
- * findings newest first with their one-click fixes as plain forms, customers, subscriptions. Every figure comes
+ * findings (50 a page, by kind and customer, newest first or by amount) with their one-click fixes as plain forms, customers, subscriptions. Every figure comes
  * from the API's own route (invokeRoute), so roles and tenant rules, and the numbers, are the API's.
  */
 const pageName = path.relative(path.join(WEB_TEMPLATES, 'pages'), path.resolve(WEB_TEMPLATES, '../reconcile/page'));
 const ROWS_SHOWN = 500;
+
+const FINDINGS_PER_PAGE = 50;
+
+/** The page's non-empty string query parameters among `keys` (what the filter form and the pager carry). */
+function pick(query: Request['query'], keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (typeof query[k] === 'string' && query[k] !== '' ? [[k, query[k] as string]] : [])));
+}
+
+/** The customers that have findings this month, by name, for the customer filter. */
+function findingCustomers(findings: readonly { customerId: string | null; customerName: string }[]) {
+  const byId = new Map<string, string>();
+  for (const f of findings) if (f.customerId) byId.set(f.customerId, f.customerName);
+  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+}
 
 function shiftMonth(month: string, by: number): string {
   const [y, m] = month.split('-').map((x) => Number.parseInt(x, 10)) as [number, number];
@@ -29,6 +45,11 @@ export function reconcileWebRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/reconcile', page(async (req, res) => {
     const month = typeof req.query.month === 'string' && req.query.month !== '' ? req.query.month : undefined;
     const view = await api(req, 'getReconciliation', { params: { tenantId: req.params.tenantId }, query: month ? { month } : {} });
+    // Findings come a page at a time, by kind and customer; the totals above them stay the whole month's.
+    const filters = pick(req.query, ['kind', 'customerId', 'sort', 'page', 'size']);
+    const list = await api(req, 'listReconciliationFindings', {
+      params: { tenantId: req.params.tenantId }, query: { size: String(FINDINGS_PER_PAGE), ...filters, month: view.month },
+    });
     const root = `/t/${req.params.tenantId}/reconcile`;
     const csv = (part: string) => `/api/v1/tenants/${req.params.tenantId}/reconcile/csv?month=${view.month}&part=${part}`;
     render(req, res, pageName, {
@@ -37,7 +58,12 @@ export function reconcileWebRouter(rt: Runtime): Router {
       ...view,
       source: SOURCE_TEXT[view.pax8Source] ?? view.pax8Source,
       canFix: req.auth!.user.role === 'admin',
-      findings: view.findings.map((f) => ({ ...f, title: kindTitle(f.kind), mapCompany: f.fix?.action === 'map_company' })),
+      findings: list.items.map((f) => ({ ...f, title: kindTitle(f.kind), mapCompany: f.fix?.action === 'map_company' })),
+      findingCount: view.findings.length, shownCount: list.page.totalElements, filtered: filters.kind !== undefined || filters.customerId !== undefined,
+      query: filters, pager: pager(req, list.page),
+      kinds: FINDING_KINDS.map((k) => ({ value: k, title: kindTitle(k) })),
+      findingCustomers: findingCustomers(view.findings),
+      sorts: [{ value: 'since,desc', title: 'newest first' }, { value: 'amount,desc', title: 'largest amount' }, { value: 'amount,asc', title: 'smallest amount' }, { value: 'customer,asc', title: 'customer' }],
       rows: view.rows.slice(0, ROWS_SHOWN),
       rowsTruncated: view.rows.length > ROWS_SHOWN,
       rowCount: view.rows.length,

@@ -1,0 +1,30 @@
+import type { Finding, FindingKind } from './model.js';
+
+export const FINDING_SORT_FIELDS = ['since', 'amount', 'customer', 'kind'] as const;
+export type FindingSortField = (typeof FINDING_SORT_FIELDS)[number];
+
+export interface FindingsListInput {
+  kind?: FindingKind;
+  customerId?: string;
+  sort: { field: FindingSortField; dir: 'ASC' | 'DESC' };
+  page: number;
+  size: number;
+}
+
+/**
+ * One page of a month's findings, filtered by kind and customer and sorted. The report lists findings newest first;
+ * `since` keeps that order (ascending reverses it). Amounts compare by value; ties keep the report's order.
+ */
+export function listFindings(findings: readonly Finding[], input: FindingsListInput): { items: Finding[]; total: number } {
+  const kept = findings.filter((f) => (!input.kind || f.kind === input.kind) && (!input.customerId || f.customerId === input.customerId));
+  const sign = input.sort.dir === 'DESC' ? -1 : 1;
+  let sorted: Finding[];
+  switch (input.sort.field) {
+    case 'since': sorted = input.sort.dir === 'DESC' ? kept : [...kept].reverse(); break;
+    case 'amount': sorted = [...kept].sort((a, b) => sign * a.amount.comparedTo(b.amount)); break;
+    case 'customer': sorted = [...kept].sort((a, b) => sign * a.customerName.localeCompare(b.customerName)); break;
+    case 'kind': sorted = [...kept].sort((a, b) => sign * a.kind.localeCompare(b.kind)); break;
+  }
+  const start = input.page * input.size;
+  return { items: sorted.slice(start, start + input.size), total: kept.length };
+}
