@@ -5,7 +5,7 @@ import {
   Customer, EventLogCursor, EventLogEntry, Subscription, SubscriptionChange, User,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { isUniqueViolation } from '../invoices/db-errors.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 /**
  * The licence event log (issue 9): one line per licence operation, approval decision, import change of

@@ -4,7 +4,7 @@ import { AppError, fieldError } from '../common/app-error.js';
 import { whereContains } from '../common/like.js';
 import { EventLogEntry } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { csvSafeRow } from '../invoices/csv-safe.js';
+import { csvSafeRow } from '../common/csv-safe.js';
 
 /**
  * The event log as the screen, the API and the CSV export see it: one view function (viewRow), one

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { Customer, Invoice, InvoiceDelivery, type Tenant } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { isUniqueViolation } from '../invoices/db-errors.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { invoiceNumberText } from '../invoices/queries.js';
 import { tenantSettings } from '../tenants/service.js';
 import { billingContacts } from './contacts.js';

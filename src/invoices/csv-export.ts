@@ -5,7 +5,7 @@ import { dec } from '../billing/decimal.js';
 import { formatMoney, formatQuantity, formatUnitPrice, roundMoney } from '../billing/money.js';
 import { Customer, Invoice, InvoiceLine, Tenant } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
-import { csvSafeRow } from './csv-safe.js';
+import { csvSafeRow } from '../common/csv-safe.js';
 import { invoiceNumberText } from './queries.js';
 import { lineTaxFacts } from './tax-words.js';
 import { invoiceTerms, termsText } from './terms.js';

@@ -13,7 +13,7 @@ import {
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
-import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
+import { RunConflict, isUniqueViolation, withRetry } from '../db/errors.js';
 import type { CorrectionOps } from './correction-items.js';
 import { planLateCorrections } from './late-corrections.js';
 import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';

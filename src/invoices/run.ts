@@ -8,7 +8,7 @@ import {
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
-import { RunConflict, isUniqueViolation, withRetry } from './db-errors.js';
+import { RunConflict, isUniqueViolation, withRetry } from '../db/errors.js';
 import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices } from './loader.js';
 import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';

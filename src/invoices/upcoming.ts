@@ -6,7 +6,7 @@ import { InvoiceLine, type RecurringInvoice, type RecurringInvoiceAdjustment, Up
 import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import type { TenantScope } from '../db/tenant-scope.js';
-import { isUniqueViolation, withRetry } from './db-errors.js';
+import { isUniqueViolation, withRetry } from '../db/errors.js';
 import {
   composeAdjustmentLines, composeMainLines, invoiceReview, lineInfoOf, lineRow, type ComposedInvoice, type LineInfo, type ReviewPolicy,
 } from './compose.js';

@@ -5,7 +5,7 @@ import { ChangeNotice, NoticeDelivery, Tenant, type NoticeChannel } from '../db/
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import { adminUsers } from './detect.js';
-import { outboundUrlProblem } from '../app/outbound-url.js';
+import { outboundUrlProblem } from '../common/outbound-url.js';
 import { openSmtpTransport } from '../mail/smtp.js';
 
 /**

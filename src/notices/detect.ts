@@ -7,7 +7,7 @@ import {
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { recordEvent } from '../events/log.js';
-import { isUniqueViolation } from '../invoices/db-errors.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { invoiceEffect, type HypotheticalChange } from '../invoices/invoice-effect.js';
 import { tenantDate } from '../common/tenant-date.js';
 import { tenantSettings } from '../tenants/service.js';

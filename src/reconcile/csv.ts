@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { csvSafeRow } from '../invoices/csv-safe.js';
+import { csvSafeRow } from '../common/csv-safe.js';
 import type { ReportView } from './service.js';
 
 /** CSV of a month's reconciliation; every cell goes through the invoices' formula-injection guard (csvSafe). */

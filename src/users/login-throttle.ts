@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { UserLoginAttempt } from '../db/entities/index.js';
-import { withRetry } from '../invoices/db-errors.js';
+import { withRetry } from '../db/errors.js';
 
 /** Sign-ins allowed per (account, client address) before each further one locks that key for a growing time. */
 export const LOGIN_FREE_FAILURES = 5;

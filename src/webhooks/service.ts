@@ -8,7 +8,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { logImportChanges } from '../events/log.js';
 import { runImport } from '../imports/run-import.js';
 import type { ClientOverrides } from '../tenants/pax8-client.js';
-import { isUniqueViolation } from '../invoices/db-errors.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { deliverPending } from '../notices/deliver.js';
 import { detectChanges } from '../notices/detect.js';
 import { Pax8Error, type Pax8Client, type TopicDefinition, type Webhook, type WebhookTopicInput } from '../pax8/client/index.js';

@@ -2,7 +2,7 @@ import { parseExactJson } from '../schemas/exact-json.js';
 import { parseRetryAfter } from './backoff.js';
 import type { Pax8ErrorKind } from './errors.js';
 import { reasonsFrom } from './errors.js';
-import { outboundUrlProblem } from '../../app/outbound-url.js';
+import { outboundUrlProblem } from '../../common/outbound-url.js';
 
 export type AttemptOutcome =
   | { ok: true; status: number; json: unknown }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RecurringInvoiceAdjustment } from '../../../src/db/entities/index.js';
-import { isUniqueViolation } from '../../../src/invoices/db-errors.js';
+import { isUniqueViolation } from '../../../src/db/errors.js';
 import { freshDatabase, insertTenant, undoMigrationsThrough } from '../../support/database.js';
 import { scopeOf } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { csvSafe, csvSafeRow } from '../../../src/invoices/csv-safe.js';
+import { csvSafe, csvSafeRow } from '../../../src/common/csv-safe.js';
 
 describe('invoices: CSV cells safe from formula injection', () => {
   it('prefixes a single quote to text starting with = + - @ TAB or CR', () => {
