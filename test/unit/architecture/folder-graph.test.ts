@@ -57,6 +57,26 @@ describe('architecture: the folder-level import graph of src', () => {
     expect(pairs, 'move the helper that causes the back edge to the folder that owns it, or to src/common').to.deep.equal([]);
   });
 
+  it('has no cycle of any length (the folder graph is layered)', () => {
+    const done = new Set<string>();
+    const onPath: string[] = [];
+    let cycle: string[] | null = null;
+    const visit = (folder: string): void => {
+      if (cycle || done.has(folder)) return;
+      const at = onPath.indexOf(folder);
+      if (at >= 0) {
+        cycle = [...onPath.slice(at), folder];
+        return;
+      }
+      onPath.push(folder);
+      for (const next of graph.get(folder)?.keys() ?? []) visit(next);
+      onPath.pop();
+      done.add(folder);
+    };
+    for (const folder of [...graph.keys()].sort()) visit(folder);
+    expect((cycle as string[] | null)?.join(' -> ') ?? null, 'a cycle of folders: move the helper that closes it to its owner or to src/common').to.equal(null);
+  });
+
   it('has no folder other than src/http and src/cli importing src/http', () => {
     const offenders = [...graph].filter(([from, edges]) => from !== 'http' && from !== 'cli' && edges.has('http')).map(([from, edges]) => `${from}: ${edges.get('http')!.join('; ')}`);
     expect(offenders, 'features expose use cases; only the adapters import src/http').to.deep.equal([]);
