@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
-import { IsNull, MoreThanOrEqual, type DataSource } from 'typeorm';
+import { In, IsNull, MoreThanOrEqual, type DataSource } from 'typeorm';
 import { addDays, type CalendarDate } from '../billing/dates.js';
 import type { RecurringLineSpec } from '../billing/model.js';
 import { periodContaining, previousPeriod, type Period, type Schedule } from '../billing/periods.js';
@@ -9,14 +9,14 @@ import { prorataAdjustments, type Adjustment } from '../billing/prorata.js';
 import { lineQuantityOn } from '../billing/quantity.js';
 import { dec } from '../billing/decimal.js';
 import {
-  BillingDailyProgress, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange, Tenant,
+  BillingDailyProgress, Invoice, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange, Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from '../db/errors.js';
 import type { CorrectionOps } from './correction-items.js';
-import { planLateCorrections } from './late-corrections.js';
-import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
+import { planLateCorrections, type LateCorrectionPlan } from './late-corrections.js';
+import { inChunks, loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 import { prepareUpcomingInvoices } from './upcoming.js';
 import { reviewPolicyOf } from './compose.js';
 
@@ -49,6 +49,8 @@ interface DayOps {
   deletes: RecurringInvoiceAdjustment[];
   /** Late corrections (revision ≥ 1), kept apart from the revision-0 rows the day reconciles. */
   corrections: CorrectionOps;
+  /** Invoices the late corrections checked, marked with the version read (first day of the run). */
+  lateChecked: LateCorrectionPlan['checked'];
 }
 
 function sameAdjustment(row: RecurringInvoiceAdjustment, a: Adjustment, period: Period): boolean {
@@ -142,7 +144,10 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   let previous: CalendarDate | null = progress ? progress.lastDate : null;
   for (let day = start; day <= date; day = addDays(day, 1)) {
     const ops = computeDay(scope, loaded, day, day === start, current, adjustmentsByLine, changeDatesBySub, result);
-    if (day === start) ops.corrections = { inserts: late.inserts, updates: late.updates, deletes: late.deletes };
+    if (day === start) {
+      ops.corrections = { inserts: late.inserts, updates: late.updates, deletes: late.deletes };
+      ops.lateChecked = late.checked;
+    }
     try {
       await withRetry(() => commitDay(scope, ops, previous, day));
     } catch (err) {
@@ -182,7 +187,7 @@ export function computeDay(
   changeDatesBySub: ReadonlyMap<string, ReadonlySet<CalendarDate>>,
   result: Pick<DailyPassResult, 'problems'>,
 ): DayOps {
-  const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [], corrections: { inserts: [], updates: [], deletes: [] } };
+  const ops: DayOps = { changes: [], quantities: [], inserts: [], updates: [], deletes: [], corrections: { inserts: [], updates: [], deletes: [] }, lateChecked: [] };
   const now = new Date();
   for (const { ri, ctx } of loaded) {
     for (const spec of ctx.lines) {
@@ -289,6 +294,12 @@ async function commitDay(scope: TenantScope, ops: DayOps, previous: CalendarDate
     for (const row of [...ops.deletes, ...ops.corrections.deletes]) {
       const n = await tx.repo(RecurringInvoiceAdjustment).delete({ id: row.id, invoicedInvoiceId: IsNull() });
       if (n !== 1) throw new RunConflict(`adjustment ${row.id} was invoiced meanwhile`);
+    }
+    for (const { version, invoiceIds } of ops.lateChecked) {
+      await inChunks(invoiceIds, async (ids) => {
+        await tx.repo(Invoice).update({ id: In(ids) }, { lateCheckedVersion: version });
+        return [];
+      });
     }
   });
 }

@@ -20,6 +20,9 @@ import { inChunks, type LoadedRecurringInvoice } from './loader.js';
  *   edit of a line's configuration alone never re-bills the past.
  * - Each item then gets the pending correction that makes its total equal to what the engine gives now
  *   (correction-items.ts), billed by the recurring invoice's next invoice.
+ * - **Skip**: a recurring invoice whose recent invoices were all checked at its current inputsVersion
+ *   (invoices.lateCheckedVersion, written with the plan) is not checked again: the history, lines and links it reads
+ *   are unchanged since, and so is its plan (already committed). A day without changes reads no history.
  */
 export const LOOKBACK_DAYS = 92;
 
@@ -28,6 +31,8 @@ export const RECORDED_MARGIN_MS = 24 * 60 * 60 * 1000;
 
 export interface LateCorrectionPlan extends CorrectionOps {
   problems: { recurringInvoiceId: string; lineId: string; message: string }[];
+  /** Invoices whose periods this plan checked, by the recurring invoice's inputsVersion it read (committed with the plan). */
+  checked: { version: number; invoiceIds: string[] }[];
 }
 
 interface Check {
@@ -93,20 +98,39 @@ function findChecks(
  * billed lines and adjustment rows of the periods those changes concern.
  */
 export async function planLateCorrections(scope: TenantScope, loaded: readonly LoadedRecurringInvoice[], day: CalendarDate, now: Date): Promise<LateCorrectionPlan> {
-  const plan: LateCorrectionPlan = { inserts: [], updates: [], deletes: [], problems: [] };
+  const plan: LateCorrectionPlan = { inserts: [], updates: [], deletes: [], problems: [], checked: [] };
   const cut = addDays(day, -LOOKBACK_DAYS);
-  const active = new Set(loaded.map((l) => l.ri.id));
-  const invoices = (await scope.repo(Invoice).find({
-    select: { id: true, recurringInvoiceId: true, periodStart: true, invoiceDate: true, number: true, createdAt: true },
+  const versionOf = new Map(loaded.map((l) => [l.ri.id, l.ri.inputsVersion]));
+  const recent = (await scope.repo(Invoice).find({
+    select: { id: true, recurringInvoiceId: true, periodStart: true, invoiceDate: true, number: true, createdAt: true, lateCheckedVersion: true },
     where: { periodEnd: MoreThan(cut) },
-  })).filter((i) => active.has(i.recurringInvoiceId));
+  })).filter((i) => versionOf.has(i.recurringInvoiceId));
+  const stale = new Set(recent.filter((i) => i.lateCheckedVersion !== versionOf.get(i.recurringInvoiceId)).map((i) => i.recurringInvoiceId));
+  const invoices = recent.filter((i) => stale.has(i.recurringInvoiceId));
   if (invoices.length === 0) return plan;
+  const toMark = new Map<string, string[]>();
+  for (const i of invoices) {
+    const list = toMark.get(i.recurringInvoiceId) ?? [];
+    list.push(i.id);
+    toMark.set(i.recurringInvoiceId, list);
+  }
+  const markChecked = () => {
+    const failed = new Set(plan.problems.map((p) => p.recurringInvoiceId));
+    const byVersion = new Map<number, string[]>();
+    for (const [riId, ids] of toMark) {
+      if (failed.has(riId)) continue; // checked again next pass, reporting its problem again
+      const v = versionOf.get(riId)!;
+      byVersion.set(v, [...(byVersion.get(v) ?? []), ...ids]);
+    }
+    plan.checked = [...byVersion].map(([version, invoiceIds]) => ({ version, invoiceIds }));
+    return plan;
+  };
   const oldest = invoices.reduce((m, i) => Math.min(m, i.createdAt.getTime()), Number.POSITIVE_INFINITY);
   const changes = await scope.repo(SubscriptionChange).find({
     select: { id: true, subscriptionId: true, effectiveDate: true, observedAt: true },
     where: { observedAt: MoreThan(new Date(oldest - RECORDED_MARGIN_MS)) },
   });
-  if (changes.length === 0) return plan;
+  if (changes.length === 0) return markChecked();
 
   const lateBySub = new Map<string, LateChange[]>();
   for (const c of changes) {
@@ -121,7 +145,7 @@ export async function planLateCorrections(scope: TenantScope, loaded: readonly L
     byRi.set(i.recurringInvoiceId, list);
   }
   const checks = findChecks(loaded, byRi, lateBySub, cut);
-  if (checks.length === 0) return plan;
+  if (checks.length === 0) return markChecked();
 
   const lineIds = [...new Set(checks.map((c) => c.spec.id))];
   const billedLines = await inChunks(checks.map((c) => c.billedInvoice.id), (ids) => scope.repo(InvoiceLine).find({
@@ -137,7 +161,7 @@ export async function planLateCorrections(scope: TenantScope, loaded: readonly L
     if (list) list.push(r);
     else rowsBy.set(key, [r]);
   }
-  const refs = new Map([...byRi.values()].flat().map((i) => [i.id, i]));
+  const refs = new Map(recent.map((i) => [i.id, { id: i.id, number: i.number, invoiceDate: i.invoiceDate, createdAt: i.createdAt }]));
   const tenant = await scope.manager.findOneBy(Tenant, { id: scope.tenantId });
   const timeZone = tenant?.timeZone ?? 'UTC';
 
@@ -159,5 +183,5 @@ export async function planLateCorrections(scope: TenantScope, loaded: readonly L
       plan.problems.push({ recurringInvoiceId: c.loaded.ri.id, lineId: c.spec.id, message: `late correction of ${c.period.start}: ${(err as Error).message}` });
     }
   }
-  return plan;
+  return markChecked();
 }

@@ -96,7 +96,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
       periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
       subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),
-      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, forwardDated: inv.forwardDated === true, createdAt: now, updatedAt: now,
+      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, forwardDated: inv.forwardDated === true, lateCheckedVersion: -1, createdAt: now, updatedAt: now,
     }));
     await bulkInsert(tx, Invoice, invoiceRows);
     await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);

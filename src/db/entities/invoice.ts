@@ -33,6 +33,8 @@ export class Invoice extends TenantOwnedEntity {
   @IntColumn({ nullable: true }) paymentTermsDays: number | null;
   /** The seller details (tenant settings `invoicing`) as they were when the invoice was created (JSON, src/invoices/terms.ts). */
   @JsonTextColumn({ nullable: true }) sellerJson: string | null;
+  /** The recurring invoice's inputsVersion when the daily pass last planned this invoice's late corrections (-1: never); migration 1764309900000. */
+  @IntColumn({ default: -1 }) lateCheckedVersion: number;
 }
 
 @Entity('invoice_lines')

@@ -7,6 +7,8 @@ import { formatMoney } from '../../../src/billing/money.js';
 import { Invoice, InvoiceLine, RecurringInvoiceAdjustment, RecurringInvoiceLink } from '../../../src/db/entities/index.js';
 import type { TenantScope } from '../../../src/db/tenant-scope.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
+import { planLateCorrections } from '../../../src/invoices/late-corrections.js';
+import { loadRecurringInvoices } from '../../../src/invoices/loader.js';
 import { explainInvoice } from '../../../src/invoices/explain.js';
 import { renderInvoiceHtml } from '../../../src/invoices/render.js';
 import { runInvoices } from '../../../src/invoices/run.js';
@@ -361,5 +363,32 @@ describe('invoices: changes recorded late', function () {
       `late correction of 2026-02-01: subscription(s) ${first!.subscriptionId} no longer linked since the invoice of 2026-02-01 was billed: not corrected automatically`,
     ]);
     expect(after).to.include({ correctionsCreated: 0, correctionsRemoved: 0 });
+  });
+  it('a day without changes checks no invoice again and writes nothing; a change recorded later is still corrected', async () => {
+    const scope = scopeOf(ds, tenantId);
+    const loaded = await loadScenarioIntoDb(scope, seats('from_change_date', [{ date: '2026-01-01', quantity: 10 }]));
+    await invoicesThrough(scope, '2026-02-01');
+    await recordLate(scope, [{ date: '2026-01-20', quantity: 12, observedAt: new Date('2026-02-03T09:00:00Z') }]);
+    expect(await runDailyPass(ds, tenantId, '2026-02-03')).to.include({ correctionsCreated: 2 });
+    const [ri] = await loadRecurringInvoices(scope);
+    const invoices = await scope.repo(Invoice).find();
+    expect(invoices.map((i) => i.lateCheckedVersion)).to.deep.equal(invoices.map(() => ri!.ri.inputsVersion));
+
+    // 4 February: nothing recorded since. Nothing to check (no history read for the late plan), nothing written.
+    expect((await planLateCorrections(scope, [ri!], '2026-02-04', new Date())).checked).to.deep.equal([]);
+    const snapshot = async () => JSON.stringify([
+      await scope.repo(Invoice).find({ order: { id: 'ASC' } }),
+      await scope.repo(RecurringInvoiceAdjustment).find({ order: { id: 'ASC' } }),
+    ]);
+    const before = await snapshot();
+    const quiet = await runDailyPass(ds, tenantId, '2026-02-04');
+    expect(quiet).to.include({ lineChanges: 0, adjustmentsCreated: 0, adjustmentsUpdated: 0, adjustmentsRemoved: 0, correctionsCreated: 0, correctionsUpdated: 0, correctionsRemoved: 0 });
+    expect(await snapshot()).to.equal(before);
+
+    // Recorded on 5 Feb: the 20 January change was really to 14. The version moved: the invoices are checked again.
+    await recordLate(scope, [{ date: '2026-01-20', quantity: 14, observedAt: new Date('2026-02-05T09:00:00Z') }]);
+    expect(await runDailyPass(ds, tenantId, '2026-02-05')).to.include({ correctionsUpdated: 2 });
+    await invoicesThrough(scope, '2026-03-01');
+    await expectBilledAsSimulated(scope, loaded, seats('from_change_date', [{ date: '2026-01-01', quantity: 10 }, { date: '2026-01-20', quantity: 14 }]));
   });
 });
