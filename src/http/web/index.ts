@@ -514,7 +514,10 @@ export function webRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/invoices', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
-    const q = clean({ status: req.query.status, customerId: req.query.customerId, page: req.query.page, size: '50' });
+    const q = clean({
+      q: req.query.q, status: req.query.status, customerId: req.query.customerId, from: req.query.from, to: req.query.to, sort: req.query.sort,
+      page: req.query.page, size: '50',
+    });
     const list = await api(req, 'listInvoices', { params: p, query: q });
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((i) => i.customerId));
     const role = req.auth!.user.role;

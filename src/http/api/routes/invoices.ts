@@ -9,6 +9,7 @@ import { lineTaxFacts, lineTaxJson } from '../../../invoices/tax-words.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
+import { likeContains } from '../../../common/like.js';
 import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
@@ -73,10 +74,18 @@ export const listInvoicesRoute = defineRoute({
     customerId: uuid.optional(),
     from: date.optional().describe('invoice date from (inclusive)'),
     to: date.optional().describe('invoice date to (inclusive)'),
+    q: z.string().max(100).optional().describe('invoice number (INV-000123 or 123) or customer name contains'),
   }, 'invoiceDate,desc'),
   response: pageSchema(invoiceSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(Invoice).query('i');
+    if (ctx.query.q) {
+      qb.leftJoin(Customer, 'c', 'c.tenantId = i.tenantId AND c.id = i.customerId');
+      const name = likeContains('c.name', ctx.query.q);
+      const number = /^\s*(?:inv-?)?0*(\d{1,9})\s*$/i.exec(ctx.query.q)?.[1];
+      if (number) qb.andWhere(`(${name.sql} OR i.number = :qnumber)`, { ...name.params, qnumber: Number(number) });
+      else qb.andWhere(name.sql, name.params);
+    }
     if (ctx.query.status) qb.andWhere('i.status = :st', { st: ctx.query.status });
     if (ctx.query.customerId) qb.andWhere('i.customerId = :cid', { cid: ctx.query.customerId });
     if (ctx.query.from) qb.andWhere('i.invoiceDate >= :from', { from: ctx.query.from });

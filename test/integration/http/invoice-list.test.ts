@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { Decimal } from 'decimal.js';
+import { Customer, Invoice } from '../../../src/db/entities/index.js';
+import { seedTenant, type SeededTenant } from './fixtures.js';
+import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
+
+/** The invoices list finds an invoice by number or customer name (`%` and `_` literally), by dates, sorted and paged. */
+describe('http: invoices list search, filters and sort', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  let A: SeededTenant;
+  let admin: TestUser;
+  let percent: string;
+  let other: string;
+
+  before(async () => {
+    app = await startApp();
+    A = await seedTenant(app.ds, 'invoice-list', '100% Widgets');
+    admin = await addUser(app, 'admin', { tenant: A.tenant });
+    percent = A.ids.invoiceId!;
+    other = A.otherCustomer.invoiceId!;
+    // "1000 Widgets" would match an unescaped "100%"; the other invoice is issued as INV-000123, a month earlier, larger.
+    await app.ds.manager.update(Customer, { id: A.otherCustomer.customerId }, { name: '1000 Widgets' });
+    await app.ds.manager.update(Invoice, { id: other }, { status: 'issued', number: 123, invoiceDate: '2026-10-01', total: new Decimal('500') });
+  });
+  after(async () => { await app?.close(); });
+
+  const ids = async (query: string, token = admin.token) => {
+    const r = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/invoices?${query}`, { token });
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    return (r.body as { items: { id: string }[] }).items.map((i) => i.id);
+  };
+
+  it('searches customer names literally and invoice numbers as INV-000123 or 123', async () => {
+    expect(await ids(`q=${encodeURIComponent('100%')}`)).to.deep.equal([percent]);
+    expect(await ids(`q=${encodeURIComponent('0_ W')}`)).to.deep.equal([]);
+    expect((await ids('q=widgets')).sort()).to.deep.equal([percent, other].sort());
+    expect(await ids('q=INV-000123')).to.deep.equal([other]);
+    expect(await ids('q=123')).to.deep.equal([other]);
+    expect(await ids('q=INV-000999')).to.deep.equal([]);
+  });
+
+  it('filters by date range and customer, sorts by total and pages', async () => {
+    expect(await ids('from=2026-11-01')).to.deep.equal([percent]);
+    expect(await ids('to=2026-10-31')).to.deep.equal([other]);
+    expect(await ids(`q=widgets&customerId=${A.otherCustomer.customerId}`)).to.deep.equal([other]);
+    expect(await ids('sort=total,desc')).to.deep.equal([other, percent]);
+    expect(await ids('sort=total,asc&size=1&page=1')).to.deep.equal([other]);
+    expect((await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/invoices?q=${'x'.repeat(101)}`, { token: admin.token })).status).to.equal(400);
+  });
+
+  it('the web Invoices page searches, filters by dates and keeps them in its form', async () => {
+    const cookie = await webSessionCookie(app.url, admin);
+    const res = await fetch(`${app.url}/t/${A.tenant.id}/invoices?q=${encodeURIComponent('100%')}&from=2026-01-01&sort=total,desc`, { headers: { cookie } });
+    const html = await res.text();
+    expect(res.status, html.slice(0, 300)).to.equal(200);
+    expect(html).to.include('100% Widgets');
+    expect(html).to.not.include('1000 Widgets');
+    expect(html).to.include('name="q" value="100%"');
+    expect(html).to.include('name="from" value="2026-01-01"');
+    expect(html).to.match(/<option value="total,desc" selected>/);
+    const byDate = await (await fetch(`${app.url}/t/${A.tenant.id}/invoices?to=2026-10-31`, { headers: { cookie } })).text();
+    expect(byDate).to.include('1000 Widgets');
+    expect(byDate).to.not.include('100% Widgets');
+  });
+});
