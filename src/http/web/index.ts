@@ -447,7 +447,8 @@ export function webRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/recurring-invoices', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
-    const list = await api(req, 'listRecurringInvoices', { params: p, query: clean({ page: req.query.page, customerId: req.query.customerId, size: '50' }) });
+    const q = clean({ q: req.query.q, status: req.query.status, sort: req.query.sort, page: req.query.page, customerId: req.query.customerId, size: '50' });
+    const list = await api(req, 'listRecurringInvoices', { params: p, query: q });
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((r) => r.customerId));
     const role = req.auth!.user.role;
     const canEdit = role === 'admin' || role === 'finance';
@@ -455,7 +456,7 @@ export function webRouter(rt: Runtime): Router {
     // Only the new-invoice form needs the tenant's today (and clients may not read the tenant).
     const tenant = canEdit ? await api(req, 'getTenant', { params: p }) : null;
     render(req, res, 'recurring-invoices', {
-      title: 'Recurring invoices', tenant: p, pager: pager(req, list.page), picker, customers: picker.options,
+      title: 'Recurring invoices', tenant: p, query: q, pager: pager(req, list.page), picker, customers: picker.options,
       items: (list.items as Data[]).map((r) => ({ ...r, customerName: names.get(r.customerId) ?? r.customerId })),
       canEdit, today: tenant ? tenantDate(now(), tenant.timeZone || 'UTC') : null,
     });

@@ -63,4 +63,17 @@ describe('http: invoices list search, filters and sort', function () {
     expect(byDate).to.include('1000 Widgets');
     expect(byDate).to.not.include('100% Widgets');
   });
+  it('recurring invoices: the API and the page search name or customer name literally and keep the search in the form', async () => {
+    const r = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/recurring-invoices?q=${encodeURIComponent('100%')}`, { token: admin.token });
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect((r.body as { items: { id: string }[] }).items.map((x) => x.id)).to.deep.equal([A.ids.recurringInvoiceId]);
+    const both = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/recurring-invoices?q=monthly&sort=name,asc`, { token: admin.token });
+    expect((both.body as { page: { totalElements: number } }).page.totalElements).to.equal(2);
+    const cookie = await webSessionCookie(app.url, admin);
+    const html = await (await fetch(`${app.url}/t/${A.tenant.id}/recurring-invoices?q=${encodeURIComponent('1000 w')}`, { headers: { cookie } })).text();
+    const table = html.match(/<table id="recurring">[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect(table).to.include('1000 Widgets');
+    expect(table).to.not.include('100% Widgets');
+    expect(html).to.include('name="q" value="1000 w"');
+  });
 });

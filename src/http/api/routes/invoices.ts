@@ -9,7 +9,7 @@ import { lineTaxFacts, lineTaxJson } from '../../../invoices/tax-words.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
-import { likeContains } from '../../../common/like.js';
+import { likeContains, whereContains } from '../../../common/like.js';
 import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
@@ -229,10 +229,15 @@ export const listRecurringInvoicesRoute = defineRoute({
   customerScoped: true,
   summary: 'List recurring invoices',
   params: tenantParams,
-  query: listQuery(['name', 'nextInvoiceDate', 'createdAt'], { customerId: uuid.optional(), status: z.enum(['active', 'paused', 'ended']).optional() }, 'nextInvoiceDate,asc'),
+  query: listQuery(['name', 'nextInvoiceDate', 'createdAt'], {
+    customerId: uuid.optional(), status: z.enum(['active', 'paused', 'ended']).optional(),
+    q: z.string().max(100).optional().describe('name or customer name contains'),
+  }, 'nextInvoiceDate,asc'),
   response: pageSchema(recurringSchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(RecurringInvoice).query('r');
+    if (ctx.query.q) qb.leftJoin(Customer, 'c', 'c.tenantId = r.tenantId AND c.id = r.customerId');
+    whereContains(qb, ['r.name', 'c.name'], ctx.query.q);
     if (ctx.query.customerId) qb.andWhere('r.customerId = :cid', { cid: ctx.query.customerId });
     if (ctx.query.status) qb.andWhere('r.status = :st', { st: ctx.query.status });
     if (ctx.onlyCustomerId) qb.andWhere('r.customerId = :own', { own: ctx.onlyCustomerId });
