@@ -560,7 +560,10 @@ export function webRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/usage', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
-    const q = clean({ customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, page: req.query.page, size: '50' });
+    const q = clean({
+      q: req.query.q, customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, sort: req.query.sort,
+      page: req.query.page, size: '50',
+    });
     const list = await api(req, 'listUsageSummaries', { params: p, query: q });
     const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
     const customers = picker.options;

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
-import { Customer, Invoice } from '../../../src/db/entities/index.js';
+import { Customer, Invoice, UsageSummary } from '../../../src/db/entities/index.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
 
-/** The invoices list finds an invoice by number or customer name (`%` and `_` literally), by dates, sorted and paged. */
-describe('http: invoices list search, filters and sort', function () {
+/** The invoices, recurring invoices and usage lists search text literally (`%`, `_`); invoices also by number and dates, sorted and paged. */
+describe('http: list search, filters and sort (invoices, recurring invoices, usage)', function () {
   this.timeout(120_000);
   let app: TestApp;
   let A: SeededTenant;
@@ -75,5 +75,23 @@ describe('http: invoices list search, filters and sort', function () {
     expect(table).to.include('1000 Widgets');
     expect(table).to.not.include('100% Widgets');
     expect(html).to.include('name="q" value="1000 w"');
+  });
+  it('usage summaries: the API and the Usage page search resource group, vendor or customer name literally', async () => {
+    await app.ds.manager.update(UsageSummary, { id: A.otherCustomer.summaryId }, { resourceGroup: 'rg_two' });
+    const usage = async (query: string) => {
+      const r = await call(app, 'GET', `/api/v1/tenants/${A.tenant.id}/usage-summaries?${query}`, { token: admin.token });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      return (r.body as { items: { id: string }[] }).items.map((x) => x.id);
+    };
+    expect(await usage('q=rg_')).to.deep.equal([A.otherCustomer.summaryId]);
+    expect(await usage(`q=${encodeURIComponent('100%')}`)).to.deep.equal([A.ids.summaryId]);
+    expect((await usage('q=microsoft&sort=resourceGroup,asc'))).to.deep.equal([A.ids.summaryId, A.otherCustomer.summaryId]);
+    const cookie = await webSessionCookie(app.url, admin);
+    const html = await (await fetch(`${app.url}/t/${A.tenant.id}/usage?q=rg_&sort=currentCharges,desc`, { headers: { cookie } })).text();
+    const table = html.match(/<table id="usage">[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect(table).to.include('rg_two');
+    expect(table).to.not.include('rg-app');
+    expect(html).to.include('name="q" value="rg_"');
+    expect(html).to.match(/<option value="currentCharges,desc" selected>/);
   });
 });

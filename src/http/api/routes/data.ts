@@ -248,10 +248,13 @@ export const listUsageSummariesRoute = defineRoute({
     customerId: uuid.optional(),
     unmapped: queryBool.optional().describe('only summaries without a customer'),
     mismatch: queryBool.optional().describe('only summaries whose lines do not add up'),
+    q: z.string().max(100).optional().describe('resource group, vendor or customer name contains'),
   }, 'updatedAt,desc'),
   response: pageSchema(usageSummarySchema),
   async handler(ctx) {
     const qb = ctx.scope.repo(UsageSummary).query('u');
+    if (ctx.query.q) qb.leftJoin(Customer, 'c', 'c.tenantId = u.tenantId AND c.id = u.customerId');
+    whereContains(qb, ['u.resourceGroup', 'u.vendorName', 'c.name'], ctx.query.q);
     if (ctx.query.customerId) qb.andWhere('u.customerId = :cid', { cid: ctx.query.customerId });
     if (ctx.query.unmapped === true) qb.andWhere('u.customerId IS NULL');
     if (ctx.query.unmapped === false) qb.andWhere('u.customerId IS NOT NULL');
