@@ -135,7 +135,7 @@ async function seed(ds: DataSource, tenant: Tenant, data: SandboxData): Promise<
     const total = inv.lines.reduce((s: Decimal, l) => s.plus((l as { amount: Decimal }).amount), new Decimal(0));
     invoiceRows.push({ ...t, id: inv.id, recurringInvoiceId: ri.id, customerId, invoiceDate: `${MONTH}-01`, periodStart: `${MONTH}-01`, periodEnd: '2026-11-30',
       currency: ri.currency, taxRate: new Decimal(0), status: 'issued', number: ++number, subtotal: total, tax: new Decimal(0), total, reviewJson: '[]',
-      issuedAt: now, approvedBy: null, forwardDated: false });
+      issuedAt: now, approvedBy: null, forwardDated: false, lateCheckedVersion: -1 });
     invoiceLines.push(...inv.lines);
   }
   const scope = new TenantScope(ds.manager, tenant.id);
