@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
-import { Customer, Invoice, UsageSummary } from '../../../src/db/entities/index.js';
+import { Customer, Invoice, Subscription, UsageSummary } from '../../../src/db/entities/index.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, call, startApp, webSessionCookie, type TestApp, type TestUser } from './support.js';
 
 /** The invoices, recurring invoices and usage lists search text literally (`%`, `_`); invoices also by number and dates, sorted and paged. */
-describe('http: list search, filters and sort (invoices, recurring invoices, usage)', function () {
+describe('http: list search, filters and sort (invoices, recurring invoices, usage, subscriptions)', function () {
   this.timeout(120_000);
   let app: TestApp;
   let A: SeededTenant;
@@ -93,5 +93,21 @@ describe('http: list search, filters and sort (invoices, recurring invoices, usa
     expect(table).to.not.include('rg-app');
     expect(html).to.include('name="q" value="rg_"');
     expect(html).to.match(/<option value="currentCharges,desc" selected>/);
+  });
+  it('subscriptions: the page orders by the chosen sort, searching literally, and keeps both in its form', async () => {
+    await app.ds.manager.update(Subscription, { id: A.otherCustomer.subscriptionId }, { name: 'Azure plan_1' });
+    const cookie = await webSessionCookie(app.url, admin);
+    const names = async (query: string) => {
+      const html = await (await fetch(`${app.url}/t/${A.tenant.id}/subscriptions?${query}`, { headers: { cookie } })).text();
+      const table = html.match(/<table id="subscriptions">[\s\S]*?<\/table>/)?.[0] ?? '';
+      return { html, names: [...table.matchAll(/<tr>\s*<td>([^<]+)/g)].map((m) => m[1]!.trim()) };
+    };
+    expect((await names('sort=name,asc')).names).to.deep.equal(['Azure plan_1', 'Microsoft 365 Business Premium']);
+    const desc = await names('sort=name,desc');
+    expect(desc.names).to.deep.equal(['Microsoft 365 Business Premium', 'Azure plan_1']);
+    expect(desc.html).to.match(/<option value="name,desc" selected>/);
+    const found = await names('q=n_1');
+    expect(found.names).to.deep.equal(['Azure plan_1']);
+    expect(found.html).to.include('name="q" value="n_1"');
   });
 });
