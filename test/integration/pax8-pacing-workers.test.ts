@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cliEnvFor } from '../support/cli.js';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -66,11 +65,7 @@ describe(`Pax8 pacing: ${WORKERS} recurra workers importing 2 tenants at once on
   const key = randomBytes(32);
   const secrets = new SecretBox(key);
   const target = sharedTestTarget();
-  const env: NodeJS.ProcessEnv = {
-    RECURRA_SECRET_KEY: key.toString('hex'),
-    RECURRA_DATA_DIR: target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath),
-    ...(target.url ? { DATABASE_URL: target.url } : {}),
-  };
+  const env: NodeJS.ProcessEnv = { RECURRA_SECRET_KEY: key.toString('hex'), ...cliEnvFor(target) };
   let ds: DataSource;
   let scheduler: Scheduler;
   let workers: WorkerProcess[] = [];

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
+import { cliEnvFor } from '../support/cli.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { SecretBox } from '../../src/crypto/secret-box.js';
@@ -83,11 +82,7 @@ describe(`Concurrency: ${WORKERS} recurra worker processes on one ${process.env.
   const key = randomBytes(32);
   const secrets = new SecretBox(key);
   const target = sharedTestTarget();
-  const env: NodeJS.ProcessEnv = {
-    RECURRA_SECRET_KEY: key.toString('hex'),
-    RECURRA_DATA_DIR: target.url ? mkdtempSync(path.join(tmpdir(), 'recurra-data-')) : path.dirname(target.sqlitePath),
-    ...(target.url ? { DATABASE_URL: target.url } : {}),
-  };
+  const env: NodeJS.ProcessEnv = { RECURRA_SECRET_KEY: key.toString('hex'), ...cliEnvFor(target) };
   let sandbox: RunningSandbox;
   let workers: WorkerProcess[] = [];
 
