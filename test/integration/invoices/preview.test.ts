@@ -19,7 +19,8 @@ describe('invoices: next-invoice preview from the history as recorded now', func
 
   before(async () => {
     // Today is 20 Jan 2026 in the app (the API's preview reads the history up to today).
-    app = await startApp({}, { clock: clockFrom('2026-01-20T12:00:00Z') });
+    // 09:30 UTC is 20 January in every zone the calendar run bills in (UTC, Auckland +13, Los Angeles -8).
+    app = await startApp({}, { clock: clockFrom('2026-01-20T09:30:00Z') });
   });
   after(async () => {
     await app?.close();
