@@ -1,4 +1,4 @@
-import type Decimal from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 
 /**
  * What Recurra asks of an accounting system (Xero, QuickBooks Online). The feature (`src/accounting`) speaks only this
