@@ -147,6 +147,25 @@ describe('reconcile: CLI, API and web view agree', function () {
     for (const f of api.findings) expect(r.text).to.include(`<td class="num amount">${f.amount} ${f.currency}</td>`);
     expect((await get(`/t/${h.tenant.id}/reconcile?month=${MONTH}`, 'reviewer')).status).to.equal(403);
   });
+  it('one view of the Margin page reconciles the month once (its findings page comes from the same report)', async () => {
+    // Each reconcile reads Pax8's items for the month exactly once (src/reconcile/load.ts).
+    const reads: string[] = [];
+    const logger = h.ds.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => {
+      if (/pax8_invoice_items/.test(query)) reads.push(query);
+      return logQuery(query, parameters, runner);
+    };
+    try {
+      const r = await get(`/t/${h.tenant.id}/reconcile?month=${MONTH}&sort=amount,desc&size=5`);
+      expect(r.status, r.text.slice(0, 300)).to.equal(200);
+      expect([...r.text.matchAll(/<tr data-key="/g)].length).to.equal(Math.min(5, api.findings.length));
+    } finally {
+      logger.logQuery = logQuery;
+    }
+    expect(reads.length, 'reconciles for one page view').to.equal(1);
+  });
+
   it('the API lists a month\'s findings a page at a time, by kind and customer, sorted by amount', async () => {
     const list = async (q: string, role = 'admin') => {
       const r = await get(`/api/v1/tenants/${h.tenant.id}/reconcile/findings?month=${MONTH}${q}`, role);

@@ -9,11 +9,11 @@ import { importPax8Billing } from '../../../pax8-billing/import.js';
 import { CSV_PARTS, reportCsv } from '../../../reconcile/csv.js';
 import { reportHtml } from '../../../reconcile/html.js';
 import { FINDING_KINDS } from '../../../reconcile/model.js';
-import { FINDING_SORT_FIELDS, listFindings, type FindingSortField } from '../../../reconcile/findings-list.js';
+import { FINDING_SORT_FIELDS, listFindings, type FindingSortField, type ListedFinding } from '../../../reconcile/findings-list.js';
 import { applyFix, notifyLeakage, reconcileMonth, viewFinding, viewReport } from '../../../reconcile/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
 import { TenantService } from '../../../tenants/service.js';
-import { listQuery, pageSchema, paged, parseSort } from '../paging.js';
+import { listQuery, mapPage, pageSchema, paged, parseSort } from '../paging.js';
 import { defineRoute, tenantParams } from '../route.js';
 
 /** Margin and leakage (issue 11): admin and finance see a month's reconciliation; admins apply fixes. */
@@ -68,22 +68,34 @@ export const getReconciliationRoute = defineRoute({
   },
 });
 
+/** The findings list's query: the month, kind and customer filters, page, size and sort. */
+export const findingsQuery = listQuery(FINDING_SORT_FIELDS, {
+  month: month.optional().describe('YYYY-MM; default the current month in the tenant\'s time zone'),
+  kind: z.enum(FINDING_KINDS).optional(),
+  customerId: z.string().max(36).optional(),
+}, 'since,desc');
+export type FindingsQuery = z.output<typeof findingsQuery>;
+
+/**
+ * One page of a month's findings (as GET /reconcile shows them) filtered and sorted by `query`: the findings route, and
+ * the web Margin page over the report it already has, so one view reconciles the month once.
+ */
+export function findingsPage<F extends ListedFinding>(findings: readonly F[], query: FindingsQuery) {
+  const sort = parseSort(query.sort) as { field: FindingSortField; dir: 'ASC' | 'DESC' };
+  const r = listFindings(findings, { kind: query.kind, customerId: query.customerId, sort, page: query.page, size: query.size });
+  return paged(r.items, query.page, query.size, r.total);
+}
+
 export const listReconciliationFindingsRoute = defineRoute({
   id: 'listReconciliationFindings', method: 'get', path: '/tenants/:tenantId/reconcile/findings', tag: 'Reconciliation', roles: SEE,
   summary: 'A month\'s findings, one page at a time, by kind and customer',
   description: 'The findings of GET /reconcile (same month, same keys) filtered and sorted; sort=since,desc is the report\'s newest-first order. The month totals stay on GET /reconcile.',
   params: tenantParams,
-  query: listQuery(FINDING_SORT_FIELDS, {
-    month: month.optional().describe('YYYY-MM; default the current month in the tenant\'s time zone'),
-    kind: z.enum(FINDING_KINDS).optional(),
-    customerId: z.string().max(36).optional(),
-  }, 'since,desc'),
+  query: findingsQuery,
   response: pageSchema(findingSchema),
   async handler({ rt, tenant, query }) {
     const report = await reconcileMonth(rt.ds, tenant, monthOrCurrent(rt, tenant, query.month));
-    const sort = parseSort(query.sort) as { field: FindingSortField; dir: 'ASC' | 'DESC' };
-    const r = listFindings(report.findings, { kind: query.kind, customerId: query.customerId, sort, page: query.page, size: query.size });
-    return paged(r.items.map(viewFinding), query.page, query.size, r.total);
+    return mapPage(findingsPage(report.findings, query), viewFinding);
   },
 });
 

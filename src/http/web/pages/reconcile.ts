@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { Router, type Request } from 'express';
 import type { Runtime } from '../../../app/runtime.js';
+import { validationError, zodFields } from '../../api/errors.js';
+import { findingsPage, findingsQuery } from '../../api/routes/reconcile.js';
 import { pager } from '../layout.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
@@ -47,9 +49,10 @@ export function reconcileWebRouter(rt: Runtime): Router {
     const view = await api(req, 'getReconciliation', { params: { tenantId: req.params.tenantId }, query: month ? { month } : {} });
     // Findings come a page at a time, by kind and customer; the totals above them stay the whole month's.
     const filters = pick(req.query, ['kind', 'customerId', 'sort', 'page', 'size']);
-    const list = await api(req, 'listReconciliationFindings', {
-      params: { tenantId: req.params.tenantId }, query: { size: String(FINDINGS_PER_PAGE), ...filters, month: view.month },
-    });
+    // The page of findings comes from the report above (the findings route's own query and paging): one reconcile a view.
+    const parsed = findingsQuery.safeParse({ size: String(FINDINGS_PER_PAGE), ...filters, month: view.month });
+    if (!parsed.success) throw validationError(zodFields(parsed.error, 'query'));
+    const list = findingsPage(view.findings, parsed.data);
     const root = `/t/${req.params.tenantId}/reconcile`;
     const csv = (part: string) => `/api/v1/tenants/${req.params.tenantId}/reconcile/csv?month=${view.month}&part=${part}`;
     render(req, res, pageName, {
