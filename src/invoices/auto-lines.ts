@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { Customer, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, Tenant } from '../db/entities/index.js';
+import { Customer, RecurringInvoice, RecurringInvoiceLink, Subscription, Tenant } from '../db/entities/index.js';
 import type { RecurringFrequency } from '../db/entities/recurring-invoice.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
+import { insertLine } from './recurring-service.js';
 
 export type AutoLineResult = { added: true; recurringInvoiceId: string; lineId: string } | { added: false; reason: string };
 
@@ -34,7 +34,7 @@ async function targetInvoice(scope: TenantScope, customer: Customer, frequency: 
  * annual recurring invoice (by the subscription's billing term), else on the customer's newest recurring invoice
  * with that period, else nothing, with the reason for the import run's report.
  */
-export async function addLineForNewSubscription(scope: TenantScope, subscription: Subscription): Promise<AutoLineResult> {
+export async function addLineForNewSubscription(scope: TenantScope, subscription: Subscription, now: Date = new Date()): Promise<AutoLineResult> {
   const tenant = await scope.manager.findOneBy(Tenant, { id: scope.tenantId });
   if (!tenant) return { added: false, reason: 'tenant not found' };
   if (tenantSettings(tenant).imports.productImportMode !== 'products_and_lines') {
@@ -56,24 +56,13 @@ export async function addLineForNewSubscription(scope: TenantScope, subscription
   const ri = await targetInvoice(scope, customer, frequency);
   if (!ri) return { added: false, reason: `customer "${customer.name}" has no ${frequency} recurring invoice` };
 
-  const lines = scope.repo(RecurringInvoiceLine);
-  const existing = await lines.find({ where: { recurringInvoiceId: ri.id }, order: { position: 'DESC' }, take: 1 });
-  const position = existing.length === 0 ? 0 : existing[0]!.position + 1;
   const usage = subscription.kind === 'usage_summary';
-  const now = new Date();
-  const lineId = randomUUID();
   // Follows the subscription's price (read from its history as of each period start); without one, 0 flagged for review.
   const follow = subscription.price !== null || usage;
-  await lines.insert([{
-    id: lineId, recurringInvoiceId: ri.id, position, description: subscription.name, productId: subscription.productId,
-    timing: usage ? 'usage' : 'advance', priceMode: follow ? 'follow' : 'own', unitPrice: follow ? null : new Decimal(0),
-    costMode: usage ? 'own' : 'follow', cost: subscription.cost, prorata: usage ? 'none' : 'from_change_date', reviewRequired: !follow,
-    usageSummaryId: usage ? subscription.usageSummaryId : null, currentQuantity: new Decimal(0), quantityDate: null,
-    createdAt: now, updatedAt: now,
-  }]);
-  await scope.repo(RecurringInvoiceLink).insert([{
-    id: randomUUID(), recurringInvoiceId: ri.id, lineId, subscriptionId: subscription.id, position: 0,
-    freeQuantity: new Decimal(0), minimumQuantity: new Decimal(0), createdAt: now, updatedAt: now,
-  }]);
+  const lineId = await insertLine(scope, ri, {
+    description: subscription.name, productId: subscription.productId, timing: usage ? 'usage' : 'advance', priceMode: follow ? 'follow' : 'own',
+    unitPrice: follow ? null : new Decimal(0), costMode: usage ? 'own' : 'follow', cost: subscription.cost, prorata: usage ? 'none' : 'from_change_date',
+    reviewRequired: !follow, usageSummaryId: usage ? subscription.usageSummaryId : null,
+  }, { subscriptionId: subscription.id, freeQuantity: new Decimal(0), minimumQuantity: new Decimal(0) }, now);
   return { added: true, recurringInvoiceId: ri.id, lineId };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export { mapPage, paged, parseSort, type Paged } from '../../db/page-query.js';
+
 export const MAX_PAGE_SIZE = 200;
 
 /** Query fields shared by every list: `page` (0-based), `size`, `sort=field,asc|desc`. */
@@ -17,10 +19,6 @@ export function listQuery<S extends readonly [string, ...string[]], F extends z.
   });
 }
 
-export function parseSort(sort: string): { field: string; dir: 'ASC' | 'DESC' } {
-  const [field, dir] = sort.split(',');
-  return { field: field!, dir: dir === 'desc' ? 'DESC' : 'ASC' };
-}
 
 /** A boolean query flag: "true"/"false" (also 1/0). */
 export const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -37,11 +35,3 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   });
 }
 
-export interface Paged<T> {
-  items: T[];
-  page: { number: number; size: number; totalElements: number; totalPages: number };
-}
-
-export function paged<T>(items: T[], page: number, size: number, total: number): Paged<T> {
-  return { items, page: { number: page, size, totalElements: total, totalPages: Math.ceil(total / size) } };
-}

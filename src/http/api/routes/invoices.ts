@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Customer, Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, type Tenant } from '../../../db/entities/index.js';
+import { Customer, Invoice, InvoiceLine, type RecurringInvoice, type Tenant } from '../../../db/entities/index.js';
+import { listRecurringInvoices, recurringInvoiceDetail } from '../../../invoices/recurring-service.js';
 import { approveInvoice } from '../../../invoices/approve.js';
 import { billingDate } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
@@ -16,7 +17,7 @@ import { TenantScope } from '../../../db/tenant-scope.js';
 import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
 import { jobQueue } from '../../../app/scheduler.js';
 import { HttpError, notFound } from '../errors.js';
-import { listQuery, pageSchema } from '../paging.js';
+import { listQuery, mapPage, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
 import { ALL_ROLES } from './auth.js';
 import { pageOf } from './data.js';
@@ -211,7 +212,7 @@ export const exportInvoicesCsvRoute = defineRoute({
   },
 });
 
-// --- recurring invoices (read; editing arrives with the recurring-invoice service) ------------
+// --- recurring invoices (read; editing: routes/recurring.ts, both over invoices/recurring-service.ts) ---
 
 const recurringSchema = z.object({
   id: z.string(), customerId: z.string(), name: z.string(), frequency: z.string(), anchorDay: z.number().int(), startDate: z.string(),
@@ -235,13 +236,8 @@ export const listRecurringInvoicesRoute = defineRoute({
   }, 'nextInvoiceDate,asc'),
   response: pageSchema(recurringSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(RecurringInvoice).query('r');
-    if (ctx.query.q) qb.leftJoin(Customer, 'c', 'c.tenantId = r.tenantId AND c.id = r.customerId');
-    whereContains(qb, ['r.name', 'c.name'], ctx.query.q);
-    if (ctx.query.customerId) qb.andWhere('r.customerId = :cid', { cid: ctx.query.customerId });
-    if (ctx.query.status) qb.andWhere('r.status = :st', { st: ctx.query.status });
-    if (ctx.onlyCustomerId) qb.andWhere('r.customerId = :own', { own: ctx.onlyCustomerId });
-    return pageOf(qb, 'r', ctx.query, viewRecurring);
+    const { page, size, sort, ...filter } = ctx.query;
+    return mapPage(await listRecurringInvoices(ctx.scope, { ...filter, onlyCustomerId: ctx.onlyCustomerId }, { page, size, sort }), viewRecurring);
   },
 });
 
@@ -260,17 +256,14 @@ export const getRecurringInvoiceRoute = defineRoute({
     })),
   }),
   async handler({ scope, params, onlyCustomerId }) {
-    const r = await scope.repo(RecurringInvoice).findOneBy({ id: params.recurringInvoiceId });
-    if (!r || (onlyCustomerId && r.customerId !== onlyCustomerId)) throw notFound('recurring invoice not found');
-    const lines = await scope.repo(RecurringInvoiceLine).find({ where: { recurringInvoiceId: r.id }, order: { position: 'ASC' } });
-    const links = await scope.repo(RecurringInvoiceLink).find({ where: { recurringInvoiceId: r.id }, order: { position: 'ASC' } });
+    const { invoice: r, lines } = await recurringInvoiceDetail(scope, params.recurringInvoiceId, onlyCustomerId);
     return {
       ...viewRecurring(r),
       lines: lines.map((l) => ({
         id: l.id, position: l.position, description: l.description, productId: l.productId, timing: l.timing, priceMode: l.priceMode,
         unitPrice: l.unitPrice?.toFixed() ?? null, prorata: l.prorata, reviewRequired: l.reviewRequired, currentQuantity: l.currentQuantity.toFixed(),
         costMode: l.costMode, cost: l.cost?.toFixed() ?? null,
-        links: links.filter((k) => k.lineId === l.id).map((k) => ({
+        links: l.links.map((k) => ({
           id: k.id, subscriptionId: k.subscriptionId, freeQuantity: k.freeQuantity.toFixed(), minimumQuantity: k.minimumQuantity.toFixed(),
         })),
       })),

@@ -1,21 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import {
-  Customer, Product, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
-} from '../../../db/entities/index.js';
 import { isCalendarDate } from '../../../billing/dates.js';
-import { previewNextInvoice } from '../../../invoices/preview.js';
-import { InvoiceError } from '../../../invoices/queries.js';
+import {
+  addRecurringInvoiceLine, createRecurringInvoice, deleteRecurringInvoiceLine, linkSubscription, previewRecurringInvoice,
+  updateRecurringInvoice, updateRecurringInvoiceLine,
+} from '../../../invoices/recurring-service.js';
 import { tenantToday } from '../../../common/tenant-date.js';
 import { systemClock } from '../../../common/clock.js';
-import type { TenantScope } from '../../../db/tenant-scope.js';
-import { HttpError, notFound } from '../errors.js';
+import type { Runtime } from '../../../app/runtime.js';
 import { defineRoute, okSchema, tenantParams, uuid } from '../route.js';
 
 /**
- * Editing recurring invoices: the rows the invoices module bills (src/invoices reads them; no billing
- * math here). Finance and admins only.
+ * Editing recurring invoices: the rows the invoices module bills (src/invoices/recurring-service.ts edits them and
+ * the invoices module bills them). Finance and admins only.
  */
 const FINANCE = ['admin', 'finance'] as const;
 const TAG = 'Recurring invoices';
@@ -24,27 +20,7 @@ const date = z.string().refine(isCalendarDate, 'a date YYYY-MM-DD');
 const riParams = tenantParams.extend({ recurringInvoiceId: uuid });
 const lineParams = riParams.extend({ lineId: uuid });
 
-async function loadRi(scope: TenantScope, id: string): Promise<RecurringInvoice> {
-  const ri = await scope.repo(RecurringInvoice).findOneBy({ id });
-  if (!ri) throw notFound('recurring invoice not found');
-  return ri;
-}
-
-async function loadLine(scope: TenantScope, ri: RecurringInvoice, lineId: string): Promise<RecurringInvoiceLine> {
-  const line = await scope.repo(RecurringInvoiceLine).findOneBy({ id: lineId, recurringInvoiceId: ri.id });
-  if (!line) throw notFound('line not found');
-  return line;
-}
-
-/** A linked subscription must be the recurring invoice's customer's, in this tenant. */
-async function checkSubscription(scope: TenantScope, ri: RecurringInvoice, subscriptionId: string): Promise<Subscription> {
-  const s = await scope.repo(Subscription).findOneBy({ id: subscriptionId });
-  if (!s) throw new HttpError(400, 'validation_failed', 'no such subscription', [{ path: 'body.subscriptionId', message: 'no such subscription in this tenant' }]);
-  if (s.customerId !== ri.customerId) {
-    throw new HttpError(400, 'validation_failed', 'the subscription belongs to another customer', [{ path: 'body.subscriptionId', message: 'belongs to another customer' }]);
-  }
-  return s;
-}
+const now = (rt: Runtime) => (rt.clock ?? systemClock)();
 
 const createdSchema = z.object({ id: z.string() });
 
@@ -63,20 +39,8 @@ export const createRecurringInvoiceRoute = defineRoute({
   }),
   example: { customerId: '00000000-0000-4000-8000-000000000000', name: 'Monthly licences', frequency: 'monthly', startDate: '2026-12-01', currency: 'USD', taxRate: '0.2' },
   response: createdSchema,
-  async handler({ scope, body }) {
-    if (!(await scope.repo(Customer).findOneBy({ id: body.customerId }))) {
-      throw new HttpError(400, 'validation_failed', 'no such customer', [{ path: 'body.customerId', message: 'no such customer in this tenant' }]);
-    }
-    const tax = new Decimal(body.taxRate);
-    if (tax.gt(1)) throw new HttpError(400, 'validation_failed', 'taxRate is a fraction (0.2 for 20 %)', [{ path: 'body.taxRate', message: 'at most 1 (0.2 for 20 %)' }]);
-    const now = new Date();
-    const id = randomUUID();
-    await scope.repo(RecurringInvoice).insert([{
-      id, customerId: body.customerId, name: body.name, frequency: body.frequency, anchorDay: Number(body.startDate.slice(8, 10)),
-      anchorMonth: Number(body.startDate.slice(5, 7)), startDate: body.startDate, currency: body.currency, taxRate: tax, status: 'active',
-      nextInvoiceDate: body.startDate, createdAt: now, updatedAt: now,
-    }]);
-    return { id };
+  async handler({ rt, scope, body }) {
+    return createRecurringInvoice(scope, body, now(rt));
   },
 });
 
@@ -87,9 +51,8 @@ export const updateRecurringInvoiceRoute = defineRoute({
   body: z.strictObject({ name: z.string().trim().min(1).max(255).optional(), status: z.enum(['active', 'paused', 'ended']).optional() }),
   example: { status: 'active' },
   response: okSchema,
-  async handler({ scope, params, body }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    await scope.repo(RecurringInvoice).update({ id: ri.id }, { ...body, updatedAt: new Date() });
+  async handler({ rt, scope, params, body }) {
+    await updateRecurringInvoice(scope, params.recurringInvoiceId, body, now(rt));
     return { ok: true as const };
   },
 });
@@ -119,38 +82,8 @@ export const addRecurringInvoiceLineRoute = defineRoute({
   }),
   example: { description: 'Onboarding support', priceMode: 'own', unitPrice: '25.00', prorata: 'none' },
   response: createdSchema,
-  async handler({ scope, params, body }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    if (body.priceMode === 'own' && !body.unitPrice) {
-      throw new HttpError(400, 'validation_failed', 'an own price needs unitPrice', [{ path: 'body.unitPrice', message: 'required when priceMode is own' }]);
-    }
-    if (body.productId && !(await scope.repo(Product).findOneBy({ id: body.productId }))) {
-      throw new HttpError(400, 'validation_failed', 'no such product', [{ path: 'body.productId', message: 'no such product in this tenant' }]);
-    }
-    const sub = body.subscriptionId ? await checkSubscription(scope, ri, body.subscriptionId) : null;
-    const usage = body.timing === 'usage';
-    if (usage && (!sub || sub.kind !== 'usage_summary')) {
-      throw new HttpError(400, 'validation_failed', 'a usage line links a usage summary subscription', [{ path: 'body.subscriptionId', message: 'link a usage summary' }]);
-    }
-    return scope.transaction(async (tx) => {
-      const last = await tx.repo(RecurringInvoiceLine).find({ where: { recurringInvoiceId: ri.id }, order: { position: 'DESC' }, take: 1 });
-      const now = new Date();
-      const id = randomUUID();
-      await tx.repo(RecurringInvoiceLine).insert([{
-        id, recurringInvoiceId: ri.id, position: last.length ? last[0]!.position + 1 : 0, description: body.description, productId: body.productId ?? sub?.productId ?? null,
-        timing: body.timing, priceMode: body.priceMode, unitPrice: body.priceMode === 'own' ? new Decimal(body.unitPrice!) : null,
-        costMode: body.costMode ?? (sub && !usage ? 'follow' : 'own'), cost: body.cost ? new Decimal(body.cost) : sub?.cost ?? null,
-        prorata: usage ? 'none' : body.prorata, reviewRequired: body.reviewRequired, usageSummaryId: usage ? sub!.usageSummaryId : null,
-        currentQuantity: new Decimal(0), quantityDate: null, createdAt: now, updatedAt: now,
-      }]);
-      if (sub) {
-        await tx.repo(RecurringInvoiceLink).insert([{
-          id: randomUUID(), recurringInvoiceId: ri.id, lineId: id, subscriptionId: sub.id, position: 0, freeQuantity: new Decimal(body.freeQuantity),
-          minimumQuantity: new Decimal(body.minimumQuantity), createdAt: now, updatedAt: now,
-        }]);
-      }
-      return { id };
-    });
+  async handler({ rt, scope, params, body }) {
+    return addRecurringInvoiceLine(scope, params.recurringInvoiceId, body, now(rt));
   },
 });
 
@@ -166,21 +99,8 @@ export const updateRecurringInvoiceLineRoute = defineRoute({
   }),
   example: { prorata: 'increases_only' },
   response: okSchema,
-  async handler({ scope, params, body }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    const line = await loadLine(scope, ri, params.lineId);
-    const priceMode = body.priceMode ?? line.priceMode;
-    const unitPrice = body.unitPrice === undefined ? line.unitPrice : body.unitPrice === null ? null : new Decimal(body.unitPrice);
-    if (priceMode === 'own' && unitPrice === null) {
-      throw new HttpError(400, 'validation_failed', 'an own price needs unitPrice', [{ path: 'body.unitPrice', message: 'required when priceMode is own' }]);
-    }
-    await scope.repo(RecurringInvoiceLine).update({ id: line.id }, {
-      ...(body.description !== undefined ? { description: body.description } : {}), priceMode, unitPrice: priceMode === 'own' ? unitPrice : null,
-      ...(body.prorata !== undefined && line.timing !== 'usage' ? { prorata: body.prorata } : {}),
-      ...(body.reviewRequired !== undefined ? { reviewRequired: body.reviewRequired } : {}),
-      ...(body.costMode !== undefined ? { costMode: body.costMode } : {}),
-      ...(body.cost !== undefined ? { cost: body.cost === null ? null : new Decimal(body.cost) } : {}), updatedAt: new Date(),
-    });
+  async handler({ rt, scope, params, body }) {
+    await updateRecurringInvoiceLine(scope, params.recurringInvoiceId, params.lineId, body, now(rt));
     return { ok: true as const };
   },
 });
@@ -192,12 +112,7 @@ export const deleteRecurringInvoiceLineRoute = defineRoute({
   params: lineParams,
   response: okSchema,
   async handler({ scope, params }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    const line = await loadLine(scope, ri, params.lineId);
-    await scope.transaction(async (tx) => {
-      await tx.repo(RecurringInvoiceLink).delete({ lineId: line.id });
-      await tx.repo(RecurringInvoiceLine).delete({ id: line.id });
-    });
+    await deleteRecurringInvoiceLine(scope, params.recurringInvoiceId, params.lineId);
     return { ok: true as const };
   },
 });
@@ -210,24 +125,8 @@ export const linkSubscriptionRoute = defineRoute({
   body: z.strictObject({ subscriptionId: uuid, freeQuantity: decimalText.default('0'), minimumQuantity: decimalText.default('0') }),
   example: { subscriptionId: '00000000-0000-4000-8000-000000000000', freeQuantity: '1', minimumQuantity: '5' },
   response: okSchema,
-  async handler({ scope, params, body }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    const line = await loadLine(scope, ri, params.lineId);
-    const sub = await checkSubscription(scope, ri, body.subscriptionId);
-    const links = scope.repo(RecurringInvoiceLink);
-    const existing = await links.findOneBy({ lineId: line.id, subscriptionId: sub.id });
-    const now = new Date();
-    if (existing) {
-      await links.update({ id: existing.id }, { freeQuantity: new Decimal(body.freeQuantity), minimumQuantity: new Decimal(body.minimumQuantity), updatedAt: now });
-    } else {
-      const elsewhere = await links.findOneBy({ subscriptionId: sub.id });
-      if (elsewhere) throw new HttpError(409, 'conflict', 'the subscription is already linked to another recurring-invoice line');
-      const count = await links.count({ where: { lineId: line.id } });
-      await links.insert([{
-        id: randomUUID(), recurringInvoiceId: ri.id, lineId: line.id, subscriptionId: sub.id, position: count,
-        freeQuantity: new Decimal(body.freeQuantity), minimumQuantity: new Decimal(body.minimumQuantity), createdAt: now, updatedAt: now,
-      }]);
-    }
+  async handler({ rt, scope, params, body }) {
+    await linkSubscription(scope, params.recurringInvoiceId, params.lineId, body, now(rt));
     return { ok: true as const };
   },
 });
@@ -253,14 +152,7 @@ export const previewRecurringInvoiceRoute = defineRoute({
     problems: z.array(z.string()),
   }),
   async handler({ rt, scope, params, tenant }) {
-    const ri = await loadRi(scope, params.recurringInvoiceId);
-    let p;
-    try {
-      p = await previewNextInvoice(scope, tenant, ri.id, tenantToday(tenant, rt.clock ?? systemClock));
-    } catch (err) {
-      if (err instanceof InvoiceError) throw notFound('recurring invoice not found');
-      throw new HttpError(409, 'cannot_preview', `the next invoice cannot be computed yet: ${(err as Error).message}`);
-    }
+    const p = await previewRecurringInvoice(scope, tenant, params.recurringInvoiceId, tenantToday(tenant, rt.clock ?? systemClock));
     const inv = p.invoice;
     return {
       date: inv.date, periodStart: inv.periodStart, periodEnd: inv.periodEnd, currency: inv.currency, subtotal: inv.subtotal.toFixed(), tax: inv.tax.toFixed(),
