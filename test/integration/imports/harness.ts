@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox, SandboxOptions } from '../../../src/pax8/sandbox/index.js';
+import type { TenantService } from '../../../src/tenants/service.js';
 import type { Tenant } from '../../../src/db/entities/index.js';
 import { runImport, type ImportOptions } from '../../../src/imports/run-import.js';
 import type { ImportRunView } from '../../../src/imports/run-view.js';
 import type { SecretBox } from '../../../src/crypto/secret-box.js';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 
 export interface Harness {
   ds: DataSource;
@@ -23,12 +24,10 @@ export interface Harness {
 export async function harness(sandboxOpts: SandboxOptions = {}, imports: Record<string, unknown> = {}): Promise<Harness> {
   const ds = await freshDatabase();
   const secrets = testSecretBox();
-  const sandbox = await startSandbox({ seed: 7, companies: 30, subscriptions: 120, usageSummaries: 12, rateLimitPerMinute: null, ...sandboxOpts, port: 0 });
-  const tenants = new TenantService(ds, secrets);
-  let tenant = await tenants.create({
-    name: 'acme', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-    audience: sandbox.audience, settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId, ...imports } },
-  });
+  const sandbox = await startTestSandbox({ companies: 30, subscriptions: 120, usageSummaries: 12, ...sandboxOpts });
+  const created = await createTestTenant(ds, secrets, sandbox, { settings: { imports } });
+  const tenants = created.tenants;
+  let tenant = created.tenant;
   const h: Harness = {
     ds, secrets, sandbox, tenant, tenants,
     run: (opts = {}) => runImport({ ds, secrets }, {

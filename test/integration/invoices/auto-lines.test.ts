@@ -1,27 +1,16 @@
 import { expect } from 'chai';
-import type { DataSource } from 'typeorm';
 import { Customer, RecurringInvoiceLine, RecurringInvoiceLink } from '../../../src/db/entities/index.js';
 import { addLineForNewSubscription } from '../../../src/invoices/auto-lines.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
-import { insertCustomer, insertRecurringInvoice, insertSubscription, scopeOf, setTenantSettings } from './fixtures.js';
+import { describeWithDatabase } from '../../support/fixtures.js';
+import { insertCustomer, insertRecurringInvoice, insertSubscription, setTenantSettings } from './fixtures.js';
 
-describe('invoices: automatic recurring-invoice lines for new subscriptions', function () {
-  // freshDatabase empties and migrates MariaDB again before each test, which takes a while on a busy server.
-  this.timeout(120_000);
-  let ds: DataSource;
-  let tenantId: string;
-
+describeWithDatabase('invoices: automatic recurring-invoice lines for new subscriptions', { tenant: 'acme' }, (db) => {
   beforeEach(async () => {
-    ds = await freshDatabase();
-    tenantId = (await insertTenant(ds, 'acme')).id;
-    await setTenantSettings(ds, tenantId, { imports: { productImportMode: 'products_and_lines' } });
-  });
-  afterEach(async () => {
-    await ds.destroy();
+    await setTenantSettings(db.ds, db.tenantId, { imports: { productImportMode: 'products_and_lines' } });
   });
 
   it('adds a linked, price-following line to the customer\'s monthly or annual recurring invoice by billing term', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const c = await insertCustomer(scope, 'Contoso');
     const monthly = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01' });
     const annual = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01', frequency: 'annual' });
@@ -46,7 +35,7 @@ describe('invoices: automatic recurring-invoice lines for new subscriptions', fu
   });
 
   it('falls back to the customer\'s newest recurring invoice with a matching period, else reports none', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const c = await insertCustomer(scope, 'Fabrikam');
     await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01', createdAt: new Date('2026-01-01T00:00:00Z') });
     const newer = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-02-01', createdAt: new Date('2026-02-01T00:00:00Z') });
@@ -62,7 +51,7 @@ describe('invoices: automatic recurring-invoice lines for new subscriptions', fu
   });
 
   it('never adds a Monthly subscription to a configured recurring invoice whose frequency is no longer monthly', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const c = await insertCustomer(scope, 'Northwind');
     const fallback = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01', createdAt: new Date('2026-01-01T00:00:00Z') });
     // Configured as the monthly one (the API checks that), then its schedule was changed to quarterly.
@@ -73,7 +62,7 @@ describe('invoices: automatic recurring-invoice lines for new subscriptions', fu
   });
 
   it('respects "do not create recurring-invoice lines automatically" and the tenant import mode', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const c = await insertCustomer(scope, 'Northwind', { noAutomaticInvoiceLines: true });
     await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01' });
     const s = await insertSubscription(scope, { customerId: c.id });
@@ -84,13 +73,13 @@ describe('invoices: automatic recurring-invoice lines for new subscriptions', fu
     const c2 = await insertCustomer(scope, 'Tailspin');
     await insertRecurringInvoice(scope, { customerId: c2.id, startDate: '2026-01-01' });
     const s2 = await insertSubscription(scope, { customerId: c2.id });
-    await setTenantSettings(ds, tenantId, { imports: { productImportMode: 'products' } });
+    await setTenantSettings(db.ds, db.tenantId, { imports: { productImportMode: 'products' } });
     expect((await addLineForNewSubscription(scope, s2)).added).to.equal(false);
     expect(await scope.repo(RecurringInvoiceLine).count()).to.equal(0);
   });
 
   it('gives a usage summary subscription a usage line', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const c = await insertCustomer(scope, 'Woodgrove');
     const ri = await insertRecurringInvoice(scope, { customerId: c.id, startDate: '2026-01-01' });
     const s = await insertSubscription(scope, { customerId: c.id, kind: 'usage_summary', usageSummaryId: 'u-1', name: 'Azure plan (Usage Summary)' });

@@ -6,8 +6,8 @@ import { Invoice, RecurringInvoiceAdjustment, RecurringInvoiceLineChange } from 
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { REPO_ROOT } from '../../support/cli.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
-import { scopeOf, setTenantSettings } from './fixtures.js';
+import { describeWithDatabase } from '../../support/fixtures.js';
+import { setTenantSettings } from './fixtures.js';
 import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type ScenarioJson } from './scenario-db.js';
 
 const example = JSON.parse(readFileSync(`${REPO_ROOT}/test/unit/billing/fixtures/spec-example.scenario.json`, 'utf8')) as ScenarioJson;
@@ -59,24 +59,15 @@ async function runThrough(ds: DataSource, tenantId: string, s: ScenarioJson, ste
   await runInvoices(ds, tenantId, s.through);
 }
 
-describe('invoices: database runs give the same invoices as simulate', function () {
-  // freshDatabase empties and migrates MariaDB again before each test, which takes a while on a busy server.
-  this.timeout(120_000);
-  let ds: DataSource;
-  let tenantId: string;
+describeWithDatabase('invoices: database runs give the same invoices as simulate', { tenant: 'acme' }, (db) => {
   beforeEach(async () => {
-    ds = await freshDatabase();
-    tenantId = (await insertTenant(ds, 'acme')).id;
-    await setTenantSettings(ds, tenantId, { imports: { reviewUsageLines: false } });
-  });
-  afterEach(async () => {
-    await ds.destroy();
+    await setTenantSettings(db.ds, db.tenantId, { imports: { reviewUsageLines: false } });
   });
 
   it('the rules\' example, to the cent, with invoice runs every day', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const loaded = await loadScenarioIntoDb(scope, example);
-    await runThrough(ds, tenantId, example, 1, 1);
+    await runThrough(db.ds, db.tenantId, example, 1, 1);
     const stored = await storedAsScenario(scope, loaded);
     expectSame(stored, exampleExpected.invoices);
     expectSame(stored, simulated(example));
@@ -86,9 +77,9 @@ describe('invoices: database runs give the same invoices as simulate', function 
 
   for (const [name, scenario, step] of [['a rich monthly scenario (anchor 31)', rich, 3], ['a quarterly JPY scenario', quarterlyYen, 11]] as const) {
     it(`${name}`, async () => {
-      const scope = scopeOf(ds, tenantId);
+      const scope = db.scope;
       const loaded = await loadScenarioIntoDb(scope, scenario);
-      await runThrough(ds, tenantId, scenario, step);
+      await runThrough(db.ds, db.tenantId, scenario, step);
       expectSame(await storedAsScenario(scope, loaded), simulated(scenario));
       // Every adjustment the daily pass created was billed exactly once.
       const adjustments = await scope.repo(RecurringInvoiceAdjustment).find();
@@ -98,9 +89,9 @@ describe('invoices: database runs give the same invoices as simulate', function 
   }
 
   it('catching up after downtime in one run gives the same invoices as running every day', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const loaded = await loadScenarioIntoDb(scope, rich);
-    const r = await runInvoices(ds, tenantId, rich.through);
+    const r = await runInvoices(db.ds, db.tenantId, rich.through);
     expect(r.dailyPass.days[0]).to.equal(rich.startDate);
     expect(r.dailyPass.days.at(-1)).to.equal(addDays(rich.through, -1));
     expect(r.created.map((c) => c.periodStart)).to.deep.equal(['2026-01-31', '2026-02-28', '2026-03-31', '2026-04-30', '2026-05-31']);
@@ -114,15 +105,15 @@ describe('invoices: database runs give the same invoices as simulate', function 
   });
 
   it('reruns bill nothing twice: same day, earlier day, and a rerun of the daily pass', async () => {
-    const scope = scopeOf(ds, tenantId);
+    const scope = db.scope;
     const loaded = await loadScenarioIntoDb(scope, rich);
-    await runInvoices(ds, tenantId, rich.through);
+    await runInvoices(db.ds, db.tenantId, rich.through);
     const before = await storedAsScenario(scope, loaded);
-    const again = await runInvoices(ds, tenantId, rich.through);
+    const again = await runInvoices(db.ds, db.tenantId, rich.through);
     expect(again.created).to.deep.equal([]);
     expect(again.dailyPass.days).to.deep.equal([]);
-    expect((await runInvoices(ds, tenantId, '2026-03-31')).created).to.deep.equal([]);
-    expect((await runDailyPass(ds, tenantId, '2026-04-10')).days).to.deep.equal([]);
+    expect((await runInvoices(db.ds, db.tenantId, '2026-03-31')).created).to.deep.equal([]);
+    expect((await runDailyPass(db.ds, db.tenantId, '2026-04-10')).days).to.deep.equal([]);
     expectSame(await storedAsScenario(scope, loaded), before);
     const numbers = (await scope.repo(Invoice).find()).map((i) => i.number).sort((a, b) => a! - b!);
     expect(numbers).to.deep.equal([1, 2, 3, 4, 5]);

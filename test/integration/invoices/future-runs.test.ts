@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import type { DataSource } from 'typeorm';
 import { clockFrom } from '../../../src/common/clock.js';
 import { Invoice } from '../../../src/db/entities/index.js';
 import { BillingDateError } from '../../../src/invoices/billing-date.js';
 import { explainInvoice } from '../../../src/invoices/explain.js';
 import { renderInvoiceHtml } from '../../../src/invoices/render.js';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { insertTenant } from '../../support/database.js';
+import { describeWithDatabase } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp } from '../http/support.js';
 import { scopeOf } from './fixtures.js';
 import { loadScenarioIntoDb, type ScenarioJson } from './scenario-db.js';
@@ -25,62 +25,53 @@ const december: ScenarioJson = {
 // "Today" is 7 December 2026 (10:00 UTC) unless a test says otherwise.
 const DEC_7 = clockFrom('2026-12-07T10:00:00Z');
 
-describe('invoice runs dated after today (forward-dated) and usage that is not final', function () {
-  this.timeout(120_000);
-  let ds: DataSource;
-  beforeEach(async () => {
-    ds = await freshDatabase();
-  });
-  afterEach(async () => {
-    await ds.destroy();
-  });
-
+describeWithDatabase('invoice runs dated after today (forward-dated) and usage that is not final', {}, (db) => {
   it('refuses a run dated after today in the tenant\'s zone, creating nothing', async () => {
-    const tenantId = (await insertTenant(ds, 'acme', 'UTC')).id;
-    await loadScenarioIntoDb(scopeOf(ds, tenantId), december);
+    const tenantId = (await insertTenant(db.ds, 'acme', 'UTC')).id;
+    await loadScenarioIntoDb(scopeOf(db.ds, tenantId), december);
     let error: unknown;
-    await runInvoices(ds, tenantId, '2027-01-01', { clock: DEC_7 }).catch((e: unknown) => (error = e));
+    await runInvoices(db.ds, tenantId, '2027-01-01', { clock: DEC_7 }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(BillingDateError).and.have.property('code', 'future_date');
     expect((error as Error).message).to.contain('after today (2026-12-07 in UTC)').and.contain('--allow-future');
-    expect(await scopeOf(ds, tenantId).repo(Invoice).count()).to.equal(0);
+    expect(await scopeOf(db.ds, tenantId).repo(Invoice).count()).to.equal(0);
   });
 
   it('takes "today" in the tenant\'s zone: the same instant is already 1 January in Auckland', async () => {
     const nyeUtc = clockFrom('2026-12-31T12:00:00Z'); // 1 January 2027, 01:00 in Pacific/Auckland
-    const utc = (await insertTenant(ds, 'utc', 'UTC')).id;
-    const akl = (await insertTenant(ds, 'akl', 'Pacific/Auckland')).id;
-    await loadScenarioIntoDb(scopeOf(ds, utc), december);
-    await loadScenarioIntoDb(scopeOf(ds, akl), december);
+    const utc = (await insertTenant(db.ds, 'utc', 'UTC')).id;
+    const akl = (await insertTenant(db.ds, 'akl', 'Pacific/Auckland')).id;
+    await loadScenarioIntoDb(scopeOf(db.ds, utc), december);
+    await loadScenarioIntoDb(scopeOf(db.ds, akl), december);
     let error: unknown;
-    await runInvoices(ds, utc, '2027-01-01', { clock: nyeUtc }).catch((e: unknown) => (error = e));
+    await runInvoices(db.ds, utc, '2027-01-01', { clock: nyeUtc }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(BillingDateError);
-    const r = await runInvoices(ds, akl, '2027-01-01', { clock: nyeUtc });
+    const r = await runInvoices(db.ds, akl, '2027-01-01', { clock: nyeUtc });
     expect(r.created).to.have.length(2);
-    const invoices = await scopeOf(ds, akl).repo(Invoice).find();
+    const invoices = await scopeOf(db.ds, akl).repo(Invoice).find();
     expect(invoices.every((i) => !i.forwardDated)).to.equal(true);
     // December is over in Auckland: its usage is billed as the month's final charges.
     const jan = invoices.find((i) => i.invoiceDate === '2027-01-01')!;
-    expect(await explainInvoice(ds, akl, jan.id)).to.contain('the month\'s final charges').and.not.contain('not final');
+    expect(await explainInvoice(db.ds, akl, jan.id)).to.contain('the month\'s final charges').and.not.contain('not final');
   });
 
   it('with allowFuture, marks the invoices dated after today forward-dated and never calls a month not over "final charges"', async () => {
-    const tenantId = (await insertTenant(ds, 'acme', 'UTC')).id;
-    await loadScenarioIntoDb(scopeOf(ds, tenantId), december);
-    const r = await runInvoices(ds, tenantId, '2027-01-01', { clock: DEC_7, allowFuture: true });
+    const tenantId = (await insertTenant(db.ds, 'acme', 'UTC')).id;
+    await loadScenarioIntoDb(scopeOf(db.ds, tenantId), december);
+    const r = await runInvoices(db.ds, tenantId, '2027-01-01', { clock: DEC_7, allowFuture: true });
     expect(r.failed).to.deep.equal([]);
     expect(r.created.map((c) => c.periodStart).sort()).to.deep.equal(['2026-12-01', '2027-01-01']);
-    const invoices = await scopeOf(ds, tenantId).repo(Invoice).find({ order: { invoiceDate: 'ASC' } });
+    const invoices = await scopeOf(db.ds, tenantId).repo(Invoice).find({ order: { invoiceDate: 'ASC' } });
     expect(invoices.map((i) => [i.invoiceDate, i.forwardDated])).to.deep.equal([['2026-12-01', false], ['2027-01-01', true]]);
 
     // 1 December bills November's usage: November is over, final.
-    expect(await explainInvoice(ds, tenantId, invoices[0]!.id)).to.contain('the month\'s final charges');
+    expect(await explainInvoice(db.ds, tenantId, invoices[0]!.id)).to.contain('the month\'s final charges');
     // 1 January bills December's charges captured so far: held for review, in words that do not say final.
     const jan = invoices[1]!;
     expect(jan.status).to.equal('draft');
     expect(JSON.parse(jan.reviewJson)).to.include('Azure plan: usage line: the month is not over (it ends 2027-01-01); these are the charges so far, not the final charges');
-    const words = await explainInvoice(ds, tenantId, jan.id);
+    const words = await explainInvoice(db.ds, tenantId, jan.id);
     expect(words).to.contain('the charges so far').and.contain('not the final charges').and.not.contain('month\'s final charges');
-    const html = await renderInvoiceHtml(ds, tenantId, jan.id);
+    const html = await renderInvoiceHtml(db.ds, tenantId, jan.id);
     expect(html).to.contain('charges so far').and.not.contain('final charges of the month');
   });
 });

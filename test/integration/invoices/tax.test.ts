@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
-import type { DataSource } from 'typeorm';
 import { REVERSE_CHARGE_NOTE } from '../../../src/billing/tax.js';
 import { clockFrom } from '../../../src/common/clock.js';
 import { updateCustomerBilling } from '../../../src/customers/billing-settings.js';
@@ -13,7 +12,8 @@ import { explainInvoice } from '../../../src/invoices/explain.js';
 import { renderInvoiceHtml } from '../../../src/invoices/render.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import { createTaxCode, removeTaxCode, setProductGroupTax, TaxSettingsError, updateTaxCode } from '../../../src/tax/service.js';
-import { freshDatabase, insertTenant, undoMigrationsThrough } from '../../support/database.js';
+import { insertTenant, undoMigrationsThrough } from '../../support/database.js';
+import { describeWithDatabase } from '../../support/fixtures.js';
 import { insertChanges, insertCustomer, insertLine, insertRecurringInvoice, insertSubscription, scopeOf } from './fixtures.js';
 import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type ScenarioJson } from './scenario-db.js';
 
@@ -52,23 +52,17 @@ async function linesOf(scope: TenantScope, riId: string, date: string) {
   };
 }
 
-describe('tax per line: customer exemption and reverse charge, product group codes, the recurring invoice\'s rate', function () {
-  this.timeout(180_000);
-  let ds: DataSource;
-  let tenantId: string;
+describeWithDatabase('tax per line: customer exemption and reverse charge, product group codes, the recurring invoice\'s rate', {
+  tenant: { name: 'acme', timeZone: 'UTC' }, timeout: 180_000,
+}, (db) => {
   let scope: TenantScope;
   let licences: Product;
   let support: Product;
 
   beforeEach(async () => {
-    ds = await freshDatabase();
-    tenantId = (await insertTenant(ds, 'acme', 'UTC')).id;
-    scope = scopeOf(ds, tenantId);
+    scope = db.scope;
     licences = await insertProduct(scope, 'Microsoft 365', 'Software');
     support = await insertProduct(scope, 'Support', 'Pax8');
-  });
-  afterEach(async () => {
-    await ds.destroy();
   });
 
   it('bills each line at its own tax, its pro-rata adjustment at the same, and exports and renders the code per line', async () => {
@@ -85,7 +79,7 @@ describe('tax per line: customer exemption and reverse charge, product group cod
     const riCharity = await billCustomer(scope, charity, licences, support);
     const riAbroad = await billCustomer(scope, abroad, licences, support);
 
-    const r = await runInvoices(ds, tenantId, '2026-02-01', { clock: FEB_1 });
+    const r = await runInvoices(db.ds, db.tenantId, '2026-02-01', { clock: FEB_1 });
     expect(r.failed).to.deep.equal([]);
 
     // 1 Feb: licences 15 × 22.00 at the group's 5 %, support 3 × 10.00 at the invoice's 20 %, and January's adjustment
@@ -106,18 +100,18 @@ describe('tax per line: customer exemption and reverse charge, product group cod
     }
 
     const abroadFeb = (await linesOf(scope, riAbroad.id, '2026-02-01')).inv;
-    const html = await renderInvoiceHtml(ds, tenantId, abroadFeb.id);
+    const html = await renderInvoiceHtml(db.ds, db.tenantId, abroadFeb.id);
     expect(html).to.include(REVERSE_CHARGE_NOTE).and.include('EU-RC (reverse charge)');
-    const plainHtml = await renderInvoiceHtml(ds, tenantId, p.inv.id);
+    const plainHtml = await renderInvoiceHtml(db.ds, db.tenantId, p.inv.id);
     expect(plainHtml).to.include('Reduced 5%').and.include('<td class="tax">20%</td>').and.not.include(REVERSE_CHARGE_NOTE);
-    expect(await explainInvoice(ds, tenantId, p.inv.id)).to.include('Tax: Reduced 5%, tax 3.73.').and.include('each line at its own tax');
-    expect(await explainInvoice(ds, tenantId, abroadFeb.id)).to.include(REVERSE_CHARGE_NOTE);
+    expect(await explainInvoice(db.ds, db.tenantId, p.inv.id)).to.include('Tax: Reduced 5%, tax 3.73.').and.include('each line at its own tax');
+    expect(await explainInvoice(db.ds, db.tenantId, abroadFeb.id)).to.include(REVERSE_CHARGE_NOTE);
 
-    const xero = (await exportInvoicesCsv(ds, tenantId, { layout: 'xero', from: '2026-02-01', to: '2026-02-01' })).trim().split('\n');
+    const xero = (await exportInvoicesCsv(db.ds, db.tenantId, { layout: 'xero', from: '2026-02-01', to: '2026-02-01' })).trim().split('\n');
     const plainRows = xero.filter((l) => l.startsWith('Plain Ltd,'));
     expect(plainRows.map((l) => (/,200,([^,]*),([^,]*),/.exec(l) ?? []).slice(1))).to.deep.equal([['Reduced', '16.50'], ['Tax on Sales', '6.00'], ['Reduced', '3.73']]);
     expect(xero.filter((l) => l.startsWith('Charity,')).every((l) => l.includes(',200,Exempt,0.00,'))).to.equal(true);
-    const qbo = (await exportInvoicesCsv(ds, tenantId, { layout: 'qbo', from: '2026-02-01', to: '2026-02-01' })).trim().split('\n');
+    const qbo = (await exportInvoicesCsv(db.ds, db.tenantId, { layout: 'qbo', from: '2026-02-01', to: '2026-02-01' })).trim().split('\n');
     const abroadQbo = qbo.filter((l) => l.includes(',Abroad GmbH,'));
     expect(abroadQbo).to.have.length(3);
     expect(abroadQbo.every((l) => /,N,0%,\d\d\/\d\d\/\d{4},USD,EU-RC$/.test(l))).to.equal(true);
@@ -140,7 +134,7 @@ describe('tax per line: customer exemption and reverse charge, product group cod
       usage: [{ usageSummary: 'u1', month: '2025-12', charges: '118.45' }, { usageSummary: 'u1', month: '2026-01', charges: '131.07' }],
     };
     const loaded = await loadScenarioIntoDb(scope, s);
-    await runInvoices(ds, tenantId, '2026-03-01', { clock: clockFrom('2026-03-01T10:00:00Z') });
+    await runInvoices(db.ds, db.tenantId, '2026-03-01', { clock: clockFrom('2026-03-01T10:00:00Z') });
     const expected = simulated(s);
     // 1 Jan: 220.00 × 7.5 % = 16.50, 9.99 × 10 % = 1.00, 118.45 × 20 % = 23.69. 1 Feb: 24.75 + 1.67 + 0 (arrears at 0) + 26.21
     // + the m365 adjustment 74.52 × 7.5 % = 5.59 + backup's 3.22 × 10 % = 0.32. 1 Mar: 11.55 + 1.67 + 0 − 56.57 × 7.5 % = −4.24.
@@ -153,10 +147,10 @@ describe('tax per line: customer exemption and reverse charge, product group cod
     await setProductGroupTax(scope, 'Software', reduced.id, NOW);
     const c = await insertCustomer(scope, 'Plain Ltd');
     const ri = await billCustomer(scope, c, licences, support);
-    await runInvoices(ds, tenantId, '2026-01-01', { clock: clockFrom('2026-01-01T10:00:00Z') });
-    await runDailyPass(ds, tenantId, '2026-01-31'); // composes 1 February's invoice on its eve
+    await runInvoices(db.ds, db.tenantId, '2026-01-01', { clock: clockFrom('2026-01-01T10:00:00Z') });
+    await runDailyPass(db.ds, db.tenantId, '2026-01-31'); // composes 1 February's invoice on its eve
     await updateTaxCode(scope, 'Reduced', { rate: '0.1' }, NOW);
-    const r = await runInvoices(ds, tenantId, '2026-02-01', { clock: FEB_1 });
+    const r = await runInvoices(db.ds, db.tenantId, '2026-02-01', { clock: FEB_1 });
     expect(r.fromUpcoming).to.equal(0);
     expect((await linesOf(scope, ri.id, '2026-02-01')).rows.map((row) => [row[2], row[5]])).to.deep.equal([['0.1', '33.00'], ['0.2', '6.00'], ['0.1', '7.45']]);
   });
@@ -193,11 +187,11 @@ describe('tax per line: customer exemption and reverse charge, product group cod
   it('migration: lines billed before it carry their invoice\'s rate and no code; the downgrade drops the columns and tables', async () => {
     const c = await insertCustomer(scope, 'Plain Ltd');
     await billCustomer(scope, c, licences, support);
-    await runInvoices(ds, tenantId, '2026-01-01', { clock: clockFrom('2026-01-01T10:00:00Z') });
-    const undone = await undoMigrationsThrough(ds, 'TaxCodes1764301000000');
-    const q = (n: string) => ds.driver.escape(n);
-    expect((await ds.query(`SELECT * FROM ${q('invoice_lines')}`) as Record<string, unknown>[]).every((r) => !('taxCode' in r) && !('taxRate' in r))).to.equal(true);
-    await ds.runMigrations({ transaction: 'each' });
+    await runInvoices(db.ds, db.tenantId, '2026-01-01', { clock: clockFrom('2026-01-01T10:00:00Z') });
+    const undone = await undoMigrationsThrough(db.ds, 'TaxCodes1764301000000');
+    const q = (n: string) => db.ds.driver.escape(n);
+    expect((await db.ds.query(`SELECT * FROM ${q('invoice_lines')}`) as Record<string, unknown>[]).every((r) => !('taxCode' in r) && !('taxRate' in r))).to.equal(true);
+    await db.ds.runMigrations({ transaction: 'each' });
     expect(undone[0]).to.equal('TaxCodes1764301000000');
     const lines = await scope.repo(InvoiceLine).find();
     expect(lines.length).to.be.greaterThan(0);
@@ -218,7 +212,7 @@ describe('tax per line: customer exemption and reverse charge, product group cod
     expect((await fails(removeTaxCode(scope, 'Exempt')))?.message).to.contain('1 customer(s)');
     expect((await fails(updateTaxCode(scope, 'Exempt', { kind: 'standard' }, NOW)))?.kind).to.equal('conflict');
     // Another tenant's code is not this tenant's.
-    const other = scopeOf(ds, (await insertTenant(ds, 'other', 'UTC')).id);
+    const other = scopeOf(db.ds, (await insertTenant(db.ds, 'other', 'UTC')).id);
     expect((await fails(setProductGroupTax(other, 'Pax8', gst.id, NOW)))?.kind).to.equal('not_found');
   });
 });

@@ -8,7 +8,8 @@ import {
 import type { TenantScope } from '../../../src/db/tenant-scope.js';
 import { runDailyPass } from '../../../src/invoices/daily-pass.js';
 import { runInvoices } from '../../../src/invoices/run.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { insertTenant } from '../../support/database.js';
+import { describeWithDatabase } from '../../support/fixtures.js';
 import { insertChanges, insertLine, insertRecurringInvoice, insertSubscription, scopeOf, setTenantSettings } from './fixtures.js';
 import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, type LoadedScenario, type ScenarioJson } from './scenario-db.js';
 
@@ -120,26 +121,17 @@ const changes: Record<string, (ds: DataSource, scope: TenantScope, loaded: Loade
   },
 };
 
-describe('invoices: upcoming invoices composed by the daily pass', function () {
-  this.timeout(120_000);
-  let ds: DataSource;
-  beforeEach(async () => {
-    ds = await freshDatabase();
-  });
-  afterEach(async () => {
-    await ds.destroy();
-  });
-
+describeWithDatabase('invoices: upcoming invoices composed by the daily pass', {}, (db) => {
   /** Two tenants with the same scenario, invoiced for January and February and passed through 28 February. */
   async function twins(): Promise<{ a: TenantScope; b: TenantScope; la: LoadedScenario; lb: LoadedScenario }> {
     const out = [];
     for (const name of ['a', 'b']) {
-      const tenantId = (await insertTenant(ds, name)).id;
-      await setTenantSettings(ds, tenantId, { imports: { reviewUsageLines: false } });
-      const scope = scopeOf(ds, tenantId);
+      const tenantId = (await insertTenant(db.ds, name)).id;
+      await setTenantSettings(db.ds, tenantId, { imports: { reviewUsageLines: false } });
+      const scope = scopeOf(db.ds, tenantId);
       const loaded = await loadScenarioIntoDb(scope, scenario);
-      for (const day of ['2026-01-01', '2026-02-01']) expect((await runInvoices(ds, tenantId, day)).failed).to.deep.equal([]);
-      const pass = await runDailyPass(ds, tenantId, '2026-02-28');
+      for (const day of ['2026-01-01', '2026-02-01']) expect((await runInvoices(db.ds, tenantId, day)).failed).to.deep.equal([]);
+      const pass = await runDailyPass(db.ds, tenantId, '2026-02-28');
       expect(pass.upcomingPrepared + pass.upcomingUnchanged).to.equal(1);
       out.push({ scope, loaded });
     }
@@ -152,8 +144,8 @@ describe('invoices: upcoming invoices composed by the daily pass', function () {
     expect(upcoming).to.include({ periodStart: '2026-03-01', lineCount: 4 });
     expect(await a.repo(InvoiceLine).count({ where: { invoiceId: upcoming.id } })).to.equal(4);
     await dropUpcoming(b);
-    const runA = await runInvoices(ds, a.tenantId, '2026-03-01');
-    const runB = await runInvoices(ds, b.tenantId, '2026-03-01');
+    const runA = await runInvoices(db.ds, a.tenantId, '2026-03-01');
+    const runB = await runInvoices(db.ds, b.tenantId, '2026-03-01');
     expect([runA.created.length, runA.fromUpcoming, runB.created.length, runB.fromUpcoming]).to.deep.equal([1, 1, 1, 0]);
     expect(runA.created[0]!.id).to.equal(upcoming.id);
     const issued = await invoicesOf(a, la);
@@ -166,11 +158,11 @@ describe('invoices: upcoming invoices composed by the daily pass', function () {
   for (const [what, change] of Object.entries(changes)) {
     it(`after ${what}, the run composes the invoice afresh instead of issuing the upcoming one`, async () => {
       const { a, b, la, lb } = await twins();
-      await change(ds, a, la);
-      await change(ds, b, lb);
+      await change(db.ds, a, la);
+      await change(db.ds, b, lb);
       await dropUpcoming(b);
-      const runA = await runInvoices(ds, a.tenantId, '2026-03-01');
-      const runB = await runInvoices(ds, b.tenantId, '2026-03-01');
+      const runA = await runInvoices(db.ds, a.tenantId, '2026-03-01');
+      const runB = await runInvoices(db.ds, b.tenantId, '2026-03-01');
       expect(runA.failed).to.deep.equal([]);
       expect([runA.created.length, runA.fromUpcoming, runB.fromUpcoming]).to.deep.equal([1, 0, 0]);
       expect(await invoicesOf(a, la)).to.deep.equal(await invoicesOf(b, lb));
@@ -182,53 +174,53 @@ describe('invoices: upcoming invoices composed by the daily pass', function () {
     // Its stored version still matches, but its lines are gone, as when a daily pass removes it while a run issues it.
     await dropUpcomingLines(a);
     await dropUpcoming(b);
-    const runA = await runInvoices(ds, a.tenantId, '2026-03-01');
+    const runA = await runInvoices(db.ds, a.tenantId, '2026-03-01');
     expect([runA.created.length, runA.fromUpcoming, runA.alreadyInvoiced]).to.deep.equal([1, 0, 0]);
-    await runInvoices(ds, b.tenantId, '2026-03-01');
+    await runInvoices(db.ds, b.tenantId, '2026-03-01');
     expect(await invoicesOf(a, la)).to.deep.equal(await invoicesOf(b, lb));
   });
 
   it('the daily pass keeps an upcoming invoice whose inputs are unchanged, replaces a changed one and drops a paused one', async () => {
-    const tenantId = (await insertTenant(ds, 'acme')).id;
-    const scope = scopeOf(ds, tenantId);
+    const tenantId = (await insertTenant(db.ds, 'acme')).id;
+    const scope = scopeOf(db.ds, tenantId);
     const loaded = await loadScenarioIntoDb(scope, scenario);
-    await runInvoices(ds, tenantId, '2026-01-01');
+    await runInvoices(db.ds, tenantId, '2026-01-01');
     // Prepared on the eve of its date (31 January for 1 February), not before.
-    expect(await runDailyPass(ds, tenantId, '2026-01-30')).to.include({ upcomingPrepared: 0, upcomingUnchanged: 0 });
+    expect(await runDailyPass(db.ds, tenantId, '2026-01-30')).to.include({ upcomingPrepared: 0, upcomingUnchanged: 0 });
     expect(await scope.repo(UpcomingInvoice).count({ where: { periodStart: '2026-02-01' } })).to.equal(0);
-    expect(await runDailyPass(ds, tenantId, '2026-01-31')).to.include({ upcomingPrepared: 1, upcomingUnchanged: 0 });
+    expect(await runDailyPass(db.ds, tenantId, '2026-01-31')).to.include({ upcomingPrepared: 1, upcomingUnchanged: 0 });
     const stored = (await scope.repo(UpcomingInvoice).findOneBy({}))!;
     expect(stored.periodStart).to.equal('2026-02-01');
-    expect(await runDailyPass(ds, tenantId, '2026-02-01')).to.include({ upcomingPrepared: 0, upcomingUnchanged: 1 });
-    await changes['an own unit price typed in']!(ds, scope, loaded);
-    expect(await runDailyPass(ds, tenantId, '2026-02-02')).to.include({ upcomingPrepared: 1, upcomingUnchanged: 0 });
+    expect(await runDailyPass(db.ds, tenantId, '2026-02-01')).to.include({ upcomingPrepared: 0, upcomingUnchanged: 1 });
+    await changes['an own unit price typed in']!(db.ds, scope, loaded);
+    expect(await runDailyPass(db.ds, tenantId, '2026-02-02')).to.include({ upcomingPrepared: 1, upcomingUnchanged: 0 });
     const replaced = await scope.repo(UpcomingInvoice).find();
     expect(replaced.map((u) => u.id)).to.have.length(1).and.not.include(stored.id);
     expect(await scope.repo(InvoiceLine).count({ where: { invoiceId: stored.id } })).to.equal(0);
     await scope.repo(RecurringInvoice).update({ id: loaded.recurringInvoiceId }, { status: 'paused' });
-    await runDailyPass(ds, tenantId, '2026-02-03');
+    await runDailyPass(db.ds, tenantId, '2026-02-03');
     expect([await scope.repo(UpcomingInvoice).count(), await scope.repo(InvoiceLine).count({ where: { invoiceId: replaced[0]!.id } })]).to.deep.equal([0, 0]);
   });
 
   it('monthly runs after daily passes issue upcoming invoices and give the same invoices as simulate', async () => {
-    const tenantId = (await insertTenant(ds, 'acme')).id;
-    await setTenantSettings(ds, tenantId, { imports: { reviewUsageLines: false } });
-    const scope = scopeOf(ds, tenantId);
+    const tenantId = (await insertTenant(db.ds, 'acme')).id;
+    await setTenantSettings(db.ds, tenantId, { imports: { reviewUsageLines: false } });
+    const scope = scopeOf(db.ds, tenantId);
     const loaded = await loadScenarioIntoDb(scope, scenario);
     let fromUpcoming = 0;
     for (const day of ['2026-01-01', '2026-02-01', '2026-03-01', '2026-04-01']) {
-      const run = await runInvoices(ds, tenantId, day);
+      const run = await runInvoices(db.ds, tenantId, day);
       expect(run.failed).to.deep.equal([]);
       fromUpcoming += run.fromUpcoming;
-      await runDailyPass(ds, tenantId, `${day.slice(0, 8)}20`);
+      await runDailyPass(db.ds, tenantId, `${day.slice(0, 8)}20`);
     }
     expect(fromUpcoming).to.equal(4); // each run's own catch-up pass (or the pass after it) composed the next invoice
     expectSame(await storedAsScenario(scope, loaded), simulated(scenario));
   });
 
   it('inputsVersion grows with every change to an input of the composition, with nothing else, and only for its own recurring invoice', async () => {
-    const s1 = scopeOf(ds, (await insertTenant(ds, 'one')).id);
-    const s2 = scopeOf(ds, (await insertTenant(ds, 'two')).id);
+    const s1 = scopeOf(db.ds, (await insertTenant(db.ds, 'one')).id);
+    const s2 = scopeOf(db.ds, (await insertTenant(db.ds, 'two')).id);
     const l1 = await loadScenarioIntoDb(s1, scenario);
     const l2 = await loadScenarioIntoDb(s2, scenario);
     const other = await insertRecurringInvoice(s1, { customerId: l1.customerId, startDate: '2026-01-01' });

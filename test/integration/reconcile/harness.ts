@@ -9,14 +9,15 @@ import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { runImport } from '../../../src/imports/run-import.js';
 import { runInvoices } from '../../../src/invoices/run.js';
 import type { Pax8Client } from '../../../src/pax8/client/index.js';
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../src/pax8/sandbox/index.js';
+import type { RunningSandbox, SandboxOptions } from '../../../src/pax8/sandbox/index.js';
 import { importPax8Billing } from '../../../src/pax8-billing/import.js';
 import { reconcileMonth } from '../../../src/reconcile/service.js';
 import type { ReconcileReport } from '../../../src/reconcile/model.js';
 import { pax8ClientFor } from '../../../src/tenants/pax8-client.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { TenantService } from '../../../src/tenants/service.js';
 import type { DatabaseTarget } from '../../../src/db/data-source.js';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 
 /** The sandbox clock (its default) and the month reconciled: Pax8's draft items of November 2026. */
 export const SANDBOX_NOW = '2026-11-15T12:00:00Z';
@@ -92,14 +93,12 @@ export async function reconcileHarness(
 ): Promise<ReconcileHarness> {
   const ds = await freshDatabase(opts.target);
   const secrets = testSecretBox();
-  const sandbox = await startSandbox({ seed: 7, companies: 30, subscriptions: 120, usageSummaries: 12, rateLimitPerMinute: null, ...opts.sandbox, port: 0, now: SANDBOX_NOW });
-  const tenants = new TenantService(ds, secrets);
-  const created = await tenants.create({
-    name: `acme-${randomUUID().slice(0, 8)}`, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl,
-    tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
+  const sandbox = await startTestSandbox({ companies: 30, subscriptions: 120, usageSummaries: 12, ...opts.sandbox, now: SANDBOX_NOW });
+  const { tenant: created, tenants } = await createTestTenant(ds, secrets, sandbox, {
+    name: `acme-${randomUUID().slice(0, 8)}`,
     settings: {
       imports: {
-        ownCompanyPax8Id: sandbox.data.partnerCompanyId, productImportMode: 'products_and_lines', reviewUsageLines: false,
+        productImportMode: 'products_and_lines', reviewUsageLines: false,
         importInactiveCompanies: opts.importInactiveCompanies ?? opts.linkEverything !== false,
         // Every product the sandbox bills as usage (Azure, Wasabi, …) carries usage summaries.
         usageProductPattern: [...new Set(sandbox.data.products.filter((p) => p.usageBased).map((p) => p.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))].join('|') || 'usage',

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { PARTNER_COMPANY_NAME } from '../../../src/pax8/sandbox/generator/companies.js';
 import { runCli } from '../../support/cli.js';
 import { TEST_DATABASE_URL, freshDatabase, sharedTestTarget } from '../../support/database.js';
+import { startTestSandbox } from '../../support/fixtures.js';
 
 const KEY = 'c'.repeat(64);
 
@@ -17,7 +18,7 @@ describe('recurra tenants add / partner-company (CLI, Pax8 sandbox)', function (
   before(async () => {
     const target = sharedTestTarget();
     ds = await freshDatabase(target);
-    sandbox = await startSandbox({ seed: 5, companies: 12, subscriptions: 30, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+    sandbox = await startTestSandbox({ seed: 5, companies: 12, subscriptions: 30, usageSummaries: 0 });
     env = {
       RECURRA_SECRET_KEY: KEY, PAX8_CLIENT_SECRET: sandbox.clientSecret,
       ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : { RECURRA_DATA_DIR: path.dirname(target.sqlitePath) }),

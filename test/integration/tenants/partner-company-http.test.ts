@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { PARTNER_COMPANY_NAME } from '../../../src/pax8/sandbox/generator/companies.js';
-import { TenantService } from '../../../src/tenants/service.js';
 import type { Tenant } from '../../../src/db/entities/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 
 /** Issue 22, point 7 over HTTP: the API route on the tenant and the Integration page's select (admin only, CSRF). */
@@ -16,12 +16,10 @@ describe('the partner\'s own company over the API and the web app', function () 
   let otherAdmin: TestUser;
   before(async () => {
     app = await startApp();
-    sandbox = await startSandbox({ seed: 9, companies: 12, subscriptions: 20, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
-    const tenants = new TenantService(app.ds, app.rt.secrets);
-    tenant = await tenants.create({
-      name: 'acme', displayName: 'Northwind Managed', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret,
-      apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
-    });
+    sandbox = await startTestSandbox({ seed: 9, companies: 12, subscriptions: 20, usageSummaries: 0 });
+    const created = await createTestTenant(app.ds, app.rt.secrets, sandbox, { displayName: 'Northwind Managed', partnerCompany: false });
+    const tenants = created.tenants;
+    tenant = created.tenant;
     const other = await tenants.create({ name: 'other', clientId: 'x', clientSecret: 'y', apiUrl: 'http://127.0.0.1:9/v1', tokenUrl: 'http://127.0.0.1:9/token' });
     admin = await addUser(app, 'admin', { tenant });
     finance = await addUser(app, 'finance', { tenant });
