@@ -8,6 +8,7 @@ import { isValidTimeZone } from './time-zone.js';
 import { defaultTenantSettings, mergeTenantSettings, parseTenantSettings, type TenantSettings } from './settings.js';
 import { notifyTenantChange } from './events.js';
 import type { Pax8ClientConfig } from '../pax8/client/config.js';
+import { movedEndpoints } from '../common/secret-endpoints.js';
 
 /**
  * Invalid: the message's `field: why` parts name the request fields; not found: the API says only "tenant not found";
@@ -170,7 +171,8 @@ export class TenantService {
     if (!parsed.success) throw new TenantError(formatIssues(parsed.error), 'invalid');
     const v = parsed.data;
     // The stored secret only ever goes to the endpoints it was entered with: moving them needs the secret again.
-    const moved = ENDPOINT_FIELDS.filter(([field, column]) => field in patch && (patch[field] ?? null) !== t[column]).map(([field]) => field);
+    const moved = movedEndpoints(patch, Object.fromEntries(ENDPOINT_FIELDS.map(([field, column]) => [field, t[column]])) as Record<(typeof ENDPOINT_FIELDS)[number][0], string | null>,
+      ENDPOINT_FIELDS.map(([field]) => field));
     if (moved.length > 0 && v.clientSecret === undefined) {
       throw new TenantError(`changing ${moved.join(', ')} requires entering the client secret again (clientSecret)`, 'secret_required');
     }
