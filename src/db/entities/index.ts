@@ -27,6 +27,7 @@ import { EventLogEntry, EventLogCursor } from './event-log.js';
 import { WebhookEndpoint, WebhookDelivery } from './webhook.js';
 import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from './notice-delivery.js';
 import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
+import { AccountingConnection, AccountingOAuthState } from './accounting-connection.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export { CommitmentRule };
@@ -52,6 +53,8 @@ export type { WebhookDeliveryStatus } from './webhook.js';
 export { CustomerBillingContact, InvoiceDelivery };
 export { INVOICE_DELIVERY_STATUSES, type InvoiceDeliveryStatus, type BillingContactKind } from './invoice-delivery.js';
 export { UsageReview };
+export { AccountingConnection, AccountingOAuthState };
+export { ACCOUNTING_CONNECTION_STATUSES, type AccountingConnectionStatus } from './accounting-connection.js';
 export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review.js';
 
 /** Every entity the data source knows; add new ones here. */
@@ -67,4 +70,5 @@ export const ALL_ENTITIES = [
   LicenceOperation, LicencesInUse, EventLogEntry, EventLogCursor, WebhookEndpoint, WebhookDelivery, ChangeNotice, NoticeDelivery,
   SubscriptionWatch, NoticeSecret, UsageReview, CustomerBillingContact, InvoiceDelivery,
   CommitmentRule,
+  AccountingConnection, AccountingOAuthState,
 ];
