@@ -9,6 +9,30 @@ import { tenantDate } from '../../common/tenant-date.js';
 import { systemClock } from '../../common/clock.js';
 import { problemOf } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
+import { describeChanges, describeValue } from './form-state.js';
+
+/** The fields of a recurring invoice line's form and of a subscription link's, with their labels, for "what changed". */
+const LINE_FIELDS: Array<[string, string]> = [
+  ['description', 'Description'], ['priceMode', 'Price'], ['unitPrice', 'Unit price'], ['costMode', 'Cost'], ['cost', 'Own unit cost'],
+  ['prorata', 'Pro-rata'], ['reviewRequired', 'Review'],
+];
+const LINK_FIELDS: Array<[string, string]> = [['freeQuantity', 'Free quantity'], ['minimumQuantity', 'Minimum quantity']];
+const IMPORT_SETTING_FIELDS: Array<[string, string]> = [
+  ['topLevelForNewCustomers', 'Top level for new customers'], ['updateSiteAddress', 'Update site address on import'],
+  ['importInactiveCompanies', 'Import inactive companies'], ['includeOwnCompany', 'Import our own company\'s subscriptions and usage'],
+  ['productImportMode', 'Product import'], ['productGroupForNewProducts', 'Product group for new products'],
+  ['deactivateDeletedSubscriptions', 'Deactivate subscriptions deleted in Pax8'], ['allowQuantityIncrease', 'Allow quantity increases from Recurra'],
+  ['usageExcludePattern', 'Exclude usage products'], ['usageProductPattern', 'Usage product pattern'],
+  ['reviewUsageLines', 'Hold invoices with usage lines for review'], ['leakageNoticeThreshold', 'Leakage notice threshold'],
+];
+const INVOICING_FIELDS: Array<[string, string]> = [
+  ['sellerName', 'Seller name'], ['sellerAddress', 'Seller address'], ['sellerTaxNumber', 'Tax number'], ['sellerBankDetails', 'Bank details'],
+  ['paymentTermsDays', 'Payment terms (days)'],
+];
+const CUSTOMER_SETTING_FIELDS: Array<[string, string]> = [
+  ['monthly', 'Monthly recurring invoice for automatic lines'], ['annual', 'Annual recurring invoice for automatic lines'],
+  ['noAutomaticInvoiceLines', 'No automatic lines'], ['paymentTermsDays', 'Payment terms (days)'],
+];
 import { fromThisSite } from '../same-origin.js';
 import { pager } from './layout.js';
 import { licensingWebRouter } from './pages/licensing.js';
@@ -16,6 +40,7 @@ import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
 import { reconcileWebRouter } from './pages/reconcile.js';
 import { taxWebRouter } from './pages/tax.js';
+import { accountingWebRouter } from './pages/accounting.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 
@@ -247,8 +272,11 @@ export function webRouter(rt: Runtime): Router {
       },
       leakageNoticeThreshold: text('leakageNoticeThreshold'),
     };
-    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
-    back(res, `/t/${req.params.tenantId}/integration`, 'Settings saved.');
+    const before = (await api(req, 'getTenant', { params: { tenantId: req.params.tenantId } })).settings as Data;
+    const after = await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body }) as Data;
+    const flat = (st: Data) => ({ ...st.imports, leakageNoticeThreshold: st.leakageNoticeThreshold });
+    const changed = describeChanges(IMPORT_SETTING_FIELDS, flat(before), flat(after));
+    back(res, `/t/${req.params.tenantId}/integration`, changed ? `Settings saved: ${changed}` : 'Settings saved: nothing changed.');
   }));
   // Seller details and default payment terms on invoices (settings `invoicing`), a form of its own on the Integration page.
   router.post('/t/:tenantId/integration/invoicing', page(async (req, res) => {
@@ -259,8 +287,10 @@ export function webRouter(rt: Runtime): Router {
         sellerBankDetails: b.sellerBankDetails ?? null, paymentTermsDays: Number((b.paymentTermsDays ?? '').trim() || 'NaN'),
       },
     };
-    await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body });
-    back(res, `/t/${req.params.tenantId}/integration#invoicing`, 'Invoicing settings saved.');
+    const before = (await api(req, 'getTenant', { params: { tenantId: req.params.tenantId } })).settings as Data;
+    const after = await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body }) as Data;
+    const changed = describeChanges(INVOICING_FIELDS, before.invoicing ?? {}, after.invoicing ?? {});
+    back(res, `/t/${req.params.tenantId}/integration#invoicing`, changed ? `Invoicing settings saved: ${changed}` : 'Invoicing settings saved: nothing changed.');
   }));
   router.post('/t/:tenantId/integration/connection', page(async (req, res) => {
     await api(req, 'updateTenantConnection', { params: { tenantId: req.params.tenantId }, body: clean(req.body as Record<string, unknown>) });
@@ -380,6 +410,15 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId, customerId: req.params.customerId };
     const b = req.body as Record<string, string>;
     const id = (v: string | undefined) => (v ? v : null);
+    // What changed, with recurring invoices by name.
+    const ris = new Map(((await api(req, 'listRecurringInvoices', { params: { tenantId: p.tenantId }, query: { customerId: p.customerId, size: '200' } })).items as Data[])
+      .map((r) => [r.id as string, r.name as string]));
+    const view = (c: Data) => ({
+      monthly: c.monthlyRecurringInvoiceId ? ris.get(c.monthlyRecurringInvoiceId) ?? c.monthlyRecurringInvoiceId : null,
+      annual: c.annualRecurringInvoiceId ? ris.get(c.annualRecurringInvoiceId) ?? c.annualRecurringInvoiceId : null,
+      noAutomaticInvoiceLines: c.noAutomaticInvoiceLines, paymentTermsDays: c.paymentTermsDays,
+    });
+    const before = view(await api(req, 'getCustomer', { params: p }) as Data);
     await api(req, 'updateCustomer', {
       params: p,
       body: {
@@ -388,7 +427,8 @@ export function webRouter(rt: Runtime): Router {
         ...(b.paymentTermsDays !== undefined ? { paymentTermsDays: b.paymentTermsDays.trim() === '' ? null : Number(b.paymentTermsDays) } : {}),
       },
     });
-    back(res, `/t/${p.tenantId}/customers/${p.customerId}`, 'Customer settings saved.');
+    const changed = describeChanges(CUSTOMER_SETTING_FIELDS, before, view(await api(req, 'getCustomer', { params: p }) as Data));
+    back(res, `/t/${p.tenantId}/customers/${p.customerId}`, changed ? `Customer settings saved: ${changed}` : 'Customer settings saved: nothing changed.');
   }));
   router.post('/t/:tenantId/customers', page(async (req, res) => {
     const c = await api(req, 'createCustomer', { params: { tenantId: req.params.tenantId }, body: clean({ name: req.body.name, topLevel: req.body.topLevel }) });
@@ -477,8 +517,12 @@ export function webRouter(rt: Runtime): Router {
     b.reviewRequired = b.reviewRequired === 'on';
     if (b.priceMode === 'follow') delete b.unitPrice;
     const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
+    const lineOf = async () => ((await api(req, 'getRecurringInvoice', { params: { tenantId: p.tenantId, recurringInvoiceId: p.recurringInvoiceId } })).lines as Data[])
+      .find((l) => l.id === p.lineId) ?? {};
+    const before = await lineOf();
     await api(req, 'updateRecurringInvoiceLine', { params: p, body: b });
-    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Line saved.');
+    const changed = describeChanges(LINE_FIELDS, before, await lineOf());
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, changed ? `Line saved: ${changed}` : 'Line saved: nothing changed.');
   }));
   router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId/delete', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
@@ -487,8 +531,17 @@ export function webRouter(rt: Runtime): Router {
   }));
   router.post('/t/:tenantId/recurring-invoices/:recurringInvoiceId/lines/:lineId/links', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId, lineId: req.params.lineId };
-    await api(req, 'linkSubscription', { params: p, body: clean(req.body as Record<string, unknown>) });
-    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, 'Link saved.');
+    const b = clean(req.body as Record<string, unknown>);
+    const linkOf = async () => (((await api(req, 'getRecurringInvoice', { params: { tenantId: p.tenantId, recurringInvoiceId: p.recurringInvoiceId } })).lines as Data[])
+      .find((l) => l.id === p.lineId)?.links as Data[] ?? [])
+      .find((k) => k.subscriptionId === b.subscriptionId);
+    const before = await linkOf();
+    await api(req, 'linkSubscription', { params: p, body: b });
+    const after = await linkOf() ?? {};
+    const changed = before ? describeChanges(LINK_FIELDS, before, after) : null;
+    back(res, `/t/${p.tenantId}/recurring-invoices/${p.recurringInvoiceId}`, before
+      ? (changed ? `Link saved: ${changed}` : 'Link saved: nothing changed.')
+      : `Subscription linked (free quantity ${describeValue(after.freeQuantity)}, minimum quantity ${describeValue(after.minimumQuantity)}).`);
   }));
   router.get('/t/:tenantId/recurring-invoices/:recurringInvoiceId', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, recurringInvoiceId: req.params.recurringInvoiceId };
@@ -598,6 +651,7 @@ export function webRouter(rt: Runtime): Router {
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
+  router.use(accountingWebRouter(rt));
   router.use(usageReviewWebRouter(rt));
   router.use(invoiceDeliveryWebRouter(rt));
 

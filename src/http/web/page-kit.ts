@@ -7,12 +7,15 @@ import { clearSessionCookie, csrfOk } from '../auth.js';
 import { urlOrNull } from '../same-origin.js';
 import { layoutContext } from './layout.js';
 import { Views } from './render.js';
+import { applyFormState, FormStateStore, keptValues } from './form-state.js';
 import '../api/index.js';
 
 /** How one page (or every page of a router, as pageKit's defaults) answers what the wrapper cannot guess. */
 export interface PageOptions {
   /**
-   * Where a refused form (a 4xx other than 403) goes back to with `?error=`; null shows the error page instead.
+   * Where a refused form (a 4xx other than 403) goes back to; null shows the error page instead. It goes back with
+   * `?form=<one-time id>` of what was typed and the errors, kept on the server (src/http/web/form-state.ts): that page
+   * shows the form filled in again, each field's error next to it in plain words and a summary at the top.
    * Default: the page the form came from (the referer, on this site only).
    */
   backTo?: (req: Request, status: number) => string | null;
@@ -47,11 +50,17 @@ export interface PageKit {
   redirect(res: Response, to: string, key: 'notice' | 'error', text: string): void;
 }
 
+/** One store of refused forms per app (every router's kit shares it: a form of one router may go back to a page of another). */
+const formStates = new WeakMap<Runtime, FormStateStore>();
+/** Whose refused form it is: the session (a bearer token has none; its user then). */
+const formOwner = (req: Request) => `${req.auth!.user.id}:${req.auth!.session?.tokenHash ?? ''}`;
+
 /** `to` with `key=value` last in its query (any notice or error it had dropped), the value percent-encoded. */
 export function withParam(to: string, key: string, value: string): string {
   const u = new URL(to, 'http://x');
   u.searchParams.delete('notice');
   u.searchParams.delete('error');
+  u.searchParams.delete('form');
   u.searchParams.delete(key);
   const rest = u.searchParams.toString();
   return `${u.pathname}?${rest ? `${rest}&` : ''}${key}=${encodeURIComponent(value)}${u.hash}`;
@@ -65,6 +74,8 @@ function refererOnThisSite(req: Request): string | null {
 
 export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
   const views = new Views(undefined, rt.config.env !== 'development');
+  if (!formStates.has(rt)) formStates.set(rt, new FormStateStore());
+  const forms = formStates.get(rt)!;
   const api = <I extends string>(req: Request, id: I, input?: InputOf<I>) =>
     invokeRoute(rt, routeById(id), req.auth!, (input ?? {}) as Input) as Promise<ResponseOf<I>>;
   const maybe = async <I extends string>(req: Request, id: I, input?: InputOf<I>): Promise<ResponseOf<I> | null> => {
@@ -79,7 +90,11 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
     const tenantId = (data.tenant as { id?: string } | undefined)?.id
       ?? (typeof req.params?.tenantId === 'string' ? req.params.tenantId : undefined)
       ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
-    res.status(status).type('html').send(views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) }));
+    // The page a refused form went back to (`?form=` names it, once): the form filled in again with its errors.
+    const formId = req.method === 'GET' && req.auth && typeof req.query.form === 'string' ? req.query.form : null;
+    const state = formId ? forms.take(formOwner(req), formId) : null;
+    const html = views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) });
+    res.status(status).type('html').send(state ? applyFormState(html, state) : html);
   };
   const page = (fn: (req: Request, res: Response) => Promise<void>, options: PageOptions = {}): RequestHandler =>
     async (req: Request, res: Response, next: NextFunction) => {
@@ -99,7 +114,12 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
         const p = problemOf(err);
         if (!p) return next(err);
         const to = req.method === 'POST' && p.status !== 403 && p.status < 500 ? backTo(req, p.status) : null;
-        if (to) return res.redirect(303, withParam(to, 'error', p.message));
+        if (to) {
+          // What was typed (never a secret field) waits on the server under a one-time id; the URL carries only the id.
+          const id = forms.put(formOwner(req), { action: req.originalUrl.split(/[?#]/)[0]!, values: keptValues(req.body), message: p.message, fields: p.fields ?? [] });
+          const back = withParam(to, 'form', id);
+          return res.redirect(303, back.includes('#') ? back : `${back}#error-summary`);
+        }
         render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
       }
     };
