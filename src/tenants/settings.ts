@@ -112,6 +112,13 @@ export const tenantSettingsSchema = z.strictObject({
     /** Reply-To of the invoice e-mails (null: the SMTP sender). */
     replyTo: z.email().nullable().default(null),
   }).prefault({}),
+  /** What Recurra does over an accounting connection (src/accounting, issue 27). */
+  accounting: z.strictObject({
+    /** Queue an invoice for pushing to every connected accounting system as soon as it is issued. */
+    autoPush: z.boolean().default(false),
+    /** How invoices land in the books: approved (Xero AUTHORISED) or as drafts (QuickBooks always posts). */
+    postAs: z.enum(['approved', 'draft']).default('approved'),
+  }).prefault({}),
   /**
    * The partner account's Pax8 request limit per minute (Pax8 publishes about 1000). Every process's requests for this
    * tenant together stay within it (src/pax8/client/README.md); lower it when other tools share the account's budget.
@@ -165,7 +172,7 @@ export function mergeTenantSettings(current: TenantSettings, patch: unknown): Te
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be an object');
   const p = patch as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...current, ...p };
-  for (const group of ['imports', 'schedule', 'notices', 'invoicing', 'invoiceDelivery'] as const) {
+  for (const group of ['imports', 'schedule', 'notices', 'invoicing', 'invoiceDelivery', 'accounting'] as const) {
     if (p[group] !== undefined) {
       if (typeof p[group] !== 'object' || p[group] === null) throw new SettingsError(`${group} must be an object`);
       merged[group] = { ...current[group], ...(p[group] as object) };

@@ -28,6 +28,7 @@ import { WebhookEndpoint, WebhookDelivery } from './webhook.js';
 import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from './notice-delivery.js';
 import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
 import { AccountingConnection, AccountingOAuthState } from './accounting-connection.js';
+import { AccountingContactLink, AccountingLedgerMapping, AccountingPush } from './accounting-push.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export { CommitmentRule };
@@ -55,6 +56,10 @@ export { INVOICE_DELIVERY_STATUSES, type InvoiceDeliveryStatus, type BillingCont
 export { UsageReview };
 export { AccountingConnection, AccountingOAuthState };
 export { ACCOUNTING_CONNECTION_STATUSES, type AccountingConnectionStatus } from './accounting-connection.js';
+export { AccountingContactLink, AccountingLedgerMapping, AccountingPush };
+export {
+  CONTACT_LINK_HOWS, LEDGER_MAPPING_KINDS, ACCOUNTING_PUSH_STATUSES, type ContactLinkHow, type LedgerMappingKind, type AccountingPushStatus,
+} from './accounting-push.js';
 export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review.js';
 
 /** Every entity the data source knows; add new ones here. */
@@ -71,4 +76,5 @@ export const ALL_ENTITIES = [
   SubscriptionWatch, NoticeSecret, UsageReview, CustomerBillingContact, InvoiceDelivery,
   CommitmentRule,
   AccountingConnection, AccountingOAuthState,
+  AccountingContactLink, AccountingLedgerMapping, AccountingPush,
 ];

@@ -80,6 +80,7 @@ export const updateTenantSettingsRoute = defineRoute({
     pax8RateLimitPerMinute: z.number().int().optional().describe("the partner account's Pax8 requests per minute, shared by every process (default 1000)"),
     invoicing: z.record(z.string(), z.unknown()).optional().describe('seller details and default payment terms (days) on invoices'),
     invoiceDelivery: z.record(z.string(), z.unknown()).optional().describe('invoices by e-mail: autoSend, subjectTemplate, bodyTemplate, replyTo'),
+    accounting: z.record(z.string(), z.unknown()).optional().describe('accounting connections: autoPush (push issued invoices), postAs (approved or draft)'),
   }),
   example: { imports: { allowQuantityIncrease: true }, schedule: { customers: '0 */6 * * *' } },
   response: tenantSettingsSchema,
