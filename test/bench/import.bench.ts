@@ -3,7 +3,7 @@
  *
  * A Pax8 sandbox (its own process, so it does not share a CPU with the importer) with 5,000 companies,
  * 100,000 subscriptions and 2,000 usage summaries with 30 days of lines. For each database (SQLite file,
- * then MariaDB at BENCH_DATABASE_URL / TEST_DATABASE_URL / mysql://root@127.0.0.1:3306/recurra_bench):
+ * then MariaDB at BENCH_DATABASE_URL or mysql://root@127.0.0.1:3306/recurra_bench; ./databases.ts):
  *   1. a full import of everything into an empty database;
  *   2. an unchanged re-import, counting the rows it wrote (target 0);
  *   3. a bare Pax8 client pages the same endpoints the import reads (companies, subscriptions, products,
@@ -29,9 +29,8 @@
  * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MoreThanOrEqual, type DataSource } from 'typeorm';
@@ -47,7 +46,7 @@ import { usageDates } from '../../src/imports/usage-days.js';
 import { Feed, feedPool, pool } from '../../src/imports/mutex.js';
 import { Pax8Client } from '../../src/pax8/client/index.js';
 import { TenantService } from '../../src/tenants/service.js';
-import { freshDatabase, ensureMariaDbDatabase } from '../support/database.js';
+import { benchMariaDbUrl, forEachBenchDatabase } from './databases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** BENCH_SCALE: the data set's size by its subscriptions; companies (1 per 20) and usage summaries (1 per 50) in proportion. */
@@ -65,8 +64,7 @@ const TIME_100K = process.env.BENCH_TIME_100K ? Number(process.env.BENCH_TIME_10
 const RATIO_TARGET = 1.3;
 const RSS_TARGET_MB = 400;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const WHICH = (process.env.BENCH_DB ?? 'both').toLowerCase();
-const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
+const MARIADB_URL = benchMariaDbUrl('recurra_bench');
 /** The sandbox clock: its usage summaries cover this month, which the import reads in full (30 days). */
 const SANDBOX_NOW = '2026-11-15T12:00:00Z';
 const USAGE_PATTERN = 'azure plan|acronis|wasabi|amazon web services';
@@ -385,26 +383,10 @@ async function main(): Promise<void> {
     // CPU than any later one (32 s against 26 s at full size), and that pass was the import: a first bare pass warms
     // it, so every measured pass meets the same warm sandbox, as it would the real API.
     process.stdout.write(`  sandbox warmed up by a bare pass in a child process: ${fmt((await childBarePass(sb)).ms)}\n`);
-    if (WHICH === 'sqlite' || WHICH === 'both') {
-      const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
-      const ds = await freshDatabase({ url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
-      try {
-        sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
-        await benchOne('SQLite', ds, sb);
-      } finally {
-        await ds.destroy();
-      }
-    }
-    if (WHICH === 'mariadb' || WHICH === 'both') {
-      await ensureMariaDbDatabase(MARIADB_URL);
-      const ds = await freshDatabase({ url: MARIADB_URL, sqlitePath: '' });
-      try {
-        sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
-        await benchOne(`MariaDB (${new URL(MARIADB_URL).host}${new URL(MARIADB_URL).pathname})`, ds, sb);
-      } finally {
-        await ds.destroy();
-      }
-    }
+    await forEachBenchDatabase(async ({ label, ds }) => {
+      sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
+      await benchOne(label, ds, sb);
+    }, { mariaDbUrl: MARIADB_URL });
   } finally {
     sb.child.kill('SIGTERM');
   }

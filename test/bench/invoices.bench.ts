@@ -11,9 +11,6 @@
  * BENCH_CPU_PROFILE (a file: CPU profile of the timed run).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
 import type { DataSource, DeepPartial } from 'typeorm';
@@ -21,7 +18,6 @@ import {
   BillingDailyProgress, Customer, InvoiceLine, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription,
   SubscriptionChange,
 } from '../../src/db/entities/index.js';
-import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { limitHeapGrowth } from '../../src/app/heap.js';
 import { profiled } from './cpu-profile.js';
@@ -30,18 +26,18 @@ import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { runDailyPass } from '../../src/invoices/daily-pass.js';
 import { timeOrderedId } from '../../src/db/row-ids.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../src/invoices/run.js';
-import { freshDatabase, insertTenant } from '../support/database.js';
+import { insertTenant } from '../support/database.js';
+import { benchMariaDbUrl, forEachBenchDatabase, type BenchDatabase } from './databases.js';
 import { writeFloor } from './write-floor.js';
 
 const N = Number(process.env.BENCH_RECURRING_INVOICES ?? 10000);
 const L = Number(process.env.BENCH_LINES ?? 10);
 const SHARE = Number(process.env.BENCH_CHANGE_SHARE ?? 0.05);
-const WHICH = process.env.BENCH_DB ?? 'both';
 /** BENCH_SINGLE=1 also times the run with one transaction per invoice (slow: one commit each). */
 const SINGLE = process.env.BENCH_SINGLE === '1';
 /** Invoices per transaction in the timed run (default: the service's default). */
 const BATCH = Number(process.env.BENCH_BATCH ?? DEFAULT_BATCH_SIZE);
-const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench';
+const MARIADB_URL = benchMariaDbUrl('recurra_bench');
 /** BENCH_CPU_PROFILE=FILE writes a CPU profile of the timed invoice run (open it in Chrome's DevTools). */
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 
@@ -143,94 +139,74 @@ async function rawInsert(ds: DataSource, tenantId: string, count: number, newId:
   return performance.now() - t0;
 }
 
-async function bench(label: string, target: DatabaseTarget): Promise<void> {
-  const ds = await freshDatabase(target);
-  try {
-    const tenant = await insertTenant(ds, 'bench');
-    await ds.query(`UPDATE tenants SET settingsJson = '{"imports":{"reviewUsageLines":false}}' WHERE id = '${tenant.id}'`);
-    const s0 = performance.now();
-    const { changing } = await seed(ds, tenant.id);
-    const seedMs = performance.now() - s0;
+async function bench({ label, ds }: BenchDatabase): Promise<void> {
+  const tenant = await insertTenant(ds, 'bench');
+  await ds.query(`UPDATE tenants SET settingsJson = '{"imports":{"reviewUsageLines":false}}' WHERE id = '${tenant.id}'`);
+  const s0 = performance.now();
+  const { changing } = await seed(ds, tenant.id);
+  const seedMs = performance.now() - s0;
 
-    // January caught up to the 30th (nothing due the next day, so nothing composed), then the eve: the pass of
-    // 31 January, which composes and writes the upcoming 1 February invoices; then the run issues them.
-    const d0 = performance.now();
-    const catchUp = await runDailyPass(ds, tenant.id, '2026-01-30');
-    const catchUpMs = performance.now() - d0;
-    const e0 = performance.now();
-    const eve = await runDailyPass(ds, tenant.id, '2026-01-31');
-    const eveMs = performance.now() - e0;
+  // January caught up to the 30th (nothing due the next day, so nothing composed), then the eve: the pass of
+  // 31 January, which composes and writes the upcoming 1 February invoices; then the run issues them.
+  const d0 = performance.now();
+  const catchUp = await runDailyPass(ds, tenant.id, '2026-01-30');
+  const catchUpMs = performance.now() - d0;
+  const e0 = performance.now();
+  const eve = await runDailyPass(ds, tenant.id, '2026-01-31');
+  const eveMs = performance.now() - e0;
 
-    // The same invoice run twice: one transaction per invoice, then the default groups; undone in between (untimed).
-    const timedRun = async (batchSize: number) => {
-      const r0 = performance.now();
-      const run = await runInvoices(ds, tenant.id, '2026-02-01', { batchSize });
-      const ms = performance.now() - r0;
-      if (run.failed.length > 0 || run.created.length !== N) throw new Error(`invoice run failed: ${JSON.stringify(run.failed.slice(0, 3))}`);
-      return { run, ms };
-    };
-    const single = SINGLE ? await timedRun(1) : null;
-    if (single) {
-      await ds.query(`DELETE FROM invoice_lines WHERE tenantId = '${tenant.id}'`);
-      await ds.query(`DELETE FROM invoices WHERE tenantId = '${tenant.id}'`);
-      await ds.query(`UPDATE recurring_invoice_adjustments SET invoicedInvoiceId = NULL WHERE tenantId = '${tenant.id}'`);
-      await ds.query(`UPDATE recurring_invoices SET nextInvoiceDate = '2026-02-01' WHERE tenantId = '${tenant.id}'`);
-      await ds.query(`UPDATE invoice_counters SET lastNumber = 0 WHERE tenantId = '${tenant.id}'`);
-    }
-    const grouped = PROFILE ? await profiled(PROFILE, () => timedRun(BATCH)) : await timedRun(BATCH);
-    const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
-    const run = grouped.run;
-    const runMs = grouped.ms;
-
-    // An ordinary day: 1 February's pass (untimed; the invoice date), then 2 February's, a day without any change.
-    await runDailyPass(ds, tenant.id, '2026-02-01');
-    const q0 = performance.now();
-    const quiet = await runDailyPass(ds, tenant.id, '2026-02-02');
-    const quietMs = performance.now() - q0;
-
-    // The floor: the same lines written again through the database's own fastest client path, in this run.
-    const floor = await writeFloor(ds, tenant.id, MARIADB_URL);
-    if (floor.rows !== lineCount) throw new Error(`floor wrote ${floor.rows} lines, the run ${lineCount}`);
-    // The application's own multi-row insert of as many lines (time-ordered ids, as the run writes), for comparison.
-    const ownMs = await rawInsert(ds, tenant.id, lineCount, timeOrderedId);
-    const billingMs = eveMs + runMs;
-
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
-    console.log(`  seed                         ${s(seedMs)}`);
-    console.log(`  daily pass catch-up 2026-01-01..30  ${s(catchUpMs)}  (${(catchUpMs / Math.max(1, catchUp.days.length)).toFixed(0)} ms/day; ${catchUp.lineChanges} quantity changes, ${catchUp.adjustmentsCreated} adjustments)`);
-    console.log(`  eve pass 2026-01-31          ${s(eveMs)}  (${eve.upcomingPrepared} upcoming invoices composed and written, ${eve.lineChanges} quantity changes)`);
-    if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}`);
-    console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${run.fromUpcoming} of them issued from upcoming invoices; ${lineCount} invoice lines)`);
-    console.log(`  eve + run                    ${s(billingMs)}`);
-    console.log(`  floor: ${floor.how} of the same ${floor.rows} invoice lines  ${s(floor.ms)}`);
-    console.log(`  own multi-row insert (bulkInsert) of ${lineCount} invoice lines  ${s(ownMs)} (synthetic rows with a short provenance, not the run's lines: a reference, not the floor)`);
-    console.log(`  ratio eve + run / floor: ${(billingMs / floor.ms).toFixed(2)} (target ≤ 3); run alone / floor ${(runMs / floor.ms).toFixed(2)}`);
-    console.log(`  daily pass of a day without changes (2026-02-02)  ${s(quietMs)} (target < 1 s; ${quiet.lineChanges} quantity changes, ${quiet.upcomingPrepared} upcoming composed)`);
-    console.log(`  ${await environmentNote(ds)}`);
-  } finally {
-    await ds.destroy();
+  // The same invoice run twice: one transaction per invoice, then the default groups; undone in between (untimed).
+  const timedRun = async (batchSize: number) => {
+    const r0 = performance.now();
+    const run = await runInvoices(ds, tenant.id, '2026-02-01', { batchSize });
+    const ms = performance.now() - r0;
+    if (run.failed.length > 0 || run.created.length !== N) throw new Error(`invoice run failed: ${JSON.stringify(run.failed.slice(0, 3))}`);
+    return { run, ms };
+  };
+  const single = SINGLE ? await timedRun(1) : null;
+  if (single) {
+    await ds.query(`DELETE FROM invoice_lines WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`DELETE FROM invoices WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE recurring_invoice_adjustments SET invoicedInvoiceId = NULL WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE recurring_invoices SET nextInvoiceDate = '2026-02-01' WHERE tenantId = '${tenant.id}'`);
+    await ds.query(`UPDATE invoice_counters SET lastNumber = 0 WHERE tenantId = '${tenant.id}'`);
   }
+  const grouped = PROFILE ? await profiled(PROFILE, () => timedRun(BATCH)) : await timedRun(BATCH);
+  const lineCount = Number((await ds.query(`SELECT COUNT(*) AS n FROM invoice_lines WHERE tenantId = '${tenant.id}'`))[0].n);
+  const run = grouped.run;
+  const runMs = grouped.ms;
+
+  // An ordinary day: 1 February's pass (untimed; the invoice date), then 2 February's, a day without any change.
+  await runDailyPass(ds, tenant.id, '2026-02-01');
+  const q0 = performance.now();
+  const quiet = await runDailyPass(ds, tenant.id, '2026-02-02');
+  const quietMs = performance.now() - q0;
+
+  // The floor: the same lines written again through the database's own fastest client path, in this run.
+  const floor = await writeFloor(ds, tenant.id, MARIADB_URL);
+  if (floor.rows !== lineCount) throw new Error(`floor wrote ${floor.rows} lines, the run ${lineCount}`);
+  // The application's own multi-row insert of as many lines (time-ordered ids, as the run writes), for comparison.
+  const ownMs = await rawInsert(ds, tenant.id, lineCount, timeOrderedId);
+  const billingMs = eveMs + runMs;
+
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
+  console.log(`  seed                         ${s(seedMs)}`);
+  console.log(`  daily pass catch-up 2026-01-01..30  ${s(catchUpMs)}  (${(catchUpMs / Math.max(1, catchUp.days.length)).toFixed(0)} ms/day; ${catchUp.lineChanges} quantity changes, ${catchUp.adjustmentsCreated} adjustments)`);
+  console.log(`  eve pass 2026-01-31          ${s(eveMs)}  (${eve.upcomingPrepared} upcoming invoices composed and written, ${eve.lineChanges} quantity changes)`);
+  if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}`);
+  console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${run.fromUpcoming} of them issued from upcoming invoices; ${lineCount} invoice lines)`);
+  console.log(`  eve + run                    ${s(billingMs)}`);
+  console.log(`  floor: ${floor.how} of the same ${floor.rows} invoice lines  ${s(floor.ms)}`);
+  console.log(`  own multi-row insert (bulkInsert) of ${lineCount} invoice lines  ${s(ownMs)} (synthetic rows with a short provenance, not the run's lines: a reference, not the floor)`);
+  console.log(`  ratio eve + run / floor: ${(billingMs / floor.ms).toFixed(2)} (target ≤ 3); run alone / floor ${(runMs / floor.ms).toFixed(2)}`);
+  console.log(`  daily pass of a day without changes (2026-02-02)  ${s(quietMs)} (target < 1 s; ${quiet.lineChanges} quantity changes, ${quiet.upcomingPrepared} upcoming composed)`);
+  console.log(`  ${await environmentNote(ds)}`);
 }
 
 async function main(): Promise<void> {
   limitHeapGrowth(); // as the CLI does
-  if (WHICH === 'both' || WHICH === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
-    try {
-      await bench('SQLite', { url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (WHICH === 'both' || WHICH === 'mariadb') {
-    try {
-      await bench(`MariaDB (${new URL(MARIADB_URL).host})`, { url: MARIADB_URL, sqlitePath: '' });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ECONNREFUSED') console.log(`\nMariaDB: not reachable at ${MARIADB_URL}; skipped`);
-      else throw err;
-    }
-  }
+  await forEachBenchDatabase(bench, { mariaDbUrl: MARIADB_URL });
 }
 
 await main();

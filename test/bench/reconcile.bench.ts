@@ -9,15 +9,12 @@
  * BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench_reconcile).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Decimal } from 'decimal.js';
 import type { DataSource, DeepPartial, EntityTarget, ObjectLiteral } from 'typeorm';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { roundMoney } from '../../src/billing/index.js';
-import type { DatabaseTarget } from '../../src/db/data-source.js';
 import {
   Customer, CustomerMapping, Invoice, InvoiceLine, Pax8Company, Pax8InvoiceItem, RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink,
   Subscription, Tenant, UsageMonthlyCharge, UsageSummary,
@@ -28,11 +25,10 @@ import { itemRow } from '../../src/pax8-billing/import.js';
 import type { InvoiceItem } from '../../src/pax8/schemas/invoice.js';
 import { loadReconcileInput } from '../../src/reconcile/load.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
-import { freshDatabase, insertTenant } from '../support/database.js';
+import { insertTenant } from '../support/database.js';
+import { benchMariaDbUrl, forEachBenchDatabase, type BenchDatabase } from './databases.js';
 
 const N = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100000);
-const WHICH = process.env.BENCH_DB ?? 'both';
-const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench_reconcile';
 const MONTH = '2026-11';
 const ACTIVE = new Set(['Active', 'Activated', 'PendingCancel']);
 
@@ -165,50 +161,37 @@ function sandboxData(): SandboxData {
   return data;
 }
 
-async function bench(label: string, target: DatabaseTarget): Promise<void> {
-  const ds = await freshDatabase(target);
-  try {
-    const tenant = await insertTenant(ds, 'bench');
-    // The generated data set is dropped before the timed part, so only the reconciliation's own memory is live.
-    let data: SandboxData | null = sandboxData();
-    await ds.manager.update(Tenant, { id: tenant.id }, { settingsJson: JSON.stringify({ imports: { ownCompanyPax8Id: data.partnerCompanyId } }) });
-    const t0 = performance.now();
-    const seeded = await seed(ds, (await ds.manager.findOneBy(Tenant, { id: tenant.id }))!, data);
-    const seededMs = performance.now() - t0;
-    data = null;
-    const fresh = (await ds.manager.findOneBy(Tenant, { id: tenant.id }))!;
-    const scope = new TenantScope(ds.manager, tenant.id);
-    const cpu0 = process.cpuUsage();
-    const a = performance.now();
-    const input = await loadReconcileInput(scope, fresh, MONTH);
-    const b = performance.now();
-    const report = reconcile(input);
-    const c = performance.now();
-    const cpu = process.cpuUsage(cpu0);
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    const kinds: Record<string, number> = {};
-    for (const f of report.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
-    process.stdout.write(
-      `${label}: ${seeded.subscriptions} subscriptions, ${seeded.items} Pax8 items (seeded in ${s(seededMs)}) — reconcile ${MONTH}: `
-      + `load ${s(b - a)}, compute ${s(c - b)}, total ${s(c - a)} (target < 10 s on MariaDB at 100000 subscriptions; this process's CPU time ${s((cpu.user + cpu.system) / 1000)}); `
-      + `${report.rows.length} rows, ${report.findings.length} findings `
-      + `(${Object.entries(kinds).map(([k, v]) => `${k} ${v}`).join(', ')}); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`,
-    );
-  } finally {
-    await ds.destroy();
-  }
+async function bench({ label, ds }: BenchDatabase): Promise<void> {
+  const tenant = await insertTenant(ds, 'bench');
+  // The generated data set is dropped before the timed part, so only the reconciliation's own memory is live.
+  let data: SandboxData | null = sandboxData();
+  await ds.manager.update(Tenant, { id: tenant.id }, { settingsJson: JSON.stringify({ imports: { ownCompanyPax8Id: data.partnerCompanyId } }) });
+  const t0 = performance.now();
+  const seeded = await seed(ds, (await ds.manager.findOneBy(Tenant, { id: tenant.id }))!, data);
+  const seededMs = performance.now() - t0;
+  data = null;
+  const fresh = (await ds.manager.findOneBy(Tenant, { id: tenant.id }))!;
+  const scope = new TenantScope(ds.manager, tenant.id);
+  const cpu0 = process.cpuUsage();
+  const a = performance.now();
+  const input = await loadReconcileInput(scope, fresh, MONTH);
+  const b = performance.now();
+  const report = reconcile(input);
+  const c = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const kinds: Record<string, number> = {};
+  for (const f of report.findings) kinds[f.kind] = (kinds[f.kind] ?? 0) + 1;
+  process.stdout.write(
+    `${label}: ${seeded.subscriptions} subscriptions, ${seeded.items} Pax8 items (seeded in ${s(seededMs)}) — reconcile ${MONTH}: `
+    + `load ${s(b - a)}, compute ${s(c - b)}, total ${s(c - a)} (target < 10 s on MariaDB at 100000 subscriptions; this process's CPU time ${s((cpu.user + cpu.system) / 1000)}); `
+    + `${report.rows.length} rows, ${report.findings.length} findings `
+    + `(${Object.entries(kinds).map(([k, v]) => `${k} ${v}`).join(', ')}); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`,
+  );
 }
 
 async function main(): Promise<void> {
-  if (WHICH === 'both' || WHICH === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
-    try {
-      await bench('SQLite', { url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (WHICH === 'both' || WHICH === 'mariadb') await bench(`MariaDB (${new URL(MARIADB_URL).host})`, { url: MARIADB_URL, sqlitePath: '' });
+  await forEachBenchDatabase(bench, { mariaDbUrl: benchMariaDbUrl('recurra_bench_reconcile') });
 }
 
 main().catch((err) => {
