@@ -48,14 +48,19 @@ export async function startConnect(
   if (!row) throw new AccountingConnectionError('conflict', `enter the client id and secret of your ${vendorName(input.vendor)} app first`, 'not_configured');
   const state = `${scope.tenantId}.${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(input.now.getTime() + STATE_TTL_MS);
-  const connector = connectorOf(secrets, row, { ...opts, redirectUri: input.redirectUri });
+  let authorizationUrl: string;
+  try {
+    authorizationUrl = connectorOf(secrets, row, { ...opts, redirectUri: input.redirectUri }).authorizationUrl(state);
+  } catch (err) {
+    throw accountingFailure(input.vendor, err, 'starting the authorisation');
+  }
   await scope.transaction(async (tx) => {
     await tx.repo(AccountingOAuthState).insert([{
       id: randomUUID(), vendor: input.vendor, stateHash: hashState(state), userId: input.userId, expiresAt, usedAt: null, createdAt: input.now, updatedAt: input.now,
     }]);
     await tx.repo(AccountingConnection).update({ id: row.id }, { redirectUri: input.redirectUri, updatedAt: input.now });
   });
-  return { authorizationUrl: connector.authorizationUrl(state), expiresAt };
+  return { authorizationUrl, expiresAt };
 }
 
 /** The callback's parameters as the vendor sends them (an `error` when the user declined). */

@@ -60,7 +60,12 @@ export async function openAccountingSession(
     if (!row || row.status !== 'connected' || !row.organisationId || !row.refreshTokenSealed) {
       throw new AccountingConnectionError('conflict', `connect ${name} first`, 'not_connected');
     }
-    const connector = connectorOf(secrets, row, connectorOpts);
+    let connector: AccountingConnector;
+    try {
+      connector = connectorOf(secrets, row, connectorOpts);
+    } catch (err) {
+      throw accountingFailure(vendor, err, 'opening the connection');
+    }
     const fresh = row.accessTokenSealed && row.accessExpiresAt && row.accessExpiresAt.getTime() - now.getTime() > REFRESH_MARGIN_MS && !row.refreshingSince;
     if (fresh) return opened(row, connector, secrets.decrypt(row.accessTokenSealed!, sealContext(tenantId, vendor, 'accessToken')));
     const claimable = !row.refreshingSince || now.getTime() - row.refreshingSince.getTime() > STALE_CLAIM_MS;

@@ -17,6 +17,7 @@ import './routes/webhooks.js';
 import './routes/notices.js';
 import './routes/usage-review.js';
 import './routes/dashboard.js';
+import './routes/accounting-connections.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Input, RouteDef } from './route.js';
+import type * as accountingConnectionsRoutes from './routes/accounting-connections.js';
 import type * as actionsRoutes from './routes/actions.js';
 import type * as authRoutes from './routes/auth.js';
 import type * as customersRoutes from './routes/customers.js';
@@ -29,6 +30,7 @@ import type * as webhooksRoutes from './routes/webhooks.js';
 type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string>>;
 
 export type TypedRoute =
+  | DefsOf<typeof accountingConnectionsRoutes>
   | DefsOf<typeof actionsRoutes>
   | DefsOf<typeof authRoutes>
   | DefsOf<typeof customersRoutes>

@@ -112,7 +112,7 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     ids: {
       ...b1,
       tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id,
-      requestId: r1.id, noticeId: n1.id, taxCodeId: taxCode.id,
+      requestId: r1.id, noticeId: n1.id, taxCodeId: taxCode.id, vendor: 'xero',
     },
     otherCustomer: { ...b2, customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },
   };

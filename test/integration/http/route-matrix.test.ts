@@ -55,6 +55,11 @@ const WRITE_STATUS: Record<string, Expected> = {
   updateTaxCode: { admin: 200, tenantAdmin: 200, finance: 200 },
   setProductGroupTaxCode: { admin: 200, tenantAdmin: 200, finance: 200 },
   deleteTaxCode: { admin: 200, tenantAdmin: 404, finance: 404 }, // removed by the admin before
+  saveAccountingApp: { admin: 200, tenantAdmin: 200 },
+  startAccountingConnect: { admin: 200, tenantAdmin: 200 }, // the app credentials saved just before
+  completeAccountingConnect: { admin: 400, tenantAdmin: 400 }, // the example's state is no state Recurra started
+  chooseAccountingOrganisation: { admin: 409, tenantAdmin: 409 }, // not connected: nothing to choose
+  disconnectAccounting: { admin: 200, tenantAdmin: 200 },
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
   setBillingContacts: { admin: 200, tenantAdmin: 200, finance: 200 },
   sendInvoices: { admin: 202, tenantAdmin: 202, finance: 202 }, // the example's invoice id is no invoice: each answer lists it not_found
@@ -145,6 +150,7 @@ describe('http: route × role × tenant matrix', function () {
   async function foreignParam(def: RouteDef, name: string): Promise<string | null> {
     if (name === 'tokenId') return (await app.users.createToken(stranger.id, 'someone else')).record.id;
     if (name === 'userId') return null;
+    if (name === 'vendor') return null; // a vendor name (xero), not an object of a tenant
     return B.ids[name] ?? null;
   }
 
