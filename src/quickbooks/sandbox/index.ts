@@ -1,0 +1,2 @@
+export { startQuickBooksSandbox, type QuickBooksSandboxOptions, type RunningQuickBooksSandbox, type SandboxStats } from './server.js';
+export { Company } from './company.js';
