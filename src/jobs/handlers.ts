@@ -77,6 +77,10 @@ export interface JobHandlers {
   deliverNotices(tenantId: string | null, ctx: JobContext): Promise<{ sent: number; failed: number; retrying: number }>;
   /** Sends the tenant's queued invoice e-mails; says when the earliest one waiting for another attempt is due. */
   deliverInvoices(tenantId: string, ctx: JobContext): Promise<{ sent: number; failed: number; retrying: number; nextAttemptAt: Date | null }>;
+  /** Pushes the tenant's queued invoices to its accounting systems (accounting:push); says when the earliest retry is due. */
+  pushAccounting(tenantId: string, ctx: JobContext): Promise<{ pushed: number; unchanged: number; failed: number; refused: number; retrying: number; nextAttemptAt: Date | null }>;
+  /** Reads payment state back from the books for pushed invoices of one tenant (null: every tenant) (accounting:payments). */
+  accountingPayments(tenantId: string | null, ctx: JobContext): Promise<{ tenants: number; checked: number; changed: number; problems: string[] }>;
 }
 
 /** A job ran but nothing is wired to do its work: fails once, without retries, and says so. */

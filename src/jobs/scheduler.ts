@@ -29,6 +29,10 @@ export const WEBHOOK_JOB = 'webhooks:process';
 export const NOTICE_JOB = 'notices:deliver';
 /** Sends a tenant's queued invoice e-mails (src/invoice-delivery); queued when invoices are queued for sending. */
 export const INVOICE_DELIVERY_JOB = 'invoices:deliver';
+/** Pushes a tenant's queued invoices to its accounting systems (src/accounting/push.ts); queued when invoices are queued for pushing. */
+export const ACCOUNTING_PUSH_JOB = 'accounting:push';
+/** Reads payment state back from the books for every tenant each `accountingPaymentsEveryMs` (one tenant's on demand). */
+export const ACCOUNTING_PAYMENTS_JOB = 'accounting:payments';
 export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
 export const SYNC_JOB_NAMES: readonly string[] = SYNC_ENTITIES.map(syncJobName);
 
@@ -108,6 +112,8 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** How often the webhook queue and the notice outbox of every tenant are worked through (default 60 s). */
   operationsEveryMs?: number;
+  /** How often payments are read back from every tenant's accounting systems (default 2 hours). */
+  accountingPaymentsEveryMs?: number;
 }
 
 /** A webhook or notice job: one tenant's, or (no tenantId) every tenant's. */
@@ -228,6 +234,8 @@ export class Scheduler {
     this.agenda.define<OperationsJobData>(WEBHOOK_JOB, asErrors((job) => this.runOperations(job, 'processWebhooks')), common);
     this.agenda.define<OperationsJobData>(NOTICE_JOB, asErrors((job) => this.runOperations(job, 'deliverNotices')), common);
     this.agenda.define<DeliveryJobData>(INVOICE_DELIVERY_JOB, asErrors((job) => this.runInvoiceDelivery(job)), common);
+    this.agenda.define<DeliveryJobData>(ACCOUNTING_PUSH_JOB, asErrors((job) => this.runAccountingPush(job)), common);
+    this.agenda.define<OperationsJobData>(ACCOUNTING_PAYMENTS_JOB, asErrors((job) => this.runAccountingPayments(job)), common);
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -244,6 +252,7 @@ export class Scheduler {
     // One job each for every tenant (type single: however many workers start, there is one of each).
     const sweep: OperationsJobData = { trigger: 'schedule', startedBy: 'scheduler' };
     await this.agenda.every(this.opts.operationsEveryMs ?? 60_000, [WEBHOOK_JOB, NOTICE_JOB], sweep, { skipImmediate: true });
+    await this.agenda.every(this.opts.accountingPaymentsEveryMs ?? 2 * 3600_000, ACCOUNTING_PAYMENTS_JOB, sweep, { skipImmediate: true });
     this.reconcileTimer = setInterval(() => {
       this.reconcileAll().catch((err) => this.log.error({ err }, 'periodic job reconcile failed'));
     }, this.opts.reconcileEveryMs ?? 60_000);
@@ -563,8 +572,47 @@ export class Scheduler {
       await ctx.progress(100);
     });
     logger.info('daily billing pass and invoice run finished');
-    // The run may have queued invoices for sending (the tenant's invoiceDelivery.autoSend).
+    // The run may have queued invoices for sending (the tenant's invoiceDelivery.autoSend) and for pushing (accounting.autoPush).
     await this.queueInvoiceDelivery(tenant.id);
+    await this.queueAccountingPush(tenant.id);
+  }
+
+  /**
+   * Has the tenant's queued accounting pushes worked through at `at` (default now), unless a push job of the tenant is
+   * already due by then: each push is claimed, so an extra job would only find nothing to do.
+   */
+  async queueAccountingPush(tenantId: string, at: Date = new Date(), exceptJobId?: string): Promise<void> {
+    const { jobs } = await this.repository.queryJobs({ names: [ACCOUNTING_PUSH_JOB], data: { tenantId }, includeDisabled: false });
+    const due = jobs.some((j) => String(j._id) !== exceptJobId && !j.lockedAt && !!j.nextRunAt && j.nextRunAt.getTime() <= at.getTime());
+    if (!due) await this.agenda.create<DeliveryJobData>(ACCOUNTING_PUSH_JOB, { tenantId }).schedule(at).save();
+  }
+
+  private async runAccountingPush(job: Job<DeliveryJobData>): Promise<void> {
+    const push = jobHandler('pushAccounting');
+    const tenant = await this.loadRunnableTenant(job);
+    if (!tenant) return;
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name });
+    const outcome = await this.withContext(job, logger, (ctx) => push(tenant.id, ctx));
+    logger.info({ pushed: outcome.pushed, unchanged: outcome.unchanged, failed: outcome.failed, refused: outcome.refused, retrying: outcome.retrying }, 'invoices pushed to the books');
+    if (outcome.nextAttemptAt) await this.queueAccountingPush(tenant.id, outcome.nextAttemptAt, String(job.attrs._id));
+  }
+
+  /** Has payments read back from one tenant's books now (the scheduled sweep reads every tenant's). */
+  async queueAccountingPayments(tenantId: string, startedBy: string): Promise<void> {
+    const data: OperationsJobData = { tenantId, trigger: 'http', startedBy };
+    await this.agenda.create(ACCOUNTING_PAYMENTS_JOB, data).schedule(new Date()).save();
+  }
+
+  private async runAccountingPayments(job: Job<OperationsJobData>): Promise<void> {
+    const read = jobHandler('accountingPayments');
+    const { tenantId } = job.attrs.data;
+    if (tenantId) {
+      const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+      if (!tenant?.enabled) return;
+    }
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), ...(tenantId ? { tenantId } : {}) });
+    const outcome = await this.withContext(job, logger, (ctx) => read(tenantId ?? null, ctx));
+    if (outcome.checked > 0 || outcome.problems.length > 0) logger.info({ outcome }, 'payments read back from the books');
   }
 
   /**

@@ -7,6 +7,10 @@ import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
 import { queueIssuedInvoices } from '../invoice-delivery/queue.js';
 import { sendQueuedInvoices } from '../invoice-delivery/send.js';
+import type { OpenAccounting } from '../accounting/access.js';
+import { accountingOpener } from '../accounting/open.js';
+import { refreshAllPayments } from '../accounting/payments.js';
+import { queueIssuedForAccounting, runPushes } from '../accounting/push.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
 import { runScheduledReconciliation } from '../reconcile/scheduled.js';
@@ -24,6 +28,13 @@ export interface ServiceDeps {
   clock?: Clock;
   /** Pax8 client settings for the syncs that webhook deliveries trigger (tests: no pacing); credentials come from the tenant. */
   webhookClient?: ClientOverrides;
+  /** Opens a tenant's accounting connection (tests: fake books or a sandbox; default: the stored connection). */
+  accountingOpen?: OpenAccounting;
+}
+
+/** What the accounting pushes and payment reads need: the tenant's stored connection unless the deps give an opener. */
+function accountingDeps(deps: ServiceDeps) {
+  return { ds: deps.ds, open: deps.accountingOpen ?? accountingOpener(deps.ds, deps.secrets), ...(deps.clock ? { clock: deps.clock } : {}) };
 }
 
 /**
@@ -59,9 +70,12 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
       const tenant = await deps.ds.manager.findOneByOrFail(Tenant, { id: tenantId });
       const issued = run.created.filter((c) => c.status === 'issued').map((c) => c.id);
       await queueIssuedInvoices(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
+      await queueIssuedForAccounting(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
       return run;
     },
     deliverInvoices: (tenantId) => sendQueuedInvoices(deps, tenantId),
+    pushAccounting: (tenantId) => runPushes(accountingDeps(deps), tenantId),
+    accountingPayments: (tenantId) => refreshAllPayments(accountingDeps(deps), tenantId),
     processWebhooks: (tenantId) => processWebhookQueue({ ds: deps.ds, secrets: deps.secrets, ...(deps.webhookClient ? { client: deps.webhookClient } : {}) }, tenantId ?? undefined),
     deliverNotices: (tenantId) => deliverPending(deps.ds, deps.secrets, tenantId ?? undefined),
     async reconcileMonth(tenantId, date, ctx) {

@@ -5,7 +5,8 @@ import type { AccountingDeps } from '../../../src/accounting/access.js';
 import { autoLinkContacts, contactMatches, createMissingContacts, linkContact, normaliseName } from '../../../src/accounting/contacts.js';
 import { setLedgerMapping } from '../../../src/accounting/ledger-mappings.js';
 import { accountingStatuses, ageingSummary, refreshPayments } from '../../../src/accounting/payments.js';
-import { queuePushes, runPushes, STALE_PUSHING_MS } from '../../../src/accounting/push.js';
+import { MAX_PUSH_ATTEMPTS, queuePushes, runPushes, STALE_PUSHING_MS } from '../../../src/accounting/push.js';
+import { AccountingError } from '../../../src/accounting/connector.js';
 import { AccountingPush, CustomerBillingContact } from '../../../src/db/entities/index.js';
 import type { TenantScope } from '../../../src/db/tenant-scope.js';
 import { createTaxCode } from '../../../src/tax/service.js';
@@ -245,5 +246,33 @@ describe('accounting: contacts, mappings, pushes and payments (fake books)', fun
     expect(afterStale.pushed).to.equal(1);
     expect(books.calls.create).to.equal(2);
     expect(books.docs.filter((d) => d.total.eq(new Decimal('84')))).to.have.length(1);
+  });
+  it('a vendor that asks to wait is tried again later with growing delays, then the push fails with its words; a push again retries it', async () => {
+    const customerId = await ready();
+    const inv = await insertInvoice(scope, customerId, [{ amount: '100.00' }]);
+    const create = books.createDocument.bind(books);
+    books.createDocument = async () => { throw new AccountingError('rate_limited', 'Daily limit reached (5000 calls)', 429); };
+    await queuePushes(scope, 'xero', [inv.id], by);
+    let t = new Date('2026-02-02T10:00:00Z').getTime();
+    const delays: number[] = [];
+    for (let i = 1; i <= MAX_PUSH_ATTEMPTS; i++) {
+      const r = await runPushes({ ...deps, clock: () => new Date(t) }, tenantId);
+      const row = (await scope.repo(AccountingPush).findOneBy({ invoiceId: inv.id }))!;
+      expect(row.attempts).to.equal(i);
+      expect(row.lastError).to.equal('Daily limit reached (5000 calls)');
+      if (i < MAX_PUSH_ATTEMPTS) {
+        expect(r.retrying).to.equal(1);
+        delays.push((row.nextAttemptAt!.getTime() - t) / 60_000);
+        expect((await runPushes({ ...deps, clock: () => new Date(t + 1000) }, tenantId)).retrying, 'not before it is due').to.equal(0);
+        t = row.nextAttemptAt!.getTime();
+      } else {
+        expect(r.failed).to.equal(1);
+        expect(row.status).to.equal('failed');
+      }
+    }
+    expect(delays).to.deep.equal([1, 2, 4, 8]);
+    books.createDocument = create;
+    expect((await queuePushes(scope, 'xero', [inv.id], by))[0]!.outcome).to.equal('queued');
+    expect((await runPushes({ ...deps, clock: () => new Date(t) }, tenantId)).pushed).to.equal(1);
   });
 });
