@@ -6,6 +6,7 @@ import type { Runtime } from '../../../src/app/runtime.js';
 import { clockFrom } from '../../../src/common/clock.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createHttpApp } from '../../../src/http/app.js';
+import { money } from '../../../src/http/web/format.js';
 import { listen, type RunningServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { UserService } from '../../../src/users/service.js';
@@ -139,12 +140,12 @@ describe('reconcile: CLI, API and web view agree', function () {
     expect(r.text).to.include(`href="/t/${h.tenant.id}/reconcile">Margin</a>`);
     for (const t of api.totals) {
       const row = r.text.match(new RegExp(`<tr data-currency="${t.currency}">([\\s\\S]*?)</tr>`))?.[1] ?? '';
-      expect(row).to.include(`<td class="num cost">${t.cost}</td>`);
-      expect(row).to.include(`<td class="num leakage">${t.leakage}</td>`);
+      expect(row).to.include(`<td class="num cost">${money(t.cost, t.currency)}</td>`);
+      expect(row).to.include(`<td class="num leakage">${money(t.leakage, t.currency)}</td>`);
     }
     const keys = [...r.text.matchAll(/<tr data-key="([^"]+)"/g)].map((m) => m[1]);
     expect(keys).to.deep.equal(api.findings.map((f: { key: string }) => f.key));
-    for (const f of api.findings) expect(r.text).to.include(`<td class="num amount">${f.amount} ${f.currency}</td>`);
+    for (const f of api.findings) expect(r.text).to.include(`<td class="num amount">${money(f.amount, f.currency)}</td>`);
     expect((await get(`/t/${h.tenant.id}/reconcile?month=${MONTH}`, 'reviewer')).status).to.equal(403);
   });
   it('one view of the Margin page reconciles the month once (its findings page comes from the same report)', async () => {
@@ -208,7 +209,7 @@ describe('reconcile: CLI, API and web view agree', function () {
     expect(r.text).to.include(`Findings (${ofKind.length} of ${all.length})`);
     for (const t of api.totals) {
       const row = r.text.match(new RegExp(`<tr data-currency="${t.currency}">([\\s\\S]*?)</tr>`))?.[1] ?? '';
-      expect(row).to.include(`<td class="num leakage">${t.leakage}</td>`);
+      expect(row).to.include(`<td class="num leakage">${money(t.leakage, t.currency)}</td>`);
     }
     if (ofKind.length > 1) {
       const next = r.text.match(/<a href="([^"]+)">next &rarr;<\/a>/)?.[1]?.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
