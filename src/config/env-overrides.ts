@@ -18,6 +18,7 @@ export const ENV_OVERRIDES: EnvOverride[] = [
   { variable: 'RECURRA_SCHEDULER', key: 'scheduler.enabled', kind: 'boolean' },
   { variable: 'RECURRA_DEMO_SANDBOX', key: 'demo.sandbox', kind: 'boolean' },
   { variable: 'RECURRA_DEMO_SANDBOX_PORT', key: 'demo.sandboxPort', kind: 'integer' },
+  { variable: 'RECURRA_DEMO_XERO_SANDBOX_PORT', key: 'demo.xeroSandboxPort', kind: 'integer' },
   { variable: 'PAX8_PORTAL_COMPANY_URL', key: 'pax8.portalCompanyUrl', kind: 'string' },
 ];
 

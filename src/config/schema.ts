@@ -40,6 +40,8 @@ export const configSchema = z.strictObject({
     sandbox: z.boolean(),
     sandboxPort: port,
     sandboxCompanies: z.number().int().positive(),
+    /** The port of the local Xero (src/xero/sandbox) the demo tenant is connected to (issue 27); absent: any free port. */
+    xeroSandboxPort: port.optional(),
   }),
 });
 

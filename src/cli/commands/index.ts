@@ -21,6 +21,7 @@ import { register as worker } from './worker.js';
 import { register as sync } from './sync.js';
 import { register as licences } from './licences.js';
 import { register as events } from './events.js';
+import { register as accounting } from './accounting.js';
 
 /** Every CLI command module exports `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
@@ -46,4 +47,5 @@ export function registerCommands(program: Command): void {
   sync(program);
   licences(program);
   events(program);
+  accounting(program);
 }
