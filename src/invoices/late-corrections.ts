@@ -10,7 +10,7 @@ import { inChunks, type LoadedRecurringInvoice } from './loader.js';
 
 /**
  * Late corrections: a change recorded after the invoice that billed its period was created. Run by the daily pass on
- * the first day of each of its runs (src/invoices/README.md, "Late corrections"):
+ * the first day of each of its runs (docs/features/invoices.md, "Late corrections"):
  *
  * - **Lookback**: periods that ended less than LOOKBACK_DAYS before that day, and the current one, whose invoice exists.
  * - **Trigger**: a (line, period) is checked only when a linked subscription has a change recorded (observedAt) after

@@ -18,7 +18,7 @@ import { markSeen } from '../notices/watch.js';
 /**
  * Licence operations for admins (issue 9): purchase, decrease and transfer, each with a preview that is
  * computed by the same code that reports the applied result. Pax8 is reached only through
- * src/subscriptions/push-quantity.ts. Decisions are in src/operations/README.md.
+ * src/subscriptions/push-quantity.ts. Decisions are in docs/features/operations.md.
  */
 
 /** invalid names the request field at fault (`field`, default body); confirm_required and refused are conflicts. */

@@ -13,7 +13,7 @@ export { NO_CUSTOMER } from './steps/index-inputs.js';
 /**
  * Pure reconciliation of one tenant's month: what Pax8 bills the partner against what Recurra billed
  * customers, per subscription (or usage summary), with every difference explained and the leakage
- * findings. No I/O; decisions are in src/reconcile/README.md. Each step is in src/reconcile/steps,
+ * findings. No I/O; decisions are in docs/features/reconcile.md. Each step is in src/reconcile/steps,
  * each finding kind's rule in src/reconcile/rules.
  */
 export function reconcile(input: ReconcileInput): ReconcileReport {

@@ -7,7 +7,7 @@ import { TenantOwnedEntity } from './tenant-owned.js';
 @Entity('licensing_settings')
 export class LicensingSettings extends TenantOwnedEntity {
   @BoolColumn() requireApprovalByDefault: boolean;
-  /** Percent; a change of at most this share of the current quantity auto-approves (see src/licensing/README.md). */
+  /** Percent; a change of at most this share of the current quantity auto-approves (see docs/features/licensing.md). */
   @DecimalColumn() autoApproveThresholdPercent: Decimal;
   /** JSON array of vendor names whose changes always need approval. */
   @JsonTextColumn() alwaysApproveVendorsJson: string;

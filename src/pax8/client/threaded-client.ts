@@ -122,8 +122,8 @@ let nextClient = 1;
 /**
  * A Pax8 client whose requests, JSON parsing and validation run on a thread of their own (client-thread.ts), for
  * imports: the importing thread is then free to plan and write records while the next pages are read and checked,
- * so an import uses a second core the way the database server does for MariaDB (see src/imports/README.md,
- * Benchmark). Records and errors arrive exactly as a Pax8Client in this thread gives them. Only configurations
+ * so an import uses a second core the way the database server does for MariaDB (see docs/benchmarks.md,
+ * "Import"). Records and errors arrive exactly as a Pax8Client in this thread gives them. Only configurations
  * made of data can cross (no test `fetch`, clock or logger): `canRunInThread` says whether one can. Its pacing is
  * the tenant's shared pacer (its SharedArrayBuffer crosses); its token is the thread's own cache for the tenant,
  * shared by every threaded client of that tenant (so a process holds at most two tokens per tenant connection).

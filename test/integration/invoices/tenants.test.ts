@@ -8,7 +8,7 @@ import { scopeOf, setTenantSettings } from './fixtures.js';
 import { expectSame, loadScenarioIntoDb, simulated, storedAsScenario, TEN_TO_FIFTEEN } from './scenario-db.js';
 
 // The run's primary-key reads and updates carry a query-plan hint in their tenant condition (`+tenantId = ?`,
-// TenantRepository.queryByPrimaryKey / updateByPrimaryKey, see src/invoices/README.md, "Query plans"): they must
+// TenantRepository.queryByPrimaryKey / updateByPrimaryKey, see docs/features/invoices.md, "Query plans"): they must
 // still see one tenant only.
 const scenario = TEN_TO_FIFTEEN;
 
