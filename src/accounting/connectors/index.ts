@@ -1,4 +1,5 @@
 import { AccountingError, type AccountingConnector, type AccountingVendor, type ConnectorDeps } from '../connector.js';
+import { createQuickBooksConnector } from './quickbooks.js';
 
 /**
  * The registry of vendor adapters: the only place src/accounting reaches src/xero and src/quickbooks (through
@@ -7,7 +8,7 @@ import { AccountingError, type AccountingConnector, type AccountingVendor, type 
  */
 type Factory = (deps: ConnectorDeps) => AccountingConnector;
 
-const FACTORIES: Partial<Record<AccountingVendor, Factory>> = {};
+const FACTORIES: Partial<Record<AccountingVendor, Factory>> = { quickbooks: createQuickBooksConnector };
 
 /** The adapter for one connection: its app (client id and secret, endpoints), and its pacing key (the connection's id). */
 export function connectorFor(vendor: AccountingVendor, deps: ConnectorDeps): AccountingConnector {

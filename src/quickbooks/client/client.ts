@@ -2,6 +2,7 @@ import { QuickBooksError } from './errors.js';
 import { DEFAULT_RETRY, requestJson, type HttpDeps, type RetryPolicy } from './http.js';
 import { INTUIT_LIMITS, pacerFor, QuickBooksPacer, type PacerLimits } from './pacer.js';
 import type {
+  QboCompanyInfo,
   QboCreditMemo,
   QboCustomer,
   QboEntityMap,
@@ -241,6 +242,16 @@ export class QuickBooksClient {
   async read<E extends 'Invoice' | 'CreditMemo' | 'Customer'>(session: QuickBooksSession, entity: E, id: string): Promise<QboEntityMap[E]> {
     const json = (await this.#api(session, 'GET', `${resource(entity)}/${encodeURIComponent(id)}`)) as Record<string, unknown>;
     return this.#entity(json, entity, 'GET');
+  }
+
+  /** The company's name and country (`GET /companyinfo/{realmId}`). */
+  async companyInfo(session: QuickBooksSession): Promise<QboCompanyInfo> {
+    const json = (await this.#api(session, 'GET', `companyinfo/${encodeURIComponent(session.realmId)}`)) as Record<string, unknown>;
+    const info = json?.CompanyInfo;
+    if (!info || typeof info !== 'object') {
+      throw new QuickBooksError({ kind: 'unavailable', endpoint: 'GET /companyinfo', attempts: 1, detail: 'the answer holds no CompanyInfo' });
+    }
+    return info as QboCompanyInfo;
   }
 
   async createCustomer(session: QuickBooksSession, input: { DisplayName: string; PrimaryEmailAddr?: { Address: string }; CompanyName?: string }): Promise<QboCustomer> {

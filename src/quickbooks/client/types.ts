@@ -14,6 +14,14 @@ export interface QboMetaData {
   LastUpdatedTime?: string;
 }
 
+export interface QboCompanyInfo {
+  Id: string;
+  CompanyName: string;
+  LegalName?: string;
+  Country?: string;
+  SyncToken?: string;
+}
+
 export interface QboCustomer {
   Id: string;
   SyncToken: string;

@@ -419,6 +419,19 @@ export class Company {
 
   // ---- JSON views -------------------------------------------------------------------------------------------------
 
+  companyInfoJson(): Json {
+    return {
+      Id: '1',
+      SyncToken: '0',
+      CompanyName: this.opts.name,
+      LegalName: this.opts.name,
+      Country: this.opts.homeCurrency === 'USD' ? 'US' : this.opts.homeCurrency.slice(0, 2),
+      domain: 'QBO',
+      sparse: false,
+      MetaData: { CreateTime: '2026-01-01T00:00:00Z', LastUpdatedTime: '2026-01-01T00:00:00Z' },
+    };
+  }
+
   customerJson(c: SandboxCustomer): Json {
     return {
       Id: c.Id,

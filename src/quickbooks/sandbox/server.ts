@@ -325,6 +325,10 @@ export async function startQuickBooksSandbox(opts: QuickBooksSandboxOptions = {}
     res.json(envelope({ QueryResponse: rows.length ? { [entity]: rows, startPosition: parsed.startPosition, maxResults: rows.length } : {} }));
   }));
 
+  api.get('/companyinfo/:id', wrap((req, res, company) => {
+    if (String(req.params.id) !== company.opts.realmId) throw faults.notFound('CompanyInfo', String(req.params.id));
+    res.json(envelope({ CompanyInfo: company.companyInfoJson() }));
+  }));
   api.post('/customer', wrap((req, res, company) => {
     const c = company.createCustomer(bodyOf(req));
     res.json(envelope({ Customer: company.customerJson(c) }));
