@@ -84,11 +84,12 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const client = opts.pax8Client ?? threaded ?? new Pax8Client(config!);
   const ctx: ImportContext = {
     scope, tenant, settings, client, rec, dryRun: opts.dryRun ?? false, now, today, zone: tenant.timeZone,
-    signal: opts.signal, writes: new Mutex(), fullUsage: opts.fullUsage ?? false, batchSize: Math.max(1, opts.batchSize ?? 5000), progress: (e) => opts.onProgress?.(e),
+    signal: opts.signal, writes: new Mutex(), fullUsage: opts.fullUsage ?? false, batchSize: Math.max(1, opts.batchSize ?? 5000), progress: (e) => { opts.onProgress?.(e); rec.progress(e); },
   };
   let failure: string | undefined;
   try {
     assertPartnerCompanyDecided(tenant, settings);
+    rec.progress({ entity: entities[0]!, done: 0 }, true);
     if (entities.includes('customers')) await importCustomers(ctx);
     const wantsListing = entities.some((e) => e === 'products' || e === 'subscriptions' || e === 'usage');
     if (wantsListing) {
@@ -106,6 +107,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
       const usage = entities.includes('usage') ? importUsage(ctx, companies, carriers) : null;
       usage?.catch(() => undefined); // awaited below; never an unhandled rejection while the listing runs
       try {
+        rec.progress({ entity: entities.includes('subscriptions') ? 'subscriptions' : entities.includes('usage') ? 'usage' : 'products', done: 0 }, true);
         await importSubscriptions(ctx, companies, {
           writeSubscriptions: entities.includes('subscriptions'), products, onCarrier: usage ? (c) => carriers.push(c) : undefined,
         });

@@ -3,6 +3,7 @@ import { ImportError, ImportRun } from '../db/entities/index.js';
 import type { ImportRunStatus } from '../db/entities/import-run.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { emptyCounts, type EntityCounts, type ImportEntity, type Outcome, type RunCounts } from './counts.js';
+import type { ProgressEvent } from './context.js';
 
 /** Findings worth showing the admin beyond the counts (kept on the run as JSON in `message`). */
 export interface RunDetails {
@@ -23,6 +24,8 @@ export interface RunDetails {
   usageReads?: { reasons: Record<string, number>; days: number };
   /** What a dry run would change, per record (capped). */
   planned?: Array<{ entity: ImportEntity; pax8Id: string; outcome: Outcome; fields?: string[] }>;
+  /** While the run is still running: the step it is on and the records it has handled in that step (the details replace it at the end). */
+  progress?: { entity: ImportEntity; done: number; total: number | null; message: string | null; at: string };
 }
 
 export interface RecordedError {
@@ -42,6 +45,8 @@ export class RunRecorder {
   readonly errors: RecordedError[] = [];
   readonly details: RunDetails = { unmappedUsage: [], linesMismatch: [], invoiceLines: [], unmappedSkus: [] };
   private plannedDropped = 0;
+  private lastProgressAt = 0;
+  private progressWrite: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly scope: TenantScope,
@@ -90,7 +95,24 @@ export class RunRecorder {
     if (list.length < MAX_LISTED) list.push(item);
   }
 
+  /**
+   * What the run is doing, written on its record with the counts so far (at most once a second, a step's start at
+   * once) while it runs: a page reloaded during a long import or preview reads its progress from the record.
+   */
+  progress(e: ProgressEvent, stepStarted = false): void {
+    const t = Date.now();
+    if (!stepStarted && t - this.lastProgressAt < 1000) return;
+    this.lastProgressAt = t;
+    const now = new Date(t);
+    const countsJson = JSON.stringify(this.counts);
+    const message = JSON.stringify({ progress: { entity: e.entity, done: e.done, total: e.total ?? null, message: e.message ?? null, at: now.toISOString() } });
+    this.progressWrite = this.progressWrite
+      .then(() => this.scope.repo(ImportRun).update({ id: this.run.id, status: 'running' }, { countsJson, message, updatedAt: now }))
+      .catch(() => undefined); // progress is a courtesy: the run's own writes decide its outcome
+  }
+
   async finish(status: ImportRunStatus, error?: string): Promise<ImportRun> {
+    await this.progressWrite;
     const now = new Date();
     if (error) this.details.error = error;
     if (this.plannedDropped > 0) this.details.error = `${this.details.error ? `${this.details.error}; ` : ''}${this.plannedDropped} planned changes not listed`;

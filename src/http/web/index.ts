@@ -7,9 +7,10 @@ import { clearSessionCookie, secureCookies, SESSION_COOKIE, setSessionCookie } f
 import { Tenant } from '../../db/entities/index.js';
 import { tenantDate } from '../../common/tenant-date.js';
 import { systemClock } from '../../common/clock.js';
-import { problemOf } from '../api/errors.js';
+import { HttpError, problemOf } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
 import { describeChanges, describeValue } from './form-state.js';
+import { progressPanel } from './progress.js';
 
 /** The fields of a recurring invoice line's form and of a subscription link's, with their labels, for "what changed". */
 const LINE_FIELDS: Array<[string, string]> = [
@@ -81,7 +82,7 @@ export function webRouter(rt: Runtime): Router {
     if (t) res.locals.navTenant = t.id;
   }
 
-  const { api, maybe, render, page, back } = pageKit(rt, { beforePage: rememberTenant });
+  const { api, maybe, render, page, back, views } = pageKit(rt, { beforePage: rememberTenant });
 
   // --- sign-in ----------------------------------------------------------------------------------
 
@@ -205,6 +206,7 @@ export function webRouter(rt: Runtime): Router {
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
     render(req, res, 'integration', {
       title: `Integration ${tenant.displayName}`, tenant, settings: settingsView(tenant.settings), runs: runs?.items ?? [], jobs: withScheduleWords(jobs?.items ?? []),
+      progress: progressPanel(tenant.id, (runs?.items ?? []) as Data[], (jobs?.items ?? []) as Data[], now(), tenant.timeZone || 'UTC'),
       partnerCompany: await partnerCompanyView(req, tenant), sync: await syncView(req, tenant),
     });
   }));
@@ -314,18 +316,59 @@ export function webRouter(rt: Runtime): Router {
       });
       const names = (r.jobs as Array<{ entity: string }>).map((j) => j.entity).join(', ');
       const whose = customers.length ? ` for ${customers.length} chosen customer${customers.length === 1 ? '' : 's'}` : '';
-      const notice = `Sync queued (${names})${whose}. The Jobs table shows its progress; each finished sync appears in the import history.`;
-      res.redirect(303, `${to}?notice=${encodeURIComponent(notice)}#jobs`);
+      const notice = `Sync queued (${names})${whose}. The Progress panel shows how it goes, also after a reload; each finished sync appears in the import history.`;
+      res.redirect(303, `${to}?notice=${encodeURIComponent(notice)}#progress`);
     } catch (err) {
       const p = problemOf(err);
       if (p?.status !== 409) throw err;
       res.redirect(303, `${to}?error=${encodeURIComponent(`Not queued: ${p.message}`)}#jobs`);
     }
   }));
+  /**
+   * The progress panel of the Integration page, as JSON for its script (public/progress.js): whether something still
+   * runs or waits, and the panel's HTML, read from the import runs (their step and counts so far) and the jobs.
+   */
+  router.get('/t/:tenantId/integration/progress', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const tenant = await api(req, 'getTenant', { params: p });
+    const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
+    const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
+    const panel = progressPanel(tenant.id, (runs?.items ?? []) as Data[], (jobs?.items ?? []) as Data[], now(), tenant.timeZone || 'UTC');
+    res.set('Cache-Control', 'no-store').json({ active: panel.active, html: views.fragment('progress-panel', panel as unknown as Data) });
+  }));
+  /**
+   * Preview import: a dry run that takes a while (it reads everything from Pax8), so it runs in the background of this
+   * process and the page returns at once; the run's record (import_runs, written as it goes) is what the progress panel
+   * shows, across reloads, and its result page when it is done. One preview per tenant at a time.
+   */
   router.post('/t/:tenantId/integration/preview', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const to = `/t/${p.tenantId}/integration`;
     const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
-    const run = await api(req, 'previewImport', { params: { tenantId: req.params.tenantId }, body: entities.length ? { entities } : {} });
-    back(res, `/t/${req.params.tenantId}/imports/${run.id}`, `Preview ${run.status}: nothing was written.`);
+    const running = await api(req, 'listImportRuns', { params: p, query: { status: 'running', size: '20' } });
+    if ((running.items as Data[]).some((r) => r.dryRun)) return back(res, `${to}#progress`, 'A preview is already running: its progress is shown below.');
+    // Checked before it starts, so that a preview that cannot run says why at once (no credentials, partner company not chosen).
+    const tenant = await api(req, 'getTenant', { params: p });
+    if (!tenant.hasClientSecret) throw new HttpError(400, 'validation_failed', 'This tenant has no Pax8 credentials yet: enter its client id and secret under Connection, then preview.');
+    let outcome: { run?: Data; error?: unknown } | null = null;
+    api(req, 'previewImport', { params: p, body: entities.length ? { entities } : {} }).then(
+      (run) => { outcome = { run }; },
+      (error: unknown) => {
+        outcome = { error };
+        rt.logger.warn({ err: error, tenantId: p.tenantId }, 'preview import failed');
+      },
+    );
+    // The run's record exists once the import has started: wait a moment for it, so the panel shows it at once.
+    const settled = () => outcome as { run?: Data; error?: unknown } | null;
+    for (let i = 0; i < 40 && !settled(); i++) {
+      const list = await api(req, 'listImportRuns', { params: p, query: { status: 'running', size: '20' } });
+      if ((list.items as Data[]).some((r) => r.dryRun)) break;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    const done = settled();
+    if (done?.error) throw done.error; // refused before it ran: the form says why
+    if (done?.run) return back(res, `/t/${p.tenantId}/imports/${done.run.id}`, `Preview ${done.run.status}: nothing was written.`);
+    back(res, `${to}#progress`, 'Preview started: it reads everything from Pax8 and writes nothing. Its progress is shown below; you may leave this page and come back.');
   }));
   router.get('/t/:tenantId/imports/:runId', page(async (req, res) => {
     const run = await api(req, 'getImportRun', { params: { tenantId: req.params.tenantId, runId: req.params.runId } });

@@ -54,6 +54,17 @@ export class Views {
     return this.hb.compile(readFileSync(path.join(this.dir, file), 'utf8'));
   }
 
+  /** A partial alone, without the layout (a part of a page that a script refreshes, e.g. the progress panel). */
+  fragment(partial: string, data: Record<string, unknown>): string {
+    if (!this.cache) this.pages.delete(`partial:${partial}`);
+    let tpl = this.pages.get(`partial:${partial}`);
+    if (!tpl) {
+      tpl = this.compile(`partials/${partial}.hbs`);
+      this.pages.set(`partial:${partial}`, tpl);
+    }
+    return tpl(data);
+  }
+
   render(page: string, data: Record<string, unknown>): string {
     if (!this.cache) { this.pages.clear(); this.layout = undefined; this.loadPartials(); }
     let tpl = this.pages.get(page);

@@ -113,12 +113,15 @@ describe('http: web pages', function () {
     expect(pageHtml).to.include('id="sync-now"').and.include('id="preview-import"');
     const queued = await b.post(`/t/${t}/integration/sync`, { _csrf: b.csrf(pageHtml) });
     expect(queued.status).to.equal(303);
-    expect(queued.location).to.match(new RegExp(`^/t/${t}/integration\\?notice=Sync%20queued%20\\(customers%2C%20products%2C%20subscriptions%2C%20usage\\).*#jobs$`));
+    expect(queued.location).to.match(new RegExp(`^/t/${t}/integration\\?notice=Sync%20queued%20\\(customers%2C%20products%2C%20subscriptions%2C%20usage\\).*#progress$`));
     const shown = await b.get(queued.location!.replace(/#.*/, ''));
     expect(shown.html).to.include('Sync queued (customers, products, subscriptions, usage)');
     const jobs = /<table id="jobs">([\s\S]*?)<\/table>/.exec(shown.html)![1]!;
     for (const entity of ['customers', 'products', 'subscriptions', 'usage']) expect(jobs).to.match(new RegExp(`sync:${entity} <span class="muted">\\(http, ${admin.email}\\)`));
     expect(jobs).to.include('queued');
+    // The progress panel at the top shows them waiting, read from the job rows (so a reload shows them too).
+    const panel = /<section id="progress"[\s\S]*?<\/section>/.exec(shown.html)![0];
+    expect(panel).to.include('data-active="true"').and.include('Sync of subscriptions').and.include('waiting for the scheduler to start it');
     // Nothing runs in this process: a second click is refused while they wait.
     const again = await b.post(`/t/${t}/integration/sync`, { _csrf: b.csrf(shown.html) });
     expect(again.status).to.equal(303);
