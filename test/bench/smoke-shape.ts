@@ -73,6 +73,19 @@ export const BENCHES: Bench[] = [
       { name: 'reconcile load, compute and total beside its target', re: /reconcile \d{4}-\d{2}: load (\S+) s, compute (\S+) s, total (\S+) s \(target [^;)]*\d/m },
     ],
   },
+  {
+    name: 'pages',
+    env: { BENCH_CUSTOMERS: '400', BENCH_ROUNDS: '2' },
+    sections: DATABASES,
+    figures: [
+      { name: 'admin dashboard beside its target', re: /^\s+admin\s+\/\s+median\s+(\d+) ms\s+p95\s+(\d+) ms\s+\(target \d+ ms\)/m },
+      { name: 'a finance page beside its target', re: /^\s+finance\s+\/t\/\S+\s+median\s+(\d+) ms\s+p95\s+(\d+) ms\s+\(target \d+ ms\)/m },
+      { name: 'a reviewer page beside its target', re: /^\s+reviewer\s+\/t\/\S+\s+median\s+(\d+) ms\s+p95\s+(\d+) ms\s+\(target \d+ ms\)/m },
+      { name: 'a client page beside its target', re: /^\s+client\s+\/t\/\S+\s+median\s+(\d+) ms\s+p95\s+(\d+) ms\s+\(target \d+ ms\)/m },
+      { name: 'customer picker search beside its target', re: /^\s+finance\s+customer picker search among (\d+) customers\s+median (\d+) ms\s+p95 (\d+) ms\s+\(target \d+ ms\)/m },
+      { name: 'slowest page and pages over the target', re: /^\s+slowest: .* median (\d+) ms, p95 (\d+) ms \(target \d+ ms\); (\d+) of (\d+) over the target/m },
+    ],
+  },
 ];
 
 /** The part of the output from the line that starts with `label` to the next line that starts another section. */
