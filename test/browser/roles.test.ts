@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { clockFrom } from '../../src/common/clock.js';
+import { loadConfig } from '../../src/config/index.js';
 import { Customer, Subscription, Tenant } from '../../src/db/entities/index.js';
 import { ROLE_TODO } from '../../src/dashboard/todo.js';
 import { startDemo, type Demo } from '../../src/http/demo.js';
@@ -73,7 +74,7 @@ describe('browser: each role\'s day over the demo data', function () {
     mkdirSync(SHOTS, { recursive: true });
     for (const name of SHOT_NAMES) rmSync(path.join(SHOTS, `${name}.png`), { force: true });
     const clock = clockFrom(NOW);
-    app = await startApp({ demo: { sandbox: true, sandboxPort: 0, sandboxCompanies: 12 } }, { clock });
+    app = await startApp({ demo: { ...loadConfig({ RECURRA_ENV: 'test' }).demo, sandbox: true, sandboxPort: 0, sandboxCompanies: 12 } }, { clock });
     demo = await startDemo(app.rt, () => {}, clock);
     expect(demo, 'the demo started').to.not.equal(null);
     await demo!.imported;
