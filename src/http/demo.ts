@@ -5,11 +5,17 @@ import { startSandbox, type RunningSandbox } from '../pax8/sandbox/index.js';
 import { TenantService } from '../tenants/service.js';
 import { setPartnerCompany, tenantPartnerCompany } from '../tenants/partner-company.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { TenantScope } from '../db/tenant-scope.js';
+import { saveAppCredentials } from '../accounting/connections.js';
+import { completeConnect, redirectUriFor, startConnect } from '../accounting/oauth.js';
+import { startXeroSandbox, type RunningXeroSandbox } from '../xero/sandbox/index.js';
 
 export const DEMO_TENANT = 'demo';
 
 export interface Demo {
   sandbox: RunningSandbox;
+  /** The local Xero the demo tenant is connected to (null when it could not start). */
+  xero: RunningXeroSandbox | null;
   tenantId: string;
   /** Resolves when the first import of a newly created demo tenant has finished (at once otherwise). */
   imported: Promise<void>;
@@ -65,5 +71,45 @@ export async function startDemo(
     await sandbox.close();
     return null;
   }
-  return { sandbox, tenantId, imported, close: async () => { await imported; await sandbox.close(); } };
+  const xero = await startDemoXero(rt, tenantId, out, clock);
+  return { sandbox, xero, tenantId, imported, close: async () => { await imported; await sandbox.close(); await xero?.close(); } };
+}
+
+/** Who started the demo's authorisation (the state's user; no person signs in for it). */
+const DEMO_CONNECTOR = 'demo';
+
+/**
+ * The local Xero (src/xero/sandbox, consent auto-approved) on `demo.xeroSandboxPort`, and the demo tenant connected to it:
+ * its app credentials, then the OAuth round trip a browser would make (the authorize page answers with the redirect to
+ * Recurra's callback, whose code and state complete the connection). Its grants live in memory, so every start connects again.
+ */
+async function startDemoXero(rt: Runtime, tenantId: string, out: (s: string) => void, clock: Clock): Promise<RunningXeroSandbox | null> {
+  let xero: RunningXeroSandbox;
+  try {
+    xero = await startXeroSandbox({ host: '127.0.0.1', port: rt.config.demo.xeroSandboxPort ?? 0, autoApprove: true, tenantId, organisationName: 'Demo Company (UK)' });
+  } catch (err) {
+    rt.logger.warn({ err, port: rt.config.demo.xeroSandboxPort }, 'demo Xero sandbox not started');
+    out(`Demo local Xero not started (port ${rt.config.demo.xeroSandboxPort ?? 0}): ${(err as Error).message}\n`);
+    return null;
+  }
+  try {
+    const scope = new TenantScope(rt.ds.manager, tenantId);
+    const now = clock();
+    await saveAppCredentials(scope, rt.secrets, 'xero', { clientId: xero.clientId, clientSecret: xero.clientSecret, ...xero.endpoints }, now);
+    const host = rt.config.http.host === '0.0.0.0' || rt.config.http.host === '::' ? '127.0.0.1' : rt.config.http.host;
+    const base = rt.config.http.publicUrl ?? `http://${host}:${rt.config.http.port}`;
+    const started = await startConnect(scope, rt.secrets, { vendor: 'xero', userId: DEMO_CONNECTOR, redirectUri: redirectUriFor(base, 'xero'), now });
+    const consent = await fetch(started.authorizationUrl, { redirect: 'manual' });
+    const back = new URL(consent.headers.get('location') ?? '', base);
+    const code = back.searchParams.get('code');
+    if (!code) throw new Error(`the local Xero answered ${consent.status} ${back.searchParams.get('error') ?? (await consent.text()).slice(0, 200)}`);
+    const done = await completeConnect(scope, rt.secrets, {
+      vendor: 'xero', userId: DEMO_CONNECTOR, userEmail: DEMO_CONNECTOR, state: back.searchParams.get('state') ?? '', code, now,
+    });
+    out(`Demo: local Xero on ${xero.baseUrl}, connected to the demo tenant (${done.connection.organisationName ?? xero.tenantName}).\n`);
+  } catch (err) {
+    rt.logger.warn({ err }, 'demo tenant not connected to the local Xero');
+    out(`Demo: not connected to the local Xero: ${(err as Error).message}\n`);
+  }
+  return xero;
 }
