@@ -51,12 +51,16 @@ async function fetchContacts(conn: OpenConnection, vendor: AccountingVendor): Pr
   return vendorCall(vendor, () => conn.connector.contacts(conn.session));
 }
 
-/** Every active customer (and every linked one) with its link and suggestions, by name. */
-export async function contactMatches(scope: TenantScope, conn: OpenConnection, vendor: AccountingVendor): Promise<CustomerContactView[]> {
-  return matchesFrom(scope, vendor, await fetchContacts(conn, vendor));
+/**
+ * Every active customer (and every linked one) with its link and suggestions, by name. Without a connection (null) only
+ * the links are shown: suggestions need the vendor's contacts.
+ */
+export async function contactMatches(scope: TenantScope, conn: OpenConnection | null, vendor: AccountingVendor): Promise<CustomerContactView[]> {
+  return matchesFrom(scope, vendor, conn ? await fetchContacts(conn, vendor) : null);
 }
 
-async function matchesFrom(scope: TenantScope, vendor: AccountingVendor, contacts: ExternalContact[]): Promise<CustomerContactView[]> {
+async function matchesFrom(scope: TenantScope, vendor: AccountingVendor, known: ExternalContact[] | null): Promise<CustomerContactView[]> {
+  const contacts = known ?? [];
   const links = new Map((await scope.repo(AccountingContactLink).findBy({ vendor })).map((l) => [l.customerId, l]));
   const customers = (await scope.repo(Customer).find({ order: { name: 'ASC', id: 'ASC' } })).filter((c) => c.active || links.has(c.id));
   const emails = new Map<string, string[]>();
@@ -83,6 +87,7 @@ async function matchesFrom(scope: TenantScope, vendor: AccountingVendor, contact
     const link = links.get(customer.id);
     const base = { customerId: customer.id, customerName: customer.name, link: link ? viewLink(link) : null, suggestions };
     if (link) return { ...base, match: 'linked' as const, note: `linked to ${link.externalContactName} (${link.how})` };
+    if (!known) return { ...base, match: 'none' as const, note: `connect ${v} to see suggestions` };
     if (named.length === 1 && (customersByName.get(n) ?? 0) === 1) return { ...base, match: 'exact' as const, note: `${named[0]!.name} in ${v} has the same name` };
     if (named.length > 1) return { ...base, match: 'ambiguous' as const, note: `${named.length} contacts in ${v} are called "${named[0]!.name}": choose one` };
     if (named.length === 1) return { ...base, match: 'ambiguous' as const, note: `several customers are called "${customer.name}": choose the contact of each` };
@@ -124,7 +129,7 @@ export async function autoLinkContacts(scope: TenantScope, conn: OpenConnection,
 
 /** A person's choice: this customer is that contact (replacing any link). */
 export async function linkContact(scope: TenantScope, conn: OpenConnection, vendor: AccountingVendor, customerId: string, contactId: string, opts: LinkOptions): Promise<CustomerContactView> {
-  if (!(await scope.repo(Customer).findOneBy({ id: customerId }))) throw new AccountingUseError('not_found', 'customer not found');
+  await ensureCustomer(scope, customerId);
   const contacts = await fetchContacts(conn, vendor);
   const contact = contacts.find((c) => c.id === contactId);
   if (!contact) throw new AccountingUseError('invalid', `${vendorName(vendor)} has no contact ${contactId}`, 'body.contactId');
@@ -132,7 +137,12 @@ export async function linkContact(scope: TenantScope, conn: OpenConnection, vend
   return (await matchesFrom(scope, vendor, contacts)).find((m) => m.customerId === customerId)!;
 }
 
+export async function ensureCustomer(scope: TenantScope, customerId: string): Promise<void> {
+  if (!(await scope.repo(Customer).findOneBy({ id: customerId }))) throw new AccountingUseError('not_found', 'customer not found');
+}
+
 export async function unlinkContact(scope: TenantScope, vendor: AccountingVendor, customerId: string): Promise<boolean> {
+  await ensureCustomer(scope, customerId);
   return (await scope.repo(AccountingContactLink).delete({ vendor, customerId })) > 0;
 }
 

@@ -46,9 +46,11 @@ export interface MappingChoices {
   mappings: LedgerMappingView[];
 }
 
-/** What can be mapped to what: the vendor's accounts or items and tax codes, Recurra's groups, kinds and codes. */
-export async function mappingChoices(scope: TenantScope, conn: OpenConnection, vendor: AccountingVendor): Promise<MappingChoices> {
-  const [targets, rates] = await vendorCall(vendor, () => Promise.all([conn.connector.ledgerTargets(conn.session), conn.connector.taxRates(conn.session)]));
+/** What can be mapped to what: the vendor's accounts or items and tax codes (none without a connection), Recurra's groups, kinds and codes. */
+export async function mappingChoices(scope: TenantScope, conn: OpenConnection | null, vendor: AccountingVendor): Promise<MappingChoices> {
+  const [targets, rates] = conn
+    ? await vendorCall(vendor, () => Promise.all([conn.connector.ledgerTargets(conn.session), conn.connector.taxRates(conn.session)]))
+    : [[], []];
   return {
     ledgerTargets: targets,
     taxRates: rates.map((r) => ({ code: r.code, name: r.name, rate: r.rate.toFixed() })),

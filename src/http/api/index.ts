@@ -18,6 +18,7 @@ import './routes/notices.js';
 import './routes/usage-review.js';
 import './routes/dashboard.js';
 import './routes/accounting-connections.js';
+import './routes/accounting.js';
 
 export { allRoutes, invokeRoute, type RouteDef, type Auth } from './route.js';
 export { apiRouter } from './mount.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Input, RouteDef } from './route.js';
 import type * as accountingConnectionsRoutes from './routes/accounting-connections.js';
+import type * as accountingRoutes from './routes/accounting.js';
 import type * as actionsRoutes from './routes/actions.js';
 import type * as authRoutes from './routes/auth.js';
 import type * as customersRoutes from './routes/customers.js';
@@ -31,6 +32,7 @@ type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string>>;
 
 export type TypedRoute =
   | DefsOf<typeof accountingConnectionsRoutes>
+  | DefsOf<typeof accountingRoutes>
   | DefsOf<typeof actionsRoutes>
   | DefsOf<typeof authRoutes>
   | DefsOf<typeof customersRoutes>

@@ -60,6 +60,13 @@ const WRITE_STATUS: Record<string, Expected> = {
   completeAccountingConnect: { admin: 400, tenantAdmin: 400 }, // the example's state is no state Recurra started
   chooseAccountingOrganisation: { admin: 409, tenantAdmin: 409 }, // not connected: nothing to choose
   disconnectAccounting: { admin: 200, tenantAdmin: 200 },
+  matchAccountingContacts: { admin: 409, tenantAdmin: 409, finance: 409 }, // tenant A has not connected Xero
+  linkAccountingContact: { admin: 409, tenantAdmin: 409, finance: 409 }, // not connected
+  createAccountingContacts: { admin: 409, tenantAdmin: 409, finance: 409 }, // not connected
+  setAccountingMapping: { admin: 409, tenantAdmin: 409, finance: 409 }, // not connected
+  pushInvoices: { admin: 202, tenantAdmin: 202, finance: 202 }, // the example's invoice id is no invoice: each answer lists it not_found
+  refreshAccountingPayments: { admin: 200, tenantAdmin: 200, finance: 200 }, // nothing pushed: nothing to read
+  unlinkAccountingContact: { admin: 200, tenantAdmin: 200, finance: 200 },
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
   setBillingContacts: { admin: 200, tenantAdmin: 200, finance: 200 },
   sendInvoices: { admin: 202, tenantAdmin: 202, finance: 202 }, // the example's invoice id is no invoice: each answer lists it not_found
