@@ -1,5 +1,6 @@
 import { AccountingError, type AccountingConnector, type AccountingVendor, type ConnectorDeps } from '../connector.js';
 import { createQuickBooksConnector } from './quickbooks.js';
+import { createXeroConnector } from './xero.js';
 
 /**
  * The registry of vendor adapters: the only place src/accounting reaches src/xero and src/quickbooks (through
@@ -8,7 +9,7 @@ import { createQuickBooksConnector } from './quickbooks.js';
  */
 type Factory = (deps: ConnectorDeps) => AccountingConnector;
 
-const FACTORIES: Partial<Record<AccountingVendor, Factory>> = { quickbooks: createQuickBooksConnector };
+const FACTORIES: Partial<Record<AccountingVendor, Factory>> = { xero: createXeroConnector, quickbooks: createQuickBooksConnector };
 
 /** The adapter for one connection: its app (client id and secret, endpoints), and its pacing key (the connection's id). */
 export function connectorFor(vendor: AccountingVendor, deps: ConnectorDeps): AccountingConnector {
