@@ -66,3 +66,11 @@ export function issueFields(message: string, prefix: string): FieldError[] {
     return m ? { path: `${prefix}.${m[1]}`, message: m[2]! } : { path: prefix, message: part };
   });
 }
+
+/** What the caller asked for by id is not there for it (another tenant's, another customer's, or none): not_found. */
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}

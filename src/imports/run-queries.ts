@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ImportError, ImportRun } from '../db/entities/index.js';
+import { NotFoundError } from '../common/app-error.js';
+import { pageQuery, type PageRequest, type Paged } from '../db/page-query.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { viewRun, type ImportRunView } from './run-view.js';
 
@@ -30,4 +32,19 @@ function parseRaw(text: string | null): unknown {
   } catch {
     return text;
   }
+}
+
+/** One page of the tenant's import runs. */
+export function importRunPage(scope: TenantScope, filter: { status?: string }, page: PageRequest): Promise<Paged<ImportRun>> {
+  const qb = scope.repo(ImportRun).query('r');
+  if (filter.status) qb.andWhere('r.status = :st', { st: filter.status });
+  return pageQuery(qb, 'r', page);
+}
+
+/** An import run with its first 1000 per-record errors (oldest first); not_found for another tenant's or none. */
+export async function importRunWithErrors(scope: TenantScope, runId: string): Promise<{ run: ImportRun; errors: ImportError[] }> {
+  const run = await scope.repo(ImportRun).findOneBy({ id: runId });
+  if (!run) throw new NotFoundError('import run not found');
+  const errors = await scope.repo(ImportError).find({ where: { importRunId: run.id }, order: { createdAt: 'ASC' }, take: 1000 });
+  return { run, errors };
 }

@@ -70,6 +70,13 @@ export async function listTaxCodes(scope: TenantScope): Promise<TaxCodeView[]> {
   }));
 }
 
+/** One tax code as listTaxCodes shows it (after a change); not_found for none. */
+export async function taxCodeView(scope: TenantScope, id: string): Promise<TaxCodeView> {
+  const view = (await listTaxCodes(scope)).find((c) => c.id === id);
+  if (!view) throw new TaxSettingsError('not_found', `no tax code ${id} in this tenant`, 'taxCode');
+  return view;
+}
+
 /** A code by id, or by its name (case-insensitive): what the CLI and the forms pass. */
 export async function findTaxCode(scope: TenantScope, idOrCode: string): Promise<TaxCode> {
   const byId = await scope.repo(TaxCode).findOneBy({ id: idOrCode });

@@ -248,6 +248,11 @@ export async function endpointView(ds: DataSource, tenantId: string) {
 }
 
 /** The WebhookPayload of the spec (payloadData is free-form). */
+/** The latest `limit` received Pax8 deliveries (newest first), of one status if given. */
+export function recentDeliveries(scope: TenantScope, filter: { status?: WebhookDelivery['status']; limit: number }): Promise<WebhookDelivery[]> {
+  return scope.repo(WebhookDelivery).find({ where: filter.status ? { status: filter.status } : {}, order: { receivedAt: 'DESC' }, take: filter.limit });
+}
+
 export const webhookPayloadSchema = z.object({
   accountId: z.string().min(1).max(64),
   url: z.string().max(2000).optional(),

@@ -3,7 +3,7 @@ import { runImport } from '../../../imports/run-import.js';
 import { IMPORT_ENTITIES } from '../../../imports/counts.js';
 import { setSubscriptionActive, setSubscriptionQuantity } from '../../../subscriptions/actions.js';
 import { generateMappings, setMapping, unsetMapping } from '../../../mapping/service.js';
-import { Subscription } from '../../../db/entities/index.js';
+import { loadSubscription } from '../../../subscriptions/queries.js';
 import { notFound } from '../errors.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 import { customerSchema, subscriptionSchema, viewCustomer, viewSubscription } from './data.js';
@@ -88,8 +88,7 @@ export const setSubscriptionQuantityRoute = defineRoute({
   example: { quantity: '6' },
   response: subscriptionSchema,
   async handler({ rt, tenant, scope, params, body, auth }) {
-    const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
-    if (!s) throw notFound('subscription not found');
+    const s = await loadSubscription(scope, params.subscriptionId);
     const r = await setSubscriptionQuantity({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, quantity: body.quantity, by: by(auth),
     });
@@ -105,8 +104,7 @@ export const setSubscriptionActiveRoute = defineRoute({
   example: { active: null },
   response: subscriptionSchema,
   async handler({ rt, tenant, scope, params, body, auth }) {
-    const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
-    if (!s) throw notFound('subscription not found');
+    const s = await loadSubscription(scope, params.subscriptionId);
     return viewSubscription(await setSubscriptionActive({ ds: rt.ds, secrets: rt.secrets }, {
       tenantId: tenant.id, subscriptionId: s.id, active: body.active, by: by(auth),
     }));

@@ -1,36 +1,23 @@
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
-import {
-  Customer, CustomerMapping, ImportError, ImportRun, Pax8Company, Product, Subscription, UsageLine, UsageMonthlyCharge, UsageSummary,
-} from '../../../db/entities/index.js';
-import { whereContains } from '../../../common/like.js';
-import { notFound } from '../errors.js';
-import { listQuery, paged, pageSchema, parseSort, queryBool } from '../paging.js';
-import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
+import type { ImportRun, Customer, Product, Subscription, UsageSummary } from '../../../db/entities/index.js';
+import { customerPage } from '../../../customers/queries.js';
+import { mappingPage, pax8CompanyPage, type CompanyWithMapping } from '../../../mapping/queries.js';
+import { loadProduct, productPage } from '../../../imports/catalog-queries.js';
+import { importRunPage, importRunWithErrors } from '../../../imports/run-queries.js';
+import { loadUsageSummary, usageLinePage, usageSummaryMonths, usageSummaryPage } from '../../../imports/usage-queries.js';
+import { loadSubscription, subscriptionPage } from '../../../subscriptions/queries.js';
+import { listQuery, mapPage, pageSchema, queryBool } from '../paging.js';
+import { defineRoute, tenantParams, uuid } from '../route.js';
 import { ALL_ROLES, STAFF } from './auth.js';
 
-/** Runs a tenant-scoped query builder as one page. */
-export async function pageOf<T extends ObjectLiteral, V>(
-  qb: SelectQueryBuilder<T>,
-  alias: string,
-  q: { page: number; size: number; sort: string },
-  view: (row: T) => V,
-) {
-  const { field, dir } = parseSort(q.sort);
-  const [rows, total] = await qb
-    .orderBy(`${alias}.${field}`, dir)
-    .addOrderBy(`${alias}.id`, 'ASC')
-    .skip(q.page * q.size)
-    .take(q.size)
-    .getManyAndCount();
-  return paged(rows.map(view), q.page, q.size, total);
+/** The page fields of a list query; the rest are its filters. */
+function split<Q extends { page: number; size: number; sort: string }>(q: Q) {
+  const { page, size, sort, ...filter } = q;
+  return { page: { page, size, sort }, filter };
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const dec = (d: { toString(): string } | null | undefined) => (d === null || d === undefined ? null : d.toString());
-function onlyOwn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, ctx: Pick<RouteContext<unknown, unknown, unknown>, 'onlyCustomerId'>) {
-  if (ctx.onlyCustomerId) qb.andWhere(`${column} = :__own`, { __own: ctx.onlyCustomerId });
-}
 
 // --- customers ---------------------------------------------------------------------------------
 
@@ -60,12 +47,9 @@ export const listCustomersRoute = defineRoute({
   }, 'name,asc'),
   response: pageSchema(customerSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(Customer).query('c');
-    whereContains(qb, 'c.name', ctx.query.q);
-    if (ctx.query.ids !== undefined) qb.andWhere('c.id IN (:...ids)', { ids: [...new Set(ctx.query.ids.split(','))].slice(0, 200) });
-    if (ctx.query.active !== undefined) qb.andWhere('c.active = :active', { active: ctx.query.active });
-    onlyOwn(qb, 'c.id', ctx);
-    return pageOf(qb, 'c', ctx.query, viewCustomer);
+    const { page, filter: { ids, ...filter } } = split(ctx.query);
+    const only = ids === undefined ? {} : { ids: [...new Set(ids.split(','))].slice(0, 200) };
+    return mapPage(await customerPage(ctx.scope, { ...filter, ...only, onlyCustomerId: ctx.onlyCustomerId }, page), viewCustomer);
   },
 });
 
@@ -88,12 +72,8 @@ export const listPax8CompaniesRoute = defineRoute({
   }, 'name,asc'),
   response: pageSchema(companySchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(Pax8Company).query('p')
-      .leftJoinAndMapOne('p.mapping', CustomerMapping, 'm', 'm.tenantId = p.tenantId AND m.pax8CompanyId = p.pax8Id');
-    whereContains(qb, 'p.name', ctx.query.q);
-    if (ctx.query.mapped === true) qb.andWhere('m.id IS NOT NULL');
-    if (ctx.query.mapped === false) qb.andWhere('m.id IS NULL');
-    return pageOf(qb, 'p', ctx.query, (p: Pax8Company & { mapping?: CustomerMapping }) => ({
+    const { page, filter } = split(ctx.query);
+    return mapPage(await pax8CompanyPage(ctx.scope, filter, page), (p: CompanyWithMapping) => ({
       id: p.id, pax8Id: p.pax8Id, name: p.name, status: p.status, city: p.city, country: p.country, isPartnerOwn: p.isPartnerOwn,
       customerId: p.mapping?.customerId ?? null, resourceGroup: p.mapping?.resourceGroup ?? null, mappingSource: p.mapping?.source ?? null,
     }));
@@ -112,10 +92,8 @@ export const listMappingsRoute = defineRoute({
   query: listQuery(['createdAt', 'pax8CompanyId', 'source'], { customerId: uuid.optional(), source: z.string().max(20).optional() }, 'createdAt,asc'),
   response: pageSchema(mappingSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(CustomerMapping).query('m');
-    if (ctx.query.customerId) qb.andWhere('m.customerId = :cid', { cid: ctx.query.customerId });
-    if (ctx.query.source) qb.andWhere('m.source = :src', { src: ctx.query.source });
-    return pageOf(qb, 'm', ctx.query, (m) => ({
+    const { page, filter } = split(ctx.query);
+    return mapPage(await mappingPage(ctx.scope, filter, page), (m) => ({
       id: m.id, pax8CompanyId: m.pax8CompanyId, customerId: m.customerId, resourceGroup: m.resourceGroup, source: m.source,
       createdAt: m.createdAt.toISOString(), updatedAt: m.updatedAt.toISOString(),
     }));
@@ -145,10 +123,8 @@ export const listProductsRoute = defineRoute({
   }, 'name,asc'),
   response: pageSchema(productSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(Product).query('p');
-    whereContains(qb, ['p.name', 'p.sku'], ctx.query.q);
-    if (ctx.query.vendorName) qb.andWhere('p.vendorName = :v', { v: ctx.query.vendorName });
-    return pageOf(qb, 'p', ctx.query, viewProduct);
+    const { page, filter } = split(ctx.query);
+    return mapPage(await productPage(ctx.scope, filter, page), viewProduct);
   },
 });
 
@@ -158,9 +134,7 @@ export const getProductRoute = defineRoute({
   params: tenantParams.extend({ productId: uuid }),
   response: productSchema,
   async handler({ scope, params }) {
-    const p = await scope.repo(Product).findOneBy({ id: params.productId });
-    if (!p) throw notFound('product not found');
-    return viewProduct(p);
+    return viewProduct(await loadProduct(scope, params.productId));
   },
 });
 
@@ -199,15 +173,8 @@ export const listSubscriptionsRoute = defineRoute({
   }, 'name,asc'),
   response: pageSchema(subscriptionSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(Subscription).query('s');
-    whereContains(qb, 's.name', ctx.query.q);
-    if (ctx.query.customerId) qb.andWhere('s.customerId = :cid', { cid: ctx.query.customerId });
-    if (ctx.query.status) qb.andWhere('s.status = :st', { st: ctx.query.status });
-    if (ctx.query.active !== undefined) qb.andWhere('s.active = :ac', { ac: ctx.query.active });
-    if (ctx.query.kind) qb.andWhere('s.kind = :k', { k: ctx.query.kind });
-    if (ctx.query.billingTerm) qb.andWhere('s.billingTerm = :bt', { bt: ctx.query.billingTerm });
-    onlyOwn(qb, 's.customerId', ctx);
-    return pageOf(qb, 's', ctx.query, viewSubscription);
+    const { page, filter } = split(ctx.query);
+    return mapPage(await subscriptionPage(ctx.scope, { ...filter, onlyCustomerId: ctx.onlyCustomerId }, page), viewSubscription);
   },
 });
 
@@ -218,9 +185,7 @@ export const getSubscriptionRoute = defineRoute({
   params: tenantParams.extend({ subscriptionId: uuid }),
   response: subscriptionSchema,
   async handler({ scope, params, onlyCustomerId }) {
-    const s = await scope.repo(Subscription).findOneBy({ id: params.subscriptionId });
-    if (!s || (onlyCustomerId && s.customerId !== onlyCustomerId)) throw notFound('subscription not found');
-    return viewSubscription(s);
+    return viewSubscription(await loadSubscription(scope, params.subscriptionId, onlyCustomerId));
   },
 });
 
@@ -252,15 +217,8 @@ export const listUsageSummariesRoute = defineRoute({
   }, 'updatedAt,desc'),
   response: pageSchema(usageSummarySchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(UsageSummary).query('u');
-    if (ctx.query.q) qb.leftJoin(Customer, 'c', 'c.tenantId = u.tenantId AND c.id = u.customerId');
-    whereContains(qb, ['u.resourceGroup', 'u.vendorName', 'c.name'], ctx.query.q);
-    if (ctx.query.customerId) qb.andWhere('u.customerId = :cid', { cid: ctx.query.customerId });
-    if (ctx.query.unmapped === true) qb.andWhere('u.customerId IS NULL');
-    if (ctx.query.unmapped === false) qb.andWhere('u.customerId IS NOT NULL');
-    if (ctx.query.mismatch !== undefined) qb.andWhere('u.linesMismatch = :mm', { mm: ctx.query.mismatch });
-    onlyOwn(qb, 'u.customerId', ctx);
-    return pageOf(qb, 'u', ctx.query, viewSummary);
+    const { page, filter } = split(ctx.query);
+    return mapPage(await usageSummaryPage(ctx.scope, { ...filter, onlyCustomerId: ctx.onlyCustomerId }, page), viewSummary);
   },
 });
 
@@ -276,9 +234,8 @@ export const getUsageSummaryRoute = defineRoute({
   params: tenantParams.extend({ summaryId: uuid }),
   response: usageSummarySchema.extend({ months: z.array(z.object({ month: z.string(), charges: z.string(), partnerTotal: z.string() })) }),
   async handler({ scope, params, onlyCustomerId }) {
-    const u = await scope.repo(UsageSummary).findOneBy({ id: params.summaryId });
-    if (!u || (onlyCustomerId && u.customerId !== onlyCustomerId)) throw notFound('usage summary not found');
-    const months = await scope.repo(UsageMonthlyCharge).find({ where: { usageSummaryId: u.id }, order: { month: 'ASC' } });
+    const u = await loadUsageSummary(scope, params.summaryId, onlyCustomerId);
+    const months = await usageSummaryMonths(scope, u);
     return { ...viewSummary(u), months: months.map((m) => ({ month: m.month, charges: m.charges.toString(), partnerTotal: m.partnerTotal.toString() })) };
   },
 });
@@ -294,12 +251,9 @@ export const listUsageLinesRoute = defineRoute({
   }, 'usageDate,asc'),
   response: pageSchema(usageLineSchema),
   async handler(ctx) {
-    const u = await ctx.scope.repo(UsageSummary).findOneBy({ id: ctx.params.summaryId });
-    if (!u || (ctx.onlyCustomerId && u.customerId !== ctx.onlyCustomerId)) throw notFound('usage summary not found');
-    const qb = ctx.scope.repo(UsageLine).query('l').andWhere('l.usageSummaryId = :sid', { sid: u.id });
-    if (ctx.query.month) qb.andWhere('l.usageDate LIKE :m', { m: `${ctx.query.month}-%` });
-    if (ctx.query.productId) qb.andWhere('l.pax8ProductId = :p', { p: ctx.query.productId });
-    return pageOf(qb, 'l', ctx.query, (l) => ({
+    const u = await loadUsageSummary(ctx.scope, ctx.params.summaryId, ctx.onlyCustomerId);
+    const { page, filter } = split(ctx.query);
+    return mapPage(await usageLinePage(ctx.scope, u, filter, page), (l) => ({
       id: l.id, usageDate: l.usageDate, productName: l.productName, pax8ProductId: l.pax8ProductId, unitOfMeasure: l.unitOfMeasure,
       quantity: l.quantity.toString(), unitPrice: l.unitPrice.toString(), charges: l.charges.toString(), partnerTotal: l.partnerTotal.toString(),
       currency: l.currency,
@@ -329,9 +283,8 @@ export const listImportRunsRoute = defineRoute({
   query: listQuery(['startedAt', 'status'], { status: z.enum(['running', 'succeeded', 'failed', 'partial']).optional() }, 'startedAt,desc'),
   response: pageSchema(importRunSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(ImportRun).query('r');
-    if (ctx.query.status) qb.andWhere('r.status = :st', { st: ctx.query.status });
-    return pageOf(qb, 'r', ctx.query, viewRun);
+    const { page, filter } = split(ctx.query);
+    return mapPage(await importRunPage(ctx.scope, filter, page), viewRun);
   },
 });
 
@@ -343,9 +296,7 @@ export const getImportRunRoute = defineRoute({
     errors: z.array(z.object({ id: z.string(), entity: z.string(), pax8Id: z.string().nullable(), message: z.string() })),
   }),
   async handler({ scope, params }) {
-    const r = await scope.repo(ImportRun).findOneBy({ id: params.runId });
-    if (!r) throw notFound('import run not found');
-    const errors = await scope.repo(ImportError).find({ where: { importRunId: r.id }, order: { createdAt: 'ASC' }, take: 1000 });
-    return { ...viewRun(r), errors: errors.map((e) => ({ id: e.id, entity: e.entity, pax8Id: e.pax8Id, message: e.message })) };
+    const { run, errors } = await importRunWithErrors(scope, params.runId);
+    return { ...viewRun(run), errors: errors.map((e) => ({ id: e.id, entity: e.entity, pax8Id: e.pax8Id, message: e.message })) };
   },
 });

@@ -1,33 +1,38 @@
 import { z } from 'zod';
-import { Customer, Invoice, InvoiceLine, type RecurringInvoice, type Tenant } from '../../../db/entities/index.js';
+import type { Invoice, RecurringInvoice, Tenant } from '../../../db/entities/index.js';
 import { listRecurringInvoices, recurringInvoiceDetail } from '../../../invoices/recurring-service.js';
 import { approveInvoice } from '../../../invoices/approve.js';
 import { billingDate } from '../../../invoices/billing-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
-import { invoiceNumberText } from '../../../invoices/queries.js';
+import { invoiceLinesAndCustomer, invoiceNumberText, listInvoices, loadInvoice } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
 import { lineTaxFacts, lineTaxJson } from '../../../invoices/tax-words.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
-import { likeContains, whereContains } from '../../../common/like.js';
 import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
 import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
+import { queueIssuedForAccounting } from '../../../accounting/push.js';
 import { jobQueue } from '../../../app/scheduler.js';
-import { HttpError, notFound } from '../errors.js';
+import { HttpError } from '../errors.js';
 import { listQuery, mapPage, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
 import { ALL_ROLES } from './auth.js';
-import { pageOf } from './data.js';
 
 const FINANCE = ['admin', 'finance'] as const;
 
-/** Invoices just issued go out by e-mail when the tenant sends automatically (settings invoiceDelivery.autoSend). */
+/**
+ * Invoices just issued go out by e-mail when the tenant sends automatically (settings invoiceDelivery.autoSend), and to
+ * the connected accounting systems when it pushes automatically (settings accounting.autoPush).
+ */
 async function sendIfAutomatic(rt: Runtime, tenant: Tenant, invoiceIds: string[]): Promise<void> {
-  const queued = await queueIssuedInvoices(new TenantScope(rt.ds.manager, tenant.id), tenant, invoiceIds, (rt.clock ?? systemClock)());
+  const scope = new TenantScope(rt.ds.manager, tenant.id);
+  const queued = await queueIssuedInvoices(scope, tenant, invoiceIds, (rt.clock ?? systemClock)());
   if (queued.some((q) => q.outcome === 'queued')) await jobQueue(rt).queueInvoiceDelivery(tenant.id);
+  const pushes = await queueIssuedForAccounting(scope, tenant, invoiceIds, (rt.clock ?? systemClock)());
+  if (pushes.some((q) => q.outcome === 'queued')) await jobQueue(rt).queueAccountingPush(tenant.id);
 }
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
@@ -60,10 +65,8 @@ function viewInvoice(i: Invoice): z.input<typeof invoiceSchema> {
   };
 }
 
-async function ownInvoice(ctx: RouteContext<{ invoiceId: string }, unknown, unknown>): Promise<Invoice> {
-  const inv = await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId });
-  if (!inv || (ctx.onlyCustomerId && inv.customerId !== ctx.onlyCustomerId)) throw notFound('invoice not found');
-  return inv;
+function ownInvoice(ctx: Pick<RouteContext<{ invoiceId: string }, unknown, unknown>, 'scope' | 'params' | 'onlyCustomerId'>): Promise<Invoice> {
+  return loadInvoice(ctx.scope, ctx.params.invoiceId, ctx.onlyCustomerId);
 }
 
 export const listInvoicesRoute = defineRoute({
@@ -79,20 +82,8 @@ export const listInvoicesRoute = defineRoute({
   }, 'invoiceDate,desc'),
   response: pageSchema(invoiceSchema),
   async handler(ctx) {
-    const qb = ctx.scope.repo(Invoice).query('i');
-    if (ctx.query.q) {
-      qb.leftJoin(Customer, 'c', 'c.tenantId = i.tenantId AND c.id = i.customerId');
-      const name = likeContains('c.name', ctx.query.q);
-      const number = /^\s*(?:inv-?)?0*(\d{1,9})\s*$/i.exec(ctx.query.q)?.[1];
-      if (number) qb.andWhere(`(${name.sql} OR i.number = :qnumber)`, { ...name.params, qnumber: Number(number) });
-      else qb.andWhere(name.sql, name.params);
-    }
-    if (ctx.query.status) qb.andWhere('i.status = :st', { st: ctx.query.status });
-    if (ctx.query.customerId) qb.andWhere('i.customerId = :cid', { cid: ctx.query.customerId });
-    if (ctx.query.from) qb.andWhere('i.invoiceDate >= :from', { from: ctx.query.from });
-    if (ctx.query.to) qb.andWhere('i.invoiceDate <= :to', { to: ctx.query.to });
-    if (ctx.onlyCustomerId) qb.andWhere('i.customerId = :own', { own: ctx.onlyCustomerId });
-    return pageOf(qb, 'i', ctx.query, viewInvoice);
+    const { page, size, sort, ...filter } = ctx.query;
+    return mapPage(await listInvoices(ctx.scope, { ...filter, onlyCustomerId: ctx.onlyCustomerId }, { page, size, sort }), viewInvoice);
   },
 });
 
@@ -112,8 +103,8 @@ export const getInvoiceRoute = defineRoute({
   response: invoiceSchema.extend({ lines: z.array(invoiceLineSchema) }),
   async handler(ctx) {
     const inv = await ownInvoice(ctx);
-    const lines = await ctx.scope.repo(InvoiceLine).find({ where: { invoiceId: inv.id }, order: { position: 'ASC' } });
-    const terms = invoiceTerms(inv, ctx.tenant, await ctx.scope.repo(Customer).findOneBy({ id: inv.customerId }));
+    const { lines, customer } = await invoiceLinesAndCustomer(ctx.scope, inv);
+    const terms = invoiceTerms(inv, ctx.tenant, customer);
     return {
       ...viewInvoice(inv), dueDate: terms.dueDate, paymentTermsDays: terms.paymentTermsDays, seller: terms.seller,
       lines: lines.map((l) => ({
@@ -160,7 +151,7 @@ export const approveInvoiceRoute = defineRoute({
     await ownInvoice(ctx);
     await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email);
     await sendIfAutomatic(ctx.rt, ctx.tenant, [ctx.params.invoiceId]);
-    return viewInvoice((await ctx.scope.repo(Invoice).findOneBy({ id: ctx.params.invoiceId }))!);
+    return viewInvoice(await ownInvoice(ctx));
   },
 });
 

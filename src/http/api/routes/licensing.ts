@@ -1,15 +1,17 @@
 import { Decimal } from 'decimal.js';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import type { Runtime } from '../../../app/runtime.js';
 import {
-  Customer, LicensingChangeRequest, LicensingNotice, LicensingSubscriptionRule, Product, Subscription, CHANGE_REQUEST_STATUSES,
-  type Tenant,
+  CHANGE_REQUEST_STATUSES, type LicensingSubscriptionRule, type Product, type Tenant,
 } from '../../../db/entities/index.js';
 import { jobQueue } from '../../../app/scheduler.js';
 import { SYNC_ENTITIES } from '../../../tenants/settings.js';
-import { whereContains } from '../../../common/like.js';
-import { auditLicensing } from '../../../licensing/audit.js';
+import { systemClock } from '../../../common/clock.js';
+import {
+  catalogFacets, catalogPage, clientCatalogPage, clientNoticePage, clientSubscriptionPage, licensableSubscriptionPage, loadLicensableSubscription,
+  loadRequest, requestPage, type LicensableSubscription, type RequestWithCustomer,
+} from '../../../licensing/queries.js';
+import { queueLicensingSync } from '../../../licensing/sync.js';
 import { LICENSING_PERMISSIONS } from '../../../licensing/permissions.js';
 import { effectiveRule, type EffectiveRule } from '../../../licensing/policy.js';
 import {
@@ -17,8 +19,8 @@ import {
 } from '../../../licensing/service.js';
 import { TenantService } from '../../../tenants/service.js';
 import { pax8ClientFor } from '../../../tenants/pax8-client.js';
-import { HttpError, notFound } from '../errors.js';
-import { listQuery, paged, pageSchema, parseSort, queryBool } from '../paging.js';
+import { notFound } from '../errors.js';
+import { listQuery, mapPage, pageSchema, queryBool } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
 
 /**
@@ -44,12 +46,10 @@ const wholeIn = z.union([z.string().regex(wholeText, 'a whole number'), z.number
 const dec = (d: Decimal | null | undefined) => (d === null || d === undefined ? null : d.toFixed());
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-async function pageOf<T extends ObjectLiteral, V>(qb: SelectQueryBuilder<T>, alias: string, q: { page: number; size: number; sort: string }, view: (row: T) => V, first?: string) {
-  const { field, dir } = parseSort(q.sort);
-  if (first) qb.orderBy(first, 'DESC').addOrderBy(`${alias}.${field}`, dir);
-  else qb.orderBy(`${alias}.${field}`, dir);
-  const [rows, total] = await qb.addOrderBy(`${alias}.id`, 'ASC').skip(q.page * q.size).take(q.size).getManyAndCount();
-  return paged(rows.map(view), q.page, q.size, total);
+/** The page fields of a list query; the rest are its filters. */
+function split<Q extends { page: number; size: number; sort: string }>(q: Q) {
+  const { page, size, sort, ...filter } = q;
+  return { page: { page, size, sort }, filter };
 }
 
 /** Client routes need a bound customer; a client user without one sees nothing. */
@@ -160,13 +160,8 @@ export const listLicensingCatalogRoute = defineRoute({
   }, 'name,asc'),
   response: pageSchema(catalogItem),
   async handler({ scope, query }) {
-    const qb = scope.repo(Product).query('p');
-    whereContains(qb, ['p.name', 'p.vendorName', 'p.category', 'p.sku'], query.q);
-    if (query.vendor) qb.andWhere('p.vendorName = :v', { v: query.vendor });
-    if (query.category) qb.andWhere('p.category = :c', { c: query.category });
-    if (query.visible !== undefined) qb.andWhere('p.visible = :vis', { vis: query.visible });
-    if (query.featured !== undefined) qb.andWhere('p.featured = :f', { f: query.featured });
-    return pageOf(qb, 'p', query, viewCatalog);
+    const { page, filter } = split(query);
+    return mapPage(await catalogPage(scope, filter, page), viewCatalog);
   },
 });
 
@@ -176,9 +171,7 @@ export const licensingCatalogFacetsRoute = defineRoute({
   params: tenantParams,
   response: z.object({ vendors: z.array(z.string()), categories: z.array(z.string()) }),
   async handler({ scope }) {
-    const distinct = async (col: string) => (await scope.repo(Product).query('p').select(`DISTINCT p.${col}`, 'v').andWhere(`p.${col} IS NOT NULL`).getRawMany<{ v: string }>())
-      .map((r) => r.v).sort((a, b) => a.localeCompare(b));
-    return { vendors: await distinct('vendorName'), categories: await distinct('category') };
+    return catalogFacets(scope);
   },
 });
 
@@ -217,16 +210,8 @@ const licSubSchema = z.object({
   rule: ruleSchema.nullable(), effective: effectiveSchema,
 });
 
-/** Licensable subscriptions (licences of mapped companies) with their customer and rule. */
-function licensableQuery(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'scope'>) {
-  return ctx.scope.repo(Subscription).query('s')
-    .leftJoinAndMapOne('s.customer', Customer, 'c', 'c.tenantId = s.tenantId AND c.id = s.customerId')
-    .leftJoinAndMapOne('s.rule', LicensingSubscriptionRule, 'r', 'r.tenantId = s.tenantId AND r.subscriptionId = s.id')
-    .andWhere("s.kind = 'license'").andWhere('s.customerId IS NOT NULL').andWhere('s.deletedInPax8 = :del', { del: false });
-}
-type Joined = Subscription & { customer?: Customer; rule?: LicensingSubscriptionRule };
 function viewLicSub(cfg: LicensingConfig) {
-  return (s: Joined): z.input<typeof licSubSchema> => ({
+  return (s: LicensableSubscription): z.input<typeof licSubSchema> => ({
     id: s.id, name: s.name, vendorName: s.vendorName, customerId: s.customerId!, customerName: s.customer?.name ?? null,
     quantity: s.quantity.toFixed(), status: s.status, active: s.active, billingTerm: s.billingTerm, commitmentTerm: s.commitmentTerm,
     rule: viewRule(s.rule), effective: viewEffective(effectiveRule(cfg.selfService, overrideOf(s.rule))),
@@ -243,15 +228,10 @@ export const listLicensingSubscriptionsRoute = defineRoute({
     overridden: queryBool.optional().describe('only subscriptions with (true) or without (false) a rule of their own'),
   }, 'name,asc'),
   response: pageSchema(licSubSchema),
-  async handler(ctx) {
-    const { rt, tenant, query } = ctx;
-    const qb = licensableQuery(ctx);
-    whereContains(qb, ['s.name', 's.vendorName', 'c.name'], query.q);
-    if (query.customerId) qb.andWhere('s.customerId = :cid', { cid: query.customerId });
-    if (query.overridden === true) qb.andWhere('r.id IS NOT NULL');
-    if (query.overridden === false) qb.andWhere('r.id IS NULL');
+  async handler({ rt, scope, tenant, query }) {
+    const { page, filter } = split(query);
     const cfg = await licensingService(rt).config(tenant);
-    return pageOf(qb, 's', query, viewLicSub(cfg));
+    return mapPage(await licensableSubscriptionPage(scope, filter, page), viewLicSub(cfg));
   },
 });
 
@@ -263,9 +243,8 @@ export const getLicensingSubscriptionRoute = defineRoute({
   params: subParams,
   response: licSubSchema,
   async handler(ctx) {
-    const row = await licensableQuery(ctx).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
-    if (!row) throw notFound('subscription not found');
-    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
+    const row = await loadLicensableSubscription(ctx.scope, ctx.params.subscriptionId);
+    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row);
   },
 });
 
@@ -284,8 +263,8 @@ export const setLicensingRuleRoute = defineRoute({
   response: licSubSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).setRule(ctx.tenant, ctx.auth.user, ctx.params.subscriptionId, ctx.body);
-    const row = await licensableQuery(ctx).andWhere('s.id = :id', { id: ctx.params.subscriptionId }).getOne();
-    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row as Joined);
+    const row = await loadLicensableSubscription(ctx.scope, ctx.params.subscriptionId);
+    return viewLicSub(await licensingService(ctx.rt).config(ctx.tenant))(row);
   },
 });
 
@@ -310,8 +289,7 @@ const requestSchema = z.object({
   requestedAt: z.string(), decidedBy: z.string().nullable(), decidedAt: z.string().nullable(), rejectionReason: z.string().nullable(),
   failureReason: z.string().nullable(), appliedAt: z.string().nullable(), subscriptionChangeId: z.string().nullable(),
 });
-type ReqJoined = LicensingChangeRequest & { customer?: Customer };
-export function viewRequest(r: ReqJoined, customerName?: string | null): z.input<typeof requestSchema> {
+export function viewRequest(r: RequestWithCustomer, customerName?: string | null): z.input<typeof requestSchema> {
   return {
     id: r.id, subscriptionId: r.subscriptionId, customerId: r.customerId, customerName: customerName ?? r.customer?.name ?? null, productName: r.productName,
     vendorName: r.vendorName, currentQuantity: r.currentQuantity.toFixed(), requestedQuantity: r.requestedQuantity.toFixed(), status: r.status,
@@ -319,9 +297,6 @@ export function viewRequest(r: ReqJoined, customerName?: string | null): z.input
     requestedAt: r.requestedAt.toISOString(), decidedBy: r.decidedBy, decidedAt: iso(r.decidedAt), rejectionReason: r.rejectionReason,
     failureReason: r.failureReason, appliedAt: iso(r.appliedAt), subscriptionChangeId: r.subscriptionChangeId,
   };
-}
-function requestsQuery(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'scope'>) {
-  return ctx.scope.repo(LicensingChangeRequest).query('q').leftJoinAndMapOne('q.customer', Customer, 'c', 'c.tenantId = q.tenantId AND c.id = q.customerId');
 }
 const requestListQuery = listQuery(['requestedAt', 'productName', 'status'], {
   status: z.enum(CHANGE_REQUEST_STATUSES).optional(),
@@ -335,22 +310,12 @@ export const listLicensingRequestsRoute = defineRoute({
   query: requestListQuery,
   response: pageSchema(requestSchema),
   async handler(ctx) {
-    const qb = requestsQuery(ctx);
-    if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
-    if (ctx.query.customerId) qb.andWhere('q.customerId = :cid', { cid: ctx.query.customerId });
-    return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
+    const { page, filter } = split(ctx.query);
+    return mapPage(await requestPage(ctx.scope, filter, page), (r) => viewRequest(r));
   },
 });
 
 const reqParams = tenantParams.extend({ requestId: uuid });
-
-async function oneRequest(ctx: Pick<RouteContext<{ requestId: string }, unknown, unknown>, 'scope' | 'params'>, onlyCustomerId: string | null) {
-  const qb = requestsQuery(ctx).andWhere('q.id = :id', { id: ctx.params.requestId });
-  if (onlyCustomerId) qb.andWhere('q.customerId = :own', { own: onlyCustomerId });
-  const r = await qb.getOne();
-  if (!r) throw notFound('request not found');
-  return viewRequest(r as ReqJoined);
-}
 
 export const approveLicensingRequestRoute = defineRoute({
   id: 'approveLicensingRequest', method: 'post', path: '/tenants/:tenantId/licensing/requests/:requestId/approve', tag: TAG, roles: MANAGE,
@@ -360,7 +325,7 @@ export const approveLicensingRequestRoute = defineRoute({
   response: requestSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).approve(ctx.tenant, ctx.auth.user, ctx.params.requestId);
-    return oneRequest(ctx, null);
+    return viewRequest(await loadRequest(ctx.scope, ctx.params.requestId));
   },
 });
 
@@ -373,7 +338,7 @@ export const rejectLicensingRequestRoute = defineRoute({
   response: requestSchema,
   async handler(ctx) {
     await licensingService(ctx.rt).reject(ctx.tenant, ctx.auth.user, ctx.params.requestId, ctx.body?.reason ?? null);
-    return oneRequest(ctx, null);
+    return viewRequest(await loadRequest(ctx.scope, ctx.params.requestId));
   },
 });
 
@@ -392,13 +357,8 @@ export const syncLicensingRoute = defineRoute({
     jobs: z.array(z.object({ entity: z.enum(SYNC_ENTITIES), jobId: z.string() })),
   }),
   async handler({ rt, tenant, auth }) {
-    if (!tenant.pax8ClientId || !tenant.pax8ClientSecretSealed) {
-      throw new HttpError(409, 'pax8_not_configured', `tenant "${tenant.name}" has no Pax8 credentials; set them up first`);
-    }
-    const jobs = await jobQueue(rt).syncNow(tenant.name, ['customers', 'products', 'subscriptions'], 'http', auth.user.email);
-    await auditLicensing(rt.ds.manager, {
-      tenantId: tenant.id, userId: auth.user.id, action: 'licensing.sync', before: null, after: { jobs },
-    });
+    const jobs = await queueLicensingSync(rt.ds.manager, tenant, auth.user,
+      (entities) => jobQueue(rt).syncNow(tenant.name, entities, 'http', auth.user.email), (rt.clock ?? systemClock)());
     return { tenant: tenant.name, jobs };
   },
 });
@@ -419,26 +379,16 @@ export const listMyLicensingSubscriptionsRoute = defineRoute({
   response: pageSchema(mySubSchema),
   async handler(ctx) {
     const own = ownCustomer(ctx);
-    const qb = licensableQuery(ctx).andWhere('s.customerId = :own', { own }).andWhere('s.active = :act', { act: true });
-    whereContains(qb, ['s.name', 's.vendorName'], ctx.query.q);
+    const { page, filter } = split(ctx.query);
     const cfg = await licensingService(ctx.rt).config(ctx.tenant);
-    const page = await pageOf(qb, 's', ctx.query, (s) => s as Joined);
-    const open = page.items.length
-      ? await ctx.scope.repo(LicensingChangeRequest).query('q').andWhere('q.customerId = :own', { own })
-        .andWhere('q.status IN (:...st)', { st: ['pending', 'approved', 'provisioning'] }).andWhere('q.subscriptionId IN (:...ids)', { ids: page.items.map((s) => s.id) }).getMany()
-      : [];
-    return {
-      ...page,
-      items: page.items.map((s) => {
-        const e = effectiveRule(cfg.selfService, overrideOf(s.rule));
-        const o = open.find((r) => r.subscriptionId === s.id);
-        return {
-          id: s.id, name: s.name, vendorName: s.vendorName, quantity: s.quantity.toFixed(), billingTerm: s.billingTerm,
-          canRequestChange: e.allowChanges, minQuantity: e.min.toFixed(), maxQuantity: dec(e.max),
-          openRequest: o ? { id: o.id, requestedQuantity: o.requestedQuantity.toFixed(), status: o.status } : null,
-        };
-      }),
-    };
+    return mapPage(await clientSubscriptionPage(ctx.scope, own, filter, page), ({ subscription: s, openRequest: o }) => {
+      const e = effectiveRule(cfg.selfService, overrideOf(s.rule));
+      return {
+        id: s.id, name: s.name, vendorName: s.vendorName, quantity: s.quantity.toFixed(), billingTerm: s.billingTerm,
+        canRequestChange: e.allowChanges, minQuantity: e.min.toFixed(), maxQuantity: dec(e.max),
+        openRequest: o ? { id: o.id, requestedQuantity: o.requestedQuantity.toFixed(), status: o.status } : null,
+      };
+    });
   },
 });
 
@@ -454,7 +404,7 @@ export const requestLicensingChangeRoute = defineRoute({
   async handler(ctx) {
     const own = ownCustomer(ctx);
     const r = await licensingService(ctx.rt).requestChange(ctx.tenant, { id: ctx.auth.user.id, customerId: own }, ctx.params.subscriptionId, ctx.body.quantity);
-    return oneRequest({ scope: ctx.scope, params: { requestId: r.id } }, own);
+    return viewRequest(await loadRequest(ctx.scope, r.id, own));
   },
 });
 
@@ -466,9 +416,8 @@ export const listMyLicensingRequestsRoute = defineRoute({
   response: pageSchema(requestSchema),
   async handler(ctx) {
     const own = ownCustomer(ctx);
-    const qb = requestsQuery(ctx).andWhere('q.customerId = :own', { own });
-    if (ctx.query.status) qb.andWhere('q.status = :st', { st: ctx.query.status });
-    return pageOf(qb, 'q', ctx.query, (r) => viewRequest(r as ReqJoined));
+    const { page, filter } = split(ctx.query);
+    return mapPage(await requestPage(ctx.scope, { ...filter, onlyCustomerId: own }, page), (r) => viewRequest(r));
   },
 });
 
@@ -484,10 +433,8 @@ export const listMyLicensingNoticesRoute = defineRoute({
   response: pageSchema(noticeSchema),
   async handler(ctx) {
     const own = ownCustomer(ctx);
-    const qb = ctx.scope.repo(LicensingNotice).query('n').andWhere('n.customerId = :own', { own });
-    if (ctx.query.unread === true) qb.andWhere('n.readAt IS NULL');
-    if (ctx.query.unread === false) qb.andWhere('n.readAt IS NOT NULL');
-    return pageOf(qb, 'n', ctx.query, (n) => ({
+    const { page, filter } = split(ctx.query);
+    return mapPage(await clientNoticePage(ctx.scope, own, filter, page), (n) => ({
       id: n.id, kind: n.kind, message: n.message, requestId: n.requestId, createdAt: n.createdAt.toISOString(), readAt: iso(n.readAt),
     }));
   },
@@ -518,13 +465,10 @@ export const listMyLicensingCatalogRoute = defineRoute({
   response: pageSchema(catalogItem.omit({ visible: true })),
   async handler(ctx) {
     ownCustomer(ctx);
-    const qb = ctx.scope.repo(Product).query('p').andWhere('p.visible = :v', { v: true });
-    whereContains(qb, ['p.name', 'p.vendorName', 'p.category'], ctx.query.q);
-    if (ctx.query.vendor) qb.andWhere('p.vendorName = :vn', { vn: ctx.query.vendor });
-    if (ctx.query.category) qb.andWhere('p.category = :c', { c: ctx.query.category });
-    return pageOf(qb, 'p', ctx.query, (p) => {
+    const { page, filter } = split(ctx.query);
+    return mapPage(await clientCatalogPage(ctx.scope, filter, page), (p) => {
       const { visible: _v, ...rest } = viewCatalog(p);
       return rest;
-    }, 'p.featured');
+    });
   },
 });

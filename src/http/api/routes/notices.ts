@@ -1,9 +1,8 @@
-import { In } from 'typeorm';
 import { z } from 'zod';
-import { ChangeNotice, NoticeDelivery } from '../../../db/entities/index.js';
 import { deliverPending } from '../../../notices/deliver.js';
 import { hasSmtpPassword, setSmtpPassword } from '../../../mail/smtp.js';
 import { detectChanges } from '../../../notices/detect.js';
+import { recentChangeNotices } from '../../../notices/queries.js';
 import { listMyNotices, markAllMyNoticesRead, markMyNoticeRead } from '../../../notices/in-app.js';
 import { tenantSettings } from '../../../tenants/service.js';
 import { notFound } from '../errors.js';
@@ -27,14 +26,12 @@ export const listChangeNoticesRoute = defineRoute({
   query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
   response: z.object({ items: z.array(noticeSchema) }),
   async handler(ctx) {
-    const rows = await ctx.scope.repo(ChangeNotice).find({ order: { occurredAt: 'DESC' }, take: ctx.query.limit });
-    const deliveries = rows.length ? await ctx.scope.repo(NoticeDelivery).findBy({ noticeId: In(rows.map((r) => r.id)) }) : [];
     const q = (d: { toString(): string } | null) => (d === null ? null : d.toString());
-    return { items: rows.map((n) => ({
+    return { items: (await recentChangeNotices(ctx.scope, ctx.query.limit)).map(({ notice: n, deliveries }) => ({
       id: n.id, kind: n.kind, customerId: n.customerId, customerName: n.customerName, subscriptionId: n.subscriptionId,
       previousSubscriptionId: n.previousSubscriptionId, productName: n.productName, quantityBefore: q(n.quantityBefore), quantityAfter: q(n.quantityAfter),
       source: n.source, subject: n.subject, message: n.message, invoiceEffect: n.invoiceEffect, occurredAt: n.occurredAt.toISOString(),
-      deliveries: deliveries.filter((d) => d.noticeId === n.id).map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.lastError })),
+      deliveries: deliveries.map((d) => ({ channel: d.channel, status: d.status, attempts: d.attempts, lastError: d.lastError })),
     })) };
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { systemClock } from '../../../common/clock.js';
 import { TAX_KINDS } from '../../../billing/tax.js';
 import {
-  createTaxCode, listProductGroupTax, listTaxCodes, removeTaxCode, setProductGroupTax, updateTaxCode,
+  createTaxCode, listProductGroupTax, listTaxCodes, removeTaxCode, taxCodeView, setProductGroupTax, updateTaxCode,
 } from '../../../tax/service.js';
 import { defineRoute, okSchema, tenantParams, uuid } from '../route.js';
 
@@ -27,10 +27,6 @@ const productGroupSchema = z.object({
 
 const codeParams = tenantParams.extend({ taxCodeId: uuid });
 
-async function viewOf(scope: Parameters<typeof listTaxCodes>[0], id: string) {
-  return (await listTaxCodes(scope)).find((c) => c.id === id)!;
-}
-
 export const listTaxCodesRoute = defineRoute({
   id: 'listTaxCodes', method: 'get', path: '/tenants/:tenantId/tax-codes', tag: TAG, roles: READ,
   summary: 'The tenant\'s tax codes',
@@ -53,7 +49,7 @@ export const createTaxCodeRoute = defineRoute({
   response: taxCodeSchema,
   async handler({ rt, scope, body }) {
     const row = await createTaxCode(scope, body, (rt.clock ?? systemClock)());
-    return viewOf(scope, row.id);
+    return taxCodeView(scope, row.id);
   },
 });
 
@@ -69,7 +65,7 @@ export const updateTaxCodeRoute = defineRoute({
   response: taxCodeSchema,
   async handler({ rt, scope, params, body }) {
     const row = await updateTaxCode(scope, params.taxCodeId, body, (rt.clock ?? systemClock)());
-    return viewOf(scope, row.id);
+    return taxCodeView(scope, row.id);
   },
 });
 

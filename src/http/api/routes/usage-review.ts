@@ -1,13 +1,12 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import { UsageSummary } from '../../../db/entities/index.js';
+import { loadUsageSummary } from '../../../imports/usage-queries.js';
 import { systemClock } from '../../../common/clock.js';
 import { TenantService } from '../../../tenants/service.js';
 import { customerMonthlyChart, dailyUsageChart, revenueMarginChart } from '../../../usage-review/charts.js';
 import { decideUsage } from '../../../usage-review/decide.js';
 import { FLAG_KINDS } from '../../../usage-review/flags.js';
 import { latestUsageMonth, loadQueue } from '../../../usage-review/queue.js';
-import { notFound } from '../errors.js';
 import { MAX_PAGE_SIZE, paged, pageSchema, queryBool } from '../paging.js';
 import { defineRoute, tenantParams, uuid } from '../route.js';
 
@@ -105,11 +104,7 @@ export const getUsageChartsRoute = defineRoute({
   async handler({ rt, scope, tenant, query }) {
     const m = query.month ?? await latestUsageMonth(scope);
     if (!m) return { month: null, daily: null, customer: null, trends: null };
-    let summary: UsageSummary | null = null;
-    if (query.summaryId) {
-      summary = await scope.repo(UsageSummary).findOneBy({ id: query.summaryId });
-      if (!summary) throw notFound('usage summary not found');
-    }
+    const summary = query.summaryId ? await loadUsageSummary(scope, query.summaryId) : null;
     const customerId = query.customerId ?? summary?.customerId ?? null;
     return {
       month: m,

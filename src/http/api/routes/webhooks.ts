@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { WebhookDelivery } from '../../../db/entities/index.js';
 import {
+  recentDeliveries,
   endpointView, processWebhookQueue, receiveWebhook, registerEndpoint, unregisterEndpoint,
 } from '../../../webhooks/service.js';
 import { jobQueue } from '../../../app/scheduler.js';
@@ -90,8 +90,7 @@ export const listPax8WebhookDeliveriesRoute = defineRoute({
     pax8CompanyId: z.string().nullable(), sentAt: z.string().nullable(), receivedAt: z.string(), processedAt: z.string().nullable(), error: z.string().nullable(),
   })) }),
   async handler(ctx) {
-    const rows = await ctx.scope.repo(WebhookDelivery).find({ where: ctx.query.status ? { status: ctx.query.status } : {}, order: { receivedAt: 'DESC' }, take: ctx.query.limit });
-    return { items: rows.map((d) => ({
+    return { items: (await recentDeliveries(ctx.scope, ctx.query)).map((d) => ({
       id: d.id, topic: d.topic, status: d.status, attempts: d.attempts, pax8SubscriptionId: d.pax8SubscriptionId, pax8CompanyId: d.pax8CompanyId,
       sentAt: d.sentAt?.toISOString() ?? null, receivedAt: d.receivedAt.toISOString(), processedAt: d.processedAt?.toISOString() ?? null, error: d.error,
     })) };
