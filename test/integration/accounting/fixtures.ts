@@ -19,7 +19,7 @@ let nextNumber = 1000;
 
 /** An invoice written as the run would leave it (issued with a number, or a draft), with its lines and totals. */
 export async function insertInvoice(
-  scope: TenantScope, customerId: string, lines: LineInput[], opts: { status?: 'issued' | 'draft'; number?: number; dueDate?: string; invoiceDate?: string } = {},
+  scope: TenantScope, customerId: string, lines: LineInput[], opts: { status?: 'issued' | 'draft'; number?: number; dueDate?: string; invoiceDate?: string; currency?: string } = {},
 ): Promise<Invoice> {
   const now = new Date();
   const id = randomUUID();
@@ -39,7 +39,7 @@ export async function insertInvoice(
   const status = opts.status ?? 'issued';
   const invoice = scope.repo(Invoice).create({
     id, recurringInvoiceId: randomUUID(), customerId, invoiceDate: opts.invoiceDate ?? '2026-02-01', periodStart: '2026-02-01', periodEnd: '2026-02-28',
-    currency: 'GBP', taxRate: new Decimal('0.2'), status, number: status === 'issued' ? opts.number ?? nextNumber++ : null, subtotal, tax, total: subtotal.plus(tax),
+    currency: opts.currency ?? 'GBP', taxRate: new Decimal('0.2'), status, number: status === 'issued' ? opts.number ?? nextNumber++ : null, subtotal, tax, total: subtotal.plus(tax),
     reviewJson: '[]', issuedAt: status === 'issued' ? now : null, approvedBy: null, forwardDated: false, dueDate: opts.dueDate ?? '2026-03-03',
     paymentTermsDays: 30, sellerJson: null, lateCheckedVersion: -1, createdAt: now, updatedAt: now,
   });
