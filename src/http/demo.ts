@@ -99,7 +99,8 @@ async function startDemoXero(rt: Runtime, tenantId: string, out: (s: string) => 
     const host = rt.config.http.host === '0.0.0.0' || rt.config.http.host === '::' ? '127.0.0.1' : rt.config.http.host;
     const base = rt.config.http.publicUrl ?? `http://${host}:${rt.config.http.port}`;
     const started = await startConnect(scope, rt.secrets, { vendor: 'xero', userId: DEMO_CONNECTOR, redirectUri: redirectUriFor(base, 'xero'), now });
-    const consent = await fetch(started.authorizationUrl, { redirect: 'manual' });
+    // Once more on a network failure: a socket kept alive to an earlier sandbox on this port may be reused once.
+    const consent = await fetch(started.authorizationUrl, { redirect: 'manual' }).catch(() => fetch(started.authorizationUrl, { redirect: 'manual' }));
     const back = new URL(consent.headers.get('location') ?? '', base);
     const code = back.searchParams.get('code');
     if (!code) throw new Error(`the local Xero answered ${consent.status} ${back.searchParams.get('error') ?? (await consent.text()).slice(0, 200)}`);

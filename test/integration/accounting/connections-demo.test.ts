@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -16,10 +17,15 @@ describe(`accounting connections: the demo's local Xero (${process.env.TEST_DATA
   let ds: DataSource;
   let rt: Runtime;
 
+  /** A port free right now (a restarted demo finds its Pax8 sandbox on the same port, as `npm start` does). */
+  const freePort = () => new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => { const { port } = srv.address() as { port: number }; srv.close(() => resolve(port)); });
+  });
+
   before(async () => {
     ds = await freshDatabase();
     const base = loadConfig({ RECURRA_ENV: 'test' });
-    rt = { config: { ...base, demo: { sandbox: true, sandboxPort: 0, sandboxCompanies: 4, xeroSandboxPort: 0 } }, logger: createLogger('silent'), ds, secrets: testSecretBox(), close: async () => {} };
+    rt = { config: { ...base, demo: { sandbox: true, sandboxPort: await freePort(), sandboxCompanies: 4, xeroSandboxPort: await freePort() } }, logger: createLogger('silent'), ds, secrets: testSecretBox(), close: async () => {} };
   });
   after(async () => { await ds?.destroy(); });
 
@@ -32,7 +38,7 @@ describe(`accounting connections: the demo's local Xero (${process.env.TEST_DATA
         const view = await getConnection(new TenantScope(ds.manager, demo!.tenantId), 'xero');
         expect(view, `${start}: ${out.join('')}`).to.include({ status: 'connected', organisationName: 'Demo Company (UK)', customEndpoints: true });
         const opened = await openAccountingSession(ds, rt.secrets, demo!.tenantId, 'xero', new Date());
-        expect(await opened.connector.taxRates(opened.session)).to.not.deep.equal([]);
+        expect(await opened.connector.taxRates(opened.session).catch((e: Error) => { throw new Error(`${start}: ${e.message} ${out.join("")}`); })).to.not.deep.equal([]);
         await demo!.imported;
       } finally {
         await demo?.close();
