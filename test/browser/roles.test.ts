@@ -212,12 +212,19 @@ describe('browser: each role\'s day over the demo data', function () {
     expect(await page.locator('[data-todo="drafts"] .todo-count').textContent()).to.equal('1');
     // The next run is today in the tenant's zone: in words.
     expect(await page.locator('[data-todo="next_run"] .todo-count').textContent()).to.match(/^\d{1,2} [A-Z][a-z]{2} \d{4}$/);
+    // The last sync, an instant, in words in the tenant's zone.
+    const inZone = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} Australia\/Sydney/;
+    expect(await page.locator('main table tbody tr td:nth-child(2) a').first().innerText()).to.match(inZone);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
     const problems = await walk(page, 'admin', [
       `/t/${tenantId}/customers/${customerId}`, `/t/${tenantId}/recurring-invoices/${recurringId}`, `/t/${tenantId}/invoices/${invoiceId}`,
       `/t/${tenantId}/integration`, `/t/${tenantId}/usage-review/trends`, `/t/${tenantId}/licensing/settings`, '/account/tokens',
     ]);
     expect(problems, problems.join('\n')).to.deep.equal([]);
+    await page.goto(`${app.url}/t/${tenantId}/integration`);
+    const started = (await page.locator(`main a[href^="/t/${tenantId}/imports/"]`).allInnerTexts()).filter((t) => /^\d/.test(t));
+    expect(started.length, 'import history').to.be.greaterThan(0);
+    for (const t of started) expect(t, 'import history').to.match(inZone);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Runtime } from '../../app/runtime.js';
+import { Tenant } from '../../db/entities/index.js';
 import { HttpError, problemOf } from '../api/errors.js';
 import { invokeRoute, routeById, type Input } from '../api/route.js';
 import type { InputOf, ResponseOf } from '../api/typed-routes.js';
@@ -91,9 +92,17 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
       ?? (typeof req.params?.tenantId === 'string' ? req.params.tenantId : undefined)
       ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
     // The page a refused form went back to (`?form=` names it, once): the form filled in again with its errors.
+  /** The time zone of the page's tenant (the one in its path, else the user's own), for the dates on the page. */
+  const tenantZone = async (req: Request): Promise<string | null> => {
+    const id = typeof req.params?.tenantId === 'string' ? req.params.tenantId : req.auth?.user.tenantId;
+    if (!id || !/^[0-9a-fA-F-]{36}$/.test(id)) return null;
+    const t = await rt.ds.manager.findOne(Tenant, { where: { id }, select: { id: true, timeZone: true } });
+    return t?.timeZone || null;
+  };
     const formId = req.method === 'GET' && req.auth && typeof req.query.form === 'string' ? req.query.form : null;
     const state = formId ? forms.take(formOwner(req), formId) : null;
-    const html = views.render(page, { ...data, ...layoutContext(req, tenantId, data.error) });
+    // Instants ({{date x}}) read in the page's tenant's time zone unless a template names another.
+    const html = views.render(page, { timeZone: res.locals.timeZone ?? null, ...data, ...layoutContext(req, tenantId, data.error) });
     res.status(status).type('html').send(state ? applyFormState(html, state) : html);
   };
   const page = (fn: (req: Request, res: Response) => Promise<void>, options: PageOptions = {}): RequestHandler =>
@@ -113,6 +122,7 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
       } catch (err) {
         const p = problemOf(err);
         if (!p) return next(err);
+        res.locals.timeZone = await tenantZone(req);
         const to = req.method === 'POST' && p.status !== 403 && p.status < 500 ? backTo(req, p.status) : null;
         if (to) {
           // What was typed (never a secret field) waits on the server under a one-time id; the URL carries only the id.

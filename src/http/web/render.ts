@@ -25,7 +25,12 @@ export class Views {
     this.hb.registerHelper('not', (a: unknown) => !a);
     this.hb.registerHelper('json', (v: unknown) => JSON.stringify(v));
     // Values for people (src/http/web/format.ts); a helper's last argument is Handlebars' options object.
-    this.hb.registerHelper('date', (v: unknown, zone: unknown) => when(v, typeof zone === 'string' ? zone : undefined));
+    // {{date x}} in the page's tenant's zone (the page kit passes it as timeZone), {{date x zone}} in the one given.
+    this.hb.registerHelper('date', (v: unknown, ...rest: unknown[]) => {
+      const root = (rest[rest.length - 1] as Handlebars.HelperOptions | undefined)?.data?.root as { timeZone?: unknown } | undefined;
+      const zone = rest.length > 1 && typeof rest[0] === 'string' && rest[0] ? rest[0] : root?.timeZone;
+      return when(v, typeof zone === 'string' && zone ? zone : undefined);
+    });
     this.hb.registerHelper('day', (v: unknown) => day(v));
     this.hb.registerHelper('monthName', (v: unknown) => monthName(v));
     this.hb.registerHelper('period', (from: unknown, to: unknown) => period(from, to));
