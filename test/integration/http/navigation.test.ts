@@ -25,7 +25,7 @@ describe('http: navigation per role', function () {
   it('gives an admin of all tenants every page, the licence pages and the jobs dashboard, on every kind of page', async () => {
     const admin = await addUser(app, 'admin');
     const expected = ['Dashboard', 'Integrations', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Licensing',
-      'Margin', 'Tax', 'Licence management', 'Event log', 'Notices', 'Jobs', 'API'];
+      'Margin', 'Tax', 'Accounting', 'Licence management', 'Event log', 'Notices', 'Jobs', 'API'];
     expect(await menuOf(admin, `/t/${A.tenant.id}/customers`)).to.deep.equal(expected);
     expect(await menuOf(admin, `/t/${A.tenant.id}/licences/events`), 'the licence pages share the menu').to.deep.equal(expected);
   });
@@ -33,7 +33,7 @@ describe('http: navigation per role', function () {
   it('gives finance the event log but not licence management, notices or jobs; a tenant-bound admin no jobs dashboard', async () => {
     const finance = await addUser(app, 'finance', { tenant: A.tenant });
     const menu = await menuOf(finance, `/t/${A.tenant.id}/invoices`);
-    expect(menu).to.include.members(['Invoices', 'Margin', 'Tax', 'Event log']);
+    expect(menu).to.include.members(['Invoices', 'Margin', 'Tax', 'Accounting', 'Event log']);
     expect(menu).to.not.include.members(['Licence management']);
     expect(menu).to.not.include('Notices');
     expect(menu).to.not.include('Jobs');
@@ -49,5 +49,6 @@ describe('http: navigation per role', function () {
     expect(await menuOf(await addUser(app, 'finance', { tenant: A.tenant }), `/t/${A.tenant.id}/usage`)).to.include('Usage review');
     const client = await addUser(app, 'client', { tenant: A.tenant, customerId: A.ids.customerId });
     expect(await menuOf(client, `/t/${A.tenant.id}/subscriptions`)).to.not.include('Usage review');
+    expect(await menuOf(client, `/t/${A.tenant.id}/subscriptions`), 'clients never see the accounting connections').to.not.include('Accounting');
   });
 });
