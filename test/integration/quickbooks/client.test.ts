@@ -284,6 +284,23 @@ describe('QuickBooks client against the local QuickBooks Online sandbox (real HT
     expect((err as QuickBooksError).attempts).to.equal(3);
   });
 
+  it('retries a 5xx and succeeds; a 5xx that lasts is unavailable with Intuit\'s words', async () => {
+    let failures = 2;
+    const flaky: typeof fetch = async (input, init) => {
+      if (failures-- > 0) return new Response(JSON.stringify({ Fault: { Error: [{ Message: 'An application error has occurred while processing your request', Detail: 'System Failure Error', code: '10000' }], type: 'SystemFault' } }), { status: 503 });
+      return fetch(input, init);
+    };
+    const c = newClient({ fetch: flaky, retry: { transientRetries: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    expect((await c.query(session, 'Item')).items.length).to.be.greaterThan(0);
+    expect(attempts).to.deep.equal([503, 503, 200]);
+    failures = 100;
+    attempts = [];
+    const err = await c.query(session, 'Item').catch((e: unknown) => e);
+    expect((err as QuickBooksError).kind).to.equal('unavailable');
+    expect((err as QuickBooksError).attempts).to.equal(4);
+    expect((err as QuickBooksError).message).to.contain('System Failure Error');
+  });
+
   it('revokes the grant: its tokens stop working', async () => {
     await client.revoke(refreshToken);
     const err = await client.query(session, 'Item').catch((e: unknown) => e);
