@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import { In } from 'typeorm';
 import type { Runtime } from '../../../app/runtime.js';
 import { Customer, Subscription } from '../../../db/entities/index.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
@@ -31,7 +32,12 @@ export function operationsWebRouter(rt: Runtime): Router {
   async function subscriptionChoices(tenantId: string) {
     const scope = new TenantScope(rt.ds.manager, tenantId);
     const subs = (await scope.repo(Subscription).find({ where: { kind: 'license', active: true, deletedInPax8: false } })).filter((s) => s.customerId);
-    const customers = new Map((await scope.repo(Customer).find()).map((c) => [c.id, c.name]));
+    // Only the names of the customers these subscriptions belong to (a tenant may have tens of thousands of customers).
+    const ids = [...new Set(subs.map((s) => s.customerId!))];
+    const customers = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const c of await scope.repo(Customer).find({ where: { id: In(ids.slice(i, i + 500)) }, select: { id: true, name: true } })) customers.set(c.id, c.name);
+    }
     return subs.map((s) => ({ id: s.id, label: `${customers.get(s.customerId!) ?? '?'} — ${s.name} (${s.quantity.toString()})` }))
       .sort((a, b) => a.label.localeCompare(b.label));
   }
