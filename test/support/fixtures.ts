@@ -5,7 +5,7 @@ import type { Tenant } from '../../src/db/entities/index.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/pax8/sandbox/index.js';
 import { TenantService } from '../../src/tenants/service.js';
-import { freshDatabase, insertTenant, testSecretBox } from './database.js';
+import { freshDatabase, insertTenant, sharedTestTarget, testSecretBox } from './database.js';
 
 /**
  * The shared test setup, one call each: a fresh database (with a tenant) per test or per suite, a Pax8 sandbox, and a
@@ -16,6 +16,8 @@ import { freshDatabase, insertTenant, testSecretBox } from './database.js';
 /** What useFreshDatabase gives a suite; read its fields inside hooks and tests (they change with each fresh database). */
 export interface TestDatabase {
   readonly ds: DataSource;
+  /** With `shared`: the target a `recurra` process opens too (`cliEnvFor(db.target)`); an error without it. */
+  readonly target: DatabaseTarget;
   readonly secrets: SecretBox;
   /** The tenant asked for with `tenant` (an error without it). */
   readonly tenant: Tenant;
@@ -29,22 +31,30 @@ export interface FreshDatabaseOptions {
   per?: 'test' | 'suite';
   /** A tenant inserted into each fresh database (insertTenant): its name, or its name and time zone. */
   tenant?: string | { name: string; timeZone?: string };
-  /** Another target than the default (SQLite in memory, or TEST_DATABASE_URL), e.g. sharedTestTarget() for CLI suites. */
-  target?: () => DatabaseTarget;
+  /**
+   * A database other processes can open too (sharedTestTarget(): a new SQLite file, or TEST_DATABASE_URL), for suites
+   * that run `recurra` commands; default: SQLite in memory, or TEST_DATABASE_URL.
+   */
+  shared?: boolean;
 }
 
-/** Registers the hooks that open a fresh, migrated database (and tenant) and close it again; call it inside a describe. */
+/**
+ * Registers the hooks that open a fresh, migrated database (and tenant) and close it again; call it first inside a
+ * describe. Mocha runs hooks in the order they are registered: the suite's own before/beforeEach hooks then see the
+ * database, and its after/afterEach hooks run once it is closed (so they must not need it).
+ */
 export function useFreshDatabase(opts: FreshDatabaseOptions = {}): TestDatabase {
-  let state: { ds: DataSource; secrets: SecretBox; tenant: Tenant | null } | null = null;
+  let state: { ds: DataSource; target: DatabaseTarget | null; secrets: SecretBox; tenant: Tenant | null } | null = null;
   const current = () => {
     if (!state) throw new Error('useFreshDatabase: its fields are read inside hooks and tests only');
     return state;
   };
   const open = async () => {
-    const ds = await freshDatabase(opts.target?.());
+    const target = opts.shared ? sharedTestTarget() : null;
+    const ds = await freshDatabase(target ?? undefined);
     const t = typeof opts.tenant === 'string' ? { name: opts.tenant } : opts.tenant;
     const tenant = t ? await insertTenant(ds, t.name, t.timeZone) : null;
-    state = { ds, secrets: testSecretBox(), tenant };
+    state = { ds, target, secrets: testSecretBox(), tenant };
   };
   const close = async () => {
     if (state?.ds.isInitialized) await state.ds.destroy();
@@ -64,6 +74,11 @@ export function useFreshDatabase(opts: FreshDatabaseOptions = {}): TestDatabase 
   };
   return {
     get ds() { return current().ds; },
+    get target() {
+      const t = current().target;
+      if (!t) throw new Error('useFreshDatabase: no shared target was asked for (option `shared`)');
+      return t;
+    },
     get secrets() { return current().secrets; },
     get tenant() { return tenant(); },
     get tenantId() { return tenant().id; },

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { SecretBox } from '../../../src/crypto/secret-box.js';
 import { parseSecretKey } from '../../../src/crypto/secret-key.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { runCli } from '../../support/cli.js';
 import { TEST_DATABASE_URL, freshDatabase, sharedTestTarget } from '../../support/database.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 
 const KEY = 'b'.repeat(64);
 
@@ -18,11 +18,8 @@ describe('recurra import / imports / mappings / customers / subscriptions (CLI)'
   before(async () => {
     const target = sharedTestTarget();
     ds = await freshDatabase(target);
-    sandbox = await startSandbox({ seed: 11, companies: 15, subscriptions: 45, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
-    await new TenantService(ds, new SecretBox(parseSecretKey(KEY))).create({
-      name: 'acme', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-      audience: sandbox.audience, settings: { imports: { productImportMode: 'none', ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
-    });
+    sandbox = await startTestSandbox({ seed: 11, companies: 15, subscriptions: 45, usageSummaries: 0 });
+    await createTestTenant(ds, new SecretBox(parseSecretKey(KEY)), sandbox, { settings: { imports: { productImportMode: 'none' } } });
     env = {
       RECURRA_SECRET_KEY: KEY, PAX8_PORTAL_COMPANY_URL: 'https://portal.example/c/{companyId}',
       ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : { RECURRA_DATA_DIR: path.dirname(target.sqlitePath) }),

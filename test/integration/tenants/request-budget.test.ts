@@ -1,47 +1,42 @@
 import { expect } from 'chai';
-import type { DataSource } from 'typeorm';
 import { ThreadedPax8Client } from '../../../src/pax8/client/threaded-client.js';
-import { startSandbox } from '../../../src/pax8/sandbox/index.js';
 import { pax8ClientConfigFor } from '../../../src/tenants/pax8-client.js';
 import { DbRequestBudget, SLICE_MS } from '../../../src/tenants/request-budget.js';
 import { TenantService } from '../../../src/tenants/service.js';
-import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
+import { insertTenant, testSecretBox } from '../../support/database.js';
+import { createTestTenant, startTestSandbox, useFreshDatabase } from '../../support/fixtures.js';
 
 /** Issue 22 point 5: the tenant's Pax8 request budget is shared by every process through the database. */
 describe('Pax8 request budget shared through the database', function () {
   this.timeout(30_000);
-  let ds: DataSource;
-  before(async () => {
-    ds = await freshDatabase();
-  });
-  after(() => ds.destroy());
+  const db = useFreshDatabase({ per: 'suite' });
 
   const T = Math.floor(Date.parse('2026-11-16T09:00:00Z') / SLICE_MS) * SLICE_MS;
 
   it('four processes together start no more than the slice allows; the next start waits for the next slice', async () => {
-    const tenant = await insertTenant(ds, 'budget-a');
+    const tenant = await insertTenant(db.ds, 'budget-a');
     let now = T;
     // 130 a minute: 10 per 5 s slice (a 60 s window overlaps at most 13 slices).
-    const processes = [1, 2, 3, 4].map(() => new DbRequestBudget(ds, tenant.id, 130, () => now));
+    const processes = [1, 2, 3, 4].map(() => new DbRequestBudget(db.ds, tenant.id, 130, () => now));
     let started = 0;
     const takes = processes.flatMap((p) => [1, 2, 3, 4].map(() => p.take().then(() => { started++; })));
     await new Promise((r) => setTimeout(r, 600));
     expect(started).to.equal(10);
-    const [row] = await ds.query('SELECT used FROM pax8_request_budget WHERE tenantId = ? AND sliceStart = ?', [tenant.id, T]);
+    const [row] = await db.ds.query('SELECT used FROM pax8_request_budget WHERE tenantId = ? AND sliceStart = ?', [tenant.id, T]);
     expect(Number(row.used)).to.equal(10);
     now = T + SLICE_MS; // the next slice: 6 more may start
     await Promise.all(takes);
     expect(started).to.equal(16);
-    await new TenantService(ds, testSecretBox()).remove(tenant.id);
-    expect(await ds.query('SELECT * FROM pax8_request_budget WHERE tenantId = ?', [tenant.id])).to.deep.equal([]);
+    await new TenantService(db.ds, testSecretBox()).remove(tenant.id);
+    expect(await db.ds.query('SELECT * FROM pax8_request_budget WHERE tenantId = ?', [tenant.id])).to.deep.equal([]);
   });
 
   it("another tenant's budget is its own", async () => {
-    const a = await insertTenant(ds, 'budget-b');
-    const b = await insertTenant(ds, 'budget-c');
+    const a = await insertTenant(db.ds, 'budget-b');
+    const b = await insertTenant(db.ds, 'budget-c');
     const now = () => T;
-    const ba = new DbRequestBudget(ds, a.id, 13, now); // 1 per slice
-    const bb = new DbRequestBudget(ds, b.id, 13, now);
+    const ba = new DbRequestBudget(db.ds, a.id, 13, now); // 1 per slice
+    const bb = new DbRequestBudget(db.ds, b.id, 13, now);
     await ba.take();
     await bb.take();
     const ac = new AbortController();
@@ -52,10 +47,9 @@ describe('Pax8 request budget shared through the database', function () {
   });
 
   it("a tenant's client (the import's thread too) takes each request start from the budget", async () => {
-    const sb = await startSandbox({ seed: 3, companies: 3, rateLimitPerMinute: null });
+    const sb = await startTestSandbox({ seed: 3, companies: 3 });
     try {
-      const tenants = new TenantService(ds, testSecretBox());
-      const tenant = await tenants.create({ name: 'budget-client', clientId: sb.clientId, clientSecret: sb.clientSecret, tokenUrl: sb.tokenUrl, apiUrl: sb.baseUrl, audience: sb.audience });
+      const { tenant, tenants } = await createTestTenant(db.ds, testSecretBox(), sb, { name: 'budget-client', partnerCompany: false });
       const config = pax8ClientConfigFor(tenants, tenant, { rateLimitPerMinute: 6000 });
       expect(config.requestBudget).to.be.instanceOf(DbRequestBudget);
       let taken = 0;
@@ -71,7 +65,7 @@ describe('Pax8 request budget shared through the database', function () {
       } finally {
         threaded.close();
       }
-      const rows = await ds.query('SELECT SUM(used) AS n FROM pax8_request_budget WHERE tenantId = ?', [tenant.id]);
+      const rows = await db.ds.query('SELECT SUM(used) AS n FROM pax8_request_budget WHERE tenantId = ?', [tenant.id]);
       expect(Number(rows[0].n)).to.be.at.least(taken);
       expect(pax8ClientConfigFor(tenants, tenant, { rateLimitPerMinute: null }).requestBudget).to.equal(undefined);
     } finally {
