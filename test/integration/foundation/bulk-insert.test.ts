@@ -1,24 +1,22 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import type { DataSource } from 'typeorm';
 import { Product } from '../../../src/db/entities/index.js';
 import { bulkInsert } from '../../../src/db/bulk-insert.js';
 import { TenantIsolationError, TenantScope } from '../../../src/db/tenant-scope.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { insertTenant } from '../../support/database.js';
+import { useFreshDatabase } from '../../support/fixtures.js';
 
 /** bulkInsert binds most values itself (text, integers, decimals): what it stores must read back as the ORM wrote it. */
 describe('bulkInsert', () => {
-  let ds: DataSource;
+  const db = useFreshDatabase({ per: 'suite' });
   let scope: TenantScope;
   let other: TenantScope;
 
   before(async () => {
-    ds = await freshDatabase();
-    scope = new TenantScope(ds.manager, (await insertTenant(ds, 'acme')).id);
-    other = new TenantScope(ds.manager, (await insertTenant(ds, 'globex')).id);
+    scope = new TenantScope(db.ds.manager, (await insertTenant(db.ds, 'acme')).id);
+    other = new TenantScope(db.ds.manager, (await insertTenant(db.ds, 'globex')).id);
   });
-  after(() => ds.destroy());
 
   const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => null, (err: unknown) => err);
 

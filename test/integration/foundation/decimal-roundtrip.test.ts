@@ -1,20 +1,18 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import type { DataSource } from 'typeorm';
 import { Product } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { insertTenant } from '../../support/database.js';
+import { useFreshDatabase } from '../../support/fixtures.js';
 
 describe('Decimal columns round-trip exactly', () => {
-  let ds: DataSource;
+  const db = useFreshDatabase({ per: 'suite' });
   let scope: TenantScope;
 
   before(async () => {
-    ds = await freshDatabase();
-    scope = new TenantScope(ds.manager, (await insertTenant(ds, 'acme')).id);
+    scope = new TenantScope(db.ds.manager, (await insertTenant(db.ds, 'acme')).id);
   });
-  after(() => ds.destroy());
 
   for (const text of ['0.000001', '123456789012.123456', '-0.5', '0', '9999999999999.999999', '-1234567890123.000001']) {
     it(`stores and reads ${text} unchanged`, async () => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { Customer } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { likeContains, likeSql, containsPattern } from '../../../src/common/like.js';
-import { freshDatabase, insertTenant, onMariaDb } from '../../support/database.js';
+import { insertTenant, onMariaDb } from '../../support/database.js';
+import { useFreshDatabase } from '../../support/fixtures.js';
 import { LIKE_PROBE_CASES, LIKE_PROBE_NAMES } from '../../support/like-probe.js';
 
 function customer(name: string): Partial<Customer> {
@@ -18,17 +18,15 @@ function customer(name: string): Partial<Customer> {
 }
 
 describe(`common/like: literal, case-insensitive text search on a real table (${onMariaDb() ? 'MariaDB' : 'SQLite'})`, () => {
-  let ds: DataSource;
+  const db = useFreshDatabase({ per: 'suite' });
   let scope: TenantScope;
   let tenantId: string;
 
   before(async () => {
-    ds = await freshDatabase();
-    tenantId = (await insertTenant(ds, 'like-probe')).id;
-    scope = new TenantScope(ds.manager, tenantId);
+    tenantId = (await insertTenant(db.ds, 'like-probe')).id;
+    scope = new TenantScope(db.ds.manager, tenantId);
     await scope.repo(Customer).insert(LIKE_PROBE_NAMES.map(customer));
   });
-  after(() => ds?.destroy());
 
   const viaQueryBuilder = async (text: string, columns: string | string[] = 'c.name') => {
     const cond = likeContains(columns, text, 'needle');
@@ -47,10 +45,10 @@ describe(`common/like: literal, case-insensitive text search on a real table (${
   });
 
   it('works the same in raw SQL with positional parameters', async () => {
-    const name = ds.driver.escape('name');
-    const tenant = ds.driver.escape('tenantId');
-    const rows: Array<{ name: string }> = await ds.query(
-      `SELECT ${name} AS name FROM ${ds.driver.escape('customers')} WHERE ${tenant} = ? AND ${likeSql(name, '?')}`,
+    const name = db.ds.driver.escape('name');
+    const tenant = db.ds.driver.escape('tenantId');
+    const rows: Array<{ name: string }> = await db.ds.query(
+      `SELECT ${name} AS name FROM ${db.ds.driver.escape('customers')} WHERE ${tenant} = ? AND ${likeSql(name, '?')}`,
       [tenantId, containsPattern('50%')],
     );
     expect(rows.map((r) => r.name)).to.deep.equal(['50% off']);

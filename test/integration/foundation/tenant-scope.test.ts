@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { Customer } from '../../../src/db/entities/index.js';
 import { TenantIsolationError, TenantScope } from '../../../src/db/tenant-scope.js';
-import { freshDatabase, insertTenant } from '../../support/database.js';
+import { insertTenant } from '../../support/database.js';
+import { useFreshDatabase } from '../../support/fixtures.js';
 
 function customer(name: string): Partial<Customer> {
   const now = new Date();
@@ -16,21 +16,19 @@ function customer(name: string): Partial<Customer> {
 }
 
 describe('Tenant scope isolates tenants', () => {
-  let ds: DataSource;
+  const db = useFreshDatabase({ per: 'suite' });
   let a: TenantScope;
   let b: TenantScope;
   let bCustomerId: string;
 
   before(async () => {
-    ds = await freshDatabase();
-    a = new TenantScope(ds.manager, (await insertTenant(ds, 'tenant-a')).id);
-    b = new TenantScope(ds.manager, (await insertTenant(ds, 'tenant-b')).id);
+    a = new TenantScope(db.ds.manager, (await insertTenant(db.ds, 'tenant-a')).id);
+    b = new TenantScope(db.ds.manager, (await insertTenant(db.ds, 'tenant-b')).id);
     await a.repo(Customer).insert([customer('Alpha'), customer('Shared Name')]);
     const bRow = customer('Shared Name');
     bCustomerId = bRow.id!;
     await b.repo(Customer).insert([bRow, customer('Bravo')]);
   });
-  after(() => ds.destroy());
 
   it('lists only the own tenant rows, with or without conditions', async () => {
     expect((await a.repo(Customer).find()).map((c) => c.name).sort()).to.deep.equal(['Alpha', 'Shared Name']);

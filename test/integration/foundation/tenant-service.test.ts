@@ -1,29 +1,27 @@
 import { expect } from 'chai';
-import type { DataSource } from 'typeorm';
 import { Tenant } from '../../../src/db/entities/index.js';
 import { TenantError, TenantService, viewTenant } from '../../../src/tenants/service.js';
 import { onTenantChange, type TenantChange } from '../../../src/tenants/events.js';
-import { freshDatabase, testSecretBox } from '../../support/database.js';
+import { testSecretBox } from '../../support/database.js';
+import { useFreshDatabase } from '../../support/fixtures.js';
 
 describe('Tenant service', () => {
-  let ds: DataSource;
+  const db = useFreshDatabase({ per: 'suite' });
   let svc: TenantService;
   const changes: TenantChange[] = [];
   let stopListening: () => void;
 
   before(async () => {
-    ds = await freshDatabase();
-    svc = new TenantService(ds, testSecretBox());
+    svc = new TenantService(db.ds, testSecretBox());
     stopListening = onTenantChange((c) => void changes.push(c));
   });
   after(async () => {
     stopListening();
-    await ds.destroy();
   });
 
   it('stores the client secret sealed, and gives it back only through credentials()', async () => {
     const t = await svc.create({ name: 'north', clientId: 'cid', clientSecret: 'very-secret-123', timeZone: 'Europe/Amsterdam' });
-    const raw = await ds.query('SELECT * FROM tenants');
+    const raw = await db.ds.query('SELECT * FROM tenants');
     expect(JSON.stringify(raw)).to.not.include('very-secret-123');
     expect(JSON.stringify(viewTenant(t))).to.not.include('very-secret-123');
     expect(svc.credentials(await svc.byName('north')).clientSecret).to.equal('very-secret-123');
@@ -34,7 +32,7 @@ describe('Tenant service', () => {
     const bad = svc.create({ name: 'Bad Name', clientId: 'x', clientSecret: 'y', timeZone: 'Mars/Base' });
     await expectRejection(bad, /name: .*timeZone: an IANA time zone/s);
     await expectRejection(svc.create({ name: 'north', clientId: 'x', clientSecret: 'y' }), /already exists/);
-    expect(await ds.manager.count(Tenant)).to.equal(1);
+    expect(await db.ds.manager.count(Tenant)).to.equal(1);
   });
 
   it('validates and merges settings updates', async () => {

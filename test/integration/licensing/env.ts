@@ -6,10 +6,11 @@ import {
 } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { Pax8Client } from '../../../src/pax8/client/index.js';
-import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox, SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
+import type { TenantService } from '../../../src/tenants/service.js';
 import { pax8ClientFor } from '../../../src/tenants/pax8-client.js';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 
 /** A migrated database, a running sandbox, and a tenant whose Pax8 credentials point at it. */
 export interface LicensingEnv {
@@ -23,11 +24,8 @@ export interface LicensingEnv {
 
 export async function licensingEnv(name = 'msp', timeZone = 'Europe/Berlin'): Promise<LicensingEnv> {
   const ds = await freshDatabase();
-  const sb = await startSandbox({ port: 0, seed: 11, companies: 12, rateLimitPerMinute: null });
-  const tenants = new TenantService(ds, testSecretBox());
-  const tenant = await tenants.create({
-    name, timeZone, clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
-  });
+  const sb = await startTestSandbox({ seed: 11, companies: 12 });
+  const { tenant, tenants } = await createTestTenant(ds, testSecretBox(), sb, { name, timeZone, partnerCompany: false });
   return {
     ds, sb, tenants, tenant,
     client: () => pax8ClientFor(tenants, tenant, { rateLimitPerMinute: null, timeoutMs: 2000, maxRetries: 1, retryBaseMs: 5, retryMaxDelayMs: 20 }),
