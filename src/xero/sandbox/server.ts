@@ -281,7 +281,13 @@ export async function startXeroSandbox(opts: XeroSandboxOptions = {}): Promise<R
         if (!released) limiter.release();
         released = true;
       };
-      res.on('finish', release);
+      // The slot is free once the answer is handed over (before any byte reaches the caller), so a caller that
+      // starts its next call after reading an answer never meets its own previous call still counted.
+      const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      res.end = ((...a: unknown[]) => {
+        release();
+        return end(...a);
+      }) as typeof res.end;
       res.on('close', release);
       const rem = limiter.remaining();
       res.set({ 'x-daylimit-remaining': String(rem.day), 'x-minlimit-remaining': String(rem.minute), 'x-appminlimit-remaining': '9999' });

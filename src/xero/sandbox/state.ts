@@ -77,6 +77,7 @@ export const MESSAGES = {
   lineAmountMismatch: (n: number) => `Line item ${n}: the LineAmount does not equal Quantity multiplied by UnitAmount.`,
   taxAmountMismatch: (n: number) => `Line item ${n}: the TaxAmount differs from the tax rate applied to the LineAmount by more than the rounding allowed.`,
   noLines: 'At least one line item is required.',
+  numberInvalid: (n: number) => `Line item ${n}: Quantity and UnitAmount must be numbers.`,
   dateInvalid: 'Date must be a valid date (YYYY-MM-DD).',
   dueDateRequired: 'Due Date is required for an approved invoice.',
   paidLocked: 'This document cannot be edited as it has a payment or credit note allocated to it.',
@@ -238,6 +239,7 @@ export class Books {
       const n = i + 1;
       const quantity = dec(raw['Quantity'], 1);
       const unit = dec(raw['UnitAmount'], 0);
+      if (quantity.isNaN() || unit.isNaN()) errors.push(MESSAGES.numberInvalid(n));
       const computed = quantity.times(unit).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
       const lineAmount = raw['LineAmount'] === undefined ? computed : dec(raw['LineAmount'], 0);
       if (lineAmount.minus(computed).abs().gt('0.01')) errors.push(MESSAGES.lineAmountMismatch(n));

@@ -27,20 +27,22 @@ interface Rig {
   clock: { t: number };
   session: XeroSession;
   refreshToken: string;
+  connectionKey: string;
 }
 
 async function rig(sandbox: XeroSandboxOptions = {}, client: Partial<XeroClientOptions> = {}): Promise<Rig> {
   const clock = { t: START };
   const sb = await startXeroSandbox({ autoApprove: true, rateLimits: null, now: () => clock.t, ...sandbox });
+  const connectionKey = client.connectionKey ?? `test-${randomUUID()}`;
   const c = new XeroClient({
     clientId: sb.clientId, clientSecret: sb.clientSecret, redirectUri: REDIRECT, endpoints: sb.endpoints,
-    connectionKey: `test-${randomUUID()}`, now: () => clock.t, backoffBaseMs: 5,
+    connectionKey, now: () => clock.t, backoffBaseMs: 5,
     // The functional tests run against an unlimited sandbox; the limits tests set both sides.
     pacing: { perMinute: 100_000, windowMs: 60_000, concurrent: 5 }, ...client,
   });
   const code = await authorize(c);
   const tokens = await c.exchangeCode(code);
-  return { sb, client: c, clock, session: { accessToken: tokens.accessToken, tenantId: sb.tenantId }, refreshToken: tokens.refreshToken };
+  return { sb, client: c, clock, session: { accessToken: tokens.accessToken, tenantId: sb.tenantId }, refreshToken: tokens.refreshToken, connectionKey };
 }
 
 /** Follows an auto-approving authorize URL to the callback and reads the code (checking the state came back). */
@@ -93,7 +95,7 @@ describe('Xero client against the Xero sandbox', function () {
         const tokens = await c.exchangeCode(back.searchParams.get('code')!);
         expect(tokens.accessToken).to.be.a('string');
         // A redirect URI that is not registered is refused on the page, before any code exists.
-        const other = new XeroClient({ clientId: sb.clientId, clientSecret: sb.clientSecret, redirectUri: 'http://evil.example/cb', endpoints: sb.endpoints, connectionKey: randomUUID() });
+        const other = new XeroClient({ clientId: sb.clientId, clientSecret: sb.clientSecret, redirectUri: 'http://127.0.0.1:9/not-registered', endpoints: sb.endpoints, connectionKey: randomUUID() });
         expect((await fetch(other.authorizeUrl('s'), { redirect: 'manual' })).status).to.equal(400);
         const denied = await fetch(`${sb.baseUrl}/identity/connect/authorize`, { method: 'POST', body: new URLSearchParams([...url.searchParams.entries(), ['decision', 'deny']]), redirect: 'manual' });
         expect(new URL(denied.headers.get('location')!).searchParams.get('error')).to.equal('access_denied');
@@ -296,6 +298,25 @@ describe('Xero client against the Xero sandbox', function () {
         expect(c.rateLimited).to.deep.equal({ minute: 0, day: 0, concurrent: 0 });
         expect(c.maxInFlight).to.be.at.most(5);
         expect(r.client.maxInFlight).to.equal(5);
+      } finally {
+        await r.sb.close();
+      }
+    });
+
+    it('two clients of one connection in one process share its limiter', async () => {
+      const limits = { perMinute: 15, windowMs: 1000, concurrent: 5 };
+      const r = await rig({ rateLimits: { ...limits, daily: 5000 }, latencyMs: 20 }, { pacing: limits, connectionKey: `shared-${randomUUID()}` });
+      try {
+        const second = new XeroClient({
+          clientId: r.sb.clientId, clientSecret: r.sb.clientSecret, redirectUri: REDIRECT, endpoints: r.sb.endpoints,
+          connectionKey: r.connectionKey, pacing: limits,
+        });
+        r.sb.resetCounters();
+        await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? second : r.client).taxRates(r.session)));
+        const c = r.sb.counters();
+        expect(c.apiCalls).to.equal(40);
+        expect(c.rateLimited).to.deep.equal({ minute: 0, day: 0, concurrent: 0 });
+        expect(c.maxInFlight).to.be.at.most(5);
       } finally {
         await r.sb.close();
       }

@@ -101,7 +101,7 @@ describe('Xero sandbox conforms to Xero\'s published OpenAPI (reference/xero)', 
       headers: { authorization: `Basic ${Buffer.from(`${sb.clientId}:${sb.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
     });
-    const tokens = await res.json();
+    const tokens = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
     const v = ajv.compile({ $ref: 'id#/definitions/AccessToken' });
     if (!v(tokens)) expect.fail(ajv.errorsText(v.errors));
     expect(tokens).to.include({ token_type: 'Bearer', expires_in: 1800 });
@@ -114,7 +114,7 @@ describe('Xero sandbox conforms to Xero\'s published OpenAPI (reference/xero)', 
 
   it('GET /connections answers Connection objects', async () => {
     const res = await fetch(`${sb.baseUrl}/connections`, { headers: { authorization: `Bearer ${token}` } });
-    const body = await res.json();
+    const body = (await res.json()) as Array<Record<string, unknown>>;
     const v = responseValidator('id', '/Connections', 'get', '200');
     if (!v(body)) expect.fail(ajv.errorsText(v.errors));
     expect(body[0]).to.include({ tenantId: sb.tenantId, tenantType: 'ORGANISATION' });
