@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { IsNull } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AccountingConnection, AccountingOAuthState } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -55,6 +55,8 @@ export async function startConnect(
     throw accountingFailure(input.vendor, err, 'starting the authorisation');
   }
   await scope.transaction(async (tx) => {
+    // Authorisations that expired a day ago or more are of no use any more (a replay is refused either way).
+    await tx.repo(AccountingOAuthState).delete({ expiresAt: LessThan(new Date(input.now.getTime() - 24 * 3600 * 1000)) });
     await tx.repo(AccountingOAuthState).insert([{
       id: randomUUID(), vendor: input.vendor, stateHash: hashState(state), userId: input.userId, expiresAt, usedAt: null, createdAt: input.now, updatedAt: input.now,
     }]);

@@ -66,7 +66,7 @@ export async function openAccountingSession(
     } catch (err) {
       throw accountingFailure(vendor, err, 'opening the connection');
     }
-    const fresh = row.accessTokenSealed && row.accessExpiresAt && row.accessExpiresAt.getTime() - now.getTime() > REFRESH_MARGIN_MS && !row.refreshingSince;
+    const fresh = row.accessTokenSealed && row.accessExpiresAt && row.accessExpiresAt.getTime() - now.getTime() > REFRESH_MARGIN_MS;
     if (fresh) return opened(row, connector, secrets.decrypt(row.accessTokenSealed!, sealContext(tenantId, vendor, 'accessToken')));
     const claimable = !row.refreshingSince || now.getTime() - row.refreshingSince.getTime() > STALE_CLAIM_MS;
     if (claimable) {

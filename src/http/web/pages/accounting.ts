@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Runtime } from '../../../app/runtime.js';
 import { tenantOfState } from '../../../accounting/oauth.js';
+import { systemClock } from '../../../common/clock.js';
 import { notFound, problemOf } from '../../api/errors.js';
 import { pageKit, type PageKit } from '../page-kit.js';
 
@@ -16,7 +17,8 @@ import { pageKit, type PageKit } from '../page-kit.js';
  */
 
 type Data = Record<string, unknown>;
-type Section = (kit: PageKit, req: Request, tenantId: string) => Promise<Data>;
+/** One section's data: the kit (its api), the request, the tenant, and the app's clock's now. */
+type Section = (kit: PageKit, req: Request, tenantId: string, now: Date) => Promise<Data>;
 
 const VENDORS = ['xero', 'quickbooks'] as const;
 type Vendor = (typeof VENDORS)[number];
@@ -40,9 +42,8 @@ export function untilInWords(iso: string | null, now: Date): string | null {
 const STATUS_WORDS: Record<string, string> = { not_connected: 'Not connected', connected: 'Connected', needs_reconnect: 'Needs reconnecting' };
 
 /** Section "connections": both vendors' connections. */
-const connectionsSection: Section = async ({ api }, req, tenantId) => {
+const connectionsSection: Section = async ({ api }, req, tenantId, now) => {
   const list = await api(req, 'listAccountingConnections', { params: { tenantId } });
-  const now = new Date();
   return {
     connections: list.items.map((c) => ({
       ...c,
@@ -74,7 +75,8 @@ export function accountingWebRouter(rt: Runtime): Router {
   router.get('/t/:tenantId/accounting', page(async (req, res) => {
     const tenantId = String(req.params.tenantId);
     const data: Data = {};
-    for (const section of SECTIONS) Object.assign(data, await section(kit, req, tenantId));
+    const now = (rt.clock ?? systemClock)();
+    for (const section of SECTIONS) Object.assign(data, await section(kit, req, tenantId, now));
     render(req, res, 'accounting', { title: 'Accounting', tenant: { id: tenantId }, canEdit: req.auth!.user.role === 'admin', ...data });
   }));
 
