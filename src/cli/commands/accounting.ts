@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerConnection } from './accounting-connection.js';
+import { registerPush } from './accounting-push.js';
 
 /**
  * `recurra accounting`: the tenant's Xero and QuickBooks Online connections (`accounting connection …`,
@@ -8,4 +9,5 @@ import { registerConnection } from './accounting-connection.js';
 export function register(program: Command): void {
   const acc = program.command('accounting').description('Xero and QuickBooks Online: connections, mappings, pushes');
   registerConnection(acc);
+  registerPush(acc);
 }
