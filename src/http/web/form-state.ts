@@ -45,6 +45,12 @@ export class FormStateStore {
     return id;
   }
 
+  /** The state without taking it (a page handler asks what was typed, e.g. to list the chosen customer among its choices). */
+  peek(owner: string, id: string): FormState | null {
+    const v = this.items.get(id);
+    return v && v.owner === owner && v.expires > this.now() ? v.state : null;
+  }
+
   /** The state once: it is gone after this call (also when it belongs to another session). */
   take(owner: string, id: string): FormState | null {
     const v = this.items.get(id);
@@ -77,6 +83,10 @@ const lower = (label: string) => (/^[A-Z][a-z]/.test(label) ? label[0]!.toLowerC
  */
 export function plainMessage(label: string, raw: string): string {
   const m = raw.trim();
+  // A message already written for people (a sentence: a capital first, a full stop last) is shown as it is.
+  if (/^[A-Z][^A-Z]/.test(m) && /[.!]$/.test(m) && !/^(Invalid|Required|Too |Expected |String |Number )/.test(m)) return m;
+  // Already named by its field ("Usage: not a time of day").
+  if (/^[A-Z][\w ,'()-]{0,60}: \S/.test(m) && !/^(Invalid|Too big|Too small|Expected)/.test(m)) return m;
   const places = /(\d+) (?:decimal )?places/.exec(m)?.[1];
   const tail = places ? ` with at most ${places} decimal places` : '';
   let r: RegExpExecArray | null;
@@ -101,6 +111,8 @@ export function plainMessage(label: string, raw: string): string {
   if (/invalid url|web address/i.test(m)) return `${label} must be a web address (https://…)`;
   if (/decimal/i.test(m)) return `${label} must be a number${tail}`;
   const said = m.replace(/^[a-z]\w*: /, '');
+  // "does not match", "is too common", "must differ from …": a sentence about the field.
+  if (/^(is|are|does|do|must|should|cannot|can't|has|have|needs?|belongs|was|were)\b/.test(said)) return `${label} ${said}`;
   return `${label}: ${said}`;
 }
 
@@ -167,7 +179,13 @@ export function applyFormState(page: string, state: FormState): string {
     const bodyEnd = closeAt < 0 ? page.length : closeAt;
     const form = page.slice(bodyStart, bodyEnd);
     const errorsByName = new Map<string, FieldError[]>();
-    for (const f of state.fields) errorsByName.set(fieldName(f.path), [...(errorsByName.get(fieldName(f.path)) ?? []), f]);
+    const names = new Set([...form.matchAll(/\sname="([^"]*)"/g)].map((x) => unesc(x[1]!)));
+    for (const f of state.fields) {
+      // The field's own control, else the first of its group (schedule.usage → usage.kind, usage.at, …).
+      const own = fieldName(f.path);
+      const name = names.has(own) ? own : [...names].find((x) => x.startsWith(`${own}.`)) ?? own;
+      errorsByName.set(name, [...(errorsByName.get(name) ?? []), f]);
+    }
     // Every control of the form, in order.
     const controls: Control[] = [];
     const ctrlRe = /<(input|select|textarea)\b[^>]*>/gi;
@@ -184,7 +202,8 @@ export function applyFormState(page: string, state: FormState): string {
       }
       if (!name) continue;
       const id = attr(tag, 'id') ?? `f-${esc(state.action).replace(/[^\w-]/g, '')}-${name.replace(/[^\w-]/g, '')}-${n++}`;
-      controls.push({ name, start: c.index, end, html: form.slice(c.index, end), label: labelOf(form, c.index, end, attr(tag, 'id')), id });
+      const label = labelOf(form, c.index, end, attr(tag, 'id')) ?? attr(tag, 'aria-label')?.replace(/:.*$/, '') ?? null;
+      controls.push({ name, start: c.index, end, html: form.slice(c.index, end), label, id });
     }
     const seen = new Set<string>();
     let rebuilt = '';
@@ -247,6 +266,7 @@ function summaryHtml(message: string, problems: FormProblem[]): string {
 export const describeValue = (v: unknown): string => {
   if (v === null || v === undefined || v === '') return 'none';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.length ? v.map(describeValue).join(', ') : 'none';
   const t = String(v);
   // Decimal text as people write it (2.500000 → 2.5), options in words (from_change_date → from change date).
   if (/^-?\d+\.\d+$/.test(t)) return t.replace(/\.?0+$/, '');

@@ -7,7 +7,7 @@ import { clearSessionCookie, secureCookies, SESSION_COOKIE, setSessionCookie } f
 import { Tenant } from '../../db/entities/index.js';
 import { tenantDate } from '../../common/tenant-date.js';
 import { systemClock } from '../../common/clock.js';
-import { HttpError, problemOf } from '../api/errors.js';
+import { HttpError, problemOf, validationError } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
 import { describeChanges, describeValue } from './form-state.js';
 import { progressPanel } from './progress.js';
@@ -29,6 +29,10 @@ const IMPORT_SETTING_FIELDS: Array<[string, string]> = [
 const INVOICING_FIELDS: Array<[string, string]> = [
   ['sellerName', 'Seller name'], ['sellerAddress', 'Seller address'], ['sellerTaxNumber', 'Tax number'], ['sellerBankDetails', 'Bank details'],
   ['paymentTermsDays', 'Payment terms (days)'],
+];
+const CONNECTION_FIELDS: Array<[string, string]> = [
+  ['displayName', 'Display name'], ['timeZone', 'Time zone'], ['pax8ClientId', 'Client id'], ['pax8ApiUrl', 'API URL'], ['pax8TokenUrl', 'Token URL'],
+  ['pax8Audience', 'Audience'],
 ];
 const CUSTOMER_SETTING_FIELDS: Array<[string, string]> = [
   ['monthly', 'Monthly recurring invoice for automatic lines'], ['annual', 'Annual recurring invoice for automatic lines'],
@@ -82,7 +86,7 @@ export function webRouter(rt: Runtime): Router {
     if (t) res.locals.navTenant = t.id;
   }
 
-  const { api, maybe, render, page, back, views } = pageKit(rt, { beforePage: rememberTenant });
+  const { api, maybe, render, page, back, views, typed } = pageKit(rt, { beforePage: rememberTenant });
 
   // --- sign-in ----------------------------------------------------------------------------------
 
@@ -120,25 +124,14 @@ export function webRouter(rt: Runtime): Router {
     render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword });
   }));
   router.post('/account/password', page(async (req, res) => {
+    // A refusal comes back to the form with each message next to its field (the passwords themselves are never kept).
     const { currentPassword, newPassword, repeatPassword } = req.body as Record<string, string>;
-    if (newPassword !== repeatPassword) {
-      return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: 'The two new passwords differ.' }, 400);
-    }
-    let ended: { sessionsEnded: number; tokensRevoked: number };
-    try {
-      ended = await api(req, 'changePassword', { body: { currentPassword, newPassword } });
-    } catch (err) {
-      const p = problemOf(err);
-      if (p?.status === 400) {
-        const why = p.fields?.map((f) => `${f.path === 'body.currentPassword' ? 'Current password' : 'New password'}: ${f.message}`).join('. ');
-        return render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword, error: why || p.message }, 400);
-      }
-      throw err;
-    }
+    if (newPassword !== repeatPassword) throw validationError([{ path: 'repeatPassword', message: 'The two new passwords differ.' }]);
+    const ended = await api(req, 'changePassword', { body: { currentPassword, newPassword } });
     const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
     back(res, '/', `Password changed; ${n(ended.sessionsEnded, 'other session', 'other sessions')} ended and `
       + `${n(ended.tokensRevoked, 'API token', 'API tokens')} revoked.`);
-  }));
+  }, { backTo: () => '/account/password' }));
 
   router.get('/account/tokens', page(async (req, res) => {
     render(req, res, 'tokens', { title: 'API tokens', tokens: (await api(req, 'listTokens')).items });
@@ -235,7 +228,7 @@ export function webRouter(rt: Runtime): Router {
     const b = req.body as Record<string, string | string[]>;
     const ids = ([] as string[]).concat(b.customers ?? []).filter(Boolean);
     const all = b.which !== 'chosen';
-    if (!all && ids.length === 0) return res.redirect(303, `/t/${req.params.tenantId}/integration?error=${encodeURIComponent('Choose at least one customer, or "every mapped customer".')}#subscription-customers`);
+    if (!all && ids.length === 0) throw validationError([{ path: 'customers', message: 'Choose at least one customer, or "every mapped customer".' }]);
     await api(req, 'updateTenantSettings', { params: { tenantId: req.params.tenantId }, body: { imports: { subscriptionCustomers: all ? null : ids } } });
     back(res, `/t/${req.params.tenantId}/integration`,
       all ? 'The syncs import the subscriptions of every mapped customer.' : `The syncs import the subscriptions and usage of ${ids.length} chosen customer${ids.length === 1 ? '' : 's'}.`);
@@ -256,7 +249,7 @@ export function webRouter(rt: Runtime): Router {
     const other = (b.otherPax8CompanyId ?? '').trim();
     const choice = other || (b.pax8CompanyId ?? '');
     const to = `/t/${req.params.tenantId}/integration`;
-    if (!choice) return res.redirect(303, `${to}?error=${encodeURIComponent('Choose a company, enter its Pax8 id, or choose "none".')}#partner-company`);
+    if (!choice) throw validationError([{ path: 'pax8CompanyId', message: 'Choose a company, enter its Pax8 id, or choose "none".' }]);
     const r = await api(req, 'setTenantPartnerCompany', { params: { tenantId: req.params.tenantId }, body: { pax8CompanyId: choice === 'none' ? null : choice } });
     back(res, to, r.state === 'chosen' ? `Partner company set (${r.pax8CompanyId}): it is never imported as a customer.` : 'Declined: every Pax8 company of this account is imported as a customer.');
   }));
@@ -295,8 +288,13 @@ export function webRouter(rt: Runtime): Router {
     back(res, `/t/${req.params.tenantId}/integration#invoicing`, changed ? `Invoicing settings saved: ${changed}` : 'Invoicing settings saved: nothing changed.');
   }));
   router.post('/t/:tenantId/integration/connection', page(async (req, res) => {
-    await api(req, 'updateTenantConnection', { params: { tenantId: req.params.tenantId }, body: clean(req.body as Record<string, unknown>) });
-    back(res, `/t/${req.params.tenantId}/integration`, 'Connection saved.');
+    const p = { tenantId: req.params.tenantId };
+    const b = clean(req.body as Record<string, unknown>);
+    const before = await api(req, 'getTenant', { params: p }) as Data;
+    await api(req, 'updateTenantConnection', { params: p, body: b });
+    const changed = describeChanges(CONNECTION_FIELDS, before, await api(req, 'getTenant', { params: p }) as Data);
+    const said = [changed, b.clientSecret ? 'The client secret was replaced.' : null].filter(Boolean);
+    back(res, `/t/${p.tenantId}/integration`, `Connection saved: ${said.length ? said.join(' ') : 'nothing changed.'}`);
   }));
   router.post('/t/:tenantId/integration/test', page(async (req, res) => {
     const r = await api(req, 'testTenantConnection', { params: { tenantId: req.params.tenantId } });
@@ -412,7 +410,7 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, size: '50' });
     const companies = await api(req, 'listPax8Companies', { params: p, query: q });
-    const picker = await customerChoices(req, p.tenantId, req.query.customerQ);
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, typed(req).customerId);
     const customers = picker.options;
     const names = await namesOf(req, p.tenantId, (companies.items as Data[]).map((c) => c.customerId));
     const unmappedUsage = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '50' } });
@@ -535,7 +533,8 @@ export function webRouter(rt: Runtime): Router {
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((r) => r.customerId));
     const role = req.auth!.user.role;
     const canEdit = role === 'admin' || role === 'finance';
-    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
+    // A refused new recurring invoice comes back with its customer among the choices, whatever their number.
+    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId ?? typed(req).customerId);
     // Only the new-invoice form needs the tenant's today (and clients may not read the tenant).
     const tenant = canEdit ? await api(req, 'getTenant', { params: p }) : null;
     render(req, res, 'recurring-invoices', {

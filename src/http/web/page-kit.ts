@@ -45,6 +45,11 @@ export interface PageKit {
   maybe<I extends string>(req: Request, routeId: I, input?: InputOf<I>): Promise<ResponseOf<I> | null>;
   render(req: Request, res: Response, page: string, data: Record<string, unknown>, status?: number): void;
   page(fn: (req: Request, res: Response) => Promise<void>, options?: PageOptions): RequestHandler;
+  /**
+   * What was typed in the refused form this page shows again (`?form=`), e.g. a chosen customer that a picker must
+   * list among its choices; empty otherwise. Never a secret field.
+   */
+  typed(req: Request): Record<string, string | string[]>;
   /** Redirects (303) to `to` with a notice shown on the page. */
   back(res: Response, to: string, notice: string): void;
   /** Redirects (303) to `to` with `?notice=` or `?error=` (replacing any the URL had). */
@@ -87,11 +92,6 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
       throw err;
     }
   };
-  const render = (req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200) => {
-    const tenantId = (data.tenant as { id?: string } | undefined)?.id
-      ?? (typeof req.params?.tenantId === 'string' ? req.params.tenantId : undefined)
-      ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
-    // The page a refused form went back to (`?form=` names it, once): the form filled in again with its errors.
   /** The time zone of the page's tenant (the one in its path, else the user's own), for the dates on the page. */
   const tenantZone = async (req: Request): Promise<string | null> => {
     const id = typeof req.params?.tenantId === 'string' ? req.params.tenantId : req.auth?.user.tenantId;
@@ -99,6 +99,11 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
     const t = await rt.ds.manager.findOne(Tenant, { where: { id }, select: { id: true, timeZone: true } });
     return t?.timeZone || null;
   };
+  const render = (req: Request, res: Response, page: string, data: Record<string, unknown>, status = 200) => {
+    const tenantId = (data.tenant as { id?: string } | undefined)?.id
+      ?? (typeof req.params?.tenantId === 'string' ? req.params.tenantId : undefined)
+      ?? req.auth?.user.tenantId ?? (res.locals.navTenant as string | undefined) ?? null;
+    // The page a refused form went back to (`?form=` names it, once): the form filled in again with its errors.
     const formId = req.method === 'GET' && req.auth && typeof req.query.form === 'string' ? req.query.form : null;
     const state = formId ? forms.take(formOwner(req), formId) : null;
     // Instants ({{date x}}) read in the page's tenant's time zone unless a template names another.
@@ -117,12 +122,12 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
       if (req.auth.user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
       try {
         await defaults.beforePage?.(req, res);
+        res.locals.timeZone = await tenantZone(req);
         if (req.method === 'POST' && !csrfOk(req)) throw new HttpError(403, 'csrf', 'This form expired or came from another site. Go back, reload and try again.');
         await fn(req, res);
       } catch (err) {
         const p = problemOf(err);
         if (!p) return next(err);
-        res.locals.timeZone = await tenantZone(req);
         const to = req.method === 'POST' && p.status !== 403 && p.status < 500 ? backTo(req, p.status) : null;
         if (to) {
           // What was typed (never a secret field) waits on the server under a one-time id; the URL carries only the id.
@@ -133,7 +138,8 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
         render(req, res, 'error', { title: p.status === 404 ? 'Not found' : p.status === 403 ? 'Not allowed' : 'Error', message: p.message }, p.status);
       }
     };
+  const typed = (req: Request) => (req.auth && typeof req.query.form === 'string' ? forms.peek(formOwner(req), req.query.form)?.values : undefined) ?? {};
   const redirect = (res: Response, to: string, key: 'notice' | 'error', text: string) => res.redirect(303, withParam(to, key, text));
   const back = (res: Response, to: string, notice: string) => redirect(res, to, 'notice', notice);
-  return { views, api, maybe, render, page, back, redirect };
+  return { views, api, maybe, render, page, back, redirect, typed };
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, startApp, type TestApp, type TestUser } from './support.js';
+import { insertCustomer, scopeOf } from '../invoices/fixtures.js';
 
 /** A tiny browser: keeps the session cookie, sends the page it is on as the referer, follows nothing by itself. */
 class Browser {
@@ -127,6 +128,18 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     expect(form).to.include('Tax rate must be a fraction from 0 to 1 (0.2 for 20 %)');
   });
 
+  it('keeps the chosen customer even when the picker lists only the first hundred', async () => {
+    const scope = scopeOf(app.ds, A.tenant.id);
+    for (let i = 0; i < 105; i++) await insertCustomer(scope, `Aardvark ${String(i).padStart(3, '0')}`);
+    const zed = await insertCustomer(scope, 'Zed Last Customer');
+    const path = `/t/${A.tenant.id}/recurring-invoices`;
+    const page = await b.open(path);
+    expect(formOf(page.html, path)).not.to.include('Zed Last Customer');
+    const r = await b.post(page, path, { customerId: zed.id, name: 'Zed yearly', frequency: 'annual', startDate: '2026-12-01', currency: 'GBP', taxRate: '20' });
+    const form = formOf((await b.get(r.location)).html, path);
+    expect(form).to.match(new RegExp(`<option value="${zed.id}" selected>Zed Last Customer</option>`));
+  });
+
   it('customer settings: a wrong payment term is refused next to its field; a right one is confirmed with old and new values', async () => {
     const path = `/t/${A.tenant.id}/customers/${A.ids.customerId}`;
     const action = `${path}/settings`;
@@ -150,5 +163,30 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     const html = (await b.get(r.location)).html;
     expect(html).not.to.include('super-secret-value');
     expect(formOf(html, action)).to.match(/name="displayName"[^>]*value="Kept name"/);
+  });
+
+  it('the password form says which field is wrong and never sends a password back', async () => {
+    const page = await b.open('/account/password');
+    const differ = await b.post(page, '/account/password', { currentPassword: 'wrong-old-pass', newPassword: 'plum-Orbit-93-kettle', repeatPassword: 'plum-Orbit-93-other' });
+    expect(differ.status).to.equal(303);
+    const shown = (await b.get(differ.location)).html;
+    expect(formOf(shown, '/account/password')).to.include('The two new passwords differ.');
+    expect(/<input type="password" name="repeatPassword"[^>]*>/.exec(shown)![0]).to.include('aria-invalid="true"');
+    const wrong = await b.post(page, '/account/password', { currentPassword: 'wrong-old-pass', newPassword: 'plum-Orbit-93-kettle', repeatPassword: 'plum-Orbit-93-kettle' });
+    const again = (await b.get(wrong.location)).html;
+    expect(again).not.to.include('plum-Orbit').and.not.include('wrong-old-pass');
+    expect(/<input type="password" name="currentPassword"[^>]*>/.exec(again)![0]).to.include('aria-invalid="true"');
+  });
+
+  it('the connection and a tax code say what changed when saved', async () => {
+    const path = `/t/${A.tenant.id}/integration`;
+    const page = await b.open(path);
+    const r = await b.post(page, `${path}/connection`, { displayName: 'Renamed MSP', timeZone: 'Europe/London' });
+    const said = notice((await b.get(r.location)).html);
+    expect(said).to.match(/^Connection saved: Display name changed from "[^"]+" to "Renamed MSP"; Time zone changed from "UTC" to "Europe\/London"\.$/);
+    const tax = await b.open(`/t/${A.tenant.id}/tax`);
+    const action = /action="(\/t\/[^"]+\/tax\/codes\/[0-9a-f-]{36})"/.exec(tax.html)![1]!;
+    const t = await b.post(tax, action, { code: 'Exempt', rate: '0', kind: 'reverse_charge' });
+    expect(notice((await b.get(t.location)).html)).to.equal('Tax code "Exempt" saved: Kind changed from "exempt" to "reverse charge".');
   });
 });

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import type { Customer, Tenant } from '../../../src/db/entities/index.js';
 import { LicensingService } from '../../../src/licensing/service.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 import { addCustomer, addProduct, addSubscription, sandboxSubs, type LicensingEnv } from './env.js';
 
@@ -30,10 +30,8 @@ describe('licensing pages (HTML)', function () {
 
   before(async () => {
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 3, companies: 10, rateLimitPerMinute: null });
-    tenant = await new TenantService(app.ds, app.rt.secrets).create({
-      name: 'msp', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
-    });
+    sb = await startTestSandbox({ seed: 3, companies: 10 });
+    tenant = (await createTestTenant(app.ds, app.rt.secrets, sb, { name: 'msp', partnerCompany: false })).tenant;
     const env = { ds: app.ds, sb, tenant } as unknown as LicensingEnv;
     const [s1, s2] = sandboxSubs(sb).free;
     custA = await addCustomer(env, 'Contoso <script>alert(1)</script>', s1!.companyId);
@@ -75,6 +73,10 @@ describe('licensing pages (HTML)', function () {
     expect(bad.location).to.match(/tab=self-service&form=/);
     const shown = await fetch(app.url + bad.location.replace(/#.*/, ''), { headers: { authorization: `Bearer ${admin.token}` } });
     expect(await shown.text()).to.include('the minimum (9) is above the maximum (3)');
+    const was = (await call(app, 'get', `/api/v1/tenants/${tenant.id}/licensing/settings`, { token: admin.token })).body.selfService;
+    const good = await post(admin, view('settings/self-service'), { allowSelfService: 'on', defaultMinQuantity: '1', defaultMaxQuantity: '31' });
+    expect(decodeURIComponent(good.location)).to.include('Self-service defaults saved: ').and.include(`Default max quantity changed from ${was.defaultMaxQuantity ?? 'none'} to 31`);
+    await post(admin, view('settings/self-service'), { allowSelfService: was.allowSelfService ? 'on' : '', defaultMinQuantity: was.defaultMinQuantity ?? '', defaultMaxQuantity: was.defaultMaxQuantity ?? '' });
     const rule = await post(admin, view(`subscriptions/${subB}/rule`), { allowQuantityChanges: 'false', minQuantity: '', maxQuantity: '20', back: `/t/${tenant.id}/licensing/settings?tab=self-service&q=other` });
     expect(rule.location).to.match(/^\/t\/.*\/licensing\/settings\?tab=self-service&q=other&notice=/);
     const got = await call(app, 'get', `/api/v1/tenants/${tenant.id}/licensing/subscriptions/${subB}`, { token: admin.token });

@@ -63,6 +63,7 @@ describe('web: a refused form shown again', () => {
     expect(plainMessage('Payment terms', 'Invalid input: expected int, received number')).to.equal('Payment terms must be a whole number');
     expect(plainMessage('Payment terms', 'Too big: expected number to be <=365')).to.equal('Payment terms must be 365 or less');
     expect(plainMessage('Customer', 'Invalid UUID')).to.equal('Choose a valid customer');
+    expect(plainMessage('Current password', 'does not match')).to.equal('Current password does not match');
   });
 
   it('keeps a refused form once, for the session that posted it only', () => {
@@ -84,5 +85,17 @@ describe('web: a refused form shown again', () => {
       .to.equal('Free quantity changed from 0 to 2.');
     expect(describeChanges([['d', 'Description']], { d: 'A' }, { d: 'B' })).to.equal('Description changed from "A" to "B".');
     expect(describeChanges([['d', 'Description']], { d: 'A' }, { d: 'A' })).to.equal(null);
+  });
+});
+
+describe('web: a refused form shown again, more cases', () => {
+  it('keeps a message already written for people, and puts a group\'s error next to the first control of the group', () => {
+    expect(plainMessage('Repeat password', 'The two new passwords differ.')).to.equal('The two new passwords differ.');
+    const out = applyFormState(page('<form method="post" action="/s"><select name="usage.kind" aria-label="Usage: how often"><option value="hours">hours</option></select><input name="usage.at" value="x"></form>'), {
+      action: '/s', message: 'invalid', values: { 'usage.kind': 'hours', 'usage.at': '25:00' }, fields: [{ path: 'schedule.usage', message: 'Usage: not a time of day' }],
+    });
+    expect(/<select name="usage.kind"[^>]*>/.exec(out)![0]).to.include('aria-invalid="true"');
+    expect(out).to.include('value="25:00"');
+    expect(out).to.include('>Usage: not a time of day</span>');
   });
 });

@@ -7,6 +7,7 @@ import type { Runtime } from '../../../app/runtime.js';
 import { Tenant } from '../../../db/entities/index.js';
 import { HttpError } from '../../api/errors.js';
 import { pageKit } from '../page-kit.js';
+import { describeChanges } from '../form-state.js';
 import { WEB_TEMPLATES } from '../render.js';
 import { pager } from '../layout.js';
 
@@ -35,6 +36,14 @@ function clean(o: Record<string, unknown>): Record<string, unknown> {
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
 const orNull = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+/** The settings forms' fields with their labels, for "what changed". */
+const APPROVAL_FIELDS: Array<[string, string]> = [
+  ['requireApprovalByDefault', 'Require approval by default'], ['autoApproveThresholdPercent', 'Auto-approve threshold (%)'], ['alwaysApproveVendors', 'Always approve vendors'],
+];
+const SELF_SERVICE_FIELDS: Array<[string, string]> = [
+  ['allowSelfService', 'Allow self-service by default'], ['defaultMinQuantity', 'Default min quantity'], ['defaultMaxQuantity', 'Default max quantity'],
+];
 
 export function licensingWebRouter(rt: Runtime): Router {
   const router = Router();
@@ -99,20 +108,24 @@ export function licensingWebRouter(rt: Runtime): Router {
 
   router.post('/t/:tenantId/licensing/settings/approval', page(async (req, res) => {
     const b = req.body as Record<string, unknown>;
-    await api(req, 'updateLicensingApproval', {
+    const before = (await api(req, 'getLicensingSettings', { params: { tenantId: req.params.tenantId } })).approval as Data;
+    const after = await api(req, 'updateLicensingApproval', {
       params: { tenantId: req.params.tenantId },
       body: { requireApprovalByDefault: b.requireApprovalByDefault === 'on', autoApproveThresholdPercent: str(b.autoApproveThresholdPercent)?.trim() ?? '', alwaysApproveVendors: list(b.alwaysApproveVendors) },
     });
-    redirect(res, settingsTab('approval')(req), 'notice', 'Approval settings saved.');
+    const changed = describeChanges(APPROVAL_FIELDS, before, (after as Data).approval as Data);
+    redirect(res, settingsTab('approval')(req), 'notice', `Approval settings saved: ${changed ?? 'nothing changed.'}`);
   }, settingsTab('approval')));
 
   router.post('/t/:tenantId/licensing/settings/self-service', page(async (req, res) => {
     const b = req.body as Record<string, unknown>;
-    await api(req, 'updateLicensingSelfService', {
+    const before = (await api(req, 'getLicensingSettings', { params: { tenantId: req.params.tenantId } })).selfService as Data;
+    const after = await api(req, 'updateLicensingSelfService', {
       params: { tenantId: req.params.tenantId },
       body: { allowSelfService: b.allowSelfService === 'on', defaultMinQuantity: orNull(b.defaultMinQuantity), defaultMaxQuantity: orNull(b.defaultMaxQuantity) },
     });
-    redirect(res, settingsTab('self-service')(req), 'notice', 'Self-service defaults saved.');
+    const changed = describeChanges(SELF_SERVICE_FIELDS, before, (after as Data).selfService as Data);
+    redirect(res, settingsTab('self-service')(req), 'notice', `Self-service defaults saved: ${changed ?? 'nothing changed.'}`);
   }, settingsTab('self-service')));
 
   router.post('/t/:tenantId/licensing/catalog', page(async (req, res) => {

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Runtime } from '../../../app/runtime.js';
 import { pageKit } from '../page-kit.js';
+import { describeChanges } from '../form-state.js';
 
 /**
  * The Tax settings page (templates/web/pages/tax.hbs): tax codes and each product group's code, and the customer
@@ -35,8 +36,10 @@ export function taxWebRouter(rt: Runtime): Router {
       await api(req, 'deleteTaxCode', { params });
       return done(res, pagePath(req), 'Tax code removed.');
     }
+    const before = ((await api(req, 'listTaxCodes', { params: tenantOf(req) })).items as Array<Record<string, unknown>>).find((x) => x.id === params.taxCodeId) ?? {};
     const c = await api(req, 'updateTaxCode', { params, body: { code: b.code, rate: (b.rate ?? '').trim() || '0', kind: b.kind } });
-    done(res, pagePath(req), `Tax code "${c.code}" saved.`);
+    const changed = describeChanges([['code', 'Code'], ['rate', 'Rate'], ['kind', 'Kind']], before, c as Record<string, unknown>);
+    done(res, pagePath(req), `Tax code "${c.code}" saved: ${changed ?? 'nothing changed.'}`);
   }));
 
   router.post('/t/:tenantId/tax/groups', page(async (req, res) => {
