@@ -5,18 +5,15 @@
  * BENCH_CUSTOMERS (20000) more customers, signs in as each role (admin, finance, reviewer, client) and requests every
  * page its menu links to, a few detail pages, and a customer picker search, BENCH_ROUNDS (20) times each, one request at
  * a time. Prints the median and p95 per page beside the 500 ms target; figures are never compared with it here.
- * Env: BENCH_CUSTOMERS (20000), BENCH_ROUNDS (20), BENCH_DB (sqlite | mariadb | both; default sqlite),
- * BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench_pages).
+ * Env: BENCH_CUSTOMERS (20000), BENCH_ROUNDS (20), BENCH_DB (both | sqlite | mariadb; default both, as every bench:
+ * test/bench/databases.ts), BENCH_DATABASE_URL (mysql://root@127.0.0.1:3306/recurra_bench_pages; emptied first).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Runtime } from '../../src/app/runtime.js';
 import { clockFrom } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/index.js';
-import type { DatabaseTarget } from '../../src/db/data-source.js';
 import { bulkInsert } from '../../src/db/bulk-insert.js';
 import { Customer, Invoice, RecurringInvoice, Subscription, Tenant, UsageSummary, type Role } from '../../src/db/entities/index.js';
 import { TenantScope } from '../../src/db/tenant-scope.js';
@@ -25,14 +22,13 @@ import { startDemo } from '../../src/http/demo.js';
 import { listen } from '../../src/http/server.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { UserService } from '../../src/users/service.js';
-import { freshDatabase, testSecretBox } from '../support/database.js';
+import { testSecretBox } from '../support/database.js';
 import { webSessionCookie } from '../integration/http/support.js';
 import { environmentNote } from './database-note.js';
+import { benchMariaDbUrl, forEachBenchDatabase, type BenchDatabase } from './databases.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 20000);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 20));
-const WHICH = process.env.BENCH_DB ?? 'sqlite';
-const MARIADB_URL = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/recurra_bench_pages';
 const TARGET_MS = 500;
 /** The business clock of the app and the demo sandbox (a fixed day, so every run sees the same data). */
 const NOW = '2026-12-07T10:00:00Z';
@@ -97,8 +93,7 @@ async function menuOf(url: string, cookie: string, landing: string): Promise<str
     .filter((h) => !h.startsWith('/admin/jobs') && !h.startsWith('/api/'));
 }
 
-async function bench(label: string, target: DatabaseTarget): Promise<void> {
-  const ds = await freshDatabase(target);
+async function bench({ label, ds }: BenchDatabase): Promise<void> {
   const clock = clockFrom(NOW);
   const base = loadConfig({ RECURRA_ENV: 'test' });
   const rt: Runtime = {
@@ -168,23 +163,10 @@ async function bench(label: string, target: DatabaseTarget): Promise<void> {
   } finally {
     await server.close();
     await demo?.close();
-    await ds.destroy();
   }
 }
 
-async function main(): Promise<void> {
-  if (WHICH === 'both' || WHICH === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'recurra-bench-'));
-    try {
-      await bench('SQLite', { url: null, sqlitePath: path.join(dir, 'bench.sqlite') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (WHICH === 'both' || WHICH === 'mariadb') await bench(`MariaDB (${new URL(MARIADB_URL).host})`, { url: MARIADB_URL, sqlitePath: '' });
-}
-
-main().catch((err) => {
+forEachBenchDatabase(bench, { mariaDbUrl: benchMariaDbUrl('recurra_bench_pages') }).catch((err) => {
   process.stderr.write(`${(err as Error).stack ?? err}\n`);
   process.exitCode = 1;
 });
