@@ -29,7 +29,7 @@ interface Stand {
 
 const STANDS: Record<AccountingVendor, () => Promise<Stand>> = {
   xero: async () => {
-    const s = await startXeroSandbox({ host: '127.0.0.1', port: 0, autoApprove: true, clientSecret: 'xero-app-secret-value', organisationName: 'Acme Books (UK)' });
+    const s = await startXeroSandbox({ host: '127.0.0.1', port: 0, autoApprove: true, clientSecret: 'xero-app-secret-value', organisationName: 'Acme <b>Books</b> (UK)' });
     return { endpoints: s.endpoints, clientId: s.clientId, clientSecret: s.clientSecret, organisationName: s.tenantName, close: () => s.close() };
   },
   quickbooks: async () => {
@@ -155,7 +155,11 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       expect(list.body.callbackUrls[vendor]).to.equal(`${app.url}/accounting/${vendor}/callback`);
 
       const page = await (await web(s, `/t/${tenant.id}/accounting`)).text();
-      expect(page).to.contain('Connected').and.contain(stand.organisationName).and.match(/expires in \d+ minutes/);
+      expect(page).to.contain('Connected').and.match(/expires in \d+ minutes/);
+      // The organisation's name as the vendor gave it, escaped.
+      expect(page).to.contain(stand.organisationName.replace(/</g, '&lt;').replace(/>/g, '&gt;')).and.not.contain('<b>Books');
+      const noticed = await (await web(s, `${location.pathname}${location.search}`)).text();
+      expect(noticed).not.to.contain('<b>Books');
       expect(page).to.contain('Disconnect');
     });
 
