@@ -13,7 +13,8 @@ import { openAccountingSession } from '../../../src/accounting/session.js';
 import { AccountingConnection, EventLogEntry } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import type { SecretBox } from '../../../src/crypto/secret-box.js';
-import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
+import { freshDatabase, insertTenant, sharedTestTarget, testSecretBox } from '../../support/database.js';
+import { openDatabase } from '../../../src/db/data-source.js';
 
 /**
  * The connection use cases against a small OAuth 2.0 server over real HTTP that behaves as Xero's identity server
@@ -261,6 +262,55 @@ describe('accounting connections: app credentials, OAuth connect, refresh, disco
     expect(oauth.stats.refusedRefreshes).to.equal(0);
     expect(new Set([a!.session.accessToken, b!.session.accessToken, c!.session.accessToken]).size).to.equal(1);
     expect((await getConnection(scope, 'xero')).status).to.equal('connected');
+  });
+
+  it('refreshes once when two database connections (as two processes) open a session at the same time', async function () {
+    // Its own database reached through two data sources, each with its own connections (as two processes have).
+    const target = sharedTestTarget();
+    const ds1 = await freshDatabase(target);
+    const ds2 = (await openDatabase(target, false)).ds;
+    try {
+      const t = (await insertTenant(ds1, 'two-processes')).id;
+      const s1 = new TenantScope(ds1.manager, t);
+      await saveAppCredentials(s1, secrets, 'xero', { clientId: 'cid', clientSecret: 'csecret', ...endpoints() }, now);
+      const started = await startConnect(s1, secrets, { vendor: 'xero', userId: USER.id, redirectUri: 'http://127.0.0.1/cb', now }, opts);
+      const state = new URL(started.authorizationUrl).searchParams.get('state')!;
+      await completeConnect(s1, secrets, { vendor: 'xero', userId: USER.id, userEmail: USER.email, state, code: oauth.approve(), now }, opts);
+      await s1.repo(AccountingConnection).update({ vendor: 'xero' }, { accessExpiresAt: new Date(now.getTime() + 60 * 1000) });
+      const sessions = await Promise.all([ds1, ds2, ds1, ds2].map((d) => openAccountingSession(d, secrets, t, 'xero', now, { ...opts, pollMs: 10 })));
+      expect(oauth.stats.refreshes).to.equal(1);
+      expect(oauth.stats.refusedRefreshes).to.equal(0);
+      expect(new Set(sessions.map((x) => x.session.accessToken)).size).to.equal(1);
+    } finally {
+      await ds2.destroy();
+      await ds1.destroy();
+    }
+  });
+
+  it('takes over a refresh claimed more than a minute ago by a process that died', async () => {
+    await connect();
+    const row = (await scope.repo(AccountingConnection).findOneBy({ vendor: 'xero' }))!;
+    // A process claimed the refresh two minutes ago and never finished.
+    await scope.repo(AccountingConnection).update({ id: row.id }, {
+      accessExpiresAt: new Date(now.getTime() + 60 * 1000), tokenVersion: row.tokenVersion + 1, refreshingSince: new Date(now.getTime() - 2 * 60 * 1000),
+    });
+    const opened = await openAccountingSession(ds, secrets, tenantId, 'xero', now, { ...opts, waitMs: 1000 });
+    expect(oauth.stats.refreshes).to.equal(1);
+    const after = (await scope.repo(AccountingConnection).findOneBy({ vendor: 'xero' }))!;
+    expect(after.refreshingSince).to.equal(null);
+    expect(after.accessExpiresAt!.getTime()).to.be.greaterThan(now.getTime() + 10 * 60 * 1000);
+    expect(opened.session.organisationId).to.equal('org-1');
+    // A fresh claim (10 seconds old) is waited for, not taken over: without its end, the wait ends with a clear error.
+    await scope.repo(AccountingConnection).update({ id: row.id }, {
+      accessExpiresAt: new Date(now.getTime() + 60 * 1000), tokenVersion: after.tokenVersion + 1, refreshingSince: new Date(now.getTime() - 10 * 1000),
+    });
+    try {
+      await openAccountingSession(ds, secrets, tenantId, 'xero', now, { ...opts, waitMs: 200, pollMs: 20 });
+      expect.fail('opened');
+    } catch (err) {
+      expect(err).to.include({ kind: 'unavailable', code: 'refresh_in_progress' });
+    }
+    expect(oauth.stats.refreshes).to.equal(1);
   });
 
   it('marks the connection needs_reconnect when the grant was revoked at the vendor, and says to connect again', async () => {
