@@ -2,6 +2,15 @@
 // figures as JSON: {kind, title, currency, labels, series: [{label, values}]}; amounts are decimal text.
 (() => {
   const COLORS = ['#1d5fb0', '#2e9d5b', '#c77700', '#8a3ab9'];
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // Days and months in words on the axis ("7 Dec", "Dec 2026"), as on the pages; the figures keep the API's dates.
+  function labelText(l) {
+    let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(l);
+    if (m) return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]}`;
+    m = /^(\d{4})-(\d{2})$/.exec(l);
+    if (m) return `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+    return l;
+  }
   // A canvas with data-chart-src fetches its figures (the API's JSON, field data-chart-key) instead.
   async function load(canvas) {
     const status = canvas.parentElement && canvas.parentElement.querySelector('.chart-status');
@@ -24,7 +33,7 @@
     new Chart(canvas, {
       type: chart.kind,
       data: {
-        labels: chart.labels,
+        labels: chart.labels.map(labelText),
         datasets: chart.series.map((s, i) => ({
           label: s.label, data: s.values.map(Number), backgroundColor: COLORS[i % COLORS.length], borderColor: COLORS[i % COLORS.length],
         })),

@@ -269,6 +269,10 @@ describe('browser: each role\'s day over the demo data', function () {
     if (await summary.count()) {
       await summary.click();
       await page.locator('#chart-daily[data-rendered="true"]').waitFor();
+      // The axis says the days in words too (Chart.js draws them on the canvas: read from the chart itself).
+      const labels = await page.evaluate(`Chart.getChart(document.querySelector('#chart-daily')).data.labels`) as string[];
+      expect(labels.length).to.be.greaterThan(0);
+      expect(labels.filter((l) => ISO_DATE.test(l)), 'daily chart labels').to.deep.equal([]);
       await page.locator('.charts').first().screenshot({ path: path.join(SHOTS, 'chart.png') });
       problems.push(...await problemsOn(page));
       expect(problems, problems.join('\n')).to.deep.equal([]);
