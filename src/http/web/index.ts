@@ -485,7 +485,9 @@ export function webRouter(rt: Runtime): Router {
       params: { tenantId: req.params.tenantId },
       body: { pax8CompanyId: b.pax8CompanyId, customerId: b.customerId, ...(b.resourceGroup !== undefined ? { resourceGroup: b.resourceGroup || null } : {}) },
     });
-    back(res, `/t/${req.params.tenantId}/customers`, 'Mapping saved.');
+    const name = (await namesOf(req, req.params.tenantId, [b.customerId])).get(b.customerId) ?? b.customerId;
+    const rg = b.resourceGroup ? ` (resource group ${b.resourceGroup})` : '';
+    back(res, `/t/${req.params.tenantId}/customers`, `Mapping saved: Pax8 company ${b.pax8CompanyId}${rg} is now billed to "${name}".`);
   }));
   router.post('/t/:tenantId/mappings/:pax8CompanyId/delete', page(async (req, res) => {
     await api(req, 'unsetMapping', { params: { tenantId: req.params.tenantId, pax8CompanyId: req.params.pax8CompanyId } });
@@ -511,10 +513,12 @@ export function webRouter(rt: Runtime): Router {
     });
   }));
   router.post('/t/:tenantId/subscriptions/:subscriptionId/quantity', page(async (req, res) => {
-    const s = await api(req, 'setSubscriptionQuantity', { params: { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId }, body: { quantity: String(req.body.quantity ?? '') } });
+    const params = { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId };
+    const was = (await api(req, 'getSubscription', { params }) as Data).quantity;
+    const s = await api(req, 'setSubscriptionQuantity', { params, body: { quantity: String(req.body.quantity ?? '') } });
     back(res, `/t/${req.params.tenantId}/subscriptions`, s.pendingQuantity !== null
       ? `Pax8 is provisioning "${s.name}" to ${s.pendingQuantity}; it stays billed at ${s.quantity} until Pax8 confirms.`
-      : `"${s.name}" now has quantity ${s.quantity}.`);
+      : `"${s.name}": quantity changed from ${describeValue(was)} to ${describeValue(s.quantity)}.`);
   }));
 
   router.get('/t/:tenantId/products', page(async (req, res) => {

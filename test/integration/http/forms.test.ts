@@ -189,4 +189,11 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     const t = await b.post(tax, action, { code: 'Exempt', rate: '0', kind: 'reverse_charge' });
     expect(notice((await b.get(t.location)).html)).to.equal('Tax code "Exempt" saved: Kind changed from "exempt" to "reverse charge".');
   });
+
+  it('a saved mapping says which customer the company is now billed to', async () => {
+    const path = `/t/${A.tenant.id}/customers`;
+    const page = await b.open(path);
+    const r = await b.post(page, `/t/${A.tenant.id}/mappings`, { pax8CompanyId: A.ids.pax8CompanyId!, customerId: A.ids.customerId!, resourceGroup: 'rg-app' });
+    expect(notice((await b.get(r.location)).html)).to.equal(`Mapping saved: Pax8 company ${A.ids.pax8CompanyId} (resource group rg-app) is now billed to "Forms Customer Ltd".`);
+  });
 });
