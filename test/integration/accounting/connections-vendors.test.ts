@@ -160,7 +160,9 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       expect(page).to.contain(stand.organisationName.replace(/</g, '&lt;').replace(/>/g, '&gt;')).and.not.contain('<b>Books');
       const noticed = await (await web(s, `${location.pathname}${location.search}`)).text();
       expect(noticed).not.to.contain('<b>Books');
-      expect(page).to.contain('Disconnect');
+      expect(page).to.contain('Disconnect').and.contain(`action="/t/${tenant.id}/accounting/${vendor}/disconnect"`)
+        .and.contain(`action="/t/${tenant.id}/accounting/${vendor}/connect"`).and.contain(`action="/t/${tenant.id}/accounting/${vendor}/app"`);
+      expect(page).not.to.contain(stand.clientSecret);
     });
 
     it('opens sessions that reach the vendor, refreshing once before expiry even when two open at once', async () => {
