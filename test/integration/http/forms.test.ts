@@ -148,9 +148,9 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     const form = formOf((await b.get(bad.location)).html, action);
     expect(form).to.match(/name="paymentTermsDays"[^>]*value="400"/);
     expect(form).to.match(/name="noAutomaticInvoiceLines" checked|type="checkbox" name="noAutomaticInvoiceLines"[^>]* checked/);
-    expect(form).to.include('Payment terms, days must be 365 or less');
+    expect(form).to.include('Payment terms in days must be 365 or less');
     const ok = await b.post(page, action, { paymentTermsDays: '30' });
-    expect(notice((await b.get(ok.location)).html)).to.equal('Customer settings saved: Payment terms (days) changed from none to 30.');
+    expect(notice((await b.get(ok.location)).html)).to.equal('Customer settings saved: Payment terms in days changed from none to 30.');
   });
 
   it('never puts a secret back into a refused form', async () => {
