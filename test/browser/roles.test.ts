@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { clockFrom } from '../../src/common/clock.js';
 import { loadConfig } from '../../src/config/index.js';
-import { Customer, Subscription, Tenant } from '../../src/db/entities/index.js';
+import { Customer, ImportRun, Subscription, Tenant, UsageSummary } from '../../src/db/entities/index.js';
 import { ROLE_TODO } from '../../src/dashboard/todo.js';
 import { startDemo, type Demo } from '../../src/http/demo.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../src/invoices/pdf.js';
@@ -216,9 +216,12 @@ describe('browser: each role\'s day over the demo data', function () {
     const inZone = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} Australia\/Sydney/;
     expect(await page.locator('main table tbody tr td:nth-child(2) a').first().innerText()).to.match(inZone);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
+    const run = (await app.ds.manager.find(ImportRun, { where: { tenantId }, take: 1 }))[0]!;
+    const summary = (await app.ds.manager.find(UsageSummary, { where: { tenantId }, order: { customerId: 'DESC' }, take: 1 }))[0]!;
     const problems = await walk(page, 'admin', [
       `/t/${tenantId}/customers/${customerId}`, `/t/${tenantId}/recurring-invoices/${recurringId}`, `/t/${tenantId}/invoices/${invoiceId}`,
       `/t/${tenantId}/integration`, `/t/${tenantId}/usage-review/trends`, `/t/${tenantId}/licensing/settings`, '/account/tokens',
+      `/t/${tenantId}/imports/${run.id}`, `/t/${tenantId}/usage/${summary.id}`, `/t/${tenantId}/usage-review/${summary.id}`,
     ]);
     expect(problems, problems.join('\n')).to.deep.equal([]);
     await page.goto(`${app.url}/t/${tenantId}/integration`);
