@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Customer, ImportRun, Subscription, Tenant } from '../../../src/db/entities/index.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { insertTenant } from '../../support/database.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 import { waitFor } from './helpers.js';
@@ -16,14 +16,11 @@ describe(`jobs: sync now over the API (${process.env.TEST_DATABASE_URL ? 'MariaD
   let sandbox: RunningSandbox;
 
   before(async () => {
-    sandbox = await startSandbox({ seed: 5, companies: 4, subscriptions: 8, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+    sandbox = await startTestSandbox({ seed: 5, companies: 4, subscriptions: 8, usageSummaries: 0 });
   });
   after(async () => { await sandbox?.close(); });
 
-  const connect = (app: TestApp, name: string) => new TenantService(app.ds, app.rt.secrets).create({
-    name, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
-    settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
-  });
+  const connect = async (app: TestApp, name: string) => (await createTestTenant(app.ds, app.rt.secrets, sandbox, { name })).tenant;
 
   describe('in a process that runs no jobs (queue only)', () => {
     let app: TestApp;

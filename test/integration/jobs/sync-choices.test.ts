@@ -3,14 +3,15 @@ import sinon from 'sinon';
 import type { DataSource } from 'typeorm';
 import { CustomerMapping, ImportRun, Subscription, Tenant } from '../../../src/db/entities/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { Scheduler, syncJobName } from '../../../src/jobs/scheduler.js';
 import { clearJobHandlers, registerJobHandlers, type JobContext } from '../../../src/jobs/handlers.js';
 import { runImport } from '../../../src/imports/run-import.js';
 import { createCustomer } from '../../../src/customers/service.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { TenantService } from '../../../src/tenants/service.js';
 import { nextScheduledRun } from '../../../src/tenants/sync-schedule.js';
+import { TenantService } from '../../../src/tenants/service.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 import { jobsTestTarget } from './db.js';
@@ -118,13 +119,10 @@ describe(`jobs: sync choices (${DB})`, function () {
     let admin: TestUser;
     let tenant: Tenant;
     before(async () => {
-      sandbox = await startSandbox({ seed: 5, companies: 8, subscriptions: 40, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+      sandbox = await startTestSandbox({ seed: 5, companies: 8, subscriptions: 40, usageSummaries: 0 });
       app = await startApp({}, { scheduler: true });
       admin = await addUser(app, 'admin');
-      tenant = await new TenantService(app.ds, app.rt.secrets).create({
-        name: 'chosen', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-        audience: sandbox.audience, settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
-      });
+      tenant = (await createTestTenant(app.ds, app.rt.secrets, sandbox, { name: 'chosen' })).tenant;
       await runImport({ ds: app.ds, secrets: app.rt.secrets }, { tenantId: tenant.id, entities: 'customers', trigger: 'cli', startedBy: 'test', client: { rateLimitPerMinute: null } });
     });
     after(async () => {

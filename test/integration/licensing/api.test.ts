@@ -4,8 +4,9 @@ import {
   AuditEvent, ImportRun, LicensingChangeRequest, Subscription, SubscriptionChange, type Customer, type Tenant,
 } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
+import type { RunningSandbox, SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
 import { TenantService } from '../../../src/tenants/service.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 import { addCustomer, addProduct, addSubscription, sandboxSubs, type LicensingEnv } from './env.js';
 
@@ -31,11 +32,8 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
 
   before(async () => {
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
-    tenant = await new TenantService(app.ds, app.rt.secrets).create({
-      name: 'msp', timeZone: 'America/New_York', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
-      settings: { imports: { ownCompanyPax8Id: sb.data.partnerCompanyId } },
-    });
+    sb = await startTestSandbox({ seed: 23, companies: 40, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
+    tenant = (await createTestTenant(app.ds, app.rt.secrets, sb, { name: 'msp', timeZone: 'America/New_York' })).tenant;
     env = { ds: app.ds, sb, tenant, tenants: new TenantService(app.ds, app.rt.secrets), client: () => { throw new Error('unused'); }, close: async () => {} };
     scope = new TenantScope(app.ds.manager, tenant.id);
     const subs = sandboxSubs(sb);

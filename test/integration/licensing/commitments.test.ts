@@ -6,8 +6,8 @@ import { CommitmentRule, CustomerMapping, LicensingChangeRequest, Subscription, 
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { runImport } from '../../../src/imports/run-import.js';
 import { DAY_MS } from '../../../src/pax8/sandbox/dates.js';
-import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox, SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 
 /**
@@ -33,11 +33,8 @@ describe('licensing self-service and the commitment rule (sandbox over HTTP)', f
 
   before(async () => {
     app = await startApp({}, { clock });
-    sb = await startSandbox({ port: 0, seed: 31, companies: 8, subscriptions: 30, usageSummaries: 0, rateLimitPerMinute: null, quantityChanges: 'instant' });
-    tenant = await new TenantService(app.ds, app.rt.secrets).create({
-      name: 'msp', timeZone: 'UTC', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
-      settings: { imports: { ownCompanyPax8Id: sb.data.partnerCompanyId } },
-    });
+    sb = await startTestSandbox({ seed: 31, companies: 8, subscriptions: 30, usageSummaries: 0, quantityChanges: 'instant' });
+    tenant = (await createTestTenant(app.ds, app.rt.secrets, sb, { name: 'msp', timeZone: 'UTC' })).tenant;
     scope = new TenantScope(app.ds.manager, tenant.id);
     const company = sb.data.companies.find((c) => c.status === 'Active' && !c.isPartner)!;
     const product = (vendor: string) => sb.data.products.find((p) => p.vendorName === vendor && p.commitments.length > 0)!;

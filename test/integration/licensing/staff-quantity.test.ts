@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Decimal } from 'decimal.js';
 import { EventLogEntry, LicensingChangeRequest, Subscription, type Customer, type Tenant } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { startSandbox, type RunningSandbox, type SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox, SandboxSubscription } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
 import { addCustomer, addSubscription, sandboxSubs, type LicensingEnv } from './env.js';
 
@@ -28,11 +28,10 @@ describe('licensing: direct quantity changes are staff-only and logged', functio
 
   before(async () => {
     app = await startApp();
-    sb = await startSandbox({ port: 0, seed: 23, companies: 40, rateLimitPerMinute: null, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
-    const tenants = new TenantService(app.ds, app.rt.secrets);
-    tenant = await tenants.create({
-      name: 'msp', timeZone: 'Europe/London', clientId: sb.clientId, clientSecret: sb.clientSecret, apiUrl: sb.baseUrl, tokenUrl: sb.tokenUrl, audience: sb.audience,
-    });
+    sb = await startTestSandbox({ seed: 23, companies: 40, quantityChanges: 'instant' /* approvals and operations, not Pax8's provisioning delay: see test/integration/imports/pending-quantity.test.ts */ });
+    const created = await createTestTenant(app.ds, app.rt.secrets, sb, { name: 'msp', timeZone: 'Europe/London', partnerCompany: false });
+    const tenants = created.tenants;
+    tenant = created.tenant;
     // The demo's setting: quantities may be increased from Recurra.
     await tenants.updateSettings(tenant.id, { imports: { allowQuantityIncrease: true } });
     env = { ds: app.ds, sb, tenant, tenants, client: () => { throw new Error('unused'); }, close: async () => {} };

@@ -5,8 +5,8 @@ import { parseSecretKey } from '../../../src/crypto/secret-key.js';
 import { SecretBox } from '../../../src/crypto/secret-box.js';
 import { CustomerMapping, Subscription } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
 import { runCli } from '../../support/cli.js';
 import { TEST_DATABASE_URL, freshDatabase, sharedTestTarget } from '../../support/database.js';
 
@@ -21,11 +21,8 @@ describe('recurra licences / events (CLI)', function () {
   before(async () => {
     const target = sharedTestTarget();
     ds = await freshDatabase(target);
-    sandbox = await startSandbox({ seed: 13, companies: 10, subscriptions: 30, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
-    tenantId = (await new TenantService(ds, new SecretBox(parseSecretKey(KEY))).create({
-      name: 'acme', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-      audience: sandbox.audience, settings: { imports: { productImportMode: 'none', ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
-    })).id;
+    sandbox = await startTestSandbox({ seed: 13, companies: 10, subscriptions: 30, usageSummaries: 0 });
+    tenantId = (await createTestTenant(ds, new SecretBox(parseSecretKey(KEY)), sandbox, { settings: { imports: { productImportMode: 'none' } } })).tenant.id;
     env = { RECURRA_SECRET_KEY: KEY, ...(TEST_DATABASE_URL ? { DATABASE_URL: TEST_DATABASE_URL } : { RECURRA_DATA_DIR: path.dirname(target.sqlitePath) }) };
   });
   after(async () => {
