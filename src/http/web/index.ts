@@ -10,7 +10,7 @@ import { systemClock } from '../../common/clock.js';
 import { HttpError, problemOf, validationError } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
 import { describeChanges, describeValue } from './form-state.js';
-import { progressPanel } from './progress.js';
+import { isStale, progressPanel } from './progress.js';
 
 /** The fields of a recurring invoice line's form and of a subscription link's, with their labels, for "what changed". */
 const LINE_FIELDS: Array<[string, string]> = [
@@ -344,7 +344,7 @@ export function webRouter(rt: Runtime): Router {
     const to = `/t/${p.tenantId}/integration`;
     const entities = ([] as string[]).concat((req.body as Record<string, string | string[]>).entities ?? []);
     const running = await api(req, 'listImportRuns', { params: p, query: { status: 'running', size: '20' } });
-    if ((running.items as Data[]).some((r) => r.dryRun)) return back(res, `${to}#progress`, 'A preview is already running: its progress is shown below.');
+    if ((running.items as Data[]).some((r) => r.dryRun && !isStale(r, now()))) return back(res, `${to}#progress`, 'A preview is already running: its progress is shown below.');
     // Checked before it starts, so that a preview that cannot run says why at once (no credentials, partner company not chosen).
     const tenant = await api(req, 'getTenant', { params: p });
     if (!tenant.hasClientSecret) throw new HttpError(400, 'validation_failed', 'This tenant has no Pax8 credentials yet: enter its client id and secret under Connection, then preview.');
@@ -360,7 +360,7 @@ export function webRouter(rt: Runtime): Router {
     const settled = () => outcome as { run?: Data; error?: unknown } | null;
     for (let i = 0; i < 40 && !settled(); i++) {
       const list = await api(req, 'listImportRuns', { params: p, query: { status: 'running', size: '20' } });
-      if ((list.items as Data[]).some((r) => r.dryRun)) break;
+      if ((list.items as Data[]).some((r) => r.dryRun && !isStale(r, now()))) break;
       await new Promise((ok) => setTimeout(ok, 50));
     }
     const done = settled();

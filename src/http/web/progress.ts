@@ -67,6 +67,21 @@ export function jobTitle(name: string): string {
   return sync ? `Sync of ${words(sync[1])}` : words(name);
 }
 
+/** A run that has written nothing for this long has most likely stopped (a restart ends the runs of that process). */
+export const STALE_RUN_MS = 30 * 60_000;
+
+/** When a running run last said something: its last progress, else its start. */
+export function lastNewsOf(r: Data): string | null {
+  const at = detailsOf(r).progress?.at;
+  return typeof at === 'string' ? at : (r.startedAt as string | null) ?? null;
+}
+
+/** A running run with no news for STALE_RUN_MS. */
+export function isStale(r: Data, now: Date): boolean {
+  const at = lastNewsOf(r);
+  return r.status === 'running' && !!at && now.getTime() - Date.parse(at) > STALE_RUN_MS;
+}
+
 const runTitle = (r: Data) => `${r.dryRun ? 'Preview import' : 'Import'} (${(r.entities as string[]).join(', ')})`;
 
 /**
@@ -76,12 +91,16 @@ const runTitle = (r: Data) => `${r.dryRun ? 'Preview import' : 'Import'} (${(r.e
  */
 export function progressPanel(tenantId: string, runs: Data[], jobs: Data[], now: Date, zone: string): ProgressPanel {
   const items: ProgressItem[] = [];
+  const stalled: ProgressItem[] = [];
   const running = runs.filter((r) => r.status === 'running');
   for (const r of running) {
     const p = detailsOf(r).progress as Data | undefined;
-    items.push({
-      title: runTitle(r), state: 'running',
-      doing: p ? `${words(p.entity)}: ${n(Number(p.done))}${p.total ? ` of ${n(Number(p.total))}` : ''} records read${p.message ? ` (${p.message})` : ''}` : 'starting',
+    const stale = isStale(r, now);
+    (stale ? stalled : items).push({
+      title: runTitle(r), state: stale ? 'stalled' : 'running',
+      doing: stale
+        ? `no news ${ago(lastNewsOf(r), now, zone)}: it has most likely stopped (a restart ends the runs of that process); the next run completes its work`
+        : p ? `${words(p.entity)}: ${n(Number(p.done))}${p.total ? ` of ${n(Number(p.total))}` : ''} records read${p.message ? ` (${p.message})` : ''}` : 'starting',
       counts: countWords(r.counts), started: ago(r.startedAt, now, zone), startedAt: r.startedAt ? when(r.startedAt, zone) : null,
       link: `/t/${tenantId}/imports/${r.id}`,
     });
@@ -94,10 +113,12 @@ export function progressPanel(tenantId: string, runs: Data[], jobs: Data[], now:
       counts: [], started: ago(j.lastRunAt ?? null, now, zone) || null, startedAt: j.lastRunAt ? when(j.lastRunAt, zone) : null, link: null,
     });
   }
+  const active = items.length > 0;
+  items.push(...stalled);
   const done = items.length === 0 ? runs.find((r) => r.status !== 'running') : undefined;
   const last = done ? {
     title: runTitle(done), state: String(done.status), doing: null, counts: countWords(done.counts),
     started: ago(done.startedAt, now, zone), startedAt: done.startedAt ? when(done.startedAt, zone) : null, link: `/t/${tenantId}/imports/${done.id}`,
   } : null;
-  return { active: items.length > 0, items, last };
+  return { active, items, last };
 }

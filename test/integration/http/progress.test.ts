@@ -72,6 +72,19 @@ describe(`http: the progress panel of long actions (${process.env.TEST_DATABASE_
     await app.ds.manager.delete(ImportRun, { id: run.id });
   });
 
+  it('says a run that has written nothing for half an hour has most likely stopped, and does not keep asking', async () => {
+    const started = new Date(Date.now() - 2 * 3600_000);
+    const run = app.ds.manager.create(ImportRun, {
+      id: randomUUID(), tenantId: tenant.id, entities: 'usage', trigger: 'http', startedBy: 'web:someone', startedAt: started,
+      finishedAt: null, status: 'running', dryRun: true, jobId: null, createdAt: started, updatedAt: started, countsJson: '{}', message: null,
+    });
+    await app.ds.manager.insert(ImportRun, run);
+    const panel = panelOf((await get(`/t/${tenant.id}/integration`)).text);
+    expect(panel).to.include('data-active="false"').and.include('stalled').and.include('no news 2 hours ago: it has most likely stopped');
+    expect((await progressJson()).active).to.equal(false);
+    await app.ds.manager.delete(ImportRun, { id: run.id });
+  });
+
   it('Preview import runs in the background: the page returns at once, the panel follows the run, and it writes nothing', async () => {
     const page = await get(`/t/${tenant.id}/integration`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
