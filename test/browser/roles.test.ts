@@ -38,8 +38,8 @@ const REFUSED: Record<Role, string[]> = {
   client: ['/customers', '/products', '/reconcile', '/tax', '/usage-review', '/licences', '/licences/events'],
 };
 
-/** Option names as the API spells them: never on a page. */
-const RAW_OPTIONS = /\b(from_change_date|increases_only|in_advance|in_arrears|products_and_lines|reverse_charge|pax8_invoice|pax8_draft|resource_group|unmapped_company|unmapped_usage|below_cost|not_chosen|usage_review|client_requests|next_run)\b/;
+/** Option names as the API spells them (snake_case words): never on a page. */
+const RAW_OPTIONS = /\b[a-z][a-z0-9]*(_[a-z0-9]+)+\b/;
 /** Text on pages that is not yet in the web's words (see problemsOn). */
 const NOT_YET_IN_WORDS = '#rows td:last-child';
 /** A timestamp as the API sends it. */
