@@ -8,6 +8,7 @@ import { ALL_EVENT_COLUMNS, DEFAULT_EVENT_COLUMNS, EVENT_COLUMNS } from '../../.
 import { HttpError, problemOf } from '../../api/errors.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
+import { quantity, when, words } from '../format.js';
 
 /**
  * Licence management pages (issue 9), in the web app's layout with bodies in templates/operations and
@@ -20,6 +21,28 @@ import { WEB_TEMPLATES } from '../render.js';
 const pageName = (dir: string, name: string) => path.relative(path.join(WEB_TEMPLATES, 'pages'), path.resolve(WEB_TEMPLATES, '..', dir, name));
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 type Data = Record<string, any>;
+
+/**
+ * The event log's columns from its form: the ticked boxes (`col`, one per column, named in words on the page) in the
+ * order the view had (`columns`, which the header arrows reorder), newly ticked ones after them; a link that names
+ * `columns` alone (an exported view, a bookmark) keeps its order. Nothing ticked: the default view.
+ */
+export function eventColumnsFromForm(columns: unknown, col: unknown): string[] {
+  const order = (typeof columns === 'string' ? columns : DEFAULT_EVENT_COLUMNS.join(',')).split(',').map((c) => c.trim()).filter(Boolean);
+  if (col === undefined) return order;
+  const ticked = ([] as unknown[]).concat(col).filter((c): c is string => typeof c === 'string' && c !== '');
+  if (ticked.length === 0) return [...DEFAULT_EVENT_COLUMNS];
+  return [...order.filter((c) => ticked.includes(c)), ...ALL_EVENT_COLUMNS.filter((c) => ticked.includes(c) && !order.includes(c))];
+}
+
+/** One cell of the event log as people read it (the API and the CSV keep the raw values). */
+function eventCell(column: string, value: string, zone: string | undefined): string {
+  if (value === '') return '';
+  if (column === 'occurredAt') return when(value, zone);
+  if (column === 'type' || column === 'refKind') return words(value);
+  if (column === 'licenceCount') return quantity(value);
+  return value;
+}
 
 export function operationsWebRouter(rt: Runtime): Router {
   // A refused form shows the error page: the forms here post to their own previews and handle Pax8's refusals.
@@ -111,7 +134,7 @@ export function operationsWebRouter(rt: Runtime): Router {
 
   router.get('/t/:tenantId/licences/events', page(async (req, res) => {
     const params = { tenantId: req.params.tenantId };
-    const chosen = (str(req.query.columns) ?? DEFAULT_EVENT_COLUMNS.join(',')).split(',').filter(Boolean);
+    const chosen = eventColumnsFromForm(req.query.columns, req.query.col);
     const query = Object.fromEntries(Object.entries({
       search: str(req.query.search), sort: str(req.query.sort), dir: str(req.query.dir), columns: chosen.join(','), page: str(req.query.page) ?? '0', size: '50',
     }).filter(([, v]) => v !== undefined && v !== ''));
@@ -120,15 +143,24 @@ export function operationsWebRouter(rt: Runtime): Router {
       const u = new URLSearchParams(Object.entries({ ...query, ...patch }).filter(([, v]) => v !== undefined && v !== '') as [string, string][]);
       return `?${u.toString()}`;
     };
+    /** The chosen columns with column i moved one place left (-1) or right (+1). */
+    const moved = (i: number, by: -1 | 1) => {
+      const order = [...view.columns];
+      [order[i], order[i + by]] = [order[i + by]!, order[i]!];
+      return link({ columns: order.join(','), page: '0' });
+    };
     const exportQs = new URLSearchParams(Object.entries(query).filter(([k]) => k !== 'page' && k !== 'size') as [string, string][]);
+    const zone = (res.locals.timeZone as string | null) ?? undefined;
     render(req, res, 'events', 'index', {
-      title: 'Licence event log', tenantId: params.tenantId, search: query.search ?? '', columnsText: chosen.join(','),
+      title: 'Licence event log', tenantId: params.tenantId, search: query.search ?? '', columnsText: chosen.join(','), sort: query.sort ?? '', dir: query.dir ?? '',
       headers: view.columns.map((c: string, i: number) => ({
         label: view.headers[i], sortable: c !== 'detail' && ['occurredAt', 'type', 'source', 'target', 'licenceCount', 'initiatedBy'].includes(c),
         href: link({ sort: c, dir: query.sort === c && query.dir !== 'desc' ? 'desc' : 'asc', page: '0' }),
         on: query.sort === c ? (query.dir === 'desc' ? '▼' : '▲') : '',
+        left: i > 0 ? moved(i, -1) : null, right: i < view.columns.length - 1 ? moved(i, 1) : null,
       })),
-      rows: view.rows.map((r: Record<string, string>) => view.columns.map((c: string) => r[c] ?? '')),
+      // What a person reads: the instant in the tenant's zone, the event type in words, the count as a quantity.
+      rows: view.rows.map((r: Record<string, string>) => view.columns.map((c: string) => eventCell(c, r[c] ?? '', zone))),
       all: ALL_EVENT_COLUMNS.map((c) => ({ id: c, label: EVENT_COLUMNS[c], on: chosen.includes(c) })),
       total: view.total, prev: view.page > 0 ? link({ page: String(view.page - 1) }) : null,
       next: (view.page + 1) * view.size < view.total ? link({ page: String(view.page + 1) }) : null,
