@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { compileSchema, FAIL } from '../schemas/compiled.js';
 import { envelopeSchema, type PageInfo } from '../schemas/envelope.js';
 import type { CallOptions, QueryValue, Transport } from './transport.js';
 
@@ -23,16 +24,33 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(record)'}: ${i.message}`).join('; ');
 }
 
+/** A record through the schema's compiled decoder (schemas/compiled.ts); zod words what a record that fails it lacks. */
 export function validateRecord<S extends z.ZodType>(schema: S, raw: unknown, endpoint: string, page?: number, index?: number): Pax8Item<z.output<S>> {
+  const decode = compileSchema(schema);
+  if (decode !== undefined) {
+    const record = decode(raw);
+    if (record !== FAIL) return { record: record as z.output<S> };
+  }
   const r = schema.safeParse(raw);
   if (r.success) return { record: r.data };
   return { error: new Pax8RecordError(`invalid record from ${endpoint}: ${describeIssues(r.error)}`, raw, endpoint, page, index) };
 }
 
 const envelopeProblem = (json: unknown) => {
+  // The common case without zod: {content: [...], page?: {...numbers}} (what the zod schema accepts, checked in full).
+  if (plainEnvelope(json)) return undefined;
   const r = envelopeSchema.safeParse(json);
   return r.success ? undefined : `not a {content, page} envelope: ${describeIssues(r.error)}`;
 };
+
+function plainEnvelope(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || !Array.isArray((json as Envelope).content)) return false;
+  const page = (json as Envelope).page;
+  if (page === undefined || page === null) return true;
+  if (typeof page !== 'object' || Array.isArray(page)) return false;
+  return count(page.size) && count(page.totalElements) && count(page.totalPages) && count(page.number);
+}
+const count = (v: unknown) => v === undefined || v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 
 interface Envelope {
   content: unknown[];

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { Decimal } from 'decimal.js';
 import type { z } from 'zod';
+import { compileSchema, FAIL } from '../schemas/compiled.js';
 import { companySchema, type Company } from '../schemas/company.js';
 import { invoiceItemSchema, invoiceSchema, type Invoice, type InvoiceItem } from '../schemas/invoice.js';
 import {
@@ -260,6 +261,11 @@ export class Pax8Client {
   }
 
   #validateOne<S extends z.ZodType>(json: unknown, endpoint: string, schema: S): z.output<S> {
+    const decode = compileSchema(schema);
+    if (decode !== undefined) {
+      const record = decode(json);
+      if (record !== FAIL) return record as z.output<S>;
+    }
     const r = schema.safeParse(json);
     if (r.success) return r.data;
     throw new Pax8RecordError(`invalid record from ${endpoint} for tenant "${this.tenantName}" (${this.tenantId}): ${r.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ')}`, json, endpoint);

@@ -14,7 +14,9 @@ export class ExactNumber {
 // A literal with 16+ digits (a dot may sit between them) or a 3-digit exponent
 // might not survive a double; everything else provably does (DBL_DIG = 15).
 // Outside strings a number follows `:`, `,`, `[` or the start of the text.
-const MAYBE_INEXACT = /(?:^|[:,[])\s*-?(?:\d(?:\.?\d){15}|\d+(?:\.\d+)?[eE][+-]?\d{3})/;
+// (Two regexes: with `^` as an alternative of the first character V8 tries every position the slow way, twice the time.)
+const MAYBE_INEXACT = /[:,[]\s*-?(?:\d(?:\.?\d){15}|\d+(?:\.\d+)?[eE][+-]?\d{3})/;
+const MAYBE_INEXACT_AT_START = /^\s*-?(?:\d(?:\.?\d){15}|\d+(?:\.\d+)?[eE][+-]?\d{3})/;
 const STRING_OR_NUMBER = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const MARK = '$pax8ExactNumber';
 
@@ -29,7 +31,7 @@ const MARK = '$pax8ExactNumber';
  * each inexact literal into a marker object that a reviver turns into ExactNumber.
  */
 export function parseExactJson(text: string): unknown {
-  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
+  if (!MAYBE_INEXACT.test(text) && !MAYBE_INEXACT_AT_START.test(text)) return JSON.parse(text);
   let rewrote = false;
   const rewritten = text.replace(STRING_OR_NUMBER, (m) => {
     if (m.charCodeAt(0) === 34 /* " */ || isExactAsDouble(m)) return m;
