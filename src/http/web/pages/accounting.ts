@@ -4,6 +4,7 @@ import { tenantOfState } from '../../../accounting/oauth.js';
 import { systemClock } from '../../../common/clock.js';
 import { notFound, problemOf } from '../../api/errors.js';
 import { pageKit, type PageKit } from '../page-kit.js';
+import { accountingBooksWebRouter, booksSection } from './accounting-mapping.js';
 
 /**
  * The Accounting page (templates/web/pages/accounting.hbs): one section per concern, each a partial of its own
@@ -58,13 +59,15 @@ const connectionsSection: Section = async ({ api }, req, tenantId, now) => {
 };
 
 /** The page's sections, in order; each returns its own keys for the template. */
-const SECTIONS: Section[] = [connectionsSection];
+const SECTIONS: Section[] = [connectionsSection, booksSection];
 
 export function accountingWebRouter(rt: Runtime): Router {
   const pagePath = (req: Request) => `/t/${req.params.tenantId}/accounting`;
   const kit = pageKit(rt, { backTo: pagePath, signInTo: pagePath });
   const { api, render, page, back: done, redirect } = kit;
   const router = Router();
+  // Contacts, mappings, pushes and payments (./accounting-mapping.ts); mounted first: its paths are more specific.
+  router.use(accountingBooksWebRouter(rt));
   const body = (req: Request) => req.body as Record<string, string | undefined>;
   const vendorParams = (req: Request) => {
     const vendor = vendorOf(req.params.vendor);
