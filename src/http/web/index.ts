@@ -173,6 +173,8 @@ export function webRouter(rt: Runtime): Router {
         mismatch: mismatch?.page.totalElements ?? null,
         unmapped: unmapped?.page.totalElements ?? null,
         todo: await maybe(req, 'getDashboard', { params: p }),
+        // What customers owe on invoices in the books, by days past due (admin and finance; none until payments are read back).
+        ageing: await maybe(req, 'getAccountingAgeing', { params: p }),
       });
     }
     render(req, res, 'dashboard', { title: 'Dashboard', rows });

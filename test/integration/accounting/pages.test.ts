@@ -100,6 +100,8 @@ import { adapterAvailable, connectTenant, LOCAL_BOOKS, type LocalBooks } from '.
     await post(s, `/t/${tenant.id}/accounting/push`, [['vendor', 'xero'], ['invoiceIds', other.id], ['now', '1']]);
     const again = await get(s, `/t/${tenant.id}/accounting`);
     expect(again.text).to.match(/<td>GBP<\/td><td class="num">[^<]*60\.00<\/td>/);
+    const dashboard = await get(s, '/');
+    expect(dashboard.text).to.match(/data-ageing>[\s\S]*Owed by customers[\s\S]*<td>GBP<\/td><td class="num">[^<]*60\.00<\/td>/);
   });
 
   it('the admin saves auto-push; a reviewer sees the status without push buttons; a client never reaches the accounting routes', async () => {
