@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Tenant } from '../../../src/db/entities/index.js';
+import { AccountingPush, type Tenant } from '../../../src/db/entities/index.js';
 import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { insertTenant } from '../../support/database.js';
 import { addUser, call, startApp, type TestApp, type TestUser } from '../http/support.js';
@@ -110,6 +110,12 @@ import { adapterAvailable, connectTenant, LOCAL_BOOKS, type LocalBooks } from '.
     expect((await post(a, `/t/${tenant.id}/accounting/settings`, [['autoPush', 'on'], ['postAs', 'approved']])).notice).to.equal('Push settings saved.');
     const t = await call(app, 'get', `/api/v1/tenants/${tenant.id}`, { token: admin.token });
     expect(t.body.settings.accounting).to.deep.equal({ autoPush: true, postAs: 'approved' });
+    // Approving a draft now queues it for Xero (the connected vendor) by itself.
+    const customer = await insertCustomer(scope, 'Auto Push Co');
+    const draft = await insertInvoice(scope, customer.id, [{ amount: '10.00' }], { status: 'draft' });
+    expect((await call(app, 'post', `/api/v1/tenants/${tenant.id}/invoices/${draft.id}/approve`, { token: admin.token })).status).to.equal(200);
+    const queued = await scope.repo(AccountingPush).findOneBy({ invoiceId: draft.id });
+    expect(queued).to.include({ vendor: 'xero', status: 'queued', queuedBy: 'auto' });
 
     const r = await session(reviewer);
     const list = await get(r, `/t/${tenant.id}/invoices`);
