@@ -15,22 +15,37 @@ export interface Auth {
   session?: Session;
 }
 
-/** What a handler gets: validated input, the caller, and for tenant routes the tenant and its scope. */
-export interface RouteContext<P, Q, B> {
+interface BaseContext<P, Q, B> {
   rt: Runtime;
-  /** Null only on public routes. */
-  auth: Auth;
   params: P;
   query: Q;
   body: B;
-  /** Set on tenant routes (path contains :tenantId) after the caller's access was checked. */
-  tenant: Tenant;
-  scope: TenantScope;
-  /** For client users: the only customer whose data they may see. Handlers of client routes filter by it. */
-  onlyCustomerId: string | null;
   req?: Request;
   res?: Response;
 }
+
+/** What a public route's handler gets (signing in, Pax8's webhook deliveries): validated input, no caller. */
+export interface PublicRouteContext<P, Q, B> extends BaseContext<P, Q, B> {
+  auth: null;
+}
+
+/** What a signed-in route's handler gets: validated input and the caller. */
+export interface UserRouteContext<P, Q, B> extends BaseContext<P, Q, B> {
+  auth: Auth;
+  /** For client users: the only customer whose data they may see. Handlers of client routes filter by it. */
+  onlyCustomerId: string | null;
+}
+
+/** What a tenant route's handler gets (path contains :tenantId): also the tenant, after the caller's access was checked, and its scope. */
+export interface TenantRouteContext<P, Q, B> extends UserRouteContext<P, Q, B> {
+  tenant: Tenant;
+  scope: TenantScope;
+}
+
+/** A tenant route's context: the one most handlers and their helpers take. */
+export type RouteContext<P, Q, B> = TenantRouteContext<P, Q, B>;
+
+export type AnyRouteContext<P = unknown, Q = unknown, B = unknown> = PublicRouteContext<P, Q, B> | UserRouteContext<P, Q, B> | TenantRouteContext<P, Q, B>;
 
 type AnyObj = z.ZodObject<z.ZodRawShape>;
 
@@ -40,6 +55,7 @@ export interface RouteDef<
   B extends z.ZodType = z.ZodType,
   R extends z.ZodType = z.ZodType,
   I extends string = string,
+  C extends AnyRouteContext<z.output<P>, z.output<Q>, z.output<B>> = AnyRouteContext<z.output<P>, z.output<Q>, z.output<B>>,
 > {
   /** OpenAPI operationId. */
   id: I;
@@ -69,15 +85,29 @@ export interface RouteDef<
   status?: number;
   /** Non-JSON answers (CSV, PDF, HTML): the handler writes to ctx.res itself. */
   produces?: string;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R>>;
+  /** Its context follows from the declaration (defineRoute): public, tenant (path has :tenantId) or signed-in. */
+  handler(ctx: C): Promise<z.input<R>>;
 }
 
 const registry: RouteDef[] = [];
 
-/** Declares a route; both the express routes and the OpenAPI document come from the registry. */
+type Out<S extends z.ZodType> = z.output<S>;
+
+/**
+ * Declares a route; both the express routes and the OpenAPI document come from the registry. Its handler's context
+ * follows from the declaration: a public route's has no caller, a route whose path names :tenantId has the tenant and
+ * its scope, any other has the caller.
+ */
 export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType, const I extends string>(
-  def: RouteDef<P, Q, B, R, I>,
-): RouteDef<P, Q, B, R, I> {
+  def: RouteDef<P, Q, B, R, I, PublicRouteContext<Out<P>, Out<Q>, Out<B>>> & { public: true },
+): RouteDef<P, Q, B, R, I, PublicRouteContext<Out<P>, Out<Q>, Out<B>>>;
+export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType, const I extends string>(
+  def: RouteDef<P, Q, B, R, I, TenantRouteContext<Out<P>, Out<Q>, Out<B>>> & { path: `${string}:tenantId${string}`; public?: false },
+): RouteDef<P, Q, B, R, I, TenantRouteContext<Out<P>, Out<Q>, Out<B>>>;
+export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodType, R extends z.ZodType, const I extends string>(
+  def: RouteDef<P, Q, B, R, I, UserRouteContext<Out<P>, Out<Q>, Out<B>>> & { public?: false },
+): RouteDef<P, Q, B, R, I, UserRouteContext<Out<P>, Out<Q>, Out<B>>>;
+export function defineRoute(def: RouteDef): RouteDef {
   if (def.roles.includes('client') && !def.customerScoped) {
     throw new Error(`route ${def.id}: the client role is only allowed on customer-scoped routes`);
   }
@@ -86,7 +116,7 @@ export function defineRoute<P extends AnyObj, Q extends AnyObj, B extends z.ZodT
   }
   if (registry.some((r) => r.id === def.id)) throw new Error(`route ${def.id} defined twice`);
   if (registry.some((r) => r.method === def.method && r.path === def.path)) throw new Error(`route ${def.method} ${def.path} defined twice`);
-  registry.push(def as unknown as RouteDef);
+  registry.push(def);
   return def;
 }
 
@@ -104,9 +134,17 @@ export interface Input {
   body?: unknown;
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+function parseBody(schema: z.ZodType | undefined, value: unknown): unknown {
   if (!schema) return undefined;
-  const r = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(zodFields(r.error, 'body'));
+  return r.data;
+}
+
+/** Params and query: an object (empty when the route declares none). */
+function parseObject(schema: AnyObj | undefined, value: unknown, where: 'params' | 'query'): z.output<AnyObj> {
+  if (!schema) return {};
+  const r = schema.safeParse(value ?? {});
   if (!r.success) throw validationError(zodFields(r.error, where));
   return r.data;
 }
@@ -123,41 +161,40 @@ export async function invokeRoute(
   http?: { req: Request; res: Response },
 ): Promise<unknown> {
   if (!auth && !def.public) throw new HttpError(401, 'unauthenticated', 'sign in or send an API token');
-  const user = auth?.user ?? null;
-  if (def.public || !user) {
-    const ctx = { rt, auth: null, params: parsePart(def.params, input.params, 'params'), query: parsePart(def.query, input.query, 'query'),
-      body: parsePart(def.body, input.body, 'body'), onlyCustomerId: null, req: http?.req, res: http?.res };
-    return def.response.parse(await def.handler(ctx as never));
+  if (def.public || !auth) {
+    const ctx: PublicRouteContext<z.output<AnyObj>, z.output<AnyObj>, unknown> = {
+      rt, auth: null, params: parseObject(def.params, input.params, 'params'), query: parseObject(def.query, input.query, 'query'),
+      body: parseBody(def.body, input.body), req: http?.req, res: http?.res,
+    };
+    return def.response.parse(await def.handler(ctx));
   }
+  const user = auth.user;
   if (user.mustChangePassword && !def.allowWithOneTimePassword) {
     throw new HttpError(403, 'password_change_required', 'choose a new password first (POST /api/v1/me/password)');
   }
   if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', `${def.summary}: not open to the ${user.role} role (only ${def.roles.join(', ')})`);
   if (def.globalOnly && user.tenantId) throw new HttpError(403, 'forbidden', `only users of all tenants may ${def.summary.toLowerCase()}`);
-  let tenant: Tenant | undefined;
+  let tenant: Tenant | null = null;
   if (isTenantRoute(def)) {
     const tenantId = String((input.params as Record<string, unknown> | undefined)?.tenantId ?? '');
     // Someone else's tenant is answered exactly like a missing one.
     if (user.tenantId && user.tenantId !== tenantId) throw notFound('tenant not found');
-    tenant = (await rt.ds.manager.findOneBy(Tenant, { id: tenantId.slice(0, 36) })) ?? undefined;
+    tenant = await rt.ds.manager.findOneBy(Tenant, { id: tenantId.slice(0, 36) });
     if (!tenant) throw notFound('tenant not found');
   }
-  const params = parsePart(def.params, input.params, 'params');
-  const query = parsePart(def.query, input.query, 'query');
-  const body = parsePart(def.body, input.body, 'body');
-  const ctx: RouteContext<unknown, unknown, unknown> = {
-    rt, auth: auth!, params, query, body,
-    tenant: tenant as Tenant,
-    scope: tenant ? new TenantScope(rt.ds.manager, tenant.id) : (undefined as unknown as TenantScope),
-    onlyCustomerId: user.role === 'client' ? user.customerId : null,
-    req: http?.req, res: http?.res,
+  const userCtx: UserRouteContext<z.output<AnyObj>, z.output<AnyObj>, unknown> = {
+    rt, auth, params: parseObject(def.params, input.params, 'params'), query: parseObject(def.query, input.query, 'query'),
+    body: parseBody(def.body, input.body), onlyCustomerId: user.role === 'client' ? user.customerId : null, req: http?.req, res: http?.res,
   };
-  const result = await def.handler(ctx as never);
+  const ctx: AnyRouteContext<z.output<AnyObj>, z.output<AnyObj>, unknown> = tenant
+    ? { ...userCtx, tenant, scope: new TenantScope(rt.ds.manager, tenant.id) }
+    : userCtx;
+  const result = await def.handler(ctx);
   if (def.method !== 'get') {
     // Who changed what (ids only: bodies may hold secrets).
     await rt.ds.manager.insert(AuditEvent, {
       id: randomUUID(), at: new Date(), userId: user.id, tenantId: tenant?.id ?? null, action: `api.${def.id}`,
-      detail: JSON.stringify({ via: auth!.via, params: input.params ?? {} }).slice(0, 4000),
+      detail: JSON.stringify({ via: auth.via, params: input.params ?? {} }).slice(0, 4000),
     });
   }
   if (def.produces) return result;

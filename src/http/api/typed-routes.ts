@@ -28,7 +28,7 @@ import type * as webhooksRoutes from './routes/webhooks.js';
  * their definitions (and routes made by a function, such as the licence operations' preview and complete) stay untyped
  * (`any`); add a file's module below when it exports them.
  */
-type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string>>;
+type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string, any>>;
 
 export type TypedRoute =
   | DefsOf<typeof accountingConnectionsRoutes>
@@ -66,7 +66,7 @@ type Fields<T> = { [K in keyof T]: unknown };
  * comes back with the route's message, as for an API client.
  */
 export type InputOf<I extends string> = I extends TypedRouteId
-  ? RouteOf<I> extends RouteDef<infer P, any, infer B, any, any>
+  ? RouteOf<I> extends RouteDef<infer P, any, infer B, any, any, any>
     ? { params?: Fields<z.input<P>>; query?: Record<string, unknown>; body?: Partial<Fields<z.input<B>>> }
     : Input
   : Input;

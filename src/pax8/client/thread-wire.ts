@@ -49,13 +49,16 @@ export interface WireError {
 
 const DECIMAL = '$recurraDecimal';
 const EXACT = '$recurraExactNumber';
-/** What decimal.js recognises as one of its own (Object.prototype.toString of a Decimal). */
-const DECIMAL_TAG = '[object Decimal]';
+
+/** A Decimal from its sign, exponent and digits as another thread's Decimal had them (NaN and infinities: no digits). */
+function decimalOfParts(s: number, e: number, d: number[] | null): Decimal {
+  return Object.assign(new Decimal(0), { s, e, d });
+}
 
 /**
  * Tags the Decimals and exact numbers of a value the thread is done with, in place (records are fresh from each
- * page; copying them cost the thread as much again). A Decimal travels as its sign, exponent and digits, from which
- * decimal.js copies one without parsing.
+ * page; copying them cost the thread as much again). A Decimal travels as its sign, exponent and digits, which are
+ * set on a new Decimal without parsing.
  */
 export function encodeValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
@@ -80,7 +83,7 @@ export function decodeValue(v: unknown): unknown {
   }
   const o = v as Record<string, unknown>;
   const dec = o[DECIMAL];
-  if (Array.isArray(dec)) return new Decimal({ toStringTag: DECIMAL_TAG, s: dec[0], e: dec[1], d: dec[2] } as unknown as Decimal);
+  if (Array.isArray(dec)) return decimalOfParts(dec[0] as number, dec[1] as number, dec[2] as number[] | null);
   if (typeof o[EXACT] === 'string') return new ExactNumber(o[EXACT]);
   for (const k of Object.keys(o)) o[k] = decodeValue(o[k]);
   return o;

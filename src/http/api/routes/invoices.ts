@@ -137,7 +137,7 @@ export const runInvoicesRoute = defineRoute({
     const d = billingDate(tenant, body.date, rt.clock ?? systemClock);
     const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock });
     await sendIfAutomatic(rt, tenant, r.created.filter((c) => c.status === 'issued').map((c) => c.id));
-    return { date: r.date, created: r.created as unknown as Array<{ id: string; status: string }>, alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
+    return { date: r.date, created: r.created.map((c) => ({ ...c })), alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
   },
 });
 
@@ -192,11 +192,15 @@ export const exportInvoicesCsvRoute = defineRoute({
   id: 'exportInvoicesCsv', method: 'get', path: '/tenants/:tenantId/invoice-exports/csv', tag: 'Invoices', roles: FINANCE,
   summary: 'Issued invoices as CSV for Xero or QuickBooks Online',
   params: tenantParams,
-  query: z.strictObject({ layout: z.enum(CSV_LAYOUTS).default('xero'), from: date.optional(), to: date.optional() }),
+  query: z.strictObject({
+    layout: z.enum(CSV_LAYOUTS).default('xero'), from: date.optional(), to: date.optional(),
+    invoiceIds: z.string().max(20_000).transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(uuid).min(1).max(500)).optional()
+      .describe('comma-separated invoice ids: only these (issued ones; drafts are never exported)'),
+  }),
   produces: 'text/csv',
   response: z.string(),
   async handler({ rt, tenant, query, res }) {
-    const csv = await exportInvoicesCsv(rt.ds, tenant.id, { layout: query.layout, from: query.from, to: query.to });
+    const csv = await exportInvoicesCsv(rt.ds, tenant.id, { layout: query.layout, from: query.from, to: query.to, invoiceIds: query.invoiceIds });
     res?.type('text/csv').setHeader('Content-Disposition', `attachment; filename="invoices-${tenant.name}-${query.layout}.csv"`);
     res?.send(csv);
     return csv;
