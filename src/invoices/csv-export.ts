@@ -18,6 +18,8 @@ export interface CsvExportOptions {
   /** Invoice dates from / to, inclusive. */
   from?: CalendarDate;
   to?: CalendarDate;
+  /** Only these invoices (chosen on the invoice list); drafts among them are still left out. */
+  invoiceIds?: readonly string[];
   /** Days from invoice date to due date for invoices created before due dates were stored (default: the customer's, else the tenant's terms). */
   dueDays?: number;
   /** Xero: sales account code for every line (default 200), and the tax type of lines without a tax code (default "Tax on Sales"). */
@@ -67,6 +69,7 @@ export async function exportInvoicesCsv(ds: DataSource, tenantId: string, opts: 
   const scope = new TenantScope(ds.manager, tenantId);
   const where: Record<string, unknown> = { status: 'issued' };
   if (opts.from !== undefined || opts.to !== undefined) where.invoiceDate = Between(opts.from ?? '0000-01-01', opts.to ?? '9999-12-31');
+  if (opts.invoiceIds !== undefined) where.id = In([...opts.invoiceIds]);
   const invoices = await scope.repo(Invoice).find({ where, order: { number: 'ASC' } });
   const ids = invoices.map((i) => i.id);
   const lines: InvoiceLine[] = [];
