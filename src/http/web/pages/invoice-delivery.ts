@@ -3,8 +3,8 @@ import type { Runtime } from '../../../app/runtime.js';
 import { pageKit } from '../page-kit.js';
 
 /**
- * Invoices by e-mail on the web (issue 27): Send / Resend on an invoice, Send selected and Approve selected on the
- * invoice list, a customer's billing contacts, and the tenant's sending settings. Every write is the API's route.
+ * Invoices by e-mail on the web (issue 27): Send / Resend on an invoice, Send selected, Approve selected and Export
+ * selected (issue 24) on the invoice list, a customer's billing contacts, and the tenant's sending settings. Every write is the API's route.
  */
 
 /** Form values: one checkbox gives a string, several an array. */
@@ -62,6 +62,21 @@ export function invoiceDeliveryWebRouter(rt: Runtime): Router {
       }
     }
     back(res, to, `Approved ${issued.length}${issued.length ? ` (${issued.join(', ')})` : ''}${refused.length ? `; not approved ${refused.length}: ${refused.slice(0, 3).join('; ')}` : ''}.`);
+  }));
+
+  /**
+   * Export selected: the chosen invoices as the accounting tool's CSV (the API's export with their ids), downloaded at
+   * once. Drafts are never exported: a choice of drafts only goes back with a notice saying so.
+   */
+  router.post('/t/:tenantId/invoices/export-selected', page(async (req, res) => {
+    const invoiceIds = many(req.body.invoiceIds);
+    const to = backTo(req, `/t/${req.params.tenantId}/invoices`);
+    if (invoiceIds.length === 0) return back(res, to, 'Choose the invoices to export first.');
+    const layout = req.body.layout === 'qbo' ? 'qbo' : 'xero';
+    const csv = await api(req, 'exportInvoicesCsv', { params: tenantOf(req), query: { layout, invoiceIds: invoiceIds.join(',') } });
+    if (csv.split('\n').filter(Boolean).length <= 1) return back(res, to, 'Nothing exported: only issued invoices are exported, and the selected ones are drafts. Approve them first.');
+    res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="invoices-selected-${layout}.csv"`);
+    res.send(csv);
   }));
 
   router.post('/t/:tenantId/customers/:customerId/billing-contacts', page(async (req, res) => {
