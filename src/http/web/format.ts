@@ -105,3 +105,17 @@ export function words(v: unknown): string {
   if (typeof v !== 'string') return v === null || v === undefined ? '' : String(v);
   return WORDS[v] ?? v.replace(/_/g, ' ');
 }
+
+/**
+ * A sentence a feature wrote for its CLI and CSV (the reconciliation's explanations and findings), in the web's words:
+ * "395.04 USD" as "USD 395.04", "2026-12-01 to 2027-01-01" (an end-exclusive period) as "1 Dec 2026 – 31 Dec 2026",
+ * other dates as "7 Dec 2026", months as "December 2026". The rest of the sentence is left as it is.
+ */
+export function inWords(v: unknown): string {
+  if (typeof v !== 'string') return v === null || v === undefined ? '' : String(v);
+  return v
+    .replace(/(?<![\w.])(-?\d+(?:\.\d+)?) ([A-Z]{3})\b/g, (all, amount: string, code: string) => money(amount, code))
+    .replace(/\b(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})\b/g, (all, from: string, to: string) => (isCalendarDate(from) && isCalendarDate(to) && to > from ? period(from, to) : all))
+    .replace(/\b\d{4}-\d{2}-\d{2}\b/g, (d) => day(d))
+    .replace(/\b\d{4}-(0[1-9]|1[0-2])\b/g, (m) => monthName(m));
+}

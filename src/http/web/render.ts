@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { day, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from './format.js';
+import { day, inWords, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from './format.js';
 
 export const WEB_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../templates/web');
 
@@ -40,6 +40,7 @@ export class Views {
     this.hb.registerHelper('rate', (v: unknown) => rate(v));
     this.hb.registerHelper('percent', (v: unknown) => percent(v));
     this.hb.registerHelper('words', (v: unknown) => words(v));
+    this.hb.registerHelper('inWords', (v: unknown) => inWords(v));
     this.hb.registerHelper('join', (v: unknown, sep: unknown) => (Array.isArray(v) ? v.join(typeof sep === 'string' ? sep : ', ') : ''));
     this.hb.registerHelper('inc', (v: unknown) => Number(v) + 1);
     this.hb.registerHelper('dec', (v: unknown) => Number(v) - 1);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
-import { day, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from '../../../src/http/web/format.js';
+import { day, inWords, money, monthName, percent, period, quantity, rate, unitPrice, when, words } from '../../../src/http/web/format.js';
 
 describe('web formatting: values as people read them', () => {
   it('shows money with its currency code, minor units and thousands separators', () => {
@@ -64,5 +64,16 @@ describe('web formatting: values as people read them', () => {
     expect(monthName('2027-01')).to.equal('January 2027');
     expect(monthName('2026-13')).to.equal('2026-13');
     expect(monthName(null)).to.equal('');
+  });
+
+  it('puts a feature\'s sentences in words: money, periods, days and months', () => {
+    expect(inWords("no Pax8 invoice for 2026-12 yet: cost is the usage summary's partner total 395.04 USD"))
+      .to.equal("no Pax8 invoice for December 2026 yet: cost is the usage summary's partner total USD 395.04");
+    expect(inWords('Recurra invoice 12 line "M365" (recurring, 2026-12-01 to 2027-01-01): 3 × 12.50 = 1371.60 EUR'))
+      .to.equal('Recurra invoice 12 line "M365" (recurring, 1 Dec 2026 – 31 Dec 2026): 3 × 12.50 = EUR 1,371.60');
+    expect(inWords('Pax8 bills nothing for it on 2026-11-30')).to.equal('Pax8 bills nothing for it on 30 Nov 2026');
+    expect(inWords('quantity 3, -12.5 USD')).to.equal('quantity 3, USD -12.50');
+    expect(inWords('licence INV-000123 for company 1234')).to.equal('licence INV-000123 for company 1234');
+    expect(inWords(null)).to.equal('');
   });
 });
