@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { freshDatabase, testSecretBox } from '../../support/database.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { ImportRun, LeakageNotice, LicensingNotice, Pax8Invoice, type Tenant } from '../../../src/db/entities/index.js';
 import { TenantService } from '../../../src/tenants/service.js';
@@ -55,9 +56,7 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
 
   before(async () => {
     ds = await freshDatabase(jobsTestTarget());
-    sandbox = await startSandbox({
-      seed: 11, companies: 6, subscriptions: 24, usageSummaries: 3, rateLimitPerMinute: null, port: 0, now: NIGHT,
-    });
+    sandbox = await startTestSandbox({ seed: 11, companies: 6, subscriptions: 24, usageSummaries: 3, now: NIGHT });
     registerJobHandlers(serviceJobHandlers({ ds, secrets, clock, pax8Client: { rateLimitPerMinute: null, retryBaseMs: 1, retryMaxDelayMs: 5, maxRetries: 1 } }));
     scheduler = new Scheduler({
       ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4,
@@ -65,14 +64,12 @@ describe(`jobs: nightly Pax8-bill import and reconciliation (${process.env.TEST_
     });
     await scheduler.repository.purgeAllJobs();
     await scheduler.start();
-    tenants = new TenantService(ds, secrets);
-    const created = await tenants.create({
-      name: 'nightly', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-      audience: sandbox.audience,
-      // Every leakage notifies; no recurring invoice exists, so every active subscription with a customer is unbilled leakage.
-      settings: { leakageNoticeThreshold: '0', imports: { importInactiveCompanies: true, ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
+    // Every leakage notifies; no recurring invoice exists, so every active subscription with a customer is unbilled leakage.
+    const created = await createTestTenant(ds, secrets, sandbox, {
+      name: 'nightly', settings: { leakageNoticeThreshold: '0', imports: { importInactiveCompanies: true } },
     });
-    tenant = await tenants.byId(created.id);
+    tenants = created.tenants;
+    tenant = await tenants.byId(created.tenant.id);
     await new UserService(ds).create({ email: 'owner@nightly.test', role: 'admin', password: 'pw-very-long-secret-1', tenantId: tenant.id, customerId: null });
     // Customers (mapped on import) and products first, so the subscriptions sync of "the night" has mapped companies.
     const queued = await scheduler.syncNow('nightly', ['customers', 'products'], 'cli', 'test');

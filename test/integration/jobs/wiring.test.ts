@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { DataSource } from 'typeorm';
 import { freshDatabase, insertTenant, testSecretBox } from '../../support/database.js';
-import { startSandbox, type RunningSandbox } from '../../../src/pax8/sandbox/index.js';
+import { createTestTenant, startTestSandbox } from '../../support/fixtures.js';
+import type { RunningSandbox } from '../../../src/pax8/sandbox/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { ImportRun } from '../../../src/db/entities/index.js';
-import { TenantService } from '../../../src/tenants/service.js';
 import { BILLING_JOB, Scheduler } from '../../../src/jobs/scheduler.js';
 import { clearJobHandlers, registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { serviceJobHandlers } from '../../../src/jobs/wiring.js';
@@ -21,7 +21,7 @@ describe(`jobs: scheduler wired to the services (${process.env.TEST_DATABASE_URL
 
   before(async () => {
     ds = await freshDatabase(jobsTestTarget());
-    sandbox = await startSandbox({ seed: 5, companies: 6, subscriptions: 12, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+    sandbox = await startTestSandbox({ seed: 5, companies: 6, subscriptions: 12, usageSummaries: 0 });
     registerJobHandlers(serviceJobHandlers({ ds, secrets }));
     scheduler = new Scheduler({
       ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 50, maxConcurrency: 4, retry: { retries: 0, delayMs: 10 },
@@ -37,10 +37,7 @@ describe(`jobs: scheduler wired to the services (${process.env.TEST_DATABASE_URL
   });
 
   it('a sync-now import records its outcome and counts on the import run linked to the job', async () => {
-    const tenant = await new TenantService(ds, secrets).create({
-      name: 'wired', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl,
-      audience: sandbox.audience, settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
-    });
+    const { tenant } = await createTestTenant(ds, secrets, sandbox, { name: 'wired' });
     const [queued] = await scheduler.syncNow('wired', ['customers'], 'http', 'admin');
     const run = await waitFor(async () => {
       const r = await ds.manager.findOneBy(ImportRun, { tenantId: tenant.id, jobId: queued!.jobId });
