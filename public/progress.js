@@ -11,6 +11,8 @@
       const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
       if (!res.ok || !(res.headers.get('content-type') ?? '').includes('application/json')) throw new Error(String(res.status));
       const body = await res.json();
+      // The page of one run shows its result once that run no longer runs.
+      if (panel.dataset.runId && !(body.running ?? []).includes(panel.dataset.runId)) { window.location.reload(); return; }
       panel.innerHTML = body.html; // rendered and escaped by the server's templates
       panel.dataset.active = body.active ? 'true' : 'false';
       failures = 0;

@@ -31,7 +31,7 @@ describe('browser: forms with field errors, and the progress panel across a relo
     admin = await addUser(app, 'admin');
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
     await page.goto(`${app.url}/login`);
     await page.fill('input[name=email]', admin.email);
@@ -98,10 +98,19 @@ describe('browser: forms with field errors, and the progress panel across a relo
     await page.locator('#progress', { hasText: 'customers: 2,000 of 2,500 records read' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#progress').textContent()).to.include('customers: 40 created');
 
+    // Its own page follows it too, and shows the result by itself when it ends.
+    const runPage = await page.context().newPage();
+    await runPage.goto(`${app.url}/t/${A.tenant.id}/imports/${run.id}`);
+    expect(await runPage.locator('h1').textContent()).to.include('running');
+    expect(await runPage.locator('#progress').textContent()).to.include('customers: 2,000 of 2,500 records read');
+
     // It ends: the panel says so and stops asking; a reload shows the same.
     await app.ds.manager.update(ImportRun, { id: run.id }, { status: 'succeeded', finishedAt: new Date(), message: '{}' });
     await page.locator('#progress', { hasText: 'Nothing running. Last:' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#progress').getAttribute('data-active')).to.equal('false');
+    await runPage.locator('h1', { hasText: 'succeeded' }).waitFor({ timeout: 20_000 });
+    expect(await runPage.locator('#progress').count()).to.equal(0);
+    await runPage.close();
     await page.reload();
     expect(await page.locator('#progress').textContent()).to.include('Nothing running. Last:').and.not.include('records read');
     expect(cspErrors).to.deep.equal([]);

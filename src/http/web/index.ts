@@ -48,7 +48,6 @@ import { taxWebRouter } from './pages/tax.js';
 import { accountingWebRouter } from './pages/accounting.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
-import { invoicesInBooks } from './pages/accounting-mapping.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -87,8 +86,7 @@ export function webRouter(rt: Runtime): Router {
     if (t) res.locals.navTenant = t.id;
   }
 
-  const kit = pageKit(rt, { beforePage: rememberTenant });
-  const { api, maybe, render, page, back, views, typed } = kit;
+  const { api, maybe, render, page, back, views, typed } = pageKit(rt, { beforePage: rememberTenant });
 
   // --- sign-in ----------------------------------------------------------------------------------
 
@@ -173,8 +171,6 @@ export function webRouter(rt: Runtime): Router {
         mismatch: mismatch?.page.totalElements ?? null,
         unmapped: unmapped?.page.totalElements ?? null,
         todo: await maybe(req, 'getDashboard', { params: p }),
-        // What customers owe on invoices in the books, by days past due (admin and finance; none until payments are read back).
-        ageing: await maybe(req, 'getAccountingAgeing', { params: p }),
       });
     }
     render(req, res, 'dashboard', { title: 'Dashboard', rows });
@@ -336,7 +332,7 @@ export function webRouter(rt: Runtime): Router {
     const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
     const panel = progressPanel(tenant.id, (runs?.items ?? []) as Data[], (jobs?.items ?? []) as Data[], now(), tenant.timeZone || 'UTC');
-    res.set('Cache-Control', 'no-store').json({ active: panel.active, html: views.fragment('progress-panel', panel as unknown as Data) });
+    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel as unknown as Data) });
   }));
   /**
    * Preview import: a dry run that takes a while (it reads everything from Pax8), so it runs in the background of this
@@ -379,7 +375,14 @@ export function webRouter(rt: Runtime): Router {
     let details: Data = {};
     try { details = JSON.parse(typeof run.message === 'string' ? run.message : '{}') as Data; } catch { /* no findings */ }
     const unmappedUsage = Array.isArray(details.unmappedUsage) ? details.unmappedUsage as Data[] : [];
-    render(req, res, 'import-run', { title: 'Import run', run, counts, unmappedUsage, tenant: { id: req.params.tenantId } });
+    // While it runs, the progress panel follows it and the page shows the result when it ends.
+    let progress = null;
+    if (run.status === 'running') {
+      const p = { tenantId: req.params.tenantId };
+      const [tenant, runs, jobs] = await Promise.all([api(req, 'getTenant', { params: p }), maybe(req, 'listImportRuns', { params: p, query: { size: '20' } }), maybe(req, 'listJobs', { params: p, query: { size: '50' } })]);
+      progress = progressPanel(tenant.id, (runs?.items ?? []) as Data[], (jobs?.items ?? []) as Data[], now(), tenant.timeZone || 'UTC');
+    }
+    render(req, res, 'import-run', { title: 'Import run', run, counts, unmappedUsage, tenant: { id: req.params.tenantId }, progress });
   }));
 
   // --- customers and mappings ---------------------------------------------------------------------
@@ -628,11 +631,10 @@ export function webRouter(rt: Runtime): Router {
     const ids = (list.items as Data[]).map((i) => i.id as string);
     const sent = ids.length === 0 ? null : await maybe(req, 'listLatestInvoiceDeliveries', { params: p, query: { invoiceIds: ids.join(',') } });
     const delivery = new Map(((sent?.items ?? []) as Data[]).map((d) => [d.invoiceId as string, d]));
-    const books = await invoicesInBooks(kit, req, String(p.tenantId), ids);
     render(req, res, 'invoices', {
       title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
-      canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null, showBooks: books.statuses !== null, pushVendors: books.pushVendors,
-      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null, books: books.statuses?.get(i.id) ?? [] })),
+      canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null,
+      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null })),
     });
   }));
   router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
@@ -651,10 +653,6 @@ export function webRouter(rt: Runtime): Router {
       canApprove: inv.status === 'draft' && role !== 'client',
       canSend: inv.status === 'issued' && (role === 'admin' || role === 'finance'),
       deliveries: (await maybe(req, 'listInvoiceDeliveries', { params: p }))?.items ?? null,
-      ...(await (async () => {
-        const books = await invoicesInBooks(kit, req, String(p.tenantId), [String(p.invoiceId)]);
-        return { books: books.statuses ? books.statuses.get(String(p.invoiceId)) ?? [] : null, pushVendors: inv.status === 'issued' ? books.pushVendors : [] };
-      })()),
       htmlUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/html`, pdfUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/pdf`,
     });
   }));

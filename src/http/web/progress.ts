@@ -54,6 +54,8 @@ export interface ProgressPanel {
   items: ProgressItem[];
   /** The last finished import run, when nothing runs (what the last long action came to). */
   last: ProgressItem | null;
+  /** The ids of the import runs still running (not stalled): a run's own page shows its result once its id is gone. */
+  running: string[];
 }
 
 /** A job's name in words: sync:usage → "Sync of usage", billing:daily → "Daily billing pass and invoice run". */
@@ -120,5 +122,5 @@ export function progressPanel(tenantId: string, runs: Data[], jobs: Data[], now:
     title: runTitle(done), state: String(done.status), doing: null, counts: countWords(done.counts),
     started: ago(done.startedAt, now, zone), startedAt: done.startedAt ? when(done.startedAt, zone) : null, link: `/t/${tenantId}/imports/${done.id}`,
   } : null;
-  return { active, items, last };
+  return { active, items, last, running: running.filter((r) => !isStale(r, now)).map((r) => String(r.id)) };
 }

@@ -65,9 +65,15 @@ describe(`http: the progress panel of long actions (${process.env.TEST_DATABASE_
     const body = JSON.parse(json.text) as { active: boolean; html: string };
     expect(body.active).to.equal(true);
     expect(body.html).to.include('subscriptions: 1,000 of 2,500 records read');
+    expect(body).to.have.property('running').that.deep.equals([run.id]);
+    // The run's own page follows it too (and shows its result when it is no longer among the running ones).
+    const runPage = (await get(`/t/${tenant.id}/imports/${run.id}`)).text;
+    expect(panelOf(runPage)).to.include(`data-run-id="${run.id}"`).and.include('subscriptions: 1,000 of 2,500 records read');
     await app.ds.manager.update(ImportRun, { id: run.id }, { status: 'succeeded', finishedAt: new Date(), message: '{}' });
     const after = await progressJson();
     expect(after.active).to.equal(false);
+    expect((JSON.parse((await get(`/t/${tenant.id}/integration/progress`)).text) as { running: string[] }).running).to.deep.equal([]);
+    expect((await get(`/t/${tenant.id}/imports/${run.id}`)).text).not.to.include('id="progress"');
     expect(after.html).to.include('Nothing running. Last:').and.include('Preview import (customers, subscriptions)').and.include('succeeded');
     await app.ds.manager.delete(ImportRun, { id: run.id });
   });
