@@ -48,6 +48,7 @@ import { taxWebRouter } from './pages/tax.js';
 import { accountingWebRouter } from './pages/accounting.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
+import { invoicesInBooks } from './pages/accounting-mapping.js';
 
 const TENANT_COOKIE = 'recurra_tenant';
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -86,7 +87,8 @@ export function webRouter(rt: Runtime): Router {
     if (t) res.locals.navTenant = t.id;
   }
 
-  const { api, maybe, render, page, back, views, typed } = pageKit(rt, { beforePage: rememberTenant });
+  const kit = pageKit(rt, { beforePage: rememberTenant });
+  const { api, maybe, render, page, back, views, typed } = kit;
 
   // --- sign-in ----------------------------------------------------------------------------------
 
@@ -171,6 +173,8 @@ export function webRouter(rt: Runtime): Router {
         mismatch: mismatch?.page.totalElements ?? null,
         unmapped: unmapped?.page.totalElements ?? null,
         todo: await maybe(req, 'getDashboard', { params: p }),
+        // What customers owe on invoices in the books, by days past due (admin and finance; none until payments are read back).
+        ageing: await maybe(req, 'getAccountingAgeing', { params: p }),
       });
     }
     render(req, res, 'dashboard', { title: 'Dashboard', rows });
@@ -631,10 +635,11 @@ export function webRouter(rt: Runtime): Router {
     const ids = (list.items as Data[]).map((i) => i.id as string);
     const sent = ids.length === 0 ? null : await maybe(req, 'listLatestInvoiceDeliveries', { params: p, query: { invoiceIds: ids.join(',') } });
     const delivery = new Map(((sent?.items ?? []) as Data[]).map((d) => [d.invoiceId as string, d]));
+    const books = await invoicesInBooks(kit, req, String(p.tenantId), ids);
     render(req, res, 'invoices', {
       title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
-      canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null,
-      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null })),
+      canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null, showBooks: books.statuses !== null, pushVendors: books.pushVendors,
+      items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null, books: books.statuses?.get(i.id) ?? [] })),
     });
   }));
   router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
@@ -653,6 +658,10 @@ export function webRouter(rt: Runtime): Router {
       canApprove: inv.status === 'draft' && role !== 'client',
       canSend: inv.status === 'issued' && (role === 'admin' || role === 'finance'),
       deliveries: (await maybe(req, 'listInvoiceDeliveries', { params: p }))?.items ?? null,
+      ...(await (async () => {
+        const books = await invoicesInBooks(kit, req, String(p.tenantId), [String(p.invoiceId)]);
+        return { books: books.statuses ? books.statuses.get(String(p.invoiceId)) ?? [] : null, pushVendors: inv.status === 'issued' ? books.pushVendors : [] };
+      })()),
       htmlUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/html`, pdfUrl: `/api/v1/tenants/${p.tenantId}/invoices/${p.invoiceId}/pdf`,
     });
   }));
