@@ -16,7 +16,7 @@ import { FakeBooks, fakeOpen } from './fake-connector.js';
 import { insertInvoice } from './fixtures.js';
 
 /** accounting:push as a job: two workers working the same tenant's queue push each invoice once. */
-describe(`accounting: the push job with two workers (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite'})`, function () {
+describe(`accounting: the push and payments jobs with two workers (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite'})`, function () {
   this.timeout(60_000);
   let ds: DataSource;
   const running: Scheduler[] = [];
@@ -60,5 +60,10 @@ describe(`accounting: the push job with two workers (${process.env.TEST_DATABASE
     await waitFor(async () => (await scope.repo(AccountingPush).count({ where: { status: 'pushed' } })) === 6, 'every push done', 30_000, 50);
     expect(books.calls.create).to.equal(6);
     expect(new Set(books.docs.map((d) => d.number)).size).to.equal(6);
+
+    // accounting:payments on demand: a payment recorded in the books reads back as paid.
+    books.pay(books.docs[0]!.number, books.docs[0]!.total.toFixed());
+    await a.queueAccountingPayments(tenant.id, 'test');
+    await waitFor(async () => (await scope.repo(AccountingPush).count({ where: { externalStatus: 'paid' } })) === 1, 'the payment read back', 30_000, 50);
   });
 });
