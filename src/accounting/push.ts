@@ -113,7 +113,12 @@ export interface PushRunOutcome {
   nextAttemptAt: Date | null;
 }
 
-class Refused extends Error {}
+/** The vendor's copy may no longer change: refused with the reason (and what the vendor said of the copy). */
+class Refused extends Error {
+  constructor(message: string, readonly patch: Partial<AccountingPush> = {}) {
+    super(message);
+  }
+}
 class Permanent extends Error {}
 
 const LOCKED_WORDS: Record<ExternalStatus, string> = { draft: 'a draft', open: 'open', partly_paid: 'partly paid', paid: 'paid', voided: 'voided' };
@@ -181,7 +186,7 @@ export async function runPushes(deps: AccountingDeps, tenantId: string, opts: { 
     } catch (err) {
       const reason = (err as Error).message.slice(0, 2000);
       if (err instanceof Refused) {
-        await finish('refused', { lastError: reason, ...((err as Refused & { patch?: Partial<AccountingPush> }).patch ?? {}) });
+        await finish('refused', { lastError: reason, ...err.patch });
         outcome.refused++;
       } else if (isPermanent(err) || row.attempts + 1 >= MAX_PUSH_ATTEMPTS) {
         await finish('failed', { lastError: reason });
@@ -238,14 +243,14 @@ async function pushOne(
       return { sent: true, patch: { ...paymentPatch(updated, now), contentHash: hash } };
     } catch (err) {
       if (err instanceof AccountingError && err.kind === 'locked') {
-        throw Object.assign(new Refused(`${number} can no longer change in ${v}: ${err.message}`), { patch: paymentPatch(existing, now) });
+        throw new Refused(`${number} can no longer change in ${v}: ${err.message}`, paymentPatch(existing, now));
       }
       throw err;
     }
   }
-  throw Object.assign(
-    new Refused(`${number} is ${LOCKED_WORDS[existing.status]} in ${v}, so its changed content cannot replace it there; `
-      + `record the difference in ${v} (e.g. a credit note) or in Recurra as a correction on the next invoice`),
-    { patch: paymentPatch(existing, now) },
+  throw new Refused(
+    `${number} is ${LOCKED_WORDS[existing.status]} in ${v}, so its changed content cannot replace it there; `
+      + `record the difference in ${v} (e.g. a credit note) or in Recurra as a correction on the next invoice`,
+    paymentPatch(existing, now),
   );
 }

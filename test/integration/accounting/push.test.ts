@@ -170,6 +170,19 @@ describe('accounting: contacts, mappings, pushes and payments (fake books)', fun
     expect(status).to.include({ payment: 'paid', push: 'refused' });
   });
 
+  it('a changed invoice whose copy was voided in the books is refused with the reason', async () => {
+    const customerId = await ready();
+    const inv = await insertInvoice(scope, customerId, [{ amount: '100.00' }]);
+    await push([inv.id]);
+    books.docs[0]!.status = 'voided';
+    await setInvoiceLineAmount(scope, inv.id, 1, '90.00');
+    expect(await push([inv.id])).to.include({ refused: 1 });
+    const row = (await scope.repo(AccountingPush).findOneBy({ invoiceId: inv.id }))!;
+    expect(row.lastError).to.match(/is voided in Xero, so its changed content cannot replace it there/);
+    expect(row.externalStatus).to.equal('voided');
+    expect(books.calls.create).to.equal(1);
+  });
+
   it('a wholly negative invoice goes as a credit note with positive lines', async () => {
     const customerId = await ready();
     const inv = await insertInvoice(scope, customerId, [{ amount: '-40.00' }, { amount: '-10.00' }]);
