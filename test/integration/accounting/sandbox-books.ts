@@ -9,6 +9,13 @@ import { TenantScope } from '../../../src/db/tenant-scope.js';
 import { startQuickBooksSandbox } from '../../../src/quickbooks/sandbox/index.js';
 import { startXeroSandbox } from '../../../src/xero/sandbox/index.js';
 
+/** A line as the vendor stored it: where it posts, its tax code, its net amount. */
+export interface BookLine {
+  ledgerRef: string;
+  taxCode: string;
+  amount: string;
+}
+
 /** One of the local vendors (src/xero/sandbox, src/quickbooks/sandbox) as the accounting tests see it. */
 export interface LocalBooks {
   vendor: AccountingVendor;
@@ -16,7 +23,7 @@ export interface LocalBooks {
   clientId: string;
   clientSecret: string;
   /** Invoices (type invoice) and credit notes as the vendor's API shows them, in our words. */
-  documents(): Array<{ type: 'invoice' | 'credit_note'; id: string; number: string; total: string; contactId: string; status: string }>;
+  documents(): Array<{ type: 'invoice' | 'credit_note'; id: string; number: string; total: string; contactId: string; status: string; lines: BookLine[] }>;
   recordPayment(id: string, amount: Decimal.Value): void;
   close(): Promise<void>;
 }
@@ -30,6 +37,7 @@ export const LOCAL_BOOKS: Record<AccountingVendor, () => Promise<LocalBooks>> = 
     const view = (type: 'invoice' | 'credit_note') => (d: Record<string, unknown>) => ({
       type, id: str(d['InvoiceID'] ?? d['CreditNoteID']), number: str(d['InvoiceNumber'] ?? d['CreditNoteNumber']), total: str(d['Total']),
       contactId: str((d['Contact'] as { ContactID?: string } | undefined)?.ContactID), status: str(d['Status']),
+      lines: ((d['LineItems'] ?? []) as Array<Record<string, unknown>>).map((l) => ({ ledgerRef: str(l['AccountCode']), taxCode: str(l['TaxType']), amount: str(l['LineAmount']) })),
     });
     return {
       vendor: 'xero', endpoints: s.endpoints, clientId: s.clientId, clientSecret: s.clientSecret,
@@ -41,6 +49,10 @@ export const LOCAL_BOOKS: Record<AccountingVendor, () => Promise<LocalBooks>> = 
     const s = await startQuickBooksSandbox({ host: '127.0.0.1', port: 0, autoApprove: true, realms: [{ name: 'Acme Books Inc' }] });
     const view = (type: 'invoice' | 'credit_note') => (d: Record<string, unknown>) => ({
       type, id: str(d['Id']), number: str(d['DocNumber']), total: str(d['TotalAmt']), contactId: ref(d['CustomerRef']), status: str(d['Balance']),
+      lines: ((d['Line'] ?? []) as Array<Record<string, unknown>>).filter((l) => l['DetailType'] === 'SalesItemLineDetail').map((l) => {
+        const detail = l['SalesItemLineDetail'] as Record<string, unknown>;
+        return { ledgerRef: ref(detail['ItemRef']), taxCode: ref(detail['TaxCodeRef']), amount: str(l['Amount']) };
+      }),
     });
     return {
       vendor: 'quickbooks', endpoints: s.endpoints, clientId: s.clientId, clientSecret: s.clientSecret,

@@ -33,6 +33,9 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
     let scope: TenantScope;
     let deps: AccountingDeps;
     let customerId: string;
+    let contactId: string;
+    let ledgerRef: string;
+    let taxCode: string;
     /** The local QuickBooks company is a US one without multicurrency. */
     const currency = vendor === 'quickbooks' ? 'USD' : 'GBP';
     const by = () => ({ by: 'finance@msp.example', now: new Date() });
@@ -73,6 +76,7 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       expect(created.map((c) => c.outcome)).to.deep.equal(['created']);
       const again = await autoLinkContacts(scope, await conn(), vendor, by());
       expect(again.items.find((i) => i.customerId === customerId)!.link!.externalContactId).to.equal(created[0]!.contactId);
+      contactId = created[0]!.contactId!;
 
       const choices = await mappingChoices(scope, await conn(), vendor);
       const target = choices.ledgerTargets.find((t) => t.ref === '200') ?? choices.ledgerTargets[0]!;
@@ -80,6 +84,8 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       expect(tax20, 'a 20 % tax code').to.not.equal(undefined);
       await setLedgerMapping(scope, await conn(), vendor, { kind: 'default_ledger', key: '', target: target.ref }, by());
       await setLedgerMapping(scope, await conn(), vendor, { kind: 'tax_rate', key: '0.2', target: tax20.code }, by());
+      ledgerRef = target.ref;
+      taxCode = tax20.code;
     });
 
     it('pushes once with the right contact and totals; a rerun sends nothing; a change updates it; a payment there reads back as paid; then a change is refused', async () => {
@@ -89,6 +95,8 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       expect(docsOf(numberOf(inv.number))).to.have.length(1);
       expect(doc!.type).to.equal('invoice');
       expect(new Decimal(doc!.total).toFixed(2)).to.equal('150.60');
+      expect(doc!.contactId).to.equal(contactId);
+      expect(doc!.lines.map((l) => [l.ledgerRef, l.taxCode, new Decimal(l.amount).toFixed(2)])).to.deep.equal([[ledgerRef, taxCode, '100.00'], [ledgerRef, taxCode, '25.50']]);
       const link = (await scope.repo(AccountingPush).findOneBy({ invoiceId: inv.id }))!;
       expect(link.externalId).to.equal(doc!.id);
 
