@@ -40,6 +40,7 @@ const CUSTOMER_SETTING_FIELDS: Array<[string, string]> = [
 ];
 import { fromThisSite } from '../same-origin.js';
 import { pager } from './layout.js';
+import { distinctLabels, distinctNames, subscriptionLabels, type SubscriptionLike } from './look-alike.js';
 import { licensingWebRouter } from './pages/licensing.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
@@ -58,6 +59,19 @@ type Data = Record<string, any>;
 /** Only same-site relative paths are followed after sign-in. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : '/';
+}
+
+/** Subscriptions with the label a choice shows them by, look-alikes told apart (term, commitment, start, Pax8 id). */
+function withSubscriptionLabels(subs: Data[]): Data[] {
+  const labels = subscriptionLabels(subs as SubscriptionLike[]);
+  return subs.map((s, i) => ({ ...s, label: labels[i] }));
+}
+
+/** Usage summaries whose customer, resource group and vendor read the same get their Pax8 subscription to tell them apart. */
+function withUsageTwins(items: Data[]): Data[] {
+  const plain = (u: Data) => `${u.customerName ?? ''}|${u.resourceGroup ?? ''}|${u.vendorName ?? ''}`;
+  const labels = distinctLabels(items, plain, [], (u) => String(u.pax8SubscriptionId ?? u.id));
+  return items.map((u, i) => ({ ...u, twin: labels[i] !== plain(u) ? `Pax8 subscription ${labels[i]!.slice(plain(u).length + 2)}` : null }));
 }
 
 /** Drops empty form/query fields so optional filters stay optional. */
@@ -414,7 +428,8 @@ export function webRouter(rt: Runtime): Router {
     const wanted = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))].slice(0, 200);
     if (wanted.length === 0) return new Map();
     const list = await maybe(req, 'listCustomers', { params: { tenantId }, query: { ids: wanted.join(','), size: '200' } });
-    return new Map(((list?.items ?? []) as Data[]).map((c) => [c.id as string, c.name as string]));
+    // Two customers of one name on a page end with the end of their id, so that they can be told apart.
+    return distinctNames(new Map(((list?.items ?? []) as Data[]).map((c) => [c.id as string, c.name as string])));
   };
 
   router.get('/t/:tenantId/customers', page(async (req, res) => {
@@ -618,7 +633,7 @@ export function webRouter(rt: Runtime): Router {
     const role = req.auth!.user.role;
     render(req, res, 'recurring-invoice', {
       title: ri.name, tenant: { id: p.tenantId }, ri, customerName: names.get(ri.customerId) ?? ri.customerId, preview, previewError,
-      canEdit: role === 'admin' || role === 'finance', subscriptions: (subs?.items ?? []) as Data[],
+      canEdit: role === 'admin' || role === 'finance', subscriptions: withSubscriptionLabels((subs?.items ?? []) as Data[]),
       lines: (ri.lines as Data[]).map((l) => ({ ...l, links: (l.links as Data[]).map((k) => ({ ...k, subscriptionName: subNames.get(k.subscriptionId) ?? k.subscriptionId })) })),
     });
   }));
@@ -685,7 +700,7 @@ export function webRouter(rt: Runtime): Router {
     const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((u) => u.customerId));
     render(req, res, 'usage', {
       title: 'Usage review', tenant: p, query: q, customers, picker, pager: pager(req, list.page),
-      items: (list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null })),
+      items: withUsageTwins((list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null }))),
     });
   }));
   router.get('/t/:tenantId/usage/:summaryId', page(async (req, res) => {

@@ -9,6 +9,7 @@ import { HttpError, problemOf } from '../../api/errors.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
 import { quantity, when, words } from '../format.js';
+import { distinctNames, subscriptionLabels } from '../look-alike.js';
 
 /**
  * Licence management pages (issue 9), in the web app's layout with bodies in templates/operations and
@@ -61,8 +62,10 @@ export function operationsWebRouter(rt: Runtime): Router {
     for (let i = 0; i < ids.length; i += 500) {
       for (const c of await scope.repo(Customer).find({ where: { id: In(ids.slice(i, i + 500)) }, select: { id: true, name: true } })) customers.set(c.id, c.name);
     }
-    return subs.map((s) => ({ id: s.id, label: `${customers.get(s.customerId!) ?? '?'} — ${s.name} (${s.quantity.toString()})` }))
-      .sort((a, b) => a.label.localeCompare(b.label));
+    // Same-name customers end with the end of their id; one customer's look-alike subscriptions say their term, commitment, start or Pax8 id.
+    const names = distinctNames(customers);
+    const labels = subscriptionLabels(subs.map((s) => ({ ...s, quantity: s.quantity.toString(), name: `${names.get(s.customerId!) ?? '?'} — ${s.name}`, status: null })));
+    return subs.map((s, i) => ({ id: s.id, label: labels[i]! })).sort((a, b) => a.label.localeCompare(b.label));
   }
 
   const KINDS = ['purchase', 'decrease', 'transfer'] as const;

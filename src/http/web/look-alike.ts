@@ -1,0 +1,54 @@
+import { day, quantity, words } from './format.js';
+
+/**
+ * Telling look-alike rows apart on a page (issue 24): two rows whose label reads the same get what differs between
+ * them (a detail such as the billing term or the start date), and when even that reads the same, the end of their id.
+ * Rows that look like no other keep their plain label.
+ */
+export function distinctLabels<T>(rows: readonly T[], label: (r: T) => string, details: Array<(r: T) => string>, id: (r: T) => string): string[] {
+  let labels = rows.map(label);
+  for (const detail of [...details, (r: T) => `…${id(r).slice(-6)}`]) {
+    const seen = new Map<string, number>();
+    for (const l of labels) seen.set(l, (seen.get(l) ?? 0) + 1);
+    if ([...seen.values()].every((n) => n === 1)) return labels;
+    labels = labels.map((l, i) => {
+      if ((seen.get(l) ?? 0) < 2) return l;
+      const d = detail(rows[i]!);
+      return d ? `${l}, ${d}` : l;
+    });
+  }
+  return labels;
+}
+
+/** A map of id → name in which same-name entries end with the end of their id ("Apex Ltd (…c2dbd7)"). */
+export function distinctNames(names: ReadonlyMap<string, string>): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const n of names.values()) count.set(n, (count.get(n) ?? 0) + 1);
+  return new Map([...names].map(([id, n]) => [id, (count.get(n) ?? 0) > 1 ? `${n} (…${id.slice(-6)})` : n]));
+}
+
+export interface SubscriptionLike {
+  id: string;
+  name: string;
+  quantity: unknown;
+  status?: string | null;
+  billingTerm?: string | null;
+  commitmentTerm?: string | null;
+  startDate?: string | null;
+  pax8Id?: string | null;
+}
+
+/**
+ * Subscription choices as people tell them apart: "Microsoft 365 Business Premium (monthly, qty 5, Active)", and for
+ * two of one name and term the commitment, then the start date, then the end of the Pax8 id.
+ */
+export function subscriptionLabels(subs: readonly SubscriptionLike[]): string[] {
+  const first = (s: SubscriptionLike) => {
+    const term = s.billingTerm ? words(s.billingTerm.toLowerCase()) : '';
+    return `${s.name} (${[term, `qty ${quantity(s.quantity)}`, s.status ?? ''].filter(Boolean).join(', ')})`;
+  };
+  return distinctLabels(subs, first, [
+    (s) => (s.commitmentTerm ? `${words(s.commitmentTerm.toLowerCase())} commitment` : 'no commitment'),
+    (s) => (s.startDate ? `since ${day(s.startDate)}` : ''),
+  ], (s) => s.pax8Id || s.id);
+}
