@@ -13,7 +13,7 @@ export interface FormState {
 }
 
 /** Form fields never kept nor echoed back: passwords, secrets, tokens (and the CSRF token, which the page renders anew). */
-export const SECRET_FIELD = /password|secret|token|^_csrf$/i;
+export const SECRET_FIELD = /password|secret|(^|access|refresh|api|bearer)token$|^_csrf$/i;
 
 /** What a refused form typed, without its secret fields. */
 export function keptValues(body: unknown): Record<string, string | string[]> {

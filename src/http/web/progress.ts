@@ -33,7 +33,7 @@ const n = (x: number) => x.toLocaleString('en-GB');
 function countWords(counts: Data): string[] {
   return Object.entries(counts ?? {}).map(([entity, c]) => {
     const parts = ['created', 'updated', 'unchanged', 'deactivated', 'skipped', 'errors']
-      .filter((k) => Number((c as Data)?.[k] ?? 0) > 0).map((k) => `${n(Number((c as Data)[k]))} ${k}`);
+      .filter((k) => Number((c as Data)?.[k] ?? 0) > 0).map((k) => `${n(Number((c as Data)[k]))} ${k === 'errors' && Number((c as Data)[k]) === 1 ? 'error' : k}`);
     return `${entity}: ${parts.length ? parts.join(', ') : 'nothing yet'}`;
   });
 }

@@ -48,7 +48,8 @@ describe('web: a refused form shown again', () => {
   });
 
   it('never keeps or echoes a password, secret or token field', () => {
-    expect(keptValues({ _csrf: 'x', password: 'p', clientSecret: 's', newPassword: 'n', name: 'kept', list: ['a', 'b'] })).to.deep.equal({ name: 'kept', list: ['a', 'b'] });
+    expect(keptValues({ _csrf: 'x', password: 'p', clientSecret: 's', newPassword: 'n', token: 't', accessToken: 'a', name: 'kept', list: ['a', 'b'], tokenUrl: 'https://t' }))
+      .to.deep.equal({ name: 'kept', list: ['a', 'b'], tokenUrl: 'https://t' });
     const out = applyFormState(page('<form method="post" action="/c"><label>Client secret <input type="password" name="clientSecret"></label></form>'), {
       action: '/c', message: 'bad', values: { clientSecret: 'leak' }, fields: [],
     });
