@@ -25,8 +25,8 @@ import type * as webhooksRoutes from './routes/webhooks.js';
  * The route registry as types: a route file that exports its definitions (`export const x = defineRoute({...})`)
  * adds its ids to `TypedRouteId`, and a web page's `api(req, id, input)` for one of them is checked against the
  * route's params and body and returns the output of its response schema. Ids of route files that do not export
- * their definitions (and routes made by a function, such as the licence operations' preview and complete) stay untyped
- * (`any`); add a file's module below when it exports them.
+ * their definitions stay untyped (`any`); add a file's module below when it exports them (routes made by a function,
+ * such as the licence operations' preview and complete, are exported from what the function returns).
  */
 type DefsOf<M> = Extract<M[keyof M], RouteDef<any, any, any, any, string, any>>;
 

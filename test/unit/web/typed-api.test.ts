@@ -23,6 +23,12 @@ async function typeChecks(kit: PageKit, req: Request): Promise<void> {
   // @ts-expect-error maybe() answers null when the role may not call the route
   void maybe.items;
   void rate;
+  // The licence operations' routes, made by one function per kind, are typed too.
+  const preview = await kit.api(req, 'previewTransfer', { params: { tenantId: 't' }, body: { fromSubscriptionId: 'a', toSubscriptionId: 'b', quantity: 1 } });
+  const problems: string[] = preview.problems;
+  void problems;
+  // @ts-expect-error completePurchase's body has no `remove`
+  await kit.api(req, 'completePurchase', { params: { tenantId: 't' }, body: { subscriptionId: 's', remove: 1 } });
   // @ts-expect-error an id no exported route has is not typed (were one route's id a plain string, every id would be)
   const notAnId: TypedRouteId = 'noSuchRoute';
   void notAnId;
@@ -30,7 +36,8 @@ async function typeChecks(kit: PageKit, req: Request): Promise<void> {
 
 describe('web: typed calls into the route registry', () => {
   it('types only ids the registry has', () => {
-    const typed: TypedRouteId[] = ['listTaxCodes', 'createTaxCode', 'updateTaxCode', 'deleteTaxCode', 'listProductGroupTaxCodes', 'setProductGroupTaxCode'];
+    const typed: TypedRouteId[] = ['listTaxCodes', 'createTaxCode', 'updateTaxCode', 'deleteTaxCode', 'listProductGroupTaxCodes', 'setProductGroupTaxCode',
+      'previewPurchase', 'completePurchase', 'previewDecrease', 'completeDecrease', 'previewTransfer', 'completeTransfer'];
     const ids = new Set(allRoutes().map((r) => r.id));
     expect(typed.filter((id) => !ids.has(id))).to.deep.equal([]);
     expect(typeChecks).to.be.a('function');

@@ -65,14 +65,17 @@ const exampleId2 = '00000000-0000-4000-8000-000000000002';
 type Preview = Awaited<ReturnType<OperationsService['previewPurchase']>>;
 type Outcome = Awaited<ReturnType<OperationsService['purchase']>>;
 
-/** The preview and completion routes of one kind of licence operation, typed by its body schema. */
-function operationRoutes<B extends z.ZodType>(kind: 'purchase' | 'decrease' | 'transfer', body: B, example: z.input<B>, run: {
-  preview(svc: OperationsService, tenant: Tenant, b: z.output<B>): Promise<Preview>;
-  complete(svc: OperationsService, tenant: Tenant, actor: Actor, b: z.output<B>): Promise<Outcome>;
-}): void {
-  const Kind = kind[0]!.toUpperCase() + kind.slice(1);
-  defineRoute({
-    id: `preview${Kind}`, method: 'post', path: `/tenants/:tenantId/licences/${kind}/preview`, tag: TAG, roles: ADMIN,
+/** The preview and completion routes of one kind of licence operation, typed by its ids and body schema. */
+function operationRoutes<B extends z.ZodType, const PreviewId extends string, const CompleteId extends string>(
+  op: { kind: 'purchase' | 'decrease' | 'transfer'; previewId: PreviewId; completeId: CompleteId },
+  body: B, example: z.input<B>, run: {
+    preview(svc: OperationsService, tenant: Tenant, b: z.output<B>): Promise<Preview>;
+    complete(svc: OperationsService, tenant: Tenant, actor: Actor, b: z.output<B>): Promise<Outcome>;
+  },
+) {
+  const { kind } = op;
+  const preview = defineRoute({
+    id: op.previewId, method: 'post', path: `/tenants/:tenantId/licences/${kind}/preview`, tag: TAG, roles: ADMIN,
     summary: `Preview a licence ${kind}`,
     description: 'Shows totals, licences in use and available, the estimates and what the change does to the next invoice; `problems` says why it cannot be completed.',
     params: tenantParams, body, example, response: previewSchema,
@@ -80,8 +83,8 @@ function operationRoutes<B extends z.ZodType>(kind: 'purchase' | 'decrease' | 't
       return run.preview(operationsService(ctx.rt), ctx.tenant, ctx.body);
     },
   });
-  defineRoute({
-    id: `complete${Kind}`, method: 'post', path: `/tenants/:tenantId/licences/${kind}`, tag: TAG, roles: ADMIN,
+  const complete = defineRoute({
+    id: op.completeId, method: 'post', path: `/tenants/:tenantId/licences/${kind}`, tag: TAG, roles: ADMIN,
     summary: `Complete a licence ${kind}`,
     description: kind === 'transfer'
       ? 'Decreases the source, then increases the target; if Pax8 fails the target, the source is restored (status reverted). Different customers need confirmCrossCustomer (409 without).'
@@ -92,17 +95,29 @@ function operationRoutes<B extends z.ZodType>(kind: 'purchase' | 'decrease' | 't
       return { operation: viewOperation(r.operation), preview: r.preview };
     },
   });
+  return { preview, complete };
 }
 
-operationRoutes('purchase', purchaseBody, { subscriptionId: exampleId, add: 5 }, {
-  preview: (svc, tenant, b) => svc.previewPurchase(tenant, b), complete: (svc, tenant, actor, b) => svc.purchase(tenant, actor, b),
-});
-operationRoutes('decrease', decreaseBody, { subscriptionId: exampleId, remove: 2 }, {
-  preview: (svc, tenant, b) => svc.previewDecrease(tenant, b), complete: (svc, tenant, actor, b) => svc.decrease(tenant, actor, b),
-});
-operationRoutes('transfer', transferBody, { fromSubscriptionId: exampleId, toSubscriptionId: exampleId2, quantity: 3 }, {
-  preview: (svc, tenant, b) => svc.previewTransfer(tenant, b), complete: (svc, tenant, actor, b) => svc.transfer(tenant, actor, b),
-});
+const purchase = operationRoutes({ kind: 'purchase', previewId: 'previewPurchase', completeId: 'completePurchase' }, purchaseBody,
+  { subscriptionId: exampleId, add: 5 }, {
+    preview: (svc, tenant, b) => svc.previewPurchase(tenant, b), complete: (svc, tenant, actor, b) => svc.purchase(tenant, actor, b),
+  });
+export const previewPurchaseRoute = purchase.preview;
+export const completePurchaseRoute = purchase.complete;
+
+const decrease = operationRoutes({ kind: 'decrease', previewId: 'previewDecrease', completeId: 'completeDecrease' }, decreaseBody,
+  { subscriptionId: exampleId, remove: 2 }, {
+    preview: (svc, tenant, b) => svc.previewDecrease(tenant, b), complete: (svc, tenant, actor, b) => svc.decrease(tenant, actor, b),
+  });
+export const previewDecreaseRoute = decrease.preview;
+export const completeDecreaseRoute = decrease.complete;
+
+const transfer = operationRoutes({ kind: 'transfer', previewId: 'previewTransfer', completeId: 'completeTransfer' }, transferBody,
+  { fromSubscriptionId: exampleId, toSubscriptionId: exampleId2, quantity: 3 }, {
+    preview: (svc, tenant, b) => svc.previewTransfer(tenant, b), complete: (svc, tenant, actor, b) => svc.transfer(tenant, actor, b),
+  });
+export const previewTransferRoute = transfer.preview;
+export const completeTransferRoute = transfer.complete;
 
 export const listLicenceOperationsRoute = defineRoute({
   id: 'listLicenceOperations', method: 'get', path: '/tenants/:tenantId/licences/operations', tag: TAG, roles: ADMIN,
