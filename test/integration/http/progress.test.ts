@@ -134,3 +134,47 @@ describe(`http: the progress panel of long actions (${process.env.TEST_DATABASE_
     await app.ds.manager.delete(ImportRun, { id: rec.id });
   });
 });
+
+describe(`http: the progress panel follows a sync the scheduler runs (${process.env.TEST_DATABASE_URL ? 'MariaDB' : 'SQLite'})`, function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  let sandbox: RunningSandbox;
+  let tenant: Tenant;
+  let cookie = '';
+  const get = async (path: string) => (await fetch(app.url + path, { headers: { cookie }, redirect: 'manual' })).text();
+  before(async () => {
+    sandbox = await startSandbox({ seed: 9, companies: 4, subscriptions: 8, usageSummaries: 0, rateLimitPerMinute: null, port: 0 });
+    app = await startApp({}, { scheduler: true });
+    tenant = await new TenantService(app.ds, app.rt.secrets).create({
+      name: 'progress-sync', clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, apiUrl: sandbox.baseUrl, tokenUrl: sandbox.tokenUrl, audience: sandbox.audience,
+      settings: { imports: { ownCompanyPax8Id: sandbox.data.partnerCompanyId } },
+    });
+    const admin = await addUser(app, 'admin');
+    const login = await fetch(`${app.url}/login`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
+      body: new URLSearchParams({ email: admin.email, password: admin.password }).toString(),
+    });
+    cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  });
+  after(async () => {
+    await app?.close();
+    await sandbox?.close();
+  });
+
+  it('Sync now: the panel shows the queued or running sync, then the finished import', async () => {
+    const page = await get(`/t/${tenant.id}/integration`);
+    const res = await fetch(`${app.url}/t/${tenant.id}/integration/sync`, {
+      method: 'POST', redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', referer: `${app.url}/t/${tenant.id}/integration` },
+      body: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, entities: 'customers' }).toString(),
+    });
+    expect(res.headers.get('location')).to.match(/#progress$/);
+    const done = await waitFor(async () => {
+      const p = JSON.parse(await get(`/t/${tenant.id}/integration/progress`)) as { active: boolean; html: string };
+      return p.active ? null : p;
+    }, 'the sync to finish', 60_000, 100);
+    expect(done.html).to.match(/Last: <a href="\/t\/[^"]+\/imports\/[0-9a-f-]{36}">Import \(customers\)<\/a> <span class="tag succeeded">succeeded<\/span>/);
+    expect(done.html).to.match(/customers: \d+ created/);
+  });
+});
+
