@@ -166,9 +166,20 @@ export function applyFormState(page: string, state: FormState): string {
   let m: RegExpExecArray | null;
   let formStart = -1;
   let formTag = '';
+  // The form posted: the one with its action whose hidden fields (a row's id, say) carry the values posted; with one
+  // form of that action, that one.
   while ((m = formRe.exec(page))) {
     const action = attr(m[0], 'action');
-    if (action !== null && action.split(/[?#]/)[0] === state.action) { formStart = m.index; formTag = m[0]; break; }
+    if (action === null || action.split(/[?#]/)[0] !== state.action) continue;
+    if (formStart < 0) { formStart = m.index; formTag = m[0]; }
+    const body = page.slice(m.index, page.indexOf('</form>', m.index) < 0 ? page.length : page.indexOf('</form>', m.index));
+    const hidden = [...body.matchAll(/<input\b[^>]*type="hidden"[^>]*>/gi)].map((h) => [attr(h[0], 'name'), attr(h[0], 'value') ?? ''] as const)
+      .filter(([name]) => name && !SECRET_FIELD.test(name) && name !== 'back');
+    if (hidden.length && hidden.every(([name, value]) => ([] as string[]).concat(state.values[name!] ?? []).includes(value))) {
+      formStart = m.index;
+      formTag = m[0];
+      break;
+    }
   }
   const problems: FormProblem[] = [];
   const unplaced = [...state.fields];

@@ -90,6 +90,17 @@ describe('web: a refused form shown again', () => {
 });
 
 describe('web: a refused form shown again, more cases', () => {
+  it('fills in the row\'s form that was posted when several forms post to the same place', () => {
+    const row = (id: string) => `<form method="post" action="/decide"><input type="hidden" name="summaryId" value="${id}"><label>Adjusted charges <input name="adjustedCharges" value=""></label></form>`;
+    const out = applyFormState(page(row('a') + row('b') + row('c')), {
+      action: '/decide', message: 'bad', values: { summaryId: 'b', adjustedCharges: 'lots' }, fields: [{ path: 'body.adjustedCharges', message: 'a non-negative decimal' }],
+    });
+    const forms = out.split('</form>');
+    expect(forms[0]).not.to.include('lots');
+    expect(forms[1]).to.include('value="lots"').and.include('aria-invalid="true"');
+    expect(forms[2]).not.to.include('lots');
+  });
+
   it('keeps a message already written for people, and puts a group\'s error next to the first control of the group', () => {
     expect(plainMessage('Repeat password', 'The two new passwords differ.')).to.equal('The two new passwords differ.');
     const out = applyFormState(page('<form method="post" action="/s"><select name="usage.kind" aria-label="Usage: how often"><option value="hours">hours</option></select><input name="usage.at" value="x"></form>'), {
