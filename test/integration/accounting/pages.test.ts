@@ -81,6 +81,9 @@ import { adapterAvailable, connectTenant, LOCAL_BOOKS, type LocalBooks } from '.
 
     const list = await get(s, `/t/${tenant.id}/invoices`);
     expect(list.text).to.contain('Push selected to Xero');
+    const before = await get(s, `/t/${tenant.id}/invoices/${inv.id}`);
+    expect(before.text).to.contain('Not pushed to the books yet.');
+    expect(before.text).to.contain('Push to Xero');
     const pushed = await post(s, `/t/${tenant.id}/accounting/push`, [['vendor', 'xero'], ['invoiceIds', inv.id], ['invoiceIds', draft.id], ['now', '1'], ['back', `/t/${tenant.id}/invoices`]]);
     expect(pushed.notice).to.match(/Xero: 1 queued, 1 drafts \(approve first\)\. Pushed 1, unchanged 0, refused 0, failed 0\..*is a draft: approve it before pushing it to Xero/);
     const number = `INV-${String(inv.number).padStart(6, '0')}`;
