@@ -432,9 +432,30 @@ export function webRouter(rt: Runtime): Router {
     return distinctNames(new Map(((list?.items ?? []) as Data[]).map((c) => [c.id as string, c.name as string])));
   };
 
-  router.get('/t/:tenantId/customers', page(async (req, res) => {
+  /**
+   * Every customer of the tenant (also those with no Pax8 company), found by name, active or not, in a chosen order and
+   * a page at a time: the Customers page's second view (`?view=customers`). Staff only, like the companies view.
+   */
+  const customerListPage = async (req: Request, res: Response) => {
     const p = { tenantId: req.params.tenantId };
-    const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, size: '50' });
+    if (req.auth!.user.role === 'client') throw new HttpError(403, 'forbidden', 'Clients see their own customer\'s page, not the list of customers.');
+    const sorts = ['name,asc', 'name,desc', 'createdAt,desc', 'updatedAt,desc'];
+    const sort = typeof req.query.sort === 'string' && sorts.includes(req.query.sort) ? req.query.sort : 'name,asc';
+    const q = clean({ q: req.query.q, active: req.query.active, page: req.query.page, sort, size: '50' });
+    const list = await api(req, 'listCustomers', { params: p, query: q });
+    const names = distinctNames(new Map((list.items as Data[]).map((c) => [c.id as string, c.name as string])));
+    render(req, res, 'customer-list', {
+      title: 'Customers', tenant: p, query: q, page: list.page, pager: pager(req, list.page),
+      items: (list.items as Data[]).map((c) => ({ ...c, label: names.get(c.id) ?? c.name, fromPax8: c.source === 'pax8_import' })),
+    });
+  };
+
+  router.get('/t/:tenantId/customers', page(async (req, res) => {
+    if (req.query.view === 'customers') return customerListPage(req, res);
+    const p = { tenantId: req.params.tenantId };
+    const sorts = ['name,asc', 'name,desc', 'status,asc', 'createdAt,desc'];
+    const sort = typeof req.query.sort === 'string' && sorts.includes(req.query.sort) ? req.query.sort : undefined;
+    const q = clean({ q: req.query.q, mapped: req.query.mapped, page: req.query.page, sort, size: '50' });
     const companies = await api(req, 'listPax8Companies', { params: p, query: q });
     const picker = await customerChoices(req, p.tenantId, req.query.customerQ, typed(req).customerId);
     const customers = picker.options;
