@@ -185,6 +185,9 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     const said = notice((await b.get(r.location)).html);
     expect(said).to.match(/^Connection saved: Display name changed from "[^"]+" to "Renamed MSP"; Time zone changed from "UTC" to "Europe\/London"\.$/);
     const tax = await b.open(`/t/${A.tenant.id}/tax`);
+    // The edit forms show the values themselves (not a formatting helper of the same name).
+    expect(tax.html).to.match(/<input name="rate" value="0" size="8"/);
+    expect(formOf((await b.open(riPath())).html, `${riPath()}/lines/${A.ids.lineId}`)).to.match(/<input name="unitPrice" value="" size="8">/);
     const action = /action="(\/t\/[^"]+\/tax\/codes\/[0-9a-f-]{36})"/.exec(tax.html)![1]!;
     const t = await b.post(tax, action, { code: 'Exempt', rate: '0', kind: 'reverse_charge' });
     expect(notice((await b.get(t.location)).html)).to.equal('Tax code "Exempt" saved: Kind changed from "exempt" to "reverse charge".');
