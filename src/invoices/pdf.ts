@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { AppError } from '../common/app-error.js';
 import type { Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.RECURRA_CHROMIUM ?? '/usr/bin/chromium';
@@ -46,6 +47,19 @@ function release(): void {
 }
 
 /** Prints HTML to an A4 PDF with headless Chromium; nothing in the page may reach the network. */
+/** No Chromium on this server: PDFs cannot be made (unavailable, `pdf_unavailable`); the HTML invoice still can. */
+export class PdfUnavailableError extends AppError {
+  override name = 'PdfUnavailableError';
+  constructor() {
+    super('unavailable', 'PDF needs Chromium on the server (apt-get install chromium); the HTML invoice is available', { code: 'pdf_unavailable' });
+  }
+}
+
+/** Throws PdfUnavailableError when this server cannot make PDFs. */
+export function requirePdf(): void {
+  if (!pdfAvailable()) throw new PdfUnavailableError();
+}
+
 export async function htmlToPdf(html: string): Promise<Buffer> {
   const b = await acquire();
   try {

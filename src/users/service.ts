@@ -146,8 +146,9 @@ export class UserService {
     return { user, generatedPassword: generated };
   }
 
-  /** Disables (ending every session and revoking every API token, for good) or enables a user. */
+  /** Disables (ending every session and revoking every API token, for good) or enables a user; nobody disables themselves (conflict). */
   async setDisabled(id: string, disabled: boolean, actorId: string | null): Promise<{ user: User } & AccessEnded> {
+    if (disabled && actorId === id) throw new UserError('you cannot disable yourself', 'conflict');
     const u = await this.byId(id);
     await this.m.update(User, { id }, { disabled, updatedAt: this.now() });
     const ended = disabled ? await this.endAccess(id, null) : { sessionsEnded: 0, tokensRevoked: 0 };

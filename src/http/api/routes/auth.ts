@@ -179,7 +179,6 @@ export const updateUserRoute = defineRoute({
   example: { disabled: false },
   response: userSchema.extend(accessEnded),
   async handler({ rt, auth, params, body }) {
-    if (params.userId === auth.user.id && body.disabled) throw new HttpError(409, 'conflict', 'you cannot disable yourself');
     const r = await new UserService(rt.ds).setDisabled(params.userId, body.disabled, auth.user.id);
     return { ...viewUser(r.user), sessionsEnded: r.sessionsEnded, tokensRevoked: r.tokensRevoked };
   },

@@ -10,13 +10,12 @@ import { lineTaxFacts, lineTaxJson } from '../../../invoices/tax-words.js';
 import { runInvoices } from '../../../invoices/run.js';
 import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
-import { htmlToPdf, pdfAvailable } from '../../../invoices/pdf.js';
+import { htmlToPdf, requirePdf } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
 import { TenantScope } from '../../../db/tenant-scope.js';
 import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
 import { queueIssuedForAccounting } from '../../../accounting/push.js';
 import { jobQueue } from '../../../app/scheduler.js';
-import { HttpError } from '../errors.js';
 import { listQuery, mapPage, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
 import { ALL_ROLES } from './auth.js';
@@ -179,7 +178,7 @@ export const invoicePdfRoute = defineRoute({
   response: z.string(),
   async handler(ctx) {
     const inv = await ownInvoice(ctx);
-    if (!pdfAvailable()) throw new HttpError(503, 'pdf_unavailable', 'PDF needs Chromium on the server (apt-get install chromium); the HTML invoice is available');
+    requirePdf();
     const html = await renderInvoiceHtml(ctx.rt.ds, ctx.tenant.id, inv.id);
     const pdf = await htmlToPdf(html);
     ctx.res?.type('application/pdf').setHeader('Content-Disposition', `attachment; filename="${invoiceNumberText(inv)}.pdf"`);
