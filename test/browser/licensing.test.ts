@@ -80,8 +80,12 @@ describe('browser: a client requests a licence change and an admin approves it',
 
     await row().locator('input[name="quantity"]').fill('41');
     await row().getByRole('button', { name: 'Request change' }).click();
-    await c.page.locator('.flash.err').waitFor();
-    expect(await c.page.locator('.flash.err').textContent()).to.equal('The quantity must be at most 40 for this subscription (requested 41).');
+    // Refused: the row's form comes back with what was typed and the reason next to the field (and in the summary on top).
+    await c.page.locator('.error-summary').waitFor();
+    const refusal = 'The quantity must be at most 40 for this subscription (requested 41).';
+    expect(await c.page.locator('.error-summary').textContent()).to.include(refusal);
+    expect(await row().locator('.field-error').textContent()).to.equal(refusal);
+    expect(await row().locator('input[name="quantity"]').inputValue()).to.equal('41');
     expect(await new TenantScope(app.ds.manager, tenant.id).repo(LicensingChangeRequest).count()).to.equal(0);
 
     await row().locator('input[name="quantity"]').fill('14');
