@@ -155,16 +155,19 @@ export interface CreateContactResult {
 }
 
 /**
- * "Create missing contacts": for each customer (default: every active one not linked) creates a contact of its name
+ * "Create missing contacts": for each customer (default: every active one with no contact of its name or billing e-mail
+ * in the books; one suggested by e-mail waits for a person, or is named here) creates a contact of its name
  * (with its first billing e-mail) and links it. A customer whose name now matches exactly one contact is linked to it
  * instead (so a rerun after a crash between creating and linking does not create a second); an ambiguous one is left.
  */
 export async function createMissingContacts(
-  scope: TenantScope, conn: OpenConnection, vendor: AccountingVendor, customerIds: readonly string[] | null, opts: LinkOptions,
-): Promise<CreateContactResult[]> {
+  scope: TenantScope, conn: OpenConnection, vendor: AccountingVendor, customerIds: readonly string[] | null, opts: LinkOptions & { max?: number },
+): Promise<{ results: CreateContactResult[]; remaining: number }> {
   const contacts = await fetchContacts(conn, vendor);
   const views = await matchesFrom(scope, vendor, contacts);
-  const wanted = customerIds ? [...new Set(customerIds)] : views.filter((v) => v.match === 'none' || v.match === 'suggested').map((v) => v.customerId);
+  const all = customerIds ? [...new Set(customerIds)] : views.filter((v) => v.match === 'none').map((v) => v.customerId);
+  // A page's request creates a batch (the vendor paces calls: Xero about 60 a minute); the rest on the next press.
+  const wanted = opts.max !== undefined ? all.slice(0, opts.max) : all;
   const customers = new Map((wanted.length ? await scope.repo(Customer).findBy({ id: In(wanted) }) : []).map((c) => [c.id, c]));
   const out: CreateContactResult[] = [];
   for (const customerId of wanted) {
@@ -195,5 +198,5 @@ export async function createMissingContacts(
     await writeLink(scope, vendor, customerId, created, 'created', opts, false);
     r('created', created.id, `created ${created.name} in ${vendorName(vendor)}`);
   }
-  return out;
+  return { results: out, remaining: all.length - wanted.length };
 }

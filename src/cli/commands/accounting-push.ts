@@ -34,7 +34,7 @@ export function registerPush(acc: Command): void {
     .option('--match', 'link every customer whose name matches exactly one contact (and no other customer)')
     .option('--link <customer=contact>', 'link a customer (id) to a contact (the vendor\'s id), replacing any link')
     .option('--unlink <customer>', 'forget a customer\'s link')
-    .option('--create-missing [customers]', 'create contacts for customers without one (default: every active customer with no contact of its name)')
+    .option('--create-missing [customers]', 'create contacts for customers without one (default: every active customer with no contact of its name or billing e-mail)')
     .option(...TENANT_OPTION)
     .option('--json', 'print JSON')
     .action((vendorArg: string, opts: { match?: boolean; link?: string; unlink?: string; createMissing?: string | boolean; tenant?: string; json?: boolean }) =>
@@ -56,7 +56,7 @@ export function registerPush(acc: Command): void {
         }
         if (opts.createMissing !== undefined) {
           const ids = typeof opts.createMissing === 'string' ? opts.createMissing.split(',').map((s) => s.trim()).filter(Boolean) : null;
-          const results = await createMissingContacts(scope, conn, vendor, ids, by);
+          const { results } = await createMissingContacts(scope, conn, vendor, ids, by);
           if (opts.json) return printJson(results);
           for (const r of results) process.stdout.write(`${r.outcome}\t${r.customerName}\t${r.message}\n`);
           if (results.some((r) => r.outcome === 'not_found' || r.outcome === 'ambiguous')) process.exitCode = 1;

@@ -93,12 +93,14 @@ describe('accounting: contacts, mappings, pushes and payments (fake books)', fun
     const manual = await linkContact(scope, conn(), 'xero', fabrikam.id, f1.id, by);
     expect(manual.link).to.include({ externalContactId: f1.id, how: 'manual' });
 
-    // create missing: Tailspin (only suggested) and Northwind get new contacts, once.
+    // create missing: Northwind gets a new contact, once; Tailspin (suggested by e-mail) only when named.
     const created = await createMissingContacts(scope, conn(), 'xero', null, by);
-    expect(created.map((c) => c.outcome).sort()).to.deep.equal(['created', 'created']);
+    expect(created.results.map((c) => [c.customerName, c.outcome])).to.deep.equal([['Northwind', 'created']]);
+    expect(await createMissingContacts(scope, conn(), 'xero', null, by)).to.deep.equal({ results: [], remaining: 0 });
+    const named = await createMissingContacts(scope, conn(), 'xero', [tailspin.id], by);
+    expect(named.results.map((c) => c.outcome)).to.deep.equal(['created']);
     expect(books.calls.createContact).to.equal(2);
     expect(books.contactList.find((c) => c.name === 'Tailspin Toys')!.email).to.equal('accounts@tailspin.example');
-    expect(await createMissingContacts(scope, conn(), 'xero', null, by)).to.deep.equal([]);
     expect((await contactMatches(scope, conn(), 'xero')).every((v) => v.match === 'linked')).to.equal(true);
   });
 

@@ -73,10 +73,10 @@ for (const vendor of ['xero', 'quickbooks'] as const) {
       customerId = customer.id;
       await scope.repo(CustomerBillingContact).insert([{ id: crypto.randomUUID(), customerId, email: 'ap@contoso.example', name: null, kind: 'to', createdAt: new Date(), updatedAt: new Date() }]);
       const created = await createMissingContacts(scope, await conn(), vendor, [customerId], by());
-      expect(created.map((c) => c.outcome)).to.deep.equal(['created']);
+      expect(created.results.map((c) => c.outcome)).to.deep.equal(['created']);
       const again = await autoLinkContacts(scope, await conn(), vendor, by());
-      expect(again.items.find((i) => i.customerId === customerId)!.link!.externalContactId).to.equal(created[0]!.contactId);
-      contactId = created[0]!.contactId!;
+      expect(again.items.find((i) => i.customerId === customerId)!.link!.externalContactId).to.equal(created.results[0]!.contactId);
+      contactId = created.results[0]!.contactId!;
 
       const choices = await mappingChoices(scope, await conn(), vendor);
       const target = choices.ledgerTargets.find((t) => t.ref === '200') ?? choices.ledgerTargets[0]!;

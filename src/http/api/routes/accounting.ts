@@ -100,8 +100,9 @@ export const unlinkAccountingContactRoute = defineRoute({
 export const createAccountingContactsRoute = defineRoute({
   id: 'createAccountingContacts', method: 'post', path: '/tenants/:tenantId/accounting/:vendor/contacts/create-missing', tag: TAG, roles: WRITE,
   summary: 'Create the missing contacts in the books and link them',
-  description: 'For the given customers (default: every active customer with no contact of its name), creates a contact of the customer\'s name with its '
-    + 'first billing e-mail. A customer whose name now matches exactly one contact is linked to it instead; an ambiguous one is left for a person.',
+  description: 'For the given customers (default: every active customer with no contact of its name or billing e-mail), creates a contact of the customer\'s '
+    + 'name with its first billing e-mail, at most 50 a request (`remaining`: press again). A customer whose name now matches exactly one contact is linked '
+    + 'to it instead; an ambiguous one is left for a person; one suggested by e-mail is created only when named.',
   params: vendorParams,
   body: z.strictObject({ customerIds: z.array(uuid).min(1).max(500).optional() }),
   example: {},
@@ -111,10 +112,10 @@ export const createAccountingContactsRoute = defineRoute({
       customerId: z.string(), customerName: z.string(), outcome: z.enum(['created', 'linked', 'already_linked', 'ambiguous', 'not_found']),
       contactId: z.string().nullable(), message: z.string(),
     })),
+    remaining: z.number().int().describe('customers still without a contact beyond this request\'s 50'),
   }),
   async handler({ rt, scope, tenant, auth, params, body }) {
-    const results = await createMissingContacts(scope, await open(rt, tenant.id, params.vendor), params.vendor, body.customerIds ?? null, { by: auth.user.email, now: now(rt) });
-    return { results };
+    return createMissingContacts(scope, await open(rt, tenant.id, params.vendor), params.vendor, body.customerIds ?? null, { by: auth.user.email, now: now(rt), max: 50 });
   },
 });
 

@@ -94,7 +94,7 @@ export function accountingBooksWebRouter(rt: Runtime): Router {
     const r = await api(req, 'createAccountingContacts', { params: params(req), body: ids.length ? { customerIds: ids } : {} });
     const created = r.results.filter((x) => x.outcome === 'created').length;
     const left = r.results.filter((x) => x.outcome === 'ambiguous').map((x) => x.message);
-    back(res, section(req), `Created ${created} contact${created === 1 ? '' : 's'}.${left.length ? ` ${left.slice(0, 3).join('; ')}.` : ''}`);
+    back(res, section(req), `Created ${created} contact${created === 1 ? '' : 's'}.${left.length ? ` ${left.slice(0, 3).join('; ')}.` : ''}${r.remaining ? ` ${r.remaining} more to create: press again.` : ''}`);
   }));
 
   router.post('/t/:tenantId/accounting/:vendor/contacts/link', page(async (req, res) => {
