@@ -85,7 +85,10 @@ describe('tenants: the stored Pax8 secret only goes where it was entered for', f
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', referer: `${app.url}/t/${tenant.id}/integration` },
     });
     expect(res.status).to.equal(303);
-    expect(new URL(res.headers.get('location') ?? '', app.url).searchParams.get('error')).to.match(/client secret/i);
+    // The form comes back (?form=, a one-time id of what was typed; never the secret) with the reason.
+    const back = new URL(res.headers.get('location') ?? '', app.url);
+    expect([...back.searchParams.keys()]).to.deep.equal(['form']);
+    expect(await (await fetch(`${app.url}${back.pathname}${back.search}`, { headers: { cookie } })).text()).to.match(/client secret/i);
     expect((await stored()).pax8TokenUrl).to.equal('http://127.0.0.1:9/token');
   });
 
