@@ -1,4 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import cookieParser from 'cookie-parser';
 import { createExpressMiddleware } from 'agendash';
@@ -7,6 +10,8 @@ import { authenticate } from './auth.js';
 import { UserService } from '../users/service.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import { errorPageSender } from './web/error-page.js';
+
+const require = createRequire(import.meta.url);
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -94,12 +99,63 @@ const agendashHeaders = (rt: Runtime) => (_req: Request, res: Response, next: Ne
   next();
 };
 
+type FeedJob = { attrs?: { _id?: unknown; name?: unknown } } | undefined;
+/** The job events Agendash's page follows: a start marks the row running, the others reload its list. */
+const FEED_EVENTS = ['start', 'success', 'fail', 'complete'] as const;
+
+/**
+ * Agendash's live feed (`/admin/jobs/api/events`, server-sent events). Agendash answers it only over an Agenda
+ * notification channel with state subscriptions (else 501, and its page never updates by itself); Recurra runs no
+ * such channel, so the feed is this process's own Agenda events (the jobs this process runs; a separate
+ * `recurra worker`'s jobs show at the page's next reload). One set of listeners on Agenda for every open page.
+ */
+function liveFeed(agenda: Scheduler['agenda']) {
+  const pages = new Set<Response>();
+  const send = (type: (typeof FEED_EVENTS)[number], job: FeedJob) => {
+    const data = JSON.stringify({ type, jobId: String(job?.attrs?._id ?? ''), jobName: String(job?.attrs?.name ?? ''), timestamp: new Date().toISOString(), source: 'recurra' });
+    for (const res of pages) res.write(`data: ${data}\n\n`);
+  };
+  let listening = false;
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    const on = agenda.on.bind(agenda) as (event: string, fn: (...args: unknown[]) => void) => unknown;
+    for (const type of FEED_EVENTS) on(type, (...args: unknown[]) => send(type, (type === 'fail' ? args[1] : args[0]) as FeedJob));
+  };
+  const handler = (req: Request, res: Response) => {
+    listen();
+    res.status(200).setHeader('Content-Type', 'text/event-stream');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.write('event: connected\ndata: {"connected":true}\n\n');
+    pages.add(res);
+    req.on('close', () => pages.delete(res));
+  };
+  /** Ends every open feed (a server closing waits for its open requests, and a feed never ends by itself). */
+  const close = () => {
+    for (const res of pages) res.end();
+    pages.clear();
+  };
+  return { handler, close };
+}
+
+/** Agendash's page with our stylesheet, which shows its action icons (emoji many systems have no font for) as words. */
+function agendashIndex(): string | null {
+  try {
+    const html = readFileSync(path.resolve(path.dirname(require.resolve('agendash')), '..', 'public', 'index.html'), 'utf8');
+    return html.includes('</head>') ? html.replace('</head>', '<link rel="stylesheet" href="/static/agendash-words.css">\n</head>') : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Agendash at /admin/jobs. "Sync now" is an API route of the registry (POST /api/v1/tenants/:tenantId/sync,
  * src/http/api/routes/jobs.ts), which queues through the same scheduler (createHttpApp's `scheduler`).
  */
-export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
+export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router & { closeFeeds(): void } {
   const router = Router();
+  const feed = liveFeed(scheduler.agenda);
   const fail = failWith(rt);
   const admin = requireAdmin(rt, fail);
   // Agendash's page loads ./assets and ./api: it must be served from the directory URL.
@@ -110,7 +166,10 @@ export function jobsRouter(rt: Runtime, scheduler: Scheduler): Router {
   // Agendash shows every tenant's jobs: only admins of all tenants (or the operators' admin token) may open it.
   const allTenants = (req: Request, res: Response, next: NextFunction) =>
     res.locals.boundTenantId ? fail(req, res, 403, 'forbidden', "only admins of all tenants may see every tenant's jobs") : next();
+  router.get('/admin/jobs/api/events', agendashHeaders(rt), admin, allTenants, feed.handler);
+  const index = agendashIndex();
+  if (index) router.get(['/admin/jobs/', '/admin/jobs/index.html'], agendashHeaders(rt), admin, allTenants, (_req, res) => { res.type('html').send(index); });
   router.use('/admin/jobs', agendashHeaders(rt), admin, allTenants, createExpressMiddleware(scheduler.agenda));
 
-  return router;
+  return Object.assign(router, { closeFeeds: feed.close });
 }

@@ -33,9 +33,11 @@ export function register(program: Command): void {
         stoppers.push(() => scheduler.stop());
       }
       const app = express().disable('x-powered-by').set('trust proxy', rt.config.http.trustProxy);
-      app.use(jobsRouter(rt, scheduler), createHttpApp(rt, { scheduler }));
+      const jobs = jobsRouter(rt, scheduler);
+      app.use(jobs, createHttpApp(rt, { scheduler }));
       const server = await listen(app, rt.config.http.host, rt.config.http.port);
       stoppers.push(() => server.close());
+      stoppers.push(async () => jobs.closeFeeds()); // before the server closes (stoppers run last first): open live feeds would keep it waiting
       rt.logger.info({ url: server.url, database: describeTarget(databaseTarget(rt.config)) }, 'recurra started');
       process.stdout.write(`Recurra is listening on ${server.url}\n`);
       await shutdown;
