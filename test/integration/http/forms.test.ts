@@ -191,6 +191,9 @@ describe('http: forms keep what was typed, say what is wrong next to the field, 
     const action = /action="(\/t\/[^"]+\/tax\/codes\/[0-9a-f-]{36})"/.exec(tax.html)![1]!;
     const t = await b.post(tax, action, { code: 'Exempt', rate: '0', kind: 'reverse_charge' });
     expect(notice((await b.get(t.location)).html)).to.equal('Tax code "Exempt" saved: Kind changed from "exempt" to "reverse charge".');
+    const customer = await b.open(`/t/${A.tenant.id}/customers/${A.ids.customerId}`);
+    const set = await b.post(customer, `/t/${A.tenant.id}/customers/${A.ids.customerId}/tax`, { taxCodeId: A.ids.taxCodeId! });
+    expect(notice((await b.get(set.location)).html)).to.equal('Customer tax saved: Tax code (exemption or reverse charge) changed from none to "Exempt".');
   });
 
   it('a saved mapping says which customer the company is now billed to', async () => {

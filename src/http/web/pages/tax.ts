@@ -51,8 +51,12 @@ export function taxWebRouter(rt: Runtime): Router {
   const customerPage = (req: Request) => `/t/${req.params.tenantId}/customers/${req.params.customerId}`;
   router.post('/t/:tenantId/customers/:customerId/tax', page(async (req, res) => {
     const b = body(req);
-    await api(req, 'updateCustomer', { params: { ...tenantOf(req), customerId: String(req.params.customerId) }, body: { taxCodeId: b.taxCodeId ? b.taxCodeId : null } });
-    done(res, customerPage(req), 'Customer tax saved.');
+    const params = { ...tenantOf(req), customerId: String(req.params.customerId) };
+    const codeOf = async () => ({ code: (await api(req, 'getCustomer', { params }) as Record<string, unknown>).taxCode });
+    const before = await codeOf();
+    await api(req, 'updateCustomer', { params, body: { taxCodeId: b.taxCodeId ? b.taxCodeId : null } });
+    const changed = describeChanges([['code', 'Tax code (exemption or reverse charge)']], before, await codeOf());
+    done(res, customerPage(req), `Customer tax saved: ${changed ?? 'nothing changed.'}`);
   }, { backTo: customerPage }));
 
   return router;
