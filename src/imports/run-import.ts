@@ -9,6 +9,7 @@ import { ImportAborted, type ImportContext, type ProgressEvent } from './context
 import { parseEntities, type ImportEntity } from './counts.js';
 import { importCustomers } from './customers-import.js';
 import { tenantDate } from '../common/tenant-date.js';
+import { clockFrom, systemClock } from '../common/clock.js';
 import { pax8ClientConfigFor, type ClientOverrides } from '../tenants/pax8-client.js';
 import { assertPartnerCompanyDecided } from '../tenants/partner-company.js';
 import { ProductResolver } from './product-resolver.js';
@@ -75,7 +76,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   const tenant = await tenants.byId(opts.tenantId);
   const settings = tenantSettings(tenant).imports;
   const scope = new TenantScope(deps.ds.manager, tenant.id);
-  const rec = new RunRecorder(scope, { entities, trigger: opts.trigger, startedBy: opts.startedBy, dryRun: opts.dryRun ?? false, jobId: opts.jobId });
+  const rec = new RunRecorder(scope, { entities, trigger: opts.trigger, startedBy: opts.startedBy, dryRun: opts.dryRun ?? false, jobId: opts.jobId }, opts.now ? clockFrom(opts.now) : systemClock);
   const now = opts.now ?? new Date();
   const today = tenantDate(now, tenant.timeZone);
   const config = opts.pax8Client ? null : pax8ClientConfigFor(tenants, tenant, opts.client);

@@ -4,6 +4,7 @@ import type { ImportRunStatus } from '../db/entities/import-run.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { emptyCounts, type EntityCounts, type ImportEntity, type Outcome, type RunCounts } from './counts.js';
 import type { ProgressEvent } from './context.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 /** Findings worth showing the admin beyond the counts (kept on the run as JSON in `message`). */
 export interface RunDetails {
@@ -51,8 +52,10 @@ export class RunRecorder {
   constructor(
     private readonly scope: TenantScope,
     init: { entities: ImportEntity[]; trigger: string; startedBy: string; dryRun: boolean; jobId?: string | null },
+    /** The run's times (started, progress, finished) come from the import's clock, so they agree with the pages that compare them to it. */
+    private readonly clock: Clock = systemClock,
   ) {
-    const now = new Date();
+    const now = clock();
     this.run = scope.repo(ImportRun).create({
       id: randomUUID(), entities: init.entities.join(','), trigger: init.trigger.slice(0, 20), startedBy: init.startedBy.slice(0, 255),
       startedAt: now, finishedAt: null, status: 'running', dryRun: init.dryRun, countsJson: '{}', message: null,
@@ -100,10 +103,10 @@ export class RunRecorder {
    * once) while it runs: a page reloaded during a long import or preview reads its progress from the record.
    */
   progress(e: ProgressEvent, stepStarted = false): void {
-    const t = Date.now();
+    const now = this.clock();
+    const t = now.getTime();
     if (!stepStarted && t - this.lastProgressAt < 1000) return;
     this.lastProgressAt = t;
-    const now = new Date(t);
     const countsJson = JSON.stringify(this.counts);
     const message = JSON.stringify({ progress: { entity: e.entity, done: e.done, total: e.total ?? null, message: e.message ?? null, at: now.toISOString() } });
     this.progressWrite = this.progressWrite
@@ -113,7 +116,7 @@ export class RunRecorder {
 
   async finish(status: ImportRunStatus, error?: string): Promise<ImportRun> {
     await this.progressWrite;
-    const now = new Date();
+    const now = this.clock();
     if (error) this.details.error = error;
     if (this.plannedDropped > 0) this.details.error = `${this.details.error ? `${this.details.error}; ` : ''}${this.plannedDropped} planned changes not listed`;
     const errRepo = this.scope.repo(ImportError);
