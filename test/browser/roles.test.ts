@@ -23,9 +23,10 @@ type Role = 'admin' | 'finance' | 'reviewer' | 'client';
 /** The menu each role gets ("Jobs" is served by `recurra start` in front of the app, not here, so it is not opened). */
 const MENU: Record<Role, string[]> = {
   admin: ['Dashboard', 'Integrations', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Licensing',
-    'Margin', 'Tax', 'Licence management', 'Event log', 'Notices', 'Jobs', 'API'],
-  finance: ['Dashboard', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Margin', 'Tax', 'Event log', 'API'],
-  reviewer: ['Dashboard', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'API'],
+    'Margin', 'Tax', 'Accounting', 'Licence management', 'Event log', 'Notices', 'Jobs', 'API'],
+  finance: ['Dashboard', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Margin', 'Tax', 'Accounting', 'Event log', 'API'],
+  // Reviewers read the tax codes (the lines they review carry them) but may not change them.
+  reviewer: ['Dashboard', 'Customers', 'Subscriptions', 'Products', 'Recurring invoices', 'Invoices', 'Usage', 'Usage review', 'Tax', 'API'],
   client: ['Subscriptions', 'Recurring invoices', 'Invoices', 'Usage', 'Licensing', 'API'],
 };
 
@@ -33,9 +34,8 @@ const MENU: Record<Role, string[]> = {
 const REFUSED: Record<Role, string[]> = {
   admin: [],
   finance: ['/licences', '/licences/notices'],
-  // (Reviewers may read the Tax page, which their menu does not show: the API's tax codes are open to every staff role.)
-  reviewer: ['/reconcile', '/licences', '/licences/events', '/licences/notices'],
-  client: ['/customers', '/products', '/reconcile', '/tax', '/usage-review', '/licences', '/licences/events'],
+  reviewer: ['/reconcile', '/accounting', '/licences', '/licences/events', '/licences/notices'],
+  client: ['/customers', '/products', '/reconcile', '/tax', '/accounting', '/usage-review', '/licences', '/licences/events'],
 };
 
 /** Option names as the API spells them (snake_case words): never on a page. */
