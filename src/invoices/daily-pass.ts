@@ -9,13 +9,13 @@ import { prorataAdjustments, type Adjustment } from '../billing/prorata.js';
 import { lineQuantityOn } from '../billing/quantity.js';
 import { dec } from '../billing/decimal.js';
 import {
-  BillingDailyProgress, Invoice, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange, Tenant,
+  BillingDailyProgress, Invoice, RecurringInvoice, RecurringInvoiceAdjustment, RecurringInvoiceLine, RecurringInvoiceLineChange, Tenant,
 } from '../db/entities/index.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from '../db/errors.js';
 import type { CorrectionOps } from './correction-items.js';
-import { planLateCorrections, type LateCorrectionPlan } from './late-corrections.js';
+import { LOOKBACK_DAYS, planLateCorrections, type LateCorrectionPlan } from './late-corrections.js';
 import { inChunks, loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 import { prepareUpcomingInvoices } from './upcoming.js';
 import { reviewPolicyOf } from './compose.js';
@@ -37,6 +37,8 @@ export interface DailyPassResult {
   /** Upcoming invoices (upcoming.ts) composed and stored after the days, and those already stored with the same inputs. */
   upcomingPrepared: number;
   upcomingUnchanged: number;
+  /** Active recurring invoices left out as quiet (nothing they are computed from changed since the last pass). */
+  skippedQuiet?: number;
   /** Set when another pass claimed a day first; this one stopped there. */
   stoppedBecause?: string;
 }
@@ -111,7 +113,19 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   const progress = await scope.repo(BillingDailyProgress).findOneBy({});
   if (progress && progress.lastDate >= date) return result;
 
-  const loaded = await loadRecurringInvoices(scope);
+  // Quiet days: after a first pass, a recurring invoice nothing happened to is not loaded at all (skipWhenQuiet).
+  const skipped: string[] = [];
+  let keep: ((ri: RecurringInvoice) => boolean) | undefined;
+  if (progress) {
+    const lateDue = await withUncheckedInvoices(scope, addDays(addDays(progress.lastDate, 1), -LOOKBACK_DAYS));
+    keep = (ri) => {
+      if (!quietFor(ri, date, lateDue)) return true;
+      skipped.push(ri.id);
+      return false;
+    };
+  }
+  const loaded = await loadRecurringInvoices(scope, { keep });
+  const partial = skipped.length > 0;
   let start: CalendarDate;
   if (progress) start = addDays(progress.lastDate, 1);
   else {
@@ -123,7 +137,11 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   // adjustments are not invoiced yet (ending on or after a recurring invoice's next invoice date).
   const nextDates = loaded.map((l) => l.ri.nextInvoiceDate).sort();
   const from = nextDates[0] !== undefined && nextDates[0] < addDays(start, 1) ? nextDates[0] : addDays(start, 1);
-  const existing = await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThanOrEqual(from), revision: 0 });
+  const existing = !partial
+    ? await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThanOrEqual(from), revision: 0 })
+    : await inChunks(loaded.map((l) => l.ri.id), (ids) => scope.repo(RecurringInvoiceAdjustment).findBy({
+      recurringInvoiceId: In(ids), periodEnd: MoreThanOrEqual(from), revision: 0,
+    }));
   const adjustmentsByLine = new Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>();
   for (const row of existing) {
     let m = adjustmentsByLine.get(row.lineId);
@@ -138,7 +156,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   }
 
   // Changes recorded after their period was invoiced: corrections planned once per run, committed with its first day.
-  const late = await planLateCorrections(scope, loaded, start, new Date());
+  const late = await planLateCorrections(scope, loaded, start, new Date(), { onlyLoaded: partial });
   result.problems.push(...late.problems);
 
   let previous: CalendarDate | null = progress ? progress.lastDate : null;
@@ -170,11 +188,78 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   }
   const tenant = await ds.manager.findOneBy(Tenant, { id: tenantId });
   const policy = tenant ? reviewPolicyOf(tenant) : { reviewUsageLines: true };
-  const upcoming = await prepareUpcomingInvoices(scope, loaded, addDays(date, 1), policy);
+  const upcoming = await prepareUpcomingInvoices(scope, loaded, addDays(date, 1), policy, skipped);
   result.upcomingPrepared = upcoming.prepared;
   result.upcomingUnchanged = upcoming.unchanged;
+  result.skippedQuiet = skipped.length;
+  await markChecked(scope, loaded, date, new Set(result.problems.map((p) => p.recurringInvoiceId)));
   return result;
 }
+
+/*
+ * Quiet days. What a day computes for a recurring invoice (its lines' quantities, the pending pro-rata adjustments of
+ * its periods, late corrections) depends on its inputs, which its inputsVersion counts, and on the day only through
+ * the dates its history changes on: a period that closes without a change leaves its adjustments as they were. So a
+ * pass may leave out, without reading its lines, links or history, an active recurring invoice that the previous
+ * passes processed without problems at its current version (dailyCheckedVersion: written at the end of every pass,
+ * forgotten by a trigger when its status changes), whose next dated change or start (dailyWakeDate) lies after the
+ * pass, whose next invoice is not due for an upcoming invoice (the pass prepares those), and whose recent invoices were
+ * all checked for late corrections at that version (an invoice issued since has not been).
+ */
+function quietFor(ri: RecurringInvoice, through: CalendarDate, lateDue: ReadonlySet<string>): boolean {
+  return ri.dailyCheckedVersion !== null && ri.dailyCheckedVersion === ri.inputsVersion
+    && (ri.dailyWakeDate === null || ri.dailyWakeDate > through)
+    && ri.nextInvoiceDate > addDays(through, 1)
+    && !lateDue.has(ri.id);
+}
+
+/** Recurring invoices with an invoice in the late-correction lookback not yet checked at the current inputsVersion. */
+async function withUncheckedInvoices(scope: TenantScope, cut: CalendarDate): Promise<Set<string>> {
+  const rows = await scope.repo(Invoice).query('i')
+    .select('DISTINCT i.recurringInvoiceId', 'id')
+    .innerJoin(RecurringInvoice, 'ri', 'ri.id = i.recurringInvoiceId AND ri.tenantId = i.tenantId')
+    .andWhere('i.periodEnd > :cut', { cut })
+    .andWhere('i.lateCheckedVersion <> ri.inputsVersion')
+    .getRawMany<{ id: string }>();
+  return new Set(rows.map((r) => String(r.id)));
+}
+
+/** The first date after `through` on which a linked subscription's history changes, or the start date if later. */
+function wakeDate(l: LoadedRecurringInvoice, through: CalendarDate): CalendarDate | null {
+  let wake: CalendarDate | null = l.ri.startDate > through ? l.ri.startDate : null;
+  for (const h of l.ctx.histories.values()) {
+    for (const c of h.changes) if (c.date > through && (wake === null || c.date < wake)) wake = c.date;
+  }
+  return wake;
+}
+
+/** Marks the recurring invoices the pass processed without problems with the version it read and their wake date. */
+async function markChecked(scope: TenantScope, loaded: readonly LoadedRecurringInvoice[], through: CalendarDate, failed: ReadonlySet<string>): Promise<void> {
+  const done = loaded.filter((l) => !failed.has(l.ri.id));
+  for (let i = 0; i < done.length; i += MARK_CHUNK) {
+    const chunk = done.slice(i, i + MARK_CHUNK);
+    const params: Record<string, unknown> = { ids: chunk.map((l) => l.ri.id) };
+    const versions: string[] = [];
+    const wakes: string[] = [];
+    chunk.forEach((l, j) => {
+      params[`mi${j}`] = l.ri.id;
+      params[`mv${j}`] = l.ri.inputsVersion;
+      versions.push(`WHEN :mi${j} THEN :mv${j}`);
+      const wake = wakeDate(l, through);
+      if (wake !== null) {
+        params[`mw${j}`] = wake;
+        wakes.push(`WHEN :mi${j} THEN :mw${j}`);
+      }
+    });
+    await scope.repo(RecurringInvoice).updateByPrimaryKey({
+      dailyCheckedVersion: () => `CASE id ${versions.join(' ')} END`,
+      dailyWakeDate: () => (wakes.length === 0 ? 'NULL' : `CASE id ${wakes.join(' ')} ELSE NULL END`),
+    }).andWhere('id IN (:...ids)').setParameters(params).execute();
+  }
+}
+
+/** Recurring invoices marked per statement (each one three bound parameters, its wake date a fourth). */
+const MARK_CHUNK = 250;
 
 /** One day of the pass, computed without writing (the next-invoice preview runs it too: preview.ts). */
 export function computeDay(

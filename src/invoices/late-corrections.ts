@@ -97,14 +97,21 @@ function findChecks(
  * daily pass commits the plan with its first day). Tenant-scoped reads: recent invoices, late changes, then the
  * billed lines and adjustment rows of the periods those changes concern.
  */
-export async function planLateCorrections(scope: TenantScope, loaded: readonly LoadedRecurringInvoice[], day: CalendarDate, now: Date): Promise<LateCorrectionPlan> {
+export async function planLateCorrections(
+  scope: TenantScope,
+  loaded: readonly LoadedRecurringInvoice[],
+  day: CalendarDate,
+  now: Date,
+  opts: { /** `loaded` is a few of the active recurring invoices (a quiet day): read only their invoices. */ onlyLoaded?: boolean } = {},
+): Promise<LateCorrectionPlan> {
   const plan: LateCorrectionPlan = { inserts: [], updates: [], deletes: [], problems: [], checked: [] };
+  if (loaded.length === 0) return plan;
   const cut = addDays(day, -LOOKBACK_DAYS);
   const versionOf = new Map(loaded.map((l) => [l.ri.id, l.ri.inputsVersion]));
-  const recent = (await scope.repo(Invoice).find({
-    select: { id: true, recurringInvoiceId: true, periodStart: true, invoiceDate: true, number: true, createdAt: true, lateCheckedVersion: true },
-    where: { periodEnd: MoreThan(cut) },
-  })).filter((i) => versionOf.has(i.recurringInvoiceId));
+  const select = { id: true, recurringInvoiceId: true, periodStart: true, invoiceDate: true, number: true, createdAt: true, lateCheckedVersion: true } as const;
+  const recent = (opts.onlyLoaded
+    ? await inChunks([...versionOf.keys()], (ids) => scope.repo(Invoice).find({ select, where: { periodEnd: MoreThan(cut), recurringInvoiceId: In(ids) } }))
+    : await scope.repo(Invoice).find({ select, where: { periodEnd: MoreThan(cut) } })).filter((i) => versionOf.has(i.recurringInvoiceId));
   const stale = new Set(recent.filter((i) => i.lateCheckedVersion !== versionOf.get(i.recurringInvoiceId)).map((i) => i.recurringInvoiceId));
   const invoices = recent.filter((i) => stale.has(i.recurringInvoiceId));
   if (invoices.length === 0) return plan;

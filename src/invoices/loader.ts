@@ -141,6 +141,8 @@ export interface LoadOptions {
   statuses?: readonly string[];
   /** Only recurring invoices with nextInvoiceDate on or before this date. */
   dueBy?: string;
+  /** Of the recurring invoices read, only those this keeps are loaded further (the daily pass's quiet-day skip). */
+  keep?: (ri: RecurringInvoice) => boolean;
 }
 
 /** The tenant's recurring invoices with these ids and statuses, by primary key (see rawRows for the unary plus). */
@@ -177,8 +179,10 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
   } else {
     ris = await riQuery.getMany();
   }
+  const read = ris.length;
+  if (opts.keep) ris = ris.filter(opts.keep);
   if (ris.length === 0) return [];
-  const all = opts.ids === undefined && opts.dueBy === undefined && statuses.length === 1;
+  const all = opts.ids === undefined && opts.dueBy === undefined && statuses.length === 1 && ris.length === read;
   const riIds = ris.map((r) => r.id);
 
   const lineRows = await rawRows(scope, RecurringInvoiceLine, [

@@ -56,6 +56,8 @@ export async function prepareUpcomingInvoices(
   loaded: readonly LoadedRecurringInvoice[],
   dueBy: CalendarDate,
   policy: ReviewPolicy,
+  /** Active recurring invoices the pass left out as quiet (not due): their stored upcoming invoices stay. */
+  skipped: readonly string[] = [],
 ): Promise<PreparedUpcoming> {
   const stored = await scope.repo(UpcomingInvoice).query('u')
     .select(['u.id', 'u.recurringInvoiceId', 'u.periodStart', 'u.inputsVersion', 'u.reviewUsageLines']).getMany();
@@ -103,7 +105,7 @@ export async function prepareUpcomingInvoices(
       if (!isUniqueViolation(err)) throw err;
     }
   }
-  const active = new Set(loaded.map((l) => l.ri.id));
+  const active = new Set([...loaded.map((l) => l.ri.id), ...skipped]);
   const gone = stored.filter((u) => !active.has(u.recurringInvoiceId)).map((u) => u.id);
   if (gone.length > 0) await withRetry(() => scope.transaction((tx) => removeUpcoming(tx, gone)));
   return { prepared, unchanged: kept.size };

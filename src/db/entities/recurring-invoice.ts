@@ -33,6 +33,13 @@ export class RecurringInvoice extends TenantOwnedEntity {
    * triggers (migration 1764200000000-input-versions), never written by the application.
    */
   @IntColumn({ insert: false, update: false }) inputsVersion: number;
+  /**
+   * The inputsVersion at which the daily pass last processed it without problems (NULL: not yet, or its status changed
+   * since: a trigger forgets it), and the first later date its history changes on (migration 1764309950000). Written by
+   * the daily pass only; a day that changes neither is skipped without reading its inputs.
+   */
+  @IntColumn({ nullable: true, insert: false }) dailyCheckedVersion: number | null;
+  @DateColumn({ nullable: true, insert: false }) dailyWakeDate: string | null;
 }
 
 /** One line of a recurring invoice; its quantity comes from its links (or 1 for usage lines). */
