@@ -9,6 +9,7 @@ import { HttpError, problemOf } from '../../api/errors.js';
 import { pageKit } from '../page-kit.js';
 import { WEB_TEMPLATES } from '../render.js';
 import { quantity, when, words } from '../format.js';
+import { whereContains } from '../../../common/like.js';
 import { distinctNames, subscriptionLabels } from '../look-alike.js';
 
 /**
@@ -53,10 +54,20 @@ export function operationsWebRouter(rt: Runtime): Router {
   router.use('/t/:tenantId/licences', express.urlencoded({ extended: false, limit: '200kb' }));
   const render = (req: Request, res: Response, dir: string, name: string, data: Data, status = 200) => kit.render(req, res, pageName(dir, name), data, status);
 
-  async function subscriptionChoices(tenantId: string) {
+  /** At most this many subscriptions are offered at once; a search by customer or product name finds any other. */
+  const CHOICES = 200;
+  /**
+   * The active licence subscriptions to choose from: those whose customer or product name contains `find` (all without
+   * it), by customer then product, at most CHOICES of them, and how many match (a tenant may have tens of thousands).
+   */
+  async function subscriptionChoices(tenantId: string, find: string | undefined) {
     const scope = new TenantScope(rt.ds.manager, tenantId);
-    const subs = (await scope.repo(Subscription).find({ where: { kind: 'license', active: true, deletedInPax8: false } })).filter((s) => s.customerId);
-    // Only the names of the customers these subscriptions belong to (a tenant may have tens of thousands of customers).
+    const qb = scope.repo(Subscription).query('s')
+      .innerJoin(Customer, 'c', 'c.id = s.customerId AND c.tenantId = s.tenantId')
+      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.active = :active', { active: true }).andWhere('s.deletedInPax8 = :deleted', { deleted: false });
+    whereContains(qb, ['s.name', 'c.name'], find, 'find');
+    const [subs, total] = await qb.orderBy('c.name', 'ASC').addOrderBy('s.name', 'ASC').addOrderBy('s.id', 'ASC').limit(CHOICES).getManyAndCount(); // limit, not take: the join selects no entity
+    // Only the names of the customers these subscriptions belong to.
     const ids = [...new Set(subs.map((s) => s.customerId!))];
     const customers = new Map<string, string>();
     for (let i = 0; i < ids.length; i += 500) {
@@ -65,7 +76,8 @@ export function operationsWebRouter(rt: Runtime): Router {
     // Same-name customers end with the end of their id; one customer's look-alike subscriptions say their term, commitment, start or Pax8 id.
     const names = distinctNames(customers);
     const labels = subscriptionLabels(subs.map((s) => ({ ...s, quantity: s.quantity.toString(), name: `${names.get(s.customerId!) ?? '?'} — ${s.name}`, status: null })));
-    return subs.map((s, i) => ({ id: s.id, label: labels[i]! })).sort((a, b) => a.label.localeCompare(b.label));
+    const options = subs.map((s, i) => ({ id: s.id, label: labels[i]! })).sort((a, b) => a.label.localeCompare(b.label));
+    return { options, total, more: total > options.length, find: find ?? '' };
   }
 
   const KINDS = ['purchase', 'decrease', 'transfer'] as const;
@@ -80,7 +92,9 @@ export function operationsWebRouter(rt: Runtime): Router {
     const ops = await api(req, 'listLicenceOperations', { params, query: { limit: '50' } });
     // An operation Pax8 still provisions says so where a failed one says why.
     const operations = (ops.items as Data[]).map((o) => ({ ...o, reason: o.status === 'provisioning' ? 'Pax8 is provisioning it: billed at the last provisioned quantity until Pax8 confirms' : o.failureReason }));
-    render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: await subscriptionChoices(String(params.tenantId)), operations });
+    const find = typeof req.query.find === 'string' && req.query.find.trim() ? req.query.find.trim().slice(0, 100) : undefined;
+    const picker = await subscriptionChoices(String(params.tenantId), find);
+    render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: picker.options, picker, operations });
   }));
 
   router.post('/t/:tenantId/licences/:kind/preview', page(async (req, res) => {
