@@ -9,6 +9,7 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { saveAppCredentials } from '../accounting/connections.js';
 import { completeConnect, redirectUriFor, startConnect } from '../accounting/oauth.js';
 import { startXeroSandbox, type RunningXeroSandbox } from '../xero/sandbox/index.js';
+import { demoBillingContacts, setUpDemoBooks } from './demo-books.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -19,6 +20,12 @@ export interface Demo {
   tenantId: string;
   /** Resolves when the first import of a newly created demo tenant has finished (at once otherwise). */
   imported: Promise<void>;
+  /**
+   * Resolves (never rejects) after the import, once every demo customer has a billing contact and, with the local Xero
+   * connected, a contact there, and the Xero mappings are set (src/http/demo-books.ts): an approved invoice can be sent
+   * and pushed at once.
+   */
+  books: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,8 +78,23 @@ export async function startDemo(
     await sandbox.close();
     return null;
   }
-  const xero = await startDemoXero(rt, tenantId, out, clock);
-  return { sandbox, xero, tenantId, imported, close: async () => { await imported; await sandbox.close(); await xero?.close(); } };
+  const { xero, connected } = await startDemoXero(rt, tenantId, out, clock);
+  const books = imported.then(() => demoBooks(rt, tenantId, connected, out, clock));
+  return { sandbox, xero, tenantId, imported, books, close: async () => { await imported; await books; await sandbox.close(); await xero?.close(); } };
+}
+
+/** Billing contacts, then the contacts and mappings in the local Xero (when connected); failures are told, not thrown. */
+async function demoBooks(rt: Runtime, tenantId: string, xeroConnected: boolean, out: (s: string) => void, clock: Clock): Promise<void> {
+  try {
+    const given = await demoBillingContacts(new TenantScope(rt.ds.manager, tenantId), clock());
+    if (given > 0) out(`Demo: ${given} customers got a billing contact (accounts@<name>.example).\n`);
+    if (!xeroConnected) return;
+    const r = await setUpDemoBooks(rt.ds, rt.secrets, tenantId, 'xero', clock());
+    out(`Demo: local Xero ready to push to (${r.created} contacts created, ${r.linked} linked, ${r.mappings} mappings set).\n`);
+  } catch (err) {
+    rt.logger.warn({ err }, 'demo books not set up');
+    out(`Demo: the local Xero's contacts and mappings were not set up: ${(err as Error).message}\n`);
+  }
 }
 
 /** Who started the demo's authorisation (the state's user; no person signs in for it). */
@@ -83,14 +105,14 @@ const DEMO_CONNECTOR = 'demo';
  * its app credentials, then the OAuth round trip a browser would make (the authorize page answers with the redirect to
  * Recurra's callback, whose code and state complete the connection). Its grants live in memory, so every start connects again.
  */
-async function startDemoXero(rt: Runtime, tenantId: string, out: (s: string) => void, clock: Clock): Promise<RunningXeroSandbox | null> {
+async function startDemoXero(rt: Runtime, tenantId: string, out: (s: string) => void, clock: Clock): Promise<{ xero: RunningXeroSandbox | null; connected: boolean }> {
   let xero: RunningXeroSandbox;
   try {
     xero = await startXeroSandbox({ host: '127.0.0.1', port: rt.config.demo.xeroSandboxPort ?? 0, autoApprove: true, tenantId, organisationName: 'Demo Company (UK)' });
   } catch (err) {
     rt.logger.warn({ err, port: rt.config.demo.xeroSandboxPort }, 'demo Xero sandbox not started');
     out(`Demo local Xero not started (port ${rt.config.demo.xeroSandboxPort ?? 0}): ${(err as Error).message}\n`);
-    return null;
+    return { xero: null, connected: false };
   }
   try {
     const scope = new TenantScope(rt.ds.manager, tenantId);
@@ -108,9 +130,10 @@ async function startDemoXero(rt: Runtime, tenantId: string, out: (s: string) => 
       vendor: 'xero', userId: DEMO_CONNECTOR, userEmail: DEMO_CONNECTOR, state: back.searchParams.get('state') ?? '', code, now,
     });
     out(`Demo: local Xero on ${xero.baseUrl}, connected to the demo tenant (${done.connection.organisationName ?? xero.tenantName}).\n`);
+    return { xero, connected: true };
   } catch (err) {
     rt.logger.warn({ err }, 'demo tenant not connected to the local Xero');
     out(`Demo: not connected to the local Xero: ${(err as Error).message}\n`);
   }
-  return xero;
+  return { xero, connected: false };
 }
