@@ -229,7 +229,10 @@ describe(`web: the Integration page's sync choices (${DB})`, function () {
 
     const incomplete = await send(`/t/${tenant.id}/integration/schedule`, [['_csrf', csrf], ...row('customers', 'daily', { at: '25:00' })]);
     expect(incomplete.status).to.equal(303);
-    expect(new URL(incomplete.location, app.url).searchParams.get('error')).to.match(/Customers: a time of day/);
+    expect(new URL(incomplete.location, app.url).searchParams.get('form'), 'a refused form comes back filled in').to.be.a('string');
+    const refused = (await send(new URL(incomplete.location, app.url).pathname + new URL(incomplete.location, app.url).search)).html;
+    expect(refused).to.match(/Customers: a time of day/);
+    expect(refused, 'what was typed is kept').to.include('value="25:00"');
 
     // Whose subscriptions the syncs import.
     const customerId = (await createCustomer(new TenantScope(app.ds.manager, tenant.id), { name: 'Chosen & Co' })).id;
