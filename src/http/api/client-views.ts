@@ -41,7 +41,7 @@ const request = fields(`id subscriptionId customerId customerName productName ve
   approvalReasons changePercent requestedBy requestedAt decidedBy decidedAt rejectionReason failureReason appliedAt subscriptionChangeId`);
 const notice = fields('id kind message requestId createdAt readAt');
 /** The retail price only. */
-const catalogItem = fields('id name vendorName category retailPrice featured');
+const catalogItem = fields('id name vendorName category retailPrice sku featured');
 
 /** Route id → what a client receives from it. */
 const CLIENT_VIEWS: Readonly<Record<string, Shape | typeof DOCUMENT>> = {

@@ -52,3 +52,25 @@ export function subscriptionLabels(subs: readonly SubscriptionLike[]): string[] 
     (s) => (s.startDate ? `since ${day(s.startDate)}` : ''),
   ], (s) => s.pax8Id || s.id);
 }
+
+const SKU_TERMS: Record<string, string> = { P1M: '1-month term', P1Y: '1-year term', P2Y: '2-year term', P3Y: '3-year term' };
+const SKU_BILLING: Record<string, string> = {
+  M: 'billed monthly', A: 'billed annually', B: 'billed every 2 years', T: 'billed every 3 years', OT: 'charged once', TR: 'trial', AC: 'activation fee',
+};
+
+/** The term and billing a Recurra SKU ends with, in words ("…-P1Y-M" → "1-year term, billed monthly"); '' for another SKU. */
+export function skuTermWords(sku: unknown): string {
+  const m = typeof sku === 'string' ? /-(P\d+[DMY])-([A-Z]{1,2})$/.exec(sku) : null;
+  if (!m || !SKU_BILLING[m[2]!]) return '';
+  return [SKU_TERMS[m[1]!], SKU_BILLING[m[2]!]].filter(Boolean).join(', ');
+}
+
+/**
+ * Catalog products as people tell them apart: a product whose name and vendor another row on the page shares gets
+ * `twin`, its term and billing in words, else (or as well, when those repeat too) its SKU.
+ */
+export function withCatalogTwins<T extends { id: string; name: string; vendorName?: string | null; sku?: string | null }>(items: readonly T[]): Array<T & { twin: string | null }> {
+  const plain = (p: T) => `${p.name}|${p.vendorName ?? ''}`;
+  const labels = distinctLabels(items, plain, [(p) => skuTermWords(p.sku), (p) => p.sku ?? ''], (p) => p.id);
+  return items.map((p, i) => ({ ...p, twin: labels[i] !== plain(p) ? labels[i]!.slice(plain(p).length + 2) : null }));
+}

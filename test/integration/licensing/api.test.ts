@@ -408,7 +408,7 @@ describe('licensing API end to end (sandbox over HTTP)', function () {
       const hidden = (await call(app, 'get', `${base()}/catalog?visible=false`, { token: admin.token })).body.items.map((p: { name: string }) => p.name);
       expect(hidden).to.deep.equal(['Alpha Mail', 'Beta Mail Archive']);
       const ms = (await call(app, 'get', `${base()}/catalog?vendor=Microsoft&category=Email&q=archive`, { token: admin.token })).body.items;
-      expect(ms).to.deep.equal([{ id: p3.id, name: 'Beta Mail Archive', vendorName: 'Microsoft', category: 'Email', retailPrice: '2.25', visible: false, featured: false }]);
+      expect(ms).to.deep.equal([{ id: p3.id, name: 'Beta Mail Archive', vendorName: 'Microsoft', category: 'Email', retailPrice: '2.25', sku: p3.sku, visible: false, featured: false }]);
       const facets = (await call(app, 'get', `${base()}/catalog/facets`, { token: admin.token })).body;
       expect(facets.categories).to.include.members(['Backup', 'Email']);
       // The subscription of a hidden product is untouched and still listed for its client.

@@ -141,10 +141,11 @@ export const updateLicensingSelfServiceRoute = defineRoute({
 
 const catalogItem = z.object({
   id: z.string(), name: z.string(), vendorName: z.string().nullable(), category: z.string().nullable(), retailPrice: z.string().nullable(),
+  sku: z.string().describe('Recurra\'s SKU: vendor part number, term and billing (tells same-name products apart)'),
   visible: z.boolean(), featured: z.boolean(),
 });
 const viewCatalog = (p: Product): z.input<typeof catalogItem> => ({
-  id: p.id, name: p.name, vendorName: p.vendorName, category: p.category, retailPrice: dec(p.retailPrice), visible: p.visible, featured: p.featured,
+  id: p.id, name: p.name, vendorName: p.vendorName, category: p.category, retailPrice: dec(p.retailPrice), sku: p.sku, visible: p.visible, featured: p.featured,
 });
 
 export const listLicensingCatalogRoute = defineRoute({

@@ -10,6 +10,7 @@ import { pageKit } from '../page-kit.js';
 import { describeChanges } from '../form-state.js';
 import { WEB_TEMPLATES } from '../render.js';
 import { pager } from '../layout.js';
+import { withCatalogTwins } from '../look-alike.js';
 
 dayjs.extend(utc);
 dayjs.extend(timezone);
@@ -90,7 +91,7 @@ export function licensingWebRouter(rt: Runtime): Router {
       data.catalog = true;
       data.facets = await api(req, 'licensingCatalogFacets', { params: p });
       const products = await api(req, 'listLicensingCatalog', { params: p, query: clean({ ...filter, page: req.query.page, size: '100' }) });
-      data.products = products;
+      data.products = { ...products, items: withCatalogTwins(products.items) };
       data.pager = pager(req, products.page);
     } else {
       data.selfService = settings.selfService;
@@ -203,7 +204,7 @@ export function licensingWebRouter(rt: Runtime): Router {
       title: 'My licences', tenantId: p.tenantId, subscriptions: subs.items,
       requests: (requests.items as Data[]).map((r) => ({ ...r, requestedAt: local(r.requestedAt, zone) })),
       notices: (notices.items as Data[]).map((n) => ({ ...n, createdAt: local(n.createdAt, zone) })),
-      catalog: catalog.items, catalogQuery, catalogTotal: catalog.page.totalElements, pager: pager(req, catalog.page),
+      catalog: withCatalogTwins(catalog.items), catalogQuery, catalogTotal: catalog.page.totalElements, pager: pager(req, catalog.page),
     });
   }));
 
