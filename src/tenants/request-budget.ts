@@ -1,25 +1,48 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as timersSleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import type { RequestBudget } from '../pax8/client/index.js';
 
-/** Time is cut in 5 s slices; any 60 s window overlaps at most 13 of them, so each slice gets 1/13 of the minute's limit. */
-export const SLICE_MS = 5_000;
-const SLICES_PER_WINDOW = 13;
-/** At most this many starts are claimed from a slice at once (one database round trip per LEASE requests, when busy). */
+/** Request starts are counted per 250 ms slice of time. */
+export const SLICE_MS = 250;
+/** Pax8 counts requests per 60 s. */
+const LIMIT_WINDOW_MS = 60_000;
+/**
+ * How much later than its claim a start may reach Pax8 (the hop to the import's thread, a busy event loop, the
+ * network) without a 60 s window at Pax8 holding more than the limit: the claims checked together span the window
+ * plus this.
+ */
+export const LATENESS_MS = 500;
+/**
+ * A claim is checked against the starts of its slice and the previous SLICES_PER_WINDOW - 1 slices: any span of
+ * LIMIT_WINDOW_MS + LATENESS_MS lies within that many consecutive slices. Those slices together never hold more than
+ * the limit, so at full load the budget gives 60 000 / (SLICES_PER_WINDOW × SLICE_MS) of the limit: 98.8 %.
+ */
+export const SLICES_PER_WINDOW = Math.ceil((LIMIT_WINDOW_MS + LATENESS_MS) / SLICE_MS) + 1;
+/** At most this many starts are claimed at once (one database round trip per LEASE requests, when busy). */
 const LEASE = 10;
 /** Slices older than this are deleted as new ones are claimed. */
-const KEEP_MS = 60 * 60_000;
+const KEEP_MS = 5 * 60_000;
+
+/** Where the starts of a tenant's slices are counted: the database (DbBudgetStore), or memory in a unit test. */
+export interface BudgetStore {
+  /**
+   * Adds up to `want` starts to the slice starting at `slice` (epoch ms), as many as keep the starts of every slice
+   * from `from` on, later ones included, within `limit`; answers how many it added (0: none left). Atomic across processes.
+   */
+  claim(slice: number, from: number, want: number, limit: number): Promise<number>;
+}
 
 /**
  * The tenant's Pax8 request budget shared by every process on the database (several `recurra worker`s and the web
- * process): request starts are counted per tenant per 5 s slice in `pax8_request_budget`, claimed by each process a
- * few at a time with one conditional UPDATE (atomic on SQLite, whose writes are serialised, and on MariaDB, where
- * InnoDB re-checks the condition under the row lock), so all processes together start at most `perMinute` requests
- * in any 60 s window. A slice that is spent makes the caller wait for the next. If the database cannot be reached the
- * request goes ahead (each process's own pacer still holds it to the limit).
+ * process): request starts are counted per tenant per 250 ms slice in `pax8_request_budget` and claimed by each
+ * process a few at a time; a claim succeeds only while the starts of its slice and the 242 before it (60.75 s in all:
+ * SLICES_PER_WINDOW, a window sliding over the slices) stay within `perMinute`, so all processes together start at most
+ * `perMinute` requests in any 60 s window, even when a start reaches Pax8 up to LATENESS_MS after its claim, and a
+ * busy tenant gets 98.8 % of the limit. When the window is spent the caller waits for the next slice. If the database
+ * cannot be reached the request goes ahead (each process's own pacer still holds it to the limit).
  */
-export class DbRequestBudget implements RequestBudget {
-  readonly perSlice: number;
+export class SharedRequestBudget implements RequestBudget {
+  readonly perMinute: number;
   #slice = -1;
   #left = 0;
   #queue: Promise<unknown> = Promise.resolve();
@@ -27,12 +50,12 @@ export class DbRequestBudget implements RequestBudget {
   #waiting = 0;
 
   constructor(
-    private readonly ds: DataSource,
-    private readonly tenantId: string,
+    private readonly store: BudgetStore,
     perMinute: number,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<unknown> = (ms, signal) => timersSleep(ms, undefined, { signal }),
   ) {
-    this.perSlice = Math.max(1, Math.floor(perMinute / SLICES_PER_WINDOW));
+    this.perMinute = Math.max(1, Math.floor(perMinute));
   }
 
   /** One request start; callers are served one after another. */
@@ -48,13 +71,14 @@ export class DbRequestBudget implements RequestBudget {
       signal?.throwIfAborted();
       const now = this.now();
       const slice = Math.floor(now / SLICE_MS) * SLICE_MS;
+      // Starts claimed for a slice are only used within it (an unused one is lost: it still counts, to the safe side).
       if (slice === this.#slice && this.#left > 0) {
         this.#left--;
         return;
       }
       let got: number;
       try {
-        got = await this.#claim(slice);
+        got = await this.store.claim(slice, slice - (SLICES_PER_WINDOW - 1) * SLICE_MS, Math.min(LEASE, Math.max(1, this.#waiting)), this.perMinute);
       } catch {
         return; // fail open: see the class comment
       }
@@ -63,23 +87,76 @@ export class DbRequestBudget implements RequestBudget {
         this.#left = got - 1;
         return;
       }
-      // Short naps, so a clock that jumps (tests) or a slice that ends is seen at once.
-      await sleep(Math.min(250, Math.max(1, slice + SLICE_MS - this.now())), undefined, { signal });
+      // The window is spent: the oldest slice leaves it at the end of this one. Short naps, so a clock that jumps
+      // (tests) is seen at once.
+      await this.sleep(Math.min(250, Math.max(1, slice + SLICE_MS - this.now())), signal);
+    }
+  }
+}
+
+/** The budget's slices in `pax8_request_budget`, claimed atomically on SQLite and MariaDB. */
+export class DbBudgetStore implements BudgetStore {
+  /** The newest slice whose row this process made sure of. */
+  #ensured = -1;
+
+  constructor(private readonly ds: DataSource, private readonly tenantId: string) {}
+
+  async claim(slice: number, from: number, want: number, limit: number): Promise<number> {
+    const sqlite = this.ds.options.type === 'better-sqlite3';
+    if (slice !== this.#ensured) {
+      const inserted = await this.#run(`INSERT ${sqlite ? 'OR IGNORE' : 'IGNORE'} INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, 0)`, [this.tenantId, slice]);
+      if (inserted > 0) await this.#run('DELETE FROM pax8_request_budget WHERE tenantId = ? AND sliceStart < ?', [this.tenantId, slice - KEEP_MS]);
+      this.#ensured = slice;
+    }
+    return sqlite ? this.#claimSqlite(slice, from, want, limit) : this.#claimMariaDb(slice, from, want, limit);
+  }
+
+  /** One UPDATE whose condition sums the window: SQLite runs a writing statement under its one write lock, so it is atomic. */
+  async #claimSqlite(slice: number, from: number, want: number, limit: number): Promise<number> {
+    for (;;) {
+      const n = Math.min(want, limit - (await this.#windowSum(from)));
+      if (n <= 0) return 0;
+      const won = await this.#run(
+        `UPDATE pax8_request_budget SET used = used + ? WHERE tenantId = ? AND sliceStart = ?
+           AND (SELECT SUM(w.used) FROM pax8_request_budget w WHERE w.tenantId = ? AND w.sliceStart >= ?) + ? <= ?`,
+        [n, this.tenantId, slice, this.tenantId, from, n, limit]);
+      if (won > 0) return n;
+      // Another process took starts meanwhile, or the slice's row is gone (made again; a removed tenant's fails).
+      await this.#run('INSERT OR IGNORE INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, 0)', [this.tenantId, slice]);
     }
   }
 
-  /** Claims up to LEASE starts of `slice`; answers how many (0 when it is spent). */
-  async #claim(slice: number): Promise<number> {
-    const sqlite = this.ds.options.type === 'better-sqlite3';
-    const inserted = await this.#run(`INSERT ${sqlite ? 'OR IGNORE' : 'IGNORE'} INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, 0)`, [this.tenantId, slice]);
-    if (inserted > 0) await this.#run('DELETE FROM pax8_request_budget WHERE tenantId = ? AND sliceStart < ?', [this.tenantId, slice - KEEP_MS]);
-    for (let n = Math.min(LEASE, this.perSlice, Math.max(1, this.#waiting)); n > 0;) {
-      const won = await this.#run('UPDATE pax8_request_budget SET used = used + ? WHERE tenantId = ? AND sliceStart = ? AND used + ? <= ?', [n, this.tenantId, slice, n, this.perSlice]);
-      if (won > 0) return n;
-      const rows = (await this.ds.query('SELECT used FROM pax8_request_budget WHERE tenantId = ? AND sliceStart = ?', [this.tenantId, slice])) as Array<{ used: number | string }>;
-      n = Math.min(n - 1, this.perSlice - Number(rows[0]?.used ?? this.perSlice));
+  /**
+   * In one transaction: the window's rows read FOR UPDATE (InnoDB locks them and the gaps between them in key order, so
+   * claimers of the tenant take turns and nobody adds a slice within the window meanwhile), then the slice's UPDATE.
+   * A deadlock or lock timeout is tried again.
+   */
+  async #claimMariaDb(slice: number, from: number, want: number, limit: number): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const qr = this.ds.createQueryRunner();
+      try {
+        await qr.startTransaction();
+        const rows = (await qr.query('SELECT COALESCE(SUM(used), 0) AS n FROM pax8_request_budget WHERE tenantId = ? AND sliceStart >= ? FOR UPDATE', [this.tenantId, from])) as Array<{ n: number | string }>;
+        const n = Math.min(want, limit - Number(rows[0]?.n ?? 0));
+        if (n > 0) {
+          await qr.query('INSERT INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE used = used + VALUES(used)', [this.tenantId, slice, n]);
+        }
+        await qr.commitTransaction();
+        return Math.max(0, n);
+      } catch (err) {
+        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        const errno = (err as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (err as { errno?: number }).errno;
+        if (attempt < 5 && (errno === 1213 || errno === 1205)) continue;
+        throw err;
+      } finally {
+        await qr.release();
+      }
     }
-    return 0;
+  }
+
+  async #windowSum(from: number): Promise<number> {
+    const rows = (await this.ds.query('SELECT COALESCE(SUM(used), 0) AS n FROM pax8_request_budget WHERE tenantId = ? AND sliceStart >= ?', [this.tenantId, from])) as Array<{ n: number | string }>;
+    return Number(rows[0]?.n ?? 0);
   }
 
   async #run(sql: string, params: unknown[]): Promise<number> {
@@ -89,6 +166,13 @@ export class DbRequestBudget implements RequestBudget {
     } finally {
       await qr.release();
     }
+  }
+}
+
+/** The tenant's request budget on the database (see SharedRequestBudget). */
+export class DbRequestBudget extends SharedRequestBudget {
+  constructor(ds: DataSource, tenantId: string, perMinute: number, now: () => number = Date.now) {
+    super(new DbBudgetStore(ds, tenantId), perMinute, now);
   }
 }
 

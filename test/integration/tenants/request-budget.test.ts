@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ThreadedPax8Client } from '../../../src/pax8/client/threaded-client.js';
 import { pax8ClientConfigFor } from '../../../src/tenants/pax8-client.js';
-import { DbRequestBudget, SLICE_MS } from '../../../src/tenants/request-budget.js';
+import { DbRequestBudget, SLICE_MS, SLICES_PER_WINDOW } from '../../../src/tenants/request-budget.js';
 import { TenantService } from '../../../src/tenants/service.js';
 import { insertTenant, testSecretBox } from '../../support/database.js';
 import { createTestTenant, startTestSandbox, useFreshDatabase } from '../../support/fixtures.js';
@@ -13,18 +13,21 @@ describe('Pax8 request budget shared through the database', function () {
 
   const T = Math.floor(Date.parse('2026-11-16T09:00:00Z') / SLICE_MS) * SLICE_MS;
 
-  it('four processes together start no more than the slice allows; the next start waits for the next slice', async () => {
+  it('four processes together start no more than the window allows; the next start waits until the window moves on', async () => {
     const tenant = await insertTenant(db.ds, 'budget-a');
     let now = T;
-    // 130 a minute: 10 per 5 s slice (a 60 s window overlaps at most 13 slices).
-    const processes = [1, 2, 3, 4].map(() => new DbRequestBudget(db.ds, tenant.id, 130, () => now));
+    // 10 a minute: all 10 may start at once; more only when their slice has left the window (60 s and a margin).
+    const processes = [1, 2, 3, 4].map(() => new DbRequestBudget(db.ds, tenant.id, 10, () => now));
     let started = 0;
     const takes = processes.flatMap((p) => [1, 2, 3, 4].map(() => p.take().then(() => { started++; })));
     await new Promise((r) => setTimeout(r, 600));
     expect(started).to.equal(10);
     const [row] = await db.ds.query('SELECT used FROM pax8_request_budget WHERE tenantId = ? AND sliceStart = ?', [tenant.id, T]);
     expect(Number(row.used)).to.equal(10);
-    now = T + SLICE_MS; // the next slice: 6 more may start
+    now = T + (SLICES_PER_WINDOW - 1) * SLICE_MS; // the window still holds the slice of the first ten
+    await new Promise((r) => setTimeout(r, 600));
+    expect(started).to.equal(10);
+    now = T + SLICES_PER_WINDOW * SLICE_MS; // it has left the window: the other 6 start
     await Promise.all(takes);
     expect(started).to.equal(16);
     await new TenantService(db.ds, testSecretBox()).remove(tenant.id);
@@ -35,8 +38,8 @@ describe('Pax8 request budget shared through the database', function () {
     const a = await insertTenant(db.ds, 'budget-b');
     const b = await insertTenant(db.ds, 'budget-c');
     const now = () => T;
-    const ba = new DbRequestBudget(db.ds, a.id, 13, now); // 1 per slice
-    const bb = new DbRequestBudget(db.ds, b.id, 13, now);
+    const ba = new DbRequestBudget(db.ds, a.id, 1, now); // 1 a minute
+    const bb = new DbRequestBudget(db.ds, b.id, 1, now);
     await ba.take();
     await bb.take();
     const ac = new AbortController();
