@@ -74,3 +74,22 @@ export function withCatalogTwins<T extends { id: string; name: string; vendorNam
   const labels = distinctLabels(items, plain, [(p) => skuTermWords(p.sku), (p) => p.sku ?? ''], (p) => p.id);
   return items.map((p, i) => ({ ...p, twin: labels[i] !== plain(p) ? labels[i]!.slice(plain(p).length + 2) : null }));
 }
+
+interface UsageRowLike {
+  customerId?: string | null;
+  customerName?: string | null;
+  resourceGroup?: string | null;
+  vendorName?: string | null;
+}
+
+/**
+ * Usage rows as people tell them apart: two customers of one name end with the end of their id, and rows whose
+ * customer, resource group and vendor still read the same get `twin` ("<what> …a1b2c3", the end of `idOf`).
+ */
+export function withUsageTwins<T extends UsageRowLike>(items: readonly T[], idOf: (u: T) => string, what: string): Array<T & { twin: string | null }> {
+  const names = distinctNames(new Map(items.filter((u) => u.customerId && u.customerName).map((u) => [u.customerId!, u.customerName!])));
+  const named = items.map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerName ?? null : u.customerName ?? null }));
+  const plain = (u: UsageRowLike) => `${u.customerName ?? ''}|${u.resourceGroup ?? ''}|${u.vendorName ?? ''}`;
+  const labels = distinctLabels(named, plain, [], (u) => idOf(u));
+  return named.map((u, i) => ({ ...u, twin: labels[i] !== plain(u) ? `${what} ${labels[i]!.slice(plain(u).length + 2)}` : null }));
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Customer, Invoice, Subscription, UsageSummary } from '../../../src/db/entities/index.js';
+import { Decimal } from 'decimal.js';
+import { Customer, Invoice, Subscription, UsageMonthlyCharge, UsageSummary } from '../../../src/db/entities/index.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, startApp, webSessionCookie, type TestApp } from './support.js';
 
@@ -13,6 +14,7 @@ describe('http: look-alike rows told apart on the pages', function () {
   const annual = randomUUID();
   const twinA = randomUUID();
   const twinB = randomUUID();
+  let twinSummary: string;
 
   before(async () => {
     app = await startApp();
@@ -25,7 +27,12 @@ describe('http: look-alike rows told apart on the pages', function () {
     // Two usage summaries of the customer with the same resource group and vendor (two Azure subscriptions at Pax8).
     const u = await m.findOneByOrFail(UsageSummary, { id: A.ids.summaryId! });
     await m.update(UsageSummary, { id: u.id }, { pax8SubscriptionId: `${twinA}` });
-    await m.insert(UsageSummary, { ...u, id: randomUUID(), pax8Id: randomUUID(), pax8SubscriptionId: twinB });
+    twinSummary = randomUUID();
+    await m.insert(UsageSummary, { ...u, id: twinSummary, pax8Id: randomUUID(), pax8SubscriptionId: twinB });
+    // November's charges of the twin and of the other customer's summary (same resource group and vendor): the review queue.
+    const charge = (usageSummaryId: string) => ({ id: randomUUID(), tenantId: A.tenant.id, createdAt: new Date(), updatedAt: new Date(), usageSummaryId,
+      month: '2026-11', charges: new Decimal('7.5'), partnerTotal: new Decimal('6') });
+    await m.insert(UsageMonthlyCharge, [charge(twinSummary), charge(A.otherCustomer.summaryId!)]);
     // The other customer has the same name: on the invoice list both read "Apex Engineering Ltd".
     await m.update(Customer, { id: A.otherCustomer.customerId }, { name: 'Apex Engineering Ltd' });
     await m.update(Invoice, { id: A.otherCustomer.invoiceId }, { invoiceDate: '2026-10-01' });
@@ -59,6 +66,19 @@ describe('http: look-alike rows told apart on the pages', function () {
     const page = await html('/usage');
     const notes = [...page.matchAll(/<span class="muted twin">([^<]+)<\/span>/g)].map((m) => m[1]!);
     expect(notes.sort()).to.deep.equal([`Pax8 subscription …${twinA.slice(-6)}`, `Pax8 subscription …${twinB.slice(-6)}`].sort());
+  });
+
+  it('the usage review queue tells two customers of one name and two summaries of one customer apart', async () => {
+    const page = await html('/usage-review?month=2026-11&status=all');
+    const rows = [...page.split('id="usage-review"')[1]!.split('</table>')[0]!.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((m) => m[1]!)
+      .filter((r) => r.includes('Apex Engineering Ltd'));
+    expect(rows).to.have.length(3);
+    const mine = rows.filter((r) => r.includes(`Apex Engineering Ltd (…${A.ids.customerId!.slice(-6)})`));
+    const theirs = rows.filter((r) => r.includes(`Apex Engineering Ltd (…${A.otherCustomer.customerId!.slice(-6)})`));
+    expect([mine.length, theirs.length]).to.deep.equal([2, 1]);
+    expect(mine.map((r) => /<span class="muted twin">([^<]+)<\/span>/.exec(r)?.[1]).sort())
+      .to.deep.equal([`usage summary …${A.ids.summaryId!.slice(-6)}`, `usage summary …${twinSummary.slice(-6)}`].sort());
+    expect(theirs[0]).to.not.include('class="muted twin"');
   });
 
   it('two customers of one name on a list end with the end of their id; a single one keeps its plain name', async () => {

@@ -6,6 +6,7 @@ import { previousMonth } from '../../../reconcile/scheduled.js';
 import { flagText, type UsageFlag } from '../../../usage-review/flags.js';
 import { money, monthName } from '../format.js';
 import { pageKit, withParam } from '../page-kit.js';
+import { withUsageTwins } from '../look-alike.js';
 
 /**
  * The usage review pages (templates/web/pages/usage-review*.hbs): the month's queue with last month beside this one,
@@ -58,7 +59,8 @@ export function usageReviewWebRouter(rt: Runtime): Router {
     render(req, res, 'usage-review', {
       title: `Usage review ${monthName(list.month)}`, tenant: { id: req.params.tenantId }, list, query,
       monthText: monthName(list.month), previousMonthText: monthName(list.previousMonth),
-      items: (list.items as any[]).map((r) => rowView(r, req)),
+      // Rows that would read the same (two customers of one name, two summaries of one customer) are told apart.
+      items: withUsageTwins(list.items as any[], (r) => String(r.summaryId), 'usage summary').map((r) => rowView(r, req)),
       canDecide: role === 'admin' || role === 'reviewer', canSet: role === 'admin',
       back: req.originalUrl,
       links: list.month ? {
