@@ -182,7 +182,12 @@ export async function createMissingContacts(
       r('already_linked', view.link.externalContactId, `${customer.name} is already linked to ${view.link.name}`);
       continue;
     }
-    const named = contacts.filter((c) => normaliseName(c.name) === normaliseName(customer.name));
+    const n = normaliseName(customer.name);
+    const alike = contacts.filter((c) => normaliseName(c.name) === n);
+    // Customers whose names differ only in case, punctuation or legal suffix ("Copperleaf Design Inc." and "Copperleaf
+    // Design LLC") are different customers: for them only a contact of exactly the customer's name is its own.
+    const lookAlikes = views.filter((v) => normaliseName(v.customerName) === n).length > 1;
+    const named = lookAlikes ? alike.filter((c) => c.name.trim().toLowerCase() === customer.name.trim().toLowerCase()) : alike;
     if (named.length > 1) {
       r('ambiguous', null, `${named.length} contacts in ${vendorName(vendor)} are called "${customer.name}": link one by hand`);
       continue;
