@@ -60,6 +60,8 @@ describe(`demo: ready to send and push to the local Xero (${process.env.TEST_DAT
           const v = views.find((x) => x.customerId === c.id)!;
           expect(v.match, `${said} ${c.name}: ${v.note}`).to.equal('linked');
           expect(inXero.map((x) => x.id), `${said} ${c.name}'s contact is in this Xero`).to.include(v.link!.externalContactId);
+          // Look-alike customers ("… Inc." and "… LLC") each get their own contact.
+          expect(v.link!.name.toLowerCase(), said).to.equal(c.name.toLowerCase());
         }
         expect(inXero.filter((x) => x.email?.endsWith('.example')).length, said).to.equal(new Set(customers.map((c) => c.name)).size);
         contactsSeen.push(inXero.map((x) => x.id).sort());
