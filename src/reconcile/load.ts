@@ -25,11 +25,25 @@ export function monthRange(month: string): { from: string; to: string } {
   return { from: `${month}-01`, to: `${month}-31` };
 }
 
+/**
+ * Decimal columns arrive as text (MariaDB: "10.000000"), and a month repeats the same quantities, prices and zeros
+ * hundreds of thousands of times: each text is parsed once (Decimals are immutable, so rows may share one).
+ */
+const parsed = new Map<string, Decimal>();
+function decimalOf(text: string): Decimal {
+  let v = parsed.get(text);
+  if (v === undefined) {
+    if (parsed.size >= 50_000) parsed.clear();
+    v = new Decimal(text);
+    parsed.set(text, v);
+  }
+  return v;
+}
 function d(v: unknown): Decimal {
-  return new Decimal(String(v ?? '0'));
+  return decimalOf(String(v ?? '0'));
 }
 function dn(v: unknown): Decimal | null {
-  return v === null || v === undefined ? null : new Decimal(String(v));
+  return v === null || v === undefined ? null : decimalOf(String(v));
 }
 function s(v: unknown): string {
   return String(v ?? '');
@@ -144,7 +158,12 @@ export async function loadReconcileInput(scope: TenantScope, tenant: Tenant, mon
     };
   });
   const linksByLine = new Map<string, Raw[]>();
-  for (const k of linkRows) linksByLine.set(s(k.lineId), [...(linksByLine.get(s(k.lineId)) ?? []), k]);
+  for (const k of linkRows) {
+    const id = s(k.lineId);
+    const list = linksByLine.get(id);
+    if (list) list.push(k);
+    else linksByLine.set(id, [k]);
+  }
   const lines: RLine[] = lineRows.map((r) => ({
     id: s(r.id), recurringInvoiceId: s(r.recurringInvoiceId), customerId: s(r.customerId), description: s(r.description), timing: s(r.timing),
     usageSummaryId: sn(r.usageSummaryId),

@@ -26,9 +26,12 @@ import type { InvoiceItem } from '../../src/pax8/schemas/invoice.js';
 import { loadReconcileInput } from '../../src/reconcile/load.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { insertTenant } from '../support/database.js';
+import { profiled } from './cpu-profile.js';
 import { benchMariaDbUrl, forEachBenchDatabase, type BenchDatabase } from './databases.js';
 
 const N = Number(process.env.BENCH_SUBSCRIPTIONS ?? 100000);
+/** BENCH_CPU_PROFILE=FILE writes a CPU profile of the reconciliation (load and compute) to FILE.sqlite|mariadb.cpuprofile. */
+const PROFILE = process.env.BENCH_CPU_PROFILE;
 const MONTH = '2026-11';
 const ACTIVE = new Set(['Active', 'Activated', 'PendingCancel']);
 
@@ -161,7 +164,7 @@ function sandboxData(): SandboxData {
   return data;
 }
 
-async function bench({ label, ds }: BenchDatabase): Promise<void> {
+async function bench({ kind, label, ds }: BenchDatabase): Promise<void> {
   const tenant = await insertTenant(ds, 'bench');
   // The generated data set is dropped before the timed part, so only the reconciliation's own memory is live.
   let data: SandboxData | null = sandboxData();
@@ -173,10 +176,15 @@ async function bench({ label, ds }: BenchDatabase): Promise<void> {
   const fresh = (await ds.manager.findOneBy(Tenant, { id: tenant.id }))!;
   const scope = new TenantScope(ds.manager, tenant.id);
   const cpu0 = process.cpuUsage();
-  const a = performance.now();
-  const input = await loadReconcileInput(scope, fresh, MONTH);
-  const b = performance.now();
-  const report = reconcile(input);
+  let a = 0;
+  let b = 0;
+  const timed = async () => {
+    a = performance.now();
+    const input = await loadReconcileInput(scope, fresh, MONTH);
+    b = performance.now();
+    return reconcile(input);
+  };
+  const report = PROFILE ? await profiled(`${PROFILE}.${kind}.cpuprofile`, timed) : await timed();
   const c = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
