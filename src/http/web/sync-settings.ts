@@ -5,6 +5,7 @@ import {
 import { SYNC_ENTITIES, type SyncEntity } from '../../tenants/settings.js';
 import { validationError } from '../api/errors.js';
 import { when } from './format.js';
+import { jobTitle } from './progress.js';
 
 /**
  * The Integration page's "Regular sync" form: per entity whether the regular schedule syncs it and when, in words
@@ -69,7 +70,7 @@ export function schedulePatchFromForm(body: Record<string, unknown>): { schedule
   return { schedule, imports: { scheduledEntities } };
 }
 
-/** The Jobs table's rows with each recurring job's schedule in words (the cron stays in the tooltip). */
-export function withScheduleWords<T extends { repeatInterval?: string | null }>(jobs: T[]): Array<T & { scheduleWords: string }> {
-  return jobs.map((j) => ({ ...j, scheduleWords: j.repeatInterval ? describeSchedule(j.repeatInterval) : '' }));
+/** The Jobs table's rows with what each job does and each recurring job's schedule in words (the job's name and the cron stay in tooltips). */
+export function withScheduleWords<T extends { name?: string; repeatInterval?: string | null }>(jobs: T[]): Array<T & { scheduleWords: string; what: string }> {
+  return jobs.map((j) => ({ ...j, what: jobTitle(String(j.name ?? '')), scheduleWords: j.repeatInterval ? describeSchedule(j.repeatInterval) : '' }));
 }
