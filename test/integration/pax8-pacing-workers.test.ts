@@ -21,7 +21,7 @@ import { alive, startWorker, stopWorker, waitUntil, type WorkerProcess } from '.
  * tenant (about 88 requests: a listing and a product look-up per product each) are more than a minute's budget.
  * Unpaced they would pass the limit within seconds; paced they must spread over more than a minute, which is the
  * shortest this test can be: the window cannot be shortened instead, Recurra's budget is built for Pax8's one-minute
- * window (5 s slices of limit/13). Customers are imported beforehand (in this process), so the workers' request counts
+ * window (a window of 60.75 s sliding over 250 ms slices). Customers are imported beforehand (in this process), so the workers' request counts
  * do not depend on which sync runs first.
  */
 const WORKERS = 4;
