@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Customer } from '../../../src/db/entities/index.js';
+import { Customer, UsageSummary } from '../../../src/db/entities/index.js';
 import { seedTenant, type SeededTenant } from './fixtures.js';
 import { addUser, startApp, webSessionCookie, type TestApp } from './support.js';
 
@@ -60,6 +60,16 @@ describe('http: the customer list', function () {
     expect(second.names.at(-1)).to.equal('Zephyr Handmade');
     expect((await list('sort=name,desc')).names[0]).to.equal('Zephyr Handmade');
     expect((await list('sort=createdAt,desc&q=a')).names[0], 'newest first').to.not.match(/^Filler/);
+  });
+
+  it('the companies view lists usage without an owner, each opening its usage page', async () => {
+    const u = await app.ds.manager.findOneByOrFail(UsageSummary, { id: A.ids.summaryId! });
+    const orphan = randomUUID();
+    await app.ds.manager.insert(UsageSummary, { ...u, id: orphan, pax8Id: randomUUID(), pax8CompanyId: null, customerId: null, mappedBy: null, resourceGroup: 'rg-orphan' });
+    const html = await (await fetch(`${app.url}/t/${A.tenant.id}/customers`, { headers: { cookie } })).text();
+    const row = html.split('<h2>Unmapped usage</h2>')[1]!.split('</table>')[0]!;
+    expect(row).to.include('<span class="muted">none assigned in Pax8</span></td><td>rg-orphan</td><td>Microsoft</td>');
+    expect(row).to.match(new RegExp(`<a href="/t/${A.tenant.id}/usage/${orphan}" aria-label="Open the usage of Microsoft rg-orphan">GBP 12.35</a>`));
   });
 
   it('the companies view sorts too; clients are refused the list', async () => {
