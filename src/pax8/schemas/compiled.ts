@@ -215,19 +215,24 @@ function compileObject(def: ZodInternals['def'], _schema: unknown): Decoder {
     return { key, optional, decode: compile(field) };
   });
   const n = fields.length;
+  const names = fields.map((f) => f.key);
+  const optional = fields.map((f) => f.optional);
+  const decoders = fields.map((f) => f.decode);
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return FAIL;
     const src = input as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
-      const f = fields[i]!;
-      if (!(f.key in src)) {
-        if (f.optional) continue;
+      const key = names[i]!;
+      const raw = src[key];
+      // `in` only when the value reads undefined: a present key holds anything else.
+      if (raw === undefined && !(key in src)) {
+        if (optional[i]) continue;
         return FAIL;
       }
-      const v = f.decode(src[f.key]);
+      const v = decoders[i]!(raw);
       if (v === FAIL) return FAIL;
-      out[f.key] = v;
+      out[key] = v;
     }
     return out;
   };

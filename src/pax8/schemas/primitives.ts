@@ -31,16 +31,20 @@ export const pax8Id = z.string().min(1).max(64, { message: 'an id longer than 64
 
 export const currencyCode = z.string().regex(/^[A-Za-z]{3}$/, { message: 'a three-letter ISO 4217 currency code' });
 
+// Bounds as Decimals once: a number argument is parsed into a new Decimal on every comparison.
+const DECIMAL_ZERO = new Decimal(0);
+const BILLION = new Decimal(1e9);
+
 /**
  * A subscription's quantity: not negative and below a billion (anything else is a broken record). Not necessarily
  * whole: Pax8 sends fractional quantities for some products (e.g. 2.5), kept exact as a Decimal.
  */
-export const quantity = decimal.refine((d) => d.gte(0) && d.lt(1e9), {
+export const quantity = decimal.refine((d) => d.gte(DECIMAL_ZERO) && d.lt(BILLION), {
   message: 'expected a non-negative quantity below a billion',
 });
 
 /** A count of licences or seats: whole, not negative, and below a billion (anything else is a broken record). */
-export const licenceCount = decimal.refine((d) => d.isInteger() && d.gte(0) && d.lt(1e9), {
+export const licenceCount = decimal.refine((d) => d.isInteger() && d.gte(DECIMAL_ZERO) && d.lt(BILLION), {
   message: 'expected a whole, non-negative number of licences',
 });
 
@@ -139,13 +143,19 @@ export function normalizePax8Date(input: string): string | undefined {
 
 /** Any of Pax8's date formats, normalized by normalizePax8Date. */
 export const pax8Date = z.string().transform((v, ctx) => {
-  const out = normalizePax8Date(v);
+  let out = normalizedDates.get(v);
+  if (out !== undefined) return out;
+  out = normalizePax8Date(v);
   if (out === undefined) {
     ctx.issues.push({ code: 'custom', message: `unrecognised date "${v}"`, input: v });
     return z.NEVER;
   }
+  if (normalizedDates.size >= 20_000) normalizedDates.clear();
+  normalizedDates.set(v, out);
   return out;
 });
+// Records repeat dates (start, billing start, commitment ends): each text is normalized once.
+const normalizedDates = new Map<string, string>();
 
 /** A string enum that keeps values it does not know instead of failing. */
 export function openEnum<const T extends readonly string[]>(_known: T): z.ZodType<T[number] | (string & {}), string> {
