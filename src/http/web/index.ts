@@ -40,7 +40,7 @@ const CUSTOMER_SETTING_FIELDS: Array<[string, string]> = [
 ];
 import { fromThisSite } from '../same-origin.js';
 import { pager } from './layout.js';
-import { distinctLabels, distinctNames, subscriptionLabels, type SubscriptionLike } from './look-alike.js';
+import { distinctLabels, distinctNames, subscriptionLabels, withCatalogTwins, type SubscriptionLike } from './look-alike.js';
 import { licensingWebRouter } from './pages/licensing.js';
 import { SYNC_ENTITIES } from '../../tenants/settings.js';
 import { schedulePatchFromForm, scheduleRows, withScheduleWords } from './sync-settings.js';
@@ -572,7 +572,8 @@ export function webRouter(rt: Runtime): Router {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, vendorName: req.query.vendorName, page: req.query.page, sort: req.query.sort, size: '50' });
     const products = await api(req, 'listProducts', { params: p, query: q });
-    render(req, res, 'products', { title: 'Products', tenant: p, query: q, items: products.items, page: products.page, pager: pager(req, products.page) });
+    // Same-name products of one vendor (one per term and billing) say their term and billing in words.
+    render(req, res, 'products', { title: 'Products', tenant: p, query: q, items: withCatalogTwins(products.items), page: products.page, pager: pager(req, products.page) });
   }));
 
   // --- recurring invoices and invoices ------------------------------------------------------------

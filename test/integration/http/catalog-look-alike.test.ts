@@ -46,6 +46,18 @@ describe('http: same-name catalog products told apart', function () {
     expect(html).to.include('<td>Microsoft 365 Business Premium</td>');
   });
 
+  it('the Products page says each same-name product\'s term and billing, sorts by a chosen order and shows prices as money', async () => {
+    const cookie = await webSessionCookie(app.url, await addUser(app, 'finance', { tenant: A.tenant }));
+    const html = await (await fetch(`${app.url}/t/${A.tenant.id}/products?q=acrobat&sort=sku,asc`, { headers: { cookie } })).text();
+    const shown = rows(html, 'products').map((r) => [r[1], r[2], r.at(-1)]);
+    expect(shown).to.deep.equal([
+      ['1-month term, billed monthly', '65324058BA01A12-P1M-M', '19.99'],
+      ['1-year term, billed annually', '65324058BA01A12-P1Y-A', '227.89'],
+      ['2-year term, billed every 2 years', '65324058BA01A12-P2Y-B', '1,835.00'],
+    ]);
+    expect(html).to.include('<option value="sku,asc" selected>SKU</option>');
+  });
+
   it('reads the SKU\'s term and billing, and nothing from an SKU of another shape', () => {
     expect(skuTermWords('CFQ7TTC0LCHC-0002-P1Y-M')).to.equal('1-year term, billed monthly');
     expect(skuTermWords('X-P0D-OT')).to.equal('charged once');
