@@ -60,8 +60,11 @@ export interface JobHandlers {
   syncEntity(tenantId: string, entity: SyncEntity, ctx: SyncContext): Promise<SyncOutcome | void>;
   /** The daily billing pass for the tenant-local calendar date `date` ('YYYY-MM-DD'). */
   billingDaily(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
-  /** Issues the recurring invoices due on `date` ('YYYY-MM-DD', tenant-local); runs after billingDaily. */
-  invoiceRun(tenantId: string, date: string, ctx: JobContext): Promise<unknown>;
+  /**
+   * Issues the recurring invoices due on `date` ('YYYY-MM-DD', tenant-local); runs after billingDaily. An invoice run
+   * asked for (invoices:run) may allow a date after today (the invoices are marked forward-dated).
+   */
+  invoiceRun(tenantId: string, date: string, ctx: JobContext, opts?: { allowFuture?: boolean }): Promise<unknown>;
   /**
    * Imports Pax8's bill to the partner, reconciles the month(s) of `date` ('YYYY-MM-DD', tenant-local) and
    * raises the leakage notice once per month and threshold crossing. Runs after the tenant's nightly sync.

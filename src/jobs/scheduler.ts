@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agenda, type BackoffStrategy, type Job, type JobParameters } from 'agenda';
 import type { DataSource } from 'typeorm';
-import { ImportRun, Tenant } from '../db/entities/index.js';
+import { ImportRun, InvoiceRunRecord, Tenant } from '../db/entities/index.js';
+import { InvoiceRunAlreadyQueuedError, unfinishedInvoiceRuns, type InvoiceRunOutcome } from '../invoices/run-records.js';
 import { TenantScope } from '../db/tenant-scope.js';
 import { tenantDate } from '../common/tenant-date.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,6 +34,11 @@ export const INVOICE_DELIVERY_JOB = 'invoices:deliver';
 export const ACCOUNTING_PUSH_JOB = 'accounting:push';
 /** Reads payment state back from the books for every tenant each `accountingPaymentsEveryMs` (one tenant's on demand). */
 export const ACCOUNTING_PAYMENTS_JOB = 'accounting:payments';
+/**
+ * One invoice run asked for from the web app or the API (Scheduler.queueInvoiceRun): it catches up the daily pass and
+ * creates the invoices due up to its date, writing its state and outcome on its invoice_runs record. Never retried.
+ */
+export const INVOICE_RUN_JOB = 'invoices:run';
 export const syncJobName = (entity: SyncEntity): string => `${SYNC_JOB_PREFIX}${entity}`;
 export const SYNC_JOB_NAMES: readonly string[] = SYNC_ENTITIES.map(syncJobName);
 
@@ -73,6 +79,16 @@ export interface BillingJobData {
   trigger: JobTrigger;
   startedBy: string;
   scheduled?: true;
+}
+
+export interface InvoiceRunJobData {
+  tenantId: string;
+  /** The invoice_runs record this job writes its state on. */
+  runId: string;
+  date: string;
+  allowFuture: boolean;
+  trigger: JobTrigger;
+  startedBy: string;
 }
 
 /** The same shape as the billing job's. */
@@ -236,6 +252,8 @@ export class Scheduler {
     this.agenda.define<DeliveryJobData>(INVOICE_DELIVERY_JOB, asErrors((job) => this.runInvoiceDelivery(job)), common);
     this.agenda.define<DeliveryJobData>(ACCOUNTING_PUSH_JOB, asErrors((job) => this.runAccountingPush(job)), common);
     this.agenda.define<OperationsJobData>(ACCOUNTING_PAYMENTS_JOB, asErrors((job) => this.runAccountingPayments(job)), common);
+    // A failed invoice run says why on its record; running it again is the user's choice (runs are exactly-once anyway).
+    this.agenda.define<InvoiceRunJobData>(INVOICE_RUN_JOB, asErrors((job) => this.runInvoiceRun(job)), { ...common, backoff: () => null });
     this.agenda.on('fail', (err: Error | string, job: { attrs?: JobParameters }) => {
       const a = job.attrs;
       if (a) this.log.warn({ job: a.name, jobId: String(a._id), data: a.data, failCount: a.failCount, err: String(err) }, 'job failed');
@@ -573,6 +591,94 @@ export class Scheduler {
     });
     logger.info('daily billing pass and invoice run finished');
     // The run may have queued invoices for sending (the tenant's invoiceDelivery.autoSend) and for pushing (accounting.autoPush).
+    await this.queueInvoiceDelivery(tenant.id);
+    await this.queueAccountingPush(tenant.id);
+  }
+
+  // ---------------------------------------------------------------- invoice runs asked for
+
+  /**
+   * Queues an invoice run for the tenant up to `date` (checked by the caller): a record (invoice_runs, status queued)
+   * that the `invoices:run` job moves to running and then succeeded or failed. One at a time per tenant: refused
+   * (InvoiceRunAlreadyQueuedError, 409 invoice_run_running) while another is queued or running; a record whose job is
+   * gone (its process died before it could say so) is marked failed instead of holding the next one back.
+   */
+  async queueInvoiceRun(tenantId: string, date: string, opts: { allowFuture: boolean; trigger: JobTrigger; startedBy: string }): Promise<InvoiceRunRecord> {
+    await this.refuseWhileInvoiceRunPending(tenantId);
+    const scope = new TenantScope(this.opts.ds.manager, tenantId);
+    const now = new Date();
+    const run = scope.repo(InvoiceRunRecord).create({
+      id: randomUUID(), runDate: date, allowFuture: opts.allowFuture, trigger: opts.trigger, startedBy: opts.startedBy, status: 'queued',
+      jobId: null, queuedAt: now, startedAt: null, finishedAt: null, resultJson: null, error: null, createdAt: now, updatedAt: now,
+    });
+    await scope.repo(InvoiceRunRecord).insert([run]);
+    const data: InvoiceRunJobData = { tenantId, runId: run.id, date, allowFuture: opts.allowFuture, trigger: opts.trigger, startedBy: opts.startedBy };
+    const job = await this.agenda.create(INVOICE_RUN_JOB, data).schedule(now).save();
+    run.jobId = String(job.attrs._id);
+    await scope.repo(InvoiceRunRecord).update({ id: run.id }, { jobId: run.jobId });
+    this.log.info({ tenantId, runId: run.id, date, trigger: opts.trigger, startedBy: opts.startedBy }, 'invoice run queued');
+    return run;
+  }
+
+  /**
+   * Refuses (InvoiceRunAlreadyQueuedError) while an invoice run of the tenant is queued or running; a record whose job
+   * is gone or failed (its worker died before it could say so) is marked failed instead of holding the next run back.
+   */
+  async refuseWhileInvoiceRunPending(tenantId: string): Promise<void> {
+    const scope = new TenantScope(this.opts.ds.manager, tenantId);
+    const unfinished = await unfinishedInvoiceRuns(scope);
+    if (unfinished.length === 0) return;
+    const { jobs } = await this.repository.queryJobs({ names: [INVOICE_RUN_JOB], data: { tenantId } });
+    const live = new Set(jobs.filter((j) => !j.failedAt || (!!j.lastRunAt && j.failedAt.getTime() < j.lastRunAt.getTime())).map((j) => String(j._id)));
+    for (const r of unfinished) {
+      // Just queued: its job id is written right after the job (a moment ago).
+      if ((r.jobId && live.has(r.jobId)) || (!r.jobId && Date.now() - r.queuedAt.getTime() < 60_000)) throw new InvoiceRunAlreadyQueuedError(r.id, r.status);
+      const now = new Date();
+      await scope.repo(InvoiceRunRecord).update({ id: r.id, status: r.status }, {
+        status: 'failed', finishedAt: now, updatedAt: now, error: 'The run stopped before it finished (its worker stopped); run it again.',
+      });
+    }
+  }
+
+  private async runInvoiceRun(job: Job<InvoiceRunJobData>): Promise<void> {
+    const { tenantId, runId, date, allowFuture } = job.attrs.data;
+    const records = new TenantScope(this.opts.ds.manager, tenantId).repo(InvoiceRunRecord);
+    const finish = async (patch: Partial<InvoiceRunRecord>) => {
+      const now = new Date();
+      await records.update({ id: runId }, { ...patch, finishedAt: now, updatedAt: now });
+    };
+    const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
+    if (!tenant?.enabled) {
+      await finish({ status: 'failed', error: tenant ? 'The tenant is disabled: enable it, then run again.' : 'The tenant no longer exists.' }).catch(() => undefined);
+      return;
+    }
+    const invoiceRun = jobHandler('invoiceRun');
+    const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date, runId });
+    const started = new Date();
+    await records.update({ id: runId }, { status: 'running', startedAt: started, updatedAt: started, jobId: String(job.attrs._id) });
+    let outcome: InvoiceRunOutcome;
+    try {
+      const r = await this.withContext(job, logger, async (ctx) => {
+        await ctx.progress(0);
+        const result = await invoiceRun(tenant.id, date, ctx, { allowFuture }) as {
+          created?: Array<{ status: string }>; alreadyInvoiced?: number; failed?: InvoiceRunOutcome['failed'];
+        } | undefined;
+        await ctx.progress(100);
+        return result;
+      });
+      const created = r?.created ?? [];
+      outcome = {
+        created: created.length, drafts: created.filter((c) => c.status === 'draft').length, issued: created.filter((c) => c.status === 'issued').length,
+        alreadyInvoiced: r?.alreadyInvoiced ?? 0, failed: (r?.failed ?? []).map((f) => ({ recurringInvoiceId: f.recurringInvoiceId, periodStart: f.periodStart, message: f.message })),
+      };
+    } catch (err) {
+      logger.warn({ err }, 'invoice run failed');
+      await finish({ status: 'failed', error: (err as Error)?.message ?? String(err) });
+      throw err;
+    }
+    await finish({ status: 'succeeded', resultJson: JSON.stringify(outcome) });
+    logger.info({ outcome: { ...outcome, failed: outcome.failed.length } }, 'invoice run finished');
+    // The run may have queued invoices for sending (invoiceDelivery.autoSend) and for pushing (accounting.autoPush).
     await this.queueInvoiceDelivery(tenant.id);
     await this.queueAccountingPush(tenant.id);
   }

@@ -65,8 +65,8 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
       return { importRunId: run.id, status: run.status === 'partial' ? 'partial' : 'succeeded', counts: { ...run.counts[entity] } };
     },
     billingDaily: (tenantId, date) => runDailyPass(deps.ds, tenantId, date),
-    async invoiceRun(tenantId, date) {
-      const run = await runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock });
+    async invoiceRun(tenantId, date, _ctx, opts) {
+      const run = await runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock, allowFuture: opts?.allowFuture === true });
       const tenant = await deps.ds.manager.findOneByOrFail(Tenant, { id: tenantId });
       const issued = run.created.filter((c) => c.status === 'issued').map((c) => c.id);
       await queueIssuedInvoices(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());

@@ -29,6 +29,7 @@ import { ChangeNotice, NoticeDelivery, SubscriptionWatch, NoticeSecret } from '.
 import { CustomerBillingContact, InvoiceDelivery } from './invoice-delivery.js';
 import { AccountingConnection, AccountingOAuthState } from './accounting-connection.js';
 import { AccountingContactLink, AccountingLedgerMapping, AccountingPush } from './accounting-push.js';
+import { InvoiceRunRecord } from './invoice-run.js';
 
 export { TenantOwnedEntity } from './tenant-owned.js';
 export { CommitmentRule };
@@ -61,6 +62,8 @@ export {
   CONTACT_LINK_HOWS, LEDGER_MAPPING_KINDS, ACCOUNTING_PUSH_STATUSES, type ContactLinkHow, type LedgerMappingKind, type AccountingPushStatus,
 } from './accounting-push.js';
 export { USAGE_REVIEW_DECISIONS, type UsageReviewDecision } from './usage-review.js';
+export { InvoiceRunRecord };
+export { INVOICE_RUN_STATUSES, type InvoiceRunStatus } from './invoice-run.js';
 
 /** Every entity the data source knows; add new ones here. */
 export const ALL_ENTITIES = [
@@ -77,4 +80,5 @@ export const ALL_ENTITIES = [
   CommitmentRule,
   AccountingConnection, AccountingOAuthState,
   AccountingContactLink, AccountingLedgerMapping, AccountingPush,
+  InvoiceRunRecord,
 ];

@@ -3,7 +3,7 @@ import { Decimal } from 'decimal.js';
 import type { DataSource } from 'typeorm';
 import {
   Customer, CustomerMapping, ImportError, Invoice, InvoiceLine, LicensingChangeRequest, LicensingNotice, RecurringInvoice, RecurringInvoiceLine,
-  RecurringInvoiceLink, ImportRun, Pax8Company, Product, Subscription, SubscriptionChange, TaxCode, UsageLine, UsageMonthlyCharge, UsageSummary,
+  RecurringInvoiceLink, ImportRun, InvoiceRunRecord, Pax8Company, Product, Subscription, SubscriptionChange, TaxCode, UsageLine, UsageMonthlyCharge, UsageSummary,
   type Tenant,
 } from '../../../src/db/entities/index.js';
 import { insertTenant } from '../../support/database.js';
@@ -71,6 +71,10 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     message: JSON.stringify({ unmappedUsage: [{ usageSummaryId: 'us-1', subscriptionId: 's-1', companyId: null, resourceGroup: 'rg <b>', reason: 'no company assigned and no resource group', productName: 'Wasabi Hot Cloud Storage', vendorName: 'Wasabi', amount: '12.345', currency: 'GBP' }] }) };
   await m.insert(ImportRun, run);
   await m.insert(ImportError, { ...base(), importRunId: run.id, entity: 'subscriptions', pax8Id: 'x', message: 'bad <quantity>', rawPayload: null });
+  const invoiceRun = { ...base(), runDate: '2026-11-01', allowFuture: false, trigger: 'http', startedBy: 'test', status: 'succeeded' as const, jobId: null,
+    queuedAt: new Date(), startedAt: new Date(), finishedAt: new Date(), error: null,
+    resultJson: JSON.stringify({ created: 1, drafts: 0, issued: 1, alreadyInvoiced: 0, failed: [] }) };
+  await m.insert(InvoiceRunRecord, invoiceRun);
   const request = (subscriptionId: string, customerId: string) => ({
     ...base(), subscriptionId, customerId, productName: 'Microsoft 365 Business Premium', vendorName: 'Microsoft', currentQuantity: new Decimal('5'),
     requestedQuantity: new Decimal('6'), status: 'pending' as const, decision: null, approvalReasons: '', changePercent: '20', requestedBy: null,
@@ -111,7 +115,7 @@ export async function seedTenant(ds: DataSource, name: string, companyName = 'Co
     tenant,
     ids: {
       ...b1,
-      tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id,
+      tenantId: tenant.id, pax8CompanyId: pax8Id, customerId: c1.id, productId: product.id, subscriptionId: s1.id, summaryId: u1.id, runId: run.id, invoiceRunId: invoiceRun.id,
       requestId: r1.id, noticeId: n1.id, taxCodeId: taxCode.id, vendor: 'xero',
     },
     otherCustomer: { ...b2, customerId: c2.id, subscriptionId: s2.id, summaryId: u2.id, requestId: r2.id, noticeId: n2.id },

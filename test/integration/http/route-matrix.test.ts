@@ -68,6 +68,7 @@ const WRITE_STATUS: Record<string, Expected> = {
   refreshAccountingPayments: { admin: 200, tenantAdmin: 200, finance: 200 }, // nothing pushed: nothing to read
   unlinkAccountingContact: { admin: 200, tenantAdmin: 200, finance: 200 },
   runInvoices: { admin: 200, tenantAdmin: 200, finance: 200 },
+  queueInvoiceRun: { admin: 202, tenantAdmin: 409, finance: 409 }, // the admin's run is still queued (nothing runs the scheduler here)
   setBillingContacts: { admin: 200, tenantAdmin: 200, finance: 200 },
   sendInvoices: { admin: 202, tenantAdmin: 202, finance: 202 }, // the example's invoice id is no invoice: each answer lists it not_found
   approveInvoice: { admin: 200, tenantAdmin: 409, finance: 409, reviewer: 409 }, // issued by the admin before

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Invoice, RecurringInvoice, Tenant } from '../../../db/entities/index.js';
 import { listRecurringInvoices, recurringInvoiceDetail } from '../../../invoices/recurring-service.js';
 import { approveInvoice } from '../../../invoices/approve.js';
-import { billingDate } from '../../../invoices/billing-date.js';
+import { BillingDateError, billingDate } from '../../../invoices/billing-date.js';
+import { invoiceRunById, invoiceRunView, latestInvoiceRuns } from '../../../invoices/run-records.js';
+import { tenantToday } from '../../../common/tenant-date.js';
 import { CSV_LAYOUTS, exportInvoicesCsv } from '../../../invoices/csv-export.js';
 import { invoiceLinesAndCustomer, invoiceNumberText, listInvoices, loadInvoice } from '../../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../../invoices/render.js';
@@ -116,15 +118,30 @@ export const getInvoiceRoute = defineRoute({
   },
 });
 
+const runBody = z.strictObject({
+  date: date.optional().describe('default: today in the tenant\'s time zone'),
+  allowFuture: z.boolean().optional().describe('allow a date after today (tenant time; else 400 future_date); the invoices are marked forwardDated'),
+});
+
+const invoiceRunSchema = z.object({
+  id: z.string(), date: z.string().describe('the invoice date the run bills up to'), allowFuture: z.boolean(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed']), trigger: z.string(), startedBy: z.string(), jobId: z.string().nullable(),
+  queuedAt: z.string(), startedAt: z.string().nullable(), finishedAt: z.string().nullable(),
+  outcome: z.object({
+    created: z.number().int(), drafts: z.number().int(), issued: z.number().int(), alreadyInvoiced: z.number().int(),
+    failed: z.array(z.object({ recurringInvoiceId: z.string(), periodStart: z.string(), message: z.string() })),
+  }).nullable().describe('what a succeeded run came to'),
+  error: z.string().nullable().describe('why a failed run failed'),
+});
+
 export const runInvoicesRoute = defineRoute({
   id: 'runInvoices', method: 'post', path: '/tenants/:tenantId/invoices/run', tag: 'Invoices', roles: FINANCE,
-  summary: 'Run invoices: create every invoice due up to a date (after catching up the daily pass)',
-  description: 'Exactly once per recurring invoice and period; invoices needing review are created as drafts.',
+  summary: 'Run invoices inside this request: create every invoice due up to a date (after catching up the daily pass)',
+  description: 'Exactly once per recurring invoice and period; invoices needing review are created as drafts. Answers when the run is done '
+    + '(as `recurra invoices run` does); a run that may take a while is better queued: POST /tenants/{tenantId}/invoice-runs. '
+    + 'Refused with 409 invoice_run_running while a queued run of the tenant is waiting or running.',
   params: tenantParams,
-  body: z.strictObject({
-    date: date.optional().describe('default: today in the tenant\'s time zone'),
-    allowFuture: z.boolean().optional().describe('allow a date after today (tenant time; else 400 future_date); the invoices are marked forwardDated'),
-  }),
+  body: runBody,
   example: {},
   response: z.object({
     date: z.string(),
@@ -134,9 +151,56 @@ export const runInvoicesRoute = defineRoute({
   }),
   async handler({ rt, tenant, body }) {
     const d = billingDate(tenant, body.date, rt.clock ?? systemClock);
+    await jobQueue(rt).refuseWhileInvoiceRunPending(tenant.id);
     const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock });
     await sendIfAutomatic(rt, tenant, r.created.filter((c) => c.status === 'issued').map((c) => c.id));
     return { date: r.date, created: r.created.map((c) => ({ ...c })), alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
+  },
+});
+
+export const queueInvoiceRunRoute = defineRoute({
+  id: 'queueInvoiceRun', method: 'post', path: '/tenants/:tenantId/invoice-runs', tag: 'Invoices', roles: FINANCE, status: 202,
+  summary: 'Queue an invoice run: the scheduler creates every invoice due up to a date (after catching up the daily pass)',
+  description: 'Answers at once (202) with the run, queued; the process running the scheduler (recurra start, or a recurra worker) runs it. '
+    + 'Follow it at GET /tenants/{tenantId}/invoice-runs/{invoiceRunId} (`follow`): queued, running, then succeeded with how many invoices '
+    + 'or failed with the reason. Refused with 409 invoice_run_running while another run of the tenant is queued or running. '
+    + 'To run inside the request instead (scripts): POST /tenants/{tenantId}/invoices/run.',
+  params: tenantParams,
+  body: runBody,
+  example: {},
+  errors: { '400': 'future_date: a date after today without allowFuture; invalid_date', '409': 'invoice_run_running: another run is queued or running' },
+  response: invoiceRunSchema.extend({ follow: z.string().describe('where to follow the run (API path)') }),
+  async handler({ rt, tenant, body, auth }) {
+    const clock = rt.clock ?? systemClock;
+    const d = billingDate(tenant, body.date, clock);
+    const today = tenantToday(tenant, clock);
+    if (d > today && body.allowFuture !== true) {
+      throw new BillingDateError(`${d} is after today (${today} in ${tenant.timeZone || 'UTC'}): a run dated in the future bills `
+        + 'quantities and usage not known yet; allow it explicitly (allowFuture: true) to mark its invoices forward-dated', 'future_date');
+    }
+    const run = await jobQueue(rt).queueInvoiceRun(tenant.id, d, { allowFuture: body.allowFuture === true, trigger: 'http', startedBy: auth.user.email });
+    return { ...invoiceRunView(run), follow: `/api/v1/tenants/${tenant.id}/invoice-runs/${run.id}` };
+  },
+});
+
+export const listInvoiceRunsRoute = defineRoute({
+  id: 'listInvoiceRuns', method: 'get', path: '/tenants/:tenantId/invoice-runs', tag: 'Invoices', roles: ['admin', 'finance', 'reviewer'],
+  summary: 'The latest invoice runs queued from the web app or the API, newest first',
+  params: tenantParams,
+  query: z.strictObject({ size: z.coerce.number().int().min(1).max(100).optional().describe('how many (default 10)') }),
+  response: z.object({ items: z.array(invoiceRunSchema) }),
+  async handler({ scope, query }) {
+    return { items: (await latestInvoiceRuns(scope, query.size ?? 10)).map(invoiceRunView) };
+  },
+});
+
+export const getInvoiceRunRoute = defineRoute({
+  id: 'getInvoiceRun', method: 'get', path: '/tenants/:tenantId/invoice-runs/:invoiceRunId', tag: 'Invoices', roles: ['admin', 'finance', 'reviewer'],
+  summary: 'One invoice run: queued, running, succeeded (with how many invoices) or failed (with the reason)',
+  params: tenantParams.extend({ invoiceRunId: uuid }),
+  response: invoiceRunSchema,
+  async handler({ scope, params }) {
+    return invoiceRunView(await invoiceRunById(scope, params.invoiceRunId));
   },
 });
 
