@@ -10,7 +10,8 @@ import { systemClock } from '../../common/clock.js';
 import { HttpError, problemOf, validationError } from '../api/errors.js';
 import { pageKit } from './page-kit.js';
 import { describeChanges, describeValue } from './form-state.js';
-import { isStale, progressPanel } from './progress.js';
+import { invoiceRunPanel, isStale, progressPanel } from './progress.js';
+import { day as formatDay } from './format.js';
 
 /** The fields of a recurring invoice line's form and of a subscription link's, with their labels, for "what changed". */
 const LINE_FIELDS: Array<[string, string]> = [
@@ -673,17 +674,30 @@ export function webRouter(rt: Runtime): Router {
     const sent = ids.length === 0 ? null : await maybe(req, 'listLatestInvoiceDeliveries', { params: p, query: { invoiceIds: ids.join(',') } });
     const delivery = new Map(((sent?.items ?? []) as Data[]).map((d) => [d.invoiceId as string, d]));
     const books = await invoicesInBooks(kit, req, String(p.tenantId), ids);
+    // The invoice runs queued from here (or the API), from their records: still shown after a reload.
+    const runs = await maybe(req, 'listInvoiceRuns', { params: p, query: { size: 5 } });
+    const zone = (res.locals.timeZone as string | null) || 'UTC';
     render(req, res, 'invoices', {
       title: 'Invoices', tenant: p, query: q, pager: pager(req, list.page), canRun: role === 'admin' || role === 'finance',
+      progress: runs && runs.items.length > 0 ? invoiceRunPanel(String(p.tenantId), runs.items as Data[], now(), zone) : null,
       canApprove: role !== 'client', back: req.originalUrl, showDelivery: sent !== null, showBooks: books.statuses !== null, pushVendors: books.pushVendors,
       items: (list.items as Data[]).map((i) => ({ ...i, customerName: names.get(i.customerId) ?? i.customerId, delivery: delivery.get(i.id) ?? null, books: books.statuses?.get(i.id) ?? [] })),
     });
   }));
+  // Run invoices queues the run through the scheduler and returns at once; the Progress panel follows it (queued,
+  // running, then how many invoices or why it failed), read from the run's record, so a reload still shows it.
   router.post('/t/:tenantId/invoices/run', page(async (req, res) => {
-    const r = await api(req, 'runInvoices', { params: { tenantId: req.params.tenantId }, body: { ...clean({ date: req.body.date }), ...(req.body.allowFuture === 'on' ? { allowFuture: true } : {}) } });
-    const drafts = (r.created as Data[]).filter((c) => c.status === 'draft').length;
-    back(res, `/t/${req.params.tenantId}/invoices`,
-      `Invoice run for ${r.date}: ${r.created.length} created (${drafts} draft${drafts === 1 ? '' : 's'} to review), ${r.alreadyInvoiced} already invoiced, ${r.failed.length} failed.`);
+    const p = { tenantId: req.params.tenantId };
+    const r = await api(req, 'queueInvoiceRun', { params: p, body: { ...clean({ date: req.body.date }), ...(req.body.allowFuture === 'on' ? { allowFuture: true } : {}) } });
+    back(res, `/t/${p.tenantId}/invoices#progress`,
+      `Invoice run for ${formatDay(r.date)} queued. The Progress panel shows how it goes, also after a reload; the list shows the new invoices when it is done.`);
+  }));
+  /** The Invoices page's progress panel as JSON for its script (public/progress.js), from the invoice runs' records. */
+  router.get('/t/:tenantId/invoices/progress', page(async (req, res) => {
+    const p = { tenantId: req.params.tenantId };
+    const runs = await api(req, 'listInvoiceRuns', { params: p, query: { size: 5 } });
+    const panel = invoiceRunPanel(String(p.tenantId), runs.items as Data[], now(), (res.locals.timeZone as string | null) || 'UTC');
+    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel as unknown as Data) });
   }));
   router.get('/t/:tenantId/invoices/:invoiceId', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId };

@@ -1,4 +1,4 @@
-import { when, words } from './format.js';
+import { day, when, words } from './format.js';
 
 type Data = Record<string, any>;
 
@@ -62,7 +62,7 @@ export interface ProgressPanel {
 export function jobTitle(name: string): string {
   const known: Record<string, string> = {
     'billing:daily': 'Daily billing pass and invoice run', 'reconcile:month': 'Margin reconciliation', 'webhooks:process': 'Pax8 events',
-    'notices:deliver': 'Notices by e-mail', 'invoices:deliver': 'Invoices by e-mail', 'accounting:push': 'Invoices to accounting', 'accounting:payments': 'Payments from accounting',
+    'notices:deliver': 'Notices by e-mail', 'invoices:run': 'Invoice run', 'invoices:deliver': 'Invoices by e-mail', 'accounting:push': 'Invoices to accounting', 'accounting:payments': 'Payments from accounting',
   };
   if (known[name]) return known[name];
   const sync = /^sync:(.+)$/.exec(name);
@@ -123,4 +123,38 @@ export function progressPanel(tenantId: string, runs: Data[], jobs: Data[], now:
     started: ago(done.startedAt, now, zone), startedAt: done.startedAt ? when(done.startedAt, zone) : null, link: `/t/${tenantId}/imports/${done.id}`,
   } : null;
   return { active, items, last, running: running.filter((r) => !isStale(r, now)).map((r) => String(r.id)) };
+}
+
+const plural = (k: number, one: string, many = `${one}s`) => `${n(k)} ${k === 1 ? one : many}`;
+
+/** What a finished invoice run came to, in words: "3 invoices created (1 draft to review, 2 issued), 4 already invoiced, 1 failed". */
+function invoiceRunCounts(r: Data): string[] {
+  if (r.status === 'failed') return r.error ? [`Failed: ${String(r.error)}`] : ['Failed.'];
+  const o = r.outcome as Data | null;
+  if (!o) return [];
+  const lines = [`${plural(Number(o.created), 'invoice')} created (${plural(Number(o.drafts), 'draft')} to review, ${n(Number(o.issued))} issued)`];
+  if (Number(o.alreadyInvoiced) > 0) lines.push(`${n(Number(o.alreadyInvoiced))} already invoiced`);
+  for (const f of (o.failed as Data[] | undefined) ?? []) lines.push(`Not invoiced (period from ${f.periodStart}): ${f.message}`);
+  return lines;
+}
+
+/**
+ * The invoice runs of the Invoices page as a progress panel, from their records (invoice_runs, as the API lists them,
+ * newest first): the runs queued or running, else what the last one came to (how many invoices, or why it failed).
+ */
+export function invoiceRunPanel(tenantId: string, runs: Data[], now: Date, zone: string): ProgressPanel {
+  const title = (r: Data) => `Invoice run for ${day(String(r.date))}${r.allowFuture ? ' (forward-dated allowed)' : ''}`;
+  const link = (r: Data) => `/t/${tenantId}/invoices?to=${encodeURIComponent(String(r.date))}`;
+  const items: ProgressItem[] = runs.filter((r) => r.status === 'queued' || r.status === 'running').map((r) => ({
+    title: title(r), state: String(r.status),
+    doing: r.status === 'queued' ? 'waiting for the scheduler to start it' : 'catching up the daily pass, then creating every invoice due',
+    counts: [], started: ago(r.status === 'queued' ? r.queuedAt : r.startedAt, now, zone) || null,
+    startedAt: r.startedAt ? when(r.startedAt, zone) : r.queuedAt ? when(r.queuedAt, zone) : null, link: null,
+  }));
+  const done = items.length === 0 ? runs.find((r) => r.status === 'succeeded' || r.status === 'failed') : undefined;
+  const last = done ? {
+    title: title(done), state: String(done.status), doing: null, counts: invoiceRunCounts(done),
+    started: ago(done.startedAt ?? done.queuedAt, now, zone), startedAt: done.startedAt ? when(done.startedAt, zone) : null, link: link(done),
+  } : null;
+  return { active: items.length > 0, items, last, running: runs.filter((r) => r.status === 'running').map((r) => String(r.id)) };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { clockFrom } from '../../../src/common/clock.js';
-import { Invoice } from '../../../src/db/entities/index.js';
+import { Invoice, InvoiceRunRecord } from '../../../src/db/entities/index.js';
 import { BillingDateError } from '../../../src/invoices/billing-date.js';
 import { explainInvoice } from '../../../src/invoices/explain.js';
 import { renderInvoiceHtml } from '../../../src/invoices/render.js';
@@ -8,6 +8,7 @@ import { runInvoices } from '../../../src/invoices/run.js';
 import { insertTenant } from '../../support/database.js';
 import { describeWithDatabase } from '../../support/fixtures.js';
 import { addUser, call, startApp, type TestApp } from '../http/support.js';
+import { waitFor } from '../jobs/helpers.js';
 import { scopeOf } from './fixtures.js';
 import { loadScenarioIntoDb, type ScenarioJson } from './scenario-db.js';
 
@@ -109,8 +110,8 @@ describe('web: Run invoices with "allow a date after today"', function () {
     await app?.close();
   });
 
-  it('shows the refusal, then runs with the box ticked and lists the invoice as forward-dated', async () => {
-    app = await startApp({}, { clock: DEC_7 });
+  it('shows the refusal, then runs with the box ticked (queued through the scheduler) and lists the invoice as forward-dated', async () => {
+    app = await startApp({}, { clock: DEC_7, scheduler: true });
     const tenant = await insertTenant(app.ds, 'acme', 'UTC');
     await loadScenarioIntoDb(scopeOf(app.ds, tenant.id), december);
     const finance = await addUser(app, 'finance', { tenant });
@@ -137,6 +138,7 @@ describe('web: Run invoices with "allow a date after today"', function () {
     expect(await scopeOf(app.ds, tenant.id).repo(Invoice).count()).to.equal(0);
     const ran = await send(`/t/${tenant.id}/invoices/run`, { _csrf: csrf, date: '2027-01-01', allowFuture: 'on' });
     expect(ran.status).to.equal(303);
+    await waitFor(async () => ((await scopeOf(app.ds, tenant.id).repo(InvoiceRunRecord).findOneBy({ status: 'succeeded' })) ? true : null), 'the queued run to finish', 60_000, 100);
     const list = await send(`/t/${tenant.id}/invoices`);
     expect(list.html).to.contain('forward-dated');
     expect(await scopeOf(app.ds, tenant.id).repo(Invoice).count()).to.equal(2);
