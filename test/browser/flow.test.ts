@@ -156,7 +156,10 @@ describe('browser: the whole flow in headless Chromium', function () {
     await page.goto(`${app.url}${tenantPath}/invoices`);
     await page.click('#run-invoices');
     await page.waitForURL(/notice=/);
-    expect(await notice()).to.match(/1 created/);
+    // The run is queued and the page returns at once; its Progress panel follows it and reloads the list when it ends.
+    expect(await notice()).to.match(/Invoice run for .* queued/);
+    await page.waitForSelector('#progress .progress-last', { timeout: 60_000 });
+    expect(await page.locator('#progress').textContent()).to.match(/1 invoice created/);
     await snap('invoice-run');
     await page.click('#invoices tbody tr:first-child a');
     await page.waitForURL(/\/invoices\/[0-9a-f-]+/);
