@@ -143,19 +143,13 @@ export function normalizePax8Date(input: string): string | undefined {
 
 /** Any of Pax8's date formats, normalized by normalizePax8Date. */
 export const pax8Date = z.string().transform((v, ctx) => {
-  let out = normalizedDates.get(v);
-  if (out !== undefined) return out;
-  out = normalizePax8Date(v);
+  const out = normalizePax8Date(v);
   if (out === undefined) {
     ctx.issues.push({ code: 'custom', message: `unrecognised date "${v}"`, input: v });
     return z.NEVER;
   }
-  if (normalizedDates.size >= 20_000) normalizedDates.clear();
-  normalizedDates.set(v, out);
   return out;
 });
-// Records repeat dates (start, billing start, commitment ends): each text is normalized once.
-const normalizedDates = new Map<string, string>();
 
 /** A string enum that keeps values it does not know instead of failing. */
 export function openEnum<const T extends readonly string[]>(_known: T): z.ZodType<T[number] | (string & {}), string> {
