@@ -100,10 +100,12 @@ const WORDS: Record<string, string> = {
   monthly: 'monthly', quarterly: 'quarterly', annual: 'annual', yearly: 'yearly',
 };
 
-/** An option's name in words: "from_change_date" → "from the change date". */
+/** An option's name in words: "from_change_date" → "from the change date"; Pax8's "PendingManual" → "Pending manual". */
 export function words(v: unknown): string {
   if (typeof v !== 'string') return v === null || v === undefined ? '' : String(v);
-  return WORDS[v] ?? v.replace(/_/g, ' ');
+  if (WORDS[v]) return WORDS[v];
+  if (/^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(v)) return v.replace(/(?!^)([A-Z])/g, (c) => ` ${c.toLowerCase()}`);
+  return v.replace(/_/g, ' ');
 }
 
 /**

@@ -45,7 +45,7 @@ export interface SubscriptionLike {
 export function subscriptionLabels(subs: readonly SubscriptionLike[]): string[] {
   const first = (s: SubscriptionLike) => {
     const term = s.billingTerm ? words(s.billingTerm.toLowerCase()) : '';
-    return `${s.name} (${[term, `qty ${quantity(s.quantity)}`, s.status ?? ''].filter(Boolean).join(', ')})`;
+    return `${s.name} (${[term, `qty ${quantity(s.quantity)}`, words(s.status ?? '')].filter(Boolean).join(', ')})`;
   };
   return distinctLabels(subs, first, [
     (s) => (s.commitmentTerm ? `${words(s.commitmentTerm.toLowerCase())} commitment` : 'no commitment'),

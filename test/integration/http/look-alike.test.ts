@@ -81,6 +81,12 @@ describe('http: look-alike rows told apart on the pages', function () {
     expect(theirs[0]).to.not.include('class="muted twin"');
   });
 
+  it('Pax8 statuses read as words on the subscriptions list and the customer\'s page', async () => {
+    await app.ds.manager.update(Subscription, { id: annual }, { status: 'WaitingForDetails' });
+    expect(await html('/subscriptions?q=business')).to.include('<td>Waiting for details').and.not.include('WaitingForDetails');
+    expect(await html(`/customers/${A.ids.customerId}`)).to.include('<td>Waiting for details').and.not.include('WaitingForDetails');
+  });
+
   it('two customers of one name on a list end with the end of their id; a single one keeps its plain name', async () => {
     const page = await html('/invoices');
     expect(page).to.include(`<td>Apex Engineering Ltd (…${A.ids.customerId!.slice(-6)})</td>`);

@@ -49,6 +49,10 @@ describe('web formatting: values as people read them', () => {
     expect(quantity('10')).to.equal('10');
     expect(words('from_change_date')).to.equal('from the change date');
     expect(words('some_new_option')).to.equal('some new option');
+    expect(words('PendingManual')).to.equal('Pending manual');
+    expect(words('WaitingForDetails')).to.equal('Waiting for details');
+    expect(words('Active')).to.equal('Active');
+    expect(words('MS365')).to.equal('MS365');
   });
 
   it('never changes the amount: the digits of any two-place amount survive formatting', () => {
