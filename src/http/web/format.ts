@@ -98,6 +98,8 @@ const WORDS: Record<string, string> = {
   from_change_date: 'from the change date', increases_only: 'increases only', none: 'none',
   in_advance: 'in advance', in_arrears: 'in arrears', arrears: 'in arrears', advance: 'in advance', usage: 'usage',
   monthly: 'monthly', quarterly: 'quarterly', annual: 'annual', yearly: 'yearly',
+  // What started an import run or a job.
+  http: 'from the web or API', cli: 'from the command line', schedule: 'on schedule', webhook: 'from a Pax8 event',
 };
 
 /** An option's name in words: "from_change_date" → "from the change date"; Pax8's "PendingManual" → "Pending manual". */

@@ -117,7 +117,7 @@ describe('http: web pages', function () {
     const shown = await b.get(queued.location!.replace(/#.*/, ''));
     expect(shown.html).to.include('Sync queued (customers, products, subscriptions, usage)');
     const jobs = /<table id="jobs">([\s\S]*?)<\/table>/.exec(shown.html)![1]!;
-    for (const entity of ['customers', 'products', 'subscriptions', 'usage']) expect(jobs).to.match(new RegExp(`<span title="sync:${entity}">Sync of ${entity}</span> <span class="muted">\\(http, ${admin.email}\\)`));
+    for (const entity of ['customers', 'products', 'subscriptions', 'usage']) expect(jobs).to.match(new RegExp(`<span title="sync:${entity}">Sync of ${entity}</span> <span class="muted">\\(from the web or API, ${admin.email}\\)`));
     expect(jobs).to.include('queued');
     // The progress panel at the top shows them waiting, read from the job rows (so a reload shows them too).
     const panel = /<section id="progress"[\s\S]*?<\/section>/.exec(shown.html)![0];

@@ -53,6 +53,7 @@ describe('web formatting: values as people read them', () => {
     expect(words('WaitingForDetails')).to.equal('Waiting for details');
     expect(words('Active')).to.equal('Active');
     expect(words('MS365')).to.equal('MS365');
+    expect(words('schedule')).to.equal('on schedule');
   });
 
   it('never changes the amount: the digits of any two-place amount survive formatting', () => {
