@@ -84,6 +84,7 @@ describe('http: look-alike rows told apart on the pages', function () {
   it('Pax8 statuses read as words on the subscriptions list and the customer\'s page', async () => {
     await app.ds.manager.update(Subscription, { id: annual }, { status: 'WaitingForDetails' });
     expect(await html('/subscriptions?q=business')).to.include('<td>Waiting for details').and.not.include('WaitingForDetails');
+    expect(await html('/subscriptions?status=PendingCancel')).to.include('<option value="PendingCancel" selected>Pending cancel</option>');
     expect(await html(`/customers/${A.ids.customerId}`)).to.include('<td>Waiting for details').and.not.include('WaitingForDetails');
   });
 
