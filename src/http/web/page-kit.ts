@@ -20,6 +20,11 @@ export interface PageOptions {
    * Default: the page the form came from (the referer, on this site only).
    */
   backTo?: (req: Request, status: number) => string | null;
+  /**
+   * Which form on that page the refused values belong to (its action path). Default: the path posted to. A form that
+   * posts to a confirmation step (a preview's Complete) names the form it was filled in on.
+   */
+  formAction?: (req: Request) => string;
   /** Where sign-in returns to after a form posted without a session (a GET returns to its own page). Default: `/`. */
   signInTo?: (req: Request) => string;
 }
@@ -131,7 +136,8 @@ export function pageKit(rt: Runtime, defaults: PageKitOptions = {}): PageKit {
         const to = req.method === 'POST' && p.status !== 403 && p.status < 500 ? backTo(req, p.status) : null;
         if (to) {
           // What was typed (never a secret field) waits on the server under a one-time id; the URL carries only the id.
-          const id = forms.put(formOwner(req), { action: req.originalUrl.split(/[?#]/)[0]!, values: keptValues(req.body), message: p.message, fields: p.fields ?? [] });
+          const action = options.formAction?.(req) ?? req.originalUrl.split(/[?#]/)[0]!;
+          const id = forms.put(formOwner(req), { action, values: keptValues(req.body), message: p.message, fields: p.fields ?? [] });
           const back = withParam(to, 'form', id);
           return res.redirect(303, back.includes('#') ? back : `${back}#error-summary`);
         }

@@ -70,19 +70,23 @@ describe('licence management pages', function () {
     const html = await index.text();
     expect(html).to.include('Purchase licences').and.include(`value="${sub.id}"`);
 
-    const preview = await post(`/t/${w.h.tenant.id}/licences/purchase/preview`, { subscriptionId: sub.id, count: '2' });
+    const preview = await post(`/t/${w.h.tenant.id}/licences/purchase/preview`, { subscriptionId: sub.id, add: '2' });
     expect(preview.status).to.equal(200);
     const p = await preview.text();
     expect(p).to.include('Licences after purchase').and.include('Complete purchase');
     expect(w.h.sandbox.data.subscriptionById.get(sub.pax8Id)!.quantity).to.equal(sub.quantity.toNumber());
 
-    const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, count: '2' });
+    const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, add: '2' });
     expect(done.status).to.equal(303);
-    expect(decodeURIComponent(done.headers.get('location')!.replace(/\+/g, ' '))).to.include('notice=purchase applied');
+    // The confirmation says what changed: whose subscription, from how many to how many.
+    const before = sub.quantity.toNumber();
+    expect(decodeURIComponent(done.headers.get('location')!)).to.include('notice=purchase applied: ').and.match(new RegExp(` from ${before} to ${before + 2} licences\\.`));
     expect(w.h.sandbox.data.subscriptionById.get(sub.pax8Id)!.quantity).to.equal(sub.quantity.toNumber() + 2);
 
-    const refused = await post(`/t/${w.h.tenant.id}/licences/decrease`, { subscriptionId: sub.id, count: String(sub.quantity.toNumber() + 2) });
-    expect(decodeURIComponent(refused.headers.get('location')!.replace(/\+/g, ' '))).to.match(/error=.*no licences left/);
+    const refused = await post(`/t/${w.h.tenant.id}/licences/decrease`, { subscriptionId: sub.id, remove: String(sub.quantity.toNumber() + 2) });
+    expect(refused.status).to.equal(303);
+    const back = await (await get(refused.headers.get('location')!)).text();
+    expect(back).to.match(/error-summary[\s\S]*no licences left/);
 
     const log = await get(`/t/${w.h.tenant.id}/licences/events?columns=initiatedBy,type,licenceCount&sort=type&search=purch`);
     expect(log.status).to.equal(200);
@@ -94,13 +98,54 @@ describe('licence management pages', function () {
     expect(csv).to.equal('Initiated by,Event type,Licence count\nboss@msp.example,purchase,2\n');
   });
 
+  it('a refused preview or Complete comes back to its form, filled in, with the reason in plain words next to the field', async () => {
+    const sub = await pickSubscription(w, false);
+    const t = `/t/${w.h.tenant.id}/licences`;
+    const formOf = (html: string, id: string) => new RegExp(`<form[^>]*id="${id}"[\\s\\S]*?</form>`).exec(html)![0];
+    // Not a whole number: the preview is refused and the purchase form shows what was typed and why.
+    for (const typed of ['2.5', 'two', '']) {
+      const r = await post(`${t}/purchase/preview`, { subscriptionId: sub.id, add: typed });
+      expect(r.status, typed).to.equal(303);
+      expect(r.headers.get('location')).to.match(new RegExp(`^${t}\\?form=[\\w-]+#error-summary$`));
+      const page = await (await get(r.headers.get('location')!)).text();
+      const form = formOf(page, 'purchase-form');
+      expect(form, typed).to.contain(`value="${typed}"`).and.contain('aria-invalid="true"').and.contain('class="field-error"');
+      expect(form).to.match(new RegExp(`<option value="${sub.id}" selected>`));
+      expect(/<span class="field-error"[^>]*>([^<]*)</.exec(form)![1]).to.equal('Licences to add must be a whole number');
+      expect(page).to.contain('This form has a problem');
+      expect(formOf(page, 'decrease-form')).not.to.contain('field-error');
+    }
+    // A Complete refused by the rules (more than there are) comes back to the decrease form with the quantity kept.
+    const tooMany = String(sub.quantity.toNumber() + 50);
+    const r = await post(`${t}/decrease`, { subscriptionId: sub.id, remove: tooMany });
+    const page = await (await get(r.headers.get('location')!)).text();
+    const form = formOf(page, 'decrease-form');
+    expect(form).to.contain(`value="${tooMany}"`).and.match(new RegExp(`<option value="${sub.id}" selected>`));
+    expect(form).to.match(/aria-invalid="true"[^>]*>\s*<span class="field-error"[^>]*>[^<]*no licences left/);
+    expect(/id="error-summary"[\s\S]*?<\/div>/.exec(page)![0]).to.contain('nothing was saved').and.contain('no licences left');
+    expect(w.h.sandbox.data.subscriptionById.get(sub.pax8Id)!.quantity).to.equal(sub.quantity.toNumber());
+    // The form state is used once: a reload shows the page as usual.
+    expect(await (await get(r.headers.get('location')!)).text()).not.to.contain('error-summary');
+
+    // A transfer: a quantity that is not a number comes back with both subscriptions chosen; a confirmed one says both changes.
+    const cs = await mappedCompanies(w);
+    const [from, to] = await twinSubscriptions(w, [cs[0]!.companyId, cs[1]!.companyId], 4);
+    const bad = await post(`${t}/transfer/preview`, { fromSubscriptionId: from!.id, toSubscriptionId: to!.id, quantity: 'a few' });
+    const transfer = formOf(await (await get(bad.headers.get('location')!)).text(), 'transfer-form');
+    expect(transfer).to.contain('value="a few"').and.contain('Licences to move must be a whole number');
+    expect(transfer).to.match(new RegExp(`name="fromSubscriptionId"[^>]*>[\\s\\S]*?<option value="${from!.id}" selected>`));
+    expect(transfer.split('name="toSubscriptionId"')[1]).to.match(new RegExp(`<option value="${to!.id}" selected>`));
+    const moved = await post(`${t}/transfer`, { fromSubscriptionId: from!.id, toSubscriptionId: to!.id, quantity: '1', confirmCrossCustomer: 'on' });
+    expect(decodeURIComponent(moved.headers.get('location')!)).to.include('notice=transfer applied: ').and.include(' from 4 to 3 licences; ').and.match(/ from 4 to 5 licences\.$/);
+  });
+
   it('a purchase Pax8 answers pending (issue 22) is shown provisioning on the page and in the API, then applied after the next sync', async () => {
     const sb = w.h.sandbox.data;
     sb.pending.mode = 'pending';
     sb.pending.failureRate = 0;
     try {
       const sub = await pickSubscription(w, false);
-      const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, count: '1' });
+      const done = await post(`/t/${w.h.tenant.id}/licences/purchase`, { subscriptionId: sub.id, add: '1' });
       expect(decodeURIComponent(done.headers.get('location')!.replace(/\+/g, ' ')))
         .to.include('notice=purchase accepted by Pax8, which is provisioning it: billing keeps the current quantity until Pax8 confirms it');
       const row = async () => cells(await (await get(`/t/${w.h.tenant.id}/licences`)).text(), 'operations')[0]!;

@@ -47,9 +47,14 @@ function eventCell(column: string, value: string, zone: string | undefined): str
 }
 
 export function operationsWebRouter(rt: Runtime): Router {
-  // A refused form shows the error page: the forms here post to their own previews and handle Pax8's refusals.
+  // A refused notice form shows the error page; a refused purchase, decrease or transfer (its preview or its Complete)
+  // comes back to the licence management page with that form filled in again and the reason next to its field.
   const kit = pageKit(rt, { backTo: () => null, signInTo: (req) => `/t/${req.params.tenantId}/licences` });
   const { api, page } = kit;
+  const operationForm = {
+    backTo: (req: Request) => ((KINDS as readonly string[]).includes(String(req.params.kind)) ? `/t/${req.params.tenantId}/licences` : null),
+    formAction: (req: Request) => `/t/${req.params.tenantId}/licences/${String(req.params.kind)}/preview`,
+  };
   const router = Router();
   router.use('/t/:tenantId/licences', express.urlencoded({ extended: false, limit: '200kb' }));
   const render = (req: Request, res: Response, dir: string, name: string, data: Data, status = 200) => kit.render(req, res, pageName(dir, name), data, status);
@@ -60,15 +65,18 @@ export function operationsWebRouter(rt: Runtime): Router {
    * The active licence subscriptions to choose from: those whose customer or product name contains `find` (all without
    * it), by customer then product, at most CHOICES of them, and how many match (a tenant may have tens of thousands).
    */
-  async function subscriptionChoices(tenantId: string, find: string | undefined) {
+  async function subscriptionChoices(tenantId: string, find: string | undefined, chosen: string[] = []) {
     const scope = new TenantScope(rt.ds.manager, tenantId);
     const qb = scope.repo(Subscription).query('s')
       .innerJoin(Customer, 'c', 'c.id = s.customerId AND c.tenantId = s.tenantId')
       .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.active = :active', { active: true }).andWhere('s.deletedInPax8 = :deleted', { deleted: false });
     whereContains(qb, ['s.name', 'c.name'], find, 'find');
     const [subs, total] = await qb.orderBy('c.name', 'ASC').addOrderBy('s.name', 'ASC').addOrderBy('s.id', 'ASC').limit(CHOICES).getManyAndCount(); // limit, not take: the join selects no entity
+    // The subscriptions a refused form had chosen are always among the choices, so it comes back as it was.
+    const missing = [...new Set(chosen)].filter((id) => /^[0-9a-f-]{36}$/i.test(id) && !subs.some((s) => s.id === id)).slice(0, 10);
+    if (missing.length) subs.push(...await scope.repo(Subscription).find({ where: { id: In(missing), kind: 'license' } }));
     // Only the names of the customers these subscriptions belong to.
-    const ids = [...new Set(subs.map((s) => s.customerId!))];
+    const ids = [...new Set(subs.map((s) => s.customerId).filter((id): id is string => !!id))];
     const customers = new Map<string, string>();
     for (let i = 0; i < ids.length; i += 500) {
       for (const c of await scope.repo(Customer).find({ where: { id: In(ids.slice(i, i + 500)) }, select: { id: true, name: true } })) customers.set(c.id, c.name);
@@ -81,11 +89,33 @@ export function operationsWebRouter(rt: Runtime): Router {
   }
 
   const KINDS = ['purchase', 'decrease', 'transfer'] as const;
+  /** The API's body from a form: its fields are named as the API names them (add, remove, quantity), so a refused one's errors land on them; `count` is still read. */
   function bodyOf(kind: string, b: Record<string, unknown>): Record<string, unknown> {
-    if (kind === 'purchase') return { subscriptionId: b.subscriptionId, add: b.count };
-    if (kind === 'decrease') return { subscriptionId: b.subscriptionId, remove: b.count };
-    return { fromSubscriptionId: b.fromSubscriptionId, toSubscriptionId: b.toSubscriptionId, quantity: b.count, confirmCrossCustomer: b.confirmCrossCustomer === 'on' || b.confirmCrossCustomer === 'true' };
+    const number = (v: unknown) => (typeof v === 'string' ? v.trim() : v);
+    if (kind === 'purchase') return { subscriptionId: b.subscriptionId, add: number(b.add ?? b.count) };
+    if (kind === 'decrease') return { subscriptionId: b.subscriptionId, remove: number(b.remove ?? b.count) };
+    return {
+      fromSubscriptionId: b.fromSubscriptionId, toSubscriptionId: b.toSubscriptionId, quantity: number(b.quantity ?? b.count),
+      confirmCrossCustomer: b.confirmCrossCustomer === 'on' || b.confirmCrossCustomer === 'true',
+    };
   }
+  /**
+   * A refusal that names no field (more than there are, fewer than in use) is about the quantity: it is shown next to
+   * that field of the form, in the feature's own words.
+   */
+  async function onQuantity<T>(kind: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      const p = problemOf(err);
+      if (!p || p.fields?.length || ![400, 409, 422].includes(p.status)) throw err;
+      const field = kind === 'purchase' ? 'add' : kind === 'decrease' ? 'remove' : 'quantity';
+      throw new HttpError(p.status as ConstructorParameters<typeof HttpError>[0], p.code, p.message, [{ path: `body.${field}`, message: p.message }]);
+    }
+  }
+  const licences = (n: unknown) => `${quantity(n)} licence${String(n) === '1' ? '' : 's'}`;
+  /** What a completed operation changed, in words: "Contoso — Microsoft 365 E3 from 10 to 12 licences". */
+  const changedWords = (sides: Data[]) => sides.map((s) => `${s.customerName} — ${s.productName} from ${quantity(s.quantityBefore)} to ${licences(s.quantityAfter)}`).join('; ');
 
   router.get('/t/:tenantId/licences', page(async (req, res) => {
     const params = { tenantId: req.params.tenantId };
@@ -93,7 +123,9 @@ export function operationsWebRouter(rt: Runtime): Router {
     // An operation Pax8 still provisions says so where a failed one says why.
     const operations = (ops.items as Data[]).map((o) => ({ ...o, reason: o.status === 'provisioning' ? 'Pax8 is provisioning it: billed at the last provisioned quantity until Pax8 confirms' : o.failureReason }));
     const find = typeof req.query.find === 'string' && req.query.find.trim() ? req.query.find.trim().slice(0, 100) : undefined;
-    const picker = await subscriptionChoices(String(params.tenantId), find);
+    const typed = kit.typed(req);
+    const chosen = ['subscriptionId', 'fromSubscriptionId', 'toSubscriptionId'].flatMap((k) => ([] as string[]).concat(typed[k] ?? []));
+    const picker = await subscriptionChoices(String(params.tenantId), find, chosen);
     render(req, res, 'operations', 'index', { title: 'Licence management', tenantId: params.tenantId, subscriptions: picker.options, picker, operations });
   }));
 
@@ -107,27 +139,26 @@ export function operationsWebRouter(rt: Runtime): Router {
       title: `Preview: ${kind}`, tenantId: req.params.tenantId, kind, preview, form: Object.entries(form).filter(([k]) => k !== '_csrf').map(([name, value]) => ({ name, value })),
       needsConfirm: kind === 'transfer' && preview.crossCustomer,
     });
-  }));
+  }, operationForm));
 
   router.post('/t/:tenantId/licences/:kind', page(async (req, res) => {
     const kind = String(req.params.kind);
     if (!(KINDS as readonly string[]).includes(kind)) throw new HttpError(404, 'not_found', 'no such operation');
     const Kind = kind[0]!.toUpperCase() + kind.slice(1);
-    try {
-      const r = await api(req, `complete${Kind}`, { params: { tenantId: req.params.tenantId }, body: bodyOf(kind, req.body as Record<string, unknown>) });
-      const status = String(r.operation.status);
-      const text = status === 'applied' ? `${kind} applied`
-        : status === 'provisioning' ? `${kind} accepted by Pax8, which is provisioning it: billing keeps the current quantity until Pax8 confirms it`
-          : `${kind} ${status}: ${r.operation.failureReason ?? ''}`;
-      res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ [status === 'applied' || status === 'provisioning' ? 'notice' : 'error']: text })}`);
-    } catch (err) {
-      const p = problemOf(err);
-      if (p && p.status < 500 && p.status !== 403 && p.status !== 404) {
-        return res.redirect(303, `/t/${req.params.tenantId}/licences?${new URLSearchParams({ error: p.message })}`);
-      }
-      throw err;
+    // A refusal (a quantity Pax8 or the rules do not allow, a subscription gone) comes back to the form, filled in.
+    const body = bodyOf(kind, req.body as Record<string, unknown>);
+    // A cross-customer transfer not confirmed is answered on the preview's check box, not on the quantity.
+    const r = await (kind === 'transfer' && !body.confirmCrossCustomer ? api(req, `complete${Kind}`, { params: { tenantId: req.params.tenantId }, body })
+      : onQuantity(kind, () => api(req, `complete${Kind}`, { params: { tenantId: req.params.tenantId }, body })));
+    const status = String(r.operation.status);
+    const changed = changedWords((r.preview?.sides ?? []) as Data[]);
+    const to = `/t/${req.params.tenantId}/licences`;
+    if (status === 'applied') return kit.back(res, to, `${kind} applied${changed ? `: ${changed}.` : '.'}`);
+    if (status === 'provisioning') {
+      return kit.back(res, to, `${kind} accepted by Pax8, which is provisioning it: billing keeps the current quantity until Pax8 confirms it${changed ? ` (${changed} once confirmed)` : ''}.`);
     }
-  }));
+    kit.redirect(res, to, 'error', `${kind} ${status}: ${r.operation.failureReason ?? 'Pax8 did not apply it'}. Nothing changed.`);
+  }, operationForm));
 
   // My in-app notices (admins): unread first look, one form per notice and one for all, each with the session's CSRF token.
   router.get('/t/:tenantId/licences/notices', page(async (req, res) => {
