@@ -10,6 +10,7 @@ import { runPushes, STALE_PUSHING_MS } from '../../src/accounting/push.js';
 import { linkContact } from '../../src/accounting/contacts.js';
 import { setLedgerMapping } from '../../src/accounting/ledger-mappings.js';
 import { queuePushes } from '../../src/accounting/push.js';
+import { ACCOUNTING_VENDORS, type AccountingVendor } from '../../src/accounting/connector.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { AccountingPush } from '../../src/db/entities/index.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
@@ -21,19 +22,26 @@ import { adapterAvailable, connectTenant, LOCAL_BOOKS } from '../integration/acc
 import { alive, startWorker, stopWorker, waitUntil } from './support/workers.js';
 
 /**
- * A `recurra worker` killed with SIGKILL after the local Xero created the invoice but before the worker heard back (a
- * proxy in front of the Xero API holds the answer to the create): one document in Xero; the push left `pushing` is
- * taken up once stale, finds the document by its number and links it, creating nothing more.
+ * A `recurra worker` killed with SIGKILL after the local vendor (Xero, QuickBooks Online) created the invoice but before
+ * the worker heard back (a proxy in front of the vendor's API holds the answer to the create): one document there; the
+ * push left `pushing` is taken up once stale, finds the document by its number and links it, creating nothing more.
  */
-(adapterAvailable('xero') ? describe : describe.skip)('accounting: a worker killed mid-push leaves one document, and the rerun links it', function () {
+const CREATES: Record<AccountingVendor, (method: string, url: string) => boolean> = {
+  // Xero: PUT or POST /api.xro/2.0/Invoices.
+  xero: (method, url) => (method === 'PUT' || method === 'POST') && /\/Invoices(\?|$)/.test(url),
+  // QuickBooks: POST /v3/company/<realm>/invoice (an update is a POST too, but this test updates nothing).
+  quickbooks: (method, url) => method === 'POST' && /\/invoice(\?|$)/.test(url),
+};
+
+for (const vendor of ACCOUNTING_VENDORS) (adapterAvailable(vendor) ? describe : describe.skip)(`accounting: a worker killed mid-push leaves one document in ${vendor}, and the rerun links it`, function () {
   this.timeout(180_000);
 
-  it('SIGKILL between Xero creating the invoice and the worker storing its id', async () => {
+  it(`SIGKILL between ${vendor} creating the invoice and the worker storing its id`, async () => {
     const target = sharedTestTarget();
     const ds = await freshDatabase(target);
     const key = randomBytes(32);
     const secrets = new SecretBox(key);
-    const books = await LOCAL_BOOKS.xero();
+    const books = await LOCAL_BOOKS[vendor]();
     let created: () => void = () => {};
     const createdSeen = new Promise<void>((r) => (created = r));
     let hold = true;
@@ -44,7 +52,7 @@ import { alive, startWorker, stopWorker, waitUntil } from './support/workers.js'
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const fwd = http.request({ host: api.hostname, port: api.port, path: req.url, method: req.method, headers: { ...req.headers, host: api.host } }, (up) => {
-          const creating = (req.method === 'PUT' || req.method === 'POST') && /\/Invoices(\?|$)/.test(req.url ?? '');
+          const creating = CREATES[vendor](req.method ?? '', req.url ?? '');
           if (hold && creating && (up.statusCode ?? 500) < 300) {
             up.resume();
             created();
@@ -67,16 +75,19 @@ import { alive, startWorker, stopWorker, waitUntil } from './support/workers.js'
       const scope = scopeOf(ds, tenantId);
       await connectTenant(ds, secrets, tenantId, viaProxy, new Date());
       const deps = { ds, open: accountingOpener(ds, secrets) };
-      const conn = await deps.open(tenantId, 'xero', new Date());
+      const conn = await deps.open(tenantId, vendor, new Date());
       const by = { by: 'test', now: new Date() };
       const customer = await insertCustomer(scope, 'Contoso');
       const [contact] = await conn.connector.contacts(conn.session).then(async (list) => (list.length ? list : [await conn.connector.createContact(conn.session, { name: 'Contoso', email: null })]));
-      await linkContact(scope, conn, 'xero', customer.id, contact!.id, by);
-      await setLedgerMapping(scope, conn, 'xero', { kind: 'default_ledger', key: '', target: '200' }, by);
-      await setLedgerMapping(scope, conn, 'xero', { kind: 'tax_rate', key: '0.2', target: 'OUTPUT2' }, by);
-      const inv = await insertInvoice(scope, customer.id, [{ amount: '100.00' }]);
+      await linkContact(scope, conn, vendor, customer.id, contact!.id, by);
+      const ledger = vendor === 'xero' ? '200' : (await conn.connector.ledgerTargets(conn.session))[0]!.ref;
+      const tax20 = (await conn.connector.taxRates(conn.session)).find((r) => r.rate.eq('0.2'))!.code;
+      await setLedgerMapping(scope, conn, vendor, { kind: 'default_ledger', key: '', target: ledger }, by);
+      await setLedgerMapping(scope, conn, vendor, { kind: 'tax_rate', key: '0.2', target: tax20 }, by);
+      // The local QuickBooks company is a US one without multicurrency.
+      const inv = await insertInvoice(scope, customer.id, [{ amount: '100.00' }], { currency: vendor === 'quickbooks' ? 'USD' : 'GBP' });
       const number = `INV-${String(inv.number).padStart(6, '0')}`;
-      await queuePushes(scope, 'xero', [inv.id], by);
+      await queuePushes(scope, vendor, [inv.id], by);
       const queue = new Scheduler({ ds, logger: createLogger('silent'), lockLifetimeMs: 60_000, processEveryMs: 1000, maxConcurrency: 1 });
       await queue.queueAccountingPush(tenantId);
 
