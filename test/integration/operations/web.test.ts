@@ -127,6 +127,18 @@ describe('licence management pages', function () {
     // The form state is used once: a reload shows the page as usual.
     expect(await (await get(r.headers.get('location')!)).text()).not.to.contain('error-summary');
 
+    // A preview with problems (fewer than in use) says them; "Change the request" goes back to the form, filled in, with them next to the quantity.
+    const inUse = String(sub.quantity.toNumber() - 1);
+    expect((await api('PUT', `/subscriptions/${sub.id}/licences-in-use`, { inUse: Number(inUse), note: 'enrolled' })).status).to.equal(200);
+    const problems = await (await post(`${t}/decrease/preview`, { subscriptionId: sub.id, remove: '2' })).text();
+    expect(problems).to.contain('id="problems"').and.contain('licences are in use').and.contain('id="change-form"');
+    expect(problems).to.match(/<td class="num">[\d,]+<\/td>/);
+    const change = await post(`${t}/decrease/preview`, { subscriptionId: sub.id, remove: '2', change: '1' });
+    expect(change.status).to.equal(303);
+    const changed = formOf(await (await get(change.headers.get('location')!)).text(), 'decrease-form');
+    expect(changed).to.contain('value="2"').and.match(/class="field-error"[^>]*>[^<]*licences are in use/);
+    expect(changed).to.match(new RegExp(`<option value="${sub.id}" selected>`));
+    await api('PUT', `/subscriptions/${sub.id}/licences-in-use`, { inUse: 0, note: null });
     // A transfer: a quantity that is not a number comes back with both subscriptions chosen; a confirmed one says both changes.
     const cs = await mappedCompanies(w);
     const [from, to] = await twinSubscriptions(w, [cs[0]!.companyId, cs[1]!.companyId], 4);

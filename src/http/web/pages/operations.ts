@@ -135,8 +135,13 @@ export function operationsWebRouter(rt: Runtime): Router {
     const form = req.body as Record<string, unknown>;
     const Kind = kind[0]!.toUpperCase() + kind.slice(1);
     const preview = await api(req, `preview${Kind}`, { params: { tenantId: req.params.tenantId }, body: bodyOf(kind, form) });
+    // "Change the request" on a preview with problems: back to the form, filled in, with the problems next to the quantity.
+    if (form.change === '1' && (preview.problems as string[]).length > 0) {
+      const field = kind === 'purchase' ? 'add' : kind === 'decrease' ? 'remove' : 'quantity';
+      throw new HttpError(409, 'preview_problems', (preview.problems as string[]).join(' '), (preview.problems as string[]).map((message) => ({ path: `body.${field}`, message })));
+    }
     render(req, res, 'operations', 'preview', {
-      title: `Preview: ${kind}`, tenantId: req.params.tenantId, kind, preview, form: Object.entries(form).filter(([k]) => k !== '_csrf').map(([name, value]) => ({ name, value })),
+      title: `Preview: ${kind}`, tenantId: req.params.tenantId, kind, preview, form: Object.entries(form).filter(([k]) => k !== '_csrf' && k !== 'change').map(([name, value]) => ({ name, value })),
       needsConfirm: kind === 'transfer' && preview.crossCustomer,
     });
   }, operationForm));
