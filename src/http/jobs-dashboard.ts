@@ -139,11 +139,14 @@ function liveFeed(agenda: Scheduler['agenda']) {
   return { handler, close };
 }
 
-/** Agendash's page with our stylesheet, which shows its action icons (emoji many systems have no font for) as words. */
+/**
+ * Agendash's page with our stylesheet, which shows its action icons (emoji many systems have no font for) as words,
+ * and our script, which makes those actions (click-only spans) keyboard controls.
+ */
 function agendashIndex(): string | null {
   try {
     const html = readFileSync(path.resolve(path.dirname(require.resolve('agendash')), '..', 'public', 'index.html'), 'utf8');
-    return html.includes('</head>') ? html.replace('</head>', '<link rel="stylesheet" href="/static/agendash-words.css">\n</head>') : null;
+    return html.includes('</head>') ? html.replace('</head>', '<link rel="stylesheet" href="/static/agendash-words.css">\n<script src="/static/agendash-keys.js" defer></script>\n</head>') : null;
   } catch {
     return null;
   }

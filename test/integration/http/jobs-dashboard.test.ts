@@ -73,9 +73,14 @@ describe('http: the jobs dashboard under our CSP', function () {
     expect(res.status).to.equal(403);
   });
 
-  it('the page loads our stylesheet, which names every row action of the installed Agendash in words', async () => {
+  it('the page loads our stylesheet, which names every row action of the installed Agendash in words, and our keyboard script', async () => {
     const page = await (await fetch(`${server.url}/admin/jobs/`, { headers: { cookie } })).text();
     expect(page).to.include('<link rel="stylesheet" href="/static/agendash-words.css">');
+    expect(page, 'the script that makes the row actions keyboard controls').to.include('<script src="/static/agendash-keys.js" defer></script>');
+    const keys = await fetch(`${server.url}/static/agendash-keys.js`);
+    expect(keys.status).to.equal(200);
+    expect(keys.headers.get('content-type')).to.match(/javascript/);
+    expect(await keys.text()).to.include("setAttribute('tabindex', '0')");
     expect(page).to.match(/<script type="module" crossorigin src="\.\/assets\/index-[^"]+\.js">/);
     const css = await (await fetch(`${server.url}/static/agendash-words.css`)).text();
     const assets = path.resolve(path.dirname(createRequire(import.meta.url).resolve('agendash')), '..', 'public', 'assets');
