@@ -4,6 +4,7 @@ import { clockFrom } from '../../../src/common/clock.js';
 import { Invoice, InvoiceRunRecord, type Tenant } from '../../../src/db/entities/index.js';
 import { jobQueue } from '../../../src/app/scheduler.js';
 import { INVOICE_RUN_JOB } from '../../../src/jobs/scheduler.js';
+import { registerJobHandlers } from '../../../src/jobs/handlers.js';
 import { insertTenant } from '../../support/database.js';
 import { scopeOf } from '../invoices/fixtures.js';
 import { loadScenarioIntoDb, type ScenarioJson } from '../invoices/scenario-db.js';
@@ -128,6 +129,25 @@ describe(`http: Run invoices is queued through the scheduler and followed in the
     // Everything due up to today was invoiced by the runs before: nothing twice.
     expect(finished).to.deep.include({ status: 'succeeded' });
     expect(finished.outcome).to.include({ created: 0, drafts: 0, issued: 0 });
+  });
+
+  it('a run that fails is left failed and the panel says why (the last test here: it replaces the service)', async () => {
+    registerJobHandlers({ invoiceRun: async () => { throw new Error('the ledger is locked for the month'); } });
+    const queued = await call(app, 'post', `/api/v1/tenants/${tenant.id}/invoice-runs`, { token: finance.token, body: { date: '2026-12-07' } });
+    expect(queued.status).to.equal(202);
+    const failed = await waitFor(async () => {
+      const r = await call(app, 'get', queued.body.follow, { token: finance.token });
+      return r.body.status === 'failed' ? r.body : null;
+    }, 'the run to fail', 60_000, 100);
+    expect(failed.error).to.equal('the ledger is locked for the month');
+    expect(failed.outcome).to.equal(null);
+    const send = await browserOf(app, finance, `/t/${tenant.id}/invoices`);
+    const panel = panelOf((await send(`/t/${tenant.id}/invoices`)).html);
+    expect(panel).to.contain('data-active="false"').and.contain('<span class="tag failed">failed</span>').and.contain('Failed: the ledger is locked for the month');
+    // It holds nothing back: the next run may be queued at once.
+    const next = await call(app, 'post', `/api/v1/tenants/${tenant.id}/invoice-runs`, { token: finance.token, body: {} });
+    expect(next.status).to.equal(202);
+    expect((await app.ds.manager.findOneByOrFail(InvoiceRunRecord, { id: queued.body.id })).status).to.equal('failed');
   });
 });
 
