@@ -117,6 +117,8 @@ async function admin(sb: Omit<Sandbox, 'child'>, method: string, p: string, body
 
 type Kinds = Record<string, number>;
 const requestsByKind = async (sb: Sandbox): Promise<Kinds> => ((await admin(sb, 'GET', '/stats')) as { requestsByKind: Kinds }).requestsByKind;
+/** The requests the sandbox has answered 429 for its rate limit. */
+const rateLimited = async (sb: Sandbox): Promise<number> => ((await admin(sb, 'GET', '/stats')) as { rateLimited: number }).rateLimited;
 
 /** The requests the sandbox answered between two of its counts, per import entity (as `requestKind` names them). */
 function requestsLine(before: Kinds, after: Kinds): { text: string; total: number } {
@@ -344,6 +346,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     await admin(sb, 'POST', '/clock/advance', { to: day });
     await admin(sb, 'PUT', '/rate-limit', { perMinute: 1000 });
     const r0 = await requestsByKind(sb);
+    const refused0 = await rateLimited(sb);
     const t4 = performance.now();
     const paced = await run('bench:rate-limited', day, { rateLimitPerMinute: 1000, concurrency: CONCURRENCY, prefetchPages: 2 });
     const wall = performance.now() - t4;
@@ -351,7 +354,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
     const counted = requestsLine(r0, await requestsByKind(sb));
     const floor = (counted.total / 1000) * 60_000;
     limited = `  next day's sync at 1,000 requests/min: wall ${fmt(wall)}, floor ${fmt(floor)} (${counted.total} requests at 1,000 a minute), `
-      + `wall/floor ${(wall / floor).toFixed(3)} (target <= 1.1); status ${paced.status}`;
+      + `wall/floor ${(wall / floor).toFixed(3)} (target <= 1.1); ${(await rateLimited(sb)) - refused0} x 429; status ${paced.status}`;
   }
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const c = full.counts;
