@@ -75,6 +75,12 @@ function withUsageTwins(items: Data[]): Data[] {
   return items.map((u, i) => ({ ...u, twin: labels[i] !== plain(u) ? `Pax8 subscription ${labels[i]!.slice(plain(u).length + 2)}` : null }));
 }
 
+/** The sync that ran last among a tenant's sync states (the dashboard's), with its outcome; null when none ran. */
+function latestSync(syncs: Data[]): { at: string; status: string | null } | null {
+  const last = syncs.filter((s) => s.lastRunAt).sort((a, b) => String(b.lastRunAt).localeCompare(String(a.lastRunAt)))[0];
+  return last ? { at: String(last.lastRunAt), status: (last.lastStatus as string | null) ?? null } : null;
+}
+
 /** Drops empty form/query fields so optional filters stay optional. */
 function clean(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== '' && v !== undefined && k !== '_csrf'));
@@ -180,14 +186,17 @@ export function webRouter(rt: Runtime): Router {
       const due = await maybe(req, 'listRecurringInvoices', { params: p, query: { status: 'active', size: '200', sort: 'nextInvoiceDate,asc' } });
       const mismatch = await maybe(req, 'listUsageSummaries', { params: p, query: { mismatch: 'true', size: '1' } });
       const unmapped = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '1' } });
+      const todo = await maybe(req, 'getDashboard', { params: p });
       rows.push({
         tenant: t,
         lastRun: runs?.items?.[0] ?? null,
+        // A role that may not open the import history (finance) still sees when the last sync ran, from its to-do's syncs.
+        lastSync: runs ? null : latestSync((todo?.syncs ?? []) as Data[]),
         drafts: drafts?.page.totalElements ?? null,
         due: due ? (due.items as Data[]).filter((r) => r.nextInvoiceDate <= today).length : null,
         mismatch: mismatch?.page.totalElements ?? null,
         unmapped: unmapped?.page.totalElements ?? null,
-        todo: await maybe(req, 'getDashboard', { params: p }),
+        todo,
         // What customers owe on invoices in the books, by days past due (admin and finance; none until payments are read back).
         ageing: await maybe(req, 'getAccountingAgeing', { params: p }),
       });
