@@ -172,7 +172,7 @@ export async function invokeRoute(
   if (user.mustChangePassword && !def.allowWithOneTimePassword) {
     throw new HttpError(403, 'password_change_required', 'choose a new password first (POST /api/v1/me/password)');
   }
-  if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', `${def.summary}: not open to the ${user.role} role (only ${def.roles.join(', ')})`);
+  if (!def.roles.includes(user.role)) throw new HttpError(403, 'forbidden', refusalFor(def.summary, user.role, def.roles));
   if (def.globalOnly && user.tenantId) throw new HttpError(403, 'forbidden', `only users of all tenants may ${def.summary.toLowerCase()}`);
   let tenant: Tenant | null = null;
   if (isTenantRoute(def)) {
@@ -218,4 +218,12 @@ export function routeById(id: string): RouteDef {
   const def = registry.find((r) => r.id === id);
   if (!def) throw new Error(`no route ${id}`);
   return def;
+}
+
+/** "Only admin and finance users can use this: the licence event log. You are signed in as a reviewer." (the summary's details in brackets left out). */
+export function refusalFor(summary: string, role: string, roles: readonly string[]): string {
+  const trimmed = summary.replace(/\s*\([^)]*\)\s*$/, '');
+  const what = /^[A-Z][a-z]/.test(trimmed) ? trimmed[0]!.toLowerCase() + trimmed.slice(1) : trimmed;
+  const who = roles.length > 1 ? `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}` : roles[0] ?? 'no';
+  return `Only ${who} users can use this: ${what}. You are signed in as ${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role}.`;
 }

@@ -57,6 +57,6 @@ describe('http: error pages for browsers', function () {
     const reviewer = await addUser(app, 'reviewer');
     const r = await call(app, 'GET', `/api/v1/tenants/${tenant.id}/events`, { token: reviewer.token });
     expect(r.status).to.equal(403);
-    expect((r.body as { error: { message: string } }).error.message).to.equal('The licence event log (searchable, sortable, chosen columns): not open to the reviewer role (only admin, finance)');
+    expect((r.body as { error: { message: string } }).error.message).to.equal('Only admin and finance users can use this: the licence event log. You are signed in as a reviewer.');
   });
 });
