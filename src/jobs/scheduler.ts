@@ -606,14 +606,15 @@ export class Scheduler {
   async queueInvoiceRun(tenantId: string, date: string, opts: { allowFuture: boolean; trigger: JobTrigger; startedBy: string }): Promise<InvoiceRunRecord> {
     await this.refuseWhileInvoiceRunPending(tenantId);
     const scope = new TenantScope(this.opts.ds.manager, tenantId);
-    const now = new Date();
+    // The record's times are the business clock's, as the import runs' are: the progress panel compares them with it.
+    const now = this.clock();
     const run = scope.repo(InvoiceRunRecord).create({
       id: randomUUID(), runDate: date, allowFuture: opts.allowFuture, trigger: opts.trigger, startedBy: opts.startedBy, status: 'queued',
       jobId: null, queuedAt: now, startedAt: null, finishedAt: null, resultJson: null, error: null, createdAt: now, updatedAt: now,
     });
     await scope.repo(InvoiceRunRecord).insert([run]);
     const data: InvoiceRunJobData = { tenantId, runId: run.id, date, allowFuture: opts.allowFuture, trigger: opts.trigger, startedBy: opts.startedBy };
-    const job = await this.agenda.create(INVOICE_RUN_JOB, data).schedule(now).save();
+    const job = await this.agenda.create(INVOICE_RUN_JOB, data).schedule(new Date()).save();
     run.jobId = String(job.attrs._id);
     await scope.repo(InvoiceRunRecord).update({ id: run.id }, { jobId: run.jobId });
     this.log.info({ tenantId, runId: run.id, date, trigger: opts.trigger, startedBy: opts.startedBy }, 'invoice run queued');
@@ -632,8 +633,8 @@ export class Scheduler {
     const live = new Set(jobs.filter((j) => !j.failedAt || (!!j.lastRunAt && j.failedAt.getTime() < j.lastRunAt.getTime())).map((j) => String(j._id)));
     for (const r of unfinished) {
       // Just queued: its job id is written right after the job (a moment ago).
-      if ((r.jobId && live.has(r.jobId)) || (!r.jobId && Date.now() - r.queuedAt.getTime() < 60_000)) throw new InvoiceRunAlreadyQueuedError(r.id, r.status);
-      const now = new Date();
+      if ((r.jobId && live.has(r.jobId)) || (!r.jobId && this.clock().getTime() - r.queuedAt.getTime() < 60_000)) throw new InvoiceRunAlreadyQueuedError(r.id, r.status);
+      const now = this.clock();
       await scope.repo(InvoiceRunRecord).update({ id: r.id, status: r.status }, {
         status: 'failed', finishedAt: now, updatedAt: now, error: 'The run stopped before it finished (its worker stopped); run it again.',
       });
@@ -644,7 +645,7 @@ export class Scheduler {
     const { tenantId, runId, date, allowFuture } = job.attrs.data;
     const records = new TenantScope(this.opts.ds.manager, tenantId).repo(InvoiceRunRecord);
     const finish = async (patch: Partial<InvoiceRunRecord>) => {
-      const now = new Date();
+      const now = this.clock();
       await records.update({ id: runId }, { ...patch, finishedAt: now, updatedAt: now });
     };
     const tenant = await this.opts.ds.manager.findOneBy(Tenant, { id: tenantId });
@@ -654,7 +655,7 @@ export class Scheduler {
     }
     const invoiceRun = jobHandler('invoiceRun');
     const logger = this.log.child({ job: job.attrs.name, jobId: String(job.attrs._id), tenant: tenant.name, date, runId });
-    const started = new Date();
+    const started = this.clock();
     await records.update({ id: runId }, { status: 'running', startedAt: started, updatedAt: started, jobId: String(job.attrs._id) });
     let outcome: InvoiceRunOutcome;
     try {
