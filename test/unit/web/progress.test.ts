@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ago, jobTitle, progressPanel } from '../../../src/http/web/progress.js';
+import { ago, invoiceRunPanel, jobTitle, progressPanel } from '../../../src/http/web/progress.js';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
 const minus = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
@@ -41,5 +41,32 @@ describe('web: the progress panel of long actions', () => {
     expect(done).to.include({ active: false });
     expect(done.items).to.deep.equal([]);
     expect(done.last).to.include({ title: 'Import (customers)', state: 'partial', link: '/t/t1/imports/r1' });
+  });
+});
+
+describe('web: the progress panel of invoice runs', () => {
+  const run = (patch: Record<string, unknown>) => ({
+    id: 'v1', date: '2026-12-07', allowFuture: false, status: 'queued', queuedAt: minus(5_000), startedAt: null, finishedAt: null, outcome: null, error: null, ...patch,
+  });
+
+  it('follows a queued or running run, and keeps asking', () => {
+    const queued = invoiceRunPanel('t1', [run({})], NOW, 'UTC');
+    expect(queued).to.include({ active: true });
+    expect(queued.items[0]).to.include({ title: 'Invoice run for 7 Dec 2026', state: 'queued', doing: 'waiting for the scheduler to start it', started: 'just now' });
+    const running = invoiceRunPanel('t1', [run({ status: 'running', startedAt: minus(120_000), allowFuture: true })], NOW, 'UTC');
+    expect(running.items[0]).to.include({ title: 'Invoice run for 7 Dec 2026 (forward-dated allowed)', state: 'running', started: '2 minutes ago' });
+    expect(running.running).to.deep.equal(['v1']);
+  });
+
+  it('says what the last run came to: how many invoices, drafts and failures, or why it failed', () => {
+    const done = invoiceRunPanel('t1', [run({
+      status: 'succeeded', startedAt: minus(60_000), outcome: { created: 1, drafts: 0, issued: 1, alreadyInvoiced: 2, failed: [{ recurringInvoiceId: 'ri', periodStart: '2026-12-01', message: 'no price' }] },
+    })], NOW, 'UTC');
+    expect(done).to.include({ active: false });
+    expect(done.last).to.include({ state: 'succeeded', link: '/t/t1/invoices?to=2026-12-07' });
+    expect(done.last!.counts).to.deep.equal(['1 invoice created (0 drafts to review, 1 issued)', '2 already invoiced', 'Not invoiced (period from 2026-12-01): no price']);
+    const failed = invoiceRunPanel('t1', [run({ status: 'failed', error: 'the database went away' }), run({ id: 'v0', status: 'succeeded' })], NOW, 'UTC');
+    expect(failed.last).to.include({ state: 'failed' });
+    expect(failed.last!.counts).to.deep.equal(['Failed: the database went away']);
   });
 });
