@@ -2,8 +2,8 @@ import express, { Router, type Request, type Response } from 'express';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../app/runtime.js';
-import { UserService, viewUser } from '../../users/service.js';
-import { clearSessionCookie, secureCookies, SESSION_COOKIE, setSessionCookie } from '../auth.js';
+import { UserService } from '../../users/service.js';
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../auth.js';
 import { Tenant } from '../../db/entities/index.js';
 import { tenantDate } from '../../common/tenant-date.js';
 import { systemClock } from '../../common/clock.js';
@@ -51,6 +51,7 @@ import { accountingWebRouter } from './pages/accounting.js';
 import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 import { invoicesInBooks } from './pages/accounting-mapping.js';
+import { accountWebRouter } from './pages/account.js';
 import { clean, customerLookups, rememberTenant, type Data } from './pages/shared.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -120,33 +121,6 @@ export function webRouter(rt: Runtime): Router {
     if (token) await users.logout(token);
     clearSessionCookie(rt, req, res);
     res.redirect(303, '/login');
-  }));
-
-  router.get('/account/password', page(async (req, res) => {
-    render(req, res, 'password', { title: 'Choose a password', forced: req.auth!.user.mustChangePassword });
-  }));
-  router.post('/account/password', page(async (req, res) => {
-    // A refusal comes back to the form with each message next to its field (the passwords themselves are never kept).
-    const { currentPassword, newPassword, repeatPassword } = req.body as Record<string, string>;
-    if (newPassword !== repeatPassword) throw validationError([{ path: 'repeatPassword', message: 'The two new passwords differ.' }]);
-    const ended = await api(req, 'changePassword', { body: { currentPassword, newPassword } });
-    const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
-    back(res, '/', `Password changed; ${n(ended.sessionsEnded, 'other session', 'other sessions')} ended and `
-      + `${n(ended.tokensRevoked, 'API token', 'API tokens')} revoked.`);
-  }, { backTo: () => '/account/password' }));
-
-  router.get('/account/tokens', page(async (req, res) => {
-    render(req, res, 'tokens', { title: 'API tokens', tokens: (await api(req, 'listTokens')).items });
-  }));
-  router.post('/account/tokens', page(async (req, res) => {
-    const days = String(req.body.expiresInDays ?? '90');
-    const expiresInDays = days === 'never' ? null : Number.parseInt(days, 10);
-    const t = await api(req, 'createToken', { body: { name: String(req.body.name ?? ''), expiresInDays } });
-    render(req, res, 'tokens', { title: 'API tokens', created: t, tokens: (await api(req, 'listTokens')).items });
-  }));
-  router.post('/account/tokens/:tokenId/revoke', page(async (req, res) => {
-    await api(req, 'revokeToken', { params: { tokenId: req.params.tokenId } });
-    back(res, '/account/tokens', 'Token revoked.');
   }));
 
   // --- dashboard ----------------------------------------------------------------------------------
@@ -505,7 +479,6 @@ export function webRouter(rt: Runtime): Router {
 
   // --- subscriptions and products -----------------------------------------------------------------
 
-
   router.get('/t/:tenantId/subscriptions', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId };
     const q = clean({ q: req.query.q, status: req.query.status, active: req.query.active, customerId: req.query.customerId, kind: req.query.kind, page: req.query.page, sort: req.query.sort, size: '50' });
@@ -722,6 +695,7 @@ export function webRouter(rt: Runtime): Router {
     });
   }));
 
+  router.use(accountWebRouter(rt, kit));
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
