@@ -94,18 +94,35 @@ export class SharedRequestBudget implements RequestBudget {
   }
 }
 
-/** The budget's slices in `pax8_request_budget`, claimed atomically on SQLite and MariaDB. */
+/**
+ * A table of budget slices: `name` (key column, sliceStart bigint, used int; primary key (key, sliceStart)) and its key
+ * column. The Pax8 budget's is `pax8_request_budget` by tenantId; accounting connections use another (src/accounting).
+ */
+export interface BudgetTable {
+  name: string;
+  key: string;
+}
+
+export const PAX8_BUDGET_TABLE: BudgetTable = { name: 'pax8_request_budget', key: 'tenantId' };
+
+/** The budget's slices in `pax8_request_budget` (or another BudgetTable), claimed atomically on SQLite and MariaDB. */
 export class DbBudgetStore implements BudgetStore {
   /** The newest slice whose row this process made sure of. */
   #ensured = -1;
+  readonly #t: string;
+  readonly #k: string;
 
-  constructor(private readonly ds: DataSource, private readonly tenantId: string) {}
+  /** `tenantId`: the key's value (a tenant's id for the Pax8 table). */
+  constructor(private readonly ds: DataSource, private readonly tenantId: string, table: BudgetTable = PAX8_BUDGET_TABLE) {
+    this.#t = table.name;
+    this.#k = table.key;
+  }
 
   async claim(slice: number, from: number, want: number, limit: number): Promise<number> {
     const sqlite = this.ds.options.type === 'better-sqlite3';
     if (slice !== this.#ensured) {
-      const inserted = await this.#run(`INSERT ${sqlite ? 'OR IGNORE' : 'IGNORE'} INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, 0)`, [this.tenantId, slice]);
-      if (inserted > 0) await this.#run('DELETE FROM pax8_request_budget WHERE tenantId = ? AND sliceStart < ?', [this.tenantId, slice - KEEP_MS]);
+      const inserted = await this.#run(`INSERT ${sqlite ? 'OR IGNORE' : 'IGNORE'} INTO ${this.#t} (${this.#k}, sliceStart, used) VALUES (?, ?, 0)`, [this.tenantId, slice]);
+      if (inserted > 0) await this.#run(`DELETE FROM ${this.#t} WHERE ${this.#k} = ? AND sliceStart < ?`, [this.tenantId, slice - KEEP_MS]);
       this.#ensured = slice;
     }
     return sqlite ? this.#claimSqlite(slice, from, want, limit) : this.#claimMariaDb(slice, from, want, limit);
@@ -117,12 +134,12 @@ export class DbBudgetStore implements BudgetStore {
       const n = Math.min(want, limit - (await this.#windowSum(from)));
       if (n <= 0) return 0;
       const won = await this.#run(
-        `UPDATE pax8_request_budget SET used = used + ? WHERE tenantId = ? AND sliceStart = ?
-           AND (SELECT SUM(w.used) FROM pax8_request_budget w WHERE w.tenantId = ? AND w.sliceStart >= ?) + ? <= ?`,
+        `UPDATE ${this.#t} SET used = used + ? WHERE ${this.#k} = ? AND sliceStart = ?
+           AND (SELECT SUM(w.used) FROM ${this.#t} w WHERE w.${this.#k} = ? AND w.sliceStart >= ?) + ? <= ?`,
         [n, this.tenantId, slice, this.tenantId, from, n, limit]);
       if (won > 0) return n;
       // Another process took starts meanwhile, or the slice's row is gone (made again; a removed tenant's fails).
-      await this.#run('INSERT OR IGNORE INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, 0)', [this.tenantId, slice]);
+      await this.#run(`INSERT OR IGNORE INTO ${this.#t} (${this.#k}, sliceStart, used) VALUES (?, ?, 0)`, [this.tenantId, slice]);
     }
   }
 
@@ -136,10 +153,10 @@ export class DbBudgetStore implements BudgetStore {
       const qr = this.ds.createQueryRunner();
       try {
         await qr.startTransaction();
-        const rows = (await qr.query('SELECT COALESCE(SUM(used), 0) AS n FROM pax8_request_budget WHERE tenantId = ? AND sliceStart >= ? FOR UPDATE', [this.tenantId, from])) as Array<{ n: number | string }>;
+        const rows = (await qr.query(`SELECT COALESCE(SUM(used), 0) AS n FROM ${this.#t} WHERE ${this.#k} = ? AND sliceStart >= ? FOR UPDATE`, [this.tenantId, from])) as Array<{ n: number | string }>;
         const n = Math.min(want, limit - Number(rows[0]?.n ?? 0));
         if (n > 0) {
-          await qr.query('INSERT INTO pax8_request_budget (tenantId, sliceStart, used) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE used = used + VALUES(used)', [this.tenantId, slice, n]);
+          await qr.query(`INSERT INTO ${this.#t} (${this.#k}, sliceStart, used) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE used = used + VALUES(used)`, [this.tenantId, slice, n]);
         }
         await qr.commitTransaction();
         return Math.max(0, n);
@@ -155,7 +172,7 @@ export class DbBudgetStore implements BudgetStore {
   }
 
   async #windowSum(from: number): Promise<number> {
-    const rows = (await this.ds.query('SELECT COALESCE(SUM(used), 0) AS n FROM pax8_request_budget WHERE tenantId = ? AND sliceStart >= ?', [this.tenantId, from])) as Array<{ n: number | string }>;
+    const rows = (await this.ds.query(`SELECT COALESCE(SUM(used), 0) AS n FROM ${this.#t} WHERE ${this.#k} = ? AND sliceStart >= ?`, [this.tenantId, from])) as Array<{ n: number | string }>;
     return Number(rows[0]?.n ?? 0);
   }
 
