@@ -43,6 +43,12 @@ export interface QuickBooksClientOptions {
   /** Paces every client of one connection in this process together (see pacer.ts); without it the client has its own pacer. */
   connectionKey?: string;
   limits?: PacerLimits;
+  /**
+   * The connection's budget shared with other processes (any object with `take(signal)`; Recurra's is
+   * src/accounting/request-budget.ts): every API call, each retry included, takes one start from it once the pacer
+   * lets it go. OAuth calls are not paced and take none.
+   */
+  budget?: { take(signal?: AbortSignal): Promise<void> };
   retry?: Partial<RetryPolicy>;
   minorVersion?: number;
   fetch?: typeof fetch;
@@ -117,6 +123,7 @@ export class QuickBooksClient {
       fetch: this.#opts.fetch ?? fetch,
       retry: this.#retry,
       pacer: paced ? this.pacer : null,
+      budget: paced ? this.#opts.budget : undefined,
       random: this.#opts.random ?? Math.random,
       onAttempt: this.#opts.onAttempt,
     };

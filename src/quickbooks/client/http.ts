@@ -29,6 +29,8 @@ export interface HttpDeps {
   fetch: typeof fetch;
   retry: RetryPolicy;
   pacer: QuickBooksPacer | null;
+  /** The connection's budget shared with other processes: each paced attempt takes one start once the pacer lets it go. */
+  budget?: { take(signal?: AbortSignal): Promise<void> } | undefined;
   random: () => number;
   /** Called with every attempt's status (0: no answer); for tests and logs. */
   onAttempt?: (status: number, endpoint: string) => void;
@@ -46,7 +48,13 @@ export async function requestJson(req: HttpRequest, deps: HttpDeps): Promise<unk
   let rateLimited = 0;
   let transient = 0;
   for (let attempt = 1; ; attempt++) {
-    const outcome = await (deps.pacer ? deps.pacer.run(() => once(req, deps), req.signal) : once(req, deps));
+    const budget = deps.budget;
+    const outcome = await (deps.pacer
+      ? deps.pacer.run(async () => {
+        if (budget) await budget.take(req.signal);
+        return once(req, deps);
+      }, req.signal)
+      : once(req, deps));
     deps.onAttempt?.(outcome.status, req.endpoint);
     if (outcome.ok) return outcome.json;
     const fail = (detail?: string) =>

@@ -20,6 +20,12 @@ export interface XeroClientOptions {
   /** The clock for token expiry (epoch ms). */
   now?: () => number;
   pacing?: PacingLimits;
+  /**
+   * The connection's budget shared with other processes (any object with `take(signal)`; Recurra's is
+   * src/accounting/request-budget.ts): every Accounting API call, each retry included, takes one start from it once the
+   * in-process limiter has let it go.
+   */
+  budget?: { take(signal?: AbortSignal): Promise<void> };
   /** Attempts for a 5xx or a network failure (default 3), and how many minute/concurrent 429s a call outwaits (default 6). */
   attempts?: number;
   rateLimitRetries?: number;
@@ -257,6 +263,14 @@ export class XeroClient {
         throw new XeroApiError('rate_limited', `${what}: Xero's daily call limit for this organisation is used up; try again after ${new Date(this.limiter.dailyClosedUntil).toISOString()}`, 429, [], this.limiter.dailyClosedUntil);
       }
       const release = paced ? await this.limiter.acquire(session.signal) : () => {};
+      if (paced && this.opts.budget) {
+        try {
+          await this.opts.budget.take(session.signal);
+        } catch (e) {
+          release();
+          throw e;
+        }
+      }
       let res: globalThis.Response;
       let text: string;
       try {
