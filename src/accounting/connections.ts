@@ -8,7 +8,7 @@ import { AccountingConnection, type AccountingConnectionStatus } from '../db/ent
 import type { TenantScope } from '../db/tenant-scope.js';
 import { recordEvent } from '../events/log.js';
 import {
-  ACCOUNTING_VENDORS, AccountingError, type AccountingConnector, type AccountingVendor, type OAuthApp, type VendorEndpoints,
+  ACCOUNTING_VENDORS, AccountingError, type AccountingConnector, type AccountingVendor, type ConnectorDeps, type OAuthApp, type VendorEndpoints,
 } from './connector.js';
 import { connectorFor } from './connectors/index.js';
 
@@ -217,9 +217,13 @@ export interface ConnectorOptions {
   connectorFor?: typeof connectorFor;
 }
 
-export function connectorOf(secrets: SecretBox, row: AccountingConnection, opts: ConnectorOptions & { redirectUri?: string } = {}): AccountingConnector {
+export function connectorOf(
+  secrets: SecretBox, row: AccountingConnection, opts: ConnectorOptions & { redirectUri?: string; budget?: ConnectorDeps['budget'] } = {},
+): AccountingConnector {
   const make = opts.connectorFor ?? connectorFor;
-  return make(row.vendor, { app: oauthApp(secrets, row, opts.redirectUri), connectionKey: row.id, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  return make(row.vendor, {
+    app: oauthApp(secrets, row, opts.redirectUri), connectionKey: row.id, ...(opts.budget ? { budget: opts.budget } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
 }
 
 /** A vendor's failure as a user is told it (the vendor's message kept, the kind mapped). */

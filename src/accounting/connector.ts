@@ -175,6 +175,11 @@ export interface ConnectorDeps {
   app: OAuthApp;
   /** Paces calls for one connection across this process (and, when given, across processes). */
   connectionKey: string;
+  /**
+   * The connection's call budget shared by every process on the database (src/accounting/request-budget.ts): each
+   * vendor API call takes a start from it as well as from the in-process pacer. Without it, pacing is per process.
+   */
+  budget?: { take(signal?: AbortSignal): Promise<void> };
   fetch?: typeof fetch;
   now?: () => number;
 }

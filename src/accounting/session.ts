@@ -6,10 +6,12 @@ import { AccountingError, type AccountingConnector, type AccountingVendor, type 
 import {
   AccountingConnectionError, accountingFailure, connectionRow, connectorOf, recordConnectionEvent, sealContext, vendorName, type ConnectorOptions,
 } from './connections.js';
+import { accountingBudgetFor, type CallBudgetOptions } from './request-budget.js';
 
 /**
  * Using a tenant's accounting connection: `openAccountingSession` gives the vendor's connector and a session with a
- * valid access token, refreshing it first when it expires within 5 minutes.
+ * valid access token, refreshing it first when it expires within 5 minutes. The connector's calls take the
+ * connection's budget shared by every process on the database (request-budget.ts) besides the in-process pacer.
  *
  * Refreshing is serialised across processes by the connection row: a process claims the refresh with a conditional
  * UPDATE on `tokenVersion` (only one of several racing processes changes the row), sends the refresh token, and
@@ -40,6 +42,8 @@ export interface SessionOptions extends ConnectorOptions {
   /** How long to wait for another process's refresh (wall time), default 30 s. */
   waitMs?: number;
   pollMs?: number;
+  /** The connection's call budget shared across processes (a shorter limit or a scaled clock in tests); false: none. */
+  budget?: CallBudgetOptions | false;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -62,7 +66,8 @@ export async function openAccountingSession(
     }
     let connector: AccountingConnector;
     try {
-      connector = connectorOf(secrets, row, connectorOpts);
+      const budget = opts.budget === false ? undefined : accountingBudgetFor(ds, row.id, vendor, opts.budget);
+      connector = connectorOf(secrets, row, { ...connectorOpts, ...(budget ? { budget } : {}) });
     } catch (err) {
       throw accountingFailure(vendor, err, 'opening the connection');
     }

@@ -119,6 +119,7 @@ export function createQuickBooksConnector(deps: ConnectorDeps): AccountingConnec
     redirectUri: app.redirectUri,
     endpoints: app.endpoints,
     connectionKey: `quickbooks:${deps.connectionKey}`,
+    ...(deps.budget ? { budget: deps.budget } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });

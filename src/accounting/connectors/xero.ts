@@ -92,6 +92,7 @@ export function createXeroConnector(deps: ConnectorDeps): AccountingConnector {
     redirectUri: deps.app.redirectUri,
     endpoints,
     connectionKey: deps.connectionKey,
+    ...(deps.budget ? { budget: deps.budget } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
