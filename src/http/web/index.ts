@@ -52,6 +52,7 @@ import { usageReviewWebRouter } from './pages/usage-review.js';
 import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 import { invoicesInBooks } from './pages/accounting-mapping.js';
 import { accountWebRouter } from './pages/account.js';
+import { dashboardWebRouter } from './pages/dashboard.js';
 import { clean, customerLookups, rememberTenant, type Data } from './pages/shared.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -72,12 +73,6 @@ function withUsageTwins(items: Data[]): Data[] {
   const plain = (u: Data) => `${u.customerName ?? ''}|${u.resourceGroup ?? ''}|${u.vendorName ?? ''}`;
   const labels = distinctLabels(items, plain, [], (u) => String(u.pax8SubscriptionId ?? u.id));
   return items.map((u, i) => ({ ...u, twin: labels[i] !== plain(u) ? `Pax8 subscription ${labels[i]!.slice(plain(u).length + 2)}` : null }));
-}
-
-/** The sync that ran last among a tenant's sync states (the dashboard's), with its outcome; null when none ran. */
-function latestSync(syncs: Data[]): { at: string; status: string | null } | null {
-  const last = syncs.filter((s) => s.lastRunAt).sort((a, b) => String(b.lastRunAt).localeCompare(String(a.lastRunAt)))[0];
-  return last ? { at: String(last.lastRunAt), status: (last.lastStatus as string | null) ?? null } : null;
 }
 
 export function webRouter(rt: Runtime): Router {
@@ -121,40 +116,6 @@ export function webRouter(rt: Runtime): Router {
     if (token) await users.logout(token);
     clearSessionCookie(rt, req, res);
     res.redirect(303, '/login');
-  }));
-
-  // --- dashboard ----------------------------------------------------------------------------------
-
-  router.get('/', page(async (req, res) => {
-    const user = req.auth!.user;
-    if (user.role === 'client') return res.redirect(303, `/t/${user.tenantId}/subscriptions`);
-    const tenants = (await api(req, 'listTenants')).items as Data[];
-    const rows = [];
-    for (const t of tenants) {
-      const p = { tenantId: t.id };
-      // Due by the tenant's own calendar day, not the server's UTC date.
-      const today = tenantDate(now(), t.timeZone || 'UTC');
-      const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '1' } });
-      const drafts = await maybe(req, 'listInvoices', { params: p, query: { status: 'draft', size: '1' } });
-      const due = await maybe(req, 'listRecurringInvoices', { params: p, query: { status: 'active', size: '200', sort: 'nextInvoiceDate,asc' } });
-      const mismatch = await maybe(req, 'listUsageSummaries', { params: p, query: { mismatch: 'true', size: '1' } });
-      const unmapped = await maybe(req, 'listUsageSummaries', { params: p, query: { unmapped: 'true', size: '1' } });
-      const todo = await maybe(req, 'getDashboard', { params: p });
-      rows.push({
-        tenant: t,
-        lastRun: runs?.items?.[0] ?? null,
-        // A role that may not open the import history (finance) still sees when the last sync ran, from its to-do's syncs.
-        lastSync: runs ? null : latestSync((todo?.syncs ?? []) as Data[]),
-        drafts: drafts?.page.totalElements ?? null,
-        due: due ? (due.items as Data[]).filter((r) => r.nextInvoiceDate <= today).length : null,
-        mismatch: mismatch?.page.totalElements ?? null,
-        unmapped: unmapped?.page.totalElements ?? null,
-        todo,
-        // What customers owe on invoices in the books, by days past due (admin and finance; none until payments are read back).
-        ageing: await maybe(req, 'getAccountingAgeing', { params: p }),
-      });
-    }
-    render(req, res, 'dashboard', { title: 'Dashboard', rows });
   }));
 
   // --- integrations -------------------------------------------------------------------------------
@@ -696,6 +657,7 @@ export function webRouter(rt: Runtime): Router {
   }));
 
   router.use(accountWebRouter(rt, kit));
+  router.use(dashboardWebRouter(rt, kit));
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
