@@ -32,6 +32,7 @@ import { accountWebRouter } from './pages/account.js';
 import { dashboardWebRouter } from './pages/dashboard.js';
 import { integrationWebRouter } from './pages/integration.js';
 import { customersWebRouter } from './pages/customers.js';
+import { subscriptionsWebRouter } from './pages/subscriptions.js';
 import { clean, customerLookups, rememberTenant, type Data } from './pages/shared.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -95,32 +96,6 @@ export function webRouter(rt: Runtime): Router {
     if (token) await users.logout(token);
     clearSessionCookie(rt, req, res);
     res.redirect(303, '/login');
-  }));
-
-  // --- subscriptions and products -----------------------------------------------------------------
-
-  router.get('/t/:tenantId/subscriptions', page(async (req, res) => {
-    const p = { tenantId: req.params.tenantId };
-    const q = clean({ q: req.query.q, status: req.query.status, active: req.query.active, customerId: req.query.customerId, kind: req.query.kind, page: req.query.page, sort: req.query.sort, size: '50' });
-    const subs = await api(req, 'listSubscriptions', { params: p, query: q });
-    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
-    const customers = picker.options;
-    const names = await namesOf(req, p.tenantId, (subs.items as Data[]).map((s) => s.customerId));
-    const role = req.auth!.user.role;
-    render(req, res, 'subscriptions', {
-      title: 'Subscriptions', tenant: p, query: q, customers, picker, page: subs.page, pager: pager(req, subs.page),
-      items: (subs.items as Data[]).map((s) => ({ ...s, customerName: s.customerId ? names.get(s.customerId) ?? s.customerId : null })),
-      // Only admins set quantities directly; clients ask through licensing requests (My licences).
-      canIncrease: role === 'admin',
-    });
-  }));
-  router.post('/t/:tenantId/subscriptions/:subscriptionId/quantity', page(async (req, res) => {
-    const params = { tenantId: req.params.tenantId, subscriptionId: req.params.subscriptionId };
-    const was = (await api(req, 'getSubscription', { params }) as Data).quantity;
-    const s = await api(req, 'setSubscriptionQuantity', { params, body: { quantity: String(req.body.quantity ?? '') } });
-    back(res, `/t/${req.params.tenantId}/subscriptions`, s.pendingQuantity !== null
-      ? `Pax8 is provisioning "${s.name}" to ${s.pendingQuantity}; it stays billed at ${s.quantity} until Pax8 confirms.`
-      : `"${s.name}": quantity changed from ${describeValue(was)} to ${describeValue(s.quantity)}.`);
   }));
 
   router.get('/t/:tenantId/products', page(async (req, res) => {
@@ -319,6 +294,7 @@ export function webRouter(rt: Runtime): Router {
   router.use(dashboardWebRouter(rt, kit));
   router.use(integrationWebRouter(rt, kit));
   router.use(customersWebRouter(rt, kit));
+  router.use(subscriptionsWebRouter(rt, kit));
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
