@@ -20,7 +20,7 @@ const LINE_FIELDS: Array<[string, string]> = [
 const LINK_FIELDS: Array<[string, string]> = [['freeQuantity', 'Free quantity'], ['minimumQuantity', 'Minimum quantity']];
 import { fromThisSite } from '../same-origin.js';
 import { pager } from './layout.js';
-import { distinctLabels, subscriptionLabels, withCatalogTwins, type SubscriptionLike } from './look-alike.js';
+import { distinctLabels, subscriptionLabels, type SubscriptionLike } from './look-alike.js';
 import { licensingWebRouter } from './pages/licensing.js';
 import { reconcileWebRouter } from './pages/reconcile.js';
 import { taxWebRouter } from './pages/tax.js';
@@ -33,6 +33,7 @@ import { dashboardWebRouter } from './pages/dashboard.js';
 import { integrationWebRouter } from './pages/integration.js';
 import { customersWebRouter } from './pages/customers.js';
 import { subscriptionsWebRouter } from './pages/subscriptions.js';
+import { productsWebRouter } from './pages/products.js';
 import { clean, customerLookups, rememberTenant, type Data } from './pages/shared.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
@@ -96,14 +97,6 @@ export function webRouter(rt: Runtime): Router {
     if (token) await users.logout(token);
     clearSessionCookie(rt, req, res);
     res.redirect(303, '/login');
-  }));
-
-  router.get('/t/:tenantId/products', page(async (req, res) => {
-    const p = { tenantId: req.params.tenantId };
-    const q = clean({ q: req.query.q, vendorName: req.query.vendorName, page: req.query.page, sort: req.query.sort, size: '50' });
-    const products = await api(req, 'listProducts', { params: p, query: q });
-    // Same-name products of one vendor (one per term and billing) say their term and billing in words.
-    render(req, res, 'products', { title: 'Products', tenant: p, query: q, items: withCatalogTwins(products.items), page: products.page, pager: pager(req, products.page) });
   }));
 
   // --- recurring invoices and invoices ------------------------------------------------------------
@@ -295,6 +288,7 @@ export function webRouter(rt: Runtime): Router {
   router.use(integrationWebRouter(rt, kit));
   router.use(customersWebRouter(rt, kit));
   router.use(subscriptionsWebRouter(rt, kit));
+  router.use(productsWebRouter(rt, kit));
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
