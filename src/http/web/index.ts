@@ -8,8 +8,6 @@ import { systemClock } from '../../common/clock.js';
 import { pageKit } from './page-kit.js';
 
 import { fromThisSite } from '../same-origin.js';
-import { pager } from './layout.js';
-import { distinctLabels } from './look-alike.js';
 import { licensingWebRouter } from './pages/licensing.js';
 import { reconcileWebRouter } from './pages/reconcile.js';
 import { taxWebRouter } from './pages/tax.js';
@@ -24,20 +22,14 @@ import { subscriptionsWebRouter } from './pages/subscriptions.js';
 import { productsWebRouter } from './pages/products.js';
 import { recurringInvoicesWebRouter } from './pages/recurring-invoices.js';
 import { invoicesWebRouter } from './pages/invoices.js';
-import { clean, customerLookups, rememberTenant, type Data } from './pages/shared.js';
+import { usageWebRouter } from './pages/usage.js';
+import { customerLookups, rememberTenant } from './pages/shared.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
 
 /** Only same-site relative paths are followed after sign-in. */
 function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : '/';
-}
-
-/** Usage summaries whose customer, resource group and vendor read the same get their Pax8 subscription to tell them apart. */
-function withUsageTwins(items: Data[]): Data[] {
-  const plain = (u: Data) => `${u.customerName ?? ''}|${u.resourceGroup ?? ''}|${u.vendorName ?? ''}`;
-  const labels = distinctLabels(items, plain, [], (u) => String(u.pax8SubscriptionId ?? u.id));
-  return items.map((u, i) => ({ ...u, twin: labels[i] !== plain(u) ? `Pax8 subscription ${labels[i]!.slice(plain(u).length + 2)}` : null }));
 }
 
 export function webRouter(rt: Runtime): Router {
@@ -83,45 +75,6 @@ export function webRouter(rt: Runtime): Router {
     res.redirect(303, '/login');
   }));
 
-  // --- usage review -------------------------------------------------------------------------------
-
-  router.get('/t/:tenantId/usage', page(async (req, res) => {
-    const p = { tenantId: req.params.tenantId };
-    const q = clean({
-      q: req.query.q, customerId: req.query.customerId, mismatch: req.query.mismatch, unmapped: req.query.unmapped, sort: req.query.sort,
-      page: req.query.page, size: '50',
-    });
-    const list = await api(req, 'listUsageSummaries', { params: p, query: q });
-    const picker = await customerChoices(req, p.tenantId, req.query.customerQ, req.query.customerId);
-    const customers = picker.options;
-    const names = await namesOf(req, p.tenantId, (list.items as Data[]).map((u) => u.customerId));
-    render(req, res, 'usage', {
-      title: 'Usage review', tenant: p, query: q, customers, picker, pager: pager(req, list.page),
-      items: withUsageTwins((list.items as Data[]).map((u) => ({ ...u, customerName: u.customerId ? names.get(u.customerId) ?? u.customerId : null }))),
-    });
-  }));
-  router.get('/t/:tenantId/usage/:summaryId', page(async (req, res) => {
-    const p = { tenantId: req.params.tenantId, summaryId: req.params.summaryId };
-    const summary = await api(req, 'getUsageSummary', { params: p });
-    const months = (summary.months as Data[]).map((m) => m.month);
-    const month = typeof req.query.month === 'string' && /^\d{4}-\d{2}$/.test(req.query.month) ? req.query.month : months[months.length - 1];
-    const lines = await api(req, 'listUsageLines', { params: p, query: clean({ month, size: '200', sort: 'usageDate,asc' }) });
-    // By day, then by product within the day.
-    const days = new Map<string, Data[]>();
-    for (const l of lines.items as Data[]) days.set(l.usageDate, [...(days.get(l.usageDate) ?? []), l]);
-    const names = await namesOf(req, p.tenantId, [summary.customerId]);
-    const drafts = summary.customerId
-      ? ((await api(req, 'listInvoices', { params: { tenantId: p.tenantId }, query: { status: 'draft', customerId: summary.customerId, size: '20' } })).items as Data[])
-      : [];
-    render(req, res, 'usage-summary', {
-      drafts, canApprove: req.auth!.user.role !== 'client',
-      title: 'Usage summary', tenant: { id: p.tenantId }, summary, month, months: months.map((m) => ({ month: m, current: m === month })),
-      customerName: summary.customerId ? names.get(summary.customerId) ?? summary.customerId : null,
-      days: [...days.entries()].map(([day, ls]) => ({ day, lines: ls.sort((a, b) => String(a.productName).localeCompare(String(b.productName))) })),
-      linesTruncated: lines.page.totalPages > 1,
-    });
-  }));
-
   router.use(accountWebRouter(rt, kit));
   router.use(dashboardWebRouter(rt, kit));
   router.use(integrationWebRouter(rt, kit));
@@ -130,6 +83,7 @@ export function webRouter(rt: Runtime): Router {
   router.use(productsWebRouter(rt, kit));
   router.use(recurringInvoicesWebRouter(rt, kit));
   router.use(invoicesWebRouter(rt, kit));
+  router.use(usageWebRouter(rt, kit));
   router.use(licensingWebRouter(rt));
   router.use(reconcileWebRouter(rt));
   router.use(taxWebRouter(rt));
