@@ -4,16 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Runtime } from '../../app/runtime.js';
 import { UserService } from '../../users/service.js';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../auth.js';
-import { systemClock } from '../../common/clock.js';
-import { pageKit } from './page-kit.js';
-
 import { fromThisSite } from '../same-origin.js';
-import { licensingWebRouter } from './pages/licensing.js';
-import { reconcileWebRouter } from './pages/reconcile.js';
-import { taxWebRouter } from './pages/tax.js';
-import { accountingWebRouter } from './pages/accounting.js';
-import { usageReviewWebRouter } from './pages/usage-review.js';
-import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
+import { pageKit } from './page-kit.js';
+import { rememberTenant } from './pages/shared.js';
 import { accountWebRouter } from './pages/account.js';
 import { dashboardWebRouter } from './pages/dashboard.js';
 import { integrationWebRouter } from './pages/integration.js';
@@ -23,7 +16,12 @@ import { productsWebRouter } from './pages/products.js';
 import { recurringInvoicesWebRouter } from './pages/recurring-invoices.js';
 import { invoicesWebRouter } from './pages/invoices.js';
 import { usageWebRouter } from './pages/usage.js';
-import { customerLookups, rememberTenant } from './pages/shared.js';
+import { licensingWebRouter } from './pages/licensing.js';
+import { reconcileWebRouter } from './pages/reconcile.js';
+import { taxWebRouter } from './pages/tax.js';
+import { accountingWebRouter } from './pages/accounting.js';
+import { usageReviewWebRouter } from './pages/usage-review.js';
+import { invoiceDeliveryWebRouter } from './pages/invoice-delivery.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../public');
 
@@ -32,16 +30,19 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?!\/)[\w\-/?=&.%]*$/.test(next) ? next : '/';
 }
 
+/**
+ * The one page router: static files, sign-in and sign-out, then every feature's pages (src/http/web/pages/<feature>.ts).
+ * Those given `kit` share this router's page kit (the menu's tenant remembered before each page); licensing, reconcile,
+ * tax, accounting, usage review and invoice delivery build their own with their defaults. No two features share a path.
+ */
 export function webRouter(rt: Runtime): Router {
-  const now = rt.clock ?? systemClock;
   const users = new UserService(rt.ds);
   const router = Router();
   router.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
   router.use(express.urlencoded({ extended: false, limit: '200kb' }));
 
   const kit = pageKit(rt, { beforePage: rememberTenant(rt) });
-  const { customerChoices, namesOf } = customerLookups(kit);
-  const { api, maybe, render, page, back, views, typed } = kit;
+  const { render, page } = kit;
 
   // --- sign-in ----------------------------------------------------------------------------------
 
@@ -74,6 +75,8 @@ export function webRouter(rt: Runtime): Router {
     clearSessionCookie(rt, req, res);
     res.redirect(303, '/login');
   }));
+
+  // --- every feature's pages ---------------------------------------------------------------------
 
   router.use(accountWebRouter(rt, kit));
   router.use(dashboardWebRouter(rt, kit));
