@@ -42,7 +42,7 @@ describe('http: a pending quantity change is shown beside the billed quantity', 
       expect(res.status, u.role).to.equal(200);
       const html = await res.text();
       expect(html, u.role).to.match(/→ 8 pending/);
-      expect(html, u.role).to.include('PendingManual in Pax8');
+      expect(html, u.role).to.include('Pending manual in Pax8');
     }
   });
 });
