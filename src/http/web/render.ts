@@ -61,7 +61,7 @@ export class Views {
   }
 
   /** A partial alone, without the layout (a part of a page that a script refreshes, e.g. the progress panel). */
-  fragment(partial: string, data: Record<string, unknown>): string {
+  fragment(partial: string, data: object): string {
     if (!this.cache) this.pages.delete(`partial:${partial}`);
     let tpl = this.pages.get(`partial:${partial}`);
     if (!tpl) {

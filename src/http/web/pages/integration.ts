@@ -193,7 +193,7 @@ export function integrationWebRouter(rt: Runtime, kit: PageKit): Router {
     const runs = await maybe(req, 'listImportRuns', { params: p, query: { size: '20' } });
     const jobs = await maybe(req, 'listJobs', { params: p, query: { size: '50' } });
     const panel = progressPanel(tenant.id, (runs?.items ?? []) as Data[], (jobs?.items ?? []) as Data[], now(), tenant.timeZone || 'UTC');
-    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel as unknown as Data) });
+    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel) });
   }));
   /**
    * Preview import: a dry run that takes a while (it reads everything from Pax8), so it runs in the background of this

@@ -55,7 +55,7 @@ export function invoicesWebRouter(rt: Runtime, kit: PageKit): Router {
     const p = { tenantId: req.params.tenantId };
     const runs = await api(req, 'listInvoiceRuns', { params: p, query: { size: 5 } });
     const panel = invoiceRunPanel(String(p.tenantId), runs.items as Data[], now(), (res.locals.timeZone as string | null) || 'UTC');
-    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel as unknown as Data) });
+    res.set('Cache-Control', 'no-store').json({ active: panel.active, running: panel.running, html: views.fragment('progress-panel', panel) });
   }));
   router.get('/t/:tenantId/invoices/:invoiceId', page(async (req, res) => {
     const p = { tenantId: req.params.tenantId, invoiceId: req.params.invoiceId };
