@@ -6,6 +6,7 @@ import type { TenantScope } from '../db/tenant-scope.js';
 import type { OpenConnection } from './access.js';
 import type { AccountingVendor, ExternalContact } from './connector.js';
 import { AccountingUseError, vendorCall, vendorName } from './push-error.js';
+import { forgetKeptLists, keptList } from './vendor-lists.js';
 
 /**
  * Which contact in the books each customer is. Suggestions come from the vendor's contacts by normalised name and by
@@ -56,7 +57,7 @@ async function fetchContacts(conn: OpenConnection, vendor: AccountingVendor): Pr
  * the links are shown: suggestions need the vendor's contacts.
  */
 export async function contactMatches(scope: TenantScope, conn: OpenConnection | null, vendor: AccountingVendor): Promise<CustomerContactView[]> {
-  return matchesFrom(scope, vendor, conn ? await fetchContacts(conn, vendor) : null);
+  return matchesFrom(scope, vendor, conn ? await keptList(conn, vendor, 'contacts', () => fetchContacts(conn, vendor)) : null);
 }
 
 async function matchesFrom(scope: TenantScope, vendor: AccountingVendor, known: ExternalContact[] | null): Promise<CustomerContactView[]> {
@@ -199,6 +200,7 @@ export async function createMissingContacts(
     }
     const email = (await scope.repo(CustomerBillingContact).find({ where: { customerId, kind: 'to' }, order: { createdAt: 'ASC' }, take: 1 }))[0]?.email ?? null;
     const created = await vendorCall(vendor, () => conn.connector.createContact(conn.session, { name: customer.name, email }));
+    forgetKeptLists(conn, vendor);
     contacts.push(created);
     await writeLink(scope, vendor, customerId, created, 'created', opts, false);
     r('created', created.id, `created ${created.name} in ${vendorName(vendor)}`);

@@ -7,6 +7,7 @@ import { listProductGroupTax, listTaxCodes } from '../tax/service.js';
 import type { OpenConnection } from './access.js';
 import type { AccountingVendor, ExternalLedgerTarget, ExternalTaxRate } from './connector.js';
 import { AccountingUseError, vendorCall, vendorName } from './push-error.js';
+import { keptList } from './vendor-lists.js';
 
 /**
  * Where each invoice line posts in the books and which of the vendor's tax codes it carries. A line posts to its product
@@ -49,7 +50,10 @@ export interface MappingChoices {
 /** What can be mapped to what: the vendor's accounts or items and tax codes (none without a connection), Recurra's groups, kinds and codes. */
 export async function mappingChoices(scope: TenantScope, conn: OpenConnection | null, vendor: AccountingVendor): Promise<MappingChoices> {
   const [targets, rates] = conn
-    ? await vendorCall(vendor, () => Promise.all([conn.connector.ledgerTargets(conn.session), conn.connector.taxRates(conn.session)]))
+    ? await Promise.all([
+      keptList(conn, vendor, 'ledgerTargets', () => vendorCall(vendor, () => conn.connector.ledgerTargets(conn.session))),
+      keptList(conn, vendor, 'taxRates', () => vendorCall(vendor, () => conn.connector.taxRates(conn.session))),
+    ])
     : [[], []];
   return {
     ledgerTargets: targets,
