@@ -5,12 +5,12 @@ import { TenantScope } from '../db/tenant-scope.js';
 import { runImport } from '../imports/run-import.js';
 import { runDailyPass } from '../invoices/daily-pass.js';
 import { runInvoices } from '../invoices/run.js';
-import { queueIssuedInvoices } from '../invoice-delivery/queue.js';
+import { queueAfterIssue } from '../issued-invoices/after-issue.js';
 import { sendQueuedInvoices } from '../invoice-delivery/send.js';
 import type { OpenAccounting } from '../accounting/access.js';
 import { accountingOpener } from '../accounting/open.js';
 import { refreshAllPayments } from '../accounting/payments.js';
-import { queueIssuedForAccounting, runPushes } from '../accounting/push.js';
+import { runPushes } from '../accounting/push.js';
 import { SyncRunFailedError, type JobHandlers } from './handlers.js';
 import { afterSubscriptionSync } from '../notices/after-sync.js';
 import { runScheduledReconciliation } from '../reconcile/scheduled.js';
@@ -69,8 +69,8 @@ export function serviceJobHandlers(deps: ServiceDeps): JobHandlers {
       const run = await runInvoices(deps.ds, tenantId, date, { clock: deps.clock ?? systemClock, allowFuture: opts?.allowFuture === true });
       const tenant = await deps.ds.manager.findOneByOrFail(Tenant, { id: tenantId });
       const issued = run.created.filter((c) => c.status === 'issued').map((c) => c.id);
-      await queueIssuedInvoices(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
-      await queueIssuedForAccounting(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
+      // The jobs that send them are queued by the scheduler after every run (jobs/scheduler.ts).
+      await queueAfterIssue(new TenantScope(deps.ds.manager, tenantId), tenant, issued, (deps.clock ?? systemClock)());
       return run;
     },
     deliverInvoices: (tenantId) => sendQueuedInvoices(deps, tenantId),

@@ -14,9 +14,8 @@ import { invoiceTerms, type SellerDetails } from '../../../invoices/terms.js';
 import { systemClock } from '../../../common/clock.js';
 import { htmlToPdf, requirePdf } from '../../../invoices/pdf.js';
 import type { Runtime } from '../../../app/runtime.js';
-import { TenantScope } from '../../../db/tenant-scope.js';
-import { queueIssuedInvoices } from '../../../invoice-delivery/queue.js';
-import { queueIssuedForAccounting } from '../../../accounting/push.js';
+import type { TenantScope } from '../../../db/tenant-scope.js';
+import { queueAfterIssue } from '../../../issued-invoices/after-issue.js';
 import { jobQueue } from '../../../app/scheduler.js';
 import { listQuery, mapPage, pageSchema } from '../paging.js';
 import { defineRoute, tenantParams, uuid, type RouteContext } from '../route.js';
@@ -24,16 +23,11 @@ import { ALL_ROLES } from './auth.js';
 
 const FINANCE = ['admin', 'finance'] as const;
 
-/**
- * Invoices just issued go out by e-mail when the tenant sends automatically (settings invoiceDelivery.autoSend), and to
- * the connected accounting systems when it pushes automatically (settings accounting.autoPush).
- */
-async function sendIfAutomatic(rt: Runtime, tenant: Tenant, invoiceIds: string[]): Promise<void> {
-  const scope = new TenantScope(rt.ds.manager, tenant.id);
-  const queued = await queueIssuedInvoices(scope, tenant, invoiceIds, (rt.clock ?? systemClock)());
-  if (queued.some((q) => q.outcome === 'queued')) await jobQueue(rt).queueInvoiceDelivery(tenant.id);
-  const pushes = await queueIssuedForAccounting(scope, tenant, invoiceIds, (rt.clock ?? systemClock)());
-  if (pushes.some((q) => q.outcome === 'queued')) await jobQueue(rt).queueAccountingPush(tenant.id);
+/** Queues the e-mails and pushes an issue sets off (src/issued-invoices), and the jobs that send them. */
+async function afterIssue(ctx: { rt: Runtime; tenant: Tenant; scope: TenantScope }, invoiceIds: string[]): Promise<void> {
+  const after = await queueAfterIssue(ctx.scope, ctx.tenant, invoiceIds, (ctx.rt.clock ?? systemClock)());
+  if (after.emailsQueued) await jobQueue(ctx.rt).queueInvoiceDelivery(ctx.tenant.id);
+  if (after.pushesQueued) await jobQueue(ctx.rt).queueAccountingPush(ctx.tenant.id);
 }
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
@@ -149,11 +143,11 @@ export const runInvoicesRoute = defineRoute({
     alreadyInvoiced: z.number().int(),
     failed: z.array(z.object({ recurringInvoiceId: z.string(), periodStart: z.string(), message: z.string() })),
   }),
-  async handler({ rt, tenant, body }) {
+  async handler({ rt, tenant, scope, body }) {
     const d = billingDate(tenant, body.date, rt.clock ?? systemClock);
     await jobQueue(rt).refuseWhileInvoiceRunPending(tenant.id);
     const r = await runInvoices(rt.ds, tenant.id, d, { allowFuture: body.allowFuture === true, clock: rt.clock ?? systemClock });
-    await sendIfAutomatic(rt, tenant, r.created.filter((c) => c.status === 'issued').map((c) => c.id));
+    await afterIssue({ rt, tenant, scope }, r.created.filter((c) => c.status === 'issued').map((c) => c.id));
     return { date: r.date, created: r.created.map((c) => ({ ...c })), alreadyInvoiced: r.alreadyInvoiced, failed: r.failed };
   },
 });
@@ -213,7 +207,7 @@ export const approveInvoiceRoute = defineRoute({
   async handler(ctx) {
     await ownInvoice(ctx);
     await approveInvoice(ctx.rt.ds, ctx.tenant.id, ctx.params.invoiceId, ctx.auth.user.email);
-    await sendIfAutomatic(ctx.rt, ctx.tenant, [ctx.params.invoiceId]);
+    await afterIssue(ctx, [ctx.params.invoiceId]);
     return viewInvoice(await ownInvoice(ctx));
   },
 });
