@@ -98,6 +98,14 @@ export interface EventPage {
   page: number;
   size: number;
   total: number;
+  /** Every event type in the tenant's log, for the type filter. */
+  types: string[];
+}
+
+/** The event types the tenant's log holds. */
+async function eventTypes(scope: TenantScope): Promise<string[]> {
+  const rows = await scope.repo(EventLogEntry).query('e').select('e.type', 'type').distinct(true).orderBy('e.type', 'ASC').getRawMany<{ type: string }>();
+  return rows.map((r) => r.type);
 }
 
 /** One page of the log: the screen. */
@@ -106,7 +114,7 @@ export async function queryEvents(scope: TenantScope, q: EventQuery): Promise<Ev
   const page = Math.max(0, q.page ?? 0);
   const size = Math.min(500, Math.max(1, q.size ?? 50));
   const [rows, total] = await build(scope, q).skip(page * size).take(size).getManyAndCount();
-  return { columns, headers: columns.map((c) => EVENT_COLUMNS[c]), rows: rows.map((r) => viewRow(r, columns)), page, size, total };
+  return { columns, headers: columns.map((c) => EVENT_COLUMNS[c]), rows: rows.map((r) => viewRow(r, columns)), page, size, total, types: await eventTypes(scope) };
 }
 
 /**

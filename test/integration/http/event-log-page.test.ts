@@ -22,6 +22,10 @@ describe('http: the event log page (issue 24)', function () {
       occurredAt: new Date('2026-11-30T22:15:00Z'), type: 'licence_purchase', source: 'Contoso / Microsoft 365', target: 'Microsoft 365 Business Premium',
       licenceCount: new Decimal('1250'), initiatedBy: 'boss@msp.example', refKind: 'licence_operation', refId: 'op-1',
     });
+    await recordEvent(scope, {
+      occurredAt: new Date('2026-11-29T10:00:00Z'), type: 'import_quantity', source: 'Pax8 sync', target: 'Exchange Online (Plan 1)',
+      licenceCount: new Decimal('3'), initiatedBy: 'scheduler', refKind: 'subscription', refId: 'sub-1',
+    });
     cookie = await webSessionCookie(app.url, await addUser(app, 'finance', { tenant: A.tenant }));
   });
   after(async () => { await app?.close(); });
@@ -50,7 +54,16 @@ describe('http: the event log page (issue 24)', function () {
   it('shows the date in the tenant\'s zone, the type in words and the count as a quantity', async () => {
     const { heads, rows } = table(await page(''));
     expect(heads).to.deep.equal(['Event date', 'Event type', 'Source', 'Target', 'Licence count', 'Initiated by']);
-    expect(rows).to.deep.equal([['1 Dec 2026, 09:15 Australia/Sydney', 'licence purchase', 'Contoso / Microsoft 365', 'Microsoft 365 Business Premium', '1250', 'boss@msp.example']]);
+    expect(rows[0]).to.deep.equal(['1 Dec 2026, 09:15 Australia/Sydney', 'licence purchase', 'Contoso / Microsoft 365', 'Microsoft 365 Business Premium', '1250', 'boss@msp.example']);
+    expect(rows).to.have.length(2);
+  });
+
+  it('filters by event type, chosen in words from the types the log holds', async () => {
+    const html = await page('type=licence_purchase');
+    expect(html).to.match(/<select name="type"><option value="">every type<\/option><option value="import_quantity">import quantity<\/option><option value="licence_purchase" selected>licence purchase<\/option><\/select>/);
+    expect(table(html).rows.map((r) => r[1])).to.deep.equal(['licence purchase']);
+    const csv = await (await fetch(app.url + /href="([^"]+)" id="export-view"/.exec(html)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '='), { headers: { cookie } })).text();
+    expect(csv.trim().split('\n'), 'the export keeps the filter').to.have.length(2);
   });
 
   it('ticking boxes keeps the order of the view, adds new ones after it, and the arrows move a column', async () => {
@@ -66,6 +79,6 @@ describe('http: the event log page (issue 24)', function () {
     const html = await page('columns=occurredAt,licenceCount');
     const href = /href="([^"]+)" id="export-view"/.exec(html)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
     const csv = await (await fetch(app.url + href, { headers: { cookie } })).text();
-    expect(csv).to.equal('Event date,Licence count\n2026-11-30T22:15:00.000Z,1250\n');
+    expect(csv).to.equal('Event date,Licence count\n2026-11-30T22:15:00.000Z,1250\n2026-11-29T10:00:00.000Z,3\n');
   });
 });

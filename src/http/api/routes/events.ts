@@ -27,6 +27,7 @@ export const listEventsRoute = defineRoute({
   response: z.object({
     columns: z.array(z.string()), headers: z.array(z.string()), rows: z.array(z.record(z.string(), z.string())),
     page: z.number().int(), size: z.number().int(), total: z.number().int(),
+    types: z.array(z.string()).describe('every event type in the log (values for the type filter)'),
   }),
   async handler(ctx) {
     return queryEvents(ctx.scope, { ...toQuery(ctx.query), page: ctx.query.page, size: ctx.query.size });

@@ -189,7 +189,7 @@ export function operationsWebRouter(rt: Runtime): Router {
     const params = { tenantId: req.params.tenantId };
     const chosen = eventColumnsFromForm(req.query.columns, req.query.col);
     const query = Object.fromEntries(Object.entries({
-      search: str(req.query.search), sort: str(req.query.sort), dir: str(req.query.dir), columns: chosen.join(','), page: str(req.query.page) ?? '0', size: '50',
+      search: str(req.query.search), type: str(req.query.type), sort: str(req.query.sort), dir: str(req.query.dir), columns: chosen.join(','), page: str(req.query.page) ?? '0', size: '50',
     }).filter(([, v]) => v !== undefined && v !== ''));
     const view = await api(req, 'listEvents', { params, query });
     const link = (patch: Record<string, string | undefined>) => {
@@ -205,7 +205,8 @@ export function operationsWebRouter(rt: Runtime): Router {
     const exportQs = new URLSearchParams(Object.entries(query).filter(([k]) => k !== 'page' && k !== 'size') as [string, string][]);
     const zone = (res.locals.timeZone as string | null) ?? undefined;
     render(req, res, 'events', 'index', {
-      title: 'Licence event log', tenantId: params.tenantId, search: query.search ?? '', columnsText: chosen.join(','), sort: query.sort ?? '', dir: query.dir ?? '',
+      title: 'Licence event log', tenantId: params.tenantId, search: query.search ?? '',
+      types: view.types.map((t) => ({ value: t, label: words(t), on: t === query.type })), columnsText: chosen.join(','), sort: query.sort ?? '', dir: query.dir ?? '',
       headers: view.columns.map((c: string, i: number) => ({
         label: view.headers[i], sortable: c !== 'detail' && ['occurredAt', 'type', 'source', 'target', 'licenceCount', 'initiatedBy'].includes(c),
         href: link({ sort: c, dir: query.sort === c && query.dir !== 'desc' ? 'desc' : 'asc', page: '0' }),
