@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CommitmentRule } from '../db/entities/index.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Commitment } from '../pax8/schemas/product.js';
 import type { ImportContext } from './context.js';
 
@@ -18,6 +19,19 @@ function valuesOf(c: Commitment): Values {
     allowEarlyCancellation: c.allowForEarlyCancellation ?? null, cancellationFeeApplied: c.cancellationFeeApplied ?? null,
     isTransferable: c.isTransferable ?? null,
   };
+}
+
+function differs(row: CommitmentRule, values: Values): boolean {
+  return FIELDS.some((f) => (row[f] ?? null) !== values[f]);
+}
+
+function hasChanges(old: CommitmentRule[], wanted: Map<string, Values>): boolean {
+  if (old.some((r) => !wanted.has(r.term))) return true;
+  for (const [term, values] of wanted) {
+    const row = old.find((r) => r.term === term);
+    if (!row || differs(row, values)) return true;
+  }
+  return false;
 }
 
 /**
@@ -67,24 +81,37 @@ export class CommitmentRulesImport {
     }
     const wanted = new Map<string, Values>();
     for (const c of terms) wanted.set(c.term, valuesOf(c));
-    const old = this.stored.get(pax8ProductId) ?? [];
-    const gone = old.filter((r) => !wanted.has(r.term));
-    const changed: Array<{ row: CommitmentRule; values: Values }> = [];
-    const added: Array<[string, Values]> = [];
-    for (const [term, values] of wanted) {
-      const row = old.find((r) => r.term === term);
-      if (!row) added.push([term, values]);
-      else if (FIELDS.some((f) => (row[f] ?? null) !== values[f])) changed.push({ row, values });
-    }
-    if (ctx.dryRun || (gone.length === 0 && changed.length === 0 && added.length === 0)) return;
-    const now = new Date();
-    await ctx.writes.run(() => ctx.scope.transaction(async (tx) => {
-      const repo = tx.repo(CommitmentRule);
-      for (const r of gone) await repo.delete({ id: r.id });
-      for (const { row, values } of changed) await repo.update({ id: row.id }, { ...values, updatedAt: now });
-      if (added.length > 0) {
-        await repo.insert(added.map(([term, values]) => ({ id: randomUUID(), pax8ProductId, term, ...values, createdAt: now, updatedAt: now })));
+    if (!hasChanges(this.stored.get(pax8ProductId) ?? [], wanted) || ctx.dryRun) return;
+    const write = async () => {
+      // What is stored now, not at the start of the run: another process's sync may have written the same terms since.
+      // (Read before the transaction: on SQLite a transaction that reads and then writes cannot wait for another writer.)
+      const old = await ctx.scope.repo(CommitmentRule).findBy({ pax8ProductId });
+      const gone = old.filter((x) => !wanted.has(x.term));
+      const changed: Array<{ row: CommitmentRule; values: Values }> = [];
+      const added: Array<[string, Values]> = [];
+      for (const [term, values] of wanted) {
+        const row = old.find((r) => r.term === term);
+        if (!row) added.push([term, values]);
+        else if (differs(row, values)) changed.push({ row, values });
       }
-    }));
+      if (gone.length === 0 && changed.length === 0 && added.length === 0) return;
+      const now = new Date();
+      await ctx.writes.run(() => ctx.scope.transaction(async (tx) => {
+        const repo = tx.repo(CommitmentRule);
+        for (const r of gone) await repo.delete({ id: r.id });
+        for (const { row, values } of changed) await repo.update({ id: row.id }, { ...values, updatedAt: now });
+        if (added.length > 0) {
+          await repo.insert(added.map(([term, values]) => ({ id: randomUUID(), pax8ProductId, term, ...values, createdAt: now, updatedAt: now })));
+        }
+      }));
+    };
+    try {
+      await write();
+    } catch (err) {
+      // Two syncs (products and subscriptions, or two workers) stored the product's new terms at the same moment: the
+      // other's rows are there now, so writing again compares with them.
+      if (!isUniqueViolation(err)) throw err;
+      await write();
+    }
   }
 }
