@@ -113,19 +113,24 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   const progress = await scope.repo(BillingDailyProgress).findOneBy({});
   if (progress && progress.lastDate >= date) return result;
 
-  // Quiet days: after a first pass, a recurring invoice nothing happened to is not loaded at all (skipWhenQuiet).
+  // Quiet days: after a first pass, the days compute nothing for a recurring invoice nothing happened to (quietFor); it is
+  // loaded only when its next invoice is due for an upcoming invoice (composed from what is loaded), and not computed.
   const skipped: string[] = [];
+  const composeOnly = new Set<string>();
   let keep: ((ri: RecurringInvoice) => boolean) | undefined;
   if (progress) {
     const lateDue = await withUncheckedInvoices(scope, addDays(addDays(progress.lastDate, 1), -LOOKBACK_DAYS));
+    const dueBy = addDays(date, 1);
     keep = (ri) => {
       if (!quietFor(ri, date, lateDue)) return true;
-      skipped.push(ri.id);
-      return false;
+      if (ri.nextInvoiceDate <= dueBy) composeOnly.add(ri.id);
+      else skipped.push(ri.id);
+      return composeOnly.has(ri.id);
     };
   }
   const loaded = await loadRecurringInvoices(scope, { keep });
-  const partial = skipped.length > 0;
+  const computed = composeOnly.size === 0 ? loaded : loaded.filter((l) => !composeOnly.has(l.ri.id));
+  const partial = computed.length < loaded.length + skipped.length;
   let start: CalendarDate;
   if (progress) start = addDays(progress.lastDate, 1);
   else {
@@ -135,11 +140,11 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
 
   // Revision-0 rows of the periods the pass may reconcile: those ending after `start`, and the closed periods whose
   // adjustments are not invoiced yet (ending on or after a recurring invoice's next invoice date).
-  const nextDates = loaded.map((l) => l.ri.nextInvoiceDate).sort();
+  const nextDates = computed.map((l) => l.ri.nextInvoiceDate).sort();
   const from = nextDates[0] !== undefined && nextDates[0] < addDays(start, 1) ? nextDates[0] : addDays(start, 1);
   const existing = !partial
     ? await scope.repo(RecurringInvoiceAdjustment).findBy({ periodEnd: MoreThanOrEqual(from), revision: 0 })
-    : await inChunks(loaded.map((l) => l.ri.id), (ids) => scope.repo(RecurringInvoiceAdjustment).findBy({
+    : await inChunks(computed.map((l) => l.ri.id), (ids) => scope.repo(RecurringInvoiceAdjustment).findBy({
       recurringInvoiceId: In(ids), periodEnd: MoreThanOrEqual(from), revision: 0,
     }));
   const adjustmentsByLine = new Map<string, Map<CalendarDate, RecurringInvoiceAdjustment>>();
@@ -150,18 +155,18 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   }
   const current = new Map<string, Decimal>();
   const changeDatesBySub = new Map<string, Set<CalendarDate>>();
-  for (const l of loaded) {
+  for (const l of computed) {
     for (const line of l.lines) current.set(line.id, dec(line.currentQuantity.toString()));
     for (const [id, h] of l.ctx.histories) if (!changeDatesBySub.has(id)) changeDatesBySub.set(id, new Set(h.changes.map((c) => c.date)));
   }
 
   // Changes recorded after their period was invoiced: corrections planned once per run, committed with its first day.
-  const late = await planLateCorrections(scope, loaded, start, new Date(), { onlyLoaded: partial });
+  const late = await planLateCorrections(scope, computed, start, new Date(), { onlyLoaded: partial });
   result.problems.push(...late.problems);
 
   let previous: CalendarDate | null = progress ? progress.lastDate : null;
   for (let day = start; day <= date; day = addDays(day, 1)) {
-    const ops = computeDay(scope, loaded, day, day === start, current, adjustmentsByLine, changeDatesBySub, result);
+    const ops = computeDay(scope, computed, day, day === start, current, adjustmentsByLine, changeDatesBySub, result);
     if (day === start) {
       ops.corrections = { inserts: late.inserts, updates: late.updates, deletes: late.deletes };
       ops.lateChecked = late.checked;
@@ -192,7 +197,7 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
   result.upcomingPrepared = upcoming.prepared;
   result.upcomingUnchanged = upcoming.unchanged;
   result.skippedQuiet = skipped.length;
-  await markChecked(scope, loaded, date, new Set(result.problems.map((p) => p.recurringInvoiceId)));
+  await markChecked(scope, computed, date, new Set(result.problems.map((p) => p.recurringInvoiceId)));
   return result;
 }
 
@@ -200,16 +205,16 @@ export async function runDailyPass(ds: DataSource, tenantId: string, date: Calen
  * Quiet days. What a day computes for a recurring invoice (its lines' quantities, the pending pro-rata adjustments of
  * its periods, late corrections) depends on its inputs, which its inputsVersion counts, and on the day only through
  * the dates its history changes on: a period that closes without a change leaves its adjustments as they were. So a
- * pass may leave out, without reading its lines, links or history, an active recurring invoice that the previous
- * passes processed without problems at its current version (dailyCheckedVersion: written at the end of every pass,
- * forgotten by a trigger when its status changes), whose next dated change or start (dailyWakeDate) lies after the
- * pass, whose next invoice is not due for an upcoming invoice (the pass prepares those), and whose recent invoices were
- * all checked for late corrections at that version (an invoice issued since has not been).
+ * pass computes nothing for an active recurring invoice that the previous passes processed without problems at its
+ * current version (dailyCheckedVersion: written at the end of every pass, forgotten by a trigger when its status
+ * changes), whose next dated change or start (dailyWakeDate) lies after the pass, and whose recent invoices were all
+ * checked for late corrections at that version (an invoice issued since has not been). Its marks stay as they are. The
+ * pass leaves it out without reading its lines, links or history unless its next invoice is due for an upcoming
+ * invoice (the pass prepares those: the eve of a run loads them to compose, and computes nothing for them).
  */
 function quietFor(ri: RecurringInvoice, through: CalendarDate, lateDue: ReadonlySet<string>): boolean {
   return ri.dailyCheckedVersion !== null && ri.dailyCheckedVersion === ri.inputsVersion
     && (ri.dailyWakeDate === null || ri.dailyWakeDate > through)
-    && ri.nextInvoiceDate > addDays(through, 1)
     && !lateDue.has(ri.id);
 }
 
