@@ -36,32 +36,30 @@ const NOT_STARTED: SubscriptionState = { started: false, active: false, quantity
 
 /** Builds a history, ordering changes by date and keeping the given order within a date. */
 export function historyOf(id: string, changes: readonly SubscriptionChange[], currency?: string): SubscriptionHistory {
-  const ordered = changes.map((c, i) => ({ c, i })).sort((a, b) => (a.c.date < b.c.date ? -1 : a.c.date > b.c.date ? 1 : a.i - b.i));
-  return { id, ...(currency === undefined ? {} : { currency }), changes: ordered.map(({ c }) => c) };
-}
-
-function applyChange(state: SubscriptionState, change: SubscriptionChange): SubscriptionState {
-  const next = { ...state };
-  if (change.quantity !== undefined) next.quantity = change.quantity;
-  if (change.price !== undefined) next.price = change.price;
-  if (change.status !== undefined) {
-    next.started = true;
-    next.active = change.status === 'Active';
-  } else if (change.quantity !== undefined && !state.started) {
-    next.started = true;
-    next.active = true;
-  }
-  return next;
+  const ordered = changes.slice();
+  // Array sort is stable: same-date changes keep their order. Callers mostly pass them in order already.
+  if (ordered.some((c, i) => i > 0 && ordered[i - 1]!.date > c.date)) ordered.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return currency === undefined ? { id, changes: ordered } : { id, currency, changes: ordered };
 }
 
 /** State on `date`: after every change dated on or before it. */
 export function stateOn(history: SubscriptionHistory, date: CalendarDate): SubscriptionState {
-  let state = NOT_STARTED;
+  let applied = false;
+  let { started, active, quantity, price } = NOT_STARTED;
   for (const change of history.changes) {
     if (change.date > date) break;
-    state = applyChange(state, change);
+    applied = true;
+    if (change.quantity !== undefined) quantity = change.quantity;
+    if (change.price !== undefined) price = change.price;
+    if (change.status !== undefined) {
+      started = true;
+      active = change.status === 'Active';
+    } else if (change.quantity !== undefined && !started) {
+      started = true;
+      active = true;
+    }
   }
-  return state;
+  return applied ? { started, active, quantity, price } : NOT_STARTED;
 }
 
 /** Distinct change dates d with after < d < before. */

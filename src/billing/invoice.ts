@@ -7,7 +7,7 @@ import { type Exact, exactOf, lineTax, roundMoney, roundRatio } from './money.js
 import { type Period, periodContaining, previousPeriod } from './periods.js';
 import { currencyReview, unitPriceFor } from './price.js';
 import { prorataAdjustments } from './prorata.js';
-import { lineQuantityOn, linkQuantitiesOn, type LinkQuantity } from './quantity.js';
+import { lineQuantityWithLinks, type LinkQuantity } from './quantity.js';
 import { usageSnapshotsFor } from './usage.js';
 
 import type { LineKind } from './line-kinds.js';
@@ -68,7 +68,7 @@ function subscriptionsOf(line: RecurringLineSpec): string[] {
 
 function recurringLine(ctx: BillingContext, line: RecurringLineSpec, period: Period): UnpricedLine {
   const price = unitPriceFor(line, ctx.histories, period.start);
-  const quantity = lineQuantityOn(line, ctx.histories, period.start);
+  const { quantity, links } = lineQuantityWithLinks(line.links, ctx.histories, period.start);
   return {
     line: line.id,
     kind: 'recurring',
@@ -81,7 +81,7 @@ function recurringLine(ctx: BillingContext, line: RecurringLineSpec, period: Per
     provenance: {
       rule: 'in advance: Q(period start) × unit price',
       subscriptions: subscriptionsOf(line),
-      quantities: [{ from: period.start, to: period.end, quantity: quantity.toString(), links: linkQuantitiesOn(line.links, ctx.histories, period.start) }],
+      quantities: [{ from: period.start, to: period.end, quantity: quantity.toString(), links }],
       price: { source: price.source, asOf: price.asOf },
     },
   };

@@ -38,7 +38,7 @@ export function roundRatio(numerator: Decimal.Value, denominator: number, places
   const n = dec(numerator);
   if (denominator === 1) {
     // Rounding a decimal to `places` is exact in decimal.js whatever its precision; -0 prints as 0.
-    const r = n.toDecimalPlaces(places, Dec.ROUND_HALF_UP);
+    const r = n.decimalPlaces() <= places ? n : n.toDecimalPlaces(places, Dec.ROUND_HALF_UP);
     return r.isZero() ? r.abs() : r;
   }
   const scaled = n.abs().mul(powerOfTen(places));

@@ -7,7 +7,8 @@ import type { Link } from './model.js';
 /** 0 while not active; otherwise max(quantity − free, minimum, 0). */
 export function billableForLink(link: Link, state: SubscriptionState): Decimal {
   if (!state.active) return ZERO;
-  return maxOf(dec(state.quantity).sub(link.free), dec(link.minimum), ZERO);
+  const quantity = dec(state.quantity);
+  return maxOf(link.free.isZero() ? quantity : quantity.sub(link.free), dec(link.minimum), ZERO);
 }
 
 export interface LinkQuantity {
@@ -17,21 +18,21 @@ export interface LinkQuantity {
   billable: string;
 }
 
-export function linkQuantitiesOn(links: readonly Link[], histories: Histories, date: CalendarDate): LinkQuantity[] {
-  return links.map((link) => {
-    const state = stateOn(historyFor(histories, link.subscription), date);
-    return {
-      subscription: link.subscription,
-      active: state.active,
-      quantity: state.quantity.toString(),
-      billable: billableForLink(link, state).toString(),
-    };
-  });
-}
-
 /** Q(date): the line quantity, summed over its links. */
 export function lineQuantityOn(line: { links: readonly Link[] }, histories: Histories, date: CalendarDate): Decimal {
   return sum(line.links.map((link) => billableForLink(link, stateOn(historyFor(histories, link.subscription), date))));
+}
+
+/** Q(date) with each link's state and billable part of it (a recurring line's provenance). */
+export function lineQuantityWithLinks(links: readonly Link[], histories: Histories, date: CalendarDate): { quantity: Decimal; links: LinkQuantity[] } {
+  const billables: Decimal[] = [];
+  const parts = links.map((link) => {
+    const state = stateOn(historyFor(histories, link.subscription), date);
+    const billable = billableForLink(link, state);
+    billables.push(billable);
+    return { subscription: link.subscription, active: state.active, quantity: state.quantity.toString(), billable: billable.toString() };
+  });
+  return { quantity: sum(billables), links: parts };
 }
 
 /** Dates d with after < d < before on which some linked subscription changes (Q may change only then), in order. */

@@ -46,13 +46,10 @@ function toDec(value: Decimal): Decimal {
  */
 export function engineChange(row: ChangeRow): EngineChange {
   const status = row.active ? 'Active' : row.status === 'Active' ? 'Inactive' : row.status;
-  return {
-    date: row.effectiveDate,
-    quantity: dec(row.quantity.toString()),
-    status,
-    ...(row.price === null ? {} : { price: dec(row.price.toString()) }),
-    ...(row.cost === null || row.cost === undefined ? {} : { cost: dec(row.cost.toString()) }),
-  };
+  const change: EngineChange = { date: row.effectiveDate, quantity: decOf(row.quantity), status };
+  if (row.price !== null) change.price = decOf(row.price);
+  if (row.cost !== null && row.cost !== undefined) change.cost = decOf(row.cost);
+  return change;
 }
 
 /** The fields of a subscription_changes row billing reads. */
@@ -113,10 +110,21 @@ function compareRaw(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** A decimal column's raw value as the engine's Decimal (parsed once). */
+/**
+ * A decimal column's raw value as the engine's Decimal. The same few values recur across a tenant's rows (quantities,
+ * prices, zero), so each text is parsed once and the rows share its Decimal (immutable).
+ */
 function decOf(v: unknown): Decimal {
-  return dec(text(v));
+  const t = text(v);
+  let d = parsedDecimals.get(t);
+  if (d === undefined) {
+    if (parsedDecimals.size >= 4096) parsedDecimals.clear();
+    parsedDecimals.set(t, (d = dec(t)));
+  }
+  return d;
 }
+
+const parsedDecimals = new Map<string, Decimal>();
 
 function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[], tax: LineTaxRule): LineSpec {
   const own = tax.source === 'recurring invoice' ? {} : { taxRate: tax.rate };

@@ -90,7 +90,7 @@ export async function prepareUpcomingInvoices(
         linesJson: JSON.stringify(lineInfoOf(l, l.ri.nextInvoiceDate)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
         reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
       }));
-      main.lines.forEach((x, position) => lines.push({ ...lineRow(x, position, now), invoiceId: id }));
+      main.lines.forEach((x, position) => lines.push(Object.assign(lineRow(x, position, now), { invoiceId: id })));
     }
     const replaced = stale.slice(i, i + GROUP).flatMap((l) => (byRi.has(l.ri.id) ? [byRi.get(l.ri.id)!.id] : []));
     try {
