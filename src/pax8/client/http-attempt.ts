@@ -38,19 +38,32 @@ const NETWORK_CODES = new Set([
 export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
   const refused = outboundUrlProblem(req.url);
   if (refused) return { ok: false, kind: 'network', retryable: false, detail: refused };
-  const timeout = AbortSignal.timeout(req.timeoutMs);
-  const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+  // One controller and one timer, cleared when the body is in (AbortSignal.timeout and AbortSignal.any built two
+  // signals, weak references and a timer left running per request).
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, req.timeoutMs);
+  const caller = req.signal;
+  const forward = () => controller.abort(caller!.reason);
+  if (caller?.aborted) forward();
+  else caller?.addEventListener('abort', forward, { once: true });
   let status = 0;
   let text: string;
   let retryAfter: string | null = null;
   try {
-    const res = await req.fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal });
+    const res = await req.fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal });
     status = res.status;
     retryAfter = res.headers.get('retry-after');
     text = await res.text();
   } catch (err) {
-    if (req.signal?.aborted) throw req.signal.reason ?? err;
-    return classifyThrown(err, timeout.aborted, status);
+    if (caller?.aborted) throw caller.reason ?? err;
+    return classifyThrown(err, timedOut, status);
+  } finally {
+    clearTimeout(timer);
+    caller?.removeEventListener('abort', forward);
   }
 
   if (status >= 200 && status < 300) {

@@ -2,11 +2,12 @@ import type { z } from 'zod';
 
 /**
  * Compiled record decoders: the zod schemas of this folder stay the one definition of a Pax8 record, and
- * `compileSchema` turns one into a plain function of closures that accepts what the schema accepts and returns what
- * it returns (same keys in the same order, the same transforms and refinements run on the same values), without
- * zod's per-field payload objects. It covers the constructs these schemas use (object, optional, nullable, string,
- * number, boolean, unknown, custom, pipe, transform, union, array and their length, range, regex and refine checks);
- * a schema with anything else is not compiled (`undefined`) and parsed by zod.
+ * `compileSchema` turns one into a plain function of closures (an object's own code generated, see compileObject)
+ * that accepts what the schema accepts and returns what it returns (same keys in the same order, the same transforms
+ * and refinements run on the same values), without zod's per-field payload objects. It covers the constructs these
+ * schemas use (object, optional, nullable, string, number, boolean, unknown, custom, pipe, transform, union, array and
+ * their length, range, regex and refine checks); a schema with anything else is not compiled (`undefined`) and parsed
+ * by zod.
  *
  * A compiled decoder only ever says "valid, here is the value" or `FAIL`. On FAIL the caller asks zod itself, whose
  * answer (usually the issues, worded as before) is authoritative: the decoder may be stricter than zod in corner
@@ -214,26 +215,20 @@ function compileObject(def: ZodInternals['def'], _schema: unknown): Decoder {
     else throw new Unsupported();
     return { key, optional, decode: compile(field) };
   });
-  const n = fields.length;
-  const names = fields.map((f) => f.key);
-  const optional = fields.map((f) => f.optional);
-  const decoders = fields.map((f) => f.decode);
-  return (input) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return FAIL;
-    const src = input as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const key = names[i]!;
-      const raw = src[key];
-      // `in` only when the value reads undefined: a present key holds anything else.
-      if (raw === undefined && !(key in src)) {
-        if (optional[i]) continue;
-        return FAIL;
-      }
-      const v = decoders[i]!(raw);
-      if (v === FAIL) return FAIL;
-      out[key] = v;
-    }
-    return out;
-  };
+  // Generated code (keys written by JSON.stringify, never `__proto__`): each key a property literal, so each read and
+  // store has an inline cache of its own; a loop over the keys made every one megamorphic (100k sandbox subscriptions
+  // decoded in 260 ms that way, 205 ms so).
+  const body = fields.map((f, i) => {
+    const key = JSON.stringify(f.key);
+    return `v = src[${key}];
+  if (v === undefined && !(${key} in src)) { ${f.optional ? '' : 'return FAIL;'} }
+  else { v = d[${i}](v); if (v === FAIL) return FAIL; out[${key}] = v; }`;
+  });
+  return new Function('d', 'FAIL', `return function decodeObject(src) {
+  if (typeof src !== 'object' || src === null || Array.isArray(src)) return FAIL;
+  const out = {};
+  let v;
+  ${body.join('\n  ')}
+  return out;
+};`)(fields.map((f) => f.decode), FAIL) as Decoder;
 }

@@ -31,20 +31,22 @@ export const pax8Id = z.string().min(1).max(64, { message: 'an id longer than 64
 
 export const currencyCode = z.string().regex(/^[A-Za-z]{3}$/, { message: 'a three-letter ISO 4217 currency code' });
 
-// Bounds as Decimals once: a number argument is parsed into a new Decimal on every comparison.
-const DECIMAL_ZERO = new Decimal(0);
-const BILLION = new Decimal(1e9);
+/**
+ * 0 <= d < 1e9, from the sign and exponent: `gte`/`lt` build a Decimal of their argument on every call, even of a
+ * Decimal (two per record). Zero (also -0) is in; a finite positive value is below 1e9 while its exponent is below 9.
+ */
+const fromZeroToBillion = (d: Decimal) => d.isZero() || (!d.isNeg() && d.isFinite() && d.e < 9);
 
 /**
  * A subscription's quantity: not negative and below a billion (anything else is a broken record). Not necessarily
  * whole: Pax8 sends fractional quantities for some products (e.g. 2.5), kept exact as a Decimal.
  */
-export const quantity = decimal.refine((d) => d.gte(DECIMAL_ZERO) && d.lt(BILLION), {
+export const quantity = decimal.refine(fromZeroToBillion, {
   message: 'expected a non-negative quantity below a billion',
 });
 
 /** A count of licences or seats: whole, not negative, and below a billion (anything else is a broken record). */
-export const licenceCount = decimal.refine((d) => d.isInteger() && d.gte(DECIMAL_ZERO) && d.lt(BILLION), {
+export const licenceCount = decimal.refine((d) => d.isInteger() && fromZeroToBillion(d), {
   message: 'expected a whole, non-negative number of licences',
 });
 
@@ -61,10 +63,10 @@ function decimalOfNumber(n: number): Decimal {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+const daysIn = (year: number, month: number) => DAYS_IN_MONTH[month - 1]! + (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0);
+
 function validDay(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month);
 }
 
 /** Value of the `n` ASCII digits at `at`, or -1 if any is not a digit. */
@@ -78,7 +80,8 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
-const pad = (n: number, w: number) => String(n).padStart(w, '0');
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+const threeDigits = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
 
 /**
  * Pax8 sends `2020-12-03`, `2020-12-01T13:20:13.153-0700` and ISO with `Z`.
@@ -123,11 +126,10 @@ export function normalizePax8Date(input: string): string | undefined {
     if (i < len - 1) return undefined;
   } else if (s[i] === '+' || s[i] === '-') {
     const sign = s[i] === '-' ? -1 : 1;
-    const rest = s.slice(i + 1);
-    const m = rest.length === 2 ? [rest, '00'] : rest.length === 4 ? [rest.slice(0, 2), rest.slice(2)] : rest.length === 5 && rest[2] === ':' ? [rest.slice(0, 2), rest.slice(3)] : undefined;
-    if (!m) return undefined;
-    const oh = digits(m[0]!, 0, 2);
-    const om = digits(m[1]!, 0, 2);
+    const rest = len - i - 1;
+    // +hh, +hhmm or +hh:mm
+    const oh = rest === 2 || rest === 4 || (rest === 5 && s[i + 3] === ':') ? digits(s, i + 1, 2) : -1;
+    const om = rest === 2 ? 0 : rest === 4 ? digits(s, i + 3, 2) : rest === 5 ? digits(s, i + 4, 2) : -1;
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offset = sign * (oh * 60 + om);
   } else {
@@ -136,9 +138,30 @@ export function normalizePax8Date(input: string): string | undefined {
   if (offset === 0) {
     if (len === 24 && s[10] === 'T' && s[19] === '.' && s[23] === 'Z') return s; // already canonical
     if (len === 20 && s[10] === 'T' && s[19] === 'Z') return `${s.slice(0, 19)}.000Z`;
-    return `${s.slice(0, 10)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}Z`;
+    return `${s.slice(0, 10)}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${threeDigits(ms)}Z`;
   }
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000).toISOString();
+  // The offset moves the instant by less than a day: at most to the day before or after.
+  let minutes = hour * 60 + minute - offset;
+  let y = year;
+  let mo = month;
+  let d = day;
+  if (minutes < 0) {
+    minutes += 1440;
+    if (--d === 0) {
+      if (--mo === 0) (mo = 12), y--;
+      d = daysIn(y, mo);
+    }
+  } else if (minutes >= 1440) {
+    minutes -= 1440;
+    if (++d > daysIn(y, mo)) {
+      d = 1;
+      if (++mo === 13) (mo = 1), y++;
+    }
+  }
+  // Date.UTC reads years 0–99 as 1900–1999, and toISOString writes years past 9999 with a sign: as before, by Date.
+  if (year < 100 || y < 100 || y > 9999) return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000).toISOString();
+  const date = y === year && mo === month && d === day ? s.slice(0, 10) : `${TWO_DIGITS[(y / 100) | 0]}${TWO_DIGITS[y % 100]}-${TWO_DIGITS[mo]}-${TWO_DIGITS[d]}`;
+  return `${date}T${TWO_DIGITS[(minutes / 60) | 0]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[second]}.${threeDigits(ms)}Z`;
 }
 
 /** Any of Pax8's date formats, normalized by normalizePax8Date. */
