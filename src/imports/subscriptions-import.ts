@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { timeOrderedId } from '../db/row-ids.js';
 import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -19,6 +20,8 @@ import { settleProvisioningRequests } from '../licensing/settle.js';
 import { settleProvisioningOperations } from '../operations/settle.js';
 
 const BATCH = 200;
+/** Records of the listing between two turns of the event loop (about a Pax8 page). */
+const YIELD_EVERY = 200;
 
 /** A usage-carrying subscription found by the listing (input of the usage step). */
 export interface UsageCarrier {
@@ -203,6 +206,10 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         if (p) batch.push(p);
         if (batch.length >= ctx.batchSize) await flush();
         if (++done % 1000 === 0) ctx.progress({ entity: 'subscriptions', done });
+        // Records the client thread has already sent arrive without a turn of the event loop, and SQLite's writes
+        // never wait for one: without this the usage step (its answers, its next requests) waited for the listing's
+        // end on SQLite (100k: 12 s of usage after it, against 0.7 s on MariaDB, whose writes do wait on the server).
+        if (done % YIELD_EVERY === 0) await setImmediate();
       }
     }
     await flush();
