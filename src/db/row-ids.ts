@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
+/** The id's text up to its counter for `lastMs` (a run of ids within one millisecond shares it). */
+let prefix = prefixOf(0);
+const COUNTER_HEX = Array.from({ length: 0x1000 }, (_, i) => i.toString(16).padStart(3, '0'));
+
+function prefixOf(ms: number): string {
+  const t = ms.toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+}
 
 /**
  * A time-ordered UUID (version 7 layout: 48-bit Unix milliseconds, then a 12-bit counter, then random bits) for rows
@@ -11,21 +19,19 @@ let counter = 0;
  * 62 random bits per id within one millisecond and counter value.
  */
 export function timeOrderedId(): string {
-  let ms = Date.now();
+  const ms = Date.now();
   if (ms <= lastMs) {
-    ms = lastMs;
     counter++;
     if (counter > 0xfff) {
       // 4096 ids within one millisecond: borrow the next millisecond (stays ordered, drifts by at most a few ms).
-      ms = ++lastMs;
+      prefix = prefixOf(++lastMs);
       counter = 0;
     }
   } else {
     lastMs = ms;
+    prefix = prefixOf(ms);
     counter = 0;
   }
   // The random part comes from randomUUID (v4: its variant bits are already 10xx), which draws from a pooled buffer.
-  const r = randomUUID();
-  const t = ms.toString(16).padStart(12, '0');
-  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}${r.slice(18)}`;
+  return `${prefix}${COUNTER_HEX[counter]!}${randomUUID().slice(18)}`;
 }
