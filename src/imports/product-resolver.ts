@@ -54,7 +54,20 @@ export class ProductResolver {
     return p;
   }
 
-  async resolve(s: Pax8Subscription): Promise<ResolvedProduct> {
+  /** Resolved products by Pax8 product, commitment term and billing term: what the SKU is made of (a run lists many subscriptions of one). */
+  private readonly resolved = new Map<string, Promise<ResolvedProduct>>();
+
+  resolve(s: Pax8Subscription): Promise<ResolvedProduct> {
+    const key = `${s.productId}\u0000${keyPart(s.commitment?.term)}\u0000${keyPart(s.billingTerm)}`;
+    let r = this.resolved.get(key);
+    if (!r) {
+      r = this.resolveFirst(s);
+      this.resolved.set(key, r);
+    }
+    return r;
+  }
+
+  private async resolveFirst(s: Pax8Subscription): Promise<ResolvedProduct> {
     const product = await this.pax8Product(s.productId);
     if (!product) return { productId: null, vendorName: null, sku: null };
     if (s.commitment?.term || product.requiresCommitment) await this.commitments.sync(product.id);
@@ -121,4 +134,9 @@ export class ProductResolver {
     this.bySku.set(sku, row.id);
     return row.id;
   }
+}
+
+/** A possibly absent text as part of a key: absent, null and empty stay apart. */
+function keyPart(v: string | null | undefined): string {
+  return v === undefined ? '\u0001' : v === null ? '\u0002' : v;
 }
