@@ -4,11 +4,14 @@ import { addUnbilledRows, attributeBilledLines } from './steps/billed-side.js';
 import { indexInputs } from './steps/index-inputs.js';
 import { Ledger } from './steps/ledger.js';
 import { attributePax8Items } from './steps/pax8-side.js';
-import { settleRow } from './steps/settle-row.js';
+import { explainRow, settleRow } from './steps/settle-row.js';
 import { customerTotals, monthTotals, sortRows } from './steps/totals.js';
 
 export { allocate, marginPercent, monthlyAmount } from './steps/amounts.js';
 export { NO_CUSTOMER } from './steps/index-inputs.js';
+
+/** A row without findings' notes (most rows): no array of its own. */
+const NO_NOTES: readonly string[] = [];
 
 /**
  * Pure reconciliation of one tenant's month: what Pax8 bills the partner against what Recurra billed
@@ -24,14 +27,18 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
   addUnbilledRows(input, ledger);
 
   const drafts: FindingDraft[] = [];
+  // All a row's explanation reads of the inputs besides its entry: an explanation never read keeps no more of them.
+  const period = { month: input.month, pax8Source: input.pax8Source };
   for (const entry of ledger.entries.values()) {
     const ctx = settleRow(entry, input, index);
+    let notes = NO_NOTES;
     for (const rule of ROW_RULES) {
       for (const hit of rule(ctx)) {
-        if (hit.note !== null) entry.row.explanation.push(hit.note);
+        if (hit.note !== null) notes = [...notes, hit.note];
         drafts.push(hit.finding);
       }
     }
+    entry.row.explainWith(() => explainRow(entry, period, notes));
   }
   const entries = [...ledger.entries.values()];
   drafts.push(...unmappedCompanies(entries, index));

@@ -1,5 +1,5 @@
 import { fmtMoney as formatMoney, fmtQuantity as formatQuantity } from '../format.js';
-import { isCancelled, rounded } from '../steps/amounts.js';
+import { isCancelled, minus, rounded } from '../steps/amounts.js';
 import type { RowContext } from '../steps/settle-row.js';
 import type { RuleHit } from './rule.js';
 
@@ -7,7 +7,7 @@ import type { RuleHit } from './rule.js';
 export function underQuantity({ entry, quantityParts }: RowContext): RuleHit[] {
   const { row, sub, usage } = entry;
   if (!sub || usage || quantityParts.length === 0 || row.heldQuantity === null || isCancelled(sub)) return [];
-  const shortfall = row.heldQuantity.minus(row.freeQuantity).minus(row.billedQuantity);
+  const shortfall = minus(minus(row.heldQuantity, row.freeQuantity), row.billedQuantity);
   if (!shortfall.greaterThan(0)) return [];
   const cur = row.currency;
   const price = quantityParts[0]!.line.unitPrice;

@@ -15,6 +15,21 @@ export function money(v: Decimal, currency: string): string {
   return `${formatMoney(v, currency)} ${currency}`;
 }
 
+/**
+ * a + b and a − b without a Decimal operation when an operand is zero (most rows add their first amount to zero and
+ * hold no free licences), answering what decimal.js would, sign of zero included: every amount here has at most 20
+ * significant digits (DECIMAL(19,6) columns, results at decimal.js's precision of 20), so none would be rounded.
+ */
+export function plus(a: Decimal, b: Decimal): Decimal {
+  if (b.isZero()) return a.isZero() && a.isNeg() !== b.isNeg() ? ZERO : a;
+  return a.isZero() ? b : a.plus(b);
+}
+
+export function minus(a: Decimal, b: Decimal): Decimal {
+  if (b.isZero()) return a.isZero() && a.isNeg() === b.isNeg() ? ZERO : a;
+  return a.minus(b);
+}
+
 export function rounded(v: Decimal, currency: string): Decimal {
   return new Decimal(roundMoney(v, currency).toString());
 }
@@ -27,6 +42,7 @@ export function marginPercent(margin: Decimal, billed: Decimal): Decimal | null 
 /** Splits a rounded amount by weights into rounded parts that add up to it exactly (the last part takes the rest). */
 export function allocate(amount: Decimal, weights: readonly Decimal[], currency: string): Decimal[] {
   if (weights.length === 0) return [];
+  if (weights.length === 1) return [amount];
   const total = weights.reduce((s, w) => s.plus(w), ZERO);
   const ws = total.isZero() ? weights.map(() => new Decimal(1)) : weights;
   const sum = total.isZero() ? new Decimal(weights.length) : total;

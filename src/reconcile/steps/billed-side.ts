@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import type { RBilledLine, ReconcileInput } from '../model.js';
-import { allocate, QUANTITY_KINDS, ZERO } from './amounts.js';
+import { allocate, plus, QUANTITY_KINDS, ZERO } from './amounts.js';
 import type { InputIndex } from './index-inputs.js';
 import type { Ledger } from './ledger.js';
 
@@ -23,16 +23,20 @@ function attributeUsageLine(line: RBilledLine, usageSummaryId: string, index: In
     row: ledger.row(`u:${usageSummaryId}`, { usageSummaryId, customerId: line.customerId, name: line.description, currency: line.currency }),
   }));
   e.parts.push({ line, amount: line.amount, quantity: ZERO });
-  e.row.billed = e.row.billed.plus(line.amount);
+  e.row.billed = plus(e.row.billed, line.amount);
 }
 
+const ONE = new Decimal(1);
+
 function attributeLicenceLine(line: RBilledLine, index: InputIndex, ledger: Ledger): void {
-  const weights = line.subscriptions.map((id) => line.linkBillable?.get(id) ?? null);
-  const exact = weights.every((w) => w !== null) ? (weights as Decimal[]) : line.subscriptions.map(() => new Decimal(1));
-  const totalWeight = exact.reduce((s, w) => s.plus(w), ZERO);
+  const ids = line.subscriptions;
+  const billable = line.linkBillable;
+  const exact = ids.every((id) => billable?.has(id)) ? ids.map((id) => billable!.get(id)!) : ids.map(() => ONE);
+  const totalWeight = ids.length === 1 ? exact[0]! : exact.reduce((s, w) => s.plus(w), ZERO);
   const amounts = allocate(line.amount, exact, line.currency);
   const billsQuantity = QUANTITY_KINDS.has(line.kind);
-  line.subscriptions.forEach((id, i) => {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
     const s = index.subsById.get(id);
     const e = s ? ledger.forSubscription(s, line.currency) : ledger.entry(`s:${id}`, () => ({
       sub: null, usage: null,
@@ -40,21 +44,21 @@ function attributeLicenceLine(line: RBilledLine, index: InputIndex, ledger: Ledg
     }));
     let quantity = ZERO;
     if (billsQuantity) {
-      quantity = line.kind === 'recurring' && line.linkBillable?.get(id) !== undefined
-        ? line.linkBillable.get(id)!
+      quantity = line.kind === 'recurring' && billable?.has(id)
+        ? billable.get(id)!
         : totalWeight.isZero() ? ZERO : line.quantity.mul(exact[i]!).div(totalWeight);
     }
     e.parts.push({ line, amount: amounts[i]!, quantity });
-    e.row.billed = e.row.billed.plus(amounts[i]!);
-    if (billsQuantity) e.row.billedQuantity = e.row.billedQuantity.plus(quantity);
-  });
+    e.row.billed = plus(e.row.billed, amounts[i]!);
+    if (billsQuantity) e.row.billedQuantity = plus(e.row.billedQuantity, quantity);
+  }
 }
 
 /** Every active subscription and every usage summary with figures gets a row, billed or not. */
 export function addUnbilledRows(input: ReconcileInput, ledger: Ledger): void {
   for (const s of input.subscriptions) {
     if (s.kind === 'usage_summary') continue;
-    if (s.active || ledger.has(`s:${s.id}`)) ledger.forSubscription(s, s.currency ?? 'XXX');
+    if (s.active) ledger.forSubscription(s, s.currency ?? 'XXX');
   }
   for (const u of input.usage) if (u.monthPartnerTotal !== null || u.monthCharges !== null) ledger.forUsage(u);
 }

@@ -32,26 +32,34 @@ export function indexInputs(input: ReconcileInput): InputIndex {
   const mapping = new Map(input.mappings.map((m) => [m.pax8CompanyId, m.customerId]));
   const known = new Set(input.knownCompanyIds);
   const unmappedByName = unmappedCustomersByName(input);
+  const subsById = new Map<string, RSubscription>();
   const licenseByPax8 = new Map<string, RSubscription>();
-  for (const s of input.subscriptions) if (s.kind !== 'usage_summary') licenseByPax8.set(s.pax8Id, s);
+  for (const s of input.subscriptions) {
+    subsById.set(s.id, s);
+    if (s.kind !== 'usage_summary') licenseByPax8.set(s.pax8Id, s);
+  }
+  const usageById = new Map<string, RUsage>();
   const usageBySubscription = new Map<string, RUsage>();
-  for (const u of input.usage) if (u.subscriptionId) usageBySubscription.set(u.subscriptionId, u);
   const summariesByCarrier = new Map<string, RUsage[]>();
-  for (const u of input.usage) summariesByCarrier.set(u.pax8SubscriptionId, [...(summariesByCarrier.get(u.pax8SubscriptionId) ?? []), u]);
+  for (const u of input.usage) {
+    usageById.set(u.id, u);
+    if (u.subscriptionId) usageBySubscription.set(u.subscriptionId, u);
+    listed(summariesByCarrier, u.pax8SubscriptionId).push(u);
+  }
   const linksBySub = new Map<string, { line: RLine; free: Decimal }[]>();
   const usageLines = new Set<string>();
   for (const line of input.lines) {
     if (line.usageSummaryId) usageLines.add(line.usageSummaryId);
-    for (const l of line.links) linksBySub.set(l.subscriptionId, [...(linksBySub.get(l.subscriptionId) ?? []), { line, free: l.free }]);
+    for (const l of line.links) listed(linksBySub, l.subscriptionId).push({ line, free: l.free });
   }
   return {
     nameOf: (id) => (id === null ? NO_CUSTOMER : customerName.get(id) ?? id),
     mapping,
     known,
     ignored: new Set(input.ignoredCompanyIds),
-    subsById: new Map(input.subscriptions.map((s) => [s.id, s])),
+    subsById,
     licenseByPax8,
-    usageById: new Map(input.usage.map((u) => [u.id, u])),
+    usageById,
     usageBySubscription,
     summariesByCarrier,
     linksBySub,
@@ -64,6 +72,13 @@ export function indexInputs(input: ReconcileInput): InputIndex {
       };
     },
   };
+}
+
+/** The list kept under `key`, created empty on first use. */
+export function listed<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }
 
 /** Normalised name → the one unmapped customer with it (null when several share it). */

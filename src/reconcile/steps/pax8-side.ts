@@ -1,6 +1,6 @@
 import type { ReconcileInput, RPax8Item } from '../model.js';
 import { fmtMoney as formatMoney } from '../format.js';
-import type { InputIndex } from './index-inputs.js';
+import { listed, type InputIndex } from './index-inputs.js';
 import type { Ledger } from './ledger.js';
 
 /**
@@ -14,7 +14,7 @@ export function attributePax8Items(input: ReconcileInput, index: InputIndex, led
     if (item.pax8CompanyId && index.ignored.has(item.pax8CompanyId)) continue;
     const carrier = item.pax8SubscriptionId ? index.summariesByCarrier.get(item.pax8SubscriptionId) : undefined;
     if (carrier && item.pax8SubscriptionId) {
-      usageItemsByCarrier.set(item.pax8SubscriptionId, [...(usageItemsByCarrier.get(item.pax8SubscriptionId) ?? []), item]);
+      listed(usageItemsByCarrier, item.pax8SubscriptionId).push(item);
       continue;
     }
     const sub = item.pax8SubscriptionId ? index.licenseByPax8.get(item.pax8SubscriptionId) : undefined;
@@ -37,6 +37,6 @@ function attributeUsageItems(carrierId: string, items: RPax8Item[], index: Input
     const sub = index.licenseByPax8.get(carrierId);
     const e = sub ? ledger.forSubscription(sub, item.currency) : ledger.forUnknown(item);
     ledger.addItem(e, item);
-    e.row.explanation.push(`Pax8 usage item ${formatMoney(item.amountDue, item.currency)} matches no usage summary's partner total for the month`);
+    e.notes.push(`Pax8 usage item ${formatMoney(item.amountDue, item.currency)} matches no usage summary's partner total for the month`);
   }
 }

@@ -1,14 +1,37 @@
 import { byName } from '../format.js';
 import type { CustomerTotals, Finding, MonthTotals, SubscriptionRow } from '../model.js';
-import { marginPercent, ZERO } from './amounts.js';
+import { marginPercent, plus, ZERO } from './amounts.js';
 import type { InputIndex } from './index-inputs.js';
 
-/** Step 6, rows in the order shown: by customer name, then name, then key. */
+/**
+ * Step 6, rows in the order shown: by customer name, then name (both in lower case, by UTF-16 code units), then key.
+ * Each distinct name is lowered once; a name holding U+0000 makes the rows sort on one joined text instead, whose
+ * order this is whenever no name holds it.
+ */
 export function sortRows(rows: Iterable<SubscriptionRow>): SubscriptionRow[] {
-  const keyed: [string, SubscriptionRow][] = [];
-  for (const r of rows) keyed.push([`${r.customerName.toLowerCase()}\u0000${r.name.toLowerCase()}\u0000${r.key}`, r]);
-  keyed.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  return keyed.map((k) => k[1]);
+  const lowered = new Map<string, string>();
+  let nul = false;
+  const lower = (name: string) => {
+    let l = lowered.get(name);
+    if (l === undefined) {
+      lowered.set(name, (l = name.toLowerCase()));
+      nul ||= l.includes('\u0000');
+    }
+    return l;
+  };
+  const keyed: { customer: string; name: string; key: string; row: SubscriptionRow }[] = [];
+  for (const r of rows) keyed.push({ customer: lower(r.customerName), name: lower(r.name), key: r.key, row: r });
+  if (nul) {
+    const joined = (k: (typeof keyed)[number]) => `${k.customer}\u0000${k.name}\u0000${k.key}`;
+    keyed.sort((x, y) => order(joined(x), joined(y)));
+  } else {
+    keyed.sort((x, y) => order(x.customer, y.customer) || order(x.name, y.name) || order(x.key, y.key));
+  }
+  return keyed.map((k) => k.row);
+}
+
+function order(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** Customer totals per currency from the rows and findings; `(no customer)` last. */
@@ -23,10 +46,12 @@ export function customerTotals(rows: readonly SubscriptionRow[], findings: reado
     }
     return c;
   };
+  // Rows come in customer order: a customer's rows add to the totals found for the row before.
+  let c: CustomerTotals | null = null;
   for (const r of rows) {
-    const c = cust(r.customerId, r.currency);
-    c.cost = c.cost.plus(r.cost);
-    c.billed = c.billed.plus(r.billed);
+    if (c === null || c.customerId !== r.customerId || c.currency !== r.currency) c = cust(r.customerId, r.currency);
+    c.cost = plus(c.cost, r.cost);
+    c.billed = plus(c.billed, r.billed);
     c.subscriptions++;
   }
   for (const f of findings) {
