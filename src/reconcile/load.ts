@@ -6,6 +6,7 @@ import {
 import type { TenantScope } from '../db/tenant-scope.js';
 import { tenantSettings } from '../tenants/service.js';
 import type { RBilledLine, ReconcileInput, RLine, RPax8Item, RSubscription, RUsage } from './model.js';
+import { plus, ZERO } from './steps/amounts.js';
 
 /**
  * Reads everything one month's reconciliation needs in a fixed number of bulk queries per tenant
@@ -81,7 +82,11 @@ export function provenanceOf(json: string): Pick<RBilledLine, 'subscriptions' | 
     linkBillable = new Map();
     for (const l of links) if (l.subscription !== undefined && l.billable !== undefined) {
       const id = String(l.subscription);
-      linkBillable.set(id, (linkBillable.get(id) ?? new Decimal(0)).plus(String(l.billable)));
+      const text = String(l.billable);
+      const sum = linkBillable.get(id) ?? ZERO;
+      // Each text is parsed once (decimalOf) when it has at most 20 characters, so at most the 20 digits decimal.js's
+      // sum keeps (it would not round it); a longer one is summed as text, rounded, as before.
+      linkBillable.set(id, text.length <= 20 ? plus(sum, decimalOf(text)) : sum.plus(text));
     }
   }
   const usageSummaryId = p.usage?.usageSummary !== undefined ? String(p.usage.usageSummary) : null;
