@@ -13,7 +13,9 @@ import { runDailyPass, type DailyPassResult } from './daily-pass.js';
 import { loadRecurringInvoices } from './loader.js';
 import { composeInvoice, lineRow, reviewPolicyOf, type ComposedInvoice } from './compose.js';
 import { termsForNewInvoices } from './terms.js';
-import { UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming, type IssuableUpcoming } from './upcoming.js';
+import {
+  UpcomingInvoiceChanged, checkUpcomingLines, composeFromUpcoming, issuableUpcoming, type IssuableUpcoming, type RecurringInvoiceHead,
+} from './upcoming.js';
 import { tenantToday } from '../common/tenant-date.js';
 import { BillingDateError } from './billing-date.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -67,7 +69,7 @@ export interface InvoiceRunResult {
 }
 
 export interface PendingInvoice {
-  ri: RecurringInvoice;
+  ri: RecurringInvoiceHead;
   inv: ComposedInvoice & { forwardDated?: boolean };
 }
 
@@ -91,13 +93,16 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
       };
     });
     const termsOf = await termsForNewInvoices(tx, items.map(({ ri }) => ri.customerId));
-    const invoiceRows = items.map(({ ri, inv }, k) => ({
-      ...termsOf(ri.customerId, inv.date),
-      id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
-      periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
-      subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review),
-      issuedAt: created[k]!.status === 'issued' ? now : null, approvedBy: null, forwardDated: inv.forwardDated === true, lateCheckedVersion: -1, createdAt: now, updatedAt: now,
-    }));
+    // No spread: a literal that starts with one is built property by property, ~25 µs a row (V8).
+    const invoiceRows = items.map(({ ri, inv }, k) => {
+      const { dueDate, paymentTermsDays, sellerJson } = termsOf(ri.customerId, inv.date);
+      return {
+        id: created[k]!.id, recurringInvoiceId: ri.id, customerId: ri.customerId, invoiceDate: inv.date, periodStart: inv.periodStart,
+        periodEnd: inv.periodEnd, currency: inv.currency, taxRate: inv.taxRate, status: created[k]!.status, number: created[k]!.number,
+        subtotal: inv.subtotal, tax: inv.tax, total: inv.total, reviewJson: JSON.stringify(inv.review), issuedAt: created[k]!.status === 'issued' ? now : null,
+        approvedBy: null, forwardDated: inv.forwardDated === true, lateCheckedVersion: -1, dueDate, paymentTermsDays, sellerJson, createdAt: now, updatedAt: now,
+      };
+    });
     await bulkInsert(tx, Invoice, invoiceRows);
     await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);
     // An upcoming invoice's lines are stored already, under its id; the composed ones (its adjustments) follow them.
@@ -108,8 +113,11 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     await bulkInsert(tx, InvoiceLine, lineRows);
     // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
     const groups = new Map<string, { periodStart: string; next: string; ids: string[] }>();
+    const nextOf = new Map<string, CalendarDate>(); // by schedule and period start: a few for a whole group
     for (const { ri, inv } of items) {
-      const next = nextPeriod({ frequency: ri.frequency, anchorDay: ri.anchorDay, anchorMonth: ri.anchorMonth }, inv.periodStart).start;
+      const at = `${ri.frequency} ${ri.anchorDay} ${ri.anchorMonth} ${inv.periodStart}`;
+      let next = nextOf.get(at);
+      if (next === undefined) nextOf.set(at, (next = nextPeriod(ri, inv.periodStart).start));
       const key = `${inv.periodStart} ${next}`;
       const g = groups.get(key);
       if (g) g.ids.push(ri.id);
@@ -153,7 +161,7 @@ async function claimAdjustments(tx: TenantScope, claims: readonly { id: string; 
 }
 
 /** Stores one composed invoice in its own transaction; null when that period is already invoiced. */
-export async function persistInvoice(scope: TenantScope, ri: RecurringInvoice, inv: PendingInvoice['inv']): Promise<CreatedInvoice | null> {
+export async function persistInvoice(scope: TenantScope, ri: RecurringInvoiceHead, inv: PendingInvoice['inv']): Promise<CreatedInvoice | null> {
   try {
     return (await withRetry(() => persistBatch(scope, [{ ri, inv }])))[0]!;
   } catch (err) {
@@ -213,10 +221,11 @@ export interface RunOptions {
 }
 
 /**
- * 250: each group is one commit, one numbering and one advance of its recurring invoices (SQLite rewrites the same
- * index pages at every commit; MariaDB pays a round trip per statement), and still a short write lock.
+ * 1000 (a slice): each group is one commit, one numbering and one advance of its recurring invoices (SQLite rewrites
+ * the same index pages at every commit; MariaDB pays a round trip per statement), and still a write lock of a
+ * fraction of a second when the invoices are issued from upcoming ones.
  */
-export const DEFAULT_BATCH_SIZE = 250;
+export const DEFAULT_BATCH_SIZE = 1000;
 
 /** Recurring invoices loaded and invoiced at a time. */
 const SLICE = 1000;
@@ -261,9 +270,9 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
     }
     const pendingOf = (id: string) => pendingByRi.get(id) ?? [];
     // Upcoming invoices whose inputs are unchanged are issued as composed by the daily pass; the rest are read and composed.
-    const upcoming = forwardDated ? new Map<string, IssuableUpcoming>() : await issuableUpcoming(scope, ids, ready, policy);
+    const upcoming = forwardDated ? new Map<string, IssuableUpcoming>() : await issuableUpcoming(scope, ids, ready, policy, new Set(pendingByRi.keys()));
     const loaded = await loadRecurringInvoices(scope, { ids: ids.filter((id) => !upcoming.has(id)) }); // by primary key
-    const recompose = async (ri: RecurringInvoice, periodStart: CalendarDate): Promise<PendingInvoice['inv']> => {
+    const recompose = async (ri: RecurringInvoiceHead, periodStart: CalendarDate): Promise<PendingInvoice['inv']> => {
       const [l] = await loadRecurringInvoices(scope, { ids: [ri.id] });
       if (!l) throw new Error(`recurring invoice ${ri.id} is no longer active`);
       return { ...composeInvoice(l, periodStart, pendingOf(ri.id), policy), forwardDated: periodStart > today };
@@ -285,12 +294,12 @@ export async function runInvoices(ds: DataSource, tenantId: string, date: Calend
 
 /** A recurring invoice's due period starts, in order, and how to compose the invoice of each. */
 interface Queue {
-  ri: RecurringInvoice;
+  ri: RecurringInvoiceHead;
   starts: CalendarDate[];
   compose(periodStart: CalendarDate): Promise<PendingInvoice['inv']>;
 }
 
-type Recompose = (ri: RecurringInvoice, periodStart: CalendarDate) => Promise<PendingInvoice['inv']>;
+type Recompose = (ri: RecurringInvoiceHead, periodStart: CalendarDate) => Promise<PendingInvoice['inv']>;
 
 /** Stores one invoice in its own transaction; an upcoming invoice replaced meanwhile is composed afresh first. */
 async function persistOne(scope: TenantScope, item: PendingInvoice, recompose: Recompose): Promise<CreatedInvoice | null> {

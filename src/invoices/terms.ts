@@ -47,7 +47,7 @@ export async function termsForNewInvoices(tx: TenantScope, customerIds: readonly
   const days = new Map<string, number>();
   const ids = [...new Set(customerIds)];
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await tx.repo(Customer).query('c').select('c.id', 'id').addSelect('c.paymentTermsDays', 'days')
+    const rows = await tx.repo(Customer).queryByPrimaryKey('c').select('c.id', 'id').addSelect('c.paymentTermsDays', 'days')
       .andWhere('c.id IN (:...ids)', { ids: ids.slice(i, i + 500) }).getRawMany<{ id: string; days: number | string | null }>();
     for (const r of rows) if (r.days !== null) days.set(r.id, Number(r.days));
   }

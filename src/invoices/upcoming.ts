@@ -2,7 +2,8 @@ import { In } from 'typeorm';
 import type { CalendarDate } from '../billing/dates.js';
 import { dec, sum } from '../billing/decimal.js';
 import { periodStartsBetween } from '../billing/periods.js';
-import { InvoiceLine, type RecurringInvoice, type RecurringInvoiceAdjustment, UpcomingInvoice } from '../db/entities/index.js';
+import type { Decimal } from 'decimal.js';
+import { InvoiceLine, RecurringInvoice, type RecurringInvoiceAdjustment, UpcomingInvoice } from '../db/entities/index.js';
 import { bulkInsert } from '../db/bulk-insert.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -10,7 +11,7 @@ import { isUniqueViolation, withRetry } from '../db/errors.js';
 import {
   composeAdjustmentLines, composeMainLines, invoiceReview, lineInfoOf, lineRow, type ComposedInvoice, type LineInfo, type ReviewPolicy,
 } from './compose.js';
-import { inChunks, recurringInvoicesByIds, scheduleOf, type LoadedRecurringInvoice } from './loader.js';
+import { inChunks, type LoadedRecurringInvoice } from './loader.js';
 
 /*
  * Upcoming invoices: the daily pass reads every active recurring invoice anyway; from what it read it composes each
@@ -135,40 +136,83 @@ async function removeUpcoming(tx: TenantScope, ids: readonly string[]): Promise<
   });
 }
 
+/** What the run needs of a recurring invoice it issues an invoice of: its customer and schedule. */
+export type RecurringInvoiceHead = Pick<RecurringInvoice, 'id' | 'customerId' | 'frequency' | 'anchorDay' | 'anchorMonth'>;
+
 /** An upcoming invoice the run may issue, with its recurring invoice. */
 export interface IssuableUpcoming {
-  ri: RecurringInvoice;
-  upcoming: UpcomingInvoice;
-  lines: LineInfo[];
+  ri: RecurringInvoiceHead;
+  upcoming: {
+    id: string; periodStart: CalendarDate; periodEnd: CalendarDate; currency: string; taxRate: Decimal; subtotal: Decimal; tax: Decimal;
+    review: string[]; lineCount: number;
+  };
+  /** The recurring invoice's lines as composed, to describe its adjustments: read only when it has pending ones (null otherwise). */
+  lines: LineInfo[] | null;
 }
 
 /** Whether an upcoming invoice is still what composing the recurring invoice's next invoice would give. */
-function isCurrent(u: Pick<UpcomingInvoice, 'periodStart' | 'inputsVersion' | 'reviewUsageLines'>, ri: RecurringInvoice, policy: ReviewPolicy): boolean {
+function isCurrent(u: Pick<UpcomingInvoice, 'periodStart' | 'inputsVersion' | 'reviewUsageLines'>, ri: Pick<RecurringInvoice, 'nextInvoiceDate' | 'inputsVersion'>, policy: ReviewPolicy): boolean {
   return u.periodStart === ri.nextInvoiceDate && u.inputsVersion === ri.inputsVersion && u.reviewUsageLines === policy.reviewUsageLines;
 }
+
+/** What issuableUpcoming reads of an upcoming invoice and its recurring invoice (not the stored lines, `linesJson`). */
+const HEAD_COLUMNS = ['u.id', 'u.recurringInvoiceId', 'u.periodStart', 'u.periodEnd', 'u.currency', 'u.taxRate', 'u.subtotal', 'u.tax', 'u.reviewJson',
+  'u.lineCount', 'u.inputsVersion', 'u.reviewUsageLines', 'ri.customerId', 'ri.frequency', 'ri.anchorDay', 'ri.anchorMonth', 'ri.nextInvoiceDate'];
 
 /**
  * Of these due recurring invoices, those whose stored upcoming invoice the run may issue as it is: for the one period
  * due by `ready` (a recurring invoice behind by several periods is composed period by period), for the same review
  * policy, and composed at the recurring invoice's current inputsVersion. Reads no input: the version is on the
- * recurring invoice's row.
+ * recurring invoice's row, read with the upcoming invoice's head (plain columns, one join); the stored lines
+ * (`linesJson`) only of those in `withPending`, the recurring invoices with pending adjustments to describe.
  */
 export async function issuableUpcoming(
   scope: TenantScope,
   ids: readonly string[],
   ready: CalendarDate,
   policy: ReviewPolicy,
+  withPending: ReadonlySet<string>,
 ): Promise<Map<string, IssuableUpcoming>> {
   const out = new Map<string, IssuableUpcoming>();
-  const stored = await inChunks(ids, (chunk) => scope.repo(UpcomingInvoice).findBy({ recurringInvoiceId: In(chunk) }));
-  if (stored.length === 0) return out;
-  const ris = new Map((await recurringInvoicesByIds(scope, stored.map((u) => u.recurringInvoiceId), ['active'])).map((r) => [r.id, r]));
-  for (const u of stored) {
-    const ri = ris.get(u.recurringInvoiceId);
-    if (!ri || !isCurrent(u, ri, policy)) continue;
-    const due = periodStartsBetween(scheduleOf(ri), ri.nextInvoiceDate, ready);
-    if (due.length !== 1 || due[0] !== u.periodStart) continue;
-    out.set(u.recurringInvoiceId, { ri, upcoming: u, lines: JSON.parse(u.linesJson) as LineInfo[] });
+  const rows = await inChunks(ids, (chunk) => {
+    // `+ri.tenantId`: the recurring invoice is found by primary key (see TenantRepository.queryByPrimaryKey).
+    const qb = scope.repo(UpcomingInvoice).query('u').innerJoin(RecurringInvoice, 'ri', 'ri.id = u.recurringInvoiceId AND +ri.tenantId = u.tenantId')
+      .select('ri.inputsVersion', 'riInputsVersion');
+    for (const c of HEAD_COLUMNS) qb.addSelect(c, c.slice(c.indexOf('.') + 1));
+    return qb.andWhere('u.recurringInvoiceId IN (:...ids)', { ids: chunk }).andWhere('ri.status = :active', { active: 'active' })
+      .getRawMany<Record<string, string | number | boolean>>();
+  });
+  const dueOf = new Map<string, CalendarDate[]>(); // by schedule and next date: a few for a whole run
+  for (const r of rows) {
+    const ri = {
+      id: String(r.recurringInvoiceId), customerId: String(r.customerId), frequency: String(r.frequency) as RecurringInvoice['frequency'],
+      anchorDay: Number(r.anchorDay), anchorMonth: Number(r.anchorMonth),
+    };
+    const nextInvoiceDate = String(r.nextInvoiceDate);
+    const periodStart = String(r.periodStart);
+    const stored = { periodStart, inputsVersion: Number(r.inputsVersion), reviewUsageLines: Number(r.reviewUsageLines) === 1 };
+    if (!isCurrent(stored, { nextInvoiceDate, inputsVersion: Number(r.riInputsVersion) }, policy)) continue;
+    const at = `${ri.frequency} ${ri.anchorDay} ${ri.anchorMonth} ${nextInvoiceDate}`;
+    let due = dueOf.get(at);
+    if (due === undefined) dueOf.set(at, (due = periodStartsBetween(ri, nextInvoiceDate, ready)));
+    if (due.length !== 1 || due[0] !== periodStart) continue;
+    out.set(ri.id, {
+      ri,
+      upcoming: {
+        id: String(r.id), periodStart, periodEnd: String(r.periodEnd), currency: String(r.currency), taxRate: dec(String(r.taxRate)),
+        subtotal: dec(String(r.subtotal)), tax: dec(String(r.tax)), review: JSON.parse(String(r.reviewJson)) as string[], lineCount: Number(r.lineCount),
+      },
+      lines: null,
+    });
+  }
+  const described = [...out.values()].filter((i) => withPending.has(i.ri.id));
+  const linesOf = new Map((await inChunks(described.map((i) => i.upcoming.id), (chunk) => scope.repo(UpcomingInvoice).queryByPrimaryKey('u')
+    .select('u.id', 'id').addSelect('u.linesJson', 'linesJson').andWhere('u.id IN (:...ids)', { ids: chunk })
+    .getRawMany<{ id: string; linesJson: string }>())).map((r) => [r.id, r.linesJson]));
+  for (const i of described) {
+    const json = linesOf.get(i.upcoming.id);
+    if (json === undefined) out.delete(i.ri.id); // replaced by a daily pass meanwhile: composed afresh
+    else i.lines = JSON.parse(json) as LineInfo[];
   }
   return out;
 }
@@ -176,22 +220,21 @@ export async function issuableUpcoming(
 /** The invoice dated `date` issued from an upcoming invoice: its stored lines, then the pending adjustments. */
 export function composeFromUpcoming(item: IssuableUpcoming, date: CalendarDate, pending: readonly RecurringInvoiceAdjustment[]): ComposedInvoice {
   const { ri, upcoming: u } = item;
-  const taxRate = dec(u.taxRate.toString());
-  const adjustments = composeAdjustmentLines(ri.id, item.lines, u.currency, taxRate, date, pending);
-  const subtotal = sum([dec(u.subtotal.toString()), ...adjustments.lines.map((l) => l.amount)]);
-  const tax = sum([dec(u.tax.toString()), ...adjustments.lines.map((l) => l.tax)]);
+  if (pending.length > 0 && item.lines === null) throw new Error(`the lines of upcoming invoice ${u.id} were not read`);
+  const adjustments = composeAdjustmentLines(ri.id, item.lines ?? [], u.currency, u.taxRate, date, pending);
+  const subtotal = sum([u.subtotal, ...adjustments.lines.map((l) => l.amount)]);
+  const tax = sum([u.tax, ...adjustments.lines.map((l) => l.tax)]);
   return {
     upcoming: { id: u.id, lineCount: u.lineCount },
-    date, periodStart: u.periodStart, periodEnd: u.periodEnd, currency: u.currency, taxRate, lines: adjustments.lines,
-    subtotal, tax, total: subtotal.add(tax), review: invoiceReview(adjustments.lines, JSON.parse(u.reviewJson) as string[]),
-    adjustmentIds: adjustments.adjustmentIds,
+    date, periodStart: u.periodStart, periodEnd: u.periodEnd, currency: u.currency, taxRate: u.taxRate, lines: adjustments.lines,
+    subtotal, tax, total: subtotal.add(tax), review: invoiceReview(adjustments.lines, u.review), adjustmentIds: adjustments.adjustmentIds,
   };
 }
 
 /**
  * Inside the transaction that inserted the invoices of these upcoming invoices (same ids): checks that each still has
- * its lines (a daily pass may have replaced it meanwhile), with a locking read on MariaDB so that none can be removed
- * before the invoices commit. Throws UpcomingInvoiceChanged otherwise.
+ * its lines (a daily pass may have replaced it meanwhile), counting them with a locking read on MariaDB so that none
+ * can be removed before the invoices commit. Throws UpcomingInvoiceChanged otherwise.
  */
 export async function checkUpcomingLines(tx: TenantScope, upcoming: readonly { id: string; lineCount: number }[]): Promise<void> {
   const q = (n: string) => tx.manager.connection.driver.escape(n);
@@ -199,11 +242,11 @@ export async function checkUpcomingLines(tx: TenantScope, upcoming: readonly { i
   const found = new Map<string, number>();
   await inChunks([...expected.keys()], async (chunk) => {
     const rows = await tx.manager.query(
-      `SELECT ${q('invoiceId')} AS id FROM ${q('invoice_lines')} `
-        + `WHERE ${q('tenantId')} = ? AND ${q('invoiceId')} IN (${chunk.map(() => '?').join(', ')})${lockingRead(tx)}`,
+      `SELECT ${q('invoiceId')} AS id, COUNT(*) AS n FROM ${q('invoice_lines')} `
+        + `WHERE ${q('tenantId')} = ? AND ${q('invoiceId')} IN (${chunk.map(() => '?').join(', ')}) GROUP BY ${q('invoiceId')}${lockingRead(tx)}`,
       [tx.tenantId, ...chunk],
-    ) as { id: string }[];
-    for (const r of rows) found.set(r.id, (found.get(r.id) ?? 0) + 1);
+    ) as { id: string; n: number | string }[];
+    for (const r of rows) found.set(r.id, Number(r.n));
     return [];
   });
   for (const [id, n] of expected) if ((found.get(id) ?? 0) !== n) throw new UpcomingInvoiceChanged();
