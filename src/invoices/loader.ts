@@ -273,16 +273,26 @@ export async function loadRecurringInvoices(scope: TenantScope, opts: LoadOption
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((ri) => {
       const riLines = (linesByRi.get(ri.id) ?? []).sort((a, b) => a.position - b.position);
-      const riLinks = new Map(riLines.map((l) => [l.id, linksByLine.get(l.id) ?? []]));
+      const riLinks = new Map<string, RecurringInvoiceLink[]>();
       const histories = new Map<string, SubscriptionHistory>();
-      for (const ls of riLinks.values()) for (const l of ls) histories.set(l.subscriptionId, historyFor(l.subscriptionId));
-      const summaries = [...new Set(riLines.flatMap((l) => (l.usageSummaryId ? [l.usageSummaryId] : [])))];
-      const usageFor = summaries.flatMap((id) => snapshotsBySummary.get(id) ?? []);
+      const summaries = new Set<string>();
+      for (const line of riLines) {
+        const ls = linksByLine.get(line.id) ?? [];
+        riLinks.set(line.id, ls);
+        for (const l of ls) histories.set(l.subscriptionId, historyFor(l.subscriptionId));
+        if (line.usageSummaryId) summaries.add(line.usageSummaryId);
+      }
+      const usageFor = [...summaries].flatMap((id) => snapshotsBySummary.get(id) ?? []);
       const fallbackRate = toDec(ri.taxRate);
       const customerCode = taxSettings.codes.get(customerCodes.get(ri.customerId) ?? '');
-      const tax = new Map(riLines.map((l) => [l.id, resolveLineTax({
-        customer: customerCode, productGroup: l.productId ? taxSettings.groups.get(productGroups.get(l.productId) ?? '') : undefined, fallbackRate,
-      })]));
+      // Without product-group codes every line of the recurring invoice bills the same tax (one rule, shared).
+      const ownTax = resolveLineTax({ customer: customerCode, productGroup: undefined, fallbackRate });
+      const tax = new Map<string, LineTaxRule>();
+      for (const l of riLines) {
+        tax.set(l.id, l.productId && taxSettings.groups.size > 0
+          ? resolveLineTax({ customer: customerCode, productGroup: taxSettings.groups.get(productGroups.get(l.productId) ?? ''), fallbackRate })
+          : ownTax);
+      }
       const ctx: BillingContext = {
         currency: ri.currency,
         taxRate: fallbackRate,
