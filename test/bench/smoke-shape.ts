@@ -26,7 +26,7 @@ export const BENCHES: Bench[] = [
     figures: [
       { name: 'bare fetch loop median', re: /^bare fetch loop : median (\S+) s/m },
       { name: 'Pax8Client median', re: /^Pax8Client\s+: median (\S+) s/m },
-      { name: 'client-side CPU', re: /^client-side CPU: bare (\S+) s\s+client (\S+) s/m },
+      { name: 'client-side CPU beside its target', re: /^client-side CPU: bare (\S+) s\s+client (\S+) s\s+client\/bare (\S+) \(target [^;)]*\d/m },
       { name: 'ratio client/bare beside its target', re: /^ratio client\/bare: median (\S+)\s+best (\S+)\s+\(target [^)]*\d[^)]*\)/m },
       { name: 'rate-limited wall beside its floor', re: /^wall (\S+) s\s+floor (\S+) s .*wall\/floor (\S+)$/m },
     ],

@@ -33,10 +33,12 @@ describe('import products', function () {
     expect(products.length).to.be.greaterThan(0);
     expect(run.counts.products!.created).to.equal(products.length);
     expect(products.every((p) => p.productGroup === 'Cloud licences')).to.equal(true);
-    const nce = products.find((p) => /^CFQ7TTC0[A-Z0-9]+-\d{4}-P1[MY]-[MA]$/.test(p.sku));
-    expect(nce, 'a Microsoft NCE SKU like CFQ7TTC0LCHC-0002-P1M-M').to.not.equal(undefined);
+    // The product sync also creates catalog products no subscription uses: take an NCE product a subscription links to.
+    const subscriptions = await scope.repo(Subscription).find();
+    const nce = products.find((p) => /^CFQ7TTC0[A-Z0-9]+-\d{4}-P1[MY]-[MA]$/.test(p.sku) && subscriptions.some((s) => s.productId === p.id));
+    expect(nce, 'a Microsoft NCE SKU like CFQ7TTC0LCHC-0002-P1M-M with a subscription').to.not.equal(undefined);
 
-    const sub = (await scope.repo(Subscription).find()).find((s) => s.productId === nce!.id)!;
+    const sub = subscriptions.find((s) => s.productId === nce!.id)!;
     const src = h.sandbox.data.subscriptionById.get(sub.pax8Id)!;
     const pax8Product = h.sandbox.data.productById.get(src.productId)!;
     expect(nce!.sku).to.equal(recurraSku({ vendorSku: pax8Product.vendorSku, sku: pax8Product.sku, commitmentTerm: src.commitment?.term, billingTerm: src.billingTerm }));
