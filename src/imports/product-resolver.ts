@@ -75,13 +75,10 @@ export class ProductResolver {
     try {
       sku = recurraSku({ vendorSku: product.vendorSku, sku: product.sku, commitmentTerm: s.commitment?.term, billingTerm: s.billingTerm });
     } catch (err) {
-      const key = `sku-error:${s.productId}:${s.billingTerm}:${s.commitment?.term}`;
-      if (!this.counted.has(key)) {
-        this.counted.add(key);
-        if (this.createProducts) {
-          this.ctx.rec.count('products', 'skipped');
-          this.ctx.rec.note('unmappedSkus', { pax8ProductId: s.productId, billingTerm: s.billingTerm ?? null, commitmentTerm: s.commitment?.term ?? null, reason: (err as Error).message });
-        }
+      // Once per product and terms: resolve() runs this once per such key.
+      if (this.createProducts) {
+        this.ctx.rec.count('products', 'skipped');
+        this.ctx.rec.note('unmappedSkus', { pax8ProductId: s.productId, billingTerm: s.billingTerm ?? null, commitmentTerm: s.commitment?.term ?? null, reason: (err as Error).message });
       }
       return { productId: null, vendorName: product.vendorName ?? null, sku: null };
     }
