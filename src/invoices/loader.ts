@@ -8,6 +8,7 @@ import {
   RecurringInvoice, RecurringInvoiceLine, RecurringInvoiceLink, Subscription, SubscriptionChange, UsageMonthlyCharge, UsageReview,
 } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
+import { parsedOnce } from '../common/parsed-once.js';
 import { resolveLineTax, type LineTaxRule } from '../billing/tax.js';
 import { customersTaxCodeIds, loadTaxSettings, productGroupsOf } from '../tax/service.js';
 
@@ -115,16 +116,10 @@ function compareRaw(a: unknown, b: unknown): number {
  * prices, zero), so each text is parsed once and the rows share its Decimal (immutable).
  */
 function decOf(v: unknown): Decimal {
-  const t = text(v);
-  let d = parsedDecimals.get(t);
-  if (d === undefined) {
-    if (parsedDecimals.size >= 4096) parsedDecimals.clear();
-    parsedDecimals.set(t, (d = dec(t)));
-  }
-  return d;
+  return parsedDecimal(text(v));
 }
 
-const parsedDecimals = new Map<string, Decimal>();
+const parsedDecimal = parsedOnce((t: string) => dec(t), 4096);
 
 function lineSpec(line: RecurringInvoiceLine, links: readonly RecurringInvoiceLink[], tax: LineTaxRule): LineSpec {
   const own = tax.source === 'recurring invoice' ? {} : { taxRate: tax.rate };

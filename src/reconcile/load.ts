@@ -4,6 +4,7 @@ import {
   Subscription, UsageMonthlyCharge, UsageSummary, type Tenant,
 } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
+import { parsedOnce } from '../common/parsed-once.js';
 import { tenantSettings } from '../tenants/service.js';
 import type { RBilledLine, ReconcileInput, RLine, RPax8Item, RSubscription, RUsage } from './model.js';
 import { plus, ZERO } from './steps/amounts.js';
@@ -30,16 +31,7 @@ export function monthRange(month: string): { from: string; to: string } {
  * Decimal columns arrive as text (MariaDB: "10.000000"), and a month repeats the same quantities, prices and zeros
  * hundreds of thousands of times: each text is parsed once (Decimals are immutable, so rows may share one).
  */
-const parsed = new Map<string, Decimal>();
-function decimalOf(text: string): Decimal {
-  let v = parsed.get(text);
-  if (v === undefined) {
-    if (parsed.size >= 50_000) parsed.clear();
-    v = new Decimal(text);
-    parsed.set(text, v);
-  }
-  return v;
-}
+const decimalOf = parsedOnce((text: string) => new Decimal(text), 50_000);
 function d(v: unknown): Decimal {
   return decimalOf(String(v ?? '0'));
 }

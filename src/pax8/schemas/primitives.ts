@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { ExactNumber } from './exact-json.js';
+import { parsedOnce } from '../../common/parsed-once.js';
 
 const DECIMAL_TEXT = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -50,16 +51,7 @@ export const licenceCount = decimal.refine((d) => d.isInteger() && fromZeroToBil
   message: 'expected a whole, non-negative number of licences',
 });
 
-const decimalCache = new Map<number, Decimal>();
-function decimalOfNumber(n: number): Decimal {
-  let d = decimalCache.get(n);
-  if (d === undefined) {
-    if (decimalCache.size >= 10_000) decimalCache.clear();
-    d = new Decimal(String(n));
-    decimalCache.set(n, d);
-  }
-  return d;
-}
+const decimalOfNumber = parsedOnce((n: number) => new Decimal(String(n)), 10_000);
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
