@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import { boundedMemo } from './parsed-once.js';
 
 /**
  * Tenant-local calendar dates: the one implementation. Intl.DateTimeFormat per zone (built once and cached): the
@@ -63,18 +64,10 @@ export function pax8DateToTenantDate(value: string | null | undefined, zone: str
   if (DATE_ONLY.test(value)) return value;
   // An import converts a few dates of every record and most are shared (midnight starts, commitment ends): the
   // formatter call is the costly part, so results are remembered, a bounded number at a time.
-  const key = `${zone} ${value}`;
-  let date = converted.get(key);
-  if (date === undefined) {
-    date = tenantDate(value, zone);
-    if (converted.size >= CONVERTED_LIMIT) converted.clear();
-    converted.set(key, date);
-  }
-  return date;
+  return converted(`${zone} ${value}`, () => tenantDate(value, zone));
 }
 
-const CONVERTED_LIMIT = 20_000;
-const converted = new Map<string, string>();
+const converted = boundedMemo<string, string>(20_000);
 
 /** 'YYYY-MM' of a calendar date. */
 export function monthOf(date: string): string {

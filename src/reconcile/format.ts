@@ -1,13 +1,14 @@
 import type { Decimal } from 'decimal.js';
 import { formatMoney, formatQuantity, minorUnits } from '../billing/index.js';
+import { boundedMemo } from '../common/parsed-once.js';
 
 /**
  * billing's formatMoney / formatQuantity, memoised: they compute exactly with 60-digit decimals (~25 µs a call),
  * and a month of 100,000 subscriptions formats the same prices and quantities over and over.
  */
 const MAX = 100_000;
-const moneyCache = new Map<string, string>();
-const quantityCache = new Map<string, string>();
+const moneyText = boundedMemo<string, string>(MAX);
+const quantityText = boundedMemo<string, string>(MAX);
 
 /** |v| < 10^15, read from the exponent (decimal.js `e`): no Decimal built per call for the comparison. NaN: false. */
 const belowLarge = (v: Decimal) => v.e < 15;
@@ -28,25 +29,11 @@ export function exactMoney(v: Decimal, places: number): string | null {
 export function fmtMoney(v: Decimal, currency: string): string {
   const exact = exactMoney(v, minorUnits(currency));
   if (exact !== null) return exact;
-  const key = `${currency}|${v.toString()}`;
-  let s = moneyCache.get(key);
-  if (s === undefined) {
-    if (moneyCache.size >= MAX) moneyCache.clear();
-    s = formatMoney(v, currency);
-    moneyCache.set(key, s);
-  }
-  return s;
+  return moneyText(`${currency}|${v.toString()}`, () => formatMoney(v, currency));
 }
 
 export function fmtQuantity(v: Decimal): string {
-  const key = v.toString();
-  let s = quantityCache.get(key);
-  if (s === undefined) {
-    if (quantityCache.size >= MAX) quantityCache.clear();
-    s = formatQuantity(v);
-    quantityCache.set(key, s);
-  }
-  return s;
+  return quantityText(v.toString(), () => formatQuantity(v));
 }
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
