@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { Decimal } from 'decimal.js';
 import { openRuntime, type Runtime } from '../../app/runtime.js';
-import { LicensingChangeRequest, CHANGE_REQUEST_STATUSES, type Tenant } from '../../db/entities/index.js';
+import { CHANGE_REQUEST_STATUSES, type ChangeRequestStatus, type Tenant } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { hasLicensingPermission } from '../../licensing/permissions.js';
+import { requestPage } from '../../licensing/queries.js';
 import { LicensingError, LicensingService, type LicensingConfig } from '../../licensing/service.js';
 import { TenantError, TenantService } from '../../tenants/service.js';
 import { pax8ClientFor } from '../../tenants/pax8-client.js';
@@ -120,9 +121,8 @@ export function register(program: Command): void {
     .action(async (tenantName: string, o: { status?: string; json?: boolean }) => {
       if (o.status && !(CHANGE_REQUEST_STATUSES as readonly string[]).includes(o.status)) throw new UsageError(`--status must be one of ${CHANGE_REQUEST_STATUSES.join(', ')}`);
       await withLicensing(tenantName, async (c) => {
-        const qb = new TenantScope(c.rt.ds.manager, c.tenant.id).repo(LicensingChangeRequest).query('q').orderBy('q.requestedAt', 'DESC').take(500);
-        if (o.status) qb.andWhere('q.status = :s', { s: o.status });
-        const rows = await qb.getMany();
+        const scope = new TenantScope(c.rt.ds.manager, c.tenant.id);
+        const rows = (await requestPage(scope, { status: o.status as ChangeRequestStatus | undefined }, { page: 0, size: 500, sort: 'requestedAt,desc' })).items;
         if (o.json) {
           console.log(JSON.stringify(rows.map((r) => ({
             id: r.id, status: r.status, productName: r.productName, customerId: r.customerId, currentQuantity: r.currentQuantity.toFixed(),
