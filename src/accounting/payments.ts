@@ -160,6 +160,15 @@ export async function accountingStatuses(scope: TenantScope, tenant: Pick<Tenant
   return out;
 }
 
+/** The pushes to one vendor as views: of the given invoices, or of every invoice pushed to it (oldest first) when none are given. */
+export async function vendorStatuses(
+  scope: TenantScope, tenant: Pick<Tenant, 'timeZone'>, vendor: AccountingVendor, invoiceIds: readonly string[], now: Date,
+): Promise<AccountingStatusView[]> {
+  const ids = invoiceIds.length > 0 ? invoiceIds
+    : (await scope.repo(AccountingPush).find({ where: { vendor }, order: { createdAt: 'ASC' } })).map((p) => p.invoiceId);
+  return [...(await accountingStatuses(scope, tenant, ids, now)).values()].flat().filter((v) => v.vendor === vendor);
+}
+
 export const AGEING_BUCKETS = ['current', 'days1to30', 'days31to60', 'days61to90', 'over90'] as const;
 export type AgeingBucket = (typeof AGEING_BUCKETS)[number];
 

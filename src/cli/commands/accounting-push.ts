@@ -4,11 +4,11 @@ import { ACCOUNTING_VENDORS, type AccountingVendor } from '../../accounting/conn
 import { autoLinkContacts, contactMatches, createMissingContacts, linkContact, unlinkContact } from '../../accounting/contacts.js';
 import { listLedgerMappings, mappingChoices, setLedgerMapping } from '../../accounting/ledger-mappings.js';
 import { accountingOpener } from '../../accounting/open.js';
-import { accountingStatuses, ageingSummary, refreshPayments } from '../../accounting/payments.js';
+import { ageingSummary, refreshPayments, vendorStatuses } from '../../accounting/payments.js';
 import { queuePushes, runPushes } from '../../accounting/push.js';
 import { createScheduler } from '../../app/scheduler.js';
 import type { Runtime } from '../../app/runtime.js';
-import { AccountingPush, LEDGER_MAPPING_KINDS, type LedgerMappingKind } from '../../db/entities/index.js';
+import { LEDGER_MAPPING_KINDS, type LedgerMappingKind } from '../../db/entities/index.js';
 import { UsageError } from '../errors.js';
 import { cliActor } from '../who-am-i.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
@@ -111,8 +111,7 @@ export function registerPush(acc: Command): void {
     .action((vendorArg: string, ids: string[], opts: { now?: boolean; status?: boolean; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant, scope) => {
       const vendor = vendorOf(vendorArg);
       if (opts.status) {
-        const wanted = ids.length > 0 ? ids : (await scope.repo(AccountingPush).find({ where: { vendor }, order: { createdAt: 'ASC' } })).map((p) => p.invoiceId);
-        const views = [...(await accountingStatuses(scope, tenant, wanted, clockOf(rt)())).values()].flat().filter((v) => v.vendor === vendor);
+        const views = await vendorStatuses(scope, tenant, vendor, ids, clockOf(rt)());
         if (opts.json) return printJson(views);
         process.stdout.write(table(['invoice', 'push', 'payment', 'number', 'paid', 'due', 'due date', 'status'],
           views.map((v) => [v.invoiceId, v.push, v.payment, v.externalNumber, v.amountPaid, v.amountDue, v.dueDate, v.label])));
@@ -125,8 +124,8 @@ export function registerPush(acc: Command): void {
         if (opts.now) {
           const o = await runPushes(depsOf(rt), tenant.id, { invoiceIds: ids, vendor });
           process.stdout.write(`pushed ${o.pushed}, unchanged ${o.unchanged}, refused ${o.refused}, failed ${o.failed}, to be tried again ${o.retrying}\n`);
-          for (const p of await scope.repo(AccountingPush).find({ where: { vendor } })) {
-            if (ids.includes(p.invoiceId) && p.lastError && p.status !== 'pushed') process.stdout.write(`${p.status}\t${p.invoiceId}\t${p.lastError}\n`);
+          for (const v of await vendorStatuses(scope, tenant, vendor, ids, clockOf(rt)())) {
+            if (v.lastError && v.push !== 'pushed') process.stdout.write(`${v.push}\t${v.invoiceId}\t${v.lastError}\n`);
           }
           if (o.retrying > 0) await createScheduler(rt).queueAccountingPush(tenant.id, o.nextAttemptAt ?? undefined);
           if (o.failed > 0 || o.refused > 0) process.exitCode = 1;
