@@ -71,10 +71,10 @@ export function reviewPolicyOf(tenant: Tenant): ReviewPolicy {
   return { reviewUsageLines: tenantSettings(tenant).imports.reviewUsageLines };
 }
 
-/** An invoice line's stored columns, without the invoice it belongs to (an upcoming invoice's lines are stored the same way). */
-export function lineRow(l: ComposedLine, position: number, now: Date) {
+/** An invoice line's stored columns (an upcoming invoice's lines are stored the same way). */
+export function lineRow(l: ComposedLine, position: number, now: Date, invoiceId: string) {
   return {
-    id: timeOrderedId(), position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId, kind: l.kind, description: l.description.slice(0, 255),
+    id: timeOrderedId(), invoiceId, position, recurringInvoiceLineId: l.recurringInvoiceLineId, adjustmentId: l.adjustmentId, kind: l.kind, description: l.description.slice(0, 255),
     fromDate: l.from, toDate: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax,
     taxRate: l.taxRate, taxCode: l.taxCode, taxKind: l.taxKind, unitCost: l.unitCost ?? null, cost: l.cost ?? null,
     reviewJson: l.review.length === 0 ? '[]' : JSON.stringify(l.review), provenanceJson: JSON.stringify(l.provenance), createdAt: now, updatedAt: now,

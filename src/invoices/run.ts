@@ -107,9 +107,7 @@ async function persistBatch(scope: TenantScope, items: readonly PendingInvoice[]
     await claimAdjustments(tx, items.flatMap(({ inv }, k) => inv.adjustmentIds.map((id) => ({ id, invoiceId: created[k]!.id }))), now);
     // An upcoming invoice's lines are stored already, under its id; the composed ones (its adjustments) follow them.
     await checkUpcomingLines(tx, items.flatMap(({ inv }) => (inv.upcoming ? [inv.upcoming] : [])));
-    const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, i) => ({
-      ...lineRow(l, (inv.upcoming?.lineCount ?? 0) + i, now), invoiceId: created[k]!.id,
-    })));
+    const lineRows = items.flatMap(({ inv }, k) => inv.lines.map((l, i) => lineRow(l, (inv.upcoming?.lineCount ?? 0) + i, now, created[k]!.id)));
     await bulkInsert(tx, InvoiceLine, lineRows);
     // Advance each recurring invoice past the period it was just invoiced for (grouped by period and next start).
     const groups = new Map<string, { periodStart: string; next: string; ids: string[] }>();

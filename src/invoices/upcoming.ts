@@ -71,45 +71,84 @@ export async function prepareUpcomingInvoices(
     if (u && isCurrent(u, l.ri, policy)) kept.add(u.id);
     else stale.push(l);
   }
+  // MariaDB: the server writes a group while the next one is composed (one group in flight, each its own transaction
+  // as before); composing yields now and then so the write's statements go out meanwhile. SQLite writes in this thread.
+  const overlap = scope.manager.connection.options.type !== 'better-sqlite3';
   let prepared = 0;
+  let writing: Promise<void> | null = null;
+  const failure: { err?: unknown; failed: boolean } = { failed: false };
   for (let i = 0; i < stale.length; i += GROUP) {
-    const now = new Date();
-    const heads: UpcomingInvoice[] = [];
-    const lines: Partial<InvoiceLine>[] = [];
-    for (const l of stale.slice(i, i + GROUP)) {
-      let main: ReturnType<typeof composeMainLines>;
-      try {
-        main = composeMainLines(l, l.ri.nextInvoiceDate, policy);
-      } catch {
-        continue; // the run composes it itself and reports why it cannot be invoiced
-      }
-      const id = timeOrderedId();
-      const subtotal = sum(main.lines.map((x) => x.amount));
-      heads.push(scope.repo(UpcomingInvoice).create({
-        id, recurringInvoiceId: l.ri.id, periodStart: main.periodStart, periodEnd: main.periodEnd, currency: l.ctx.currency,
-        taxRate: l.ctx.taxRate, subtotal, tax: sum(main.lines.map((x) => x.tax)), reviewJson: JSON.stringify(invoiceReview(main.lines)),
-        linesJson: JSON.stringify(lineInfoOf(l, l.ri.nextInvoiceDate)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
-        reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
-      }));
-      main.lines.forEach((x, position) => lines.push(Object.assign(lineRow(x, position, now), { invoiceId: id })));
-    }
-    const replaced = stale.slice(i, i + GROUP).flatMap((l) => (byRi.has(l.ri.id) ? [byRi.get(l.ri.id)!.id] : []));
-    try {
-      await withRetry(() => scope.transaction(async (tx) => {
-        await removeUpcoming(tx, replaced);
-        await bulkInsert(tx, UpcomingInvoice, heads);
-        await bulkInsert(tx, InvoiceLine, lines);
-      }));
-      prepared += heads.length;
-    } catch (err) {
-      // A concurrent daily pass stored some of these first; theirs serve as well (the run checks every hash).
-      if (!isUniqueViolation(err)) throw err;
-    }
+    const composed = await composeGroup(scope, stale.slice(i, i + GROUP), byRi, policy, overlap && writing !== null);
+    if (writing) await writing;
+    if (failure.failed) throw failure.err;
+    writing = writeGroup(scope, composed).then((n) => { prepared += n; }, (err: unknown) => { failure.failed = true; failure.err = err; });
+    if (!overlap) await writing;
   }
+  if (writing) await writing;
+  if (failure.failed) throw failure.err;
   const active = new Set([...loaded.map((l) => l.ri.id), ...skipped]);
   const gone = stored.filter((u) => !active.has(u.recurringInvoiceId)).map((u) => u.id);
   if (gone.length > 0) await withRetry(() => scope.transaction((tx) => removeUpcoming(tx, gone)));
   return { prepared, unchanged: kept.size };
+}
+
+interface ComposedGroup {
+  heads: UpcomingInvoice[];
+  lines: ReturnType<typeof lineRow>[];
+  /** Stored upcoming invoices these replace. */
+  replaced: string[];
+}
+
+/** Invoices composed between two turns of the event loop while a group is being written. */
+const YIELD_EVERY = 25;
+
+/** Composes the upcoming invoices of a group; `yielding`: lets I/O run every YIELD_EVERY invoices. */
+async function composeGroup(
+  scope: TenantScope, group: readonly LoadedRecurringInvoice[], byRi: ReadonlyMap<string, Pick<UpcomingInvoice, 'id'>>, policy: ReviewPolicy, yielding: boolean,
+): Promise<ComposedGroup> {
+  const out: ComposedGroup = { heads: [], lines: [], replaced: [] };
+  const now = new Date();
+  for (let k = 0; k < group.length; k++) {
+    if (yielding && k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    const l = group[k]!;
+    const u = byRi.get(l.ri.id);
+    if (u) out.replaced.push(u.id);
+    composeOne(scope, l, policy, now, out);
+  }
+  return out;
+}
+
+function composeOne(scope: TenantScope, l: LoadedRecurringInvoice, policy: ReviewPolicy, now: Date, out: ComposedGroup): void {
+  let main: ReturnType<typeof composeMainLines>;
+  try {
+    main = composeMainLines(l, l.ri.nextInvoiceDate, policy);
+  } catch {
+    return; // the run composes it itself and reports why it cannot be invoiced
+  }
+  const id = timeOrderedId();
+  const subtotal = sum(main.lines.map((x) => x.amount));
+  out.heads.push(scope.repo(UpcomingInvoice).create({
+    id, recurringInvoiceId: l.ri.id, periodStart: main.periodStart, periodEnd: main.periodEnd, currency: l.ctx.currency,
+    taxRate: l.ctx.taxRate, subtotal, tax: sum(main.lines.map((x) => x.tax)), reviewJson: JSON.stringify(invoiceReview(main.lines)),
+    linesJson: JSON.stringify(lineInfoOf(l, l.ri.nextInvoiceDate)), lineCount: main.lines.length, inputsVersion: l.ri.inputsVersion,
+    reviewUsageLines: policy.reviewUsageLines, createdAt: now, updatedAt: now,
+  }));
+  for (let position = 0; position < main.lines.length; position++) out.lines.push(lineRow(main.lines[position]!, position, now, id));
+}
+
+/** Writes a composed group in one transaction; 0 when a concurrent daily pass stored some of these first (theirs serve as well). */
+async function writeGroup(scope: TenantScope, g: ComposedGroup): Promise<number> {
+  try {
+    await withRetry(() => scope.transaction(async (tx) => {
+      await removeUpcoming(tx, g.replaced);
+      await bulkInsert(tx, UpcomingInvoice, g.heads);
+      await bulkInsert(tx, InvoiceLine, g.lines as Partial<InvoiceLine>[]);
+    }));
+    return g.heads.length;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return 0;
+  }
 }
 
 /** MariaDB: a locking read (waits for a run issuing the same invoice, and keeps it from starting until we commit). */
