@@ -18,8 +18,13 @@ import { usageCarrierRule } from './usage-rules.js';
 import { NOTHING_PENDING, pendingAware } from '../subscriptions/pending.js';
 import { settleProvisioningRequests } from '../licensing/settle.js';
 import { settleProvisioningOperations } from '../operations/settle.js';
+import { Pax8IdSet } from './pax8-id-set.js';
 
 const BATCH = 200;
+/** Pax8 ids per lookup of the stored subscriptions (bound parameters of one statement). */
+const LOOKUP = 1000;
+/** Stored subscriptions read per page when looking for those Pax8 no longer lists. */
+const PAGE = 5000;
 /** Records of the listing between two turns of the event loop (about a Pax8 page). */
 const YIELD_EVERY = 200;
 
@@ -31,12 +36,17 @@ export interface UsageCarrier {
   status: string;
 }
 
+/** A stored license subscription, as much as planning needs. */
 interface Lite {
   id: string;
-  pax8Id: string;
   contentHash: string;
   deletedInPax8: boolean;
-  pax8CompanyId: string | null;
+}
+
+/** A stored license subscription, as much as marking it deleted in Pax8 needs. */
+interface Gone {
+  id: string;
+  pax8Id: string;
   active: boolean;
   activeOverride: boolean | null;
 }
@@ -45,6 +55,7 @@ interface Plan {
   record: Pax8Subscription;
   fields: SubscriptionFields;
   hash: string;
+  /** Set when the batch is written: the stored subscription is looked up then (never held for the whole tenant). */
   stored: Lite | undefined;
   outcome: Outcome;
 }
@@ -76,14 +87,19 @@ function changeRow(tx: TenantScope, ctx: ImportContext, sub: Pick<Subscription, 
 export async function importSubscriptions(ctx: ImportContext, companies: CompanyScope, opts: SubscriptionStepOptions): Promise<void> {
   const { scope, rec } = ctx;
   const write = opts.writeSubscriptions;
-  const stored = await loadIndex(scope);
   const isCarrier = usageCarrierRule(ctx.settings);
 
-  const seen = new Set<string>();
+  // Every Pax8 id the listing returned (compact: a million of them is the size this must hold).
+  const seen = new Pax8IdSet();
+  // Stored subscriptions known to be listed and not deleted in Pax8 after this run's writes (each counted once while
+  // no id is listed twice): when they are all the tenant has, none can be gone and markDeleted reads nothing.
+  let present = 0;
+  let listedTwice = false;
   let batch: Plan[] = [];
   let done = 0;
 
   const plan = async (s: Pax8Subscription): Promise<Plan | null> => {
+    if (seen.has(s.id)) listedTwice = true;
     seen.add(s.id);
     if (!companies.companies.has(s.companyId)) {
       if (write) rec.count('subscriptions', 'skipped');
@@ -95,10 +111,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     }
     if (!write) return null;
     const fields = licenseFields(s, { customerId: companies.companies.get(s.companyId) ?? null, productId: product.productId, vendorName: product.vendorName }, ctx.zone);
-    const hash = fieldsHash(fields);
-    const old = stored.get(s.id);
-    const outcome: Outcome = !old ? 'created' : old.contentHash === hash && !old.deletedInPax8 ? 'unchanged' : 'updated';
-    return { record: s, fields, hash, stored: old, outcome };
+    return { record: s, fields, hash: fieldsHash(fields), stored: undefined, outcome: 'created' };
   };
 
   const writePlans = async (tx: TenantScope, plans: Plan[]): Promise<AfterCommit[]> => {
@@ -118,7 +131,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         // A subscription's history starts on its start date (never in the future): its state before is unknown.
         changes.push(changeRow(tx, ctx, sub, ['created'], start && start < ctx.today ? start : ctx.today, observedAt));
         after.push(() => {
-          stored.set(sub.pax8Id, { id: sub.id, pax8Id: sub.pax8Id, contentHash: p.hash, deletedInPax8: false, pax8CompanyId: sub.pax8CompanyId, active, activeOverride: null });
+          present++;
           rec.count('subscriptions', 'created');
         });
         continue;
@@ -144,7 +157,7 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
       }
       const outcome: Outcome = current.active && !cs.active ? 'deactivated' : 'updated';
       after.push(() => {
-        stored.set(p.fields.pax8Id, { ...p.stored!, contentHash: p.hash, deletedInPax8: false, active: cs.active });
+        present++;
         rec.count('subscriptions', outcome);
       });
     }
@@ -166,8 +179,19 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     inflight = ctx.writes.run(() => writeItems(items));
   };
   const writeItems = async (items: Plan[]) => {
+    // Looked up here, after the previous batch committed: a subscription listed twice is found the second time.
+    const stored = await storedOf(scope, items.map((p) => p.record.id));
+    for (const p of items) {
+      const old = stored.get(p.record.id);
+      p.stored = old;
+      p.outcome = !old ? 'created' : old.contentHash === p.hash && !old.deletedInPax8 ? 'unchanged' : 'updated';
+    }
     const changed = items.filter((p) => p.outcome !== 'unchanged');
-    for (const p of items) if (p.outcome === 'unchanged') rec.count('subscriptions', 'unchanged');
+    for (const p of items) {
+      if (p.outcome !== 'unchanged') continue;
+      present++;
+      rec.count('subscriptions', 'unchanged');
+    }
     if (ctx.dryRun) {
       for (const p of changed) {
         rec.count('subscriptions', p.outcome);
@@ -189,7 +213,9 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
     throw err;
   }
   ctx.progress({ entity: 'subscriptions', done, total: done });
-  if (write) await markDeleted(ctx, companies, stored, seen);
+  if (!write) return;
+  if (!ctx.dryRun && !listedTwice && present === await notDeletedCount(scope)) return;
+  await markDeleted(ctx, companies, seen);
 
   async function readListings(): Promise<void> {
     for (const listing of listings) {
@@ -198,7 +224,10 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
         if (item.error) {
           const raw = item.error.raw as { id?: unknown } | null;
           const id = raw && typeof raw.id === 'string' ? raw.id : null;
-          if (id) seen.add(id);
+          if (id) {
+            if (seen.has(id)) listedTwice = true;
+            seen.add(id);
+          }
           rec.error(write ? 'subscriptions' : 'products', id, item.error.message, item.error.raw);
           continue;
         }
@@ -217,35 +246,17 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
   }
 }
 
-/**
- * The stored license subscriptions, as much as planning needs (ids, content hash, flags) and no
- * more: read as raw rows in pages by primary key, never hydrated as entities (a tenant may hold
- * hundreds of thousands).
- */
-async function loadIndex(scope: TenantScope): Promise<Map<string, Lite>> {
+/** The stored license subscriptions of these Pax8 ids, by Pax8 id (read raw through the unique (tenant, kind, Pax8 id) index). */
+async function storedOf(scope: TenantScope, pax8Ids: string[]): Promise<Map<string, Lite>> {
   const stored = new Map<string, Lite>();
-  const PAGE = 5000;
-  let after = '';
-  for (;;) {
-    // Planned on the primary key (see queryByPrimaryKey): through a tenant-prefixed index SQLite re-read and sorted
-    // the whole tenant for every page (5 s for 100,000 subscriptions).
-    const rows: Array<Record<string, unknown>> = await scope.repo(Subscription).queryByPrimaryKey('s')
-      .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.contentHash', 'contentHash')
-      .addSelect('s.deletedInPax8', 'deletedInPax8').addSelect('s.pax8CompanyId', 'pax8CompanyId')
-      .addSelect('s.active', 'active').addSelect('s.activeOverride', 'activeOverride')
-      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.id > :after', { after })
-      .orderBy('s.id', 'ASC').limit(PAGE).getRawMany();
-    for (const r of rows) {
-      const pax8Id = String(r.pax8Id);
-      stored.set(pax8Id, {
-        id: String(r.id), pax8Id, contentHash: String(r.contentHash), deletedInPax8: bool(r.deletedInPax8),
-        pax8CompanyId: r.pax8CompanyId === null ? null : String(r.pax8CompanyId), active: bool(r.active),
-        activeOverride: r.activeOverride === null ? null : bool(r.activeOverride),
-      });
-    }
-    if (rows.length < PAGE) return stored;
-    after = String(rows[rows.length - 1]!.id);
+  for (let i = 0; i < pax8Ids.length; i += LOOKUP) {
+    const rows: Array<Record<string, unknown>> = await scope.repo(Subscription).query('s')
+      .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.contentHash', 'contentHash').addSelect('s.deletedInPax8', 'deletedInPax8')
+      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.pax8Id IN (:...ids)', { ids: pax8Ids.slice(i, i + LOOKUP) })
+      .getRawMany();
+    for (const r of rows) stored.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash), deletedInPax8: bool(r.deletedInPax8) });
   }
+  return stored;
 }
 
 /** A boolean column read raw: 0/1 (number, or string/Buffer on some drivers), or a boolean. */
@@ -253,6 +264,12 @@ function bool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (Buffer.isBuffer(v)) return v[0] === 1;
   return Number(v) === 1;
+}
+
+/** The stored license subscriptions not marked deleted in Pax8. */
+async function notDeletedCount(scope: TenantScope): Promise<number> {
+  return scope.repo(Subscription).query('s').andWhere('s.kind = :kind', { kind: 'license' })
+    .andWhere('s.deletedInPax8 = :deleted', { deleted: false }).getCount();
 }
 
 function changedFieldNames(p: Plan): string[] {
@@ -264,10 +281,32 @@ function changedFieldNames(p: Plan): string[] {
  * return any more (Pax8 answers 404 for deleted subscriptions; cancelled ones are still listed
  * with status Cancelled and go inactive through their status).
  */
-async function markDeleted(ctx: ImportContext, companies: CompanyScope, stored: Map<string, Lite>, seen: Set<string>): Promise<void> {
-  const gone = [...stored.values()].filter((s) => !s.deletedInPax8 && s.pax8CompanyId !== null && companies.companies.has(s.pax8CompanyId) && !seen.has(s.pax8Id));
+async function markDeleted(ctx: ImportContext, companies: CompanyScope, seen: Pax8IdSet): Promise<void> {
   const deactivate = ctx.settings.deactivateDeletedSubscriptions;
-  const outcomeOf = (s: Lite): Outcome => (deactivate && s.active && s.activeOverride === null ? 'deactivated' : 'updated');
+  const outcomeOf = (s: Gone): Outcome => (deactivate && s.active && s.activeOverride === null ? 'deactivated' : 'updated');
+  // The stored subscriptions are read a page at a time, in primary-key order (the marking below does not move them).
+  let after = '';
+  for (;;) {
+    // Planned on the primary key (see queryByPrimaryKey): through a tenant-prefixed index SQLite re-read and sorted
+    // the whole tenant for every page (5 s for 100,000 subscriptions).
+    const rows: Array<Record<string, unknown>> = await ctx.scope.repo(Subscription).queryByPrimaryKey('s')
+      .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.deletedInPax8', 'deletedInPax8')
+      .addSelect('s.pax8CompanyId', 'pax8CompanyId').addSelect('s.active', 'active').addSelect('s.activeOverride', 'activeOverride')
+      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.id > :after', { after })
+      .orderBy('s.id', 'ASC').limit(PAGE).getRawMany();
+    const gone: Gone[] = [];
+    for (const r of rows) {
+      const pax8Id = String(r.pax8Id);
+      if (bool(r.deletedInPax8) || r.pax8CompanyId === null || !companies.companies.has(String(r.pax8CompanyId)) || seen.has(pax8Id)) continue;
+      gone.push({ id: String(r.id), pax8Id, active: bool(r.active), activeOverride: r.activeOverride === null ? null : bool(r.activeOverride) });
+    }
+    await markGone(ctx, gone, outcomeOf);
+    if (rows.length < PAGE) return;
+    after = String(rows[rows.length - 1]!.id);
+  }
+}
+
+async function markGone(ctx: ImportContext, gone: Gone[], outcomeOf: (s: Gone) => Outcome): Promise<void> {
   if (ctx.dryRun) {
     for (const s of gone) {
       ctx.rec.count('subscriptions', outcomeOf(s));
@@ -288,11 +327,7 @@ async function markDeleted(ctx: ImportContext, companies: CompanyScope, stored: 
           const current = (await tx.repo(Subscription).findOneBy({ id: s.id }))!;
           await tx.repo(SubscriptionChange).insert([changeRow(tx, ctx, current, ['active'], ctx.today, now)]);
         }
-        after.push(() => {
-          s.deletedInPax8 = true;
-          if (outcome === 'deactivated') s.active = false;
-          ctx.rec.count('subscriptions', outcome);
-        });
+        after.push(() => ctx.rec.count('subscriptions', outcome));
       }
       return after;
     }, (s, err) => ctx.rec.error('subscriptions', s.pax8Id, `could not mark subscription ${s.pax8Id} deleted: ${(err as Error).message}`, null));

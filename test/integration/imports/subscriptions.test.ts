@@ -102,6 +102,35 @@ describe('import subscriptions', function () {
     });
   }
 
+  it('takes a subscription listed twice (in two batches) as one, and still marks the one the listing left out', async () => {
+    await h.run({ entities: 'subscriptions' });
+    const mapped = await mappedCompanies();
+    // Page 2 lists a mapped subscription of page 1 again in place of one of its own: as many records as stored rows.
+    let first: unknown = null;
+    let left: string | null = null;
+    const twice: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = String(input);
+      if (!url.includes('/subscriptions?')) return res;
+      const body = (await res.json()) as { content: Array<{ id: string; companyId: string }> };
+      const page = Number(new URL(url).searchParams.get('page') ?? 0);
+      if (page === 0) first = body.content.find((s) => mapped.has(s.companyId)) ?? null;
+      const i = body.content.findIndex((s) => mapped.has(s.companyId));
+      if (page === 1 && first && i >= 0) {
+        left = body.content[i]!.id;
+        body.content[i] = first as { id: string; companyId: string };
+      }
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const run = await h.run({ entities: 'subscriptions', batchSize: 10, client: { fetch: twice, pageSize: 20, rateLimitPerMinute: null } });
+    expect(left).to.not.equal(null);
+    expect(run.status).to.equal('succeeded');
+    expect(run.counts.subscriptions).to.include({ created: 0 });
+    expect(run.counts.subscriptions!.updated + run.counts.subscriptions!.deactivated).to.equal(1);
+    expect((await sub(left!)).deletedInPax8).to.equal(true);
+    expect(await scope.repo(Subscription).count({ where: { deletedInPax8: true } })).to.equal(1);
+  });
+
   it('imports only the chosen customers\' subscriptions', async () => {
     const mapping = (await scope.repo(CustomerMapping).find())[0]!;
     const run = await h.run({ entities: 'subscriptions', customers: [mapping.customerId] });
