@@ -27,6 +27,8 @@
  * one (BENCH_TIME_100K=seconds of a 100k run on the same database prints the multiple). Figures: docs/benchmarks.md.
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
  * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
+ * BENCH_MEMORY_ONLY=1: only the full import and the unchanged re-import (no warm-up, no bare passes, no next day's sync);
+ * prints their times, rows written and peak RSS: the memory curve at sizes where the whole bench takes an hour.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -73,6 +75,7 @@ const CLIENT = { rateLimitPerMinute: null, concurrency: CONCURRENCY, prefetchPag
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 const RATE_LIMITED = process.env.BENCH_RATE_LIMITED === '1';
 const NEXT_DAY_TARGET = 12_000;
+const MEMORY_ONLY = process.env.BENCH_MEMORY_ONLY === '1';
 
 interface Sandbox {
   child: ChildProcess;
@@ -307,7 +310,7 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   // The machine's speed drifts by up to ±20 % over minutes (the same bare pass took 34–48 s of CPU), so the floor
   // is measured on both sides of the import: in a child process just before it (a bare pass in this process left a
   // few hundred MB of RSS behind that the import was charged with), and in this process after it.
-  const bareBefore = await childBarePass(sb);
+  const bareBefore = MEMORY_ONLY ? null : await childBarePass(sb);
   const mem = new PeakMemory();
   const fullCost = new ProcessCost(sb.child.pid, serverPid);
   const fullRequests = await requestsByKind(sb);
@@ -323,6 +326,19 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   const reMs = performance.now() - t2;
   const peak = mem.stop();
   const written = await rowsWritten(ds, before, since);
+  if (!bareBefore) {
+    const c = full.counts;
+    process.stdout.write([
+      `${label} (BENCH_MEMORY_ONLY: no bare passes, no next day's sync):`,
+      `  imported: ${c.subscriptions?.created ?? 0} subscriptions; status ${full.status}`,
+      `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')}); ${fullCpu}`,
+      `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
+      `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= ${RSS_TARGET_MB} MB at every size; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+      `  ${await environmentNote(ds)}`,
+      '',
+    ].join('\n'));
+    return;
+  }
   const bareCost = new ProcessCost(sb.child.pid, serverPid);
   const bare = await bareClientPass(sb);
   const bareCpu = bareCost.stop();
@@ -385,7 +401,7 @@ async function main(): Promise<void> {
     // The sandbox renders each record's JSON once and caches it, so the first pass over it costs the sandbox more
     // CPU than any later one (32 s against 26 s at full size), and that pass was the import: a first bare pass warms
     // it, so every measured pass meets the same warm sandbox, as it would the real API.
-    process.stdout.write(`  sandbox warmed up by a bare pass in a child process: ${fmt((await childBarePass(sb)).ms)}\n`);
+    if (!MEMORY_ONLY) process.stdout.write(`  sandbox warmed up by a bare pass in a child process: ${fmt((await childBarePass(sb)).ms)}\n`);
     await forEachBenchDatabase(async ({ label, ds }) => {
       sb.now = ((await admin(sb, 'GET', '/state')) as { now: string }).now;
       await benchOne(label, ds, sb);
