@@ -124,22 +124,25 @@ export function composeMainLines(
   const rows = new Map(loaded.lines.map((l) => [l.id, l]));
   const specs = new Map(loaded.ctx.lines.map((s) => [s.id, s]));
   const lines = engine.lines.filter((l) => l.kind !== 'prorata').map((l): ComposedLine => {
-    const review = [...l.review, ...(rows.get(l.line)?.reviewRequired ? [USER_REVIEW] : [])];
+    const row = rows.get(l.line);
+    const review = l.review.slice();
+    if (row?.reviewRequired) review.push(USER_REVIEW);
     const notFinal = l.kind === 'usage' && policy.today !== undefined && l.to > policy.today;
     if (notFinal) review.push(`usage line: the month is not over (it ends ${l.to}); these are the charges so far, not the final charges`);
     // A month a reviewer approved or adjusted (src/usage-review) is reviewed already.
     else if (l.kind === 'usage' && policy.reviewUsageLines && !l.provenance.usage?.review) review.push('usage line: check the month\'s final charges before issuing');
-    const provenance = notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance;
+    // The engine's invoice is this function's own, so its line's provenance takes `exact` in place (a copy cost more).
+    const provenance = (notFinal ? notFinalUsage(l.provenance, l.to, policy.today!) : l.provenance) as unknown as Record<string, unknown>;
+    provenance.exact = exactJson(l.exact);
     const tax = loaded.tax.get(l.line);
-    const row = rows.get(l.line);
     // An arrears line's period start is its billed period's, as for its price.
     const unitCost = row ? unitCostFor(row, specs.get(l.line), loaded.ctx.histories, l.from).unitCost : null;
     return {
       unitCost, cost: costOf(unitCost, l.quantity, loaded.ctx.currency),
-      recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: rows.get(l.line)?.description ?? l.line,
+      recurringInvoiceLineId: l.line, adjustmentId: null, kind: l.kind, description: row?.description ?? l.line,
       from: l.from, to: l.to, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount, tax: l.tax, review,
       taxRate: l.taxRate, taxCode: tax?.code ?? null, taxKind: tax?.kind ?? 'standard',
-      provenance: { ...provenance, exact: exactJson(l.exact) },
+      provenance,
     };
   });
   return { periodStart: engine.periodStart, periodEnd: engine.periodEnd, lines };
