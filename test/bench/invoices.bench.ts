@@ -152,8 +152,11 @@ async function bench({ label, ds }: BenchDatabase): Promise<void> {
   const catchUp = await runDailyPass(ds, tenant.id, '2026-01-30');
   const catchUpMs = performance.now() - d0;
   const e0 = performance.now();
+  const ec0 = process.cpuUsage();
   const eve = await runDailyPass(ds, tenant.id, '2026-01-31');
   const eveMs = performance.now() - e0;
+  const ec = process.cpuUsage(ec0);
+  const eveCpuMs = (ec.user + ec.system) / 1000; // this process's CPU (not the database server's on MariaDB)
 
   // The same invoice run twice: one transaction per invoice, then the default groups; undone in between (untimed).
   const timedRun = async (batchSize: number) => {
@@ -200,7 +203,7 @@ async function bench({ label, ds }: BenchDatabase): Promise<void> {
   console.log(`\n${label}: ${N} recurring invoices × ${L} lines, ${changing} of ${N * L} subscriptions (${(SHARE * 100).toFixed(1)}%) changing in January`);
   console.log(`  seed                         ${s(seedMs)}`);
   console.log(`  daily pass catch-up 2026-01-01..30  ${s(catchUpMs)}  (${(catchUpMs / Math.max(1, catchUp.days.length)).toFixed(0)} ms/day; ${catchUp.lineChanges} quantity changes, ${catchUp.adjustmentsCreated} adjustments)`);
-  console.log(`  eve pass 2026-01-31          ${s(eveMs)}  (${eve.upcomingPrepared} upcoming invoices composed and written, ${eve.lineChanges} quantity changes)`);
+  console.log(`  eve pass 2026-01-31          ${s(eveMs)}  (${eve.upcomingPrepared} upcoming invoices composed and written, ${eve.lineChanges} quantity changes; cpu ${s(eveCpuMs)})`);
   if (single) console.log(`  invoice run 2026-02-01, one transaction per invoice  ${s(single.ms)}`);
   console.log(`  invoice run 2026-02-01, groups of ${BATCH}  ${s(runMs)}  (${run.created.length} invoices, ${run.fromUpcoming} of them issued from upcoming invoices; ${lineCount} invoice lines)`);
   console.log(`  eve + run                    ${s(billingMs)}`);

@@ -56,7 +56,7 @@ export const BENCHES: Bench[] = [
     sections: DATABASES,
     figures: [
       { name: 'daily pass catch-up', re: /^\s+daily pass catch-up \S+\s+(\S+) s/m },
-      { name: 'eve pass alone', re: /^\s+eve pass \S+\s+(\S+) s\s+\((\d+) upcoming invoices/m },
+      { name: 'eve pass alone and its CPU', re: /^\s+eve pass \S+\s+(\S+) s\s+\((\d+) upcoming invoices.*; cpu (\S+) s\)$/m },
       { name: 'invoice run', re: /^\s+invoice run 2026-02-01, groups of \d+\s+(\S+) s/m },
       { name: 'eve + run', re: /^\s+eve \+ run\s+(\S+) s/m },
       { name: 'floor of writing the same lines', re: /^\s+floor: .* of the same (\d+) invoice lines\s+(\S+) s$/m },

@@ -8,7 +8,7 @@ const invoicesSection = (label: string) => `
 ${label}: 200 recurring invoices × 10 lines, 89 of 2000 subscriptions (5.0%) changing in January
   seed                         0.93 s
   daily pass catch-up 2026-01-01..30  1.52 s  (51 ms/day; 89 quantity changes, 73 adjustments)
-  eve pass 2026-01-31          0.31 s  (200 upcoming invoices composed and written, 0 quantity changes)
+  eve pass 2026-01-31          0.31 s  (200 upcoming invoices composed and written, 0 quantity changes; cpu 0.29 s)
   invoice run 2026-02-01, groups of 250  0.24 s  (200 invoices, 200 of them issued from upcoming invoices; 2073 invoice lines)
   eve + run                    0.55 s
   floor: a prepared insert in one transaction of the same 2073 invoice lines  0.21 s
@@ -57,6 +57,12 @@ describe('bench:smoke shape check', () => {
     // Only SQLite's line was spoiled.
     expect(problems).to.have.length(1);
     expect(problems[0]).to.match(/^SQLite: "ratio eve \+ run \/ floor beside its target" is not numeric \(NaN\)/);
+  });
+
+  it('fails an eve pass printed without its CPU', () => {
+    const problems = shapeProblems(bench('invoices'), invoices.replace('0 quantity changes; cpu 0.29 s)', '0 quantity changes)'));
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^SQLite: no "eve pass alone and its CPU" line/);
   });
 
   it('fails a figure printed without its target', () => {
