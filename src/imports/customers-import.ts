@@ -10,11 +10,17 @@ import type { Outcome } from './counts.js';
 import { exactNameKey, matchByName } from '../mapping/match.js';
 
 
+/** A stored Pax8Company, as much as the import needs (a tenant may hold tens of thousands). */
+interface StoredCompany {
+  id: string;
+  contentHash: string;
+}
+
 interface Plan {
   company: Company;
   fields: CompanyFields;
   hash: string;
-  storedCompany: Pax8Company | undefined;
+  storedCompany: StoredCompany | undefined;
   outcome: Outcome;
   /** Existing customer to update, or a new one (with its mapping) to create. */
   customer?: { existing: Customer; patch: Partial<Customer>; link?: boolean } | { create: Customer };
@@ -31,10 +37,18 @@ interface Plan {
  */
 export async function importCustomers(ctx: ImportContext): Promise<void> {
   const { scope, settings, rec } = ctx;
-  const storedCompanies = new Map((await scope.repo(Pax8Company).find()).map((c) => [c.pax8Id, c]));
-  const mappings = new Map((await scope.repo(CustomerMapping).find()).map((m) => [m.pax8CompanyId, m]));
+  // Raw columns, not entities: these maps hold every company of the tenant for the whole step.
+  const storedCompanies = new Map<string, StoredCompany>();
+  for (const r of await scope.repo(Pax8Company).query('c').select('c.id', 'id').addSelect('c.pax8Id', 'pax8Id').addSelect('c.contentHash', 'contentHash').getRawMany<Record<string, unknown>>()) {
+    storedCompanies.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash) });
+  }
+  /** Customer id by mapped Pax8 company id. */
+  const mappings = new Map<string, string>();
+  for (const r of await scope.repo(CustomerMapping).query('m').select('m.pax8CompanyId', 'pax8CompanyId').addSelect('m.customerId', 'customerId').getRawMany<Record<string, unknown>>()) {
+    mappings.set(String(r.pax8CompanyId), String(r.customerId));
+  }
   const customers = new Map((await scope.repo(Customer).find()).map((c) => [c.id, c]));
-  const mappedCustomerIds = new Set([...mappings.values()].map((m) => m.customerId));
+  const mappedCustomerIds = new Set(mappings.values());
   const unmappedByName = new Map<string, Customer[]>();
   for (const c of customers.values()) {
     if (mappedCustomerIds.has(c.id)) continue;
@@ -54,12 +68,12 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     const hash = companyHash(fields);
     const storedCompany = storedCompanies.get(company.id);
     const p: Plan = { company, fields, hash, storedCompany, outcome: 'unchanged' };
-    const mapping = mappings.get(company.id);
+    const mapped = mappings.get(company.id);
     // The partner's own company is never a customer (its Pax8Company row is still kept).
     if (fields.isPartnerOwn) return { ...p, outcome: 'skipped' };
     if (fields.status !== 'Active' && !settings.importInactiveCompanies) return { ...p, outcome: 'skipped' };
     const policy = { updateSiteAddress: settings.updateSiteAddress, importInactiveCompanies: settings.importInactiveCompanies };
-    let existing = mapping ? customers.get(mapping.customerId) : undefined;
+    let existing = mapped ? customers.get(mapped) : undefined;
     let link = false;
     if (!existing) {
       // The mapping's matcher decides, among the customers still free of the same exact name (indexed by its key).
@@ -97,10 +111,11 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       const values = { ...p.fields, pax8UpdatedAt: p.fields.pax8UpdatedAt ? new Date(p.fields.pax8UpdatedAt) : null, contentHash: p.hash, updatedAt: now };
       if (companyRow) {
         await tx.repo(Pax8Company).update({ id: companyRow.id }, values);
-        companyRow = Object.assign(tx.repo(Pax8Company).create({ ...companyRow }), values);
+        companyRow = { id: companyRow.id, contentHash: p.hash };
       } else {
-        companyRow = tx.repo(Pax8Company).create({ id: timeOrderedId(), ...values, createdAt: now });
-        rows.companies.push(companyRow);
+        const created = tx.repo(Pax8Company).create({ id: timeOrderedId(), ...values, createdAt: now });
+        rows.companies.push(created);
+        companyRow = { id: created.id, contentHash: p.hash };
       }
     }
     let newMapping: CustomerMapping | undefined;
@@ -129,7 +144,7 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     return () => {
       storedCompanies.set(p.company.id, row);
       if (newMapping) {
-        mappings.set(newMapping.pax8CompanyId, newMapping);
+        mappings.set(newMapping.pax8CompanyId, newMapping.customerId);
         mappedCustomerIds.add(newMapping.customerId);
       }
       if (customerAfter) customers.set(customerAfter.id, customerAfter);
