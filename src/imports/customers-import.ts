@@ -1,3 +1,4 @@
+import { In } from 'typeorm';
 import { timeOrderedId } from '../db/row-ids.js';
 import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -47,11 +48,12 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
   for (const r of await scope.repo(CustomerMapping).query('m').select('m.pax8CompanyId', 'pax8CompanyId').addSelect('m.customerId', 'customerId').getRawMany<Record<string, unknown>>()) {
     mappings.set(String(r.pax8CompanyId), String(r.customerId));
   }
-  const customers = new Map((await scope.repo(Customer).find()).map((c) => [c.id, c]));
   const mappedCustomerIds = new Set(mappings.values());
+  // Only the unmapped customers are held (name matching needs them); mapped ones are read with their batch.
+  const unmappedIds = (await scope.repo(Customer).query('c').select('c.id', 'id').getRawMany<Record<string, unknown>>())
+    .map((r) => String(r.id)).filter((id) => !mappedCustomerIds.has(id));
   const unmappedByName = new Map<string, Customer[]>();
-  for (const c of customers.values()) {
-    if (mappedCustomerIds.has(c.id)) continue;
+  for (const c of await customersById(scope, unmappedIds)) {
     const list = unmappedByName.get(exactNameKey(c.name)) ?? [];
     list.push(c);
     unmappedByName.set(exactNameKey(c.name), list);
@@ -59,7 +61,9 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
 
   const own = settings.ownCompanyPax8Id;
   let done = 0;
-  let batch: Plan[] = [];
+  let listed: Company[] = [];
+  /** The mapped customers of the batch being planned, by id. */
+  let customers = new Map<string, Customer>();
   /** Customers linked by plans of the batch not yet committed. */
   const claimed = new Set<string>();
 
@@ -119,7 +123,6 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       }
     }
     let newMapping: CustomerMapping | undefined;
-    let customerAfter: Customer | undefined;
     const c = p.customer;
     if (c && 'create' in c) {
       rows.customers.push(c.create);
@@ -127,11 +130,9 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
         id: timeOrderedId(), pax8CompanyId: p.company.id, customerId: c.create.id, resourceGroup: null, source: 'import', createdAt: now, updatedAt: now,
       });
       rows.mappings.push(newMapping);
-      customerAfter = c.create;
     } else if (c) {
       if (Object.keys(c.patch).length > 0) {
         await tx.repo(Customer).update({ id: c.existing.id }, { ...c.patch, updatedAt: now });
-        customerAfter = Object.assign(tx.repo(Customer).create({ ...c.existing }), c.patch, { updatedAt: now });
       }
       if (c.link) {
         newMapping = tx.repo(CustomerMapping).create({
@@ -147,7 +148,6 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
         mappings.set(newMapping.pax8CompanyId, newMapping.customerId);
         mappedCustomerIds.add(newMapping.customerId);
       }
-      if (customerAfter) customers.set(customerAfter.id, customerAfter);
       rec.count('customers', p.outcome);
     };
   };
@@ -163,10 +163,17 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
   };
 
   const flush = async () => {
-    const items = batch;
-    batch = [];
+    const batch = listed;
+    listed = [];
+    const ids = new Set<string>();
+    for (const company of batch) {
+      const id = mappings.get(company.id);
+      if (id) ids.add(id);
+    }
+    customers = new Map((await customersById(scope, [...ids])).map((c) => [c.id, c]));
     try {
-      await flushItems(items);
+      // Planned in listing order against the state the previous batch committed, as when planned as listed.
+      await flushItems(batch.map(plan));
     } finally {
       claimed.clear();
     }
@@ -195,13 +202,20 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       rec.error('customers', raw && typeof raw.id === 'string' ? raw.id : null, item.error.message, item.error.raw);
       continue;
     }
-    batch.push(plan(item.record));
+    listed.push(item.record);
     // Plans read the in-memory state, which changes only after a batch commits: flush before a
     // company could depend on an earlier one in the same batch (same exact name).
-    if (batch.length >= ctx.batchSize) await flush();
+    if (listed.length >= ctx.batchSize) await flush();
     done++;
     if (done % 500 === 0) ctx.progress({ entity: 'customers', done });
   }
   await flush();
   ctx.progress({ entity: 'customers', done, total: done });
+}
+
+/** Customers by id, as entities (1,000 ids a statement). */
+async function customersById(scope: TenantScope, ids: string[]): Promise<Customer[]> {
+  const out: Customer[] = [];
+  for (let i = 0; i < ids.length; i += 1000) out.push(...await scope.repo(Customer).findBy({ id: In(ids.slice(i, i + 1000)) }));
+  return out;
 }
