@@ -5,6 +5,7 @@ import { tenantToday } from '../../common/tenant-date.js';
 import { setLineCost } from '../../invoices/line-cost-setting.js';
 import { previewNextInvoice } from '../../invoices/preview.js';
 import { InvoiceError } from '../../invoices/queries.js';
+import { recurringInvoiceDetail } from '../../invoices/recurring-service.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     .option(...TENANT_OPTION)
     .option('--json', 'print as JSON')
     .action((id: string, opts: { tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (_rt, _tenant, scope) => {
-      const lines = await scope.repo(RecurringInvoiceLine).find({ where: { recurringInvoiceId: id }, order: { position: 'ASC' } });
+      const { lines } = await recurringInvoiceDetail(scope, id);
       const view = lines.map((l) => ({
         id: l.id, description: l.description, timing: l.timing, priceMode: l.priceMode, unitPrice: l.unitPrice?.toString() ?? null,
         costMode: l.costMode, cost: l.cost?.toString() ?? null, prorata: l.prorata,

@@ -25,6 +25,9 @@ describeWithDatabase('CLI: recurring-invoices lines, set-cost and preview (issue
     const lines = await cli('recurring-invoices', 'lines', ri.id, '--json');
     expect(lines.code, lines.stderr).to.equal(0);
     expect(JSON.parse(lines.stdout)).to.deep.equal([{ id: line.id, description: 'Seats', timing: 'advance', priceMode: 'own', unitPrice: '20', costMode: 'follow', cost: null, prorata: 'from_change_date' }]);
+    const unknown = await cli('recurring-invoices', 'lines', 'no-such-id');
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.contain('recurring invoice not found');
     expect((await cli('recurring-invoices', 'set-cost', ri.id, line.id)).code).to.equal(2);
     const own = await cli('recurring-invoices', 'set-cost', ri.id, line.id, '--own', '--cost', '16.50', '--json');
     expect(own.code, own.stderr).to.equal(0);
