@@ -190,8 +190,11 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
       return;
     }
     const needsWrite = (p: Plan) => (p.outcome !== 'unchanged' && p.outcome !== 'skipped') || !p.storedCompany || p.storedCompany.contentHash !== p.hash;
-    const toWrite = items.filter(needsWrite);
-    for (const p of items) if (!toWrite.includes(p)) rec.count('customers', p.outcome);
+    const toWrite: Plan[] = [];
+    for (const p of items) {
+      if (needsWrite(p)) toWrite.push(p);
+      else rec.count('customers', p.outcome);
+    }
     await writeBatch(scope, toWrite, writeMany, (p, err) => rec.error('customers', p.company.id, `could not save company "${p.company.name}": ${(err as Error).message}`, p.company));
   };
 
