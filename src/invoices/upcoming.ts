@@ -71,21 +71,8 @@ export async function prepareUpcomingInvoices(
     if (u && isCurrent(u, l.ri, policy)) kept.add(u.id);
     else stale.push(l);
   }
-  // MariaDB: the server writes a group while the next one is composed (one group in flight, each its own transaction
-  // as before); composing yields now and then so the write's statements go out meanwhile. SQLite writes in this thread.
-  const overlap = scope.manager.connection.options.type !== 'better-sqlite3';
   let prepared = 0;
-  let writing: Promise<void> | null = null;
-  const failure: { err?: unknown; failed: boolean } = { failed: false };
-  for (let i = 0; i < stale.length; i += GROUP) {
-    const composed = await composeGroup(scope, stale.slice(i, i + GROUP), byRi, policy, overlap && writing !== null);
-    if (writing) await writing;
-    if (failure.failed) throw failure.err;
-    writing = writeGroup(scope, composed).then((n) => { prepared += n; }, (err: unknown) => { failure.failed = true; failure.err = err; });
-    if (!overlap) await writing;
-  }
-  if (writing) await writing;
-  if (failure.failed) throw failure.err;
+  for (let i = 0; i < stale.length; i += GROUP) prepared += await writeGroup(scope, composeGroup(scope, stale.slice(i, i + GROUP), byRi, policy));
   const active = new Set([...loaded.map((l) => l.ri.id), ...skipped]);
   const gone = stored.filter((u) => !active.has(u.recurringInvoiceId)).map((u) => u.id);
   if (gone.length > 0) await withRetry(() => scope.transaction((tx) => removeUpcoming(tx, gone)));
@@ -99,18 +86,13 @@ interface ComposedGroup {
   replaced: string[];
 }
 
-/** Invoices composed between two turns of the event loop while a group is being written. */
-const YIELD_EVERY = 25;
-
-/** Composes the upcoming invoices of a group; `yielding`: lets I/O run every YIELD_EVERY invoices. */
-async function composeGroup(
-  scope: TenantScope, group: readonly LoadedRecurringInvoice[], byRi: ReadonlyMap<string, Pick<UpcomingInvoice, 'id'>>, policy: ReviewPolicy, yielding: boolean,
-): Promise<ComposedGroup> {
+/** Composes the upcoming invoices of a group. */
+function composeGroup(
+  scope: TenantScope, group: readonly LoadedRecurringInvoice[], byRi: ReadonlyMap<string, Pick<UpcomingInvoice, 'id'>>, policy: ReviewPolicy,
+): ComposedGroup {
   const out: ComposedGroup = { heads: [], lines: [], replaced: [] };
   const now = new Date();
-  for (let k = 0; k < group.length; k++) {
-    if (yielding && k % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-    const l = group[k]!;
+  for (const l of group) {
     const u = byRi.get(l.ri.id);
     if (u) out.replaced.push(u.id);
     composeOne(scope, l, policy, now, out);
