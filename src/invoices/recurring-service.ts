@@ -53,6 +53,24 @@ export function listRecurringInvoices(scope: TenantScope, filter: RecurringInvoi
   return pageQuery(qb, 'r', page);
 }
 
+export interface RecurringInvoiceSummary {
+  invoice: RecurringInvoice;
+  /** The customer's name (null when the customer is gone). */
+  customerName: string | null;
+  lineCount: number;
+}
+
+/** Every recurring invoice of the tenant, oldest first, with its customer's name and its number of lines. */
+export async function recurringInvoiceSummaries(scope: TenantScope): Promise<RecurringInvoiceSummary[]> {
+  const invoices = await scope.repo(RecurringInvoice).find({ order: { createdAt: 'ASC' } });
+  const customers: Array<{ id: string; name: string }> = await scope.repo(Customer).query('c').select('c.id', 'id').addSelect('c.name', 'name').getRawMany();
+  const counts: Array<{ id: string; n: unknown }> = await scope.repo(RecurringInvoiceLine).query('l')
+    .select('l.recurringInvoiceId', 'id').addSelect('COUNT(*)', 'n').groupBy('l.recurringInvoiceId').getRawMany();
+  const names = new Map(customers.map((c) => [String(c.id), String(c.name)]));
+  const lineCounts = new Map(counts.map((c) => [String(c.id), Number(c.n)]));
+  return invoices.map((invoice) => ({ invoice, customerName: names.get(invoice.customerId) ?? null, lineCount: lineCounts.get(invoice.id) ?? 0 }));
+}
+
 export async function loadRecurringInvoice(scope: TenantScope, id: string, onlyCustomerId: string | null = null): Promise<RecurringInvoice> {
   const ri = await scope.repo(RecurringInvoice).findOneBy({ id });
   if (!ri || (onlyCustomerId && ri.customerId !== onlyCustomerId)) throw new RecurringInvoiceError('not_found', 'recurring invoice not found');

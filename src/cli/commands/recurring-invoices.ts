@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { systemClock } from '../../common/clock.js';
-import { Customer, RecurringInvoice, RecurringInvoiceLine } from '../../db/entities/index.js';
 import { tenantToday } from '../../common/tenant-date.js';
 import { setLineCost } from '../../invoices/line-cost-setting.js';
 import { previewNextInvoice } from '../../invoices/preview.js';
 import { InvoiceError } from '../../invoices/queries.js';
-import { recurringInvoiceDetail } from '../../invoices/recurring-service.js';
+import { recurringInvoiceDetail, recurringInvoiceSummaries } from '../../invoices/recurring-service.js';
 import { CliFailure, UsageError } from '../errors.js';
 import { printJson, table, TENANT_OPTION, withTenant } from '../tenant-command.js';
 
@@ -22,16 +21,10 @@ export function register(program: Command): void {
     .option(...TENANT_OPTION)
     .option('--json', 'print as JSON')
     .action((opts: { tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (_rt, _tenant, scope) => {
-      const [ris, customers, lines] = await Promise.all([
-        scope.repo(RecurringInvoice).find({ order: { createdAt: 'ASC' } }), scope.repo(Customer).find(), scope.repo(RecurringInvoiceLine).find(),
-      ]);
-      const names = new Map(customers.map((c) => [c.id, c.name]));
-      const lineCounts = new Map<string, number>();
-      for (const l of lines) lineCounts.set(l.recurringInvoiceId, (lineCounts.get(l.recurringInvoiceId) ?? 0) + 1);
-      const view = ris.map((r) => ({
-        id: r.id, customer: names.get(r.customerId) ?? r.customerId, name: r.name, frequency: r.frequency, anchorDay: r.anchorDay,
+      const view = (await recurringInvoiceSummaries(scope)).map(({ invoice: r, customerName, lineCount }) => ({
+        id: r.id, customer: customerName ?? r.customerId, name: r.name, frequency: r.frequency, anchorDay: r.anchorDay,
         startDate: r.startDate, nextInvoiceDate: r.nextInvoiceDate, currency: r.currency, taxRate: r.taxRate.toString(), status: r.status,
-        lines: lineCounts.get(r.id) ?? 0,
+        lines: lineCount,
       }));
       if (opts.json) process.stdout.write(`${JSON.stringify(view)}\n`);
         else for (const v of view) process.stdout.write(`${v.id}\t${v.customer}\t${v.name}\t${v.frequency}/${v.anchorDay}\tnext ${v.nextInvoiceDate}\t${v.currency}\t${v.lines} line(s)\t${v.status}\n`);

@@ -59,6 +59,6 @@ describeWithDatabase('invoices: CLI', { shared: true, tenant: 'acme', timeout: 3
     expect((await cli('invoices', 'export', '--format', 'pdf')).code).to.equal(2);
 
     const ris = JSON.parse((await cli('recurring-invoices', 'list', '--json')).stdout) as { nextInvoiceDate: string; lines: number }[];
-    expect(ris).to.deep.equal([{ ...ris[0], nextInvoiceDate: '2026-03-01', lines: 2 }]);
+    expect(ris).to.deep.equal([{ ...ris[0], customer: 'Contoso', nextInvoiceDate: '2026-03-01', lines: 2 }]);
   });
 });
