@@ -71,6 +71,11 @@ export function listInvoices(scope: TenantScope, filter: InvoiceFilter, page: Pa
   return pageQuery(qb, 'i', page);
 }
 
+/** Every invoice of the tenant (or those of one status), by invoice date and number: for listings that are not paged. */
+export function allInvoices(scope: TenantScope, status?: 'draft' | 'issued'): Promise<Invoice[]> {
+  return scope.repo(Invoice).find({ where: status ? { status } : {}, order: { invoiceDate: 'ASC', number: 'ASC' } });
+}
+
 /** One invoice of the tenant (of the client's own customer when `onlyCustomerId` is given), else not_found. */
 export async function loadInvoice(scope: TenantScope, invoiceId: string, onlyCustomerId: string | null = null): Promise<Invoice> {
   const inv = await scope.repo(Invoice).findOneBy({ id: invoiceId });

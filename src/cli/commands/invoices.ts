@@ -1,13 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { Invoice } from '../../db/entities/index.js';
 import { TenantScope } from '../../db/tenant-scope.js';
 import { approveInvoice } from '../../invoices/approve.js';
 import { BillingDateError, billingDate } from '../../invoices/billing-date.js';
 import { systemClock } from '../../common/clock.js';
 import { CSV_LAYOUTS, exportInvoicesCsv, type CsvLayout } from '../../invoices/csv-export.js';
 import { explainInvoice } from '../../invoices/explain.js';
-import { invoiceNumberText } from '../../invoices/queries.js';
+import { allInvoices, invoiceNumberText } from '../../invoices/queries.js';
 import { renderInvoiceHtml } from '../../invoices/render.js';
 import { DEFAULT_BATCH_SIZE, runInvoices } from '../../invoices/run.js';
 import { isCalendarDate } from '../../billing/dates.js';
@@ -61,9 +60,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action((opts: { status?: string; tenant?: string; json?: boolean }) => withTenant(opts.tenant, async (rt, tenant) => {
       if (opts.status !== undefined && opts.status !== 'draft' && opts.status !== 'issued') throw new UsageError('--status must be draft or issued');
-      const rows = await new TenantScope(rt.ds.manager, tenant.id).repo(Invoice).find({
-        where: opts.status ? { status: opts.status as 'draft' | 'issued' } : {}, order: { invoiceDate: 'ASC', number: 'ASC' },
-      });
+      const rows = await allInvoices(new TenantScope(rt.ds.manager, tenant.id), opts.status as 'draft' | 'issued' | undefined);
       const view = rows.map((i) => ({ id: i.id, number: invoiceNumberText(i), status: i.status, date: i.invoiceDate, periodStart: i.periodStart, currency: i.currency, total: i.total.toString(), forwardDated: i.forwardDated }));
       if (opts.json) process.stdout.write(`${JSON.stringify(view)}\n`);
       else for (const v of view) process.stdout.write(`${v.number}\t${v.status}\t${v.date}${v.forwardDated ? ' (forward-dated)' : ''}\t${v.currency} ${v.total}\t${v.id}\n`);
