@@ -28,7 +28,8 @@
  * BENCH_CONCURRENCY: Pax8 requests in flight (default 8) for both the bare client and the import.
  * BENCH_CPU_PROFILE=FILE: a CPU profile of the full import, and FILE.bare of the bare pass just before it (to compare).
  * BENCH_MEMORY_ONLY=1: only the full import and the unchanged re-import (no warm-up, no bare passes, no next day's sync);
- * prints their times, rows written and peak RSS: the memory curve at sizes where the whole bench takes an hour.
+ * prints their times, rows written, peak RSS and the time per 1,000 subscriptions (the 1m multiple with BENCH_TIME_100K):
+ * the memory and time curve at sizes where the whole bench takes an hour.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -326,14 +327,17 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   const reMs = performance.now() - t2;
   const peak = mem.stop();
   const written = await rowsWritten(ds, before, since);
+  // The lines both outputs print (the memory-only run for the sizes where the whole bench takes an hour).
+  const fullLine = `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')}); ${fullCpu}`;
+  const reimportLine = `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`;
+  const peakLine = `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= ${RSS_TARGET_MB} MB at every size; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`;
+  const scaleLine = `  ${`scale ${SIZE_NAME}:`.padEnd(24)}full import ${fmt(fullMs)} for ${SUBSCRIPTIONS} subscriptions, ${(fullMs / (SUBSCRIPTIONS / 1000)).toFixed(0)} ms per 1,000 `
+    + `(target: 1m at most 11x the 100k time${TIME_100K === null ? '; set BENCH_TIME_100K to print the multiple' : `; ${(fullMs / 1000 / TIME_100K).toFixed(2)}x the 100k time of ${TIME_100K} s`})`;
   if (!bareBefore) {
-    const c = full.counts;
     process.stdout.write([
       `${label} (BENCH_MEMORY_ONLY: no bare passes, no next day's sync):`,
-      `  imported: ${c.subscriptions?.created ?? 0} subscriptions; status ${full.status}`,
-      `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')}); ${fullCpu}`,
-      `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
-      `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= ${RSS_TARGET_MB} MB at every size; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
+      `  imported: ${full.counts.subscriptions?.created ?? 0} subscriptions; status ${full.status}`,
+      fullLine, reimportLine, peakLine, scaleLine,
       `  ${await environmentNote(ds)}`,
       '',
     ].join('\n'));
@@ -377,13 +381,12 @@ async function benchOne(label: string, ds: DataSource, sb: Sandbox): Promise<voi
   process.stdout.write([
     `${label}:`,
     `  imported: ${c.customers?.created ?? 0} customers, ${c.subscriptions?.created ?? 0} subscriptions, ${c.products?.created ?? 0} products, ${c.usage?.created ?? 0} usage summaries (${[...before.entries()].map(([t, n]) => `${t} ${n}`).join(', ')}); status ${full.status}`,
-    `  full import:            ${fmt(fullMs)} (${steps.get('bench:full')}); ${fullCpu}`,
+    fullLine,
     `  bare client, same endpoints: before the import ${fmt(bareBefore.ms)} (${bareBefore.steps}); after it ${fmt(bare.ms)} (${bare.requests} requests; ${bare.steps}); ${bareCpu}`,
     `  ratio:                  ${(fullMs / ((bareBefore.ms + bare.ms) / 2)).toFixed(2)} against their mean (target <= ${RATIO_TARGET} at 100k); ${(fullMs / bareBefore.ms).toFixed(2)} / ${(fullMs / bare.ms).toFixed(2)} against before / after`,
-    `  unchanged re-import:    ${fmt(reMs)} (${steps.get('bench:reimport')}), rows written ${written} (target 0); status ${again.status}`,
-    `  peak memory (RSS):      ${(peak / 1024 / 1024).toFixed(0)} MB (target <= ${RSS_TARGET_MB} MB at every size; JS heap peak ${(mem.heapPeak / 1024 / 1024).toFixed(0)} MB)`,
-    `  ${`scale ${SIZE_NAME}:`.padEnd(24)}full import ${fmt(fullMs)} for ${SUBSCRIPTIONS} subscriptions, ${(fullMs / (SUBSCRIPTIONS / 1000)).toFixed(0)} ms per 1,000 `
-      + `(target: 1m at most 11x the 100k time${TIME_100K === null ? '; set BENCH_TIME_100K to print the multiple' : `; ${(fullMs / 1000 / TIME_100K).toFixed(2)}x the 100k time of ${TIME_100K} s`})`,
+    reimportLine,
+    peakLine,
+    scaleLine,
     `  requests, full import ${sb.now.slice(0, 10)}:     ${fullCounted.text}`,
     `  requests, next day's sync ${nextDay.slice(0, 10)}: ${nextCounted.text} (target <= ${NEXT_DAY_TARGET})`,
     `  next day's sync:        ${fmt(nextMs)} (${steps.get('bench:next-day')}), rows written ${nextWritten}; usage days asked for ${next.details.usageReads?.days ?? '?'}; status ${next.status}`,
