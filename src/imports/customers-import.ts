@@ -1,4 +1,5 @@
 import { In } from 'typeorm';
+import { inChunks } from '../db/in-chunks.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import { Customer, CustomerMapping, Pax8Company } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -217,8 +218,6 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
 }
 
 /** Customers by id, as entities (1,000 ids a statement). */
-async function customersById(scope: TenantScope, ids: string[]): Promise<Customer[]> {
-  const out: Customer[] = [];
-  for (let i = 0; i < ids.length; i += 1000) out.push(...await scope.repo(Customer).findBy({ id: In(ids.slice(i, i + 1000)) }));
-  return out;
+function customersById(scope: TenantScope, ids: string[]): Promise<Customer[]> {
+  return inChunks(ids, (chunk) => scope.repo(Customer).findBy({ id: In(chunk) }), 1000);
 }

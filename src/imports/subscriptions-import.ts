@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import { inChunks } from '../db/in-chunks.js';
 import { timeOrderedId } from '../db/row-ids.js';
 import { Subscription, SubscriptionChange } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
@@ -248,14 +249,12 @@ export async function importSubscriptions(ctx: ImportContext, companies: Company
 
 /** The stored license subscriptions of these Pax8 ids, by Pax8 id (read raw through the unique (tenant, kind, Pax8 id) index). */
 async function storedOf(scope: TenantScope, pax8Ids: string[]): Promise<Map<string, Lite>> {
+  const rows = await inChunks(pax8Ids, (chunk) => scope.repo(Subscription).query('s')
+    .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.contentHash', 'contentHash').addSelect('s.deletedInPax8', 'deletedInPax8')
+    .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.pax8Id IN (:...ids)', { ids: chunk })
+    .getRawMany<Record<string, unknown>>(), LOOKUP);
   const stored = new Map<string, Lite>();
-  for (let i = 0; i < pax8Ids.length; i += LOOKUP) {
-    const rows: Array<Record<string, unknown>> = await scope.repo(Subscription).query('s')
-      .select('s.id', 'id').addSelect('s.pax8Id', 'pax8Id').addSelect('s.contentHash', 'contentHash').addSelect('s.deletedInPax8', 'deletedInPax8')
-      .andWhere('s.kind = :kind', { kind: 'license' }).andWhere('s.pax8Id IN (:...ids)', { ids: pax8Ids.slice(i, i + LOOKUP) })
-      .getRawMany();
-    for (const r of rows) stored.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash), deletedInPax8: bool(r.deletedInPax8) });
-  }
+  for (const r of rows) stored.set(String(r.pax8Id), { id: String(r.id), contentHash: String(r.contentHash), deletedInPax8: bool(r.deletedInPax8) });
   return stored;
 }
 

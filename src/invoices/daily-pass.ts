@@ -16,7 +16,8 @@ import { bulkInsert } from '../db/bulk-insert.js';
 import { RunConflict, isUniqueViolation, withRetry } from '../db/errors.js';
 import type { CorrectionOps } from './correction-items.js';
 import { LOOKBACK_DAYS, planLateCorrections, type LateCorrectionPlan } from './late-corrections.js';
-import { inChunks, loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
+import { inChunks } from '../db/in-chunks.js';
+import { loadRecurringInvoices, type LoadedRecurringInvoice } from './loader.js';
 import { prepareUpcomingInvoices } from './upcoming.js';
 import { reviewPolicyOf } from './compose.js';
 

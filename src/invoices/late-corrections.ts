@@ -6,7 +6,8 @@ import type { RecurringLineSpec } from '../billing/model.js';
 import { Invoice, InvoiceLine, RecurringInvoiceAdjustment, SubscriptionChange, Tenant } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { checkPeriod, type BilledLine, type CorrectionOps, type InvoiceRef, type LateChange } from './correction-items.js';
-import { inChunks, type LoadedRecurringInvoice } from './loader.js';
+import { inChunks } from '../db/in-chunks.js';
+import { type LoadedRecurringInvoice } from './loader.js';
 
 /**
  * Late corrections: a change recorded after the invoice that billed its period was created. Run by the daily pass on

@@ -9,6 +9,7 @@ import {
 } from '../db/entities/index.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import { parsedOnce } from '../common/parsed-once.js';
+import { inChunks } from '../db/in-chunks.js';
 import { resolveLineTax, type LineTaxRule } from '../billing/tax.js';
 import { customersTaxCodeIds, loadTaxSettings, productGroupsOf } from '../tax/service.js';
 
@@ -21,16 +22,6 @@ export interface LoadedRecurringInvoice {
   ctx: BillingContext;
   /** Each line's tax (rate, code, kind): the customer's exemption or reverse charge, its product group's code, or the recurring invoice's rate. */
   tax: Map<string, LineTaxRule>;
-}
-
-const CHUNK = 500;
-
-/** Loads by id in chunks of 500 (bound parameters per statement), each id once. */
-export async function inChunks<T>(ids: readonly string[], load: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += CHUNK) out.push(...(await load(unique.slice(i, i + CHUNK))));
-  return out;
 }
 
 export function scheduleOf(ri: RecurringInvoice): Schedule {

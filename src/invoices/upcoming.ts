@@ -11,7 +11,8 @@ import { isUniqueViolation, withRetry } from '../db/errors.js';
 import {
   composeAdjustmentLines, composeMainLines, invoiceReview, lineInfoOf, lineRow, type ComposedInvoice, type LineInfo, type ReviewPolicy,
 } from './compose.js';
-import { inChunks, type LoadedRecurringInvoice } from './loader.js';
+import { inChunks } from '../db/in-chunks.js';
+import { type LoadedRecurringInvoice } from './loader.js';
 
 /*
  * Upcoming invoices: the daily pass reads every active recurring invoice anyway; from what it read it composes each
