@@ -164,9 +164,9 @@ export async function accountingStatuses(scope: TenantScope, tenant: Pick<Tenant
 export async function vendorStatuses(
   scope: TenantScope, tenant: Pick<Tenant, 'timeZone'>, vendor: AccountingVendor, invoiceIds: readonly string[], now: Date,
 ): Promise<AccountingStatusView[]> {
-  const ids = invoiceIds.length > 0 ? invoiceIds
-    : (await scope.repo(AccountingPush).find({ where: { vendor }, order: { createdAt: 'ASC' } })).map((p) => p.invoiceId);
-  return [...(await accountingStatuses(scope, tenant, ids, now)).values()].flat().filter((v) => v.vendor === vendor);
+  if (invoiceIds.length > 0) return [...(await accountingStatuses(scope, tenant, invoiceIds, now)).values()].flat().filter((v) => v.vendor === vendor);
+  const today = tenantToday(tenant, () => now);
+  return (await scope.repo(AccountingPush).find({ where: { vendor }, order: { createdAt: 'ASC' } })).map((p) => statusView(p, today));
 }
 
 export const AGEING_BUCKETS = ['current', 'days1to30', 'days31to60', 'days61to90', 'over90'] as const;
