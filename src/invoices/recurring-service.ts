@@ -8,6 +8,7 @@ import {
 import type {
   RecurringFrequency, RecurringInvoiceStatus, RecurringLineCostMode, RecurringLinePriceMode, RecurringLineProrata, RecurringLineTiming,
 } from '../db/entities/recurring-invoice.js';
+import { inChunks } from '../db/in-chunks.js';
 import { pageQuery, type PageRequest, type Paged } from '../db/page-query.js';
 import type { TenantScope } from '../db/tenant-scope.js';
 import type { CalendarDate } from '../billing/dates.js';
@@ -63,7 +64,8 @@ export interface RecurringInvoiceSummary {
 /** Every recurring invoice of the tenant, oldest first, with its customer's name and its number of lines. */
 export async function recurringInvoiceSummaries(scope: TenantScope): Promise<RecurringInvoiceSummary[]> {
   const invoices = await scope.repo(RecurringInvoice).find({ order: { createdAt: 'ASC' } });
-  const customers: Array<{ id: string; name: string }> = await scope.repo(Customer).query('c').select('c.id', 'id').addSelect('c.name', 'name').getRawMany();
+  const customers = await inChunks(invoices.map((r) => r.customerId), (ids) => scope.repo(Customer).query('c')
+    .select('c.id', 'id').addSelect('c.name', 'name').andWhere('c.id IN (:...ids)', { ids }).getRawMany<{ id: string; name: string }>());
   const counts: Array<{ id: string; n: unknown }> = await scope.repo(RecurringInvoiceLine).query('l')
     .select('l.recurringInvoiceId', 'id').addSelect('COUNT(*)', 'n').groupBy('l.recurringInvoiceId').getRawMany();
   const names = new Map(customers.map((c) => [String(c.id), String(c.name)]));
